@@ -1,0 +1,1 @@
+"""The running agent: sources, tracking across frames, class mood, session store."""

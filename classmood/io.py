@@ -1,0 +1,60 @@
+"""Reading images from disk with one clear error line for every way it can fail."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+
+
+def load_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as a BGR uint8 array of shape (H, W, 3).
+
+    Raises :class:`InputError` (one line: what, where, what to do) for a missing path,
+    a folder, an empty or corrupt file, or an image too small to hold a gallery.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file; check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not an image; give an image file (PNG, JPEG, ...)")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
+    if size == 0:
+        raise InputError(f"{p}: the file is empty (0 bytes); give a real screenshot or photo")
+    try:
+        data = np.fromfile(p, dtype=np.uint8)
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InputError(
+            f"{p}: not a readable image (corrupt or unsupported format); "
+            "give a PNG, JPEG, BMP or WebP file"
+        )
+    return as_bgr(image, where=str(p))
+
+
+def as_bgr(image: np.ndarray, where: str = "frame") -> np.ndarray:
+    """Normalise a decoded image (gray, BGR, BGRA, 16-bit) to contiguous BGR uint8."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        raise InputError(f"{where}: not an image array (expected H x W x 3 pixels)")
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise InputError(f"{where}: unsupported pixel type {image.dtype}; expected 8-bit images")
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    elif image.shape[2] == 1:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] != 3:
+        raise InputError(f"{where}: {image.shape[2]} colour channels; expected 1, 3 or 4")
+    return np.ascontiguousarray(image)

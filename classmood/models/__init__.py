@@ -1,0 +1,1 @@
+"""Emotion models: training (PyTorch, optional extra) and serving (LiteRT only)."""

@@ -1,0 +1,1 @@
+"""The teacher's on-screen overlay and class-mood panel (pywebview)."""

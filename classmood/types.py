@@ -1,0 +1,160 @@
+"""Plain typed data passed between ClassMood's stages.
+
+Every stage takes and returns these small frozen dataclasses; none reaches into
+another stage's internals. Boxes are ``(x, y, w, h)`` in pixels of the full frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Mapping
+
+import numpy as np
+
+BBox = tuple[int, int, int, int]
+"""An axis-aligned box ``(x, y, w, h)`` in integer pixels of the full frame."""
+
+KEYPOINT_NAMES = (
+    "right_eye",
+    "left_eye",
+    "nose_tip",
+    "mouth_center",
+    "right_ear_tragion",
+    "left_ear_tragion",
+)
+"""BlazeFace's six keypoints, in its order. Right/left are the *subject's*: the
+subject's right eye appears on the image's left in an unmirrored picture."""
+
+
+def _check_bbox(bbox: tuple, what: str) -> None:
+    if len(bbox) != 4:
+        raise ValueError(f"{what}: bbox must be (x, y, w, h), got {bbox!r}")
+    if bbox[2] <= 0 or bbox[3] <= 0:
+        raise ValueError(f"{what}: bbox width and height must be positive, got {bbox!r}")
+
+
+class TileState(str, Enum):
+    """What a participant tile shows."""
+
+    FACE = "face"
+    """Live video with at least one face."""
+    NO_FACE = "no_face"
+    """Live video, nobody in view (the student is away)."""
+    CAMERA_OFF = "camera_off"
+    """A name or initials card: the camera is off."""
+    PHOTO = "photo"
+    """Camera off, a still profile photo shown small in the middle of the tile."""
+
+    def __str__(self) -> str:  # "face", not "TileState.FACE"
+        return self.value
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One participant tile found in a gallery view.
+
+    ``index`` is the reading order (rows top to bottom, left to right in a row).
+    """
+
+    index: int
+    bbox: BBox
+
+    def __post_init__(self) -> None:
+        _check_bbox(self.bbox, "Tile")
+        if self.index < 0:
+            raise ValueError(f"Tile: index must be >= 0, got {self.index}")
+
+    @property
+    def area(self) -> int:
+        return self.bbox[2] * self.bbox[3]
+
+    def crop(self, image: np.ndarray) -> np.ndarray:
+        """The tile's pixels (a view, not a copy), clipped to the image."""
+        x, y, w, h = self.bbox
+        return image[max(0, y) : y + h, max(0, x) : x + w]
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    """One detected face, in full-frame pixel coordinates.
+
+    ``keypoints`` is a float32 array of shape (6, 2) of (x, y) points in the order
+    of :data:`KEYPOINT_NAMES`.
+    """
+
+    bbox: tuple[float, float, float, float]
+    score: float
+    keypoints: np.ndarray
+
+    def __post_init__(self) -> None:
+        _check_bbox(self.bbox, "Face")
+        kp = np.asarray(self.keypoints, dtype=np.float32)
+        if kp.shape != (6, 2):
+            raise ValueError(f"Face: keypoints must have shape (6, 2), got {kp.shape}")
+        if not 0.0 <= float(self.score) <= 1.0:
+            raise ValueError(f"Face: score must be in [0, 1], got {self.score}")
+        kp.setflags(write=False)
+        object.__setattr__(self, "keypoints", kp)
+
+    @property
+    def right_eye(self) -> np.ndarray:
+        return self.keypoints[0]
+
+    @property
+    def left_eye(self) -> np.ndarray:
+        return self.keypoints[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bbox": [round(float(v), 1) for v in self.bbox],
+            "score": round(float(self.score), 4),
+            "keypoints": {
+                name: [round(float(x), 1), round(float(y), 1)]
+                for name, (x, y) in zip(KEYPOINT_NAMES, self.keypoints)
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TileResult:
+    """Everything perception knows about one tile in one frame."""
+
+    tile: Tile
+    state: TileState
+    faces: tuple[Face, ...] = ()
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is TileState.FACE and not self.faces:
+            raise ValueError("TileResult: state 'face' needs at least one face")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.tile.index,
+            "bbox": list(self.tile.bbox),
+            "state": self.state.value,
+            "name": self.name,
+            "faces": [f.to_dict() for f in self.faces],
+        }
+
+
+@dataclass(frozen=True)
+class GalleryResult:
+    """Perception's answer for one frame: every tile, its state, faces and name."""
+
+    width: int
+    height: int
+    tiles: tuple[TileResult, ...]
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def faces(self) -> list[Face]:
+        return [f for t in self.tiles for f in t.faces]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frame": {"width": self.width, "height": self.height},
+            "tiles": [t.to_dict() for t in self.tiles],
+            "timings_ms": {k: round(float(v), 2) for k, v in self.timings_ms.items()},
+        }

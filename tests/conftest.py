@@ -1,0 +1,34 @@
+"""Shared fixtures: where the shared data lives, and clean skips when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("CLASSMOOD_DATA", ROOT.parent / "shared" / "data"))
+
+
+def data_path(*parts: str) -> Path:
+    """A path under the shared data folder; skips the test when it is not there."""
+    p = DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared data not found: {p} (set CLASSMOOD_DATA or place ../shared/data)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def galleries_dir() -> Path:
+    return data_path("galleries")
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    return data_path("faces")
+
+
+@pytest.fixture(scope="session")
+def fer_dir() -> Path:
+    return data_path("fer2013")
