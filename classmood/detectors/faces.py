@@ -7,11 +7,14 @@ region of interest), padded to a square so that the face keeps its proportions.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -27,10 +30,29 @@ def default_model_path() -> Path:
     return Path(str(resources.files("classmood.detectors").joinpath("assets").joinpath(MODEL_FILE)))
 
 
-def _quiet_mediapipe_logs() -> None:
-    # MediaPipe's C++ core logs through glog/absl to stderr; keep the user's terminal clean.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Hold back what native code writes to file descriptor 2 while MediaPipe/LiteRT
+    start and stop (a dozen INFO lines the user cannot act on). Python-level errors are
+    unaffected; if the block fails, the captured text is written out after all."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (e.g. pythonw): nothing to quiet
+        yield
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if failed:
+                tmp.seek(0)
+                sys.stderr.write(tmp.read().decode("utf-8", "replace"))
 
 
 class FaceFinder:
@@ -66,7 +88,7 @@ class FaceFinder:
         p = self.model_path
         if not p.is_file():
             raise ModelError(f"{p}: face model file not found; reinstall classmood")
-        _quiet_mediapipe_logs()
+        os.environ.setdefault("GLOG_minloglevel", "2")
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.FaceDetectorOptions(
@@ -76,7 +98,14 @@ class FaceFinder:
             min_suppression_threshold=self.nms_iou,
         )
         try:
-            return vision.FaceDetector.create_from_options(options)
+            with _native_stderr_quiet():
+                detector = vision.FaceDetector.create_from_options(options)
+                # the first call builds the XNNPACK delegate (and logs about it)
+                import mediapipe as mp
+
+                blank = np.zeros((128, 128, 3), np.uint8)
+                detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=blank))
+            return detector
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{p}: not a usable BlazeFace model ({first})") from None
@@ -85,7 +114,8 @@ class FaceFinder:
     def close(self) -> None:
         det, self._detector = self._detector, None
         if det is not None:
-            det.close()
+            with _native_stderr_quiet():
+                det.close()
 
     def __enter__(self) -> "FaceFinder":
         return self

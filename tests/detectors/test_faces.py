@@ -1,0 +1,124 @@
+"""FaceFinder: BlazeFace via the mediapipe Tasks API, per region, in frame pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.detectors.faces import FaceFinder, default_model_path
+from classmood.errors import ModelError
+from classmood.types import Face
+
+
+@pytest.fixture(scope="module")
+def finder():
+    with FaceFinder() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def portrait(faces_dir) -> np.ndarray:
+    path = sorted((faces_dir / "nimstim" / "neutral").glob("*.jpg"))[0]
+    return cv2.imread(str(path))
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def test_vendored_model_is_the_blazeface_short_range_file():
+    p = default_model_path()
+    assert p.is_file() and p.stat().st_size == 229_714
+    assert (p.parent / "LICENSE.mediapipe").is_file()
+
+
+def test_finds_the_face_in_a_portrait(finder, portrait):
+    faces = finder.find(portrait)
+    assert len(faces) == 1
+    f = faces[0]
+    assert isinstance(f, Face) and f.score > 0.8
+    x, y, w, h = f.bbox
+    H, W = portrait.shape[:2]
+    assert 0 <= x and 0 <= y and x + w <= W and y + h <= H
+    # anatomy: subject's right eye is on the image left, eyes above nose above mouth
+    re, le, nose, mouth = f.keypoints[:4]
+    assert re[0] < le[0]
+    assert max(re[1], le[1]) < nose[1] < mouth[1]
+    for kx, ky in f.keypoints[:4]:
+        assert x <= kx <= x + w and y <= ky <= y + h
+
+
+def test_roi_coordinates_are_full_frame_pixels(finder, portrait):
+    """The same face found in a region of a bigger frame is the same face, shifted."""
+    small = cv2.resize(portrait, (253, 325))
+    base = finder.find(small)[0]
+    frame = np.full((1080, 1920, 3), 26, np.uint8)
+    ox, oy = 1203, 611
+    frame[oy : oy + 325, ox : ox + 253] = small
+    found = finder.find(frame, roi=(ox - 20, oy - 10, 300, 360))
+    assert len(found) == 1
+    shifted = (base.bbox[0] + ox, base.bbox[1] + oy, base.bbox[2], base.bbox[3])
+    assert _iou(found[0].bbox, shifted) > 0.8
+    assert np.abs(found[0].keypoints - (base.keypoints + [ox, oy])).max() < 6
+
+
+def test_whole_gallery_misses_small_faces_but_tiles_find_them(finder, portrait):
+    """Why we search per tile: a 7x7 gallery at 1080p has faces BlazeFace cannot see whole-frame."""
+    frame = np.full((1080, 1920, 3), 26, np.uint8)
+    tw, th = 256, 144
+    tile = cv2.resize(portrait[100:550], (int(450 / 650 * 506 * th / 450 * 1.0), th))
+    rois = []
+    for r in range(7):
+        for c in range(7):
+            x, y = 60 + c * (tw + 6), 30 + r * (th + 6)
+            frame[y : y + th, x : x + tw] = (90, 110, 120)
+            frame[y : y + th, x + 80 : x + 80 + tile.shape[1]] = tile
+            rois.append((x, y, tw, th))
+    whole = finder.find(frame)
+    per_tile = finder.find_in_rois(frame, rois)
+    assert len(whole) < 10
+    assert sum(len(f) == 1 for f in per_tile) == 49
+
+
+def test_two_people_in_one_tile(finder, portrait):
+    p = cv2.resize(portrait, (253, 325))
+    tile = np.full((360, 640, 3), 200, np.uint8)
+    tile[20:345, 40:293] = p
+    tile[20:345, 350:603] = p
+    assert len(finder.find(tile)) == 2
+
+
+def test_empty_and_tiny_regions(finder):
+    frame = np.zeros((100, 100, 3), np.uint8)
+    assert finder.find(frame) == []
+    assert finder.find(frame, roi=(10, 10, 3, 3)) == []
+    assert finder.find(frame, roi=(500, 500, 50, 50)) == []  # outside the frame
+
+
+def test_missing_model_is_one_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        FaceFinder(model_path=tmp_path / "missing.tflite")
+
+
+def test_corrupt_model_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a flatbuffer" * 100)
+    with pytest.raises(ModelError) as exc:
+        FaceFinder(model_path=bad)
+    assert "bad.tflite" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_closed_finder_refuses_work():
+    f = FaceFinder()
+    f.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        f.find(np.zeros((64, 64, 3), np.uint8))
+    f.close()  # idempotent

@@ -1,0 +1,145 @@
+"""The CLI as a user meets it: JSON shape, table, annotated output, and bad input
+that always ends in one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m classmood`` in a real subprocess (what a user's shell does)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "classmood", *args],
+        capture_output=True, text=True, timeout=120, cwd=cwd or ROOT, env=env,
+    )
+
+
+def assert_one_clear_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    err_lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(err_lines) == 1, proc.stderr
+    assert err_lines[0].startswith("classmood: error: ")
+    assert "Traceback" not in proc.stderr
+    for n in needles:
+        assert n in err_lines[0]
+
+
+def test_missing_file(tmp_path):
+    proc = run_cli("analyze", str(tmp_path / "nope.png"))
+    assert_one_clear_error(proc, "nope.png", "no such file")
+
+
+def test_zero_byte_file(tmp_path):
+    f = tmp_path / "empty.png"
+    f.write_bytes(b"")
+    assert_one_clear_error(run_cli("analyze", str(f)), "empty.png", "empty")
+
+
+def test_corrupt_file(tmp_path):
+    f = tmp_path / "corrupt.png"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(300))
+    assert_one_clear_error(run_cli("analyze", str(f)), "corrupt.png", "not a readable image")
+
+
+def test_truncated_png(tmp_path, galleries_dir):
+    data = (galleries_dir / "zoom2.png").read_bytes()
+    f = tmp_path / "truncated.png"
+    f.write_bytes(data[: len(data) // 3])
+    proc = run_cli("analyze", str(f), "--json")
+    # OpenCV decodes what it can of a truncated PNG or refuses it; either way no traceback.
+    assert "Traceback" not in proc.stderr
+    if proc.returncode != 0:
+        assert_one_clear_error(proc, "truncated.png")
+
+
+def test_folder_instead_of_file(tmp_path):
+    assert_one_clear_error(run_cli("analyze", str(tmp_path)), "is a folder")
+
+
+def test_bad_output_path(tmp_path):
+    img = tmp_path / "black.png"
+    cv2.imwrite(str(img), np.zeros((400, 640, 3), np.uint8))
+    assert_one_clear_error(
+        run_cli("analyze", str(img), "--save-annotated", str(tmp_path / "no" / "dir" / "x.png")),
+        "does not exist",
+    )
+
+
+def test_bad_threshold(tmp_path):
+    img = tmp_path / "black.png"
+    cv2.imwrite(str(img), np.zeros((400, 640, 3), np.uint8))
+    assert_one_clear_error(run_cli("analyze", str(img), "--min-face-score", "3"), "between 0 and 1")
+
+
+def test_black_frame_has_no_tiles(tmp_path, capsys):
+    img = tmp_path / "black.png"
+    cv2.imwrite(str(img), np.zeros((1080, 1920, 3), np.uint8))
+    assert main(["analyze", str(img), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["frame"] == {"width": 1920, "height": 1080}
+    assert out["tiles"] == []
+
+
+def test_one_pixel_image(tmp_path, capsys):
+    img = tmp_path / "dot.png"
+    cv2.imwrite(str(img), np.full((1, 1, 3), 128, np.uint8))
+    assert main(["analyze", str(img), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tiles"] == []
+
+
+def test_json_shape_on_real_screenshot(galleries_dir, capsys):
+    assert main(["analyze", str(galleries_dir / "zoom1.png"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"frame", "tiles", "timings_ms"}
+    assert out["frame"] == {"width": 1000, "height": 625}
+    assert len(out["tiles"]) == 16
+    for i, tile in enumerate(out["tiles"]):
+        assert tile["id"] == i
+        assert set(tile) == {"id", "bbox", "state", "name", "faces"}
+        assert tile["name"] is None  # names are off by default
+        assert tile["state"] in {"face", "no_face", "camera_off", "photo"}
+        x, y, w, h = tile["bbox"]
+        assert 0 <= x and 0 <= y and x + w <= 1000 and y + h <= 625
+        for face in tile["faces"]:
+            assert set(face) == {"bbox", "score", "keypoints"}
+            assert 0 < face["score"] <= 1
+            assert len(face["keypoints"]) == 6
+    assert sum(t["state"] == "face" for t in out["tiles"]) >= 15
+    assert {"tiles", "faces", "states", "total"} <= set(out["timings_ms"])
+
+
+def test_table_and_annotated_image(galleries_dir, tmp_path, capsys):
+    out_png = tmp_path / "annotated.png"
+    assert main(["analyze", str(galleries_dir / "real_test.png"), "--save-annotated", str(out_png)]) == 0
+    text = capsys.readouterr().out
+    assert "4 tiles" in text and "face" in text
+    drawn = cv2.imread(str(out_png))
+    original = cv2.imread(str(galleries_dir / "real_test.png"))
+    assert drawn.shape == original.shape
+    assert np.mean(drawn != original) > 0.001  # something was drawn
+
+
+def test_several_images_print_one_json_line_each(galleries_dir, capsys):
+    paths = [str(galleries_dir / n) for n in ("zoom2.png", "real_test3.png")]
+    assert main(["analyze", *paths, "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [len(json.loads(ln)["tiles"]) for ln in lines] == [4, 4]
+
+
+def test_no_command_prints_help():
+    proc = run_cli()
+    assert proc.returncode == 2
+    assert "analyze" in proc.stdout
