@@ -7,11 +7,13 @@ region of interest), padded to a square so that the face keeps its proportions.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
 import tempfile
 import threading
+import weakref
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -74,6 +76,7 @@ class FaceFinder:
         min_score: float = 0.5,
         nms_iou: float = 0.3,
         pad_to_square: bool = True,
+        zoom_retry: bool = True,
     ) -> None:
         if not 0.0 < min_score < 1.0:
             raise ValueError(f"min_score must be in (0, 1), got {min_score}")
@@ -81,8 +84,10 @@ class FaceFinder:
         self.min_score = float(min_score)
         self.nms_iou = float(nms_iou)
         self.pad_to_square = pad_to_square
+        self.zoom_retry = zoom_retry
         self._lock = threading.Lock()
         self._detector = self._load()
+        _LIVE.add(self)
 
     def _load(self):
         p = self.model_path
@@ -132,7 +137,25 @@ class FaceFinder:
     # -- detection --------------------------------------------------------------------
     def find(self, image_bgr: np.ndarray, roi: BBox | None = None) -> list[Face]:
         """Faces in ``image_bgr`` (or only inside ``roi``), in full-frame pixels,
-        sorted by score (best first)."""
+        sorted by score (best first).
+
+        A wide region is letterboxed into BlazeFace's square input, which wastes up to
+        half of its 128 pixels. When that first look finds nobody (a small or masked
+        face), the region is searched again in overlapping square windows, each seen at
+        full resolution (``zoom_retry``).
+        """
+        faces = self._find_once(image_bgr, roi)
+        if faces or not self.zoom_retry:
+            return faces
+        H, W = image_bgr.shape[:2]
+        x, y, w, h = roi if roi is not None else (0, 0, W, H)
+        windows = _square_windows(x, y, w, h)
+        if not windows:
+            return faces
+        found = [f for win in windows for f in self._find_once(image_bgr, win)]
+        return _suppress(found, self.nms_iou)
+
+    def _find_once(self, image_bgr: np.ndarray, roi: BBox | None) -> list[Face]:
         if self._detector is None:
             raise RuntimeError("FaceFinder is closed")
         H, W = image_bgr.shape[:2]
@@ -194,3 +217,46 @@ class FaceFinder:
 
     def find_in_rois(self, image_bgr: np.ndarray, rois: Sequence[BBox]) -> list[list[Face]]:
         return [self.find(image_bgr, roi=r) for r in rois]
+
+
+def _square_windows(x: int, y: int, w: int, h: int, overlap: float = 0.35) -> list[BBox]:
+    """Overlapping squares of side min(w, h) covering a region along its long side;
+    empty when the region is already nearly square (a second look would see the same)."""
+    side = min(w, h)
+    long_side = max(w, h)
+    if side < 16 or long_side < side * 1.25:
+        return []
+    n = int(np.ceil((long_side - side) / (side * (1 - overlap)))) + 1
+    starts = np.linspace(0, long_side - side, n).round().astype(int)
+    if w >= h:
+        return [(x + int(s), y, side, side) for s in starts]
+    return [(x, y + int(s), side, side) for s in starts]
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _suppress(faces: list[Face], iou: float) -> list[Face]:
+    """Non-maximum suppression across overlapping windows: the best-scoring box wins."""
+    kept: list[Face] = []
+    for f in sorted(faces, key=lambda f: -f.score):
+        if all(_iou(f.bbox, k.bbox) < iou for k in kept):
+            kept.append(f)
+    return kept
+
+
+_LIVE: "weakref.WeakSet[FaceFinder]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    # mediapipe's own __del__ fails noisily at interpreter shutdown; close first.
+    for finder in list(_LIVE):
+        try:
+            finder.close()
+        except Exception:
+            pass

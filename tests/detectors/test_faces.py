@@ -122,3 +122,28 @@ def test_closed_finder_refuses_work():
     with pytest.raises(RuntimeError, match="closed"):
         f.find(np.zeros((64, 64, 3), np.uint8))
     f.close()  # idempotent
+
+
+def test_zoom_retry_finds_a_small_face_in_a_wide_tile(finder, portrait):
+    """A small face in a 16:9 tile: letterboxed into BlazeFace's square it is too small;
+    the second look in square windows finds it."""
+    tile = np.full((180, 320, 3), (70, 80, 90), np.uint8)
+    small = cv2.resize(portrait, (34, 44), interpolation=cv2.INTER_AREA)
+    tile[90:134, 230:264] = small
+    with FaceFinder(zoom_retry=False) as plain:
+        assert plain.find(tile) == []
+    found = finder.find(tile)
+    assert len(found) == 1
+    x, y, w, h = found[0].bbox
+    assert 220 <= x + w / 2 <= 274 and 85 <= y + h / 2 <= 140
+
+
+def test_square_windows_cover_the_region():
+    from classmood.detectors.faces import _square_windows
+
+    assert _square_windows(0, 0, 100, 95) == []  # already square: no second look
+    wins = _square_windows(10, 20, 320, 180)
+    assert all(w == (w[0], 20, 180, 180) for w in wins)
+    assert wins[0][0] == 10 and wins[-1][0] + 180 == 330
+    tall = _square_windows(0, 0, 90, 300)
+    assert tall[0][1] == 0 and tall[-1][1] + 90 == 300
