@@ -8,7 +8,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ._native import quiet_native_stderr
 from .errors import InputError
+
+# OpenCV's decoders print their own WARN/ERROR lines for damaged files; we report
+# one clear line instead (see load_image).
+try:
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+except AttributeError:  # pragma: no cover - very old OpenCV
+    pass
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -32,7 +40,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         data = np.fromfile(p, dtype=np.uint8)
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    with quiet_native_stderr():  # libpng/libjpeg print their own errors to fd 2
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(
             f"{p}: not a readable image (corrupt or unsupported format); "

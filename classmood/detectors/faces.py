@@ -8,19 +8,17 @@ region of interest), padded to a square so that the face keeps its proportions.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import sys
-import tempfile
 import threading
 import weakref
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
 
+from .._native import quiet_native_stderr
 from ..errors import ModelError
 from ..types import BBox, Face, Tile
 
@@ -30,31 +28,6 @@ MODEL_FILE = "face_detection_short_range.tflite"
 def default_model_path() -> Path:
     """The vendored BlazeFace short-range model (Apache-2.0, from mediapipe 0.10.21)."""
     return Path(str(resources.files("classmood.detectors").joinpath("assets").joinpath(MODEL_FILE)))
-
-
-@contextlib.contextmanager
-def _native_stderr_quiet() -> Iterator[None]:
-    """Hold back what native code writes to file descriptor 2 while MediaPipe/LiteRT
-    start and stop (a dozen INFO lines the user cannot act on). Python-level errors are
-    unaffected; if the block fails, the captured text is written out after all."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real stderr (e.g. pythonw): nothing to quiet
-        yield
-        return
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 2)
-        failed = True
-        try:
-            yield
-            failed = False
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if failed:
-                tmp.seek(0)
-                sys.stderr.write(tmp.read().decode("utf-8", "replace"))
 
 
 class FaceFinder:
@@ -103,7 +76,7 @@ class FaceFinder:
             min_suppression_threshold=self.nms_iou,
         )
         try:
-            with _native_stderr_quiet():
+            with quiet_native_stderr():
                 detector = vision.FaceDetector.create_from_options(options)
                 # the first call builds the XNNPACK delegate (and logs about it)
                 import mediapipe as mp
@@ -119,7 +92,7 @@ class FaceFinder:
     def close(self) -> None:
         det, self._detector = self._detector, None
         if det is not None:
-            with _native_stderr_quiet():
+            with quiet_native_stderr():
                 det.close()
 
     def __enter__(self) -> "FaceFinder":

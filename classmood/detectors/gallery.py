@@ -82,13 +82,14 @@ class GalleryPerception:
         clock = _Clock()
         t_start = time.perf_counter()
 
-        tiles: list[Tile] = clock.run("tiles", lambda: self.tile_finder.find(image))
+        layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+        tiles: list[Tile] = list(layout.tiles)
         faces = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, tiles))
 
         # A frame with no gallery structure comes back as one whole-frame tile (a
-        # single-participant view). Without a face in it, it is not a gallery at all
-        # (a desktop, a document): report no tiles rather than one empty "participant".
-        if len(tiles) == 1 and tiles[0].bbox == (0, 0, w, h) and not faces[0]:
+        # single-participant view, a webcam). Without a face in it, it is not a gallery
+        # at all (a desktop, a document): report no tiles, not one empty "participant".
+        if layout.fallback and not any(faces):
             tiles, faces = [], []
 
         states = clock.run(
