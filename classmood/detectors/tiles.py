@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..io import as_bgr
 from ..types import Tile
 
 Colour = tuple[int, int, int]
@@ -60,9 +61,12 @@ class _Box:
 class TileFinder:
     """Find participant tiles in reading order.
 
-    ``tolerance``: max per-channel difference from the gap colour for a gap pixel.
+    ``tolerance``: max luma difference from the gap colour for a gap pixel;
+    ``chroma_tolerance``: max per-channel difference (JPEG colour bleed).
     ``line_fraction``: share of a row/column that must be gap-coloured to separate tiles
-    (below 1 so that a floating button or a JPEG speck does not hide a gap).
+    (0.9, not 1: floating buttons, a name badge, a desktop strip beside the window or a
+    JPEG speck must not hide a gap). ``trim_fraction``: edge lines of a tile at least
+    this gap-coloured are trimmed off it.
     ``min_tile``: smallest tile (w, h) in pixels; ``aspect``: allowed w/h of a tile.
     ``size_tolerance``: how far (relative) a tile may differ from the gallery's tile size.
     """
@@ -70,7 +74,9 @@ class TileFinder:
     def __init__(
         self,
         tolerance: int = 4,
-        line_fraction: float = 0.97,
+        chroma_tolerance: int = 6,
+        line_fraction: float = 0.9,
+        trim_fraction: float = 0.75,
         min_tile: tuple[int, int] = (48, 27),
         min_tile_frac: float = 0.003,
         aspect: tuple[float, float] = (0.4, 3.0),
@@ -78,7 +84,9 @@ class TileFinder:
         max_colours: int = 3,
     ) -> None:
         self.tolerance = int(tolerance)
+        self.chroma_tolerance = int(chroma_tolerance)
         self.line_fraction = float(line_fraction)
+        self.trim_fraction = float(trim_fraction)
         self.min_tile = min_tile
         self.min_tile_frac = float(min_tile_frac)
         self.aspect = aspect
@@ -91,54 +99,103 @@ class TileFinder:
         return list(self.find_layout(image_bgr).tiles)
 
     def find_layout(self, image_bgr: np.ndarray) -> Layout:
-        """Tiles plus how they were found (gap colour, tile size, fallback)."""
+        """Tiles plus how they were found (gap colour, tile size, fallback).
+
+        Gray and BGRA frames are accepted; a frame too small to hold two tiles, or flat
+        (one colour), gives no tiles."""
+        image_bgr = as_bgr(image_bgr)
         H, W = image_bgr.shape[:2]
         empty = Layout((), None, None, False)
-        if H < 2 * self.min_tile[1] or W < 2 * self.min_tile[0] // 2 or image_bgr.ndim != 3:
+        if H < 2 * self.min_tile[1] or W < self.min_tile[0]:
             return empty
         sample = image_bgr[:: max(1, H // 135), :: max(1, W // 240)].reshape(-1, 3)
-        if int(sample.max(0).astype(int).max() - sample.min(0).astype(int).min()) <= 2 * self.tolerance:
-            return empty  # flat frame: nothing on screen
+        if int(np.ptp(sample, axis=0).max()) <= 2 * self.tolerance:
+            return empty  # flat frame (black, white, any one colour): nothing on screen
 
+        # Above ~2.5K, every other pixel still shows the gaps (Zoom's are 12 px at 4K)
+        # and the cut costs a quarter as much.
+        step = 2 if min(W / 1920, H / 1080) >= 1.3 else 1
+        work = image_bgr
+        if step > 1:  # nearest: no blending of gap and tile pixels; contiguous for OpenCV
+            work = cv2.resize(image_bgr, (W // step, H // step), interpolation=cv2.INTER_NEAREST)
+        gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+        h, w = work.shape[:2]
         best: tuple[list[_Box], Colour, tuple[int, int]] | None = None
-        for colour in self._candidate_colours(sample):
-            boxes, size = self._grid_for(image_bgr, colour)
-            if boxes and (best is None or self._better(boxes, best[0])):
-                best = (boxes, colour, size)
-            if best is not None and len(best[0]) >= 2:
-                break  # the dominant colour gave a real grid: done
+        best_cover = 0.0
+        for colour in self._candidate_colours(sample, _border_colour(image_bgr)):
+            boxes, size = self._grid_for(work, gray, colour)
+            cover = sum(b.area for b in boxes) / float(h * w)
+            if boxes and cover > best_cover:
+                best, best_cover = (boxes, colour, size), cover
+            if best_cover >= 0.35:
+                break  # tiles cover most of the frame: this is the gallery's gap colour
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size = best
-        tiles = tuple(Tile(i, (b.x, b.y, b.w, b.h)) for i, b in enumerate(_reading_order(boxes)))
-        return Layout(tiles, colour, size, False)
+        tiles = tuple(
+            Tile(i, _scale_box(b, step, W, H)) for i, b in enumerate(_reading_order(boxes))
+        )
+        return Layout(tiles, colour, (size[0] * step, size[1] * step), False)
 
     # ------------------------------------------------------------------ steps
-    def _candidate_colours(self, sample: np.ndarray) -> list[Colour]:
-        """The most frequent colours (8-level bins), each refined to its median."""
+    def _candidate_colours(self, sample: np.ndarray, border: Colour | None = None) -> list[Colour]:
+        """Gap-colour candidates: the frame border's colour (a window capture's margin),
+        then the most frequent colours (8-level bins), each refined to its median."""
         q = (sample >> 3).astype(np.int32)
         keys = (q[:, 0] << 10) | (q[:, 1] << 5) | q[:, 2]
         counts = np.bincount(keys, minlength=1 << 15)
         order = np.argsort(-counts)
-        out: list[Colour] = []
+        out: list[Colour] = [border] if border is not None else []
         for k in order[: self.max_colours]:
             if counts[k] < 0.02 * len(keys):
                 break
             members = sample[keys == k]
-            out.append(tuple(int(v) for v in np.median(members, axis=0)))
+            c = tuple(int(v) for v in np.median(members, axis=0))
+            if all(max(abs(a - b) for a, b in zip(c, o)) > self.tolerance for o in out):
+                out.append(c)
         return out
 
-    def _grid_for(self, image: np.ndarray, colour: Colour) -> tuple[list[_Box], tuple[int, int]]:
-        lo = np.clip(np.array(colour) - self.tolerance, 0, 255).astype(np.uint8)
-        hi = np.clip(np.array(colour) + self.tolerance, 0, 255).astype(np.uint8)
-        gap = cv2.inRange(image, lo, hi)  # 255 where the pixel is gap-coloured
+    def _gap_mask(self, image: np.ndarray, gray: np.ndarray, colour: Colour) -> np.ndarray:
+        """255 where a pixel has the gap colour: luma within ``tolerance`` (tight: a
+        letterbox bar is 8 grey levels off the gap) and every channel within
+        ``chroma_tolerance`` (loose: JPEG chroma bleeds a few levels of colour from an
+        active-speaker border or a desktop icon into the grey gap next to it)."""
+        c = np.array(colour, np.float32)
+        luma = float(c @ np.array([0.114, 0.587, 0.299], np.float32))
+        near_luma = cv2.inRange(gray, max(0.0, luma - self.tolerance), min(255.0, luma + self.tolerance))
+        lo = np.clip(c - self.chroma_tolerance, 0, 255).astype(np.uint8)
+        hi = np.clip(c + self.chroma_tolerance, 0, 255).astype(np.uint8)
+        return cv2.bitwise_and(near_luma, cv2.inRange(image, lo, hi))
+
+    def _grid_for(
+        self, image: np.ndarray, gray: np.ndarray, colour: Colour
+    ) -> tuple[list[_Box], tuple[int, int]]:
+        gap = self._gap_mask(image, gray, colour)
         H, W = gap.shape
         x, y, w, h = _largest_region(gap)
         # one integral image makes every row/column gap count O(length), not O(area)
         integral = cv2.integral(gap, sdepth=cv2.CV_32S)  # counts x 255
         leaves: list[_Box] = []
         self._xycut(integral, x, y, x + w, y + h, leaves, depth=0)
+        leaves = [self._tighten(integral, b) for b in leaves]
+        leaves = [b for b in leaves if b.w > 0 and b.h > 0 and self._filled_edges(integral, b)]
         return self._regularise(leaves, W, H)
+
+    def _tighten(self, S: np.ndarray, b: _Box) -> _Box:
+        """Trim a leaf's edge rows/columns that are mostly gap. Full-span gap lines need
+        ``line_fraction``; a floating button or a name badge lying over the gap next to a
+        tile keeps those lines from being full gap lines, and they would pad the tile."""
+        x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
+        for _ in range(2):
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                break
+            keep_r = np.flatnonzero(~self._separators(S, x0, y0, x1, y1, axis=1, frac=self.trim_fraction))
+            keep_c = np.flatnonzero(~self._separators(S, x0, y0, x1, y1, axis=0, frac=self.trim_fraction))
+            if len(keep_r) == 0 or len(keep_c) == 0:
+                return _Box(x0, y0, 0, 0)
+            y0, y1 = y0 + int(keep_r[0]), y0 + int(keep_r[-1]) + 1
+            x0, x1 = x0 + int(keep_c[0]), x0 + int(keep_c[-1]) + 1
+        return _Box(x0, y0, x1 - x0, y1 - y0)
 
     def _xycut(self, S: np.ndarray, x0: int, y0: int, x1: int, y1: int, out: list[_Box], depth: int) -> None:
         # trim gap-coloured margins (twice: fractions change once margins are gone)
@@ -169,7 +226,9 @@ class TileFinder:
                 return
         out.append(_Box(x0, y0, x1 - x0, y1 - y0))
 
-    def _separators(self, S: np.ndarray, x0: int, y0: int, x1: int, y1: int, axis: int) -> np.ndarray:
+    def _separators(
+        self, S: np.ndarray, x0: int, y0: int, x1: int, y1: int, axis: int, frac: float | None = None
+    ) -> np.ndarray:
         """Which rows (axis=1) or columns (axis=0) of the region are gap lines, from the
         integral image ``S`` of the gap mask."""
         if axis == 1:  # per row: gap pixels in [x0, x1)
@@ -178,7 +237,32 @@ class TileFinder:
         else:  # per column: gap pixels in [y0, y1)
             row = S[y1, x0 : x1 + 1] - S[y0, x0 : x1 + 1]
             counts, n = np.diff(row), y1 - y0
-        return counts >= self.line_fraction * n * 255  # the mask is 0/255
+        frac = self.line_fraction if frac is None else frac
+        return counts >= frac * n * 255  # the mask is 0/255
+
+    def _filled_edges(self, S: np.ndarray, b: _Box, min_fill: float = 0.5) -> bool:
+        """A tile is a filled rectangle: video, bars or card reach all four of its edges
+        (looked at just inside each edge, at two depths, since a label or a border
+        speck can stretch a box by a few pixels). The box around a silhouette (a person
+        on a plain wall) or an icon is not."""
+        if b.w < 12 or b.h < 12:
+            return True  # too small to tell; the size filters decide
+        x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
+
+        def fill(ax0: int, ay0: int, ax1: int, ay1: int) -> float:
+            n = (ax1 - ax0) * (ay1 - ay0)
+            gap = int(S[ay1, ax1] - S[ay0, ax1] - S[ay1, ax0] + S[ay0, ax0]) // 255
+            return 1.0 - gap / n if n else 1.0
+
+        insets_y = sorted({2, max(4, b.h // 30)})
+        insets_x = sorted({2, max(4, b.w // 30)})
+        edges = [
+            max(fill(x0, y0 + d, x1, y0 + d + 1) for d in insets_y),  # top
+            max(fill(x0, y1 - d - 1, x1, y1 - d) for d in insets_y),  # bottom
+            max(fill(x0 + d, y0, x0 + d + 1, y1) for d in insets_x),  # left
+            max(fill(x1 - d - 1, y0, x1 - d, y1) for d in insets_x),  # right
+        ]
+        return min(edges) >= min_fill
 
     def _plausible(self, b: _Box, W: int, H: int) -> bool:
         if b.w < self.min_tile[0] or b.h < self.min_tile[1]:
@@ -236,9 +320,20 @@ class TileFinder:
                 ]
         return []
 
-    @staticmethod
-    def _better(a: list[_Box], b: list[_Box]) -> bool:
-        return (len(a), sum(x.area for x in a)) > (len(b), sum(x.area for x in b))
+
+def _scale_box(b: _Box, step: int, W: int, H: int) -> tuple[int, int, int, int]:
+    """A box found on the ``step``-decimated copy, in full-frame pixels."""
+    x, y = b.x * step, b.y * step
+    return x, y, min(W - x, b.w * step), min(H - y, b.h * step)
+
+
+def _border_colour(image: np.ndarray) -> Colour | None:
+    """The colour of most of the frame's outer ring, if one colour dominates it."""
+    ring = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(np.int16)
+    med = np.median(ring, axis=0)
+    if np.mean(np.abs(ring - med).max(axis=1) <= 4) < 0.5:
+        return None
+    return tuple(int(v) for v in med)
 
 
 def _largest_region(gap: np.ndarray) -> tuple[int, int, int, int]:

@@ -1,0 +1,104 @@
+"""TileFinder on the real screenshots (hand-annotated) and on bad input. Synthetic
+galleries with exact ground truth are in test_tiles_synthetic.py."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.detectors.tiles import TileFinder
+
+# Hand-annotated: tile count per real screenshot, and a few tile boxes read off the
+# images (x, y, w, h; +-6 px, borders included where Zoom draws the active speaker).
+REAL_COUNTS = {
+    "real_test.png": 4, "real_test2.png": 5, "real_test3.png": 4, "root_image2.png": 3,
+    "root_image3.png": 7, "root_image4.png": 7, "screenshot.png": 6, "screenshot_j.png": 7,
+    "zoom1.png": 16, "zoom2.png": 4,
+}
+REAL_BOXES = {
+    "real_test.png": {2: (109, 543, 848, 477)},          # letterboxed tile, bars included
+    "real_test2.png": {3: (331, 534, 630, 359), 4: (964, 539, 620, 349)},  # centred last row
+    "zoom1.png": {0: (49, 40, 223, 126), 15: (728, 427, 223, 126)},
+    "zoom2.png": {1: (312, 60, 308, 175)},                 # 2 px gap bridged by the green border
+    "screenshot_j.png": {6: (432, 534, 349, 202)},
+}
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+@pytest.fixture(scope="module")
+def finder() -> TileFinder:
+    return TileFinder()
+
+
+@pytest.mark.parametrize("name", sorted(REAL_COUNTS))
+def test_real_screenshots(finder, galleries_dir, name):
+    image = cv2.imread(str(galleries_dir / name))
+    layout = finder.find_layout(image)
+    assert not layout.fallback
+    assert len(layout.tiles) == REAL_COUNTS[name]
+    for i, box in REAL_BOXES.get(name, {}).items():
+        got = layout.tiles[i].bbox
+        assert max(abs(g - e) for g, e in zip(got, box)) <= 6, (i, got, box)
+        assert iou(got, box) >= 0.95
+    # reading order: row by row, left to right
+    centres = [(t.bbox[1] + t.bbox[3] / 2, t.bbox[0]) for t in layout.tiles]
+    for (y0, x0), (y1, x1) in zip(centres, centres[1:]):
+        assert y1 > y0 + 10 or (abs(y1 - y0) <= 10 and x1 > x0)
+
+
+# --- bad input -----------------------------------------------------------------------
+def test_black_and_white_frames_have_no_tiles(finder):
+    assert finder.find(np.zeros((1080, 1920, 3), np.uint8)) == []
+    assert finder.find(np.full((720, 1280, 3), 255, np.uint8)) == []
+
+
+def test_flat_colour_frame_has_no_tiles(finder):
+    assert finder.find_layout(np.full((1080, 1920, 3), (40, 120, 200), np.uint8)).tiles == ()
+
+
+def test_gray_and_bgra_frames_give_the_same_tiles(finder, galleries_dir):
+    image = cv2.imread(str(galleries_dir / "root_image3.png"))
+    boxes = [t.bbox for t in finder.find(image)]
+    assert [t.bbox for t in finder.find(cv2.cvtColor(image, cv2.COLOR_BGR2BGRA))] == boxes
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    assert len(finder.find(gray)) == len(boxes)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (10, 10, 3), (30, 2000, 3), (1, 1)])
+def test_tiny_inputs(finder, shape):
+    assert finder.find(np.full(shape, 90, np.uint8)) == []
+
+
+def test_one_huge_face_is_one_whole_frame_tile(finder, faces_dir):
+    path = sorted((faces_dir / "nimstim" / "happy").glob("*.jpg"))[0]
+    image = cv2.resize(cv2.imread(str(path)), (1280, 1640))
+    layout = finder.find_layout(image)
+    assert layout.fallback
+    assert [t.bbox for t in layout.tiles] == [(0, 0, 1280, 1640)]
+
+
+def test_desktop_without_gallery_is_not_a_grid(finder):
+    """A wallpaper gradient with desktop icons and a text window: no participant grid."""
+    h, w = 1080, 1920
+    y = np.linspace(0, 1, h)[:, None, None]
+    x = np.linspace(0, 1, w)[None, :, None]
+    img = (np.array([120, 60, 20]) * (1 - y) + np.array([200, 140, 90]) * x * y).astype(np.uint8)
+    img = np.array(np.broadcast_to(img, (h, w, 3)))
+    rng = np.random.default_rng(0)
+    for i in range(8):  # icons down the left
+        colour = tuple(int(v) for v in rng.integers(0, 255, 3))
+        cv2.rectangle(img, (20, 20 + i * 110), (84, 84 + i * 110), colour, -1)
+    cv2.rectangle(img, (400, 150), (1500, 900), (250, 250, 250), -1)  # a document window
+    for i in range(30):
+        cv2.putText(img, "Lorem ipsum dolor sit amet, consectetur adipiscing", (430, 200 + i * 23),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, (30, 30, 30), 1)
+    layout = finder.find_layout(img)
+    # either no tiles or the whole-frame fallback; never a grid of icons or text lines
+    assert layout.fallback or layout.tiles == ()
