@@ -1,0 +1,461 @@
+"""Tile state: live face, live but empty, camera-off card, or still profile photo.
+
+Why layout and not appearance: one frame of a still profile photo and one frame of a
+live webcam look alike to a face detector. What differs is how the app draws them.
+A camera-off tile is a *card*: a flat, UI-drawn colour (exact pixel values, a
+neutral grey in Zoom, Meet and Teams) filling the tile, with a small centred thing
+on it: the name in big text, an initials square/circle in a flat saturated colour,
+or a small photographic square/circle (the profile photo). Live video instead fills
+the tile (or, letterboxed, a full-height band between flat bars) with camera
+content: sensor noise, lighting gradients, compression: never one exact colour.
+
+So the classifier measures, inside the tile and away from its name label:
+
+1. the tile's card colour: the commonest colour of a ring just inside the tile edge;
+2. ``flat``: the fraction of pixels within a couple of levels of that colour;
+3. the bounding box of everything else (the "content"): its size, whether it is
+   centred and whether it spans the tile from top to bottom (a letterboxed video);
+4. inside that box, how photographic the content is: the colour entropy and the
+   share of the two commonest colours (flat fill + text vs. a photo's many colours).
+
+Across frames, :class:`StillnessMonitor` adds what one frame cannot show: a profile
+photo never changes, while live video always does (sensor noise alone changes most
+pixels in every frame). ``classify(..., still_seconds=...)`` turns a face tile whose
+content has not changed for :attr:`TileStateClassifier.photo_still_s` seconds into
+``photo``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Hashable, Sequence
+
+import cv2
+import numpy as np
+
+from ..types import Face, Tile, TileState
+
+__all__ = ["TileFeatures", "TileStateClassifier", "StillnessMonitor", "inner_region"]
+
+# Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
+# camera noise into a fake flat colour) to at most this many pixels on the long side.
+_SAMPLE_LONG_SIDE = 320
+
+
+def inner_region(h: int, w: int) -> tuple[int, int, int, int, int, int]:
+    """The part of a ``h`` x ``w`` tile worth looking at, as ``(y0, y1, x0, x1, ly, lx)``.
+
+    ``y0:y1, x0:x1`` skips a thin outer margin (the active-speaker border, 2-4 px,
+    and rounded corners). Pixels with ``y >= ly`` and ``x < lx`` are the name-label
+    corner (bottom left), which is text on a dark box on every kind of tile and must
+    not count as content.
+    """
+    m = max(2, int(round(0.02 * min(h, w))) + 2)
+    y0, y1, x0, x1 = m, max(m + 1, h - m), m, max(m + 1, w - m)
+    ly = h - max(int(round(0.16 * h)), min(28, h // 3))
+    lx = int(round(0.72 * w))
+    return y0, y1, x0, x1, ly, lx
+
+
+@dataclass(frozen=True)
+class TileFeatures:
+    """What :meth:`TileStateClassifier.explain` measured on one tile (for debugging,
+    tests and tuning; fractions are of the analysed pixels, boxes tile-relative)."""
+
+    card_color: tuple[int, int, int]
+    """BGR mode of the ring just inside the tile edge."""
+    card_neutral: bool
+    """The card colour is a neutral grey (what every app draws its cards in)."""
+    ring_flat: float
+    """Fraction of the ring within ``tol`` of the card colour."""
+    ring_exact: float
+    """Fraction of the ring *exactly* the card colour: an app draws its cards in one
+    exact colour; a camera never produces one (noise, gradients)."""
+    flat: float
+    """Fraction of the tile (label corner excluded) within ``tol`` of the card colour."""
+    content_box: tuple[float, float, float, float] | None
+    """Bounding box (x, y, w, h) of the non-card content, as fractions of the tile."""
+    content_offset: float
+    """Distance of the content box's centre from the tile centre (fraction of size)."""
+    spans_height: bool
+    """The content runs from the top to the bottom of the tile (letterboxed video)."""
+    touches_edge: bool
+    """The content reaches the edge of the analysed area (a card's content never does)."""
+    entropy: float
+    """Colour entropy (bits, 4 bits per channel) of the content pixels."""
+    top2: float
+    """Share of the content pixels in the two commonest colours."""
+    dominance: float
+    """Share of the content's core pixels within 12 levels of its commonest colour:
+    high for a flat fill or text, low for a photo."""
+    squareness: float
+    """Content box aspect (short side / long side)."""
+    fill: float
+    """Share of the content box that is content (a square ~1, a circle ~0.79)."""
+    faces_in_content: int
+    """Detected faces whose centre lies inside the content box."""
+    state: TileState
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["state"] = self.state.value
+        return d
+
+
+class TileStateClassifier:
+    """Classify a tile as face / no_face / camera_off / photo from one frame (and,
+    optionally, how long its content has been still).
+
+    Thresholds (measured on real Zoom screenshots and synthetic Zoom/Meet/Teams
+    galleries, see ``tests/detectors/test_state.py``):
+
+    ``tol``: a pixel belongs to the card when every channel is within ``tol`` levels
+    of the card colour; apps draw cards in exact colours, a lossy screen capture
+    moves them by a level or two. ``min_flat``: a card tile has at least this
+    fraction of card-coloured pixels (an initials square or a photo covers at most
+    ~15% of a tile, a big name less). ``min_ring_flat``/``min_ring_exact``: the ring
+    just inside the tile edge is card colour (within ``tol`` / exactly) at least this
+    often; camera footage of a plain wall is flat but never exact. ``photo_dominance``:
+    content whose commonest colour covers less than this share is a photo (measured
+    on 1,479 synthetic card contents, PNG and JPEG q70/q90: initials and names
+    >= 0.81, photos <= 0.51). ``photo_squareness``: a profile photo is a square or
+    a circle (short/long side >= 0.77 measured); a wide line of content is a name
+    (<= 0.39). ``photo_still_s``: a face tile unchanged for this long
+    is a photo.
+    """
+
+    def __init__(
+        self,
+        tol: int = 3,
+        min_flat: float = 0.6,
+        min_ring_flat: float = 0.75,
+        min_ring_exact: float = 0.5,
+        photo_squareness: float = 0.6,
+        photo_dominance: float = 0.66,
+        photo_still_s: float = 4.0,
+    ) -> None:
+        self.tol = int(tol)
+        self.min_flat = float(min_flat)
+        self.min_ring_flat = float(min_ring_flat)
+        self.min_ring_exact = float(min_ring_exact)
+        self.photo_squareness = float(photo_squareness)
+        self.photo_dominance = float(photo_dominance)
+        self.photo_still_s = float(photo_still_s)
+
+    # -- public -----------------------------------------------------------------------
+    def classify(
+        self,
+        image_bgr: np.ndarray,
+        tile: Tile,
+        faces: Sequence[Face],
+        still_seconds: float | None = None,
+    ) -> TileState:
+        """The tile's state. ``faces`` are the detector's faces in this tile (full-frame
+        pixels). ``still_seconds`` (from :class:`StillnessMonitor`) lets a face tile
+        whose pixels have not changed for ``photo_still_s`` seconds become ``photo``."""
+        return self.explain(image_bgr, tile, faces, still_seconds).state
+
+    def explain(
+        self,
+        image_bgr: np.ndarray,
+        tile: Tile,
+        faces: Sequence[Face],
+        still_seconds: float | None = None,
+    ) -> TileFeatures:
+        """Like :meth:`classify`, with every measured feature and the reason."""
+        crop = tile.crop(image_bgr)
+        faces = list(faces)
+        if crop.shape[0] < 8 or crop.shape[1] < 8:
+            # Too small to measure a layout: trust the face detector alone.
+            state = TileState.FACE if faces else TileState.NO_FACE
+            return _features_without_layout(state, "tile too small to measure its layout")
+        f = self._measure(crop, tile, faces)
+        state, reason = self._decide(f, bool(faces), still_seconds)
+        return TileFeatures(**{**asdict(f), "state": state, "reason": reason})
+
+    # -- measuring --------------------------------------------------------------------
+    def _measure(self, crop: np.ndarray, tile: Tile, faces: list[Face]) -> TileFeatures:
+        h, w = crop.shape[:2]
+        step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
+        y0, y1, x0, x1, ly, lx = inner_region(h, w)
+        ys = np.arange(y0, y1, step)
+        xs = np.arange(x0, x1, step)
+        s = crop[np.ix_(ys, xs)].astype(np.int16)  # nearest sampling keeps exact values
+        valid = ~((ys[:, None] >= ly) & (xs[None, :] < lx))  # drop the label corner
+
+        ring = _ring_mask(s.shape[0], s.shape[1]) & valid
+        card = _mode_color(s[ring])
+        near = np.abs(s - np.array(card, np.int16)).max(axis=2) <= self.tol
+        ring_flat = float(near[ring].mean())
+        ring_exact = float((s[ring] == np.array(card, np.int16)).all(axis=1).mean())
+        flat = float(near[valid].mean())
+
+        content = valid & ~near
+        ly_rows = int(np.searchsorted(ys, ly))  # first sampled row of the label band
+        content, large = _components(content, ly_rows)
+        box, offset, spans, touches, squareness, fill = _content_geometry(
+            content, large, ys, xs, h, w, ly
+        )
+        entropy, top2, dominance = 0.0, 1.0, 1.0
+        n_in = 0
+        if box is not None:
+            bx, by, bw, bh = box
+            px0, py0 = int(bx * w), int(by * h)
+            px1, py1 = int(np.ceil((bx + bw) * w)), int(np.ceil((by + bh) * h))
+            region = crop[py0:py1, px0:px1]
+            entropy, top2, dominance = _colour_stats(region, card, self.tol)
+            tx, ty = tile.bbox[0], tile.bbox[1]
+            for fc in faces:
+                cx = fc.bbox[0] + fc.bbox[2] / 2 - tx
+                cy = fc.bbox[1] + fc.bbox[3] / 2 - ty
+                n_in += int(px0 <= cx <= px1 and py0 <= cy <= py1)
+        return TileFeatures(
+            card_color=card,
+            card_neutral=max(card) - min(card) <= 12,
+            ring_flat=ring_flat,
+            ring_exact=ring_exact,
+            flat=flat,
+            content_box=box,
+            content_offset=offset,
+            spans_height=spans,
+            touches_edge=touches,
+            entropy=entropy,
+            top2=top2,
+            dominance=dominance,
+            squareness=squareness,
+            fill=fill,
+            faces_in_content=n_in,
+            state=TileState.NO_FACE,
+            reason="",
+        )
+
+    # -- deciding ---------------------------------------------------------------------
+    def _decide(
+        self, f: TileFeatures, has_faces: bool, still_seconds: float | None
+    ) -> tuple[TileState, str]:
+        state, reason = self._decide_layout(f, has_faces)
+        if (
+            state is TileState.FACE
+            and still_seconds is not None
+            and still_seconds >= self.photo_still_s
+        ):
+            return TileState.PHOTO, (
+                f"{reason}; but unchanged for {still_seconds:.1f} s "
+                f"(>= {self.photo_still_s} s): a still photo"
+            )
+        return state, reason
+
+    def _decide_layout(self, f: TileFeatures, has_faces: bool) -> tuple[TileState, str]:
+        live = TileState.FACE if has_faces else TileState.NO_FACE
+        if not f.card_neutral:
+            return live, "tile edge is not a neutral UI grey: live video"
+        if f.ring_flat < self.min_ring_flat:
+            return live, f"tile edge is not flat ({f.ring_flat:.2f} < {self.min_ring_flat}): live video"
+        if f.flat < self.min_flat:
+            return live, f"too little flat card colour ({f.flat:.2f} < {self.min_flat}): live video"
+        if f.ring_exact < self.min_ring_exact:
+            return live, (
+                f"tile edge is flat but not one exact colour ({f.ring_exact:.2f} < "
+                f"{self.min_ring_exact}): a plain wall on camera"
+            )
+        if f.content_box is None:
+            # Every app writes the name or initials on a camera-off card: a tile with
+            # nothing on it is video of nothing (a wall, a covered camera, darkness).
+            return live, "one flat colour and nothing on it: live video of a plain scene"
+        if f.spans_height:
+            return live, "content spans the tile's height between flat bars: letterboxed video"
+        if f.touches_edge:
+            return live, "content reaches the tile edge: live video, not a card's centred content"
+        if f.squareness < self.photo_squareness:
+            return TileState.CAMERA_OFF, (
+                f"flat card with a line of content (aspect {f.squareness:.2f}): a name"
+            )
+        if f.dominance < self.photo_dominance:
+            return TileState.PHOTO, (
+                f"a small photographic patch on a flat card (no dominant colour: "
+                f"{f.dominance:.2f} < {self.photo_dominance})"
+            )
+        return TileState.CAMERA_OFF, (
+            f"flat card with flat content (dominant colour {f.dominance:.2f}): a name or initials"
+        )
+
+
+def _features_without_layout(state: TileState, reason: str) -> TileFeatures:
+    return TileFeatures(
+        card_color=(0, 0, 0), card_neutral=False, ring_flat=0.0, ring_exact=0.0, flat=0.0, content_box=None,
+        content_offset=0.0, spans_height=False, touches_edge=False, entropy=0.0, top2=1.0,
+        dominance=1.0, squareness=0.0, fill=0.0, faces_in_content=0, state=state, reason=reason,
+    )
+
+
+def _ring_mask(h: int, w: int) -> np.ndarray:
+    """A ring ~6% of the short side wide just inside the analysed area."""
+    r = max(2, int(round(0.06 * min(h, w))))
+    m = np.zeros((h, w), bool)
+    m[:r, :] = m[-r:, :] = True
+    m[:, :r] = m[:, -r:] = True
+    return m
+
+
+def _mode_color(pixels: np.ndarray) -> tuple[int, int, int]:
+    """The commonest exact colour of ``pixels`` (N, 3)."""
+    if len(pixels) == 0:
+        return (0, 0, 0)
+    p = pixels.astype(np.int64)
+    keys = (p[:, 0] << 16) | (p[:, 1] << 8) | p[:, 2]
+    vals, counts = np.unique(keys, return_counts=True)
+    k = int(vals[np.argmax(counts)])
+    return ((k >> 16) & 255, (k >> 8) & 255, k & 255)
+
+
+def _components(mask: np.ndarray, ly_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split content into what counts and what is large.
+
+    Components are found on the mask dilated by one pixel, so that the letters of a
+    name join into words (on a big tile the sampled strokes of a letter are a few
+    pixels). Returns ``(kept, large)``: ``kept`` drops specks (under 0.15% of the
+    analysed pixels: JPEG ringing, stray pixels, a neighbour's edge bleeding in) and
+    the top rim of a tall name label (a strip that touches the left edge, lies in
+    the bottom third and ends at the label band); ``large`` keeps only components
+    of at least 1% (a video frame, a photo, an initials square), which are what the
+    edge tests look at, so that a few specks near the border cannot make a card
+    look like video.
+    """
+    if not mask.any():
+        return mask, mask
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    top, left = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_LEFT]
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    rows, cols = mask.shape
+    label_rim = (left <= max(1, int(0.03 * cols))) & (top >= 0.66 * rows) & (bottom >= ly_rows - 2)
+    keep = (area >= max(3, 0.0015 * mask.size)) & ~label_rim
+    big = keep & (area >= 0.01 * mask.size)
+    keep[0] = big[0] = False
+    return keep[lab] & mask, big[lab] & mask
+
+
+def _content_geometry(
+    content: np.ndarray, large: np.ndarray, ys: np.ndarray, xs: np.ndarray, h: int, w: int, ly: int
+) -> tuple[tuple[float, float, float, float] | None, float, bool, bool, float, float]:
+    """Box of the content (fractions of the tile), its centre offset, whether it
+    spans the tile's height, whether it touches an edge, its squareness and fill.
+    The two edge tests look only at ``large`` components."""
+    if content.sum() < 4:
+        return None, 0.0, False, False, 0.0, 0.0
+    rows = np.flatnonzero(content.any(axis=1))
+    cols = np.flatnonzero(content.any(axis=0))
+    r0, r1, c0, c1 = rows[0], rows[-1], cols[0], cols[-1]
+    py0, py1 = int(ys[r0]), int(ys[r1]) + 1
+    px0, px1 = int(xs[c0]), int(xs[c1]) + 1
+    box = (px0 / w, py0 / h, (px1 - px0) / w, (py1 - py0) / h)
+    cx, cy = (px0 + px1) / 2 / w, (py0 + py1) / 2 / h
+    offset = float(max(abs(cx - 0.5), abs(cy - 0.5)))
+    spans = touches = False
+    if large.any():
+        lrows = np.flatnonzero(large.any(axis=1))
+        lcols = np.flatnonzero(large.any(axis=0))
+        ch, cw = large.shape
+        # Letterboxed video: content starts at the top edge of the analysed area and
+        # runs down to the name-label band. A card's name, initials or photo sits in
+        # the middle and never touches the top.
+        spans = lrows[0] <= 0.03 * ch and (int(ys[lrows[-1]]) + 1) >= 0.95 * max(1, ly)
+        er, ec = max(1, int(0.03 * ch)), max(1, int(0.03 * cw))
+        touches = lrows[0] < er or lcols[0] < ec or lcols[-1] >= cw - ec
+    side_px = (px1 - px0, py1 - py0)
+    squareness = min(side_px) / max(1, max(side_px))
+    fill = float(content[r0 : r1 + 1, c0 : c1 + 1].mean())
+    return box, offset, bool(spans), bool(touches), float(squareness), fill
+
+
+def _colour_stats(region: np.ndarray, card: tuple[int, int, int], tol: int) -> tuple[float, float, float]:
+    """Colour statistics of the content in ``region`` (a box on the card).
+
+    The region is median-filtered (3x3) and its content mask eroded by ~5% of its
+    side first: that removes what screen-capture JPEG and antialiasing add to a flat
+    fill (ringing, a blended rim against the card), which otherwise looks "varied".
+    Returns the colour entropy (bits, 16 levels per channel), the share of the two
+    commonest colours, and ``dominance``: the share of pixels within 12 levels of the
+    commonest colour. A flat initials square/circle or big text is one dominant
+    colour (dominance >= 0.8 measured); a photo has none (<= 0.5 measured).
+    """
+    if region.shape[0] < 3 or region.shape[1] < 3:
+        return 0.0, 1.0, 1.0
+    step = max(1, int(np.ceil(max(region.shape[:2]) / 200)))
+    reg = cv2.medianBlur(np.ascontiguousarray(region[::step, ::step]), 3).astype(np.int16)
+    mask = (np.abs(reg - np.array(card, np.int16)).max(axis=2) > max(tol, 12)).astype(np.uint8)
+    k = max(1, min(reg.shape[:2]) // 20)
+    core = cv2.erode(mask, np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    r = reg[core] if core.sum() >= 16 else reg[mask > 0]
+    if len(r) < 16:
+        return 0.0, 1.0, 1.0
+    q = (r >> 4).astype(np.int64)
+    keys = (q[:, 0] << 8) | (q[:, 1] << 4) | q[:, 2]
+    counts = np.bincount(keys, minlength=4096).astype(np.float64)
+    p = counts[counts > 0] / len(keys)
+    entropy = float(-(p * np.log2(p)).sum())
+    top2 = float(np.sort(p)[-2:].sum())
+    mode = r[keys == int(np.argmax(counts))].mean(axis=0)
+    dominance = float((np.abs(r - mode).max(axis=1) <= 12).mean())
+    return entropy, top2, dominance
+
+
+class StillnessMonitor:
+    """How long each tile's content has stayed exactly the same, across frames.
+
+    A profile photo is a still image drawn by the app: frame after frame its pixels
+    are identical (up to a level or two of screen-capture compression). Live video
+    is never identical: camera noise and compression alone change most pixels in
+    every frame, even when the person sits still. So the monitor compares each new
+    tile with the last one at a moderate resolution (no averaging that would hide
+    noise) and counts a frame as changed when more than ``changed_frac`` of the
+    pixels moved by more than ``level`` grey levels.
+
+    Keys are the caller's (a participant id, a name, a tile index); the name-label
+    corner and the tile edge are ignored (mute icon, speaker border). A tile whose
+    size changes (new layout) starts again.
+    """
+
+    def __init__(self, level: int = 4, changed_frac: float = 0.01, max_side: int = 160) -> None:
+        self.level = int(level)
+        self.changed_frac = float(changed_frac)
+        self.max_side = int(max_side)
+        self._last: dict[Hashable, tuple[np.ndarray, float, float]] = {}
+
+    def update(self, key: Hashable, tile_pixels: np.ndarray, timestamp: float) -> float:
+        """Feed one frame of one tile; returns the seconds its content has been still
+        (0.0 on the first frame and whenever it changed)."""
+        sig = self._signature(tile_pixels)
+        prev = self._last.get(key)
+        if prev is None or prev[0].shape != sig.shape or timestamp < prev[2]:
+            self._last[key] = (sig, float(timestamp), float(timestamp))
+            return 0.0
+        last_sig, still_since, _ = prev
+        diff = np.abs(sig.astype(np.int16) - last_sig.astype(np.int16)) > self.level
+        if float(diff.mean()) > self.changed_frac:
+            still_since = float(timestamp)
+        self._last[key] = (sig, still_since, float(timestamp))
+        return float(timestamp) - still_since
+
+    def still_seconds(self, key: Hashable) -> float:
+        """The last answer of :meth:`update` for ``key`` (0.0 if never seen)."""
+        prev = self._last.get(key)
+        return 0.0 if prev is None else prev[2] - prev[1]
+
+    def forget(self, key: Hashable) -> None:
+        self._last.pop(key, None)
+
+    def reset(self) -> None:
+        self._last.clear()
+
+    def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:
+        t = tile_pixels
+        if t.ndim == 3:
+            t = cv2.cvtColor(t, cv2.COLOR_BGR2GRAY)
+        h, w = t.shape[:2]
+        y0, y1, x0, x1, ly, lx = inner_region(h, w)
+        t = t[y0:min(y1, ly), x0:x1] if ly - y0 >= 4 else t[y0:y1, x0:x1]
+        step = max(1, int(np.ceil(max(t.shape) / self.max_side)))
+        return np.ascontiguousarray(t[::step, ::step])

@@ -1,0 +1,287 @@
+"""Tile state: real Zoom screenshots (hand-measured tiles), synthetic galleries of
+every state in Zoom/Meet/Teams, camera footage of plain walls, letterboxed video,
+screen-capture JPEG, degenerate tiles, and stillness across frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood import synth
+from classmood.detectors.state import StillnessMonitor, TileStateClassifier
+from classmood.io import load_image
+from classmood.types import Face, Tile, TileState as S
+
+FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
+
+# Tile rectangles measured by hand on the real screenshots (x, y, w, h), and what each
+# tile shows, checked by eye. Masked faces included: every other tile is live video of
+# a person.
+REAL_TILES: dict[str, list[tuple[tuple[int, int, int, int], S]]] = {
+    "real_test.png": [((105, 56, 856, 485), FACE), ((963, 60, 848, 477), FACE),
+                      ((109, 543, 848, 477), FACE), ((963, 543, 848, 477), FACE)],
+    "real_test2.png": [((23, 183, 620, 348), FACE), ((650, 183, 620, 348), FACE),
+                       ((1278, 183, 620, 348), FACE), ((331, 534, 630, 359), FACE),
+                       ((964, 539, 620, 349), OFF)],  # the card with the big name
+    "real_test3.png": [((37, 14, 576, 324), FACE), ((619, 14, 576, 324), OFF),  # initials
+                       ((37, 344, 576, 324), FACE), ((615, 340, 584, 332), FACE)],
+    "root_image2.png": [((59, 48, 564, 323), FACE), ((626, 54, 552, 311), FACE),
+                        ((346, 374, 552, 310), FACE)],
+    "screenshot.png": [((199, 11, 384, 216), FACE), ((589, 11, 384, 216), OFF),  # initials
+                       ((199, 233, 384, 216), FACE), ((589, 233, 384, 216), FACE),
+                       ((199, 455, 384, 216), FACE), ((585, 451, 392, 224), FACE)],
+    "screenshot_j.png": [((75, 125, 357, 205), FACE), ((432, 129, 352, 201), FACE),
+                         ((789, 129, 346, 199), FACE), ((78, 331, 350, 200), FACE),
+                         ((432, 331, 352, 200), FACE), ((787, 329, 350, 201), FACE),
+                         ((432, 532, 349, 204), FACE)],
+    "zoom2.png": [((3, 59, 308, 176), FACE), ((313, 59, 307, 176), FACE),
+                  ((3, 236, 308, 173), FACE), ((313, 236, 307, 173), FACE)],
+}
+_ZOOM1_X = (49, 275, 502, 728)
+_ZOOM1_Y = (40, 169, 298, 428)
+REAL_TILES["zoom1.png"] = [((x, y, 223, 125), FACE) for y in _ZOOM1_Y for x in _ZOOM1_X]
+REAL_TILES["root_image3.png"] = REAL_TILES["root_image4.png"] = [
+    ((67, 51, 372, 215), FACE), ((442, 57, 360, 203), FACE), ((811, 57, 360, 203), FACE),
+    ((73, 269, 360, 202), FACE), ((442, 269, 360, 202), FACE), ((811, 269, 360, 202), FACE),
+    ((442, 480, 360, 203), FACE)]
+
+ONE_FACE = [Face(bbox=(0, 0, 10, 10), score=0.9, keypoints=np.zeros((6, 2), np.float32))]
+
+
+@pytest.fixture(scope="module")
+def clf() -> TileStateClassifier:
+    return TileStateClassifier()
+
+
+@pytest.fixture(scope="module")
+def grace() -> np.ndarray:
+    cbook = pytest.importorskip("matplotlib.cbook")
+    img = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
+    assert img is not None
+    return img
+
+
+@pytest.fixture(scope="module")
+def portraits(grace, faces_dir) -> list[np.ndarray]:
+    """Colour studio portraits and grayscale crowd photos (a grey photo must still
+    read as a photo), plus matplotlib's sample portrait."""
+    return (
+        [grace]
+        + synth.load_portraits(faces_dir / "nimstim", limit=8, seed=2)
+        + synth.load_portraits(faces_dir / "muxspace", limit=8, seed=2)
+    )
+
+
+def _faces_of(st: synth.SynthTile) -> list[Face]:
+    """The generator's ground-truth face boxes as detector output."""
+    return [Face(bbox=b, score=0.9, keypoints=np.zeros((6, 2), np.float32)) for b in st.face_boxes]
+
+
+def _jpeg(img: np.ndarray, q: int) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+# -- real screenshots -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def finder():
+    from classmood.detectors.faces import FaceFinder
+
+    with FaceFinder() as f:
+        yield f
+
+
+@pytest.mark.parametrize("name", sorted(REAL_TILES))
+def test_real_screenshots(name, galleries_dir, clf, finder):
+    image = load_image(galleries_dir / name)
+    for i, (box, truth) in enumerate(REAL_TILES[name]):
+        tile = Tile(i, box)
+        faces = finder.find(image, roi=box)
+        got = clf.explain(image, tile, faces)
+        if truth is OFF:
+            assert got.state is OFF, f"{name} tile {i}: {got.reason}"
+        else:
+            # live video: face when the detector found one (a masked face it misses is
+            # no_face); never a card or a photo
+            assert got.state is (FACE if faces else NO_FACE), f"{name} tile {i}: {got.reason}"
+
+
+def test_real_screenshots_survive_jpeg_and_downscaling(galleries_dir, clf):
+    """A screen capture may be JPEG-compressed and scaled: cards stay cards, video stays video."""
+    for name in ("real_test2.png", "real_test3.png", "screenshot.png", "real_test.png"):
+        image = load_image(galleries_dir / name)
+        small = _jpeg(cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA), 75)
+        for i, (box, truth) in enumerate(REAL_TILES[name]):
+            b = tuple(int(round(v * 0.6)) for v in box)
+            got = clf.explain(small, Tile(i, b), ONE_FACE if truth is FACE else [])
+            assert got.state is truth, f"{name} tile {i}: {got.reason}"
+
+
+def test_real_camera_off_features(galleries_dir, clf):
+    """The measured layout of Zoom's cards: one exact grey, small centred content;
+    a name is a wide line, initials a flat square."""
+    img = load_image(galleries_dir / "real_test2.png")
+    name_card = clf.explain(img, Tile(0, (964, 539, 620, 349)), [])
+    assert name_card.card_color == (34, 34, 34) and name_card.ring_exact > 0.95
+    assert name_card.squareness < 0.3
+    img = load_image(galleries_dir / "real_test3.png")
+    initials = clf.explain(img, Tile(0, (619, 14, 576, 324)), [])
+    assert initials.squareness > 0.9 and initials.dominance > 0.8
+    assert initials.content_offset < 0.05
+
+
+# -- synthetic galleries ------------------------------------------------------------------
+@pytest.mark.parametrize("style", synth.STYLES)
+@pytest.mark.parametrize("theme", synth.THEMES)
+def test_synthetic_every_state(style, theme, portraits, clf):
+    """Every state, with letterboxed webcams, two-person tiles, a speaker border and
+    window chrome, in each app and theme, as PNG and as JPEG (q 85)."""
+    states = [FACE, NO_FACE, OFF, PHOTO] * 3
+    errors = []
+    for seed in range(2):
+        g = synth.make_gallery(
+            portraits, len(states), (1440, 900) if seed else (1920, 1080), style=style,
+            theme=theme, states=states, letterbox=0.5, two_people=0.2, active_speaker=0,
+            chrome=True, seed=seed,
+        )
+        for image in (g.image, _jpeg(g.image, 85)):
+            for st in g.tiles:
+                got = clf.explain(image, Tile(st.index, st.bbox), _faces_of(st))
+                if got.state is not st.state:
+                    errors.append((seed, st.index, st.state.value, got.state.value, got.reason))
+    assert not errors, errors
+
+
+def test_synthetic_random_sweep(portraits, clf):
+    """Random realistic galleries: at most 1% of tiles wrong (measured: 0 of ~500)."""
+    rng = np.random.default_rng(7)
+    n = wrong = 0
+    for _ in range(12):
+        g = synth.random_gallery(portraits, rng)
+        for st in g.tiles:
+            n += 1
+            wrong += clf.classify(g.image, Tile(st.index, st.bbox), _faces_of(st)) is not st.state
+    assert n > 100
+    assert wrong <= 0.01 * n
+
+
+def test_letterboxed_video_of_an_empty_room_is_live(clf):
+    """Flat bars of the card colour on both sides; a plain wall between them."""
+    rng = np.random.default_rng(0)
+    for bar_frac in (0.125, 0.34):  # 4:3 and 9:16 webcams in a 16:9 tile
+        tile = np.full((360, 640, 3), 35, np.uint8)
+        bw = int(640 * bar_frac)
+        wall = _noisy_wall(rng, 360, 640 - 2 * bw, base=(150, 160, 170), sigma=2.0, grad=20)
+        tile[:, bw : 640 - bw] = wall
+        assert clf.classify(tile, Tile(0, (0, 0, 640, 360)), []) is NO_FACE
+        assert clf.classify(tile, Tile(0, (0, 0, 640, 360)), ONE_FACE) is FACE
+
+
+# -- plain walls, black and degenerate tiles ----------------------------------------------
+def _noisy_wall(rng, h, w, base=(200, 200, 200), sigma=1.5, grad=6.0, q=None) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = base
+    img += (grad * (xx / w - 0.5) + 0.5 * grad * (yy / h - 0.5))[..., None]
+    img += rng.normal(0, sigma, (h, w, 1)) + rng.normal(0, sigma / 2, (h, w, 3))
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    return out if q is None else _jpeg(out, q)
+
+
+@pytest.mark.parametrize("base", [(40, 40, 40), (128, 128, 128), (220, 220, 220), (180, 200, 215)])
+@pytest.mark.parametrize("sigma,grad,q", [(0.0, 0, None), (0.7, 0, 60), (1.5, 4, 90), (3.0, 12, 75)])
+def test_plain_wall_on_camera_stays_no_face(base, sigma, grad, q, clf):
+    """Camera footage of a plain, even neutral grey wall (down to a perfectly uniform
+    frame) is video of nobody, not a camera-off card: a card always carries a name or
+    initials, and a camera never draws one exact colour."""
+    wall = _noisy_wall(np.random.default_rng(1), 360, 640, base, sigma, grad, q)
+    got = clf.explain(wall, Tile(0, (0, 0, 640, 360)), [])
+    assert got.state is NO_FACE, got.reason
+
+
+def test_wall_with_a_small_object_is_not_a_card(clf):
+    """A light switch on a noisy wall: centred content, but the wall is not one exact colour."""
+    wall = _noisy_wall(np.random.default_rng(2), 360, 640, (205, 205, 205), sigma=2.0, grad=3)
+    cv2.rectangle(wall, (300, 150), (340, 210), (240, 240, 240), -1)
+    assert clf.classify(wall, Tile(0, (0, 0, 640, 360)), []) is NO_FACE
+
+
+def test_black_and_tiny_tiles(clf):
+    black = np.zeros((360, 640, 3), np.uint8)
+    assert clf.classify(black, Tile(0, (0, 0, 640, 360)), []) is NO_FACE
+    tiny = np.full((6, 6, 3), 35, np.uint8)
+    assert clf.classify(tiny, Tile(0, (0, 0, 6, 6)), []) is NO_FACE
+    assert clf.classify(tiny, Tile(0, (0, 0, 6, 6)), ONE_FACE) is FACE
+    # a tile hanging off the frame is clipped, not an error
+    frame = np.full((100, 100, 3), 35, np.uint8)
+    assert clf.classify(frame, Tile(0, (80, 80, 64, 36)), []) in (NO_FACE, OFF)
+
+
+def test_drawn_cards(clf):
+    """Hand-drawn Zoom-like cards: initials square, big name, photo square."""
+    card = np.full((360, 640, 3), 35, np.uint8)
+    sq = card.copy()
+    cv2.rectangle(sq, (270, 130), (370, 230), (91, 24, 194), -1)
+    cv2.putText(sq, "HL", (285, 195), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (255, 255, 255), 2, cv2.LINE_AA)
+    assert clf.classify(sq, Tile(0, (0, 0, 640, 360)), []) is OFF
+    name = card.copy()
+    cv2.putText(name, "Hyung Gyu Lee", (170, 190), cv2.FONT_HERSHEY_DUPLEX, 1.2, (255, 255, 255), 2, cv2.LINE_AA)
+    assert clf.classify(name, Tile(0, (0, 0, 640, 360)), []) is OFF
+    photo = card.copy()
+    rng = np.random.default_rng(3)
+    patch = cv2.GaussianBlur(rng.integers(0, 255, (100, 100, 3), dtype=np.uint8), (0, 0), 3)
+    photo[130:230, 270:370] = cv2.normalize(patch, None, 0, 255, cv2.NORM_MINMAX)
+    assert clf.classify(photo, Tile(0, (0, 0, 640, 360)), []) is PHOTO
+
+
+def test_explain_reports_features(clf):
+    card = np.full((360, 640, 3), 35, np.uint8)
+    cv2.rectangle(card, (270, 130), (370, 230), (91, 24, 194), -1)
+    f = clf.explain(card, Tile(0, (0, 0, 640, 360)), [])
+    d = f.to_dict()
+    assert d["state"] == "camera_off" and d["card_color"] == (35, 35, 35)
+    assert f.flat > 0.9 and f.reason
+
+
+# -- stillness across frames ------------------------------------------------------------
+def test_stillness_monitor_photo_vs_live(grace):
+    mon = StillnessMonitor()
+    rng = np.random.default_rng(0)
+    still = cv2.resize(grace, (320, 180))
+    for t in np.arange(0, 6.01, 0.5):
+        s_photo = mon.update("photo", still, t)
+        noisy = np.clip(still + rng.normal(0, 2.0, still.shape), 0, 255).astype(np.uint8)
+        s_live = mon.update("live", noisy, t)
+    assert s_photo == pytest.approx(6.0)
+    assert s_live == 0.0
+    assert mon.still_seconds("photo") == pytest.approx(6.0)
+    # any real change restarts the clock; so does a new tile size (new layout)
+    moved = np.roll(still, 8, axis=1)
+    assert mon.update("photo", moved, 6.5) == 0.0
+    assert mon.update("photo", moved, 7.0) == pytest.approx(0.5)
+    assert mon.update("photo", cv2.resize(moved, (300, 170)), 7.5) == 0.0
+    mon.forget("photo")
+    assert mon.still_seconds("photo") == 0.0
+
+
+def test_stillness_ignores_label_corner():
+    """The mute icon toggling in the label corner is not a change of content."""
+    mon = StillnessMonitor()
+    img = np.full((180, 320, 3), 35, np.uint8)
+    cv2.circle(img, (160, 80), 40, (90, 120, 200), -1)
+    mon.update("k", img, 0.0)
+    toggled = img.copy()
+    toggled[165:178, 4:20] = (60, 60, 230)
+    assert mon.update("k", toggled, 3.0) == pytest.approx(3.0)
+
+
+def test_still_face_becomes_photo(grace, clf):
+    frame = cv2.resize(grace, (640, 360))
+    tile = Tile(0, (0, 0, 640, 360))
+    assert clf.classify(frame, tile, ONE_FACE) is FACE
+    assert clf.classify(frame, tile, ONE_FACE, still_seconds=1.0) is FACE
+    assert clf.classify(frame, tile, ONE_FACE, still_seconds=clf.photo_still_s) is PHOTO
+    # stillness never turns an empty tile into a photo
+    assert clf.classify(frame, tile, [], still_seconds=60.0) is NO_FACE
