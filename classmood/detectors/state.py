@@ -154,7 +154,25 @@ class TileStateClassifier:
         """The tile's state. ``faces`` are the detector's faces in this tile (full-frame
         pixels). ``still_seconds`` (from :class:`StillnessMonitor`) lets a face tile
         whose pixels have not changed for ``photo_still_s`` seconds become ``photo``."""
+        crop = tile.crop(image_bgr)
+        if crop.shape[0] >= 8 and crop.shape[1] >= 8 and self._edge_is_live(crop):
+            # Fast path (most tiles): the first two layout rules already say "live
+            # video", so the full measurement could not change the answer.
+            state = TileState.FACE if faces else TileState.NO_FACE
+            if state is TileState.FACE and still_seconds is not None and still_seconds >= self.photo_still_s:
+                return TileState.PHOTO
+            return state
         return self.explain(image_bgr, tile, faces, still_seconds).state
+
+    def _edge_is_live(self, crop: np.ndarray) -> bool:
+        """The tile's edge ring is not one flat neutral UI grey: it shows video.
+        Exactly the first two rules of :meth:`_decide_layout`, on the ring alone."""
+        pixels = _ring_pixels(crop)
+        card = _mode_color(pixels)
+        if max(card) - min(card) > 12:
+            return True
+        near = np.abs(pixels - np.array(card, np.int16)).max(axis=1) <= self.tol
+        return float(near.mean()) < self.min_ring_flat
 
     def explain(
         self,
@@ -177,12 +195,8 @@ class TileStateClassifier:
     # -- measuring --------------------------------------------------------------------
     def _measure(self, crop: np.ndarray, tile: Tile, faces: list[Face]) -> TileFeatures:
         h, w = crop.shape[:2]
-        step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
         y0, y1, x0, x1, ly, lx = inner_region(h, w)
-        ys = np.arange(y0, y1, step)
-        xs = np.arange(x0, x1, step)
-        s = crop[np.ix_(ys, xs)].astype(np.int16)  # nearest sampling keeps exact values
-        valid = ~((ys[:, None] >= ly) & (xs[None, :] < lx))  # drop the label corner
+        s, valid, ys, xs = _sample(crop, with_coords=True)
 
         ring = _ring_mask(s.shape[0], s.shape[1]) & valid
         card = _mode_color(s[ring])
@@ -279,6 +293,47 @@ class TileStateClassifier:
         return TileState.CAMERA_OFF, (
             f"flat card with flat content (dominant colour {f.dominance:.2f}): a name or initials"
         )
+
+
+def _sample(crop: np.ndarray, with_coords: bool = False):
+    """The tile's inner region on a grid of at most ``_SAMPLE_LONG_SIDE`` samples on
+    the long side (nearest sampling keeps exact colours), as int16, and the mask of
+    samples outside the name-label corner."""
+    h, w = crop.shape[:2]
+    step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
+    y0, y1, x0, x1, ly, lx = inner_region(h, w)
+    ys = np.arange(y0, y1, step)
+    xs = np.arange(x0, x1, step)
+    s = crop[y0:y1:step, x0:x1:step].astype(np.int16)
+    valid = ~((ys[:, None] >= ly) & (xs[None, :] < lx))  # drop the label corner
+    if with_coords:
+        return s, valid, ys, xs
+    return s, valid
+
+
+def _ring_pixels(crop: np.ndarray) -> np.ndarray:
+    """The samples of ``_ring_mask & valid`` from :func:`_sample`, as int16 (N, 3),
+    read from the four edge strips alone (the fast path need not touch the middle)."""
+    h, w = crop.shape[:2]
+    step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
+    y0, y1, x0, x1, ly, lx = inner_region(h, w)
+    ys = np.arange(y0, y1, step)
+    xs = np.arange(x0, x1, step)
+    sv = crop[y0:y1:step, x0:x1:step]  # a view: nothing copied yet
+    sh, sw = sv.shape[:2]
+    r = max(2, int(round(0.06 * min(sh, sw))))
+    corner = (ys[:, None] >= ly) & (xs[None, :] < lx)  # the name-label corner
+    parts = []
+    for rows, cols in (
+        (slice(0, r), slice(None)),
+        (slice(max(r, sh - r), sh), slice(None)),
+        (slice(r, max(r, sh - r)), slice(0, r)),
+        (slice(r, max(r, sh - r)), slice(max(r, sw - r), sw)),
+    ):
+        block = sv[rows, cols]
+        keep = ~corner[rows, cols]
+        parts.append(block[keep])
+    return np.concatenate(parts).astype(np.int16)
 
 
 def _features_without_layout(state: TileState, reason: str) -> TileFeatures:
