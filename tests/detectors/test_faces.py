@@ -146,3 +146,26 @@ def test_square_windows_cover_the_region():
     assert wins[0][0] == 10 and wins[-1][0] + 180 == 330
     tall = _square_windows(0, 0, 90, 300)
     assert tall[0][1] == 0 and tall[-1][1] + 90 == 300
+
+
+def test_paired_tiles_find_the_same_faces_as_single_tiles(portrait):
+    """Two wide tiles stacked in one detector call give the same faces, each in its
+    own tile, as one call per tile."""
+    frame = np.full((1080, 1920, 3), 26, np.uint8)
+    rois = []
+    for i in range(6):
+        x, y = 40 + (i % 3) * 620, 100 + (i // 3) * 360
+        tile = np.full((340, 600, 3), (120, 140, 150), np.uint8)
+        p = cv2.resize(portrait, (180 + 20 * i, int((180 + 20 * i) * 650 / 506)))[:300]
+        tile[20 : 20 + p.shape[0], 200 : 200 + p.shape[1]] = p
+        frame[y : y + 340, x : x + 600] = tile
+        rois.append((x, y, 600, 340))
+    with FaceFinder(pack_pairs=True) as paired, FaceFinder(pack_pairs=False) as single:
+        a = paired.find_in_rois(frame, rois)
+        b = single.find_in_rois(frame, rois)
+    assert [len(f) for f in a] == [1] * 6 == [len(f) for f in b]
+    for fa, fb, (x, y, w, h) in zip(a, b, rois):
+        assert _iou(fa[0].bbox, fb[0].bbox) > 0.7
+        cx, cy = fa[0].bbox[0] + fa[0].bbox[2] / 2, fa[0].bbox[1] + fa[0].bbox[3] / 2
+        assert x <= cx <= x + w and y <= cy <= y + h
+        assert np.abs(fa[0].keypoints - fb[0].keypoints).max() < 0.25 * fb[0].bbox[2]
