@@ -1,0 +1,333 @@
+"""Train ClassMood's expression model on FER2013 (PyTorch; ``pip install -e .[train]``).
+
+Trains on the Training split only and selects checkpoints on PublicTest only (we never
+see PrivateTest). Seeded, resumable, one JSON line per epoch, a progress bar, bf16
+autocast on CPU (AMX) and CUDA when present::
+
+    python -m classmood.models.train --data ../shared/data/fer2013 --out runs/resnet \\
+        --arch resnet --width 32 --epochs 60
+    python -m classmood.models.train --out runs/resnet --resume     # continue after a stop
+
+Recipe (the published tricks): random affine (rotation, scale, shift), horizontal flip,
+random erasing, brightness/contrast jitter, label smoothing, mixup/cutmix, SGD with
+Nesterov momentum and a one-cycle schedule, flip test-time averaging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .preprocess import FER_CLASSES, INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover - exercised only without the train extra
+    torch = None
+
+DATA_ENV = "CLASSMOOD_FER2013"
+
+
+# --------------------------------------------------------------------------- models
+def _conv_bn(cin: int, cout: int, stride: int = 1) -> "nn.Sequential":
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class BasicBlock(nn.Module if torch else object):
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)), inplace=True)
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.short is None else self.short(x)), inplace=True)
+
+
+class FerResNet(nn.Module if torch else object):
+    """A ResNet-18-style network for 48x48 grayscale faces.
+
+    Stem 3x3 at full resolution, four stages of two basic blocks (strides 1, 2, 2, 2:
+    48 -> 48 -> 24 -> 12 -> 6), global average pooling, dropout, 7 logits.
+    ``width`` is the first stage's channels (64 is ResNet-18's; 32 gives ~2.8M params).
+    """
+
+    def __init__(self, width: int = 32, num_classes: int = 7, dropout: float = 0.2) -> None:
+        super().__init__()
+        w = [width, width * 2, width * 4, width * 8]
+        self.stem = _conv_bn(1, w[0])
+        layers, cin = [], w[0]
+        for i, cout in enumerate(w):
+            stride = 1 if i == 0 else 2
+            layers += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+            cin = cout
+        self.layers = nn.Sequential(*layers)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.layers(self.stem(x))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return self.fc(self.drop(x))
+
+
+def build_model(arch: str, width: int) -> "nn.Module":
+    if arch == "resnet":
+        return FerResNet(width=width)
+    raise ValueError(f"unknown architecture {arch!r} (choose: resnet)")
+
+
+# --------------------------------------------------------------------------- data
+def find_data(path: str | None) -> Path:
+    candidates = [path, os.environ.get(DATA_ENV),
+                  str(Path(__file__).resolve().parents[3] / "shared" / "data" / "fer2013")]
+    for c in candidates:
+        if c and (Path(c) / "fer2013_train.npz").is_file():
+            return Path(c)
+    raise SystemExit(
+        f"classmood train: error: FER2013 not found (looked in --data, ${DATA_ENV}, ../shared/data/fer2013); "
+        "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz"
+    )
+
+
+def load_split(folder: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    d = np.load(folder / f"fer2013_{name}.npz")
+    return d["images"].astype(np.uint8), d["labels"].astype(np.int64)
+
+
+def to_tensor(images: np.ndarray) -> "torch.Tensor":
+    x = torch.from_numpy(images.astype(np.float32))
+    return ((x - PIXEL_MEAN) / PIXEL_STD).unsqueeze(1)
+
+
+def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config") -> "torch.Tensor":
+    """Batched augmentation on normalised [B,1,48,48] tensors (cheap on CPU)."""
+    b = x.shape[0]
+    u = lambda *s: torch.rand(*s, generator=gen)  # noqa: E731
+    ang = (u(b) * 2 - 1) * math.radians(cfg.rotate)
+    scale = 1 + (u(b) * 2 - 1) * cfg.scale
+    tx, ty = (u(b) * 2 - 1) * cfg.shift, (u(b) * 2 - 1) * cfg.shift
+    flip = torch.where(u(b) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    # brightness / contrast jitter (in normalised units)
+    x = x * (1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast) + (u(b, 1, 1, 1) * 2 - 1) * cfg.brightness
+    # random erasing
+    if cfg.erase > 0:
+        for i in torch.nonzero(u(b) < cfg.erase).flatten().tolist():
+            area = (0.02 + u(1).item() * 0.2) * INPUT_SIZE * INPUT_SIZE
+            ar = math.exp((u(1).item() * 2 - 1) * math.log(3))
+            h = min(INPUT_SIZE, int(round(math.sqrt(area * ar))))
+            w = min(INPUT_SIZE, int(round(math.sqrt(area / ar))))
+            y0 = int(u(1).item() * (INPUT_SIZE - h + 1))
+            x0 = int(u(1).item() * (INPUT_SIZE - w + 1))
+            x[i, :, y0 : y0 + h, x0 : x0 + w] = torch.randn(1, h, w, generator=gen)
+    return x
+
+
+# --------------------------------------------------------------------------- training
+@dataclass
+class Config:
+    arch: str = "resnet"
+    width: int = 32
+    epochs: int = 60
+    batch: int = 128
+    lr: float = 0.1
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    mixup: float = 0.2          # alpha; 0 turns mixup/cutmix off
+    mix_prob: float = 0.5
+    rotate: float = 15.0        # degrees
+    scale: float = 0.12
+    shift: float = 0.12         # fraction of half-size (affine grid units)
+    brightness: float = 0.25
+    contrast: float = 0.25
+    erase: float = 0.4
+    seed: int = 0
+    bf16: bool | None = None    # None: on when the hardware does bf16 fast (CUDA, AMX or AVX512-BF16)
+    threads: int = 0            # 0: torch default
+
+
+def fast_bf16(device) -> bool:
+    """bf16 autocast pays only where the hardware has bf16 matrix units; elsewhere
+    (e.g. AVX2-only CPUs) it is several times slower than fp32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, batch: int = 512) -> dict:
+    """Accuracy with horizontal-flip averaging; also the logits (for calibration)."""
+    model.eval()
+    outs = []
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        for i in range(0, len(x), batch):
+            xb = x[i : i + batch].to(device)
+            logits = model(xb).float() + model(torch.flip(xb, dims=[3])).float()
+            outs.append((logits / 2).cpu())
+    logits = torch.cat(outs)
+    pred = logits.argmax(1)
+    acc = (pred == y).float().mean().item()
+    k = len(FER_CLASSES)
+    conf = torch.zeros(k, k, dtype=torch.long)
+    conf.index_put_((y, pred), torch.ones_like(y), accumulate=True)
+    recall = conf.diag().float() / conf.sum(1).clamp(min=1)
+    precision = conf.diag().float() / conf.sum(0).clamp(min=1)
+    f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-9)
+    return {"accuracy": acc, "macro_f1": f1.mean().item(), "logits": logits, "confusion": conf.tolist()}
+
+
+def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    ckpt_path = out / "last.pt"
+    log_path = out / "train_log.jsonl"
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        cfg = Config(**state["config"])
+    elif resume:
+        raise SystemExit(f"classmood train: error: {ckpt_path}: no checkpoint to resume from")
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    xtr_u8, ytr_np = load_split(data, "train")
+    xva_u8, yva_np = load_split(data, "publictest")
+    xtr, ytr = to_tensor(xtr_u8), torch.from_numpy(ytr_np)
+    xva, yva = to_tensor(xva_u8), torch.from_numpy(yva_np)
+
+    model = build_model(cfg.arch, cfg.width).to(device)
+    params = sum(p.numel() for p in model.parameters())
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": cfg.weight_decay},
+                           {"params": no_decay, "weight_decay": 0.0}],
+                          lr=cfg.lr, momentum=0.9, nesterov=True)
+    steps = math.ceil(len(xtr) / cfg.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, epochs=cfg.epochs, steps_per_epoch=steps,
+                                                pct_start=0.15, div_factor=10, final_div_factor=1000)
+    start_epoch, best = 0, {"accuracy": 0.0}
+    if resume:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        start_epoch, best = state["epoch"] + 1, state["best"]
+        print(f"resuming at epoch {start_epoch + 1}/{cfg.epochs} (best so far {best['accuracy']:.4f})")
+    bf16 = fast_bf16(device) if cfg.bf16 is None else cfg.bf16
+    crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        tqdm = None
+    print(f"{cfg.arch} width {cfg.width}: {params:,} parameters; {len(xtr)} train, {len(xva)} PublicTest; "
+          f"device {device}, bf16 {bf16}", flush=True)
+    for epoch in range(start_epoch, cfg.epochs):
+        model.train()
+        t0 = time.time()
+        perm = torch.randperm(len(xtr), generator=gen)
+        it = range(steps)
+        bar = tqdm(it, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, file=sys.stderr) if tqdm else it
+        tot_loss, seen = 0.0, 0
+        for s in bar:
+            idx = perm[s * cfg.batch : (s + 1) * cfg.batch]
+            xb = augment(xtr[idx].clone(), gen, cfg)
+            yb = ytr[idx]
+            lam, yb2 = 1.0, yb
+            if cfg.mixup > 0 and torch.rand(1, generator=gen).item() < cfg.mix_prob:
+                lam = float(np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen))).beta(cfg.mixup, cfg.mixup))
+                j = torch.randperm(len(idx), generator=gen)
+                yb2 = yb[j]
+                if torch.rand(1, generator=gen).item() < 0.5:  # mixup
+                    xb = lam * xb + (1 - lam) * xb[j]
+                else:  # cutmix
+                    cut = math.sqrt(1 - lam)
+                    ch, cw = int(INPUT_SIZE * cut), int(INPUT_SIZE * cut)
+                    cy, cx = int(torch.randint(0, INPUT_SIZE, (1,), generator=gen)), int(torch.randint(0, INPUT_SIZE, (1,), generator=gen))
+                    y0, y1 = max(cy - ch // 2, 0), min(cy + ch // 2, INPUT_SIZE)
+                    x0, x1 = max(cx - cw // 2, 0), min(cx + cw // 2, INPUT_SIZE)
+                    xb[:, :, y0:y1, x0:x1] = xb[j][:, :, y0:y1, x0:x1]
+                    lam = 1 - (y1 - y0) * (x1 - x0) / (INPUT_SIZE * INPUT_SIZE)
+            xb, yb, yb2 = xb.to(device), yb.to(device), yb2.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                logits = model(xb)
+            logits = logits.float()
+            loss = lam * crit(logits, yb) + (1 - lam) * crit(logits, yb2)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot_loss += loss.item() * len(idx)
+            seen += len(idx)
+            if tqdm:
+                bar.set_postfix(loss=f"{tot_loss / seen:.3f}")
+        ev = evaluate(model, xva, yva, device, bf16)
+        rec = {"epoch": epoch + 1, "train_loss": round(tot_loss / seen, 4),
+               "publictest_acc": round(ev["accuracy"], 4), "publictest_macro_f1": round(ev["macro_f1"], 4),
+               "lr": round(sched.get_last_lr()[0], 6), "seconds": round(time.time() - t0, 1)}
+        with open(log_path, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        print(json.dumps(rec), flush=True)
+        if ev["accuracy"] > best["accuracy"]:
+            best = {"accuracy": ev["accuracy"], "macro_f1": ev["macro_f1"], "epoch": epoch + 1}
+            torch.save({"model": model.state_dict(), "config": asdict(cfg), "best": best}, out / "best.pt")
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "epoch": epoch,
+                 "best": best, "config": asdict(cfg)}
+        torch.save(state, out / "last.tmp")
+        os.replace(out / "last.tmp", ckpt_path)  # atomic: a kill never leaves a torn checkpoint
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    if torch is None:
+        print("classmood train: error: PyTorch is not installed; run: pip install -e '.[train]'", file=sys.stderr)
+        return 2
+    ap = argparse.ArgumentParser(prog="classmood train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", help=f"folder with fer2013_train.npz and fer2013_publictest.npz (or ${DATA_ENV})")
+    ap.add_argument("--out", type=Path, default=Path("runs/fer"), help="checkpoints and log (default runs/fer)")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    defaults = Config()
+    for k, v in asdict(defaults).items():
+        if k == "bf16":
+            ap.add_argument("--bf16", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
+                            help="bf16 autocast (default: auto, on where the hardware does it fast)")
+        else:
+            ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
+    args = ap.parse_args(argv)
+    cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
+    best = train(cfg, find_data(args.data), args.out, args.resume)
+    print(f"best PublicTest accuracy {best['accuracy']:.4f} at epoch {best.get('epoch')}; checkpoints in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
