@@ -54,3 +54,44 @@ def test_every_tile_state_and_face_on_real_screenshots(perception, galleries_dir
             assert t.faces == ()
     assert [t.tile.index for t in result.tiles] == list(range(len(result.tiles)))
     assert {"tiles", "faces", "states", "total"} <= set(result.timings_ms)
+
+
+def test_one_huge_face_is_one_participant(perception, faces_dir):
+    """A single webcam-like frame (no gallery around it): one tile, one face."""
+    import cv2
+
+    path = sorted((faces_dir / "nimstim" / "happy").glob("*.jpg"))[0]
+    image = cv2.resize(cv2.imread(str(path)), (1012, 1300))
+    result = perception.analyze(image)
+    assert len(result.tiles) == 1
+    assert result.tiles[0].state is F and len(result.tiles[0].faces) == 1
+
+
+def test_desktop_without_gallery_has_no_participants(perception):
+    import cv2
+    import numpy as np
+
+    img = np.zeros((1080, 1920, 3), np.uint8)
+    img[:] = np.linspace(40, 200, 1920, dtype=np.uint8)[None, :, None]
+    cv2.rectangle(img, (300, 120), (1600, 950), (245, 245, 245), -1)
+    for i in range(35):
+        cv2.putText(img, "Lesson plan: photosynthesis and the carbon cycle", (330, 160 + i * 22),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1)
+    result = perception.analyze(img)
+    assert result.tiles == ()
+
+
+def test_black_frame_has_no_participants(perception):
+    import numpy as np
+
+    assert perception.analyze(np.zeros((1080, 1920, 3), np.uint8)).tiles == ()
+
+
+def test_names_are_off_by_default_and_read_when_on(galleries_dir):
+    image = load_image(galleries_dir / "zoom1.png")
+    with GalleryPerception() as off:
+        assert all(t.name is None for t in off.analyze(image).tiles)
+    with GalleryPerception(names=True) as on:
+        names = [t.name for t in on.analyze(image).tiles]
+    assert names[0] == "Monica Adebayo"
+    assert sum(n is not None for n in names) >= 14
