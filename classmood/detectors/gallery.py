@@ -15,7 +15,7 @@ import numpy as np
 from ..io import as_bgr
 from ..types import GalleryResult, Tile, TileResult, TileState
 from .faces import FaceFinder
-from .state import TileStateClassifier
+from .state import StillnessMonitor, TileStateClassifier
 from .tiles import TileFinder
 
 T = TypeVar("T")
@@ -56,6 +56,8 @@ class GalleryPerception:
         self.face_finder = face_finder or FaceFinder(min_score=min_face_score)
         self.state_classifier = state_classifier or TileStateClassifier()
         self.names = bool(names or name_reader is not None)
+        self.stillness = StillnessMonitor()
+        self._seen: set[tuple[int, ...]] = set()
         self._name_reader = name_reader
 
     @property
@@ -66,6 +68,19 @@ class GalleryPerception:
             self._name_reader = NameReader()
         return self._name_reader
 
+    def _stillness(self, image, tiles, faces, timestamp) -> list[float | None]:
+        """Seconds each face tile's pixels have been unchanged (None without timestamps)."""
+        if timestamp is None:
+            return [None] * len(tiles)
+        keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
+        for gone in set(self._seen) - set(keys):
+            self.stillness.forget(gone)
+        self._seen = set(keys)
+        return [
+            self.stillness.update(k, t.crop(image), timestamp) if f else None
+            for k, t, f in zip(keys, tiles, faces)
+        ]
+
     def close(self) -> None:
         self.face_finder.close()
 
@@ -75,8 +90,14 @@ class GalleryPerception:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def analyze(self, image: np.ndarray) -> GalleryResult:
-        """Perceive one frame (BGR, gray or BGRA uint8)."""
+    def analyze(self, image: np.ndarray, timestamp: float | None = None) -> GalleryResult:
+        """Perceive one frame (BGR, gray or BGRA uint8).
+
+        Give ``timestamp`` (seconds) for consecutive frames of one class: a tile whose
+        face has not changed at all for a few seconds is a still profile photo, which
+        one frame alone cannot tell from live video. Tiles are followed by position
+        here; the agent's tracker follows participants through reorders.
+        """
         image = as_bgr(image)
         h, w = image.shape[:2]
         clock = _Clock()
@@ -92,9 +113,13 @@ class GalleryPerception:
         if layout.fallback and not any(faces):
             tiles, faces = [], []
 
+        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp))
         states = clock.run(
             "states",
-            lambda: [self.state_classifier.classify(image, t, f) for t, f in zip(tiles, faces)],
+            lambda: [
+                self.state_classifier.classify(image, t, f, still_seconds=s)
+                for t, f, s in zip(tiles, faces, still)
+            ],
         )
         names: list[str | None] = [None] * len(tiles)
         if self.names and tiles:

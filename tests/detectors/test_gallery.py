@@ -95,3 +95,27 @@ def test_names_are_off_by_default_and_read_when_on(galleries_dir):
         names = [t.name for t in on.analyze(image).tiles]
     assert names[0] == "Monica Adebayo"
     assert sum(n is not None for n in names) >= 14
+
+
+def test_a_still_photo_in_a_live_looking_tile_becomes_photo_across_frames(faces_dir):
+    """One frame cannot tell a profile photo filling the tile from live video; frames
+    that stay pixel-identical for seconds can. A live tile (camera noise) stays face."""
+    import numpy as np
+
+    from classmood.synth import load_portraits, make_gallery
+
+    portraits = load_portraits(faces_dir / "nimstim", limit=6)
+    g = make_gallery(portraits, 4, (1280, 720), seed=3)
+    rng = np.random.default_rng(0)
+    with GalleryPerception() as p:
+        for i in range(10):  # 2 frames per second for 4.5 s
+            frame = g.image.copy()
+            x, y, w, h = g.tiles[1].bbox  # tile 1 is live: fresh sensor noise every frame
+            noise = rng.integers(-6, 7, (h, w, 3))
+            frame[y : y + h, x : x + w] = np.clip(frame[y : y + h, x : x + w] + noise, 0, 255)
+            result = p.analyze(frame, timestamp=i * 0.5)
+            if i == 0:
+                assert [t.state for t in result.tiles] == [F] * 4
+    states = [t.state for t in result.tiles]
+    assert states[1] is F
+    assert states[0] is TileState.PHOTO and states[2] is TileState.PHOTO and states[3] is TileState.PHOTO
