@@ -288,7 +288,12 @@ class TileFinder:
                 for o in leaves
             )
 
-        ref = max(cands, key=lambda b: (explained(b), b.area))
+        # Many candidates share one size: score each distinct (w, h) once (the first
+        # largest box of that size represents it, as the per-box max would pick).
+        by_size: dict[tuple[int, int], _Box] = {}
+        for b in sorted(cands, key=lambda b: -b.area):
+            by_size.setdefault((b.w, b.h), b)
+        ref = max(by_size.values(), key=lambda b: (explained(b), b.area))
         group = [o for o in cands if self._similar(o, ref.w, ref.h)]
         tw = float(np.median([o.w for o in group]))
         th = float(np.median([o.h for o in group]))
@@ -363,17 +368,21 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _dedupe(boxes: list[_Box]) -> list[_Box]:
-    out: list[_Box] = []
-    for b in sorted(boxes, key=lambda b: -b.area):
-        if all(_overlap(b, o) < 0.5 for o in out):
-            out.append(b)
-    return out
-
-
-def _overlap(a: _Box, b: _Box) -> float:
-    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    return ix * iy / min(a.area, b.area)
+    """Largest first, drop a box that lies mostly (>= 50% of the smaller) on a kept one.
+    XY-cut leaves are disjoint, so this is a safety net: vectorised, it costs nothing."""
+    if len(boxes) < 2:
+        return list(boxes)
+    order = sorted(boxes, key=lambda b: -b.area)
+    a = np.array([(b.x, b.y, b.x + b.w, b.y + b.h) for b in order], np.int64)
+    ix = np.clip(np.minimum(a[:, None, 2], a[None, :, 2]) - np.maximum(a[:, None, 0], a[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], a[None, :, 3]) - np.maximum(a[:, None, 1], a[None, :, 1]), 0, None)
+    area = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    frac = ix * iy / np.maximum(1, np.minimum(area[:, None], area[None, :]))
+    kept: list[int] = []
+    for i in range(len(order)):
+        if not kept or frac[i, kept].max() < 0.5:
+            kept.append(i)
+    return [order[i] for i in kept]
 
 
 def _reading_order(boxes: list[_Box]) -> list[_Box]:
