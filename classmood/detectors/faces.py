@@ -245,9 +245,10 @@ INPUT_SIDE = 128  # BlazeFace short-range's input
 
 def _compose(side: int, parts: list[tuple[np.ndarray, int, int]]) -> tuple[np.ndarray, float]:
     """A black square canvas of ``side`` px holding each crop at its (x, y), built
-    directly at the detector's input size: each crop is area-resampled into place
-    (cheaper and less aliased than building it big and shrinking it whole). Returns the
-    canvas and its scale (canvas px per original px)."""
+    directly at the detector's input size: each crop is resampled into place, bilinear
+    as MediaPipe's own preprocessing does (area resampling cost 10x more, 0.19 vs 0.02
+    ms a tile, for no measured gain in recall). Returns the canvas and its scale
+    (canvas px per original px)."""
     f = min(1.0, INPUT_SIDE / side)
     n = max(1, int(round(side * f)))
     canvas = np.zeros((n, n, 3), np.uint8)
@@ -258,7 +259,7 @@ def _compose(side: int, parts: list[tuple[np.ndarray, int, int]]) -> tuple[np.nd
         if tw <= 0 or th <= 0:
             continue
         if f < 1.0:
-            canvas[ty : ty + th, tx : tx + tw] = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_AREA)
+            canvas[ty : ty + th, tx : tx + tw] = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_LINEAR)
         else:
             canvas[ty : ty + th, tx : tx + tw] = crop[:th, :tw]
     return canvas, f

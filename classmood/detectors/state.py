@@ -322,7 +322,6 @@ def _ring_pixels(crop: np.ndarray) -> np.ndarray:
     sv = crop[y0:y1:step, x0:x1:step]  # a view: nothing copied yet
     sh, sw = sv.shape[:2]
     r = max(2, int(round(0.06 * min(sh, sw))))
-    corner = (ys[:, None] >= ly) & (xs[None, :] < lx)  # the name-label corner
     parts = []
     for rows, cols in (
         (slice(0, r), slice(None)),
@@ -331,7 +330,8 @@ def _ring_pixels(crop: np.ndarray) -> np.ndarray:
         (slice(r, max(r, sh - r)), slice(max(r, sw - r), sw)),
     ):
         block = sv[rows, cols]
-        keep = ~corner[rows, cols]
+        # drop the name-label corner (bottom left), built for this strip only
+        keep = ~((ys[rows][:, None] >= ly) & (xs[cols][None, :] < lx))
         parts.append(block[keep])
     return np.concatenate(parts).astype(np.int16)
 
