@@ -351,7 +351,6 @@ def edge_fill(images: np.ndarray, cut: float, fills: Sequence[str | float]) -> d
     """FER faces whose frame's left edge cuts ``cut`` of the face away, re-cropped with the
     exact geometry; MAE over the missing strip only, per fill rule."""
     prep = Prep(upscale=4, pad_factor=1.5, fill="grey")
-    n = FER * prep.upscale
     res: dict[str, list[float]] = {str(f): [] for f in fills}
     w = int(round(cut * FER))
     for g in images:
