@@ -51,10 +51,7 @@ SHOWCASES = (
 def load(folder: str | None) -> list[np.ndarray]:
     if folder:
         return synth.load_portraits(folder, limit=120, seed=0)
-    from matplotlib import cbook
-
-    img = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
-    return [img]
+    return [synth.sample_portrait()]
 
 
 def overlay(g: synth.SynthGallery) -> np.ndarray:

@@ -25,18 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from classmood.detectors.faces import FaceFinder  # noqa: E402
 from classmood.detectors.gallery import GalleryPerception  # noqa: E402
-from classmood.synth import load_portraits, make_gallery, random_gallery  # noqa: E402
-from classmood.types import TileState  # noqa: E402
-
-
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = ix * iy
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
+from classmood.synth import load_portraits, make_gallery, random_gallery, sample_portrait  # noqa: E402
+from classmood.types import TileState, iou  # noqa: E402
 
 
 def match(pred: list, truth: list, thr: float) -> list[tuple[int, int]]:
@@ -147,12 +137,7 @@ def main() -> None:
         portraits = load_portraits(args.faces, limit=60, seed=args.seed)
         print(f"portraits: {len(portraits)} from {args.faces}")
     else:
-        import cv2
-        from matplotlib import cbook
-
-        with cbook.get_sample_data("grace_hopper.jpg") as f:
-            data = np.frombuffer(f.read(), np.uint8)
-        portraits = [cv2.imdecode(data, cv2.IMREAD_COLOR)]
+        portraits = [sample_portrait()]
         print(f"portraits: {args.faces} not found; using matplotlib's grace_hopper.jpg")
     with GalleryPerception() as perception:
         speed(perception, portraits, args.repeats)

@@ -379,6 +379,14 @@ def load_portraits(folder: str | Path, limit: int | None = None, seed: int = 0) 
     return out
 
 
+def sample_portrait() -> np.ndarray:
+    """Grace Hopper's portrait from matplotlib's bundled sample data, as BGR: a real
+    face photo that every install has, for galleries built without any data set."""
+    from matplotlib import cbook
+
+    return load_image(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
 _MATTE_SIDE = 160  # mattes are smooth: a small one, warped with the portrait, is enough
 _MATTE_CACHE: "OrderedDict[tuple, tuple[np.ndarray, tuple[Color, Color]]]" = OrderedDict()
 _MATTE_CACHE_MAX = 2048

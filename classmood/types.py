@@ -27,6 +27,15 @@ KEYPOINT_NAMES = (
 subject's right eye appears on the image's left in an unmirrored picture."""
 
 
+def iou(a: tuple, b: tuple) -> float:
+    """Intersection over union of two ``(x, y, w, h)`` boxes (0.0 for empty boxes)."""
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _check_bbox(bbox: tuple, what: str) -> None:
     if len(bbox) != 4:
         raise ValueError(f"{what}: bbox must be (x, y, w, h), got {bbox!r}")

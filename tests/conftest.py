@@ -20,6 +20,15 @@ def data_path(*parts: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def grace():
+    """A portrait that ships with matplotlib: tests that use it need no shared data."""
+    pytest.importorskip("matplotlib")
+    from classmood.synth import sample_portrait
+
+    return sample_portrait()
+
+
+@pytest.fixture(scope="session")
 def galleries_dir() -> Path:
     return data_path("galleries")
 

@@ -12,30 +12,14 @@ import pytest
 from classmood import synth
 from classmood.errors import InputError
 from classmood.types import TileState as S
+from classmood.types import iou
 
 FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
 
 
 @pytest.fixture(scope="module")
-def grace() -> np.ndarray:
-    """A portrait that ships with matplotlib: the generator needs no shared data."""
-    cbook = pytest.importorskip("matplotlib.cbook")
-    path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
-    img = cv2.imread(str(path))
-    assert img is not None
-    return img
-
-
-@pytest.fixture(scope="module")
 def nimstim(faces_dir) -> list[np.ndarray]:
     return synth.load_portraits(faces_dir / "nimstim", limit=24, seed=1)
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def _inside(inner, outer) -> bool:
@@ -72,7 +56,7 @@ def _check_invariants(g: synth.SynthGallery) -> None:
     for a in g.tiles:
         for b in g.tiles:
             if a.index < b.index:
-                assert _iou(a.bbox, b.bbox) == 0.0
+                assert iou(a.bbox, b.bbox) == 0.0
 
 
 # -- layout ----------------------------------------------------------------------------
@@ -330,7 +314,7 @@ def test_ground_truth_faces_agree_with_the_face_finder(grace, nimstim):
                 for b in t.face_boxes:
                     if b[3] >= 40:  # big enough for BlazeFace after webcam blur and JPEG
                         total += 1
-                        found += any(_iou(b, f.bbox) > 0.5 for f in faces)
+                        found += any(iou(b, f.bbox) > 0.5 for f in faces)
     assert total >= 20
     assert found / total >= 0.9
     assert no_face_hits <= max(1, 0.15 * no_face_tiles)

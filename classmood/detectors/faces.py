@@ -20,7 +20,7 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import ModelError
-from ..types import BBox, Face, Tile
+from ..types import BBox, Face, Tile, iou
 
 MODEL_FILE = "face_detection_short_range.tflite"
 
@@ -318,18 +318,11 @@ def _square_windows(x: int, y: int, w: int, h: int, overlap: float = 0.35) -> li
     return [(x, y + int(s), side, side) for s in starts]
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
-def _suppress(faces: list[Face], iou: float) -> list[Face]:
+def _suppress(faces: list[Face], max_iou: float) -> list[Face]:
     """Non-maximum suppression across overlapping windows: the best-scoring box wins."""
     kept: list[Face] = []
     for f in sorted(faces, key=lambda f: -f.score):
-        if all(_iou(f.bbox, k.bbox) < iou for k in kept):
+        if all(iou(f.bbox, k.bbox) < max_iou for k in kept):
             kept.append(f)
     return kept
 

@@ -10,6 +10,7 @@ import pytest
 from classmood.detectors.faces import FaceFinder, default_model_path
 from classmood.errors import ModelError
 from classmood.types import Face
+from classmood.types import iou
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +23,6 @@ def finder():
 def portrait(faces_dir) -> np.ndarray:
     path = sorted((faces_dir / "nimstim" / "neutral").glob("*.jpg"))[0]
     return cv2.imread(str(path))
-
-
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = ix * iy
-    return inter / (aw * ah + bw * bh - inter)
 
 
 def test_vendored_model_is_the_blazeface_short_range_file():
@@ -65,7 +57,7 @@ def test_roi_coordinates_are_full_frame_pixels(finder, portrait):
     found = finder.find(frame, roi=(ox - 20, oy - 10, 300, 360))
     assert len(found) == 1
     shifted = (base.bbox[0] + ox, base.bbox[1] + oy, base.bbox[2], base.bbox[3])
-    assert _iou(found[0].bbox, shifted) > 0.8
+    assert iou(found[0].bbox, shifted) > 0.8
     assert np.abs(found[0].keypoints - (base.keypoints + [ox, oy])).max() < 6
 
 
@@ -165,7 +157,7 @@ def test_paired_tiles_find_the_same_faces_as_single_tiles(portrait):
         b = single.find_in_rois(frame, rois)
     assert [len(f) for f in a] == [1] * 6 == [len(f) for f in b]
     for fa, fb, (x, y, w, h) in zip(a, b, rois):
-        assert _iou(fa[0].bbox, fb[0].bbox) > 0.7
+        assert iou(fa[0].bbox, fb[0].bbox) > 0.7
         cx, cy = fa[0].bbox[0] + fa[0].bbox[2] / 2, fa[0].bbox[1] + fa[0].bbox[3] / 2
         assert x <= cx <= x + w and y <= cy <= y + h
         assert np.abs(fa[0].keypoints - fb[0].keypoints).max() < 0.25 * fb[0].bbox[2]

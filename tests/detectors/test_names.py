@@ -154,14 +154,6 @@ def test_rapidocr_reads_latin_labels(galleries_dir):
 
 
 # -- synthetic labels ---------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def grace() -> np.ndarray:
-    cbook = pytest.importorskip("matplotlib.cbook")
-    img = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
-    assert img is not None
-    return img
-
-
 @pytest.mark.parametrize("style", synth.STYLES)
 def test_synthetic_labels(style, grace, reader):
     """Names the generator drew (1080p, every tile state, dark and light), and tiles

@@ -55,14 +55,6 @@ def clf() -> TileStateClassifier:
 
 
 @pytest.fixture(scope="module")
-def grace() -> np.ndarray:
-    cbook = pytest.importorskip("matplotlib.cbook")
-    img = cv2.imread(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
-    assert img is not None
-    return img
-
-
-@pytest.fixture(scope="module")
 def portraits(grace, faces_dir) -> list[np.ndarray]:
     """Colour studio portraits and grayscale crowd photos (a grey photo must still
     read as a photo), plus matplotlib's sample portrait."""

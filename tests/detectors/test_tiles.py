@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from classmood.detectors.tiles import TileFinder
+from classmood.types import iou
 
 # Hand-annotated: tile count per real screenshot, and a few tile boxes read off the
 # images (x, y, w, h; +-6 px, borders included where Zoom draws the active speaker).
@@ -23,13 +24,6 @@ REAL_BOXES = {
     "zoom2.png": {1: (312, 60, 308, 175)},                 # 2 px gap bridged by the green border
     "screenshot_j.png": {6: (432, 534, 349, 202)},
 }
-
-
-def iou(a, b) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 @pytest.fixture(scope="module")
