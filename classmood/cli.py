@@ -26,7 +26,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="classmood",
-        description="Read a video-class gallery (Zoom, Meet, Teams): tiles, faces, camera states.",
+        description="Read a video-class gallery (Zoom, Meet, Teams): tiles, faces, camera states, expressions.",
     )
     p.add_argument("--version", action="version", version=f"classmood {__version__}")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
@@ -49,6 +49,30 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--min-face-score", type=float, default=0.5, metavar="S",
                    help="face detection threshold in (0, 1) (default 0.5)")
     a.set_defaults(func=_cmd_analyze)
+
+    e = sub.add_parser(
+        "evaluate",
+        help="measure the expression model on labelled faces",
+        description="Accuracy, macro-F1, per-class recall and the confusion matrix of the expression "
+        "model on DATA: an .npz of aligned 48x48 faces ('images', 'labels' as the FER2013 files) or a "
+        "folder of labelled photos DIR/<label>/* (angry, disgust, fear, happy, sad, surprise, neutral; "
+        "other folders are skipped and counted). Photos go through the face finder and aligner first.",
+    )
+    e.add_argument("data", metavar="DATA", type=Path, help=".npz of aligned faces, or a folder DIR/<label>/*")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--aligned", action="store_true",
+                   help="photos are already face crops: skip face finding, just resize to 48x48 grayscale")
+    e.add_argument("--model", type=Path, metavar="MODEL.tflite", help="another exported model (default: bundled)")
+    e.add_argument("--flip-average", action="store_true", help="also run mirrored faces and average (2x work)")
+    e.set_defaults(func=_cmd_evaluate)
+
+    t = sub.add_parser(
+        "train", add_help=False,
+        help="train the expression model (needs: pip install -e '.[train]')",
+        description="Train on FER2013 Training, select on PublicTest; see classmood train --help.",
+    )
+    t.add_argument("args", nargs=argparse.REMAINDER)
+    t.set_defaults(func=_cmd_train)
     return p
 
 
@@ -109,6 +133,32 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                     raise InputError(f"{out}: could not write the annotated image; check the folder")
                 print(f"annotated image: {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .models.emotion import EmotionClassifier
+    from .models.evaluate import evaluate, format_report
+
+    clf = EmotionClassifier(args.model, flip_average=args.flip_average)
+
+    def progress(i: int, n: int) -> None:
+        if not args.json and sys.stderr.isatty() and (i % 25 == 0 or i == n - 1):
+            print(f"\r  finding faces: {i + 1}/{n}", end="", file=sys.stderr, flush=True)
+
+    result = evaluate(args.data, clf, aligned=args.aligned, progress=progress)
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if result["n"] == 0:
+        raise InputError(f"{args.data}: no face found in any photo ({result['no_face']} photos); "
+                         "if they are already face crops, add --aligned")
+    print(json.dumps(result) if args.json else format_report(str(args.data), result))
+    return EXIT_OK
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .models.train import main as train_main
+
+    return train_main(args.args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,8 +84,29 @@ class FerResNet(nn.Module if torch else object):
 
     def forward(self, x):
         x = self.layers(self.stem(x))
-        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        x = x.mean((2, 3))  # global average pool (no reshape: exports with a dynamic batch)
         return self.fc(self.drop(x))
+
+
+class ServedModel(nn.Module if torch else object):
+    """What ships: raw pixels float32 [N, 1, 48, 48] in 0..255 -> FER2013 logits [N, 7].
+
+    Normalisation is inside the graph (a fixed 1x1 convolution with the training
+    constants), so serving cannot drift from training. Only convolutions, adds, a mean
+    and a linear layer: it converts to TFLite with a dynamic batch dimension.
+    """
+
+    def __init__(self, net: "nn.Module") -> None:
+        super().__init__()
+        self.norm = nn.Conv2d(1, 1, 1)
+        with torch.no_grad():
+            self.norm.weight.fill_(1.0 / PIXEL_STD)
+            self.norm.bias.fill_(-PIXEL_MEAN / PIXEL_STD)
+        self.norm.requires_grad_(False)
+        self.net = net
+
+    def forward(self, x):
+        return self.net(self.norm(x))
 
 
 def build_model(arch: str, width: int) -> "nn.Module":
@@ -117,29 +138,37 @@ def to_tensor(images: np.ndarray) -> "torch.Tensor":
     return ((x - PIXEL_MEAN) / PIXEL_STD).unsqueeze(1)
 
 
-def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config") -> "torch.Tensor":
-    """Batched augmentation on normalised [B,1,48,48] tensors (cheap on CPU)."""
+def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int = INPUT_SIZE) -> "torch.Tensor":
+    """Batched augmentation of normalised [B,1,48,48] tensors into [B,1,size,size] crops.
+
+    One affine warp per image does rotation, scale, shift, flip and the random crop (a
+    ``size`` window anywhere in the face: a smaller ``size`` trains on crops, cheaper and
+    a regulariser; the network is fully convolutional so it is served at 48).
+    """
     b = x.shape[0]
     u = lambda *s: torch.rand(*s, generator=gen)  # noqa: E731
     ang = (u(b) * 2 - 1) * math.radians(cfg.rotate)
     scale = 1 + (u(b) * 2 - 1) * cfg.scale
     tx, ty = (u(b) * 2 - 1) * cfg.shift, (u(b) * 2 - 1) * cfg.shift
     flip = torch.where(u(b) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
+    frac = size / INPUT_SIZE
+    room = 1 - frac  # how far the crop window may move, in grid units
+    tx, ty = tx + (u(b) * 2 - 1) * room, ty + (u(b) * 2 - 1) * room
+    cos, sin = torch.cos(ang) / scale * frac, torch.sin(ang) / scale * frac
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    grid = F.affine_grid(theta, (b, 1, size, size), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     # brightness / contrast jitter (in normalised units)
     x = x * (1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast) + (u(b, 1, 1, 1) * 2 - 1) * cfg.brightness
     # random erasing
     if cfg.erase > 0:
         for i in torch.nonzero(u(b) < cfg.erase).flatten().tolist():
-            area = (0.02 + u(1).item() * 0.2) * INPUT_SIZE * INPUT_SIZE
+            area = (0.02 + u(1).item() * 0.2) * size * size
             ar = math.exp((u(1).item() * 2 - 1) * math.log(3))
-            h = min(INPUT_SIZE, int(round(math.sqrt(area * ar))))
-            w = min(INPUT_SIZE, int(round(math.sqrt(area / ar))))
-            y0 = int(u(1).item() * (INPUT_SIZE - h + 1))
-            x0 = int(u(1).item() * (INPUT_SIZE - w + 1))
+            h = min(size, int(round(math.sqrt(area * ar))))
+            w = min(size, int(round(math.sqrt(area / ar))))
+            y0 = int(u(1).item() * (size - h + 1))
+            x0 = int(u(1).item() * (size - w + 1))
             x[i, :, y0 : y0 + h, x0 : x0 + w] = torch.randn(1, h, w, generator=gen)
     return x
 
@@ -162,6 +191,8 @@ class Config:
     brightness: float = 0.25
     contrast: float = 0.25
     erase: float = 0.4
+    crop: int = 40              # train on random crops of this size (cheaper; served at 48)
+    full_epochs: int = 8        # ...except the last epochs, at the full 48x48
     seed: int = 0
     bf16: bool | None = None    # None: on when the hardware does bf16 fast (CUDA, AMX or AVX512-BF16)
     threads: int = 0            # 0: torch default
@@ -185,7 +216,7 @@ def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, ba
     outs = []
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         for i in range(0, len(x), batch):
-            xb = x[i : i + batch].to(device)
+            xb = x[i : i + batch].to(device).contiguous(memory_format=torch.channels_last)
             logits = model(xb).float() + model(torch.flip(xb, dims=[3])).float()
             outs.append((logits / 2).cpu())
     logits = torch.cat(outs)
@@ -222,7 +253,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
     xtr, ytr = to_tensor(xtr_u8), torch.from_numpy(ytr_np)
     xva, yva = to_tensor(xva_u8), torch.from_numpy(yva_np)
 
-    model = build_model(cfg.arch, cfg.width).to(device)
+    model = build_model(cfg.arch, cfg.width).to(device).to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -252,13 +283,14 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         t0 = time.time()
+        size = INPUT_SIZE if epoch >= cfg.epochs - cfg.full_epochs else cfg.crop
         perm = torch.randperm(len(xtr), generator=gen)
         it = range(steps)
         bar = tqdm(it, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, file=sys.stderr) if tqdm else it
         tot_loss, seen = 0.0, 0
         for s in bar:
             idx = perm[s * cfg.batch : (s + 1) * cfg.batch]
-            xb = augment(xtr[idx].clone(), gen, cfg)
+            xb = augment(xtr[idx], gen, cfg, size)
             yb = ytr[idx]
             lam, yb2 = 1.0, yb
             if cfg.mixup > 0 and torch.rand(1, generator=gen).item() < cfg.mix_prob:
@@ -269,13 +301,14 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
                     xb = lam * xb + (1 - lam) * xb[j]
                 else:  # cutmix
                     cut = math.sqrt(1 - lam)
-                    ch, cw = int(INPUT_SIZE * cut), int(INPUT_SIZE * cut)
-                    cy, cx = int(torch.randint(0, INPUT_SIZE, (1,), generator=gen)), int(torch.randint(0, INPUT_SIZE, (1,), generator=gen))
-                    y0, y1 = max(cy - ch // 2, 0), min(cy + ch // 2, INPUT_SIZE)
-                    x0, x1 = max(cx - cw // 2, 0), min(cx + cw // 2, INPUT_SIZE)
+                    ch, cw = int(size * cut), int(size * cut)
+                    cy, cx = int(torch.randint(0, size, (1,), generator=gen)), int(torch.randint(0, size, (1,), generator=gen))
+                    y0, y1 = max(cy - ch // 2, 0), min(cy + ch // 2, size)
+                    x0, x1 = max(cx - cw // 2, 0), min(cx + cw // 2, size)
                     xb[:, :, y0:y1, x0:x1] = xb[j][:, :, y0:y1, x0:x1]
-                    lam = 1 - (y1 - y0) * (x1 - x0) / (INPUT_SIZE * INPUT_SIZE)
-            xb, yb, yb2 = xb.to(device), yb.to(device), yb2.to(device)
+                    lam = 1 - (y1 - y0) * (x1 - x0) / (size * size)
+            xb = xb.to(device).contiguous(memory_format=torch.channels_last)
+            yb, yb2 = yb.to(device), yb2.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model(xb)
             logits = logits.float()
@@ -291,7 +324,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
         ev = evaluate(model, xva, yva, device, bf16)
         rec = {"epoch": epoch + 1, "train_loss": round(tot_loss / seen, 4),
                "publictest_acc": round(ev["accuracy"], 4), "publictest_macro_f1": round(ev["macro_f1"], 4),
-               "lr": round(sched.get_last_lr()[0], 6), "seconds": round(time.time() - t0, 1)}
+               "lr": round(sched.get_last_lr()[0], 6), "size": size, "seconds": round(time.time() - t0, 1)}
         with open(log_path, "a") as f:
             f.write(json.dumps(rec) + "\n")
         print(json.dumps(rec), flush=True)

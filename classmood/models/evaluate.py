@@ -1,0 +1,172 @@
+"""Measure the expression model on labelled data (``classmood evaluate``).
+
+DATA is either an ``.npz`` of aligned 48x48 faces (``images`` uint8 [N, 48, 48] and
+``labels`` 0..6, as the FER2013 files are stored) or a folder of labelled photos
+``DIR/<label>/*`` with FER2013's label names. Photos go through the product's own face
+finder and aligner first (the largest face per photo); photos with no face are counted,
+never dropped silently. ``aligned=True`` treats photos as already-cropped faces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+from . import metrics
+from .emotion import EmotionClassifier
+from .preprocess import FER_CLASSES, INPUT_SIZE
+
+PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm"}
+
+
+@dataclass
+class LabelledFaces:
+    """Faces ready for the classifier, and what could not become one."""
+
+    images: np.ndarray                       # uint8 [N, 48, 48]
+    labels: np.ndarray                       # int64 [N]
+    no_face: int = 0                         # photos where no face was found
+    no_face_by_class: dict = field(default_factory=dict)
+    unreadable: list = field(default_factory=list)   # photo paths that could not be decoded
+    skipped: dict = field(default_factory=dict)      # folder name -> files, for non-FER labels
+
+
+def load_npz(path: Path) -> LabelledFaces:
+    try:
+        with np.load(path) as d:
+            missing = {"images", "labels"} - set(d.files)
+            if missing:
+                raise InputError(f"{path}: has no {' or '.join(sorted(missing))} array; expected 'images' "
+                                 f"uint8 [N, {INPUT_SIZE}, {INPUT_SIZE}] and 'labels' 0..6 (as the FER2013 files)")
+            images, labels = d["images"], d["labels"]
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable .npz file ({exc}); give an .npz with 'images' and 'labels'") from None
+    if images.ndim != 3 or images.shape[1:] != (INPUT_SIZE, INPUT_SIZE):
+        raise InputError(f"{path}: 'images' has shape {images.shape}; expected [N, {INPUT_SIZE}, {INPUT_SIZE}] "
+                         "aligned grayscale faces (for photos, give a folder DIR/<label>/*)")
+    if labels.shape != (len(images),):
+        raise InputError(f"{path}: {len(labels)} labels for {len(images)} images; they must match one to one")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(FER_CLASSES)):
+        raise InputError(f"{path}: labels must be 0..{len(FER_CLASSES) - 1} ({', '.join(FER_CLASSES)})")
+    if images.dtype != np.uint8:
+        if images.min() < 0 or images.max() > 255:
+            raise InputError(f"{path}: 'images' values run {images.min()}..{images.max()}; expected 0..255 grayscale")
+        images = images.astype(np.uint8)
+    return LabelledFaces(images, labels.astype(np.int64))
+
+
+def load_folder(root: Path, aligned: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> LabelledFaces:
+    """``root/<label>/*`` photos -> aligned faces (through FaceFinder + FaceAligner)."""
+    files: list[tuple[Path, int]] = []
+    skipped: dict[str, int] = {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        photos = sorted(p for p in sub.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        label = sub.name.lower()
+        if label in FER_CLASSES:
+            files += [(p, FER_CLASSES.index(label)) for p in photos]
+        else:
+            skipped[sub.name] = len(photos)
+    if not files:
+        raise InputError(f"{root}: no photos in label folders ({', '.join(FER_CLASSES)}); "
+                         "expected DIR/<label>/*.jpg")
+    finder = aligner = None
+    if not aligned:
+        from ..detectors.align import FaceAligner
+        from ..detectors.faces import FaceFinder
+
+        finder, aligner = FaceFinder(), FaceAligner(INPUT_SIZE)
+    images, labels, unreadable = [], [], []
+    no_face_by_class: dict[str, int] = {}
+    try:
+        for i, (path, label) in enumerate(files):
+            if progress:
+                progress(i, len(files))
+            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if img is None:
+                unreadable.append(str(path))
+                continue
+            if aligned:
+                gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+                images.append(cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA))
+            else:
+                faces = finder.find(img)
+                if not faces:
+                    name = FER_CLASSES[label]
+                    no_face_by_class[name] = no_face_by_class.get(name, 0) + 1
+                    continue
+                biggest = max(faces, key=lambda f: f.bbox[2] * f.bbox[3])
+                images.append(aligner.align(img, biggest))
+            labels.append(label)
+    finally:
+        if finder is not None:
+            finder.close()
+    return LabelledFaces(
+        np.stack(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8),
+        np.asarray(labels, np.int64), sum(no_face_by_class.values()), no_face_by_class, unreadable, skipped)
+
+
+def load(data: Path, aligned: bool = False, progress=None) -> LabelledFaces:
+    data = Path(data)
+    if not data.exists():
+        raise InputError(f"{data}: no such file or folder; give an .npz of faces or a folder DIR/<label>/*")
+    if data.is_dir():
+        return load_folder(data, aligned, progress)
+    if data.suffix.lower() != ".npz":
+        raise InputError(f"{data}: not an .npz file or a folder; give an .npz of aligned faces or DIR/<label>/*")
+    return load_npz(data)
+
+
+def evaluate(data: Path, classifier: EmotionClassifier | None = None, aligned: bool = False,
+             progress=None) -> dict:
+    """Accuracy, macro-F1, per-class recall, confusion matrix and faces not found."""
+    faces = load(data, aligned, progress)
+    clf = classifier or EmotionClassifier()
+    probs = clf.predict(faces.images) if len(faces.images) else np.zeros((0, len(FER_CLASSES)), np.float32)
+    s = metrics.summary(faces.labels, probs)
+    n_total = s["n"] + faces.no_face
+    return {
+        "accuracy": s["accuracy"],
+        "macro_f1": s["macro_f1"],
+        "per_class": {c: v["recall"] for c, v in s["per_class"].items() if v["support"] > 0},
+        "per_class_detail": s["per_class"],
+        "confusion": s["confusion"],
+        "classes": list(FER_CLASSES),
+        "n": s["n"],
+        "no_face": faces.no_face,
+        "no_face_by_class": faces.no_face_by_class,
+        "accuracy_counting_no_face_as_wrong": (s["accuracy"] * s["n"] / n_total) if n_total else 0.0,
+        "unreadable": len(faces.unreadable),
+        "skipped_folders": faces.skipped,
+        "ece": s["ece"],
+        "model": clf.info.name,
+        "flip_average": clf.flip_average,
+    }
+
+
+def format_report(data: Path, r: dict) -> str:
+    lines = [f"{data}: {r['n']} faces, model {r['model']}" + (" (flip-averaged)" if r["flip_average"] else "")]
+    lines.append(f"  accuracy {r['accuracy']:.4f}   macro-F1 {r['macro_f1']:.4f}   ECE {r['ece']:.4f}")
+    if r["no_face"]:
+        lines.append(f"  no face found in {r['no_face']} photos "
+                     f"({', '.join(f'{k} {v}' for k, v in r['no_face_by_class'].items())}); "
+                     f"accuracy counting them as wrong {r['accuracy_counting_no_face_as_wrong']:.4f}")
+    if r["unreadable"]:
+        lines.append(f"  {r['unreadable']} files could not be read as images")
+    if r["skipped_folders"]:
+        lines.append("  skipped (not FER2013 labels): "
+                     + ", ".join(f"{k}/ ({v} files)" for k, v in r["skipped_folders"].items()))
+    present = [c for c in FER_CLASSES if c in r["per_class"]]
+    lines.append("  recall    " + "  ".join(f"{c[:7]:>7}" for c in present))
+    lines.append("            " + "  ".join(f"{r['per_class'][c]:>7.3f}" for c in present))
+    lines.append("  confusion (rows: true, columns: predicted)")
+    lines.append("            " + " ".join(f"{c[:7]:>7}" for c in FER_CLASSES))
+    for c, row in zip(FER_CLASSES, r["confusion"]):
+        if sum(row):
+            lines.append(f"  {c:<9} " + " ".join(f"{v:>7}" for v in row))
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""Export a trained checkpoint to what ships: ``.tflite`` + ``.json`` (+ PyTorch weights
+for the parity test), calibrated on PublicTest. Needs the train extra and litert-torch::
+
+    python -m classmood.models.export runs/w16/best.pt --log runs/w16/train_log.jsonl
+
+writes ``classmood/models/assets/emotion.{tflite,json,npz,train_log.jsonl}``. Conversion is
+litert-torch (PyTorch -> TFLite, no TensorFlow), float32 with a dynamic batch dimension.
+Calibration: one temperature minimising PublicTest NLL of the served (LiteRT) logits;
+expected calibration error before and after goes into the JSON and the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import metrics
+from .emotion import ASSETS, EmotionClassifier, softmax
+from .preprocess import FER_CLASSES, INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
+
+
+def load_checkpoint(path: Path):
+    """A ServedModel (eval mode) from a training checkpoint (best.pt / last.pt)."""
+    import torch
+
+    from .train import ServedModel, build_model
+
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = state["config"]
+    net = build_model(cfg["arch"], cfg["width"])
+    net.load_state_dict(state["model"])
+    return ServedModel(net).eval(), cfg, state.get("best", {})
+
+
+def load_npz(path: Path, arch: str, width: int):
+    """A ServedModel rebuilt from exported weights (``emotion.npz``)."""
+    import torch
+
+    from .train import ServedModel, build_model
+
+    model = ServedModel(build_model(arch, width)).eval()
+    with np.load(path) as d:
+        model.load_state_dict({k: torch.from_numpy(d[k]) for k in d.files})
+    return model
+
+
+def to_tflite(model, out: Path) -> None:
+    import litert_torch
+    import torch
+
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    sample = (torch.rand(2, 1, INPUT_SIZE, INPUT_SIZE) * 255,)
+    edge = litert_torch.convert(model, sample, dynamic_shapes=({0: batch},))
+    edge.export(str(out))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m classmood.models.export", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint", type=Path, help="training checkpoint (best.pt)")
+    ap.add_argument("--out", type=Path, default=ASSETS / "emotion", help="output stem (default: the bundled model)")
+    ap.add_argument("--log", type=Path, help="the run's train_log.jsonl, copied beside the model")
+    ap.add_argument("--data", help="folder with fer2013_publictest.npz (default: as for training)")
+    ap.add_argument("--name", default=None, help="model name for the metadata")
+    args = ap.parse_args(argv)
+    try:
+        import torch  # noqa: F401
+        import litert_torch  # noqa: F401
+    except ImportError as exc:
+        print(f"export: error: {exc.name} is not installed; see classmood/models/MODEL_CARD.md (Reproduce)",
+              file=sys.stderr)
+        return 2
+    import torch
+
+    from .train import find_data, load_split
+
+    model, cfg, best = load_checkpoint(args.checkpoint)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tfl, meta, npz = (args.out.with_suffix(s) for s in (".tflite", ".json", ".npz"))
+    t0 = time.time()
+    to_tflite(model, tfl)
+    print(f"converted in {time.time() - t0:.1f} s: {tfl} ({tfl.stat().st_size / 1e6:.2f} MB)")
+    np.savez(npz, **{k: v.numpy() for k, v in model.state_dict().items()})
+    if meta.exists():
+        meta.unlink()  # a stale temperature must not calibrate the new model
+
+    x, y = load_split(find_data(args.data), "publictest")
+    served = {}
+    for flip in (False, True):
+        clf = EmotionClassifier(tfl, flip_average=flip, threads=2)
+        logits = clf.logits(x)
+        t = metrics.fit_temperature(logits, y)
+        before, after = metrics.summary(y, softmax(logits)), metrics.summary(y, softmax(logits, t))
+        served[flip] = {"temperature": t, "accuracy": before["accuracy"], "macro_f1": before["macro_f1"],
+                        "ece_before": before["ece"], "ece_after": after["ece"],
+                        "nll_before": metrics.nll(logits, y, 1.0), "nll_after": metrics.nll(logits, y, t),
+                        "per_class": before["per_class"], "confusion": before["confusion"]}
+        print(f"PublicTest{' (flip-averaged)' if flip else ''}: accuracy {before['accuracy']:.4f}, "
+              f"macro-F1 {before['macro_f1']:.4f}; T={t:.3f}: ECE {before['ece']:.4f} -> {after['ece']:.4f}")
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x[:100].astype(np.float32)[:, None])).numpy()
+    parity = float(np.abs(softmax(ref) - softmax(EmotionClassifier(tfl).logits(x[:100]))).max())
+    print(f"LiteRT vs PyTorch on 100 PublicTest faces: max |dp| = {parity:.2e}")
+    params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("norm."))
+    info = {
+        "name": args.name or f"fer-{cfg['arch']}{cfg['width']}",
+        "classes": list(FER_CLASSES),
+        "input": {"shape": [-1, 1, INPUT_SIZE, INPUT_SIZE], "dtype": "float32", "range": [0, 255],
+                  "normalisation_in_graph": {"mean": PIXEL_MEAN, "std": PIXEL_STD}},
+        "arch": cfg["arch"], "width": cfg["width"], "parameters": params,
+        "temperature": served[False]["temperature"],
+        "temperature_flip_average": served[True]["temperature"],
+        "metrics": {"publictest": served[False], "publictest_flip_average": served[True],
+                    "best_epoch": best.get("epoch"), "litert_vs_pytorch_max_abs_prob": parity},
+        "training": cfg,
+        "sha256": hashlib.sha256(tfl.read_bytes()).hexdigest(),
+    }
+    meta.write_text(json.dumps(info, indent=1) + "\n")
+    if args.log:
+        shutil.copyfile(args.log, args.out.with_suffix(".train_log.jsonl"))
+    print(f"wrote {tfl}, {meta}, {npz}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

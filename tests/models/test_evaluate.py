@@ -1,0 +1,93 @@
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.cli import main
+from classmood.errors import InputError
+from classmood.models.evaluate import evaluate, load_npz
+
+
+@pytest.fixture(scope="module")
+def aligned_grace(grace):
+    from classmood.detectors.align import FaceAligner
+    from classmood.detectors.faces import FaceFinder
+
+    with FaceFinder() as finder:
+        return FaceAligner().align(grace, finder.find(grace)[0])
+
+
+@pytest.fixture()
+def photo_dir(tmp_path, grace):
+    for label in ("happy", "sad", "contempt"):
+        (tmp_path / label).mkdir()
+    cv2.imwrite(str(tmp_path / "happy" / "grace.jpg"), grace)
+    cv2.imwrite(str(tmp_path / "happy" / "grace_small.png"), cv2.resize(grace, None, fx=0.5, fy=0.5))
+    cv2.imwrite(str(tmp_path / "sad" / "wall.png"), np.full((300, 300, 3), 180, np.uint8))  # nobody there
+    (tmp_path / "sad" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    cv2.imwrite(str(tmp_path / "contempt" / "grace.png"), grace)
+    (tmp_path / "happy" / "notes.txt").write_text("not a photo")
+    return tmp_path
+
+
+def test_photo_folder_goes_through_the_face_finder_and_counts_what_it_could_not_use(photo_dir):
+    r = evaluate(photo_dir)
+    assert r["n"] == 2                        # the two grace photos
+    assert r["no_face"] == 1 and r["no_face_by_class"] == {"sad": 1}
+    assert r["unreadable"] == 1
+    assert r["skipped_folders"] == {"contempt": 1}
+    assert sum(map(sum, r["confusion"])) == 2
+    assert sum(r["confusion"][3]) == 2        # both true "happy"
+    assert r["accuracy_counting_no_face_as_wrong"] == pytest.approx(r["accuracy"] * 2 / 3)
+
+
+def test_aligned_photos_skip_face_finding(tmp_path, aligned_grace):
+    (tmp_path / "happy").mkdir()
+    cv2.imwrite(str(tmp_path / "happy" / "a.png"), aligned_grace)
+    cv2.imwrite(str(tmp_path / "happy" / "b.png"), cv2.resize(aligned_grace, (96, 96)))
+    r = evaluate(tmp_path, aligned=True)
+    assert r["n"] == 2 and r["no_face"] == 0
+
+
+def test_npz_of_aligned_faces(tmp_path, aligned_grace):
+    path = tmp_path / "faces.npz"
+    np.savez(path, images=np.stack([aligned_grace] * 3), labels=np.array([3, 3, 6]))
+    r = evaluate(path)
+    assert r["n"] == 3 and r["no_face"] == 0
+    assert set(r["per_class"]) == {"happy", "neutral"}
+
+
+@pytest.mark.parametrize("arrays, message", [
+    ({"images": np.zeros((2, 48, 48), np.uint8)}, "has no labels"),
+    ({"images": np.zeros((2, 64, 64), np.uint8), "labels": np.zeros(2)}, r"expected \[N, 48, 48\]"),
+    ({"images": np.zeros((2, 48, 48), np.uint8), "labels": np.zeros(3)}, "3 labels for 2 images"),
+    ({"images": np.zeros((2, 48, 48), np.uint8), "labels": np.array([0, 9])}, "labels must be 0..6"),
+])
+def test_bad_npz_files_get_one_clear_reason(tmp_path, arrays, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(InputError, match=message):
+        load_npz(path)
+
+
+def test_cli_json_has_the_documented_keys(photo_dir, capsys):
+    assert main(["evaluate", str(photo_dir), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    for key in ("accuracy", "macro_f1", "per_class", "confusion", "n", "no_face"):
+        assert key in r
+    assert len(r["confusion"]) == 7 and all(len(row) == 7 for row in r["confusion"])
+
+
+def test_cli_text_report_and_errors(photo_dir, tmp_path, capsys):
+    assert main(["evaluate", str(photo_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "no face found in 1 photos" in out and "contempt/" in out
+    assert main(["evaluate", str(tmp_path / "missing.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.npz: no such file" in err
+    (tmp_path / "empty").mkdir()
+    assert main(["evaluate", str(tmp_path / "empty")]) == 2
+    assert "no photos in label folders" in capsys.readouterr().err
+    assert main(["evaluate", str(photo_dir), "--model", str(tmp_path / "x.tflite")]) == 2
+    assert "x.tflite: emotion model not found" in capsys.readouterr().err
