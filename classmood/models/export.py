@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import metrics
+from .card import CARD, update_card
 from .emotion import ASSETS, EmotionClassifier, softmax
 from .preprocess import FER_CLASSES, INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
 
@@ -123,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         "sha256": hashlib.sha256(tfl.read_bytes()).hexdigest(),
     }
     meta.write_text(json.dumps(info, indent=1) + "\n")
+    log = args.out.with_suffix(".train_log.jsonl")
     if args.log:
-        shutil.copyfile(args.log, args.out.with_suffix(".train_log.jsonl"))
+        shutil.copyfile(args.log, log)
+    if args.out == ASSETS / "emotion":
+        update_card(meta, log)
+        print(f"updated {CARD}")
     print(f"wrote {tfl}, {meta}, {npz}")
     return 0
 

@@ -132,3 +132,16 @@ def test_real_happy_and_angry_studio_faces_are_mostly_recognised(faces_dir):
     assert r["n"] + r["no_face"] == 110 and r["no_face"] <= 2
     assert r["per_class"]["happy"] >= 0.85
     assert r["per_class"]["angry"] >= 0.6
+
+
+def test_model_card_figures_are_generated_from_the_shipped_metadata():
+    from classmood.models.card import CARD, END, START, measured_block
+
+    path = default_model_path()
+    meta = json.loads(path.with_suffix(".json").read_text())
+    log_path = path.with_suffix(".train_log.jsonl")
+    log = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    text = CARD.read_text()
+    block = text[text.index(START): text.index(END) + len(END)]
+    assert block == measured_block(meta, log), "MODEL_CARD.md is stale: re-run the export (or card.update_card)"
+    assert meta["sha256"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()

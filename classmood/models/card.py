@@ -1,0 +1,64 @@
+"""Keep MODEL_CARD.md's measured figures equal to the shipped model's metadata.
+
+The card's block between ``<!-- measured:start -->`` and ``<!-- measured:end -->`` is
+generated from ``assets/emotion.json`` and ``assets/emotion.train_log.jsonl`` (the export
+step calls :func:`update_card`); everything else in the card is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .preprocess import FER_CLASSES
+
+HERE = Path(__file__).resolve().parent
+CARD = HERE / "MODEL_CARD.md"
+START, END = "<!-- measured:start -->", "<!-- measured:end -->"
+
+
+def measured_block(meta: dict, log: list[dict]) -> str:
+    m, mf = meta["metrics"]["publictest"], meta["metrics"]["publictest_flip_average"]
+    tr = meta["training"]
+    minutes = sum(r.get("seconds", 0) for r in log) / 60
+    lines = [
+        START,
+        f"Model `{meta['name']}`: {meta['arch']} width {meta['width']}, {meta['parameters']:,} parameters, "
+        f"`emotion.tflite` float32 (sha256 `{meta['sha256'][:16]}...`).",
+        "",
+        f"Training: {len(log)} of {tr['epochs']} planned epochs logged, {minutes:.0f} min in all; "
+        f"best PublicTest epoch {meta['metrics'].get('best_epoch')} (see `assets/emotion.train_log.jsonl`).",
+        "",
+        "| PublicTest (3,589 faces) | accuracy | macro-F1 | ECE before | ECE after (T) |",
+        "| --- | --- | --- | --- | --- |",
+        f"| as served | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {m['ece_before']:.4f} | "
+        f"{m['ece_after']:.4f} (T={m['temperature']:.3f}) |",
+        f"| flip-averaged (`flip_average=True`) | {mf['accuracy']:.4f} | {mf['macro_f1']:.4f} | "
+        f"{mf['ece_before']:.4f} | {mf['ece_after']:.4f} (T={mf['temperature']:.3f}) |",
+        "",
+        "Per-class recall / precision (as served):",
+        "",
+        "| | " + " | ".join(FER_CLASSES) + " |",
+        "| --- |" + " --- |" * len(FER_CLASSES),
+        "| recall | " + " | ".join(f"{m['per_class'][c]['recall']:.3f}" for c in FER_CLASSES) + " |",
+        "| precision | " + " | ".join(f"{m['per_class'][c]['precision']:.3f}" for c in FER_CLASSES) + " |",
+        "",
+        "Confusion matrix (rows: true label, columns: prediction):",
+        "",
+        "| true \\ predicted | " + " | ".join(FER_CLASSES) + " |",
+        "| --- |" + " --- |" * len(FER_CLASSES),
+    ]
+    for c, row in zip(FER_CLASSES, m["confusion"]):
+        lines.append(f"| {c} | " + " | ".join(str(v) for v in row) + " |")
+    lines += ["", f"LiteRT vs PyTorch, 100 PublicTest faces: max |probability difference| = "
+              f"{meta['metrics']['litert_vs_pytorch_max_abs_prob']:.1e}.", END]
+    return "\n".join(lines)
+
+
+def update_card(meta_path: Path, log_path: Path, card: Path = CARD) -> None:
+    meta = json.loads(Path(meta_path).read_text())
+    log = [json.loads(line) for line in Path(log_path).read_text().splitlines() if line.strip()] \
+        if Path(log_path).exists() else []
+    text = card.read_text()
+    i, j = text.index(START), text.index(END) + len(END)
+    card.write_text(text[:i] + measured_block(meta, log) + text[j:])
