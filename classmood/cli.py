@@ -71,8 +71,6 @@ def _parser() -> argparse.ArgumentParser:
         help="train the expression model (needs: pip install -e '.[train]')",
         description="Train on FER2013 Training, select on PublicTest; see classmood train --help.",
     )
-    t.add_argument("args", nargs=argparse.REMAINDER)
-    t.set_defaults(func=_cmd_train)
     return p
 
 
@@ -155,13 +153,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    from .models.train import main as train_main
-
-    return train_main(args.args)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # its own options (argparse's REMAINDER would swallow --help)
+        from .models.train import main as train_main
+
+        return train_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

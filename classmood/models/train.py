@@ -117,7 +117,12 @@ def build_model(arch: str, width: int) -> "nn.Module":
 
 # --------------------------------------------------------------------------- data
 def find_data(path: str | None) -> Path:
-    candidates = [path, os.environ.get(DATA_ENV),
+    if path:  # an explicit folder must be the right one: never fall back silently
+        if not (Path(path) / "fer2013_train.npz").is_file():
+            raise SystemExit(f"classmood train: error: {path}: no fer2013_train.npz there; "
+                             "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz")
+        return Path(path)
+    candidates = [os.environ.get(DATA_ENV),
                   str(Path(__file__).resolve().parents[3] / "shared" / "data" / "fer2013")]
     for c in candidates:
         if c and (Path(c) / "fer2013_train.npz").is_file():
@@ -210,13 +215,20 @@ def fast_bf16(device) -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, batch: int = 512) -> dict:
+def memory_format(width: int):
+    """Channels-last runs convolutions ~2x faster on CPU, but oneDNN's backward crashes
+    (bus error) on 4-channel layers, so very narrow test-size networks stay NCHW."""
+    return torch.channels_last if width >= 8 else torch.contiguous_format
+
+
+def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, batch: int = 512,
+             fmt=None) -> dict:
     """Accuracy with horizontal-flip averaging; also the logits (for calibration)."""
     model.eval()
     outs = []
     with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         for i in range(0, len(x), batch):
-            xb = x[i : i + batch].to(device).contiguous(memory_format=torch.channels_last)
+            xb = x[i : i + batch].to(device).contiguous(memory_format=fmt or torch.channels_last)
             logits = model(xb).float() + model(torch.flip(xb, dims=[3])).float()
             outs.append((logits / 2).cpu())
     logits = torch.cat(outs)
@@ -231,7 +243,9 @@ def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, ba
     return {"accuracy": acc, "macro_f1": f1.mean().item(), "logits": logits, "confusion": conf.tolist()}
 
 
-def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
+def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None) -> dict:
+    """Train (or continue) a run in ``out``; ``stop_after`` ends this piece after that
+    epoch (the schedule still spans ``cfg.epochs``; ``--resume`` continues it)."""
     out.mkdir(parents=True, exist_ok=True)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -253,7 +267,8 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
     xtr, ytr = to_tensor(xtr_u8), torch.from_numpy(ytr_np)
     xva, yva = to_tensor(xva_u8), torch.from_numpy(yva_np)
 
-    model = build_model(cfg.arch, cfg.width).to(device).to(memory_format=torch.channels_last)
+    fmt = memory_format(cfg.width)
+    model = build_model(cfg.arch, cfg.width).to(device).to(memory_format=fmt)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -307,7 +322,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
                     x0, x1 = max(cx - cw // 2, 0), min(cx + cw // 2, size)
                     xb[:, :, y0:y1, x0:x1] = xb[j][:, :, y0:y1, x0:x1]
                     lam = 1 - (y1 - y0) * (x1 - x0) / (size * size)
-            xb = xb.to(device).contiguous(memory_format=torch.channels_last)
+            xb = xb.to(device).contiguous(memory_format=fmt)
             yb, yb2 = yb.to(device), yb2.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model(xb)
@@ -321,7 +336,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
             seen += len(idx)
             if tqdm:
                 bar.set_postfix(loss=f"{tot_loss / seen:.3f}")
-        ev = evaluate(model, xva, yva, device, bf16)
+        ev = evaluate(model, xva, yva, device, bf16, fmt=fmt)
         rec = {"epoch": epoch + 1, "train_loss": round(tot_loss / seen, 4),
                "publictest_acc": round(ev["accuracy"], 4), "publictest_macro_f1": round(ev["macro_f1"], 4),
                "lr": round(sched.get_last_lr()[0], 6), "size": size, "seconds": round(time.time() - t0, 1)}
@@ -336,6 +351,9 @@ def train(cfg: Config, data: Path, out: Path, resume: bool) -> dict:
                  "best": best, "config": asdict(cfg)}
         torch.save(state, out / "last.tmp")
         os.replace(out / "last.tmp", ckpt_path)  # atomic: a kill never leaves a torn checkpoint
+        if stop_after is not None and epoch + 1 >= stop_after and epoch + 1 < cfg.epochs:
+            print(f"stopped after epoch {epoch + 1} of {cfg.epochs}; continue with --resume")
+            break
     return best
 
 
@@ -347,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help=f"folder with fer2013_train.npz and fer2013_publictest.npz (or ${DATA_ENV})")
     ap.add_argument("--out", type=Path, default=Path("runs/fer"), help="checkpoints and log (default runs/fer)")
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt (its settings win)")
+    ap.add_argument("--stop-after", type=int, metavar="EPOCH",
+                    help="end this piece after EPOCH (a long schedule in pieces; then --resume)")
     defaults = Config()
     for k, v in asdict(defaults).items():
         if k == "bf16":
@@ -357,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     args = ap.parse_args(argv)
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
-    best = train(cfg, find_data(args.data), args.out, args.resume)
+    best = train(cfg, find_data(args.data), args.out, args.resume, args.stop_after)
     print(f"best PublicTest accuracy {best['accuracy']:.4f} at epoch {best.get('epoch')}; checkpoints in {args.out}")
     return 0
 
