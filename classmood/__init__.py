@@ -7,3 +7,12 @@ Stages (one module each, plain typed data between them)::
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # classmood.Pipeline without importing OpenCV/MediaPipe/LiteRT on "import classmood"
+    if name in ("Pipeline", "PipelineConfig"):
+        from .agent import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'classmood' has no attribute {name!r}")

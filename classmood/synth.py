@@ -1409,3 +1409,69 @@ def random_gallery(portraits: Sequence[np.ndarray], rng: np.random.Generator) ->
         active_speaker=int(rng.integers(n)) if rng.random() < 0.5 else None,
         chrome=bool(rng.random() < 0.5), seed=int(rng.integers(2**31)),
     )
+
+
+# --------------------------------------------------------------------------------------
+# A class over time: the same people in the same rooms, frame after frame
+# --------------------------------------------------------------------------------------
+def webcam_view(portrait: np.ndarray, size: tuple[int, int] = (640, 360), *, seed: int = 0,
+                present: bool = True) -> np.ndarray:
+    """One participant's webcam picture (BGR, ``size`` = (w, h)): their room, with them
+    in it (``present``) or the same room empty (they stepped away). The room, the
+    light, the framing and the person depend only on ``seed``."""
+    sw, sh = int(size[0]), int(size[1])
+    frame = _room(sw, sh, np.random.default_rng(seed), defocus=0.6)
+    if present:
+        rng = np.random.default_rng(seed + 1)
+        usable = _usable_portraits([portrait], 1, rng)
+        if not usable:
+            raise ValueError("no face found in the portrait: it cannot be drawn as a participant")
+        person = _Placed(usable[0], bool(rng.random() < 0.5))
+        face_h = min(sh * rng.uniform(0.28, 0.40), _face_h_for_width(person, 0.42 * sw))
+        c = _center(person, face_h, sw, sh, 0.5 + rng.uniform(-0.1, 0.1), rng.uniform(0.38, 0.5))
+        _composite_person(frame, person, face_h, c, None, rng)
+    return _degrade(frame, np.random.default_rng(seed + 2))
+
+
+def compose_gallery(views: Sequence[np.ndarray | None], size: tuple[int, int] = (1280, 720), *,
+                    names: Sequence[str | None] | None = None, style: str = "zoom", theme: str = "dark",
+                    noise: float = 2.0, seed: int = 0) -> SynthGallery:
+    """A gallery frame from one picture per participant, in tile order: a webcam view
+    (scaled to fill the tile, plus fresh sensor noise of ``noise`` grey levels so
+    consecutive frames differ as live video does) or None for a camera-off card.
+    Cards (initials colour) depend on the participant's name, not on the frame."""
+    n = len(views)
+    _check_args(n, size, style, theme, 0.0, 0.0, None)
+    look = _look(style, theme)
+    rng = np.random.default_rng(seed)
+    labels = _names(names, n, np.random.default_rng(0))
+    W, H = size
+    u = float(np.clip(min(W / 1920, H / 1080), 0.5, 2.0))
+    image = np.empty((H, W, 3), np.uint8)
+    image[:] = look.bg
+    gap = max(2, round(look.gap * u))
+    area = (gap, gap, W - 2 * gap, H - 4 * gap)
+    grid, boxes = grid_layout(n, area, gap)
+    tiles = []
+    for i, (view, box, name) in enumerate(zip(views, boxes, labels)):
+        x, y, w, h = box
+        tile = np.empty((h, w, 3), np.uint8)
+        tile[:] = look.card
+        if view is not None:
+            v = cv2.resize(view, (w, h), interpolation=cv2.INTER_AREA if view.shape[1] > w else cv2.INTER_LINEAR)
+            if noise > 0:
+                v = np.clip(v.astype(np.float32) + rng.normal(0, noise, v.shape), 0, 255).astype(np.uint8)
+            tile[:] = v
+            state = TileState.FACE
+        else:
+            key = int(hashlib.sha1((name or "").encode()).hexdigest()[:8], 16)
+            plan = _TilePlan(i, box, TileState.CAMERA_OFF, name, [], None, False)
+            _render_card(tile, plan, look, u, np.random.default_rng(key))
+            state = TileState.CAMERA_OFF
+        text = _draw_label(tile, name, look, u, False) if name else None
+        if look.radius > 0:
+            _round_corners(tile, max(2, round(look.radius * u)), look.bg)
+        image[y : y + h, x : x + w] = tile
+        tiles.append(SynthTile(index=i, bbox=box, state=state, name=text, face_boxes=(), video_bbox=None))
+    return SynthGallery(image=image, tiles=tuple(tiles), style=style, theme=theme, grid=grid,
+                        area=area, gap=gap, bg=look.bg)

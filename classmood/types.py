@@ -167,3 +167,158 @@ class GalleryResult:
             "tiles": [t.to_dict() for t in self.tiles],
             "timings_ms": {k: round(float(v), 2) for k, v in self.timings_ms.items()},
         }
+
+
+# --------------------------------------------------------------------------- agent
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One picture from a source: BGR uint8 pixels and when it was taken.
+
+    ``timestamp`` is seconds since the source started (video: the position in the
+    file); ``origin`` is the screen position of the image's top-left pixel (screen
+    capture; (0, 0) otherwise), so an overlay can be drawn exactly over it.
+    """
+
+    image: np.ndarray
+    timestamp: float
+    index: int = 0
+    origin: tuple[int, int] = (0, 0)
+
+    def __post_init__(self) -> None:
+        img = self.image
+        if not isinstance(img, np.ndarray) or img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            shape = getattr(img, "shape", None)
+            raise ValueError(f"Frame: image must be BGR uint8 (H, W, 3), got {shape}")
+        if not np.isfinite(self.timestamp) or self.timestamp < 0:
+            raise ValueError(f"Frame: timestamp must be a finite number of seconds >= 0, got {self.timestamp}")
+
+
+class Presence(str, Enum):
+    """Where a participant is, as the agent sees it (after smoothing)."""
+
+    PRESENT = "present"
+    """A face is in view."""
+    AWAY = "away"
+    """Camera on, nobody in view."""
+    CAMERA_OFF = "camera_off"
+    """A name/initials card or a still profile photo."""
+    LEFT = "left"
+    """No tile any more (left the meeting, or off the visible page)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, eq=False)
+class ParticipantResult:
+    """One tracked participant in one frame.
+
+    ``probs`` are this frame's expression probabilities (FER2013 order; None without a
+    face or in presence-only mode); ``smoothed`` their moving average over time.
+    ``label`` is the expression to show: a FER2013 class, ``"uncertain"`` when the
+    smoothed confidence is low, or None (no face, or presence-only). ``away_s`` and
+    ``negative_s`` are how long the participant has been away / negative without a break.
+    """
+
+    id: str
+    tile_index: int | None
+    bbox: BBox | None
+    tile_state: TileState | None
+    presence: Presence
+    name: str | None = None
+    face_bbox: tuple[float, float, float, float] | None = None
+    probs: np.ndarray | None = None
+    smoothed: np.ndarray | None = None
+    label: str | None = None
+    confidence: float = 0.0
+    valence: float | None = None
+    away_s: float = 0.0
+    negative_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        from .models.preprocess import FER_CLASSES
+
+        def _p(a):
+            return None if a is None else {c: round(float(v), 4) for c, v in zip(FER_CLASSES, a)}
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tile": self.tile_index,
+            "bbox": None if self.bbox is None else list(self.bbox),
+            "state": None if self.tile_state is None else self.tile_state.value,
+            "presence": self.presence.value,
+            "face_bbox": None if self.face_bbox is None else [round(float(v), 1) for v in self.face_bbox],
+            "probs": _p(self.probs),
+            "smoothed": _p(self.smoothed),
+            "label": self.label,
+            "confidence": round(float(self.confidence), 4),
+            "valence": None if self.valence is None else round(float(self.valence), 4),
+            "away_s": round(float(self.away_s), 2),
+            "negative_s": round(float(self.negative_s), 2),
+        }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the teacher should look at: ``kind`` is ``negative``, ``away`` or
+    ``valence_drop``; ``participant`` is None for class-wide alerts."""
+
+    kind: str
+    participant: str | None
+    since_s: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "participant": self.participant,
+                "since_s": round(float(self.since_s), 1), "message": self.message}
+
+
+@dataclass(frozen=True)
+class ClassMood:
+    """The class in one frame: who is there, the expression mix and the valence index.
+
+    ``distribution`` is the share of each label among participants with a face
+    (FER2013 classes plus ``uncertain``); ``valence`` in [-1, 1] is the mean of the
+    present participants' valence (None when nobody's expression is known).
+    """
+
+    participants: int
+    present: int
+    away: int
+    camera_off: int
+    distribution: Mapping[str, float] = field(default_factory=dict)
+    valence: float | None = None
+    alerts: tuple[Alert, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "participants": self.participants,
+            "present": self.present,
+            "away": self.away,
+            "camera_off": self.camera_off,
+            "distribution": {k: round(float(v), 4) for k, v in self.distribution.items()},
+            "valence": None if self.valence is None else round(float(self.valence), 4),
+            "alerts": [a.to_dict() for a in self.alerts],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """Everything the agent knows after one frame; what every sink reads."""
+
+    timestamp: float
+    gallery: GalleryResult
+    participants: tuple[ParticipantResult, ...]
+    mood: ClassMood
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    presence_only: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.gallery.to_dict()
+        d["timestamp"] = round(float(self.timestamp), 3)
+        d["participants"] = [p.to_dict() for p in self.participants]
+        d["mood"] = self.mood.to_dict()
+        d["timings_ms"] = {k: round(float(v), 2) for k, v in self.timings_ms.items()}
+        d["presence_only"] = self.presence_only
+        return d

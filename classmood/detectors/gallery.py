@@ -8,17 +8,44 @@ returns a :class:`~classmood.types.GalleryResult` with per-stage timings.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
+import cv2
 import numpy as np
 
 from ..io import as_bgr
 from ..types import GalleryResult, Tile, TileResult, TileState
 from .faces import FaceFinder
 from .state import StillnessMonitor, TileStateClassifier
-from .tiles import TileFinder
+from .tiles import Layout, TileFinder
 
 T = TypeVar("T")
+
+_THUMB_W = 192  # change detection works on a gray thumbnail this wide
+
+
+@dataclass
+class _TileMemo:
+    """What was last found in one tile, and on which pixels."""
+
+    thumb: np.ndarray
+    faces: list
+    state: TileState | None
+    name: str | None
+    faces_t: float
+    name_t: float
+
+
+@dataclass
+class _Cache:
+    layout: Layout
+    layout_t: float
+    layout_thumb: np.ndarray
+    probe: tuple | None
+    scale: float
+    gap_level: float | None = None
+    tiles: dict[tuple[int, int, int, int], _TileMemo] = field(default_factory=dict)
 
 
 class _Clock:
@@ -59,6 +86,7 @@ class GalleryPerception:
         self.stillness = StillnessMonitor()
         self._seen: set[tuple[int, ...]] = set()
         self._name_reader = name_reader
+        self._cache: _Cache | None = None
 
     @property
     def name_reader(self):
@@ -135,3 +163,162 @@ class GalleryPerception:
             results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         return GalleryResult(width=w, height=h, tiles=tuple(results), timings_ms=dict(clock.ms))
+
+    # -- change-driven analysis -------------------------------------------------------
+    def update(self, image: np.ndarray, timestamp: float, *, layout_every_s: float = 10.0,
+               faces_every_s: float = 3.0, names_every_s: float = 30.0,
+               change_level: float = 3.0) -> GalleryResult:
+        """Like :meth:`analyze` for consecutive frames of one class, but does work only
+        where something changed (the same answers, a fraction of the time).
+
+        Tile finding re-runs when the gallery's layout changed (the gaps between tiles
+        no longer look the same), when no grid was found, or every ``layout_every_s``;
+        face finding re-runs in a tile when its pixels changed (mean absolute change of
+        a gray thumbnail over ``change_level`` levels) or every ``faces_every_s``; name
+        labels are read when a tile changed or every ``names_every_s``. Tile states are
+        decided every frame (cheap), with the still-photo check fed every frame.
+        ``timings_ms`` also counts the work done: ``n_layout`` (0 or 1), ``n_face_tiles``.
+        """
+        image = as_bgr(image)
+        h, w = image.shape[:2]
+        clock = _Clock()
+        t_start = time.perf_counter()
+        t = float(timestamp)
+        thumb = clock.run("change", lambda: _thumb(image))
+        cache = self._cache
+        if cache is not None and (cache.layout_thumb.shape != thumb.shape or t < cache.layout_t):
+            cache = None  # another screen size, or time went back: a new class
+        due = (cache is None or t - cache.layout_t >= layout_every_s
+               or (cache.layout.fallback or not cache.layout.tiles) and t - cache.layout_t >= 1.0
+               or clock.run("change", lambda: _gaps_changed(cache, image)))
+        if due:
+            layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+            same = cache is not None and cache.layout.tiles == layout.tiles
+            memo = cache.tiles if same else {}
+            probe = _gap_probe(layout, image)
+            cache = _Cache(layout=layout, layout_t=t, layout_thumb=thumb, probe=probe, scale=_THUMB_W / w,
+                           gap_level=None if layout.background_bgr is None else float(
+                               np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), tiles=memo)
+            self._cache = cache
+        tiles = list(cache.layout.tiles)
+        tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
+        if not due and cache.gap_level is not None and any(
+                float((np.abs(tt - cache.gap_level) <= 4).mean()) > 0.97 for tt in tthumbs):
+            # a tile turned into bare background: someone left and the grid shrank
+            return self.update(image, t + 0.0, layout_every_s=0.0, faces_every_s=faces_every_s,
+                               names_every_s=names_every_s, change_level=change_level)
+
+        # which tiles need their faces found again
+        todo = []
+        for i, (tile, tt) in enumerate(zip(tiles, tthumbs)):
+            m = cache.tiles.get(tile.bbox)
+            if (m is None or t - m.faces_t >= faces_every_s or m.thumb.shape != tt.shape
+                    or float(np.abs(m.thumb.astype(np.int16) - tt).mean()) > change_level):
+                todo.append(i)
+        found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in todo]))
+        faces: list[list] = []
+        changed = set(todo)
+        for i, tile in enumerate(tiles):
+            if i in changed:
+                f = found[todo.index(i)]
+                old = cache.tiles.get(tile.bbox)
+                cache.tiles[tile.bbox] = _TileMemo(thumb=tthumbs[i], faces=f, state=None,
+                                                   name=old.name if old else None, faces_t=t,
+                                                   name_t=old.name_t if old else -1e9)
+            faces.append(cache.tiles[tile.bbox].faces)
+        if cache.layout.fallback and not any(faces):
+            tiles, faces = [], []
+
+        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp))
+        def decide(i: int, tl, f, s) -> TileState:
+            m = cache.tiles[tl.bbox]
+            if i in changed or m.state is None:
+                m.state = self.state_classifier.classify(image, tl, f, still_seconds=s)
+                return m.state
+            # unchanged tile: same answer, except that a face tile still for long enough
+            # is a profile photo (and a "photo" that moves again is live)
+            photo_s = self.state_classifier.photo_still_s
+            if m.state is TileState.FACE and s is not None and s >= photo_s:
+                return TileState.PHOTO
+            if m.state is TileState.PHOTO and f and s is not None and s < photo_s and \
+                    self.state_classifier.classify(image, tl, f, still_seconds=s) is TileState.FACE:
+                return TileState.FACE
+            return m.state
+
+        states = clock.run("states", lambda: [decide(i, tl, f, s) for i, (tl, f, s) in
+                                              enumerate(zip(tiles, faces, still))])
+        names: list[str | None] = [None] * len(tiles)
+        if self.names and tiles:
+            def read_names() -> list[str | None]:
+                out = []
+                for i, tl in enumerate(tiles):
+                    m = cache.tiles[tl.bbox]
+                    if i in changed and (m.name is None or t - m.name_t >= names_every_s or due):
+                        m.name, m.name_t = self.name_reader.read(image, tl), t
+                    out.append(m.name)
+                return out
+            names = clock.run("names", read_names)
+        for gone in set(cache.tiles) - {tl.bbox for tl in cache.layout.tiles}:
+            del cache.tiles[gone]
+
+        results = []
+        for tile, tile_faces, state, name in zip(tiles, faces, states, names):
+            if state is not TileState.FACE and state is not TileState.PHOTO:
+                tile_faces = []
+            elif state is TileState.FACE and not tile_faces:
+                state = TileState.NO_FACE
+            results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
+        clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
+        clock.ms["n_layout"] = float(due)
+        clock.ms["n_face_tiles"] = float(len(todo))
+        return GalleryResult(width=w, height=h, tiles=tuple(results), timings_ms=dict(clock.ms))
+
+
+def _thumb(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    th = max(1, int(round(h * _THUMB_W / w)))
+    step = max(1, w // (_THUMB_W * 4))  # subsample first: INTER_AREA on 1080p is costly
+    small = cv2.resize(image[::step, ::step], (_THUMB_W, th), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.int16)
+
+
+def _tile_thumb(thumb: np.ndarray, bbox: tuple, scale: float) -> np.ndarray:
+    x, y, w, h = bbox
+    x0, y0 = int(x * scale), int(y * scale)
+    x1, y1 = max(x0 + 1, int(round((x + w) * scale))), max(y0 + 1, int(round((y + h) * scale)))
+    return thumb[y0:y1, x0:x1]
+
+
+def _gap_probe(layout: Layout, image: np.ndarray, n: int = 4000) -> tuple[np.ndarray, np.ndarray] | None:
+    """Up to ``n`` full-resolution pixels between and around the tiles, and their grey
+    values now: where a layout change shows first (tiles moving into a gap, a new row
+    growing into the margin). The probe covers the grid's box grown by one tile."""
+    if layout.fallback or not layout.tiles:
+        return None
+    h, w = image.shape[:2]
+    x0 = min(t.bbox[0] for t in layout.tiles)
+    y0 = min(t.bbox[1] for t in layout.tiles)
+    x1 = max(t.bbox[0] + t.bbox[2] for t in layout.tiles)
+    y1 = max(t.bbox[1] + t.bbox[3] for t in layout.tiles)
+    tw, th = layout.tile_size or (x1 - x0, y1 - y0)
+    gx0, gy0, gx1, gy1 = max(0, x0 - tw), max(0, y0 - th), min(w, x1 + tw), min(h, y1 + th)
+    mask = np.zeros((h, w), bool)
+    mask[gy0:gy1, gx0:gx1] = True
+    for t in layout.tiles:
+        x, y, bw, bh = t.bbox
+        mask[max(0, y - 1) : y + bh + 1, max(0, x - 1) : x + bw + 1] = False
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 16:
+        return None
+    keep = np.linspace(0, len(ys) - 1, min(n, len(ys))).astype(np.int64)
+    ys, xs = ys[keep], xs[keep]
+    return (ys, xs), image[ys, xs].astype(np.int16)
+
+
+def _gaps_changed(cache: _Cache, image: np.ndarray, level: int = 10, frac: float = 0.01) -> bool:
+    """True when the pixels between the tiles changed (tiles moved, resized, came or went)."""
+    if cache.probe is None:
+        return False
+    (ys, xs), before = cache.probe
+    diff = np.abs(image[ys, xs].astype(np.int16) - before).max(axis=1) > level
+    return float(diff.mean()) > frac

@@ -1,0 +1,221 @@
+"""Over time: per-participant smoothing, labels that do not flicker, and the class mood.
+
+**Smoothing.** Each participant's expression probabilities are an exponential moving
+average with a half-life in seconds (default 2 s): a new frame ``dt`` seconds after
+the last one gets weight ``1 - 0.5 ** (dt / half_life)``, so the result does not depend
+on the frame rate. After a gap longer than ``reset_after_s`` (the face was away) the
+average starts again from the new frame.
+
+**Labels.** The label shown is the smoothed top class, or ``uncertain`` when its
+smoothed probability is under ``uncertain_below``. A new label replaces the shown
+one only after it has led for ``confirm_frames`` consecutive analysed frames, so a
+label never changes because of one frame.
+
+**Valence** of a participant is ``sum_c p_c * v_c`` over the smoothed probabilities
+with the weights in :data:`VALENCE` (happy +1, surprise +0.2, neutral 0, fear -0.6,
+angry / disgust / sad -0.8: the pleasure axis of Russell's circumplex, rounded); it
+lies in [-1, 1]. The class valence is the mean over participants whose face is in
+view. A participant is *negative* while their valence is at or below
+``negative_below``.
+
+**Alerts.** A participant negative, or away (camera on, nobody in view), for
+``negative_alert_s`` / ``away_alert_s`` seconds without a break; and a sharp drop in
+class valence: the mean of the last ``drop_window_s`` seconds at least ``drop_by``
+below the mean of the ``drop_baseline_s`` seconds before (with at least
+``drop_min_faces`` faces in view).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models.preprocess import FER_CLASSES
+from ..types import Alert, ClassMood, ParticipantResult, Presence
+
+VALENCE = {"angry": -0.8, "disgust": -0.8, "fear": -0.6, "happy": 1.0, "sad": -0.8, "surprise": 0.2,
+           "neutral": 0.0}
+"""Valence weight of each FER2013 class, in [-1, 1]."""
+_V = np.array([VALENCE[c] for c in FER_CLASSES], np.float32)
+UNCERTAIN = "uncertain"
+
+
+def valence_of(probs: np.ndarray) -> float:
+    """Valence in [-1, 1] of one probability vector (FER2013 order)."""
+    return float(np.dot(np.asarray(probs, np.float32), _V))
+
+
+@dataclass(frozen=True)
+class MoodConfig:
+    half_life_s: float = 2.0
+    reset_after_s: float = 10.0
+    uncertain_below: float = 0.40
+    confirm_frames: int = 2
+    negative_below: float = -0.30
+    negative_alert_s: float = 60.0
+    away_alert_s: float = 60.0
+    drop_window_s: float = 30.0
+    drop_baseline_s: float = 120.0
+    drop_by: float = 0.25
+    drop_min_faces: int = 3
+
+    def __post_init__(self) -> None:
+        if self.half_life_s <= 0:
+            raise ValueError(f"half_life_s must be > 0, got {self.half_life_s}")
+        if not 0 < self.uncertain_below < 1:
+            raise ValueError(f"uncertain_below must be in (0, 1), got {self.uncertain_below}")
+        if self.confirm_frames < 1:
+            raise ValueError(f"confirm_frames must be >= 1, got {self.confirm_frames}")
+
+
+class ParticipantMood:
+    """The temporal state of one participant: smoothed probabilities, the shown label
+    with its hysteresis, and how long they have been away or negative."""
+
+    def __init__(self, cfg: MoodConfig) -> None:
+        self.cfg = cfg
+        self.smoothed: np.ndarray | None = None
+        self.last_face_t: float | None = None
+        self.label: str | None = None
+        self.presence: Presence | None = None
+        self._pending: str | None = None
+        self._pending_n = 0
+        self._pending_presence: Presence | None = None
+        self._pending_presence_n = 0
+        self.away_since: float | None = None
+        self.negative_since: float | None = None
+
+    def update(self, t: float, presence: Presence, probs: np.ndarray | None) -> Presence:
+        """Feed one analysed frame; returns the presence to show (a change of presence,
+        like a change of label, needs ``confirm_frames`` frames in a row)."""
+        shown = self._confirm_presence(presence)
+        self.away_since = (self.away_since if self.away_since is not None else t) \
+            if shown is Presence.AWAY else None
+        if shown is not Presence.PRESENT:
+            if self.last_face_t is None or t - self.last_face_t > self.cfg.reset_after_s:
+                self._forget()
+            self.label = None
+            self.negative_since = None
+            return shown
+        if presence is Presence.PRESENT and probs is not None:
+            self._update_probs(t, np.asarray(probs, np.float32))
+        return shown
+
+    def _confirm_presence(self, presence: Presence) -> Presence:
+        if self.presence is None or presence is Presence.LEFT or presence is self.presence:
+            self.presence = presence
+            self._pending_presence, self._pending_presence_n = None, 0
+            return presence
+        self._pending_presence_n = self._pending_presence_n + 1 if presence is self._pending_presence else 1
+        self._pending_presence = presence
+        if self._pending_presence_n >= self.cfg.confirm_frames:
+            self.presence = presence
+            self._pending_presence, self._pending_presence_n = None, 0
+        return self.presence
+
+    def _update_probs(self, t: float, probs: np.ndarray) -> None:
+        cfg = self.cfg
+        if self.smoothed is None or self.last_face_t is None or t - self.last_face_t > cfg.reset_after_s:
+            self.smoothed = probs.copy()
+            self.label = None
+        else:
+            dt = max(0.0, t - self.last_face_t)
+            a = 1.0 - 0.5 ** (dt / cfg.half_life_s)
+            self.smoothed = (1 - a) * self.smoothed + a * probs
+        self.last_face_t = t
+        top = int(np.argmax(self.smoothed))
+        candidate = FER_CLASSES[top] if self.smoothed[top] >= cfg.uncertain_below else UNCERTAIN
+        if self.label is None:  # first sight (or back after a while): show it at once
+            self.label, self._pending, self._pending_n = candidate, None, 0
+        elif candidate == self.label:
+            self._pending, self._pending_n = None, 0
+        else:
+            self._pending_n = self._pending_n + 1 if candidate == self._pending else 1
+            self._pending = candidate
+            if self._pending_n >= cfg.confirm_frames:
+                self.label, self._pending, self._pending_n = candidate, None, 0
+        if valence_of(self.smoothed) <= cfg.negative_below:
+            self.negative_since = self.negative_since if self.negative_since is not None else t
+        else:
+            self.negative_since = None
+
+    def _forget(self) -> None:
+        self.smoothed = None
+        self.label = None
+        self._pending, self._pending_n = None, 0
+
+    @property
+    def confidence(self) -> float:
+        return 0.0 if self.smoothed is None else float(self.smoothed.max())
+
+    @property
+    def valence(self) -> float | None:
+        return None if self.smoothed is None else valence_of(self.smoothed)
+
+
+class ClassMoodMeter:
+    """Class-level figures and alerts for one frame, from its participants."""
+
+    def __init__(self, cfg: MoodConfig) -> None:
+        self.cfg = cfg
+        self._history: deque[tuple[float, float]] = deque()
+        self._drop_since: float | None = None
+
+    def update(self, t: float, participants: tuple[ParticipantResult, ...] | list[ParticipantResult],
+               presence_only: bool = False) -> ClassMood:
+        cfg = self.cfg
+        present = [p for p in participants if p.presence is Presence.PRESENT]
+        away = [p for p in participants if p.presence is Presence.AWAY]
+        off = [p for p in participants if p.presence is Presence.CAMERA_OFF]
+        labelled = [p for p in present if p.label is not None]
+        dist: dict[str, float] = {}
+        if labelled and not presence_only:
+            for c in (*FER_CLASSES, UNCERTAIN):
+                k = sum(1 for p in labelled if p.label == c)
+                if k:
+                    dist[c] = k / len(labelled)
+        vals = [p.valence for p in present if p.valence is not None]
+        valence = float(np.mean(vals)) if vals and not presence_only else None
+
+        alerts: list[Alert] = []
+        for p in participants:
+            who = p.name or p.id
+            if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
+                alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {_dur(p.away_s)}"))
+            if not presence_only and p.negative_s >= cfg.negative_alert_s:
+                alerts.append(Alert("negative", p.id, p.negative_s,
+                                    f"{who} looks {p.label or 'negative'} for {_dur(p.negative_s)}"))
+        drop = self._valence_drop(t, valence, len(vals))
+        if drop is not None:
+            alerts.append(drop)
+        alerts.sort(key=lambda a: -a.since_s)
+        return ClassMood(participants=len(participants), present=len(present), away=len(away),
+                         camera_off=len(off), distribution=dist, valence=valence, alerts=tuple(alerts))
+
+    def _valence_drop(self, t: float, valence: float | None, faces: int) -> Alert | None:
+        cfg = self.cfg
+        hist = self._history
+        if valence is not None and faces >= cfg.drop_min_faces:
+            hist.append((t, valence))
+        while hist and hist[0][0] < t - cfg.drop_window_s - cfg.drop_baseline_s:
+            hist.popleft()
+        recent = [v for s, v in hist if s > t - cfg.drop_window_s]
+        before = [v for s, v in hist if s <= t - cfg.drop_window_s]
+        # need a real baseline (half of it at least) and a real recent window
+        if (len(recent) < 2 or len(before) < 2 or hist[0][0] > t - cfg.drop_window_s - cfg.drop_baseline_s / 2):
+            self._drop_since = None
+            return None
+        fall = float(np.mean(before)) - float(np.mean(recent))
+        if fall < cfg.drop_by:
+            self._drop_since = None
+            return None
+        self._drop_since = self._drop_since if self._drop_since is not None else t
+        return Alert("valence_drop", None, t - self._drop_since,
+                     f"class valence fell by {fall:.2f} in the last {_dur(cfg.drop_window_s)}")
+
+
+def _dur(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"

@@ -1,0 +1,202 @@
+"""The agent's pipeline: one frame in, a :class:`~classmood.types.FrameResult` out.
+
+    frame -> perception (tiles, states, faces; only where something changed)
+          -> alignment + one batched expression call for every face
+          -> tracker (stable participant ids) -> per-participant smoothing
+          -> class mood and alerts
+
+The CLI, the overlay and the Python API all drive this one object::
+
+    from classmood import Pipeline
+    with Pipeline() as pipe:
+        result = pipe.process(frame_bgr, timestamp=12.5)
+        for p in result.participants:
+            print(p.id, p.presence, p.label, p.confidence)
+        print(result.mood.valence, result.mood.alerts)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..detectors.align import FaceAligner
+from ..detectors.gallery import GalleryPerception
+from ..io import as_bgr
+from ..types import BBox, Face, FrameResult, ParticipantResult, Presence, TileResult, TileState
+from .mood import ClassMoodMeter, MoodConfig, ParticipantMood
+from .tracker import ParticipantTracker
+
+_PRESENCE = {
+    TileState.FACE: Presence.PRESENT,
+    TileState.NO_FACE: Presence.AWAY,
+    TileState.CAMERA_OFF: Presence.CAMERA_OFF,
+    TileState.PHOTO: Presence.CAMERA_OFF,
+}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """How much work per frame, and how results are smoothed (see :class:`MoodConfig`)."""
+
+    incremental: bool = True
+    """Work only where something changed (False: every stage on every frame)."""
+    layout_every_s: float = 10.0
+    faces_every_s: float = 3.0
+    change_level: float = 3.0
+    min_face_score: float = 0.5
+    mood: MoodConfig = field(default_factory=MoodConfig)
+
+
+def main_face(faces: Sequence[Face]) -> Face | None:
+    """The participant's face in a tile: the largest (a sibling walking behind is not
+    the student)."""
+    return max(faces, key=lambda f: f.bbox[2] * f.bbox[3]) if faces else None
+
+
+class Pipeline:
+    """Everything the agent does to one frame, with memory across frames.
+
+    ``names``: read participants' name labels (personal data: off unless the teacher
+    turns it on). ``presence_only``: never load or run the expression model; presence,
+    attention and away alerts only. ``classifier`` and ``perception`` may be given
+    (tests, benchmarks, a shared model); otherwise the bundled ones are used.
+    """
+
+    def __init__(self, *, names: bool = False, presence_only: bool = False,
+                 config: PipelineConfig | None = None, classifier=None,
+                 perception: GalleryPerception | None = None) -> None:
+        self.config = config or PipelineConfig()
+        self.names = names
+        self.presence_only = presence_only
+        self.perception = perception or GalleryPerception(names=names, min_face_score=self.config.min_face_score)
+        self.aligner = FaceAligner()
+        if presence_only:
+            self.classifier = None
+        elif classifier is not None:
+            self.classifier = classifier
+        else:
+            from ..models.emotion import EmotionClassifier
+
+            self.classifier = EmotionClassifier()
+        self.tracker = ParticipantTracker()
+        self.meter = ClassMoodMeter(self.config.mood)
+        self._moods: dict[str, ParticipantMood] = {}
+        self._last_t: float | None = None
+        self.frames = 0
+
+    # -- lifecycle --------------------------------------------------------------------
+    def close(self) -> None:
+        self.perception.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the work ---------------------------------------------------------------------
+    def process(self, frame_bgr: np.ndarray, timestamp: float,
+                mask: Sequence[BBox] = ()) -> FrameResult:
+        """Analyse one frame taken at ``timestamp`` seconds (monotonic within a session).
+
+        ``mask``: rectangles (x, y, w, h) to blank before analysis: what we drew
+        ourselves on the screen (the overlay's badges) must never be analysed.
+        """
+        t0 = time.perf_counter()
+        image = as_bgr(frame_bgr)
+        t = float(timestamp)
+        if not np.isfinite(t):
+            raise ValueError(f"timestamp must be a finite number of seconds, got {timestamp}")
+        if self._last_t is not None and t < self._last_t:
+            raise ValueError(f"timestamps must not go back in a session: {t} after {self._last_t}")
+        if mask:
+            image = _masked(image, mask)
+        cfg = self.config
+        if cfg.incremental:
+            gallery = self.perception.update(image, t, layout_every_s=cfg.layout_every_s,
+                                             faces_every_s=cfg.faces_every_s, change_level=cfg.change_level)
+        else:
+            gallery = self.perception.analyze(image, timestamp=t)
+        timings = {k: v for k, v in gallery.timings_ms.items() if k != "total"}
+
+        # one batched expression call for every live face
+        t1 = time.perf_counter()
+        live = [i for i, tr in enumerate(gallery.tiles) if tr.state is TileState.FACE and tr.faces]
+        faces = [main_face(gallery.tiles[i].faces) for i in live]
+        probs_by_tile: dict[int, np.ndarray] = {}
+        if self.classifier is not None and faces:
+            crops = self.aligner.align_many(image, faces)
+            t2 = time.perf_counter()
+            timings["align"] = (t2 - t1) * 1000.0
+            probs = self.classifier.predict(crops)
+            timings["classify"] = (time.perf_counter() - t2) * 1000.0
+            probs_by_tile = {i: p for i, p in zip(live, probs)}
+
+        t3 = time.perf_counter()
+        ids = self.tracker.update(image, gallery.tiles, t)
+        timings["track"] = (time.perf_counter() - t3) * 1000.0
+
+        t4 = time.perf_counter()
+        participants = []
+        for i, (pid, tr) in enumerate(zip(ids, gallery.tiles)):
+            participants.append(self._participant(pid, tr, probs_by_tile.get(i), t))
+        seen = set(ids)
+        for pid, m in self._moods.items():  # gone from the gallery: left (not shown)
+            if pid not in seen and m.presence is not Presence.LEFT:
+                m.update(t, Presence.LEFT, None)
+        participants = tuple(participants)
+        mood = self.meter.update(t, participants, presence_only=self.presence_only)
+        timings["mood"] = (time.perf_counter() - t4) * 1000.0
+        timings["total"] = (time.perf_counter() - t0) * 1000.0
+        self._last_t = t
+        self.frames += 1
+        return FrameResult(timestamp=t, gallery=gallery, participants=participants, mood=mood,
+                           timings_ms=timings, presence_only=self.presence_only)
+
+    def _participant(self, pid: str, tr: TileResult, probs: np.ndarray | None, t: float) -> ParticipantResult:
+        m = self._moods.get(pid)
+        if m is None:
+            m = self._moods[pid] = ParticipantMood(self.config.mood)
+        raw = _PRESENCE[tr.state]
+        presence = m.update(t, raw, probs)
+        face = main_face(tr.faces) if tr.state is TileState.FACE else None
+        track = self.tracker.tracks[pid]
+        return ParticipantResult(
+            id=pid,
+            tile_index=tr.tile.index,
+            bbox=tr.tile.bbox,
+            tile_state=tr.state,
+            presence=presence,
+            name=(track.name if self.names else None),
+            face_bbox=None if face is None else face.bbox,
+            probs=probs,
+            smoothed=None if (self.presence_only or presence is not Presence.PRESENT) else m.smoothed,
+            label=None if self.presence_only else m.label,
+            confidence=0.0 if self.presence_only else m.confidence,
+            valence=None if (self.presence_only or presence is not Presence.PRESENT) else m.valence,
+            away_s=0.0 if m.away_since is None else t - m.away_since,
+            negative_s=0.0 if (m.negative_since is None or self.presence_only) else t - m.negative_since,
+        )
+
+
+def _masked(image: np.ndarray, rects: Sequence[BBox]) -> np.ndarray:
+    """A copy with each rectangle filled from its surroundings (inpainting by the
+    rectangle's border colour), so masked badges look like neither a face nor a card."""
+    out = image.copy()
+    h, w = out.shape[:2]
+    for x, y, bw, bh in rects:
+        x0, y0, x1, y1 = max(0, int(x)), max(0, int(y)), min(w, int(x + bw)), min(h, int(y + bh))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        ring = np.concatenate([
+            out[max(0, y0 - 1), x0:x1], out[min(h - 1, y1), x0:x1],
+            out[y0:y1, max(0, x0 - 1)], out[y0:y1, min(w - 1, x1)]])
+        out[y0:y1, x0:x1] = np.median(ring, axis=0).astype(np.uint8) if len(ring) else 0
+    return out
+
+
+__all__ = ["Pipeline", "PipelineConfig", "main_face"]

@@ -1,0 +1,520 @@
+"""The session store: a class session in SQLite, numbers and labels only.
+
+One database per user (see :func:`default_db_path`), in WAL mode. A session holds,
+per recorded frame, one observation row per participant (presence, tile, box,
+expression label, smoothed probabilities, valence) and one class-mood row. It
+never holds pixels, and it holds participants' names only when the session was
+started with ``names=True``.
+
+Writes are batched but durable: :meth:`SessionStore.record` buffers rows in
+memory; they are committed, one transaction per flush, when the oldest is older
+than ``flush_interval_s`` (checked on every record and by a small daemon thread,
+so a quiet spell is flushed too). A ``kill -9`` therefore loses at most about the
+last second and leaves a readable database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import InputError
+from ..models.preprocess import FER_CLASSES
+from ..types import FrameResult, Presence
+
+SCHEMA_VERSION = 1
+"""The schema this module writes, kept in ``PRAGMA user_version``."""
+
+_PROB_COLUMNS = tuple(f"p_{c}" for c in FER_CLASSES)
+
+_SCHEMA = f"""
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    source TEXT NOT NULL,
+    names INTEGER NOT NULL,
+    presence_only INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    app_version TEXT NOT NULL
+);
+CREATE TABLE participants (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    pid TEXT NOT NULL,
+    name TEXT,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    frames INTEGER NOT NULL,
+    PRIMARY KEY (session_id, pid)
+);
+CREATE TABLE observations (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t REAL NOT NULL,
+    pid TEXT NOT NULL,
+    presence TEXT NOT NULL,
+    tile_state TEXT,
+    tile_index INTEGER,
+    x INTEGER, y INTEGER, w INTEGER, h INTEGER,
+    label TEXT,
+    confidence REAL NOT NULL,
+    valence REAL,
+    {", ".join(f"{c} REAL" for c in _PROB_COLUMNS)}
+);
+CREATE INDEX observations_session_t ON observations(session_id, t);
+CREATE TABLE moods (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t REAL NOT NULL,
+    participants INTEGER NOT NULL,
+    present INTEGER NOT NULL,
+    away INTEGER NOT NULL,
+    camera_off INTEGER NOT NULL,
+    valence REAL,
+    distribution TEXT NOT NULL,
+    alerts TEXT NOT NULL
+);
+CREATE INDEX moods_session_t ON moods(session_id, t);
+"""
+
+_INSERT_OBSERVATION = (
+    "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, x, y, w, h, "
+    f"label, confidence, valence, {', '.join(_PROB_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (13 + len(_PROB_COLUMNS)))})"
+)
+_INSERT_MOOD = (
+    "INSERT INTO moods (session_id, t, participants, present, away, camera_off, valence, "
+    "distribution, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_PARTICIPANT = (
+    "INSERT INTO participants (session_id, pid, name, first_seen, last_seen, frames) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, pid) DO UPDATE SET "
+    "name = COALESCE(excluded.name, name), first_seen = MIN(first_seen, excluded.first_seen), "
+    "last_seen = MAX(last_seen, excluded.last_seen), frames = frames + excluded.frames"
+)
+
+
+def default_db_path() -> Path:
+    """Where the user's database lives: ``$CLASSMOOD_DB`` if set, else the platform's
+    per-user data folder (Linux ``$XDG_DATA_HOME`` or ``~/.local/share``/classmood,
+    macOS ``~/Library/Application Support/ClassMood``, Windows ``%LOCALAPPDATA%\\ClassMood``)."""
+    env = os.environ.get("CLASSMOOD_DB")
+    if env:
+        return Path(env).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return (Path(base) if base else home / "AppData" / "Local") / "ClassMood" / "classmood.db"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "ClassMood" / "classmood.db"
+    base = os.environ.get("XDG_DATA_HOME")
+    return (Path(base) if base else home / ".local" / "share") / "classmood" / "classmood.db"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One stored session. ``ended_at`` is None while it runs or when it was cut short;
+    ``duration_s`` is the last recorded frame's time (or ended - started without frames)."""
+
+    id: int
+    started_at: float
+    ended_at: float | None
+    source: str
+    names: bool
+    presence_only: bool
+    settings: dict
+    frames: int
+    participants: int
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    """One participant of a session; times are seconds since the session started."""
+
+    id: str
+    name: str | None
+    first_seen_s: float
+    last_seen_s: float
+    frames: int
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One participant in one frame; ``probs`` are the smoothed probabilities (FER order)."""
+
+    t: float
+    participant: str
+    presence: str
+    tile_state: str | None
+    tile_index: int | None
+    bbox: tuple | None
+    label: str | None
+    confidence: float
+    valence: float | None
+    probs: tuple[float, ...] | None
+
+
+@dataclass(frozen=True)
+class MoodRow:
+    """The class in one frame."""
+
+    t: float
+    participants: int
+    present: int
+    away: int
+    camera_off: int
+    valence: float | None
+    distribution: dict
+    alerts: list[dict]
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+class SessionStore:
+    """A user's ClassMood database: writes one session at a time, reads them all.
+
+    Safe to use from one writer thread plus the store's own flusher thread; every
+    database call goes through one lock.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, flush_interval_s: float = 0.5,
+                 readonly: bool = False) -> None:
+        if not (flush_interval_s >= 0 and math.isfinite(flush_interval_s)):
+            raise ValueError(f"flush_interval_s must be a finite number >= 0, got {flush_interval_s}")
+        self.path = Path(path).expanduser() if path is not None else default_db_path()
+        self.session_id: int | None = None
+        self.readonly = readonly
+        self._flush_interval = float(flush_interval_s)
+        self._lock = threading.RLock()
+        self._names = False
+        self._observations: list[tuple] = []
+        self._moods: list[tuple] = []
+        self._participants: dict[str, list] = {}  # pid -> [name, first, last, frames]
+        self._oldest: float | None = None  # monotonic time of the oldest buffered row
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+        self._flusher_error: BaseException | None = None
+        self._conn = self._open()
+
+    # ------------------------------------------------------------------ opening
+    def _fail(self, why: str, todo: str = "pass another --db") -> InputError:
+        return InputError(f"{self.path}: {why}; {todo}")
+
+    def _open(self) -> sqlite3.Connection:
+        p = self.path
+        if p.is_dir():
+            raise self._fail("is a folder, not a database file", "pass a file path with --db")
+        if self.readonly:
+            if not p.is_file():
+                raise self._fail("no ClassMood database here", "record a session first or pass another --db")
+            uri, target = True, f"{p.resolve().as_uri()}?mode=ro"
+        else:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise self._fail(f"cannot create its folder ({e.strerror or e})") from None
+            uri, target = False, str(p)
+        try:
+            conn = sqlite3.connect(target, uri=uri, timeout=5.0, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as e:
+            raise self._fail(f"cannot open or create it ({e})",
+                             "check the folder is writable or pass another --db") from None
+        try:
+            self._prepare(conn)
+        except InputError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            msg = str(e)
+            if "not a database" in msg or "malformed" in msg or "encrypted" in msg:
+                raise self._fail(f"not a ClassMood database ({msg})") from None
+            raise self._fail(f"cannot use this database ({msg})",
+                             "check the location is writable or pass another --db") from None
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise self._fail(f"database schema version {version} is newer than this ClassMood knows "
+                             f"({SCHEMA_VERSION})", "upgrade classmood or pass another --db")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if self.readonly:
+            if version == 0:
+                raise self._fail("not a ClassMood database (no ClassMood tables)")
+            return
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA secure_delete = ON")  # deleted sessions are overwritten, not left in free pages
+        if version == 0:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                    raise self._fail("not a ClassMood database (it holds other tables)")
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    # ------------------------------------------------------------------ writing
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise RuntimeError(f"{self.path}: store was opened read-only")
+        if self._conn is None:
+            raise RuntimeError(f"{self.path}: store is closed")
+
+    def start_session(self, *, source: str, names: bool = False, presence_only: bool = False,
+                      started_at: float | None = None, settings: dict | None = None) -> int:
+        """Begin a new session (flushing any previous one's rows) and return its id."""
+        self._check_writable()
+        with self._lock:
+            self.flush()
+            cur = self._conn.execute(
+                "INSERT INTO sessions (started_at, ended_at, source, names, presence_only, settings, app_version) "
+                "VALUES (?, NULL, ?, ?, ?, ?, ?)",
+                (time.time() if started_at is None else float(started_at), str(source), int(bool(names)),
+                 int(bool(presence_only)), json.dumps(settings or {}, sort_keys=True, default=str), __version__),
+            )
+            self.session_id = int(cur.lastrowid)
+            self._names = bool(names)
+        if self._flusher is None and self._flush_interval > 0:
+            self._flusher = threading.Thread(target=self._flush_loop, name="classmood-store-flusher", daemon=True)
+            self._flusher.start()
+        return self.session_id
+
+    def record(self, result: FrameResult) -> None:
+        """Buffer one frame's rows; flush when the oldest buffered row is older than
+        ``flush_interval_s``. Participants who have left are not recorded."""
+        self._check_writable()
+        self._raise_flusher_error()
+        if self.session_id is None:
+            raise RuntimeError("SessionStore.record: call start_session() first")
+        t = float(result.timestamp)
+        sid = self.session_id
+        mood = result.mood
+        alerts = [a.to_dict() for a in mood.alerts]
+        with self._lock:
+            if not self._names:
+                # A name could sit in an alert's message: show the participant's id instead.
+                for p in result.participants:
+                    if p.name:
+                        pattern = re.compile(rf"(?<!\w){re.escape(p.name)}(?!\w)")
+                        for a in alerts:
+                            a["message"] = pattern.sub(p.id, a["message"])
+            for p in result.participants:
+                if p.presence is Presence.LEFT:
+                    continue
+                box = tuple(int(v) for v in p.bbox) if p.bbox is not None else (None,) * 4
+                probs = (tuple(float(v) for v in p.smoothed) if p.smoothed is not None
+                         else (None,) * len(_PROB_COLUMNS))
+                if len(probs) != len(_PROB_COLUMNS):
+                    raise ValueError(f"participant {p.id}: smoothed probs must have {len(_PROB_COLUMNS)} "
+                                     f"values, got {len(probs)}")
+                self._observations.append((
+                    sid, t, str(p.id), p.presence.value,
+                    None if p.tile_state is None else p.tile_state.value,
+                    None if p.tile_index is None else int(p.tile_index),
+                    *box, p.label, float(p.confidence), _opt_float(p.valence), *probs,
+                ))
+                name = p.name if self._names and p.name else None
+                row = self._participants.get(p.id)
+                if row is None:
+                    self._participants[p.id] = [name, t, t, 1]
+                else:
+                    row[0] = name or row[0]
+                    row[1], row[2], row[3] = min(row[1], t), max(row[2], t), row[3] + 1
+            self._moods.append((
+                sid, t, int(mood.participants), int(mood.present), int(mood.away), int(mood.camera_off),
+                _opt_float(mood.valence),
+                json.dumps({str(k): float(v) for k, v in mood.distribution.items()}),
+                json.dumps(alerts),
+            ))
+            now = time.monotonic()
+            if self._oldest is None:
+                self._oldest = now
+            if now - self._oldest >= self._flush_interval:
+                self.flush()
+
+    def flush(self) -> None:
+        """Commit every buffered row in one transaction."""
+        with self._lock:
+            if not (self._moods or self._observations or self._participants) or self._conn is None:
+                return
+            sid = self.session_id
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(_INSERT_OBSERVATION, self._observations)
+                conn.executemany(_INSERT_MOOD, self._moods)
+                conn.executemany(_UPSERT_PARTICIPANT,
+                                 [(sid, pid, *row) for pid, row in self._participants.items()])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            self._drop_buffer()
+
+    def _drop_buffer(self) -> None:
+        self._observations.clear()
+        self._moods.clear()
+        self._participants.clear()
+        self._oldest = None
+
+    def end_session(self, ended_at: float | None = None) -> None:
+        """Flush and mark the current session ended (now, unless ``ended_at`` is given)."""
+        self._check_writable()
+        with self._lock:
+            if self.session_id is None:
+                return
+            self.flush()
+            self._conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
+                               (time.time() if ended_at is None else float(ended_at), self.session_id))
+            self.session_id = None
+
+    def close(self) -> None:
+        """Flush, stop the flusher thread and close. The session is not marked ended."""
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join()
+            self._flusher = None
+        with self._lock:
+            if self._conn is None:
+                return
+            try:
+                self.flush()
+            finally:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(self._flush_interval / 2):
+            try:
+                self.flush()
+            except BaseException as e:  # surfaced on the writer's next record()
+                self._flusher_error = e
+                return
+
+    def _raise_flusher_error(self) -> None:
+        if self._flusher_error is not None:
+            e, self._flusher_error = self._flusher_error, None
+            raise e
+
+    # ------------------------------------------------------------------ reading
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            if self._conn is None:
+                raise RuntimeError(f"{self.path}: store is closed")
+            self.flush()
+            return self._conn.execute(sql, args).fetchall()
+
+    def sessions(self) -> list[SessionInfo]:
+        """Every stored session, newest first."""
+        rows = self._query(
+            "SELECT s.id, s.started_at, s.ended_at, s.source, s.names, s.presence_only, s.settings, "
+            "(SELECT COUNT(*) FROM moods m WHERE m.session_id = s.id), "
+            "(SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), "
+            "(SELECT MAX(t) FROM moods m WHERE m.session_id = s.id) "
+            "FROM sessions s ORDER BY s.started_at DESC, s.id DESC"
+        )
+        out = []
+        for sid, started, ended, source, names, po, settings, frames, parts, last_t in rows:
+            duration = last_t if last_t is not None else (ended - started if ended is not None else 0.0)
+            out.append(SessionInfo(sid, started, ended, source, bool(names), bool(po), json.loads(settings),
+                                   frames, parts, float(max(duration, 0.0))))
+        return out
+
+    def session(self, ref: int | str) -> SessionInfo:
+        """One session by id (an int or a digit string) or ``"latest"``."""
+        all_ = self.sessions()
+        if isinstance(ref, str) and ref.strip().lower() == "latest":
+            if not all_:
+                raise InputError(f"no sessions in {self.path} yet; record one first or pass another --db")
+            return all_[0]
+        if isinstance(ref, str) and not ref.strip().isdigit():
+            raise InputError(f"session {ref!r} is not a session id; pass a number or 'latest' "
+                             "(list them with: classmood sessions)")
+        sid = int(ref)
+        for s in all_:
+            if s.id == sid:
+                return s
+        raise InputError(f"session {sid} not found in {self.path}; list them with: classmood sessions")
+
+    def participants(self, session_id: int) -> list[ParticipantRow]:
+        """A session's participants, in order of first appearance."""
+        rows = self._query("SELECT pid, name, first_seen, last_seen, frames FROM participants "
+                           "WHERE session_id = ? ORDER BY first_seen, pid", (int(session_id),))
+        return [ParticipantRow(*r) for r in rows]
+
+    def observations(self, session_id: int, participant: str | None = None) -> list[ObservationRow]:
+        """A session's observation rows (optionally one participant's), ordered by time."""
+        sql = ("SELECT t, pid, presence, tile_state, tile_index, x, y, w, h, label, confidence, valence, "
+               f"{', '.join(_PROB_COLUMNS)} FROM observations WHERE session_id = ?")
+        args: tuple = (int(session_id),)
+        if participant is not None:
+            sql += " AND pid = ?"
+            args += (participant,)
+        out = []
+        for r in self._query(sql + " ORDER BY t, rowid", args):
+            box = None if r[5] is None else tuple(r[5:9])
+            probs = None if r[12] is None else tuple(r[12:])
+            out.append(ObservationRow(r[0], r[1], r[2], r[3], r[4], box, r[9], r[10], r[11], probs))
+        return out
+
+    def moods(self, session_id: int) -> list[MoodRow]:
+        """A session's class-mood rows, ordered by time."""
+        rows = self._query("SELECT t, participants, present, away, camera_off, valence, distribution, alerts "
+                           "FROM moods WHERE session_id = ? ORDER BY t, rowid", (int(session_id),))
+        return [MoodRow(*r[:6], json.loads(r[6]), json.loads(r[7])) for r in rows]
+
+    # ------------------------------------------------------------------ deleting
+    def delete_session(self, session_id: int) -> bool:
+        """Delete a session with all its rows; True if it existed."""
+        self._check_writable()
+        with self._lock:
+            if session_id == self.session_id:  # forget what was buffered for it
+                self._drop_buffer()
+                self.session_id = None
+            n = self._conn.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount
+            self._checkpoint()
+        return n > 0
+
+    def purge_older_than(self, days: float, now: float | None = None) -> int:
+        """Delete the sessions started more than ``days`` days before ``now`` (default:
+        the present) except the one being written; return how many were deleted."""
+        self._check_writable()
+        if not (days >= 0 and math.isfinite(days)):
+            raise InputError(f"cannot purge sessions older than {days} days; pass a number of days >= 0")
+        cutoff = (time.time() if now is None else float(now)) - float(days) * 86400.0
+        with self._lock:
+            n = self._conn.execute("DELETE FROM sessions WHERE started_at < ? AND id IS NOT ?",
+                                   (cutoff, self.session_id)).rowcount
+            self._checkpoint()
+        return n
+
+    def _checkpoint(self) -> None:
+        self.flush()
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

@@ -1,0 +1,123 @@
+"""The pipeline on a synthetic class video, frame by frame: ids survive reorders,
+stepping away, leaving and rejoining and a camera switched off; the states and
+counts are right; presence-only mode never runs the expression model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classmood import Pipeline, PipelineConfig
+from classmood.models.preprocess import FER_CLASSES
+from classmood.types import Presence, TileState
+
+from . import classvideo
+
+SETTLE = 1.0  # a change of presence is shown after 2 analysed frames (0.5 s apart)
+
+
+@pytest.fixture(scope="module")
+def video(faces_dir):
+    return list(classvideo.frames(classvideo.portraits(faces_dir)))
+
+
+def _events(t: float) -> bool:
+    """True within SETTLE seconds after a scripted change of presence."""
+    return any(e <= t < e + SETTLE for e in (8.0, 12.0, 15.0, 17.0))
+
+
+@pytest.fixture(scope="module")
+def run(video):
+    with Pipeline() as pipe:
+        return [(truth, pipe.process(img, t)) for t, img, truth in video]
+
+
+def test_every_participant_keeps_one_id_through_reorders_absences_and_camera_switches(run):
+    ids: dict[int, str] = {}
+    for truth, res in run:
+        assert len(res.participants) == len(truth.order), f"t={truth.t}"
+        for person, p in zip(truth.order, res.participants):
+            ids.setdefault(person, p.id)
+            assert p.id == ids[person], f"t={truth.t}: {classvideo.NAMES[person]} is {p.id}, was {ids[person]}"
+    assert len(set(ids.values())) == 9  # nine people, nine ids (the returning one got hers back)
+
+
+def test_presence_and_counts_frame_by_frame(run):
+    for truth, res in run:
+        if _events(truth.t):
+            continue
+        got = [p.presence.value for p in res.participants]
+        assert got == list(truth.presence), f"t={truth.t}"
+        m = res.mood
+        assert (m.participants, m.present, m.away, m.camera_off) == (
+            len(truth.order), truth.presence.count("present"), truth.presence.count("away"),
+            truth.presence.count("camera_off")), f"t={truth.t}"
+
+
+def test_expressions_are_smoothed_probabilities_and_labels_never_flip_for_one_frame(run):
+    shown: dict[str, list[str | None]] = {}
+    for _, res in run:
+        for p in res.participants:
+            if p.presence is Presence.PRESENT:
+                assert p.smoothed is not None and abs(float(p.smoothed.sum()) - 1) < 1e-3
+                if p.tile_state is TileState.FACE:  # (a face missed for one frame is not "away" yet)
+                    assert p.probs is not None and p.probs.shape == (7,)
+                assert p.label in (*FER_CLASSES, "uncertain")
+                assert -1.0 <= p.valence <= 1.0
+            else:
+                assert p.label is None and p.valence is None
+            shown.setdefault(p.id, []).append(p.label)
+        if res.mood.valence is not None:
+            assert -1.0 <= res.mood.valence <= 1.0
+            assert abs(sum(res.mood.distribution.values()) - 1.0) < 1e-6
+    for pid, labels in shown.items():
+        for a, b, c in zip(labels, labels[1:], labels[2:]):
+            assert not (a is not None and b is not None and c is not None and a == c != b), \
+                f"{pid}: label flickered {a} -> {b} -> {c}"
+
+
+def test_timings_per_stage_and_less_work_when_nothing_changed(run):
+    first, steady = run[0][1].timings_ms, run[3][1].timings_ms
+    for stage in ("tiles", "faces", "states", "align", "classify", "track", "mood", "total"):
+        assert stage in first
+    assert first["n_layout"] == 1 and first["n_face_tiles"] == 9  # every tile, the first time
+    assert steady["n_layout"] == 0 and steady["n_face_tiles"] < first["n_face_tiles"]
+
+
+def test_incremental_and_naive_paths_agree(video, run):
+    with Pipeline(config=PipelineConfig(incremental=False)) as naive:
+        for (t, img, truth), (_, inc) in zip(video, run):
+            res = naive.process(img, t)
+            assert [p.presence for p in res.participants] == [p.presence for p in inc.participants], f"t={t}"
+            assert [p.id for p in res.participants] == [p.id for p in inc.participants], f"t={t}"
+
+
+def test_presence_only_never_loads_the_expression_model(video):
+    with Pipeline(presence_only=True) as pipe:
+        assert pipe.classifier is None
+        for t, img, truth in video[:20]:
+            res = pipe.process(img, t)
+            assert res.presence_only and res.mood.valence is None and res.mood.distribution == {}
+            assert all(p.label is None and p.probs is None for p in res.participants)
+            assert "classify" not in res.timings_ms
+        assert res.mood.present == truth.presence.count("present")
+
+
+def test_away_alert_after_the_set_time(video):
+    from classmood.agent.mood import MoodConfig
+
+    cfg = PipelineConfig(mood=MoodConfig(away_alert_s=2.0))
+    with Pipeline(config=cfg, presence_only=True) as pipe:
+        alerts = {t: pipe.process(img, t).mood.alerts for t, img, _ in video if t < 12.0}
+    assert all(not a for t, a in alerts.items() if t < 10.0)  # away from 8.0 (shown at 8.5)
+    late = alerts[11.5]
+    assert [a.kind for a in late] == ["away"] and late[0].since_s >= 2.0
+
+
+def test_bad_input_is_one_clear_error():
+    with Pipeline(presence_only=True) as pipe:
+        with pytest.raises(Exception, match="image"):
+            pipe.process(np.zeros((10,), np.uint8), 0.0)
+        pipe.process(np.zeros((360, 640, 3), np.uint8), 1.0)
+        with pytest.raises(ValueError, match="go back"):
+            pipe.process(np.zeros((360, 640, 3), np.uint8), 0.5)

@@ -1,0 +1,316 @@
+"""The session store: round trips, privacy, errors, deletion and crash safety."""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classmood.agent.store import SessionStore, default_db_path
+from classmood.errors import InputError
+from classmood.models.preprocess import FER_CLASSES
+from classmood.types import (Alert, ClassMood, FrameResult, GalleryResult, ParticipantResult, Presence,
+                             TileState)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
+    """A hand-made FrameResult: P01 present and happy-ish, P02 away, optionally P03 left."""
+    probs = np.array([0.05, 0.0, 0.05, 0.6, 0.1, 0.1, 0.1], dtype=np.float32)
+    parts = [
+        ParticipantResult(id="P01", tile_index=0, bbox=(0, 0, 320, 180), tile_state=TileState.FACE,
+                          presence=Presence.PRESENT, name="Ada Lovelace" if names else None,
+                          face_bbox=(100.0, 40.0, 60.0, 70.0), probs=probs, smoothed=probs * np.float32(1.0),
+                          label="happy", confidence=np.float32(0.6), valence=np.float64(0.55)),
+        ParticipantResult(id="P02", tile_index=1, bbox=(320, 0, 320, 180), tile_state=TileState.NO_FACE,
+                          presence=Presence.AWAY, name="Bob" if names else None, away_s=3.0),
+    ]
+    if left:
+        parts.append(ParticipantResult(id="P03", tile_index=None, bbox=None, tile_state=None,
+                                       presence=Presence.LEFT, name="Cy"))
+    mood = ClassMood(participants=len(parts), present=1, away=1, camera_off=0,
+                     distribution={"happy": np.float32(1.0)}, valence=np.float64(0.55),
+                     alerts=(Alert("away", "P02", 3.0, "Bob has been away for 3 s"),))
+    return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()),
+                       participants=tuple(parts), mood=mood)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "sub" / "classmood.db"
+
+
+def test_round_trip(db):
+    with SessionStore(db) as store:
+        sid = store.start_session(source="video:class.mp4", names=True, started_at=1000.0,
+                                  settings={"fps": 2})
+        for i in range(5):
+            store.record(frame(i * 0.5, left=(i == 4)))
+        store.end_session(ended_at=1010.0)
+        assert store.session_id is None
+    assert db.exists()
+
+    with SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        assert (info.id, info.started_at, info.ended_at, info.source) == (sid, 1000.0, 1010.0, "video:class.mp4")
+        assert info.names and not info.presence_only and info.settings == {"fps": 2}
+        assert (info.frames, info.participants, info.duration_s) == (5, 2, 2.0)
+
+        parts = store.participants(sid)
+        assert [(p.id, p.name, p.first_seen_s, p.last_seen_s, p.frames) for p in parts] == [
+            ("P01", "Ada Lovelace", 0.0, 2.0, 5), ("P02", "Bob", 0.0, 2.0, 5)]
+
+        obs = store.observations(sid)
+        assert len(obs) == 10  # P03 ("left") is never an observation
+        assert [o.t for o in obs] == sorted(o.t for o in obs)
+        a = store.observations(sid, "P01")[-1]
+        assert (a.t, a.participant, a.presence, a.tile_state, a.tile_index, a.bbox, a.label) == (
+            2.0, "P01", "present", "face", 0, (0, 0, 320, 180), "happy")
+        assert a.confidence == pytest.approx(0.6) and a.valence == pytest.approx(0.55)
+        assert len(a.probs) == len(FER_CLASSES) and a.probs[FER_CLASSES.index("happy")] == pytest.approx(0.6)
+        assert all(type(v) is float for v in a.probs)
+        b = store.observations(sid, "P02")[0]
+        assert (b.presence, b.tile_state, b.label, b.valence, b.probs) == ("away", "no_face", None, None, None)
+
+        moods = store.moods(sid)
+        assert [m.t for m in moods] == [0.0, 0.5, 1.0, 1.5, 2.0]
+        m = moods[0]
+        assert (m.participants, m.present, m.away, m.camera_off) == (2, 1, 1, 0)
+        assert m.valence == pytest.approx(0.55) and m.distribution == {"happy": 1.0}
+        assert m.alerts == [{"kind": "away", "participant": "P02", "since_s": 3.0,
+                             "message": "Bob has been away for 3 s"}]
+
+
+def test_names_stored_only_when_names_on(db):
+    with SessionStore(db) as store:
+        sid = store.start_session(source="screen", names=False)
+        store.record(frame(0.0, names=True))  # the result carries names anyway
+        store.end_session()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM participants WHERE name IS NOT NULL").fetchone() == (0,)
+        dump = "\n".join(conn.iterdump())
+    assert "Ada" not in dump and "Bob" not in dump
+    with SessionStore(db) as store:
+        assert [p.name for p in store.participants(sid)] == [None, None]
+        assert store.moods(sid)[0].alerts[0]["message"] == "P02 has been away for 3 s"
+        assert store.session(sid).names is False
+
+
+def test_schema_holds_no_pixels(db):
+    with SessionStore(db) as store:
+        store.start_session(source="screen", names=True)
+        for i in range(3):
+            store.record(frame(i * 0.1))
+    conn = sqlite3.connect(db)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert {"sessions", "participants", "observations", "moods"} <= set(tables)
+    pixelish = ("blob", "image", "pixel", "crop", "frame_data", "thumb", "jpeg", "png")
+    for table in tables:
+        cols = conn.execute(f"PRAGMA table_info({table})").fetchall()
+        for _, name, decl, *_ in cols:
+            if not table.startswith("sqlite_"):  # sqlite_sequence (AUTOINCREMENT) is SQLite's own
+                assert decl.upper() in ("INTEGER", "REAL", "TEXT"), (table, name, decl)
+            assert not any(w in name.lower() for w in pixelish), (table, name)
+            types = {r[0] for r in conn.execute(f'SELECT DISTINCT typeof("{name}") FROM "{table}"')}
+            assert types <= {"integer", "real", "text", "null"}, (table, name, types)
+    # Text columns hold short strings or JSON, never a serialised array of pixels.
+    longest = conn.execute("SELECT MAX(LENGTH(distribution) + LENGTH(alerts)) FROM moods").fetchone()[0]
+    assert longest < 500
+    conn.close()
+
+
+def test_sessions_latest_and_missing(db):
+    with SessionStore(db) as store:
+        with pytest.raises(InputError, match="no sessions"):
+            store.session("latest")
+        first = store.start_session(source="a", started_at=100.0)
+        store.end_session(ended_at=160.0)
+        second = store.start_session(source="b", started_at=200.0, presence_only=True)
+        assert [s.id for s in store.sessions()] == [second, first]
+        assert store.session("latest").id == second
+        assert store.session(str(first)).source == "a"
+        assert store.session(first).duration_s == 60.0  # no frames: ended - started
+        assert store.session(second).ended_at is None and store.session(second).presence_only
+        with pytest.raises(InputError) as e:
+            store.session(7)
+        msg = str(e.value)
+        assert msg == f"session 7 not found in {db}; list them with: classmood sessions"
+        assert "\n" not in msg
+        with pytest.raises(InputError, match="not a session id"):
+            store.session("yesterday")
+
+
+def test_delete_cascade_and_purge(db):
+    day = 86400.0
+    now = 1_700_000_000.0
+    with SessionStore(db) as store:
+        ids = []
+        for age_days in (40, 10, 1):
+            ids.append(store.start_session(source=f"{age_days}d", names=True, started_at=now - age_days * day))
+            store.record(frame(0.0))
+            store.record(frame(1.0))
+            store.end_session(ended_at=now - age_days * day + 60)
+        assert store.delete_session(ids[1]) is True
+        assert store.delete_session(ids[1]) is False
+        assert store.participants(ids[1]) == [] and store.observations(ids[1]) == [] and store.moods(ids[1]) == []
+        assert store.observations(ids[0]) != []
+
+        assert store.purge_older_than(30, now=now) == 1
+        assert [s.id for s in store.sessions()] == [ids[2]]
+        assert store.purge_older_than(30, now=now) == 0
+    conn = sqlite3.connect(db)
+    for table in ("participants", "observations", "moods"):
+        assert conn.execute(f"SELECT DISTINCT session_id FROM {table}").fetchall() == [(ids[2],)]
+    conn.close()
+    # The checkpoint left no deleted rows behind in the write-ahead log.
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert b"40d" not in db.read_bytes()  # secure_delete: the purged session is overwritten
+
+
+def test_reopen_after_close_and_wal(db):
+    store = SessionStore(db, flush_interval_s=60.0)
+    sid = store.start_session(source="screen")
+    store.record(frame(0.0))
+    store.record(frame(0.5))
+    store.close()  # flushes, does not end the session
+    store.close()  # twice is fine
+    with SessionStore(db) as again:
+        assert again._conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        info = again.session("latest")
+        assert (info.id, info.ended_at, info.frames) == (sid, None, 2)
+        sid2 = again.start_session(source="screen")
+        assert sid2 > sid
+
+
+def test_quiet_period_is_flushed_by_the_thread(db):
+    with SessionStore(db, flush_interval_s=0.1) as store:
+        store.start_session(source="screen")
+        store.record(frame(0.0))
+        deadline = time.monotonic() + 3.0
+        other = sqlite3.connect(db)
+        while other.execute("SELECT COUNT(*) FROM moods").fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "the flusher thread never committed the buffered row"
+            time.sleep(0.02)
+        other.close()
+
+
+def test_bad_paths_give_one_line_input_errors(tmp_path):
+    junk = tmp_path / "notes.db"
+    junk.write_text("these are my lecture notes, not a database\n" * 100)
+    with pytest.raises(InputError) as e:
+        SessionStore(junk)
+    assert str(e.value).startswith(f"{junk}: not a ClassMood database") and "--db" in str(e.value)
+    assert "\n" not in str(e.value)
+    assert junk.read_text().startswith("these are my lecture notes")  # left untouched
+
+    with pytest.raises(InputError, match="is a folder"):
+        SessionStore(tmp_path)
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    with pytest.raises(InputError, match="not a ClassMood database"):
+        SessionStore(other)
+
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(InputError, match="newer"):
+        SessionStore(newer)
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot create its folder"):
+        SessionStore(blocker / "classmood.db")
+
+    with pytest.raises(InputError, match="no ClassMood database"):
+        SessionStore(tmp_path / "missing.db", readonly=True)
+
+
+def test_default_db_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSMOOD_DB", str(tmp_path / "x.db"))
+    assert default_db_path() == tmp_path / "x.db"
+    monkeypatch.delenv("CLASSMOOD_DB")
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+        assert default_db_path() == tmp_path / "classmood" / "classmood.db"
+        monkeypatch.delenv("XDG_DATA_HOME")
+        assert default_db_path() == Path.home() / ".local" / "share" / "classmood" / "classmood.db"
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, sys.argv[2])
+    from tests.agent.test_store import frame
+    from classmood.agent.store import SessionStore
+
+    store = SessionStore(sys.argv[1])
+    store.start_session(source="kill-test", names=True)
+    t0 = time.monotonic()
+    while True:
+        t = time.monotonic() - t0
+        store.record(frame(t))
+        print(repr(t), flush=True)
+        time.sleep(0.02)
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_kill_9_loses_at_most_a_second(tmp_path):
+    rng = random.Random()
+    for run in range(3):
+        db = tmp_path / f"kill{run}.db"
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(db), str(ROOT)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(s) for s in proc.stdout], daemon=True)
+        reader.start()
+        try:
+            try:
+                last = float(lines.get(timeout=20))
+            except queue.Empty:
+                pytest.fail(f"writer printed nothing: {proc.poll()} {proc.stderr.read() if proc.poll() else ''}")
+            kill_after = rng.uniform(1.0, 2.5)
+            deadline = time.monotonic() + kill_after
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    last = float(lines.get(timeout=left))
+                except queue.Empty:
+                    break
+            assert proc.poll() is None, proc.stderr.read()
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            reader.join(timeout=5)
+            while not lines.empty():  # lines printed just before the kill count too
+                last = float(lines.get_nowait())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT source, ended_at FROM sessions").fetchall() == [("kill-test", None)]
+        max_t = conn.execute("SELECT MAX(t) FROM observations").fetchone()[0]
+        conn.close()
+        assert max_t is not None and max_t >= last - 1.0, (run, kill_after, last, max_t)
+        with SessionStore(db) as store:  # and the store itself opens it
+            info = store.session("latest")
+            assert info.ended_at is None and info.frames > 0 and info.participants == 2
