@@ -34,21 +34,51 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser(
         "analyze",
-        help="analyse gallery screenshots",
-        description="Find every participant tile, its state (face, no_face, camera_off, photo) "
-        "and its faces in one or more gallery screenshots.",
+        help="analyse gallery screenshots or a recorded class video",
+        description="Analyse a recorded class: gallery screenshots (several images are consecutive "
+        "frames of one class) or a video. Finds every participant tile, its state (face, no_face, "
+        "camera_off, photo), faces and expressions, tracks participants across frames, and stores the "
+        "session (see classmood sessions).",
     )
-    a.add_argument("images", nargs="+", metavar="IMAGE", help="gallery screenshot(s): PNG, JPEG, ...")
+    a.add_argument("images", nargs="+", metavar="PATH", help="screenshot(s) (PNG, JPEG, ...), a folder of them, or one video")
     a.add_argument("--json", action="store_true",
-                   help="print one JSON object per image (frame, tiles, timings_ms)")
+                   help="print one JSON object per frame (frame, tiles, participants, mood, timings_ms), "
+                   "then one with the session summary")
     a.add_argument("--save-annotated", metavar="OUT.png", type=Path,
-                   help="write the image with what was found drawn on it "
-                   "(with several images, OUT-<n>.png)")
-    a.add_argument("--names", action="store_true",
-                   help="read participants' name labels (off by default: names are personal data)")
-    a.add_argument("--min-face-score", type=float, default=0.5, metavar="S",
-                   help="face detection threshold in (0, 1) (default 0.5)")
+                   help="write each image with what was found drawn on it (with several images, OUT-<n>.png)")
+    a.add_argument("--every", type=float, metavar="SECONDS",
+                   help="videos: analyse one frame every SECONDS of video (default 0.5); images: the time between them")
+    _agent_options(a)
     a.set_defaults(func=_cmd_analyze)
+
+    r = sub.add_parser(
+        "run",
+        help="analyse the class live from the screen",
+        description="Capture the gallery from the screen (or a webcam) and analyse it until Ctrl+C or "
+        "SIGTERM; the session is stored as it goes.",
+    )
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--monitor", type=int, metavar="N", help="capture monitor N (1 = the primary; default)")
+    where.add_argument("--region", metavar="X,Y,W,H", help="capture this rectangle of the screen")
+    where.add_argument("--window", metavar="TITLE", help="capture the window whose title contains TITLE")
+    where.add_argument("--webcam", type=int, metavar="N", help="use webcam N instead (trying it alone)")
+    r.add_argument("--fps", type=float, default=2.0, help="analysed frames per second (default 2)")
+    r.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS (default: until Ctrl+C)")
+    r.add_argument("--no-overlay", action="store_true", help="no on-screen overlay (headless)")
+    r.add_argument("--json", action="store_true", help="print one JSON object per analysed frame")
+    _agent_options(r)
+    r.set_defaults(func=_cmd_run)
+
+    ss = sub.add_parser(
+        "sessions",
+        help="list or delete stored sessions",
+        description="List the stored class sessions, or delete them.",
+    )
+    ss.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    ss.add_argument("--delete", metavar="ID", help="delete session ID (or 'latest')")
+    ss.add_argument("--purge-older-than", type=float, metavar="DAYS", help="delete sessions started more than DAYS ago")
+    ss.add_argument("--json", action="store_true", help="print the list as JSON")
+    ss.set_defaults(func=_cmd_sessions)
 
     e = sub.add_parser(
         "evaluate",
@@ -74,6 +104,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _agent_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--names", action="store_true",
+                   help="read and store participants' name labels (off by default: names are personal data)")
+    p.add_argument("--presence-only", action="store_true",
+                   help="no expression recognition at all: presence, cameras and away only "
+                   "(what the EU AI Act allows in education)")
+    p.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    p.add_argument("--no-store", action="store_true", help="do not store the session")
+    p.add_argument("--min-face-score", type=float, default=0.5, metavar="S",
+                   help="face detection threshold in (0, 1) (default 0.5)")
+
+
 def _annotated_path(base: Path, i: int, n: int) -> Path:
     return base if n == 1 else base.with_name(f"{base.stem}-{i + 1}{base.suffix or '.png'}")
 
@@ -86,50 +128,249 @@ def _check_output_path(path: Path) -> None:
         raise InputError(f"{path}: folder {parent} does not exist; create it first")
 
 
-def _table(path: str, result) -> str:
-    lines = [f"{path}: {result.width}x{result.height}, {len(result.tiles)} tiles"]
-    if result.tiles:
-        lines.append(f"  {'id':>3}  {'state':<10} {'faces':>5} {'score':>5}  {'box (x,y w x h)':<22} name")
-        for t in result.tiles:
+def _table(label: str, result) -> str:
+    """One frame as a table: tiles with state, face score, participant and expression."""
+    g = result.gallery
+    lines = [f"{label}: {g.width}x{g.height}, {len(g.tiles)} tiles"]
+    if g.tiles:
+        lines.append(f"  {'id':>3}  {'state':<10} {'faces':>5} {'score':>5}  {'box (x,y w x h)':<22} "
+                     f"{'who':<5} {'expression':<11} {'conf':>4}  name")
+        for t, p in zip(g.tiles, result.participants):
             x, y, w, h = t.tile.bbox
             score = f"{t.faces[0].score:.2f}" if t.faces else "-"
+            expr = p.label or ("-" if result.presence_only or p.presence.value != "present" else "...")
+            conf = f"{p.confidence:.2f}" if p.label and not result.presence_only else "-"
             lines.append(
                 f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  "
-                f"{f'{x},{y} {w}x{h}':<22} {t.name or '-'}"
+                f"{f'{x},{y} {w}x{h}':<22} {p.id:<5} {expr:<11} {conf:>4}  {t.name or '-'}"
             )
+        m = result.mood
+        valence = "-" if m.valence is None else f"{m.valence:+.2f}"
+        lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; valence {valence}")
+        for al in m.alerts:
+            lines.append(f"  alert: {al.message}")
     else:
         lines.append("  no participant tiles found (is a gallery view on screen?)")
-    timing = ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items())
+    timing = ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items() if not k.startswith("n_"))
     lines.append(f"  timings (ms): {timing}")
     return "\n".join(lines)
+
+
+def _check_agent_args(args: argparse.Namespace) -> None:
+    if not 0.0 < args.min_face_score < 1.0:
+        raise InputError(f"--min-face-score {args.min_face_score}: must be between 0 and 1 (e.g. 0.5)")
+
+
+def _open_store(args: argparse.Namespace, source, kind: str):
+    """The session store, a started session, or None with --no-store."""
+    if args.no_store:
+        return None
+    from .agent.store import SessionStore
+
+    store = SessionStore(args.db)
+    store.start_session(source=source.description, names=args.names, presence_only=args.presence_only,
+                        settings={"command": kind, "min_face_score": args.min_face_score})
+    return store
+
+
+def _pipeline(args: argparse.Namespace):
+    from .agent.pipeline import Pipeline, PipelineConfig
+
+    return Pipeline(names=args.names, presence_only=args.presence_only,
+                    config=PipelineConfig(min_face_score=args.min_face_score))
+
+
+def _where_stored(sid: int, path) -> str:
+    return f"session {sid} stored in {path} (list: classmood sessions --db {path})"
+
+
+class _Progress:
+    """One self-rewriting stderr line for videos: position, speed vs real time, ETA."""
+
+    def __init__(self, duration: float | None, enabled: bool) -> None:
+        import time
+
+        self.duration, self.enabled, self.t0, self._time = duration, enabled, time.monotonic(), time.monotonic
+
+    def update(self, t: float) -> None:
+        if not self.enabled:
+            return
+        el = max(1e-6, self._time() - self.t0)
+        speed = t / el
+        if self.duration:
+            eta = max(0.0, (self.duration - t) / speed) if speed > 0 else float("inf")
+            pct = 100.0 * min(1.0, t / self.duration)
+            msg = f"\r  {pct:5.1f}%  {t:7.1f}/{self.duration:.1f} s of video  {speed:4.1f}x real time  ETA {eta:5.0f} s"
+        else:
+            msg = f"\r  {t:7.1f} s  {speed:4.1f}x real time"
+        print(msg, end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import cv2
 
+    from .agent.runner import run_session
+    from .agent.sources import ImageSource, VideoSource, open_source
     from .annotate import GalleryAnnotator
-    from .detectors.gallery import GalleryPerception
-    from .io import load_image
 
-    if not 0.0 < args.min_face_score < 1.0:
-        raise InputError(f"--min-face-score {args.min_face_score}: must be between 0 and 1 (e.g. 0.5)")
+    _check_agent_args(args)
+    if args.every is not None and not args.every > 0:
+        raise InputError(f"--every {args.every}: must be a number of seconds above 0, e.g. 0.5")
     if args.save_annotated is not None:
         _check_output_path(args.save_annotated)
-    # Load every input first: a bad file is reported before any work is done.
-    images = [(p, load_image(p)) for p in args.images]
-    with GalleryPerception(names=args.names, min_face_score=args.min_face_score) as perception:
-        for i, (path, image) in enumerate(images):
-            result = perception.analyze(image)
-            if args.json:
-                print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-            else:
-                print(_table(path, result), flush=True)
-            if args.save_annotated is not None:
-                out = _annotated_path(args.save_annotated, i, len(images))
-                drawn = GalleryAnnotator().annotate(image, result)
-                if not cv2.imwrite(str(out), drawn):
-                    raise InputError(f"{out}: could not write the annotated image; check the folder")
-                print(f"annotated image: {out}", file=sys.stderr)
+    # Open (and check) every input first: a bad file is reported before any work is done.
+    source = open_source(paths=args.images, every=args.every)
+    if args.save_annotated is not None and not isinstance(source, ImageSource):
+        raise InputError(f"{args.save_annotated}: --save-annotated works with images, not videos")
+    video = isinstance(source, VideoSource)
+    n_frames = None if video else len(getattr(source, "paths", args.images))
+    progress = _Progress(source.duration_s, enabled=video and sys.stderr.isatty())
+    annotator = GalleryAnnotator()
+
+    def show(frame, result) -> None:
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif not video:
+            label = str(source.paths[frame.index]) if hasattr(source, "paths") else f"frame {frame.index}"
+            print(_table(label, result), flush=True)
+        progress.update(frame.timestamp)
+        if args.save_annotated is not None:
+            out = _annotated_path(args.save_annotated, frame.index, n_frames or 1)
+            drawn = annotator.annotate(frame.image, result.gallery)
+            if not cv2.imwrite(str(out), drawn):
+                raise InputError(f"{out}: could not write the annotated image; check the folder")
+            print(f"annotated image: {out}", file=sys.stderr)
+
+    with source, _pipeline(args) as pipeline:
+        store = _open_store(args, source, "analyze")
+        sid = None if store is None else store.session_id
+        try:
+            summary = run_session(source, pipeline, store, on_result=show)
+            if store is not None:
+                store.end_session()
+        finally:
+            progress.done()
+            if store is not None:
+                store.close()
+    final = summary.to_dict()
+    if args.json:
+        print(json.dumps({"summary": final, "session": sid,
+                          "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)
+    else:
+        if video:
+            print(_summary_text(source.description, final))
+    if store is not None:
+        print(_where_stored(sid, store.path), file=sys.stderr)
+    return EXIT_OK
+
+
+def _summary_text(what: str, s: dict) -> str:
+    lines = [f"{what}: {s['frames']} frames analysed, {s['duration_s']:.1f} s, {len(s['participants'])} participants"]
+    for p in s["participants"]:
+        top = ", ".join(f"{k} {v:.0%}" for k, v in sorted(p["expressions"].items(), key=lambda kv: -kv[1])[:3])
+        lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "
+                     f"camera off {p['camera_off_s']:5.1f} s  {top}")
+    mv = s["mood"]["mean_valence"]
+    lines.append(f"  mean class valence: {'-' if mv is None else f'{mv:+.2f}'}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    import time
+
+    from .agent.runner import run_session
+    from .agent.sources import open_source
+
+    _check_agent_args(args)
+    if args.duration is not None and not args.duration > 0:
+        raise InputError(f"--duration {args.duration}: must be a number of seconds above 0")
+    source = open_source(monitor=args.monitor, region=args.region, window=args.window, webcam=args.webcam,
+                         fps=args.fps)
+    if not args.no_overlay:
+        print("classmood: the on-screen overlay is not part of this release yet; analysing without it "
+              "(pass --no-overlay to silence this)", file=sys.stderr)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    t_end = None if args.duration is None else time.monotonic() + args.duration
+    status = sys.stderr.isatty() and not args.json
+
+    def show(frame, result) -> None:
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif status:
+            m = result.mood
+            v = "-" if m.valence is None else f"{m.valence:+.2f}"
+            print(f"\r  {frame.timestamp:7.1f} s  {m.participants} participants: {m.present} present, {m.away} away, "
+                  f"{m.camera_off} camera off  valence {v}  alerts {len(m.alerts)}   ", end="", file=sys.stderr, flush=True)
+        if t_end is not None and time.monotonic() >= t_end:
+            stop.set()
+
+    print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
+    try:
+        with source, _pipeline(args) as pipeline:
+            store = _open_store(args, source, "run")
+            sid = None if store is None else store.session_id
+            try:
+                summary = run_session(source, pipeline, store, stop=stop, on_result=show)
+            except KeyboardInterrupt:  # Ctrl+C: a normal way to end the class
+                summary = None
+            finally:
+                if store is not None:
+                    store.end_session()
+                    store.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if status:
+        print(file=sys.stderr)
+    if summary is not None and not args.json:
+        print(_summary_text(source.description, summary.to_dict()))
+    if store is not None:
+        print(_where_stored(sid, store.path), file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .agent.store import SessionStore
+
+    if args.purge_older_than is not None and not args.purge_older_than >= 0:
+        raise InputError(f"--purge-older-than {args.purge_older_than}: must be a number of days >= 0")
+    with SessionStore(args.db) as store:
+        if args.delete is not None:
+            info = store.session(args.delete)
+            store.delete_session(info.id)
+            print(f"deleted session {info.id} from {store.path}")
+            return EXIT_OK
+        if args.purge_older_than is not None:
+            n = store.purge_older_than(args.purge_older_than)
+            print(f"deleted {n} session{'s' if n != 1 else ''} older than {args.purge_older_than:g} days from {store.path}")
+            return EXIT_OK
+        rows = store.sessions()
+        if args.json:
+            print(json.dumps([{"id": r.id, "started_at": r.started_at, "ended_at": r.ended_at, "source": r.source,
+                               "names": r.names, "presence_only": r.presence_only, "frames": r.frames,
+                               "participants": r.participants, "duration_s": r.duration_s} for r in rows],
+                             ensure_ascii=False))
+            return EXIT_OK
+        if not rows:
+            print(f"no sessions stored in {store.path}")
+            return EXIT_OK
+        print(f"{'id':>4}  {'started':<16} {'length':>8} {'frames':>6} {'people':>6}  source")
+        for r in rows:
+            start = dt.datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+            flags = [f for f, on in (("names", r.names), ("presence-only", r.presence_only),
+                                     ("cut short", r.ended_at is None)) if on]
+            length = f"{int(r.duration_s // 60)}:{int(r.duration_s % 60):02d}"
+            print(f"{r.id:>4}  {start:<16} {length:>8} {r.frames:>6} {r.participants:>6}  {r.source}"
+                  + (f"  ({', '.join(flags)})" if flags else ""))
+        print(f"({store.path})")
     return EXIT_OK
 
 

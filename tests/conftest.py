@@ -41,3 +41,9 @@ def faces_dir() -> Path:
 @pytest.fixture(scope="session")
 def fer_dir() -> Path:
     return data_path("fer2013")
+
+
+@pytest.fixture(autouse=True)
+def _session_db(tmp_path_factory, monkeypatch):
+    """Sessions the tests store go to a throwaway database, never the user's own."""
+    monkeypatch.setenv("CLASSMOOD_DB", str(tmp_path_factory.mktemp("db") / "classmood.db"))

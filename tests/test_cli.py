@@ -26,6 +26,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def _json_lines(out: str) -> tuple[list[dict], dict]:
+    """analyze --json: one object per frame, then the session summary."""
+    lines = [json.loads(ln) for ln in out.strip().splitlines()]
+    assert "summary" in lines[-1]
+    return lines[:-1], lines[-1]
+
+
 def assert_one_clear_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     err_lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
@@ -65,7 +72,7 @@ def test_truncated_png(tmp_path, galleries_dir):
 
 
 def test_folder_instead_of_file(tmp_path):
-    assert_one_clear_error(run_cli("analyze", str(tmp_path)), "is a folder")
+    assert_one_clear_error(run_cli("analyze", str(tmp_path)), "holds no images")  # a folder of images is fine
 
 
 def test_bad_output_path(tmp_path):
@@ -87,22 +94,24 @@ def test_black_frame_has_no_tiles(tmp_path, capsys):
     img = tmp_path / "black.png"
     cv2.imwrite(str(img), np.zeros((1080, 1920, 3), np.uint8))
     assert main(["analyze", str(img), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["frame"] == {"width": 1920, "height": 1080}
-    assert out["tiles"] == []
+    frames, summary = _json_lines(capsys.readouterr().out)
+    assert frames[0]["frame"] == {"width": 1920, "height": 1080}
+    assert frames[0]["tiles"] == [] and frames[0]["participants"] == []
+    assert summary["summary"]["participants"] == []
 
 
 def test_one_pixel_image(tmp_path, capsys):
     img = tmp_path / "dot.png"
     cv2.imwrite(str(img), np.full((1, 1, 3), 128, np.uint8))
     assert main(["analyze", str(img), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["tiles"] == []
+    assert _json_lines(capsys.readouterr().out)[0][0]["tiles"] == []
 
 
 def test_json_shape_on_real_screenshot(galleries_dir, capsys):
     assert main(["analyze", str(galleries_dir / "zoom1.png"), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"frame", "tiles", "timings_ms"}
+    frames, summary = _json_lines(capsys.readouterr().out)
+    out = frames[0]
+    assert set(out) == {"frame", "tiles", "timings_ms", "timestamp", "participants", "mood", "presence_only"}
     assert out["frame"] == {"width": 1000, "height": 625}
     assert len(out["tiles"]) == 16
     for i, tile in enumerate(out["tiles"]):
@@ -117,7 +126,14 @@ def test_json_shape_on_real_screenshot(galleries_dir, capsys):
             assert 0 < face["score"] <= 1
             assert len(face["keypoints"]) == 6
     assert sum(t["state"] == "face" for t in out["tiles"]) >= 15
-    assert {"tiles", "faces", "states", "total"} <= set(out["timings_ms"])
+    assert {"tiles", "faces", "states", "align", "classify", "track", "mood", "total"} <= set(out["timings_ms"])
+    # every tile is a participant, with an expression when a face is in view
+    assert [p["tile"] for p in out["participants"]] == list(range(16))
+    for p in out["participants"]:
+        if p["presence"] == "present":
+            assert p["label"] is not None and abs(sum(p["probs"].values()) - 1) < 1e-3
+    assert out["mood"]["participants"] == 16 and -1 <= out["mood"]["valence"] <= 1
+    assert len(summary["summary"]["participants"]) == 16 and summary["session"] >= 1
 
 
 def test_table_and_annotated_image(galleries_dir, tmp_path, capsys):
@@ -134,8 +150,10 @@ def test_table_and_annotated_image(galleries_dir, tmp_path, capsys):
 def test_several_images_print_one_json_line_each(galleries_dir, capsys):
     paths = [str(galleries_dir / n) for n in ("zoom2.png", "real_test3.png")]
     assert main(["analyze", *paths, "--json"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert [len(json.loads(ln)["tiles"]) for ln in lines] == [4, 4]
+    frames, summary = _json_lines(capsys.readouterr().out)
+    assert [len(f["tiles"]) for f in frames] == [4, 4]
+    assert [f["timestamp"] for f in frames] == [0.0, 0.5]  # consecutive frames of one class
+    assert summary["summary"]["frames"] == 2
 
 
 def test_no_command_prints_help():
