@@ -12,7 +12,8 @@ plus a coarse hue/saturation histogram that does not care where things are.
 Matching, per frame:
 
 1. names first, when the teacher turned names on and a label was read: the same name
-   is the same participant (if exactly one track has it);
+   is the same participant (if exactly one track has it; a track's name is the one
+   read most often on its tile, so one OCR slip does not rename anyone);
 2. then appearance, with position as a tie-breaker: cost = signature distance + a small
    weight x how far the tile moved (a smaller weight when the layout changed, none for
    participants who had left). Pairs are taken cheapest first; a tile with no pair
@@ -36,7 +37,9 @@ exact tracking of cameras-off students.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import difflib
 
 import cv2
 import numpy as np
@@ -90,10 +93,21 @@ class Track:
     """Tile centre as a fraction of the frame (x, y)."""
     first_seen: float
     last_seen: float
-    name: str | None = None
+    names: dict[str, int] = field(default_factory=dict)
+    """Every name read on this participant's tile, with how often (OCR votes)."""
     active: bool = True
     kind: str = "video"
     """"video" (face / no_face tiles) or "card" (camera off / photo)."""
+
+    @property
+    def name(self) -> str | None:
+        """The name read most often on this participant's tile."""
+        return max(self.names.items(), key=lambda kv: kv[1])[0] if self.names else None
+
+    def saw_name(self, name: str | None) -> None:
+        if name and name.strip():
+            key = " ".join(name.split())
+            self.names[key] = self.names.get(key, 0) + 1
 
 
 def _kind(state: TileState) -> str:
@@ -105,6 +119,11 @@ def _norm_name(name: str | None) -> str | None:
         return None
     n = " ".join(name.split()).casefold()
     return n or None
+
+
+def same_name(a: str, b: str) -> bool:
+    """Normalised names equal, or one letter or so apart (an OCR slip: "Bo Kim" / "Bob Kim")."""
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 class ParticipantTracker:
@@ -119,6 +138,7 @@ class ParticipantTracker:
                  relayout_position_weight: float = 0.05, learn: float = 0.2) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
+        self.name_mismatch_cost = 0.25
         self.position_weight = float(position_weight)
         self.relayout_position_weight = float(relayout_position_weight)
         self.learn = float(learn)
@@ -146,23 +166,17 @@ class ParticipantTracker:
         taken: set[str] = set()
 
         # 1. names (only present when the teacher turned names on)
-        by_name: dict[str, list[str]] = {}
-        for tr in self.tracks.values():
-            key = _norm_name(tr.name)
-            if key:
-                by_name.setdefault(key, []).append(tr.id)
-        name_counts: dict[str, int] = {}
-        for t in tiles:
-            key = _norm_name(t.name)
-            if key:
-                name_counts[key] = name_counts.get(key, 0) + 1
-        for i, t in enumerate(tiles):
-            key = _norm_name(t.name)
-            if key and name_counts[key] == 1 and len(by_name.get(key, ())) == 1:
-                tid = by_name[key][0]
-                if tid not in taken:
-                    ids[i] = tid
-                    taken.add(tid)
+        keys = [_norm_name(t.name) for t in tiles]
+        named = [(tr.id, _norm_name(tr.name)) for tr in self.tracks.values() if _norm_name(tr.name)]
+        for i, key in enumerate(keys):
+            if not key or sum(1 for k in keys if k and same_name(k, key)) != 1:
+                continue  # no name, or two tiles with (nearly) the same name
+            owners = [tid for tid, k in named if same_name(k, key)]
+            if len(owners) > 1:  # prefer the exact spelling
+                owners = [tid for tid, k in named if k == key] or owners
+            if len(owners) == 1 and owners[0] not in taken:
+                ids[i] = owners[0]
+                taken.add(owners[0])
 
         # 2. appearance + position, cheapest pairs first
         free_tiles = [i for i in range(n) if ids[i] is None]
@@ -182,14 +196,15 @@ class ParticipantTracker:
             switched = tk[:, None] != rk[None, :]
             same_place = active[None, :] & (dist < 0.02) & (not relayout)
             cost = np.where(switched, np.where(same_place, 0.5 * self.max_cost, np.inf), cost)
-            # both named, differently: never the same person
+            # both named, differently: probably not the same person (OCR misreads a
+            # letter now and then, so this is a penalty, not a veto)
             tn = [_norm_name(tiles[i].name) for i in free_tiles]
             rn = [_norm_name(tr.name) for tr in free_tracks]
             for a, ka in enumerate(tn):
                 if ka:
                     for b, kb in enumerate(rn):
-                        if kb and kb != ka:
-                            cost[a, b] = np.inf
+                        if kb and not same_name(ka, kb):
+                            cost[a, b] += self.name_mismatch_cost
             # the same place in an unchanged grid may look quite different (the student
             # stepped away from the desk): allowed, after every better pair is taken
             limit = np.where(same_place & ~switched, self.same_place_cost, self.max_cost)
@@ -213,7 +228,8 @@ class ParticipantTracker:
             if tid is None:
                 tid = self._new_id()
                 self.tracks[tid] = Track(id=tid, signature=sigs[i], center=centers[i], first_seen=timestamp,
-                                         last_seen=timestamp, name=t.name, kind=kind)
+                                         last_seen=timestamp, kind=kind)
+                self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
                 if tr.kind != kind:
@@ -224,8 +240,7 @@ class ParticipantTracker:
                 tr.center = centers[i]
                 tr.last_seen = timestamp
                 tr.active = True
-                if t.name:
-                    tr.name = t.name
+                tr.saw_name(t.name)
             out.append(tid)
         seen = set(out)
         for tr in self.tracks.values():

@@ -35,6 +35,7 @@ class _TileMemo:
     name: str | None
     faces_t: float
     name_t: float
+    name_thumb: np.ndarray | None = None
 
 
 @dataclass
@@ -224,7 +225,8 @@ class GalleryPerception:
                 old = cache.tiles.get(tile.bbox)
                 cache.tiles[tile.bbox] = _TileMemo(thumb=tthumbs[i], faces=f, state=None,
                                                    name=old.name if old else None, faces_t=t,
-                                                   name_t=old.name_t if old else -1e9)
+                                                   name_t=old.name_t if old else -1e9,
+                                                   name_thumb=old.name_thumb if old else None)
             faces.append(cache.tiles[tile.bbox].faces)
         if cache.layout.fallback and not any(faces):
             tiles, faces = [], []
@@ -253,8 +255,12 @@ class GalleryPerception:
                 out = []
                 for i, tl in enumerate(tiles):
                     m = cache.tiles[tl.bbox]
-                    if i in changed and (m.name is None or t - m.name_t >= names_every_s or due):
-                        m.name, m.name_t = self.name_reader.read(image, tl), t
+                    # read again when someone else may be in the tile (it changed a lot:
+                    # tiles were reordered), when nothing was read, or now and then
+                    other = (m.name_thumb is None or m.name_thumb.shape != tthumbs[i].shape
+                             or float(np.abs(m.name_thumb - tthumbs[i]).mean()) > 4 * change_level)
+                    if i in changed and (other or m.name is None or t - m.name_t >= names_every_s or due):
+                        m.name, m.name_t, m.name_thumb = self.name_reader.read(image, tl), t, tthumbs[i]
                     out.append(m.name)
                 return out
             names = clock.run("names", read_names)

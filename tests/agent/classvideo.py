@@ -10,7 +10,7 @@ import numpy as np
 
 from classmood.synth import compose_gallery, webcam_view
 
-NAMES = ["Ana", "Bo", "Cy", "Di", "Ed", "Fa", "Gu", "Hu", "Ivy"]
+NAMES = ["Ana Lopez", "Bob Kim", "Cyril Roy", "Diana Park", "Edgar Soto", "Fatima Ali", "Gustav Berg", "Hugo Silva", "Ivy Chen"]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ counts are right; presence-only mode never runs the expression model."""
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,27 @@ def test_bad_input_is_one_clear_error():
         pipe.process(np.zeros((360, 640, 3), np.uint8), 1.0)
         with pytest.raises(ValueError, match="go back"):
             pipe.process(np.zeros((360, 640, 3), np.uint8), 0.5)
+
+
+def test_with_names_on_participants_carry_their_names(video):
+    from classmood.detectors.names import NameReader
+
+    try:
+        NameReader()
+    except Exception as exc:  # no OCR engine on this machine
+        pytest.skip(f"name reading unavailable: {exc}")
+    with Pipeline(names=True, presence_only=True) as pipe:
+        got = {}
+        for t, img, truth in video[:16]:  # through the reorder at 5 s
+            res = pipe.process(img, t)
+            for person, p in zip(truth.order, res.participants):
+                got.setdefault(person, set()).add((p.id, p.name))
+    for person, seen in got.items():
+        assert len({pid for pid, _ in seen}) == 1, seen
+        # OCR of small labels slips a letter now and then (see the name reader's figures)
+        best = max(difflib.SequenceMatcher(None, classvideo.NAMES[person], n or "").ratio() for _, n in seen)
+        assert best >= 0.8, seen
+
+
+def test_names_are_never_reported_when_names_are_off(run):
+    assert all(p.name is None for _, res in run for p in res.participants)

@@ -1,0 +1,120 @@
+"""End to end on a real X display: a class gallery shown on an Xvfb screen, captured
+with mss by ``classmood run --no-overlay`` in a real subprocess for a few seconds, then
+the stored session checked (and SIGTERM ends it cleanly)."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from classmood.agent.store import SessionStore
+
+from . import classvideo
+from .test_sources import _free_display, xvfb  # noqa: F401  (the X server fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_SHOW = r"""
+import sys, cv2
+img = cv2.imread(sys.argv[1])
+cv2.namedWindow("gallery", cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+cv2.moveWindow("gallery", 0, 0)
+cv2.imshow("gallery", img)
+for _ in range(10):
+    cv2.waitKey(20)
+print("shown", flush=True)
+while True:
+    cv2.waitKey(50)
+"""
+
+
+@pytest.fixture(scope="module")
+def gallery_on_screen(xvfb, faces_dir, tmp_path_factory):  # noqa: F811
+    t, image, truth = next(classvideo.frames(classvideo.portraits(faces_dir)))
+    path = tmp_path_factory.mktemp("screen") / "gallery.png"
+    cv2.imwrite(str(path), image)
+    env = dict(os.environ, DISPLAY=xvfb, QT_QPA_PLATFORM="xcb")
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-c", _SHOW, str(path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        if not ready or proc.stdout.readline().strip() != "shown":
+            pytest.skip("OpenCV HighGUI cannot open a window here (headless OpenCV?)")
+        yield xvfb, truth
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _env(display: str) -> dict:
+    env = dict(os.environ, DISPLAY=display, XDG_SESSION_TYPE="x11", PYTHONPATH=str(ROOT))
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def test_run_captures_the_screen_and_stores_the_session(gallery_on_screen, tmp_path):
+    display, truth = gallery_on_screen
+    db = tmp_path / "live.db"
+    proc = subprocess.run([sys.executable, "-m", "classmood", "run", "--no-overlay", "--duration", "4",
+                           "--db", str(db)], env=_env(display), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"stored in {db}" in proc.stderr
+    with SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        assert info.ended_at is not None and "screen" in info.source
+        assert info.frames >= 4  # 2 frames a second for 4 s, minus start-up
+        assert info.participants == 9
+        moods = store.moods(info.id)
+        last = moods[-1]
+        assert (last.participants, last.present, last.camera_off) == (9, truth.presence.count("present"),
+                                                                     truth.presence.count("camera_off"))
+        obs = store.observations(info.id)
+        assert {o.participant for o in obs} == {p.id for p in store.participants(info.id)}
+
+
+def test_sigterm_ends_the_session_cleanly(gallery_on_screen, tmp_path):
+    display, _ = gallery_on_screen
+    db = tmp_path / "term.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
+                             "--db", str(db)], env=_env(display), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    frames = 0
+    while time.monotonic() < deadline and frames < 3:
+        time.sleep(0.5)
+        if db.exists():
+            try:
+                with SessionStore(db, readonly=True) as store:
+                    s = store.sessions()
+                    frames = s[0].frames if s else 0
+            except Exception:
+                frames = 0
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "stored in" in err
+    with SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        assert info.ended_at is not None and info.presence_only and info.frames >= 3
+        assert all(o.label is None and o.probs is None for o in store.observations(info.id))
+
+
+def test_no_display_is_one_clear_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env["XDG_SESSION_TYPE"] = "tty"
+    proc = subprocess.run([sys.executable, "-m", "classmood", "run", "--no-overlay", "--db", str(tmp_path / "x.db")],
+                          env=env, capture_output=True, text=True, timeout=60)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("classmood: error:"), proc.stderr
