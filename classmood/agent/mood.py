@@ -104,7 +104,7 @@ class ParticipantMood:
         return shown
 
     def _confirm_presence(self, presence: Presence) -> Presence:
-        if self.presence is None or presence is Presence.LEFT or presence is self.presence:
+        if self.presence in (None, Presence.LEFT) or presence is Presence.LEFT or presence is self.presence:
             self.presence = presence
             self._pending_presence, self._pending_presence_n = None, 0
             return presence

@@ -129,6 +129,10 @@ class TileFinder:
                 best, best_cover = (boxes, colour, size), cover
             if best_cover >= 0.35:
                 break  # tiles cover most of the frame: this is the gallery's gap colour
+        if best is not None and len(best[0]) == 1 and best_cover < 0.15:
+            # One small "tile" alone is not a gallery (a gallery's tiles fill the meeting
+            # area): a flat patch in a single-camera video, a watermark, a dialog.
+            best = None
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size = best

@@ -147,3 +147,28 @@ def test_with_names_on_participants_carry_their_names(video):
 
 def test_names_are_never_reported_when_names_are_off(run):
     assert all(p.name is None for _, res in run for p in res.participants)
+
+
+@pytest.mark.parametrize("name", ["fer_test.mp4", "single_face.avi"])
+def test_analyze_real_videos_faster_than_real_time(name, tmp_path, capsys):
+    import json
+
+    from classmood.agent.store import SessionStore
+    from classmood.cli import main
+    from tests.conftest import data_path
+
+    path = data_path("videos", name)
+    db = tmp_path / "v.db"
+    assert main(["analyze", str(path), "--json", "--every", "0.25", "--db", str(db)]) == 0
+    lines = [json.loads(ln) for ln in capsys.readouterr().out.strip().splitlines()]
+    frames, summary = lines[:-1], lines[-1]
+    assert len(frames) >= 8  # 2.3 s and 4.7 s of video, one frame every 0.25 s
+    ts = [f["timestamp"] for f in frames]
+    assert ts == sorted(ts) and abs(ts[1] - ts[0] - 0.25) < 0.05
+    # one person on camera: one participant, present, with an expression
+    people = summary["summary"]["participants"]
+    assert len(people) == 1 and people[0]["present_s"] > 0.5 * summary["summary"]["duration_s"]
+    assert abs(sum(people[0]["expressions"].values()) - 1) < 1e-3
+    with SessionStore(db, readonly=True) as store:
+        info = store.session(summary["session"])
+        assert info.frames == len(frames) and info.ended_at is not None
