@@ -138,7 +138,7 @@ class ParticipantTracker:
                  relayout_position_weight: float = 0.05, learn: float = 0.2) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
-        self.name_mismatch_cost = 0.25
+        self.name_mismatch_cost = 0.10
         self.position_weight = float(position_weight)
         self.relayout_position_weight = float(relayout_position_weight)
         self.learn = float(learn)

@@ -210,12 +210,19 @@ class GalleryPerception:
                                names_every_s=names_every_s, change_level=change_level)
 
         # which tiles need their faces found again
-        todo = []
+        todo, stale = [], []
         for i, (tile, tt) in enumerate(zip(tiles, tthumbs)):
             m = cache.tiles.get(tile.bbox)
-            if (m is None or t - m.faces_t >= faces_every_s or m.thumb.shape != tt.shape
+            if (m is None or m.thumb.shape != tt.shape
                     or float(np.abs(m.thumb.astype(np.int16) - tt).mean()) > change_level):
                 todo.append(i)
+            elif t - m.faces_t >= faces_every_s:
+                stale.append((m.faces_t, i))
+        # unchanged tiles are looked at again every faces_every_s, a few per frame
+        # (oldest first), so that the work is spread evenly instead of all at once
+        spread = max(1, -(-len(tiles) // 4))
+        todo += [i for _, i in sorted(stale)[:spread]]
+        todo.sort()
         found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in todo]))
         faces: list[list] = []
         changed = set(todo)

@@ -1,0 +1,86 @@
+"""Agent benchmark: milliseconds per frame by stage for 9, 25 and 49 participants at
+1080p on one core, cold (first frame) and steady state, against the naive path
+(every stage on every frame); CPU share at 2 analysed frames per second; peak memory.
+
+    python benchmarks/agent.py                     # portraits from ../shared/data/faces
+    python benchmarks/agent.py --frames 40 --faces /path/to/portraits
+
+The class is synthetic (classmood.synth): each participant's own room and portrait,
+fresh sensor noise every frame, one in eight cameras off. Prints figures; asserts
+nothing. Targets (issue 5): steady state under 60 ms per frame for 49 faces, under
+10% of one core at 2 frames per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+
+from classmood.agent.pipeline import Pipeline, PipelineConfig  # noqa: E402
+from classmood.synth import compose_gallery, load_portraits, sample_portrait, webcam_view  # noqa: E402
+
+STAGES = ("change", "tiles", "faces", "states", "align", "classify", "track", "mood")
+
+
+def class_frames(portraits, n: int, frames: int, size=(1920, 1080)):
+    views = [None if i % 8 == 7 else webcam_view(portraits[i % len(portraits)], seed=100 + i) for i in range(n)]
+    names = [f"Student {i + 1}" for i in range(n)]
+    return [compose_gallery(views, size, names=names, seed=k).image for k in range(frames)]
+
+
+def run(images, incremental: bool, presence_only: bool = False) -> list[dict]:
+    cfg = PipelineConfig(incremental=incremental)
+    with Pipeline(config=cfg, presence_only=presence_only) as pipe:
+        return [dict(pipe.process(img, 0.5 * k).timings_ms) for k, img in enumerate(images)]
+
+
+def fmt(rows: list[dict]) -> str:
+    return "  ".join(f"{s} {statistics.median(r.get(s, 0.0) for r in rows):6.1f}" for s in STAGES)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "data" / "faces" / "nimstim")
+    ap.add_argument("--frames", type=int, default=24, help="frames per class size (0.5 s apart)")
+    ap.add_argument("--sizes", default="9,25,49")
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    cv2.setNumThreads(1)
+    portraits = load_portraits(args.faces, limit=60) if args.faces.is_dir() else [sample_portrait()]
+    print(f"# ClassMood agent benchmark: {platform.processor() or platform.machine()}, one core, "
+          f"{args.frames} frames at 2 fps, 1920x1080")
+    for n in (int(s) for s in args.sizes.split(",")):
+        images = class_frames(portraits, n, args.frames)
+        inc = run(images, True)
+        naive = run(images, False)
+        cold, steady = inc[0], inc[4:]
+        st = statistics.median(r["total"] for r in steady)
+        nv = statistics.median(r["total"] for r in naive[1:])
+        print(f"\n{n} participants ({n - n // 8} faces)")
+        print(f"  cold    total {cold['total']:7.1f} ms   {fmt([cold])}")
+        print(f"  steady  total {st:7.1f} ms   {fmt(steady)}   (p90 "
+              f"{sorted(r['total'] for r in steady)[int(0.9 * (len(steady) - 1))]:.1f} ms)")
+        print(f"  naive   total {nv:7.1f} ms   {fmt(naive[1:])}")
+        print(f"  steady / naive = {st / nv:.2f}  ({nv / st:.1f}x less work);  CPU at 2 fps: "
+              f"{100 * st * 2 / 1000:.1f}% of one core")
+        po = run(images, True, presence_only=True)
+        print(f"  presence-only steady total {statistics.median(r['total'] for r in po[4:]):.1f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory (RSS) {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
