@@ -54,20 +54,36 @@ _HIST_BINS = (12, 4)
 def signature(image_bgr: np.ndarray, bbox: BBox) -> np.ndarray:
     """A tile's appearance as a float32 vector (8x8x3 grid colours in 0..1, then a
     normalised 12x4 hue/saturation histogram)."""
-    x, y, w, h = bbox
-    tile = image_bgr[max(0, y) : y + h, max(0, x) : x + w]
-    th, tw = tile.shape[:2]
-    y0, y1, x0, x1, ly, _ = inner_region(th, tw)
-    inner = tile[y0 : min(y1, ly), x0:x1] if ly - y0 >= 8 else tile[y0:y1, x0:x1]
-    if inner.size == 0:
-        inner = tile
-    step = max(1, min(inner.shape[:2]) // 48)  # a few thousand pixels are plenty
-    small = np.ascontiguousarray(inner[::step, ::step])
-    grid = cv2.resize(small, (_GRID, _GRID), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    return signatures(image_bgr, [bbox])[0]
+
+
+def signatures(image_bgr: np.ndarray, bboxes: list[BBox]) -> list[np.ndarray]:
+    """:func:`signature` of many tiles at once (one subsampled copy of the frame and one
+    colour conversion for all of them)."""
+    if not bboxes:
+        return []
+    short = min(min(b[2], b[3]) for b in bboxes)
+    step = max(1, short // 32)  # a thousand-odd pixels per tile are plenty
+    small = np.ascontiguousarray(image_bgr[::step, ::step])
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
-    hist = cv2.calcHist([hsv], [0, 1], None, list(_HIST_BINS), [0, 180, 0, 256]).ravel()
-    hist = hist / max(1.0, float(hist.sum()))
-    return np.concatenate([grid.ravel(), hist.astype(np.float32)])
+    out = []
+    for x, y, w, h in bboxes:
+        x0, y0 = max(0, x) // step, max(0, y) // step
+        tw, th = max(1, w // step), max(1, h // step)
+        iy0, iy1, ix0, ix1, ly, _ = inner_region(th, tw)
+        iy1 = min(iy1, ly) if ly - iy0 >= 8 else iy1
+        ys, xs = slice(y0 + iy0, y0 + iy1), slice(x0 + ix0, x0 + ix1)
+        crop, hcrop = small[ys, xs], hsv[ys, xs]
+        if crop.size == 0:
+            crop, hcrop = small[y0 : y0 + th, x0 : x0 + tw], hsv[y0 : y0 + th, x0 : x0 + tw]
+        if crop.size == 0:
+            out.append(np.zeros(_GRID * _GRID * 3 + _HIST_BINS[0] * _HIST_BINS[1], np.float32))
+            continue
+        grid = cv2.resize(crop, (_GRID, _GRID), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        hist = cv2.calcHist([hcrop], [0, 1], None, list(_HIST_BINS), [0, 180, 0, 256]).ravel()
+        hist = hist / max(1.0, float(hist.sum()))
+        out.append(np.concatenate([grid.ravel(), hist.astype(np.float32)]))
+    return out
 
 
 def signature_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
@@ -88,7 +104,9 @@ class Track:
     """One participant as the tracker knows them (memory only)."""
 
     id: str
-    signature: np.ndarray
+    looks: dict[str, np.ndarray]
+    """Appearance signatures by what the tile showed: "face", "no_face" (the empty
+    room) and "card" (camera off), each a running average."""
     center: tuple[float, float]
     """Tile centre as a fraction of the frame (x, y)."""
     first_seen: float
@@ -112,6 +130,10 @@ class Track:
 
 def _kind(state: TileState) -> str:
     return "card" if state in (TileState.CAMERA_OFF, TileState.PHOTO) else "video"
+
+
+def _look(state: TileState) -> str:
+    return {TileState.FACE: "face", TileState.NO_FACE: "no_face"}.get(state, "card")
 
 
 def _norm_name(name: str | None) -> str | None:
@@ -154,7 +176,7 @@ class ParticipantTracker:
                timestamp: float) -> list[str]:
         h, w = image_bgr.shape[:2]
         n = len(tiles)
-        sigs = [signature(image_bgr, t.tile.bbox) for t in tiles]
+        sigs = signatures(image_bgr, [t.tile.bbox for t in tiles])
         centers = [((t.tile.bbox[0] + t.tile.bbox[2] / 2) / w, (t.tile.bbox[1] + t.tile.bbox[3] / 2) / h)
                    for t in tiles]
         layout = (n, tuple(sorted({(t.tile.bbox[2] // 8, t.tile.bbox[3] // 8) for t in tiles})))
@@ -182,8 +204,8 @@ class ParticipantTracker:
         free_tiles = [i for i in range(n) if ids[i] is None]
         free_tracks = [tr for tr in self.tracks.values() if tr.id not in taken]
         if free_tiles and free_tracks:
-            cost = signature_distance(np.stack([sigs[i] for i in free_tiles]),
-                                      np.stack([tr.signature for tr in free_tracks]))
+            cost = self._appearance_cost([sigs[i] for i in free_tiles],
+                                         [_kind(tiles[i].state) for i in free_tiles], free_tracks)
             tc = np.array([centers[i] for i in free_tiles], np.float32)
             rc = np.array([tr.center for tr in free_tracks], np.float32)
             dist = np.hypot(tc[:, None, 0] - rc[None, :, 0], tc[:, None, 1] - rc[None, :, 1])
@@ -191,9 +213,7 @@ class ParticipantTracker:
             cost = cost + np.where(active[None, :], pos_w * np.minimum(1.0, dist / 0.5), 0.0)
             # a camera switched on or off changes the tile completely: only the same
             # place in an unchanged grid can tell it is the same person
-            tk = np.array([_kind(tiles[i].state) for i in free_tiles])
-            rk = np.array([tr.kind for tr in free_tracks])
-            switched = tk[:, None] != rk[None, :]
+            switched = ~np.isfinite(cost)  # never seen this way: camera switched on/off
             same_place = active[None, :] & (dist < 0.02) & (not relayout)
             cost = np.where(switched, np.where(same_place, 0.5 * self.max_cost, np.inf), cost)
             # both named, differently: probably not the same person (OCR misreads a
@@ -227,15 +247,14 @@ class ParticipantTracker:
             kind = _kind(t.state)
             if tid is None:
                 tid = self._new_id()
-                self.tracks[tid] = Track(id=tid, signature=sigs[i], center=centers[i], first_seen=timestamp,
-                                         last_seen=timestamp, kind=kind)
+                self.tracks[tid] = Track(id=tid, looks={_look(t.state): sigs[i]}, center=centers[i],
+                                         first_seen=timestamp, last_seen=timestamp, kind=kind)
                 self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
-                if tr.kind != kind:
-                    tr.signature = sigs[i]  # a new look (camera switched): start again
-                else:
-                    tr.signature = (1 - self.learn) * tr.signature + self.learn * sigs[i]
+                look = _look(t.state)
+                old = tr.looks.get(look)
+                tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]
                 tr.kind = kind
                 tr.center = centers[i]
                 tr.last_seen = timestamp
@@ -247,6 +266,23 @@ class ParticipantTracker:
             if tr.id not in seen:
                 tr.active = False
         return out
+
+    @staticmethod
+    def _appearance_cost(sigs: list[np.ndarray], kinds: list[str], tracks: list[Track]) -> np.ndarray:
+        """[tiles, tracks] signature distance to the closest look of the same kind (inf
+        where a participant was never seen that way)."""
+        S = np.stack(sigs)
+        cost = np.full((len(sigs), len(tracks)), np.inf)
+        video = np.array([k == "video" for k in kinds])
+        for look in ("face", "no_face", "card"):
+            cols = [j for j, tr in enumerate(tracks) if look in tr.looks]
+            rows = video if look != "card" else ~video
+            if not cols or not rows.any():
+                continue
+            d = signature_distance(S[rows], np.stack([tracks[j].looks[look] for j in cols]))
+            sub = cost[np.ix_(rows, cols)]
+            cost[np.ix_(rows, cols)] = np.minimum(sub, d)
+        return cost
 
     def reset(self) -> None:
         self.tracks.clear()

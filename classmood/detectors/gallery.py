@@ -220,7 +220,7 @@ class GalleryPerception:
                 stale.append((m.faces_t, i))
         # unchanged tiles are looked at again every faces_every_s, a few per frame
         # (oldest first), so that the work is spread evenly instead of all at once
-        spread = max(1, -(-len(tiles) // 4))
+        spread = max(1, -(-len(tiles) // 6))
         todo += [i for _, i in sorted(stale)[:spread]]
         todo.sort()
         found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in todo]))
@@ -290,7 +290,7 @@ class GalleryPerception:
 def _thumb(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     th = max(1, int(round(h * _THUMB_W / w)))
-    step = max(1, w // (_THUMB_W * 4))  # subsample first: INTER_AREA on 1080p is costly
+    step = max(1, w // (_THUMB_W * 2))  # subsample first: INTER_AREA on 1080p is costly
     small = cv2.resize(image[::step, ::step], (_THUMB_W, th), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.int16)
 
