@@ -98,6 +98,15 @@ class Pipeline:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def reset(self) -> None:
+        """Start a new class: forget participants, smoothing, layouts and timestamps."""
+        self.perception.reset()
+        self.tracker.reset()
+        self.meter = ClassMoodMeter(self.config.mood)
+        self._moods.clear()
+        self._last_t = None
+        self.frames = 0
+
     # -- the work ---------------------------------------------------------------------
     def process(self, frame_bgr: np.ndarray, timestamp: float,
                 mask: Sequence[BBox] = ()) -> FrameResult:

@@ -45,6 +45,7 @@ class _Cache:
     layout_thumb: np.ndarray
     probe: tuple | None
     scale: float
+    frame_shape: tuple = ()
     gap_level: float | None = None
     tiles: dict[tuple[int, int, int, int], _TileMemo] = field(default_factory=dict)
 
@@ -109,6 +110,12 @@ class GalleryPerception:
             self.stillness.update(k, t.crop(image), timestamp) if f else None
             for k, t, f in zip(keys, tiles, faces)
         ]
+
+    def reset(self) -> None:
+        """Forget everything learnt from earlier frames (a new class, another screen)."""
+        self._cache = None
+        self._seen = set()
+        self.stillness.reset()
 
     def close(self) -> None:
         self.face_finder.close()
@@ -187,7 +194,7 @@ class GalleryPerception:
         t = float(timestamp)
         thumb = clock.run("change", lambda: _thumb(image))
         cache = self._cache
-        if cache is not None and (cache.layout_thumb.shape != thumb.shape or t < cache.layout_t):
+        if cache is not None and (cache.frame_shape != image.shape or t < cache.layout_t):
             cache = None  # another screen size, or time went back: a new class
         due = (cache is None or t - cache.layout_t >= layout_every_s
                or (cache.layout.fallback or not cache.layout.tiles) and t - cache.layout_t >= 1.0
@@ -198,6 +205,7 @@ class GalleryPerception:
             memo = cache.tiles if same else {}
             probe = _gap_probe(layout, image)
             cache = _Cache(layout=layout, layout_t=t, layout_thumb=thumb, probe=probe, scale=_THUMB_W / w,
+                           frame_shape=image.shape,
                            gap_level=None if layout.background_bgr is None else float(
                                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), tiles=memo)
             self._cache = cache
