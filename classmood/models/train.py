@@ -243,20 +243,34 @@ def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, ba
     return {"accuracy": acc, "macro_f1": f1.mean().item(), "logits": logits, "confusion": conf.tolist()}
 
 
-def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None) -> dict:
+RESUME_OVERRIDES = ("threads", "epochs", "full_epochs")
+"""Settings that may change when a run is resumed: the threads (the machine's load
+changed) and the schedule's length (the time left changed). Everything else is the
+checkpoint's."""
+
+
+def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None,
+          overrides: dict | None = None) -> dict:
     """Train (or continue) a run in ``out``; ``stop_after`` ends this piece after that
-    epoch (the schedule still spans ``cfg.epochs``; ``--resume`` continues it)."""
+    epoch (the schedule still spans ``cfg.epochs``; ``--resume`` continues it).
+    ``overrides`` (resume only): new values for :data:`RESUME_OVERRIDES`; a new
+    ``epochs`` re-plans the one-cycle schedule from the current step."""
     out.mkdir(parents=True, exist_ok=True)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     ckpt_path = out / "last.pt"
     log_path = out / "train_log.jsonl"
     if resume and ckpt_path.exists():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        cfg = Config(**state["config"])
+        saved = Config(**state["config"])
+        cfg = Config(**{**asdict(saved), **{k: v for k, v in (overrides or {}).items() if k in RESUME_OVERRIDES}})
+        if cfg.epochs <= state["epoch"] + 1:
+            raise SystemExit(f"classmood train: error: --epochs {cfg.epochs}: the run already did "
+                             f"{state['epoch'] + 1} epochs; give more")
+        replan = cfg.epochs != saved.epochs
     elif resume:
         raise SystemExit(f"classmood train: error: {ckpt_path}: no checkpoint to resume from")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -282,7 +296,17 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
     if resume:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
+        if replan:  # the same one-cycle shape over the new length, from where the run is
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for _ in range((state["epoch"] + 1) * steps):
+                    sched.step()
+            print(f"re-planned the schedule: {saved.epochs} -> {cfg.epochs} epochs "
+                  f"(learning rate now {opt.param_groups[0]['lr']:.4f})")
+        else:
+            sched.load_state_dict(state["scheduler"])
         gen.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"] + 1, state["best"]
@@ -365,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help=f"folder with fer2013_train.npz and fer2013_publictest.npz (or ${DATA_ENV})")
     ap.add_argument("--out", type=Path, default=Path("runs/fer"), help="checkpoints and log (default runs/fer)")
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/last.pt (its settings win)")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from OUT/last.pt (its settings win, except --threads, --epochs and "
+                    "--full-epochs when given: a new --epochs re-plans the schedule from where the run is)")
     ap.add_argument("--stop-after", type=int, metavar="EPOCH",
                     help="end this piece after EPOCH (a long schedule in pieces; then --resume)")
     defaults = Config()
@@ -377,7 +403,10 @@ def main(argv: list[str] | None = None) -> int:
             ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     args = ap.parse_args(argv)
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
-    best = train(cfg, find_data(args.data), args.out, args.resume, args.stop_after)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    given = {k: getattr(args, k) for k in RESUME_OVERRIDES
+             if any(a == f"--{k.replace('_', '-')}" or a.startswith(f"--{k.replace('_', '-')}=") for a in argv)}
+    best = train(cfg, find_data(args.data), args.out, args.resume, args.stop_after, overrides=given)
     print(f"best PublicTest accuracy {best['accuracy']:.4f} at epoch {best.get('epoch')}; checkpoints in {args.out}")
     return 0
 

@@ -43,3 +43,16 @@ def test_train_logs_checkpoints_and_resumes_exactly(tiny_fer, tmp_path):
 def test_resume_without_a_checkpoint_says_so(tiny_fer, tmp_path):
     with pytest.raises(SystemExit, match="no checkpoint to resume from"):
         main(["--data", str(tiny_fer), "--out", str(tmp_path / "none"), "--resume"])
+
+
+def test_resume_can_change_threads_and_replan_the_schedule(tiny_fer, tmp_path):
+    out = tmp_path / "r"
+    assert _run(tiny_fer, out, "--epochs", "4", "--stop-after", "2") == 0
+    lr_before = [json.loads(ln)["lr"] for ln in (out / "train_log.jsonl").read_text().splitlines()]
+    assert main(["--data", str(tiny_fer), "--out", str(out), "--resume", "--epochs", "3", "--threads", "1"]) == 0
+    log = [json.loads(ln) for ln in (out / "train_log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2, 3]  # the shorter schedule ends at 3
+    assert [r["lr"] for r in log[:2]] == lr_before
+    assert log[2]["lr"] < lr_before[1]  # annealed to the end
+    with pytest.raises(SystemExit, match="already did"):
+        main(["--data", str(tiny_fer), "--out", str(out), "--resume", "--epochs", "2"])
