@@ -1,0 +1,238 @@
+"""The report as one self-contained HTML file: inline CSS, the two plots as base64 PNG
+``data:`` URIs, sparklines and share bars as inline SVG; no scripts, no fonts or
+anything else fetched from the network. Every section has an ``id``: ``summary``,
+``timeline``, ``heatmap``, ``moments``, ``participants``, ``alerts``, ``caveats``
+(plus ``cut-short`` and ``presence-only`` notes where they apply)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+from html import escape
+
+from .. import __version__
+from .build import LABELS, ReportData, clock, duration_text, wall_clock
+from .plots import COLORS
+
+SECTIONS = ("summary", "timeline", "heatmap", "moments", "participants", "alerts", "caveats")
+PLOT_IDS = {"timeline": "timeline-plot", "heatmap": "heatmap-plot"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans KR","Malgun Gothic",sans-serif;
+ color:#222;margin:24px auto;max-width:1150px;padding:0 16px;line-height:1.4}
+h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555}.note{background:#fff6e0;border-left:4px solid #e0a800;padding:8px 12px;margin:10px 0}
+.note.po{background:#e9f5ea;border-left-color:#4caf50}
+img.plot{max-width:100%;height:auto;display:block;border:1px solid #eee}
+table{border-collapse:collapse;width:100%;font-size:.9em}th,td{padding:4px 6px;border-bottom:1px solid #eee;
+ text-align:left;vertical-align:middle}th{background:#f5f5f5}td.n{text-align:right;white-space:nowrap}
+.muted{color:#777}.key span{display:inline-block;margin-right:10px;font-size:.85em}
+.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #bbb}
+ul.caveats li{margin-bottom:6px}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr,img,.note{break-inside:avoid}}
+"""
+
+
+def _svg_spark(values: list, lo: float, hi: float, w: int = 120, h: int = 22, zero: bool = True) -> str:
+    vals = [math.nan if v is None else float(v) for v in values]
+    if len(vals) > w:  # average down to at most one point per pixel
+        chunks = [vals[int(i * len(vals) / w):int((i + 1) * len(vals) / w)] for i in range(w)]
+        vals = [(sum(f) / len(f)) if (f := [x for x in c if not math.isnan(x)]) else math.nan for c in chunks]
+    n = len(vals)
+    if not n or all(math.isnan(v) for v in vals):
+        return '<span class="muted">-</span>'
+
+    def y(v: float) -> float:
+        return round(h - 2 - (min(max(v, lo), hi) - lo) / (hi - lo) * (h - 4), 1)
+
+    def x(i: int) -> float:
+        return round(1 + (i + 0.5) * (w - 2) / n, 1)
+
+    parts, cur = [], []
+    for i, v in enumerate(vals):
+        if math.isnan(v):
+            if cur:
+                parts.append(cur)
+            cur = []
+        else:
+            cur.append(f"{x(i)},{y(v)}")
+    if cur:
+        parts.append(cur)
+    lines = "".join(f'<polyline points="{" ".join(p)}" fill="none" stroke="#333" stroke-width="1.2"/>'
+                    if len(p) > 1 else
+                    f'<circle cx="{p[0].split(",")[0]}" cy="{p[0].split(",")[1]}" r="1.2" fill="#333"/>'
+                    for p in parts)
+    base = f'<line x1="0" x2="{w}" y1="{y(0.0)}" y2="{y(0.0)}" stroke="#bbb" stroke-width="0.6"/>' if zero else ""
+    return (f'<svg class="spark" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+            f'xmlns="http://www.w3.org/2000/svg">{base}{lines}</svg>')
+
+
+def _svg_shares(shares: dict | None, w: int = 120, h: int = 10) -> str:
+    if not shares:
+        return '<span class="muted">-</span>'
+    x, rects = 0.0, []
+    for c in LABELS:
+        s = shares.get(c, 0.0)
+        if s > 0:
+            rects.append(f'<rect x="{x:.1f}" y="0" width="{s * w:.1f}" height="{h}" fill="{COLORS[c]}">'
+                         f'<title>{escape(c)} {s:.0%}</title></rect>')
+            x += s * w
+    top = ", ".join(f"{escape(c)} {s:.0%}" for c, s in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
+    return (f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">'
+            f'{"".join(rects)}</svg><br><span class="muted">{top}</span>')
+
+
+def _img(key: str, png: bytes, alt: str) -> str:
+    return (f'<img class="plot" id="{PLOT_IDS[key]}" alt="{escape(alt)}" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+
+
+def _secs(s: float | None, total: float | None = None) -> str:
+    if s is None:
+        return "-"
+    out = duration_text(s)
+    if total:
+        out += f' <span class="muted">({s / total:.0%})</span>'
+    return out
+
+
+def _stretch(st: dict | None, started_at: float) -> str:
+    if not st:
+        return '<span class="muted">none</span>'
+    return (f'{duration_text(st["duration_s"])} <span class="muted">from {st["clock"]} '
+            f'({wall_clock(started_at, st["start_s"])})</span>')
+
+
+def render(d: ReportData, figures: dict[str, bytes]) -> str:
+    info = d.info
+    po = d.presence_only
+    started = dt.datetime.fromtimestamp(info.started_at).astimezone()
+    out: list[str] = []
+    w = out.append
+    w("<!DOCTYPE html>")
+    w('<html lang="en"><head><meta charset="utf-8">')
+    w('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    w("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+      "style-src 'unsafe-inline'\">")
+    w(f"<title>ClassMood report: session {info.id}, {started:%Y-%m-%d %H:%M}</title>")
+    w(f"<style>{CSS}</style></head><body>")
+
+    # ---- summary
+    w('<section id="summary">')
+    w(f"<h1>Class report: session {info.id}</h1>")
+    end_txt = ("no end time" if info.ended_at is None else
+               dt.datetime.fromtimestamp(info.ended_at).astimezone().strftime("%H:%M:%S"))
+    w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
+      f"recorded {duration_text(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
+      f"from {escape(info.source)}; {len(d.ids)} participant{'s' if len(d.ids) != 1 else ''} "
+      f"{'in this window' if (d.start_s > 0 or d.end_s < d.duration_s) else 'seen'}.</p>")
+    if d.start_s > 0 or d.end_s < d.duration_s:
+        w(f'<p class="meta">This report covers {clock(d.start_s)} to {clock(d.end_s)} '
+          f"({wall_clock(info.started_at, d.start_s)} to {wall_clock(info.started_at, d.end_s)}) only.</p>")
+    if d.cut_short:
+        w('<p class="note" id="cut-short"><b>Cut short:</b> this session has no end time: the recording stopped '
+          "without ending the session (the app was closed or crashed), or it is still running. The report "
+          f"goes to the last stored frame ({clock(max(d.duration_s - d.step_s, 0.0))}).</p>")
+    if po:
+        w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
+          "so this report has no expression sections; it shows presence, cameras and away time only.</p>")
+    w(f'<p class="meta">Names: {"shown (stored with the session)" if d.names_shown else "not shown (anonymous ids)"}. '
+      f"Times are positions in the recording (mm:ss from the session start) with the wall-clock time in "
+      f"brackets. Intervals of {d.interval_s:g} s.</p>")
+    if not d.ids:
+        w('<p class="note">No participant was seen in this session'
+          + (" (no frames were recorded)" if info.frames == 0 else "") + ".</p>")
+    w("</section>")
+
+    # ---- timeline
+    w('<section id="timeline"><h2>Class timeline</h2>')
+    if po:
+        w("<p>How many participants were present (face in view), away (camera on, nobody there) or had their "
+          "camera off, per interval.</p>")
+    else:
+        w("<p>Top: the share of each expression among the faces in view, per interval. Middle: the class valence "
+          "(-1 negative to +1 positive, from the expression mix). Bottom: how many were present, away or had "
+          "their camera off. Shaded and numbered: the moments below.</p>")
+    w(_img("timeline", figures["timeline"], "class timeline plot"))
+    w("</section>")
+
+    # ---- heatmap
+    w('<section id="heatmap"><h2>Participants over time</h2>')
+    w("<p>One row per participant, in the order of the table below; each cell is one interval, coloured by "
+      + ("presence" if po else "the participant's most frequent (smoothed) expression while present")
+      + "; grey: away; hatched: camera off; white: not in the meeting.</p>")
+    w(_img("heatmap", figures["heatmap"], "participant heatmap"))
+    w("</section>")
+
+    # ---- moments
+    w('<section id="moments"><h2>Moments to look at again</h2>')
+    if d.moments:
+        w("<table><thead><tr><th>#</th><th>from</th><th>to</th><th>what</th></tr></thead><tbody>")
+        for n, m in enumerate(d.moments, 1):
+            kind = "valence drop" if m["kind"] == "valence_drop" else "many away"
+            w(f'<tr class="moment" data-kind="{m["kind"]}"><td class="n">{n}</td>'
+              f'<td class="n"><b>{m["clock"]}</b> <span class="muted">({m["wall_clock"]})</span></td>'
+              f'<td class="n">{clock(m["end_s"])} <span class="muted">({wall_clock(info.started_at, m["end_s"])})'
+              f'</span></td><td><b>{kind}</b>: {escape(m["description"])}</td></tr>')
+        w("</tbody></table>")
+    else:
+        crit = (f"a class valence drop of {0.15:.2f} or more, or " if not po else "")
+        w(f'<p class="muted">No moment stood out ({crit}at least a fifth of the class away in an interval).</p>')
+    w("</section>")
+
+    # ---- participants
+    w('<section id="participants"><h2>Participants</h2>')
+    w("<p>Sorted so that those who may need attention come first: the longest "
+      + ("away stretch" if po else "negative (valence at or below -0.3) or away stretch") + ", then "
+      + ("presence" if po else "the lowest mean valence") + ".</p>")
+    if d.people:
+        head = ["participant"] + (["name"] if d.names_shown else []) + ["present", "away", "camera off"]
+        if not po:
+            head += ["expressions", "mean valence", "longest negative"]
+        head += ["longest away", "trend" + (" (present %)" if po else " (valence)")]
+        w("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>")
+        for p in d.people:
+            cells = [f"<b>{escape(p['id'])}</b>"]
+            if d.names_shown:
+                cells.append(escape(p["name"] or ""))
+            tot = p["in_class_s"] or 0.0
+            cells += [_secs(p["present_s"], tot), _secs(p["away_s"], tot), _secs(p["camera_off_s"], tot)]
+            if not po:
+                mv = p["mean_valence"]
+                cells += [_svg_shares(p["expressions"]), "-" if mv is None else f"{mv:+.2f}",
+                          _stretch(p["longest_negative"], info.started_at)]
+            cells.append(_stretch(p["longest_away"], info.started_at))
+            cells.append(_svg_spark(p["trend"], 0.0, 1.0, zero=False) if po else _svg_spark(p["trend"], -1.0, 1.0))
+            w(f'<tr class="participant" data-id="{escape(p["id"])}">' + "".join(f"<td>{c}</td>" for c in cells)
+              + "</tr>")
+        w("</tbody></table>")
+    else:
+        w('<p class="muted">No participant was seen.</p>')
+    w("</section>")
+
+    # ---- alerts
+    w('<section id="alerts"><h2>Alerts during the class</h2>')
+    if d.alerts:
+        w("<table><thead><tr><th>from</th><th>until</th><th>kind</th><th>who</th><th>alert</th></tr></thead><tbody>")
+        for a in d.alerts:
+            who = escape(a["participant"] or "class") + (f" {escape(a['name'])}" if a.get("name") else "")
+            w(f'<tr class="alert"><td class="n">{clock(a["start_s"])} <span class="muted">'
+              f'({wall_clock(info.started_at, a["start_s"])})</span></td><td class="n">{clock(a["end_s"])}</td>'
+              f'<td>{escape(str(a["kind"]).replace("_", " "))}</td><td>{who}</td><td>{escape(a["message"])}</td></tr>')
+        w("</tbody></table>")
+    else:
+        w('<p class="muted">No alert was raised.</p>')
+    w("</section>")
+
+    # ---- caveats
+    w('<section id="caveats"><h2>What these figures can and cannot tell</h2><ul class="caveats">')
+    for c in d.caveats:
+        w(f"<li>{escape(c)}</li>")
+    w("</ul>")
+    w(f'<p class="muted">Recorded with ClassMood {escape(d.app_version or "?")}, report made by ClassMood '
+      f'{escape(__version__)} from the session database; this file '
+      "holds numbers and labels only, no pictures of anyone"
+      + (", but it does hold participants' names" if d.names_shown else "") + ".</p>")
+    w("</section></body></html>")
+    return "\n".join(out) + "\n"
