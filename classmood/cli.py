@@ -80,6 +80,43 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument("--json", action="store_true", help="print the list as JSON")
     ss.set_defaults(func=_cmd_sessions)
 
+    dm = sub.add_parser(
+        "demo",
+        help="see it work in a minute: a class built from a bundled photo, analysed for real",
+        description="Build a class gallery from a portrait that ships with matplotlib, show it in a window and "
+        "run the real agent on the screen with the overlay and the panel; headless (no display), analyse the "
+        "same gallery from memory. Either way the session is stored and the report's path printed last.",
+    )
+    dm.add_argument("--duration", type=float, default=30.0, metavar="SECONDS", help="length of the class (default 30)")
+    dm.add_argument("--headless", action="store_true", help="analyse from memory even when a display is available")
+    dm.add_argument("--names", action="store_true", help="read the participants' name labels")
+    dm.add_argument("--presence-only", action="store_true", help="no expression recognition at all")
+    dm.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    dm.add_argument("--out", type=Path, metavar="DIR", help="the report's folder")
+    dm.set_defaults(func=_cmd_demo)
+
+    rp = sub.add_parser(
+        "report",
+        help="write the post-class report of a stored session (HTML, CSV, JSON)",
+        description="Write the report of a stored session: a self-contained HTML page (class timeline, "
+        "participant heatmap, moments to look at again, per-participant table, caveats), a CSV with one row "
+        "per participant per interval and a JSON summary (see classmood/report/SCHEMA.md).",
+    )
+    rp.add_argument("session", metavar="SESSION", help="the session id, or 'latest'")
+    rp.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    rp.add_argument("--out", type=Path, metavar="DIR",
+                    help="write the files here (default: <db folder>/reports/session-<id>/)")
+    rp.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
+                    help="length of the report's time intervals (default 60)")
+    rp.add_argument("--no-names", action="store_true",
+                    help="anonymous ids only, even if the session stored participants' names")
+    rp.add_argument("--from", dest="start", type=float, metavar="SECONDS",
+                    help="report from this many seconds after the session start")
+    rp.add_argument("--to", dest="end", type=float, metavar="SECONDS",
+                    help="report up to this many seconds after the session start")
+    rp.add_argument("--pdf", action="store_true", help="also print the report to PDF (needs Chromium)")
+    rp.set_defaults(func=_cmd_report)
+
     e = sub.add_parser(
         "evaluate",
         help="measure the expression model on labelled faces",
@@ -111,7 +148,11 @@ def _agent_options(p: argparse.ArgumentParser) -> None:
                    help="no expression recognition at all: presence, cameras and away only "
                    "(what the EU AI Act allows in education)")
     p.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
-    p.add_argument("--no-store", action="store_true", help="do not store the session")
+    p.add_argument("--no-store", action="store_true", help="do not store the session (and write no report)")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write the post-class report at the end (classmood report makes it later)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="the report's folder (default: <db folder>/reports/session-<id>/)")
     p.add_argument("--min-face-score", type=float, default=0.5, metavar="S",
                    help="face detection threshold in (0, 1) (default 0.5)")
 
@@ -178,6 +219,18 @@ def _pipeline(args: argparse.Namespace):
 
     return Pipeline(names=args.names, presence_only=args.presence_only,
                     config=PipelineConfig(min_face_score=args.min_face_score))
+
+
+def _write_report(args: argparse.Namespace, db_path, sid: int | None) -> None:
+    """The post-class report of the session just stored; its path is printed last."""
+    if sid is None or args.no_report:
+        return
+    from .agent.store import SessionStore
+    from .report import build_report
+
+    with SessionStore(db_path, readonly=True) as store:
+        paths = build_report(store, sid, args.out, names=args.names)
+    print(f"report: {paths.html}", file=sys.stderr)
 
 
 def _where_stored(sid: int, path) -> str:
@@ -265,6 +318,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             print(_summary_text(source.description, final))
     if store is not None:
         print(_where_stored(sid, store.path), file=sys.stderr)
+        _write_report(args, store.path, sid)
     return EXIT_OK
 
 
@@ -277,6 +331,36 @@ def _summary_text(what: str, s: dict) -> str:
     mv = s["mood"]["mean_valence"]
     lines.append(f"  mean class valence: {'-' if mv is None else f'{mv:+.2f}'}")
     return "\n".join(lines)
+
+
+def _run_with_overlay(args: argparse.Namespace, source, pipeline, store, stop, show):
+    """run_session under the overlay and the panel (the GUI owns the main thread, the
+    agent runs in a thread): badges drawn over the captured region and masked out of
+    the next frames; the panel's pause / presence-only switches applied frame by frame."""
+    from .agent.runner import run_session
+    from .overlay.state import Controls
+    from .overlay.window import run_with_overlay
+
+    controls = Controls(presence_only=args.presence_only, expressions_allowed=not args.presence_only)
+    region = getattr(source, "rect", None)  # a screen source; None (a webcam): the panel alone
+    classifier = pipeline.classifier
+
+    def frames(overlay):
+        for frame in controls.gate(source, stop):  # paused: frames are skipped, not analysed
+            off = controls.presence_only  # switched in the panel: no expression model at all
+            pipeline.presence_only = off
+            pipeline.classifier = None if off else classifier
+            yield frame
+
+    def work(overlay):
+        def on_result(frame, result) -> None:
+            overlay.update(frame, result)
+            show(frame, result)
+
+        return run_session(frames(overlay), pipeline, store, stop=stop, on_result=on_result,
+                           mask=overlay.mask_rects)
+
+    return run_with_overlay(region, work, controls=controls, stop=stop)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -292,9 +376,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise InputError(f"--duration {args.duration}: must be a number of seconds above 0")
     source = open_source(monitor=args.monitor, region=args.region, window=args.window, webcam=args.webcam,
                          fps=args.fps)
-    if not args.no_overlay:
-        print("classmood: the on-screen overlay is not part of this release yet; analysing without it "
-              "(pass --no-overlay to silence this)", file=sys.stderr)
+    use_overlay = not args.no_overlay
+    if use_overlay:
+        from .overlay.window import overlay_unavailable
+
+        reason = overlay_unavailable()
+        if reason is not None:
+            print(f"classmood: no on-screen overlay: {reason}; analysing without it "
+                  "(pass --no-overlay to silence this)", file=sys.stderr)
+            use_overlay = False
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     t_end = None if args.duration is None else time.monotonic() + args.duration
@@ -317,7 +407,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             store = _open_store(args, source, "run")
             sid = None if store is None else store.session_id
             try:
-                summary = run_session(source, pipeline, store, stop=stop, on_result=show)
+                if use_overlay:
+                    summary = _run_with_overlay(args, source, pipeline, store, stop, show)
+                else:
+                    summary = run_session(source, pipeline, store, stop=stop, on_result=show)
             except KeyboardInterrupt:  # Ctrl+C: a normal way to end the class
                 summary = None
             finally:
@@ -332,6 +425,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(_summary_text(source.description, summary.to_dict()))
     if store is not None:
         print(_where_stored(sid, store.path), file=sys.stderr)
+        _write_report(args, store.path, sid)
     return EXIT_OK
 
 
@@ -371,6 +465,59 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
             print(f"{r.id:>4}  {start:<16} {length:>8} {r.frames:>6} {r.participants:>6}  {r.source}"
                   + (f"  ({', '.join(flags)})" if flags else ""))
         print(f"({store.path})")
+    return EXIT_OK
+
+
+def _display_available() -> bool:
+    if sys.platform.startswith("linux"):
+        import os
+
+        return bool(os.environ.get("DISPLAY")) and os.environ.get("XDG_SESSION_TYPE", "").lower() != "wayland"
+    return True
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import select
+    import subprocess
+
+    from . import demo
+
+    if not args.duration > 0:
+        raise InputError(f"--duration {args.duration}: must be a number of seconds above 0")
+    if args.headless or not _display_available():
+        if not args.headless:
+            print("classmood demo: no display here: analysing the demo class from memory", file=sys.stderr)
+        return demo.run_headless(args, log=lambda line: print(line, file=sys.stderr))
+    # the class in a window of its own process, the real agent on the screen around it
+    child = subprocess.Popen([sys.executable, "-m", "classmood.demo", "60", "60", str(args.duration)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 30)
+        if not ready or child.stdout.readline().strip() != "shown":
+            print("classmood demo: could not open a window: analysing the demo class from memory", file=sys.stderr)
+            return demo.run_headless(args, log=lambda line: print(line, file=sys.stderr))
+        run = argparse.Namespace(monitor=None, region=None, window="ClassMood demo class", webcam=None, fps=2.0,
+                                 duration=args.duration, no_overlay=False, json=False, names=args.names,
+                                 presence_only=args.presence_only, db=args.db, no_store=False, no_report=False,
+                                 out=args.out, min_face_score=0.5)
+        return _cmd_run(run)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .agent.store import SessionStore
+    from .report import build_report
+
+    with SessionStore(args.db, readonly=True) as store:
+        paths = build_report(store, args.session, args.out, interval_s=args.interval, names=not args.no_names,
+                             start_s=args.start, end_s=args.end, pdf=args.pdf)
+    print(f"csv: {paths.csv}")
+    print(f"json: {paths.json}")
+    if paths.pdf is not None:
+        print(f"pdf: {paths.pdf}")
+    print(f"report: {paths.html}")
     return EXIT_OK
 
 

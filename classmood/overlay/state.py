@@ -1,0 +1,368 @@
+"""What the overlay and the panel pages are given, built from FrameResults (pure, no GUI).
+
+Data flows one way: the agent calls :meth:`OverlayModel.update` with each
+:class:`~classmood.types.FrameResult`; the model keeps the class valence of the last
+10 minutes (:class:`ValenceHistory`) and turns the newest result into two plain JSON
+objects, one per page (:meth:`OverlayModel.overlay_payload`,
+:meth:`OverlayModel.panel_payload`). The pages never call back into analysis: the
+panel's buttons only flip the three flags of :class:`Controls` (pause, hide the overlay,
+presence only), which the agent's loop reads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from typing import Callable, Iterable, Iterator
+
+from ..types import FrameResult, Presence
+from .layout import COLOURS, EXPRESSIONS, Badge, Rect, duration, indicator_rect, place_badges
+
+HISTORY_S = 600.0
+"""The panel's valence line covers the last 10 minutes."""
+ATTENTION_AFTER_S = 30.0
+"""Who has been away or negative for this long (without a break) is on the attention list."""
+
+
+# --------------------------------------------------------------------------- valence history
+class ValenceHistory:
+    """The class valence over the last ``window_s`` seconds of session time: a ring
+    buffer of ``(t, valence)`` (valence None: nobody's expression was known then).
+
+    Points older than ``window_s`` before the newest one are dropped on every
+    :meth:`add`; ``max_points`` bounds the memory whatever the frame rate."""
+
+    def __init__(self, window_s: float = HISTORY_S, max_points: int = 12000) -> None:
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s}")
+        self.window_s = float(window_s)
+        self._points: deque[tuple[float, float | None]] = deque(maxlen=int(max_points))
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def clear(self) -> None:
+        self._points.clear()
+
+    @property
+    def now(self) -> float | None:
+        """The newest timestamp (None when empty)."""
+        return self._points[-1][0] if self._points else None
+
+    def add(self, t: float, valence: float | None) -> None:
+        t = float(t)
+        if self._points and t < self._points[-1][0]:  # a new session (time went back): start over
+            self._points.clear()
+        v = None if valence is None or not math.isfinite(float(valence)) else max(-1.0, min(1.0, float(valence)))
+        self._points.append((t, v))
+        cut = t - self.window_s
+        while self._points and self._points[0][0] < cut:
+            self._points.popleft()
+
+    def points(self) -> list[tuple[float, float | None]]:
+        return list(self._points)
+
+    def binned(self, bins: int = 300) -> list[float | None]:
+        """The mean valence in ``bins`` equal slices of the window, oldest first, ending
+        at the newest point; None where there is no known valence."""
+        now = self.now
+        sums = [0.0] * bins
+        counts = [0] * bins
+        if now is None:
+            return [None] * bins
+        width = self.window_s / bins
+        for t, v in self._points:
+            if v is None:
+                continue
+            i = bins - 1 - int((now - t) / width)
+            if 0 <= i < bins:
+                sums[i] += v
+                counts[i] += 1
+        return [s / c if c else None for s, c in zip(sums, counts)]
+
+    def svg_path(self, width: float = 600.0, height: float = 100.0, bins: int = 300) -> str:
+        """An SVG path (``d``) of the binned valence: x from 0 (``window_s`` ago) to
+        ``width`` (now), y from 0 (valence +1) to ``height`` (-1). A slice with no
+        valence breaks the line. Empty string when there is nothing to draw."""
+        vals = self.binned(bins)
+        step = width / bins
+        parts: list[str] = []
+        pen_down = False
+        for i, v in enumerate(vals):
+            if v is None:
+                pen_down = False
+                continue
+            x = (i + 0.5) * step
+            y = (1.0 - v) * height / 2.0
+            parts.append(f"{'L' if pen_down else 'M'}{x:.1f} {y:.1f}")
+            pen_down = True
+        # a lone point (one slice between gaps) is drawn as a short dash
+        out = []
+        for j, p in enumerate(parts):
+            out.append(p)
+            if p[0] == "M" and (j + 1 == len(parts) or parts[j + 1][0] == "M"):
+                x, y = p[1:].split()
+                out.append(f"L{float(x) + step:.1f} {y}")
+        return " ".join(out)
+
+
+# --------------------------------------------------------------------------- controls
+class Controls:
+    """The teacher's three switches, shared by the panel (which flips them) and the
+    agent's loop (which reads them); thread-safe.
+
+    ``paused``: analysis stops (frames are skipped, badges cleared) until resumed.
+    ``hidden``: the overlay window is hidden (the panel stays). ``presence_only``: no
+    expression recognition: presence, cameras and away only. When the session was
+    started presence-only (``expressions_allowed=False``) it cannot be switched off.
+    """
+
+    FLAGS = ("paused", "hidden", "presence_only")
+
+    def __init__(self, *, presence_only: bool = False, expressions_allowed: bool = True) -> None:
+        self.expressions_allowed = bool(expressions_allowed)
+        self._flags = {"paused": False, "hidden": False,
+                       "presence_only": bool(presence_only) or not self.expressions_allowed}
+        self._cond = threading.Condition()
+        self._listeners: list[Callable[[dict], None]] = []
+
+    def _check(self, name: str) -> None:
+        if name not in self.FLAGS:
+            raise ValueError(f"unknown control {name!r}; one of {', '.join(self.FLAGS)}")
+
+    def get(self, name: str) -> bool:
+        self._check(name)
+        with self._cond:
+            return self._flags[name]
+
+    @property
+    def paused(self) -> bool:
+        return self.get("paused")
+
+    @property
+    def hidden(self) -> bool:
+        return self.get("hidden")
+
+    @property
+    def presence_only(self) -> bool:
+        return self.get("presence_only")
+
+    def set(self, name: str, value: bool) -> bool:
+        """Set flag ``name``; returns its value afterwards (presence-only stays on when
+        expressions are not allowed)."""
+        self._check(name)
+        value = bool(value)
+        if name == "presence_only" and not self.expressions_allowed:
+            value = True
+        with self._cond:
+            changed = self._flags[name] != value
+            self._flags[name] = value
+            self._cond.notify_all()
+            snap = self._snapshot()
+            listeners = list(self._listeners)
+        if changed:
+            for fn in listeners:
+                fn(snap)
+        return value
+
+    def toggle(self, name: str) -> bool:
+        self._check(name)
+        with self._cond:
+            current = self._flags[name]
+        return self.set(name, not current)
+
+    def _snapshot(self) -> dict:
+        return {**self._flags, "expressions_allowed": self.expressions_allowed}
+
+    def snapshot(self) -> dict:
+        """The flags and ``expressions_allowed``, as a dict (what the panel shows)."""
+        with self._cond:
+            return self._snapshot()
+
+    def subscribe(self, fn: Callable[[dict], None]) -> None:
+        """Call ``fn(snapshot)`` after every change (on the thread that made it)."""
+        with self._cond:
+            self._listeners.append(fn)
+
+    def wait_while_paused(self, stop: threading.Event | None = None, poll_s: float = 0.2) -> None:
+        """Block while paused (returns at once when not, or as soon as ``stop`` is set)."""
+        with self._cond:
+            while self._flags["paused"] and not (stop is not None and stop.is_set()):
+                self._cond.wait(poll_s)
+
+    def gate(self, frames: Iterable, stop: threading.Event | None = None) -> Iterator:
+        """``frames``, minus those that come while paused: a frame taken before or
+        during a pause is dropped and the next, fresh one is given after resuming."""
+        for frame in frames:
+            if stop is not None and stop.is_set():
+                return
+            if self.paused:
+                self.wait_while_paused(stop)
+                continue
+            yield frame
+
+
+# --------------------------------------------------------------------------- payloads
+def _who(p) -> str:
+    return p.name or p.id
+
+
+class OverlayModel:
+    """The newest result, as the overlay and panel pages show it (pure; thread-safe).
+
+    ``attention_after_s``: who has been away or negative this long is listed (the
+    agent's alerts, at 60 s by default, are always listed and marked)."""
+
+    def __init__(self, controls: Controls | None = None, *, history_s: float = HISTORY_S,
+                 attention_after_s: float = ATTENTION_AFTER_S) -> None:
+        self.controls = controls or Controls()
+        self.history = ValenceHistory(history_s)
+        self.attention_after_s = float(attention_after_s)
+        self._lock = threading.Lock()
+        self._result: FrameResult | None = None
+        self._origin = (0, 0)
+        self._size: tuple[int, int] | None = None
+        self._badges: list[Badge] = []
+        self._previous: list[Badge] = []
+        self._indicator: Rect | None = None  # SCREEN rectangle
+        self.frames = 0
+
+    # -- input ------------------------------------------------------------------------
+    def update(self, result: FrameResult, origin: tuple[int, int] = (0, 0),
+               size: tuple[int, int] | None = None) -> None:
+        """Take the newest result; ``origin`` is the frame's top-left on the screen and
+        ``size`` its (width, height) (default: the gallery's)."""
+        presence_only = result.presence_only or self.controls.presence_only
+        ox, oy = int(origin[0]), int(origin[1])
+        size = size or (result.gallery.width, result.gallery.height)
+        badges = place_badges(result.participants, (ox, oy), presence_only)
+        avoid = [p.face_bbox for p in result.participants if p.face_bbox is not None]
+        avoid += [(b.rect[0] - ox, b.rect[1] - oy, b.rect[2], b.rect[3]) for b in badges]
+        ind = indicator_rect(size, avoid)
+        with self._lock:
+            self._previous = self._badges
+            self._badges = badges
+            self._indicator = None if ind is None else (ind[0] + ox, ind[1] + oy, ind[2], ind[3])
+            self._result = result
+            self._origin = (ox, oy)
+            self._size = (int(size[0]), int(size[1]))
+            self.history.add(result.timestamp, None if presence_only else result.mood.valence)
+            self.frames += 1
+
+    def clear_badges(self) -> None:
+        """Forget the drawn badges (on pause: stale badges would mislead)."""
+        with self._lock:
+            self._previous = self._badges
+            self._badges = []
+
+    # -- output -----------------------------------------------------------------------
+    @property
+    def result(self) -> FrameResult | None:
+        return self._result
+
+    @property
+    def badges(self) -> list[Badge]:
+        with self._lock:
+            return list(self._badges)
+
+    def mask_rects(self) -> list[Rect]:
+        """SCREEN rectangles the overlay may be showing now: the current badges, the
+        previous ones (the page may not have repainted yet) and the indicator; none
+        while the overlay is hidden."""
+        if self.controls.hidden:
+            return []
+        with self._lock:
+            rects = [b.rect for b in self._badges] + [b.rect for b in self._previous]
+            if self._indicator is not None:
+                rects.append(self._indicator)
+        out: list[Rect] = []
+        for r in rects:
+            if r not in out:
+                out.append(r)
+        return out
+
+    def _state_word(self) -> str:
+        return "paused" if self.controls.paused else "analysing"
+
+    def overlay_payload(self, window_origin: tuple[int, int] | None = None) -> dict:
+        """For the overlay page: badges and the indicator, relative to the overlay
+        window's top-left on the screen (default: the frame's origin)."""
+        status = self.controls.snapshot()
+        with self._lock:
+            origin = self._origin if window_origin is None else (int(window_origin[0]), int(window_origin[1]))
+            badges = [] if status["paused"] else [b.to_dict(origin) for b in self._badges]
+            ind = self._indicator
+        indicator = None
+        if ind is not None:
+            word = "paused" if status["paused"] else ("presence only" if status["presence_only"] else "analysing")
+            indicator = {"x": ind[0] - origin[0], "y": ind[1] - origin[1], "w": ind[2], "h": ind[3],
+                         "state": "paused" if status["paused"] else "analysing", "text": f"ClassMood {word}"}
+        return {"badges": badges, "indicator": indicator, "status": status}
+
+    def attention(self) -> list[dict]:
+        """Who needs a look: participants away or negative for ``attention_after_s`` or
+        longer, or named in an alert; longest first."""
+        r = self._result
+        if r is None:
+            return []
+        presence_only = r.presence_only or self.controls.presence_only
+        alerted = {(a.participant, a.kind) for a in r.mood.alerts if a.participant is not None}
+        rows: dict[tuple[str, str], dict] = {}
+        for p in r.participants:
+            if p.presence is Presence.AWAY and (p.away_s >= self.attention_after_s or (p.id, "away") in alerted):
+                rows[(p.id, "away")] = {"key": f"{p.id}:away", "id": p.id, "who": _who(p), "kind": "away",
+                                        "what": "away", "seconds": round(float(p.away_s), 1),
+                                        "alert": (p.id, "away") in alerted}
+            if not presence_only and (p.negative_s >= self.attention_after_s or (p.id, "negative") in alerted):
+                rows[(p.id, "negative")] = {"key": f"{p.id}:negative", "id": p.id, "who": _who(p),
+                                            "kind": "negative", "what": f"looks {p.label or 'negative'}",
+                                            "seconds": round(float(p.negative_s), 1),
+                                            "alert": (p.id, "negative") in alerted}
+        for a in r.mood.alerts:  # an alert for someone not in this frame's list (kept as the agent says)
+            if a.participant is not None and (a.participant, a.kind) not in rows and a.kind in ("away", "negative"):
+                if a.kind == "negative" and presence_only:
+                    continue
+                rows[(a.participant, a.kind)] = {"key": f"{a.participant}:{a.kind}", "id": a.participant,
+                                                 "who": a.participant, "kind": a.kind,
+                                                 "what": "away" if a.kind == "away" else "looks negative",
+                                                 "seconds": round(float(a.since_s), 1), "alert": True}
+        out = sorted(rows.values(), key=lambda d: (-d["seconds"], d["who"], d["kind"]))
+        for d in out:
+            d["duration"] = duration(d["seconds"])
+        return out
+
+    def panel_payload(self) -> dict:
+        """For the panel page: counts, the expression distribution now, the valence line
+        of the last 10 minutes, the attention list and the controls' state."""
+        status = self.controls.snapshot()
+        status["state"] = self._state_word()
+        r = self._result
+        if r is None:
+            return {"t": None, "status": status, "counts": None, "distribution": [], "valence": None,
+                    "attention": [], "class_alerts": []}
+        presence_only = r.presence_only or status["presence_only"]
+        m = r.mood
+        counts = {"participants": m.participants, "present": m.present, "away": m.away,
+                  "camera_off": m.camera_off}
+        dist = []
+        if not presence_only:
+            labels = list(EXPRESSIONS) + ["uncertain"]
+            labels += [k for k in m.distribution if k not in labels]
+            with_face = sum(1 for p in r.participants if p.presence is Presence.PRESENT)
+            for k in labels:
+                share = float(m.distribution.get(k, 0.0))
+                dist.append({"label": k, "share": round(share, 4), "pct": int(round(100 * share)),
+                             "count": int(round(share * with_face)), "color": COLOURS.get(k, COLOURS["uncertain"])})
+        with self._lock:
+            path = "" if presence_only else self.history.svg_path()
+        valence = None
+        if not presence_only:
+            v = m.valence
+            valence = {"now": None if v is None else round(float(v), 3),
+                       "text": "-" if v is None else f"{v:+.2f}", "path": path,
+                       "window_s": self.history.window_s}
+        class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
+        return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp), "status": status,
+                "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,
+                "attention": self.attention(), "class_alerts": class_alerts}

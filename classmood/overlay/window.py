@@ -1,0 +1,480 @@
+"""The overlay window and the class-mood panel: two pywebview windows.
+
+- The **overlay**: frameless, always on top, transparent and click-through, exactly
+  over the captured region (the gallery). It shows one small badge per participant in
+  the corner of their tile away from the face, and a small "ClassMood analysing" pill.
+  Its rectangles (:meth:`Overlay.mask_rects`, SCREEN pixels) are blanked out of every
+  frame before analysis (``run_session(mask=overlay.mask_rects)``), so our own drawing
+  never feeds back; on Windows and macOS the windows are also excluded from screen
+  capture where the system allows it.
+- The **panel**: a small ordinary window (movable, on top, NOT click-through) with the
+  counts, the expression distribution, the class valence of the last 10 minutes, the
+  attention list, and the controls: buttons and keys P (pause analysis), H (hide the
+  overlay), E (presence only). Closing it stops the agent.
+
+Data flows one way: :meth:`Overlay.update` (the agent's ``on_result``) builds the two
+pages' JSON (:class:`~classmood.overlay.state.OverlayModel`) and a pump thread pushes
+the newest one to each page with ``classmood.update(...)``; a slow page never holds
+up analysis (only the newest payload is kept). The pages never call into analysis: the
+panel's js_api can only flip the three flags of :class:`~classmood.overlay.state.Controls`.
+
+Backend. The GUI loop owns the main thread (:func:`run_with_overlay` runs the agent in
+a background thread). On Windows pywebview uses WebView2 (pythonnet, a dependency of
+pywebview there), on macOS Cocoa's WKWebView (pyobjc, likewise). On Linux we use
+**Qt: PyQt6 + PyQt6-WebEngine** (with qtpy), the ``overlay`` extra, because it is the
+only backend that installs from pip alone into a fresh virtual environment: the
+wheels bring Qt and its Chromium-based web engine; they need only the usual X11/xcb
+client libraries from the system. It runs under Xvfb with a compositor (checked by
+``tests/overlay``). GTK would need PyGObject built against system headers plus
+Debian's WebKit2GTK, which pip cannot provide; it is still used when Qt is absent and
+PyGObject with WebKit2 is installed. The price of Qt WebEngine is memory: see
+``benchmarks/overlay.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from functools import lru_cache
+from typing import Any, Callable
+
+from ..errors import ClassMoodError
+from .clickthrough import backend_of, exclude_from_capture, make_click_through
+from .layout import Rect
+from .pages import page_html
+from .state import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel
+
+log = logging.getLogger(__name__)
+
+PANEL_SIZE = (380, 660)
+"""The panel window's (width, height) at start, in screen pixels."""
+PROBE_TIMEOUT_S = 60.0
+
+
+class OverlayUnavailable(ClassMoodError):
+    """The overlay cannot be shown here (no display, no GUI backend); one line why."""
+
+
+# --------------------------------------------------------------------------- backend
+def _linux() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def prepare_environment() -> None:
+    """Settings Qt must see before it starts.
+
+    OpenCV's wheels point ``QT_QPA_PLATFORM_PLUGIN_PATH`` and ``QT_QPA_FONTDIR`` at
+    their own Qt 5 when ``cv2`` is imported: Qt 6 would load the wrong plugins, so those
+    are dropped. The screen is read through X11 (mss), so Qt uses X11 too (``xcb``).
+    Chromium (Qt WebEngine) refuses to run as root with its sandbox on. The web views
+    are drawn with Qt Quick's software renderer (see below)."""
+    for var in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        value = os.environ.get(var, "")
+        if "cv2" in value.replace("\\", "/").split("/"):
+            del os.environ[var]
+    if _linux() and os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if _linux():
+        # Qt Quick's software scene graph for the web views: the pages are flat 2-D and
+        # change twice a second; without a GPU (Mesa llvmpipe: VMs, remote desktops) the
+        # OpenGL one costs 4x the CPU (benchmarks/overlay.py). QT_QUICK_BACKEND=opengl
+        # (or rhi) overrides this.
+        os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def linux_gui() -> str | None:
+    """pywebview's GUI to use on Linux: ``qt`` when PyQt6/PySide6 with WebEngine and
+    qtpy are installed, else ``gtk`` when PyGObject is, else None."""
+    if _has("qtpy") and ((_has("PyQt6") and _has("PyQt6.QtWebEngineWidgets"))
+                         or (_has("PySide6") and _has("PySide6.QtWebEngineWidgets"))):
+        return "qt"
+    if _has("gi"):
+        return "gtk"
+    return None
+
+
+_PROBE = r"""
+import sys
+from qtpy import QtWebEngineWidgets  # noqa: F401  (must come before the QApplication)
+from qtpy.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+print("ok", app.platformName(), flush=True)
+"""
+
+
+@lru_cache(maxsize=8)
+def _probe_qt(display: str) -> str | None:
+    """Start Qt (with WebEngine) in a child process: Qt aborts the whole process when
+    it cannot open the display or misses a system library, so it is tried apart first.
+    None when it works, else the reason."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                              timeout=PROBE_TIMEOUT_S, env=dict(os.environ))
+    except subprocess.TimeoutExpired:
+        return f"Qt did not start within {PROBE_TIMEOUT_S:.0f} s"
+    if proc.returncode == 0 and proc.stdout.startswith("ok"):
+        return None
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+    hint = next((ln for ln in lines if "xcb" in ln and ("needed" in ln or "could not" in ln.lower())), None)
+    hint = hint or (lines[-1] if lines else f"exit code {proc.returncode}")
+    return f"Qt cannot open a window here ({hint[:200]})"
+
+
+def overlay_unavailable() -> str | None:
+    """Why the overlay cannot be shown here, in one line; None when it can."""
+    try:
+        import webview  # noqa: F401
+    except ImportError:
+        return "pywebview is not installed (pip install pywebview)"
+    if _linux():
+        display = os.environ.get("DISPLAY", "").strip()
+        if not display:
+            return "no X display (DISPLAY is not set)"
+        gui = linux_gui()
+        if gui is None:
+            return ("no GUI backend for pywebview: install the overlay extra, "
+                    "pip install 'classmood[overlay]' (PyQt6 and PyQt6-WebEngine)")
+        if gui == "qt":
+            prepare_environment()
+            return _probe_qt(display)
+    return None
+
+
+# --------------------------------------------------------------------------- geometry
+def _intersects(a: Rect, b: Rect) -> bool:
+    return min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0]) and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1])
+
+
+def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
+                       monitors: list[Rect] | None = None) -> Rect:
+    """Where the panel opens: right of the captured region when the screen has room
+    there, else inside the region's top-right corner (the teacher can move it)."""
+    pw, ph = size
+    if monitors is None:
+        try:
+            from ..agent.sources import list_monitors
+
+            monitors = [r for _, r in list_monitors()]
+        except Exception:
+            monitors = []
+    if region is None:
+        mon = monitors[0] if monitors else (0, 0, 1280, 720)
+        return (mon[0] + mon[2] - pw - 16, mon[1] + 40, pw, min(ph, mon[3] - 80))
+    rx, ry, rw, rh = region
+    mon = next((m for m in monitors if _intersects(m, region)), None) or (rx, ry, rw, rh)
+    ph = min(ph, max(200, mon[3] - 40))
+    y = max(mon[1], min(ry + 20, mon[1] + mon[3] - ph))
+    if rx + rw + 8 + pw <= mon[0] + mon[2]:
+        return (rx + rw + 8, y, pw, ph)
+    if rx - 8 - pw >= mon[0]:
+        return (rx - 8 - pw, y, pw, ph)
+    return (max(mon[0], rx + rw - pw - 16), y, pw, ph)
+
+
+# --------------------------------------------------------------------------- the overlay
+class PanelApi:
+    """What the panel page may call (pywebview js_api): flip a control flag, read them.
+    Nothing here reaches the analysis."""
+
+    def __init__(self, controls: Controls) -> None:
+        self._controls = controls
+
+    def toggle(self, name: str) -> dict:
+        self._controls.toggle(str(name))
+        return self.status()
+
+    def status(self) -> dict:
+        snap = self._controls.snapshot()
+        snap["state"] = "paused" if snap["paused"] else "analysing"
+        return snap
+
+
+class Overlay:
+    """The agent's handle on the overlay and the panel.
+
+    ``region``: the captured SCREEN rectangle (x, y, w, h) the overlay window covers
+    (None: panel only, e.g. for a webcam). Use it as ``run_session(...,
+    on_result=overlay.update, mask=overlay.mask_rects, stop=overlay.stop)`` and read
+    ``overlay.controls`` (``paused``, ``hidden``, ``presence_only``) in the loop.
+
+    Without windows (before :func:`run_with_overlay` attaches them, or in tests) it
+    still computes everything; :attr:`payloads` holds the last JSON of each page.
+    """
+
+    def __init__(self, region: Rect | None, *, controls: Controls | None = None,
+                 stop: threading.Event | None = None, history_s: float = HISTORY_S,
+                 attention_after_s: float = ATTENTION_AFTER_S, panel_rect: Rect | None = None) -> None:
+        self.region: Rect | None = None if region is None else tuple(int(v) for v in region)  # type: ignore[assignment]
+        self.model = OverlayModel(controls, history_s=history_s, attention_after_s=attention_after_s)
+        self.controls = self.model.controls
+        self.stop = stop if stop is not None else threading.Event()
+        self.panel_rect: Rect = tuple(panel_rect) if panel_rect else default_panel_rect(self.region)  # type: ignore
+        self.backend: str | None = None
+        self.click_through = False
+        self.excluded_from_capture = False
+        self.scale = 1.0  # screen pixels per window unit (HiDPI)
+        self.payloads: dict[str, dict] = {"overlay": self.model.overlay_payload(), "panel": self.model.panel_payload()}
+        self.pushed = {"overlay": 0, "panel": 0}
+        self._windows: dict[str, Any] = {}
+        self._cond = threading.Condition()
+        self._pending: dict[str, str] = {}
+        self._ops: list[Callable[[], None]] = []
+        self._closed = False
+        self._pump_thread: threading.Thread | None = None
+        self.controls.subscribe(self._on_controls)
+
+    # -- the agent's side ---------------------------------------------------------------
+    def update(self, frame, result) -> None:
+        """Show ``result`` (of ``frame``): the agent's ``on_result``. Never blocks on
+        the GUI."""
+        h, w = frame.image.shape[:2]
+        ox, oy = (int(v) for v in frame.origin)
+        if self.region is not None and (ox, oy, w, h) != self.region:
+            self.region = (ox, oy, w, h)  # the meeting window moved or was resized: follow it
+            self._schedule(self._fit_overlay)
+        self.model.update(result, (ox, oy), (w, h))
+        self._refresh()
+
+    def mask_rects(self) -> list[Rect]:
+        """SCREEN rectangles that our windows cover on the captured region now (badges,
+        the indicator, the panel where it overlaps): blank them before analysis."""
+        if self.region is None:  # no overlay window (a webcam): nothing of ours is captured
+            return []
+        rects = self.model.mask_rects()
+        if _intersects(self.panel_rect, self.region):
+            rects.append(self.panel_rect)
+        return rects
+
+    @property
+    def paused(self) -> bool:
+        return self.controls.paused
+
+    @property
+    def hidden(self) -> bool:
+        return self.controls.hidden
+
+    @property
+    def presence_only(self) -> bool:
+        return self.controls.presence_only
+
+    # -- pushing to the pages -------------------------------------------------------------
+    def _refresh(self) -> None:
+        origin = None if self.region is None else self.region[:2]
+        payloads = {"overlay": self.model.overlay_payload(origin), "panel": self.model.panel_payload()}
+        with self._cond:
+            self.payloads = payloads
+            for key, data in payloads.items():
+                self._pending[key] = ("window.classmood && window.classmood.update("
+                                      + json.dumps(data, ensure_ascii=True, separators=(",", ":")) + ");")
+            self._cond.notify_all()
+
+    def _schedule(self, op: Callable[[], None]) -> None:
+        with self._cond:
+            self._ops.append(op)
+            self._cond.notify_all()
+
+    def _on_controls(self, snapshot: dict) -> None:
+        if snapshot["paused"]:
+            self.model.clear_badges()
+        if "overlay" in self._windows:
+            self._schedule(self._show_or_hide)
+        self._refresh()
+
+    def _show_or_hide(self) -> None:
+        w = self._windows.get("overlay")
+        if w is None:
+            return
+        if self.controls.hidden:
+            w.hide()
+        else:
+            w.show()
+
+    def _fit_overlay(self) -> None:
+        w = self._windows.get("overlay")
+        if w is None or self.region is None:
+            return
+        x, y, rw, rh = self._to_window_units(self.region)
+        w.move(x, y)
+        w.resize(rw, rh)
+
+    def _to_window_units(self, r: Rect) -> Rect:
+        s = self.scale or 1.0
+        return (round(r[0] / s), round(r[1] / s), max(1, round(r[2] / s)), max(1, round(r[3] / s)))
+
+    def _pump(self) -> None:
+        """Push the newest payload to each page, and run window operations, off the
+        agent's thread (evaluate_js waits for the page)."""
+        for w in self._windows.values():
+            w.events.loaded.wait(60)
+        while True:
+            with self._cond:
+                while not (self._pending or self._ops or self._closed):
+                    self._cond.wait()
+                if self._closed:
+                    return
+                ops, self._ops = self._ops, []
+                pending, self._pending = self._pending, {}
+            for op in ops:
+                try:
+                    op()
+                except Exception:  # a window being closed: nothing to do
+                    log.debug("overlay window operation failed", exc_info=True)
+            for key, script in pending.items():
+                w = self._windows.get(key)
+                if w is None:
+                    continue
+                try:
+                    w.run_js(script)
+                    self.pushed[key] += 1
+                except Exception:
+                    log.debug("pushing to the %s page failed", key, exc_info=True)
+
+    # -- windows ----------------------------------------------------------------------------
+    def _create_windows(self, webview, title: str = "ClassMood") -> None:
+        """Create the pywebview windows (before ``webview.start``)."""
+        if self.region is not None:
+            x, y, w, h = self.region
+            ov = webview.create_window(
+                f"{title} overlay", html=page_html("overlay"), x=x, y=y, width=w, height=h,
+                frameless=True, easy_drag=False, on_top=True, transparent=True, focus=False,
+                resizable=True, min_size=(1, 1), background_color="#000000", hidden=self.controls.hidden)
+            ov.events.before_show += self._before_show_overlay
+            self._windows["overlay"] = ov
+        px, py, pw, ph = self.panel_rect
+        panel = webview.create_window(
+            title, html=page_html("panel"), js_api=PanelApi(self.controls), x=px, y=py, width=pw, height=ph,
+            on_top=True, resizable=True, min_size=(280, 360), background_color="#151a21")
+        panel.events.before_show += self._before_show_panel
+        panel.events.moved += self._panel_moved
+        panel.events.resized += self._panel_resized
+        panel.events.closed += self._panel_closed
+        self._windows["panel"] = panel
+
+    def _before_show_overlay(self, window) -> None:
+        # the GUI thread, native window made, not shown yet
+        self.backend = backend_of(window)
+        if self.backend == "qt":
+            from .clickthrough.qt import device_pixel_ratio
+
+            self.scale = device_pixel_ratio(window.native)
+            if self.scale != 1.0 and self.region is not None:
+                x, y, w, h = self._to_window_units(self.region)
+                window.native.setGeometry(x, y, w, h)
+        elif self.backend == "cocoa":
+            try:
+                self.scale = float(window.native.backingScaleFactor())
+            except Exception:
+                pass
+        self.click_through = make_click_through(window)
+        self.excluded_from_capture = exclude_from_capture(window)
+        if not self.click_through:
+            log.warning("the overlay could not be made click-through on this platform")
+
+    def _before_show_panel(self, window) -> None:
+        exclude_from_capture(window)
+
+    def _panel_moved(self, x, y) -> None:
+        s = self.scale or 1.0
+        self.panel_rect = (round(x * s), round(y * s), self.panel_rect[2], self.panel_rect[3])
+
+    def _panel_resized(self, width, height) -> None:
+        s = self.scale or 1.0
+        self.panel_rect = (self.panel_rect[0], self.panel_rect[1], round(width * s), round(height * s))
+
+    def _panel_closed(self) -> None:
+        self.stop.set()  # closing the panel ends the session
+        self._schedule(self._destroy_overlay)
+
+    def _destroy_overlay(self) -> None:
+        w = self._windows.pop("overlay", None)
+        if w is not None:
+            w.destroy()
+
+    def _start_pump(self) -> None:
+        self._pump_thread = threading.Thread(target=self._pump, name="classmood-overlay-pump", daemon=True)
+        self._pump_thread.start()
+
+    def close(self) -> None:
+        """Close both windows (from any thread); the GUI loop then ends."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for key in ("overlay", "panel"):
+            w = self._windows.pop(key, None)
+            if w is not None:
+                try:
+                    w.destroy()
+                except Exception:
+                    log.debug("closing the %s window failed", key, exc_info=True)
+
+
+def run_with_overlay(region_rect: Rect | None, work: Callable[[Overlay], Any], *,
+                     controls: Controls | None = None, stop: threading.Event | None = None,
+                     title: str = "ClassMood", panel_rect: Rect | None = None,
+                     history_s: float = HISTORY_S, attention_after_s: float = ATTENTION_AFTER_S) -> Any:
+    """Show the overlay over ``region_rect`` (SCREEN x, y, w, h; None: the panel only)
+    and the panel, and run ``work(overlay)`` in a background thread while the GUI loop
+    owns the main thread. Returns what ``work`` returned (re-raises what it raised).
+
+    The windows close when ``work`` returns; closing the panel, Ctrl+C or the GUI
+    ending otherwise sets ``overlay.stop`` (``stop`` if given) and waits for ``work``
+    to return. Raises :class:`OverlayUnavailable` (before running anything) when no
+    window can be shown here."""
+    reason = overlay_unavailable()
+    if reason is not None:
+        raise OverlayUnavailable(reason)
+    prepare_environment()
+    import webview
+
+    overlay = Overlay(region_rect, controls=controls, stop=stop, panel_rect=panel_rect,
+                      history_s=history_s, attention_after_s=attention_after_s)
+    overlay._create_windows(webview, title)
+    outcome: dict[str, Any] = {}
+
+    def run_work() -> None:
+        try:
+            outcome["value"] = work(overlay)
+        except BaseException as exc:  # re-raised on the main thread
+            outcome["error"] = exc
+        finally:
+            overlay.stop.set()
+            overlay.close()
+
+    worker = threading.Thread(target=run_work, name="classmood-agent", daemon=True)
+    gui = linux_gui() if _linux() else None
+    gate = threading.Lock()
+    gui_done = []
+
+    def started() -> None:  # pywebview's thread, as the GUI loop starts
+        with gate:
+            if gui_done:  # the GUI is already gone: do not start the work
+                return
+            overlay._start_pump()
+            worker.start()
+
+    try:
+        webview.start(started, gui=gui, private_mode=True, debug=False)
+    finally:
+        overlay.stop.set()  # the GUI is gone (windows closed, Ctrl+C): the work ends at its next frame
+        with gate:
+            gui_done.append(True)
+        if worker.ident is not None:
+            worker.join()
+        overlay.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

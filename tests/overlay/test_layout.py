@@ -1,0 +1,135 @@
+"""Badge placement, texts and colours (pure: no GUI)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classmood.overlay import layout as L
+from classmood.overlay.layout import badge_content, badge_rect, indicator_rect, place_badges, tile_badge_rect
+
+from .synthetic import participant
+
+
+def inside(r, tile):
+    return r[0] >= tile[0] and r[1] >= tile[1] and r[0] + r[2] <= tile[0] + tile[2] and r[1] + r[3] <= tile[1] + tile[3]
+
+
+def overlap(a, b):
+    return (min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]) > 0
+            and min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]) > 0)
+
+
+TILE = (100, 50, 320, 180)
+
+
+@pytest.mark.parametrize("face, corner", [
+    ((120, 60, 80, 90), "bottom-right"),    # face top-left -> the opposite corner
+    ((320, 60, 80, 90), "bottom-left"),     # face top-right
+    ((120, 130, 80, 90), "top-right"),      # face bottom-left
+    ((320, 130, 80, 90), "top-left"),       # face bottom-right
+    ((230, 90, 60, 100), "top-right"),      # centred: all corners tie -> preference order
+    (None, "top-right"),                    # no face: top-right (name labels sit bottom-left)
+])
+def test_badge_goes_to_the_corner_farthest_from_the_face(face, corner):
+    r = tile_badge_rect(TILE, face, (90, 20))
+    x, y, w, h = TILE
+    m = L.BADGE_MARGIN
+    expected = {
+        "top-right": (x + w - m - 90, y + m), "top-left": (x + m, y + m),
+        "bottom-right": (x + w - m - 90, y + h - m - 20), "bottom-left": (x + m, y + h - m - 20),
+    }[corner]
+    assert r[:2] == expected and r[2:] == (90, 20)
+
+
+def test_badge_is_narrowed_then_dropped_when_the_face_fills_the_tile():
+    tile = (0, 0, 200, 120)
+    # the face leaves a 50 px column on the right: the badge shrinks to fit beside it
+    r = tile_badge_rect(tile, (5, 5, 140, 110), (120, 20))
+    assert r is not None and inside(r, tile) and not overlap(r, (5 - 3, 5 - 3, 146, 116))
+    assert r[2] < 120
+    # the face covers everything: no badge at all (never drawn over a face)
+    assert tile_badge_rect(tile, (-5, -5, 210, 130), (120, 20)) is None
+    # a tile too small for even a dot
+    assert tile_badge_rect((0, 0, 12, 12), None, (40, 16)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(tx=st.integers(-50, 2000), ty=st.integers(-50, 1200), tw=st.integers(20, 700), th=st.integers(20, 400),
+       fx=st.floats(0, 1), fy=st.floats(0, 1), fw=st.floats(0.02, 1.2), fh=st.floats(0.02, 1.2),
+       bw=st.integers(16, 200), bh=st.integers(12, 24))
+def test_badge_never_overlaps_the_face_and_stays_in_its_tile(tx, ty, tw, th, fx, fy, fw, fh, bw, bh):
+    tile = (tx, ty, tw, th)
+    face = (tx + fx * tw - fw * tw / 2, ty + fy * th - fh * th / 2, fw * tw, fh * th)
+    r = tile_badge_rect(tile, face, (bw, bh))
+    if r is None:
+        return
+    assert inside(r, tile)
+    assert not overlap(r, face)
+    assert r[3] == bh and bh <= r[2] <= max(bw, bh)
+
+
+def test_badge_rect_is_in_screen_coordinates():
+    p = participant(0, (10, 20, 300, 170), face=(20, 30, 100, 100))
+    local = badge_rect(p, (0, 0), (80, 20))
+    screen = badge_rect(p, (1920, 40), (80, 20))
+    assert screen == (local[0] + 1920, local[1] + 40, 80, 20)
+    assert local[0] > 150 and local[1] > 100  # bottom-right: away from the face at top-left
+    assert badge_rect(participant(1, None, "left"), (0, 0), (80, 20)) is None
+    assert badge_rect(p) is not None  # default size: from the text
+
+
+def test_badge_texts_and_colours():
+    tile = (0, 0, 320, 180)
+    c = badge_content(participant(0, tile, label="happy", confidence=0.823))
+    assert (c.kind, c.text, c.colour) == ("expression", "happy 82%", L.COLOURS["happy"])
+    assert badge_content(participant(0, tile, label="uncertain")).text == "uncertain"
+    assert badge_content(participant(0, tile, label=None)).text == "present"  # not yet confirmed
+    assert badge_content(participant(0, tile, "away", away_s=4)).text == "away"
+    assert badge_content(participant(0, tile, "away", away_s=125)).text == "away 2:05"
+    assert badge_content(participant(0, tile, "camera_off")).text == "camera off"
+    assert badge_content(participant(0, None, "left")) is None
+    # presence only: never an expression
+    c = badge_content(participant(0, tile, label="sad"), presence_only=True)
+    assert (c.kind, c.text) == ("present", "present")
+    assert all(k in L.COLOURS for k in L.EXPRESSIONS + ("uncertain", "present", "away", "camera_off"))
+    assert len(set(L.COLOURS[k] for k in L.EXPRESSIONS)) == len(L.EXPRESSIONS)
+    assert L.duration(5.4) == "5 s" and L.duration(65) == "1:05" and L.duration(3725) == "1:02:05"
+
+
+def test_small_tiles_get_small_badges():
+    assert L.badge_font((0, 0, 320, 180)) == 12 and L.badge_font((0, 0, 140, 80)) == 10
+    w_big, h_big = L.badge_box_size("happy 82%", (0, 0, 320, 180))
+    w_small, h_small = L.badge_box_size("happy 82%", (0, 0, 140, 80))
+    assert h_small < h_big and w_small < w_big
+
+
+def test_place_badges_follow_the_tiles_when_the_layout_changes():
+    a = participant(0, (0, 0, 320, 180), label="happy")
+    b = participant(1, (330, 0, 320, 180), label="sad")
+    first = {x.id: x for x in place_badges([a, b], (100, 100))}
+    # Zoom reorders: the two swap tiles
+    a2 = participant(0, (330, 0, 320, 180), label="happy")
+    b2 = participant(1, (0, 0, 320, 180), label="sad")
+    second = {x.id: x for x in place_badges([a2, b2], (100, 100))}
+    assert inside(second["P01"].rect, (430, 100, 320, 180)) and inside(second["P02"].rect, (100, 100, 320, 180))
+    # the same corner of the new tile: right edges and rows line up with the old badges
+    assert second["P01"].rect[0] + second["P01"].rect[2] == first["P02"].rect[0] + first["P02"].rect[2]
+    assert second["P02"].rect[0] + second["P02"].rect[2] == first["P01"].rect[0] + first["P01"].rect[2]
+    assert second["P01"].rect[1] == first["P02"].rect[1] and second["P02"].rect[1] == first["P01"].rect[1]
+    assert second["P01"].text.startswith("happy") and second["P02"].colour == L.COLOURS["sad"]
+    assert [x.id for x in place_badges([participant(2, None, "left")])] == []
+    d = first["P01"].to_dict((100, 100))
+    assert (d["x"], d["y"]) == (first["P01"].rect[0] - 100, first["P01"].rect[1] - 100)
+
+
+def test_indicator_avoids_faces_and_badges():
+    size = (1280, 720)
+    r = indicator_rect(size)
+    assert r[1] == 2 and abs(r[0] + r[2] / 2 - 640) <= 1  # top centre
+    r2 = indicator_rect(size, avoid=[(600, 0, 100, 40)])
+    assert r2[1] > 600  # bottom centre
+    assert not overlap(r2, (600, 0, 100, 40))
+    assert indicator_rect(size, avoid=[(0, 0, 1280, 720)]) is None
+    assert indicator_rect((30, 10)) is None

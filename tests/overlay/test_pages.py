@@ -1,0 +1,256 @@
+"""The panel and overlay pages in a real browser engine: Debian's headless Chromium
+driven by Playwright, fed a recorded FrameResult sequence exactly as the agent pushes
+it (``classmood.update(<json>)``). DOM assertions (counts, names, list order, in-place
+updates) and screenshot checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.overlay.layout import COLOURS
+from classmood.overlay.pages import page_html
+from classmood.overlay.state import OverlayModel
+
+from .synthetic import class_sequence, frame_result, grid_tiles, participant
+
+CHROMIUM = os.environ.get("CLASSMOOD_CHROMIUM") or next(
+    (p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), shutil.which("google-chrome")) if p), None)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except Exception as exc:  # pragma: no cover - a broken browser install
+            pytest.skip(f"Chromium does not start: {str(exc).splitlines()[0]}")
+        yield b
+        b.close()
+
+
+def open_page(browser, name, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(("data:", "about:")) else errors.append(f"request {r.url}"))
+    page.set_content(page_html(name))
+    page.errors = errors
+    return page
+
+
+def push(page, payload):
+    # what Overlay pushes with window.evaluate_js / run_js
+    return page.evaluate("window.classmood && window.classmood.update(" + json.dumps(payload, ensure_ascii=True) + ")")
+
+
+def texts(page, selector):
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
+
+
+def bgr(hex_colour):
+    h = hex_colour.lstrip("#")
+    return np.array([int(h[4:6], 16), int(h[2:4], 16), int(h[0:2], 16)])
+
+
+def colour_pixels(img, hex_colour, tol=18):
+    return int((np.abs(img[..., :3].astype(int) - bgr(hex_colour)).max(axis=2) <= tol).sum())
+
+
+@pytest.fixture
+def panel(browser):
+    page = open_page(browser, "panel", (380, 660))
+    yield page
+    assert page.errors == []  # no script error, no network request
+    page.close()
+
+
+def test_panel_shows_the_recorded_class(panel):
+    model = OverlayModel()
+    results = list(class_sequence(n=12, steps=40))
+    assert panel.inner_text("#status-text") == "starting"
+    for i, r in enumerate(results):
+        model.update(r)
+        assert push(panel, model.panel_payload()) == i + 1
+    last = model.panel_payload()
+    assert [panel.inner_text(s) for s in ("#n-present", "#n-camera-off", "#n-away", "#n-participants")] == \
+        ["10", "1", "1", "12"]
+    assert panel.inner_text("#status-text") == "analysing"
+    assert panel.inner_text("#clock") == "2:00"
+    # the attention list: by name, longest first, with how long
+    assert texts(panel, "#attention li .who") == ["Edgar Soto", "Cyril Roy"]
+    assert texts(panel, "#attention li .what") == ["looks sad", "away"]
+    assert texts(panel, "#attention li .dur") == ["1:20", "37 s"]
+    assert panel.get_attribute("#attention li:first-child", "class") == "negative alert"
+    assert not panel.is_visible("#attention-empty")
+    # the distribution now: one row per class, bars as wide as the shares
+    rows = panel.eval_on_selector_all("#distribution .row", "rs => rs.map(r => [r.dataset.label, "
+                                      "r.querySelector('.pct').textContent, r.querySelector('i').style.width])")
+    want = {d["label"]: d for d in last["distribution"]}
+    assert [r[0] for r in rows] == list(want)
+    for label, pct, width in rows:
+        assert pct == f"{want[label]['pct']}%" and width == f"{round(1000 * want[label]['share']) / 10:g}%"
+    # the valence line of the last 10 minutes
+    assert panel.get_attribute("#valence-line", "d") == last["valence"]["path"] != ""
+    assert panel.inner_text("#valence-now") == last["valence"]["text"]
+
+
+def test_panel_updates_in_place_without_rebuilding(panel):
+    model = OverlayModel()
+    seq = class_sequence(n=12, steps=60)
+    for r in [next(seq) for _ in range(20)]:
+        model.update(r)
+        push(panel, model.panel_payload())
+    panel.evaluate("""() => {
+        document.querySelectorAll('#distribution .row, #attention li').forEach(e => e.__kept = true);
+        window.__mutations = 0;
+        new MutationObserver(ms => ms.forEach(m => window.__mutations += m.addedNodes.length + m.removedNodes.length))
+            .observe(document.getElementById('distribution'), {childList: true});
+    }""")
+    t0 = time.perf_counter()
+    for r in seq:
+        model.update(r)
+        push(panel, model.panel_payload())
+    per_update = (time.perf_counter() - t0) / 40
+    assert panel.evaluate("() => window.__mutations") == 0
+    kept = panel.evaluate("() => [...document.querySelectorAll('#distribution .row, #attention li')]"
+                          ".map(e => !!e.__kept)")
+    assert kept[:8] == [True] * 8  # the same distribution rows
+    assert kept[8] is True  # the attention entry that was there already is the same element
+    assert per_update < 0.25  # each update is small (here including the round trip to the browser)
+
+
+def test_panel_with_fifty_participants_and_a_reordering_list(panel):
+    boxes = grid_tiles(50)
+    model = OverlayModel()
+    # 50 participants; five are away, for different times; then the order changes
+    away = {3: 200, 10: 40, 20: 95, 30: 31, 40: 61}
+    ps = [participant(i, boxes[i], "away", away_s=away[i]) if i in away else
+          participant(i, boxes[i], label=["happy", "neutral", "sad"][i % 3]) for i in range(50)]
+    model.update(frame_result(ps, t=10))
+    push(panel, model.panel_payload())
+    assert panel.inner_text("#n-participants") == "50" and panel.inner_text("#n-away") == "5"
+    assert texts(panel, "#attention li .who") == ["P04", "P21", "P41", "P11", "P31"]
+    first = panel.evaluate_handle("() => document.querySelector('#attention li[data-key=\"P04:away\"]')")
+    # P31 has now been away longest; P04 came back
+    away = {10: 41, 20: 96, 30: 500, 40: 62}
+    ps = [participant(i, boxes[i], "away", away_s=away[i]) if i in away else
+          participant(i, boxes[i], label="neutral") for i in range(50)]
+    model.update(frame_result(ps, t=11))
+    push(panel, model.panel_payload())
+    assert texts(panel, "#attention li .who") == ["P31", "P21", "P41", "P11"]
+    assert texts(panel, "#attention li .dur") == ["8:20", "1:36", "1:02", "41 s"]
+    assert panel.evaluate("e => e.isConnected", first) is False
+    assert panel.inner_text("#attention-count") == "4"
+
+
+def test_panel_screenshot(panel, tmp_path):
+    model = OverlayModel()
+    for r in class_sequence(n=12, steps=1300):  # 650 s: a full 10-minute valence line
+        model.update(r)
+    push(panel, model.panel_payload())
+    path = tmp_path / "panel.png"
+    panel.screenshot(path=str(path))
+    img = cv2.imread(str(path))
+    assert img.shape[:2] == (660, 380)
+    box = panel.eval_on_selector("#valence", "e => { const r = e.getBoundingClientRect(); "
+                                 "return [r.x, r.y, r.width, r.height].map(Math.round); }")
+    x, y, w, h = box
+    line = colour_pixels(img[y:y + h, x:x + w], "#6cb4ff", tol=40)
+    assert line > 150  # the valence line is drawn
+    for label in ("happy", "sad", "neutral"):
+        assert colour_pixels(img, COLOURS[label], tol=10) > 20, label  # the distribution bars
+    assert colour_pixels(img, "#151a21", tol=2) > 0.4 * img.shape[0] * img.shape[1]  # the background
+
+
+def test_panel_controls_buttons_and_keys_only_flip_flags(panel):
+    push(panel, OverlayModel().panel_payload())
+    # as in pywebview: window.pywebview.api.toggle(name) -> Promise of the new status
+    panel.evaluate("""() => {
+        window.__flags = {paused: false, hidden: false, presence_only: false, expressions_allowed: true};
+        window.pywebview = {api: {toggle: name => {
+            window.__flags[name] = !window.__flags[name];
+            return Promise.resolve(Object.assign({state: window.__flags.paused ? 'paused' : 'analysing'},
+                                                 window.__flags));
+        }}};
+    }""")
+    panel.keyboard.press("p")
+    panel.wait_for_function("() => document.querySelector('#btn-paused .lbl').textContent === 'Resume'")
+    assert panel.inner_text("#status-text") == "paused"
+    panel.click("#btn-hidden")
+    panel.wait_for_function("() => document.querySelector('#btn-hidden').getAttribute('aria-pressed') === 'true'")
+    assert panel.inner_text("#btn-hidden .lbl") == "Show overlay"
+    panel.keyboard.press("e")
+    panel.wait_for_function("() => document.querySelector('#flags').textContent.includes('presence only')")
+    panel.keyboard.press("Control+p")  # with a modifier: not ours
+    assert panel.evaluate("() => classmood.controls()") == ["paused", "hidden", "presence_only"]
+    # a presence-only session: the switch is locked
+    push(panel, {**OverlayModel().panel_payload(),
+                 "status": {"paused": False, "hidden": False, "presence_only": True,
+                            "expressions_allowed": False, "state": "analysing"}})
+    assert panel.is_disabled("#btn-presence_only")
+    panel.keyboard.press("e")
+    assert panel.evaluate("() => classmood.controls()") == ["paused", "hidden", "presence_only"]
+
+
+def test_panel_in_presence_only_mode(panel):
+    model = OverlayModel()
+    model.controls.set("presence_only", True)
+    for r in class_sequence(n=9, steps=40):
+        model.update(r)
+    push(panel, model.panel_payload())
+    assert panel.is_visible("#presence-note")
+    assert not panel.is_visible("#distribution") and not panel.is_visible("#valence-section")
+    assert texts(panel, "#attention li .what") == ["away"]  # nobody is "negative" without expressions
+    assert panel.inner_text("#flags") == "presence only"
+
+
+def test_overlay_page_places_badges_and_is_transparent(browser, tmp_path):
+    page = open_page(browser, "overlay", (1280, 720))
+    boxes = grid_tiles(9)
+    model = OverlayModel()
+    ps = [participant(i, boxes[i], label=["happy", "sad", "neutral"][i % 3]) for i in range(8)]
+    ps.append(participant(8, boxes[8], "camera_off"))
+    model.update(frame_result(ps), origin=(0, 0), size=(1280, 720))
+    pay = model.overlay_payload()
+    assert push(page, pay) == 1
+    got = page.eval_on_selector_all(".badge", "bs => bs.map(b => { const r = b.getBoundingClientRect(); "
+                                    "return [b.dataset.id, Math.round(r.x), Math.round(r.y), Math.round(r.width), "
+                                    "Math.round(r.height), b.textContent]; })")
+    assert got == [[b["id"], b["x"], b["y"], b["w"], b["h"], b["text"]] for b in pay["badges"]]
+    assert page.is_visible("#indicator")
+    # transparent everywhere but the badges and the indicator
+    path = tmp_path / "overlay.png"
+    page.screenshot(path=str(path), omit_background=True)
+    rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    alpha = rgba[..., 3]
+    drawn = np.zeros(alpha.shape, bool)
+    for b in pay["badges"] + [pay["indicator"]]:
+        drawn[b["y"]:b["y"] + b["h"], b["x"]:b["x"] + b["w"]] = True
+        inner = alpha[b["y"] + 3:b["y"] + b["h"] - 3, b["x"] + 3:b["x"] + b["w"] - 3]
+        assert (inner == 255).mean() > 0.95
+    assert alpha[~drawn].max() == 0
+    # the next frame: one left, the others keep their elements
+    page.evaluate("() => document.querySelectorAll('.badge').forEach(b => b.__kept = true)")
+    model.update(frame_result(ps[:5]), origin=(0, 0), size=(1280, 720))
+    push(page, model.overlay_payload())
+    assert page.evaluate("() => classmood.count()") == 5
+    assert page.evaluate("() => [...document.querySelectorAll('.badge')].every(b => b.__kept)")
+    # paused: no badges, the indicator says so
+    model.controls.set("paused", True)
+    push(page, model.overlay_payload())
+    assert page.evaluate("() => classmood.count()") == 0
+    assert page.inner_text("#indicator") == "ClassMood paused"
+    assert page.errors == []
+    page.close()

@@ -1,0 +1,239 @@
+"""FrameResult -> the pages' JSON, the valence history, the controls (pure: no GUI)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from classmood.overlay.layout import COLOURS
+from classmood.overlay.state import Controls, OverlayModel, ValenceHistory
+from classmood.overlay.window import Overlay, PanelApi, default_panel_rect
+from classmood.types import Alert, Frame
+
+from .synthetic import class_sequence, frame_result, grid_tiles, participant
+
+
+# --------------------------------------------------------------------------- history
+def test_valence_history_keeps_ten_minutes():
+    h = ValenceHistory(600)
+    for k in range(2 * 900):  # 15 minutes at 2 Hz
+        h.add(k * 0.5, np.sin(k / 100))
+    pts = h.points()
+    assert pts[-1][0] == pytest.approx(899.5)
+    assert pts[0][0] >= 899.5 - 600 and len(pts) == 1201
+    h.add(0.0, 0.5)  # time went back: a new session
+    assert h.points() == [(0.0, 0.5)]
+    assert len(ValenceHistory(600, max_points=50).points()) == 0
+    with pytest.raises(ValueError):
+        ValenceHistory(0)
+
+
+def test_valence_path_maps_time_and_value_and_breaks_at_gaps():
+    h = ValenceHistory(600)
+    assert h.svg_path() == ""
+    for t in range(0, 100):
+        h.add(t, 1.0)          # +1 -> y = 0
+    for t in range(100, 200):
+        h.add(t, None)         # nobody's expression known: a gap
+    for t in range(200, 600):
+        h.add(t, -1.0)         # -1 -> y = 100
+    d = h.svg_path(600, 100, bins=300)
+    moves = [p for p in d.split() if p.startswith("M")]
+    assert len(moves) == 2  # two runs of line
+    xs = [float(p[1:]) for p in d.split() if p[0] in "ML"]
+    assert max(xs) == pytest.approx(599.0) and min(xs) >= 0
+    ys = {float(tok) for tok in d.split() if tok[0] not in "ML"}
+    assert ys == {0.0, 100.0}
+    # binned means, newest bin last
+    b = h.binned(6)
+    assert b[-1] == pytest.approx(-1.0) and b[0] == pytest.approx(1.0) and b[1] is None
+    # a lone point is still drawn (as a short dash)
+    h2 = ValenceHistory(600)
+    h2.add(10, 0.0)
+    assert h2.svg_path().count("L") == 1
+
+
+# --------------------------------------------------------------------------- controls
+def test_controls_toggle_notify_and_presence_only_lock():
+    c = Controls()
+    seen = []
+    c.subscribe(seen.append)
+    assert c.toggle("paused") is True and c.paused
+    assert c.toggle("paused") is False
+    assert c.set("hidden", True) and c.hidden
+    assert c.set("hidden", True)  # no change: no notification
+    assert [s["paused"] for s in seen] == [True, False, False]
+    with pytest.raises(ValueError):
+        c.toggle("analysis")
+    locked = Controls(presence_only=False, expressions_allowed=False)
+    assert locked.presence_only
+    assert locked.toggle("presence_only") is True and locked.presence_only  # cannot be switched off
+    assert locked.snapshot()["expressions_allowed"] is False
+    api = PanelApi(c)
+    assert api.toggle("presence_only")["presence_only"] is True
+    assert api.status()["state"] == "analysing"
+    assert not any(n for n in dir(api) if not n.startswith("_") and n not in ("toggle", "status"))
+
+
+def test_gate_drops_frames_while_paused_and_resumes_with_a_fresh_one():
+    c = Controls()
+    stop = threading.Event()
+    taken = []
+
+    def frames():
+        for i in range(1000):
+            taken.append(i)
+            time.sleep(0.005)
+            yield i
+
+    got = []
+    it = c.gate(frames(), stop)
+    got.append(next(it))
+    c.set("paused", True)
+    threading.Timer(0.3, c.set, args=("paused", False)).start()
+    t0 = time.monotonic()
+    got.append(next(it))  # waits out the pause
+    assert time.monotonic() - t0 >= 0.25
+    assert got[1] >= got[0] + 2  # the frame taken when the pause began was dropped, not analysed late
+    c.set("paused", True)
+    threading.Timer(0.2, stop.set).start()
+    assert list(it) == []  # stop ends a pause
+
+
+# --------------------------------------------------------------------------- payloads
+def test_overlay_payload_badges_relative_to_the_window_and_mask_in_screen():
+    boxes = grid_tiles(4)
+    r = frame_result([participant(0, boxes[0], label="happy", confidence=0.9),
+                      participant(1, boxes[1], "away", away_s=70),
+                      participant(2, boxes[2], "camera_off"),
+                      participant(3, None, "left")])
+    m = OverlayModel()
+    m.update(r, origin=(200, 100), size=(1280, 720))
+    pay = m.overlay_payload()
+    assert [b["id"] for b in pay["badges"]] == ["P01", "P02", "P03"]
+    b = pay["badges"][0]
+    x, y, w, h = boxes[0]
+    assert x <= b["x"] and b["x"] + b["w"] <= x + w and y <= b["y"] and b["y"] + b["h"] <= y + h
+    assert b["text"] == "happy 90%" and b["color"] == COLOURS["happy"]
+    assert pay["badges"][1]["text"] == "away 1:10"
+    assert pay["indicator"]["text"] == "ClassMood analysing"
+    rects = m.mask_rects()
+    assert (b["x"] + 200, b["y"] + 100, b["w"], b["h"]) in rects
+    ind = pay["indicator"]
+    assert (ind["x"] + 200, ind["y"] + 100, ind["w"], ind["h"]) in rects
+    json.dumps(pay)
+
+    # the next frame: both the new and the previous badges are masked (repaint lag)
+    boxes2 = grid_tiles(2)
+    m.update(frame_result([participant(0, boxes2[0], label="sad"), participant(1, boxes2[1], "camera_off")]),
+             origin=(200, 100))
+    rects2 = m.mask_rects()
+    assert (b["x"] + 200, b["y"] + 100, b["w"], b["h"]) in rects2
+    assert len(m.overlay_payload()["badges"]) == 2
+
+    # hidden: nothing drawn, nothing to mask; paused: badges cleared
+    m.controls.set("hidden", True)
+    assert m.mask_rects() == []
+    m.controls.set("hidden", False)
+    m.controls.set("paused", True)
+    m.clear_badges()
+    pay = m.overlay_payload()
+    assert pay["badges"] == [] and pay["indicator"]["text"] == "ClassMood paused"
+
+
+def test_presence_only_switch_hides_expressions_everywhere():
+    boxes = grid_tiles(3)
+    r = frame_result([participant(0, boxes[0], label="sad", negative_s=90),
+                      participant(1, boxes[1], label="happy"), participant(2, boxes[2], "away", away_s=45)])
+    m = OverlayModel()
+    m.update(r)
+    assert {b["kind"] for b in m.overlay_payload()["badges"]} == {"expression", "away"}
+    assert [a["kind"] for a in m.panel_payload()["attention"]] == ["negative", "away"]
+    m.controls.set("presence_only", True)
+    m.update(r)
+    assert {b["text"] for b in m.overlay_payload()["badges"]} == {"present", "away 45 s"}
+    p = m.panel_payload()
+    assert p["presence_only"] and p["distribution"] == [] and p["valence"] is None
+    assert [a["kind"] for a in p["attention"]] == ["away"]
+    # a presence-only session (the result says so) likewise
+    m2 = OverlayModel()
+    m2.update(frame_result(r.participants, presence_only=True))
+    assert all(b["kind"] in ("present", "away") for b in m2.overlay_payload()["badges"])
+
+
+def test_panel_payload_counts_distribution_valence_and_attention():
+    results = list(class_sequence(n=12, steps=40))
+    m = OverlayModel()
+    for r in results:
+        m.update(r)
+    p = m.panel_payload()
+    last = results[-1]
+    assert p["counts"] == {"participants": 12, "present": 10, "away": 1, "camera_off": 1}
+    dist = {d["label"]: d for d in p["distribution"]}
+    assert set(dist) >= {"happy", "neutral", "sad", "surprise", "uncertain"}
+    assert sum(d["share"] for d in p["distribution"]) == pytest.approx(1.0, abs=1e-3)
+    assert dist["sad"]["color"] == COLOURS["sad"]
+    assert p["valence"]["text"] == f"{last.mood.valence:+.2f}"
+    assert p["valence"]["path"].startswith("M")
+    # attention: the sad one (alert, 79.5 s) before the one away (37 s), by name
+    att = p["attention"]
+    assert [(a["who"], a["kind"]) for a in att] == [("Edgar Soto", "negative"), ("Cyril Roy", "away")]
+    assert att[0]["alert"] and not att[1]["alert"]
+    assert att[0]["duration"] == "1:20" and att[1]["duration"] == "37 s"
+    assert p["clock"] == "2:00" and p["status"]["state"] == "analysing"
+    json.dumps(p)
+
+
+def test_attention_without_names_uses_the_anonymous_ids_and_class_alerts():
+    boxes = grid_tiles(3)
+    r = frame_result([participant(0, boxes[0], "away", away_s=200), participant(1, boxes[1], "away", away_s=31),
+                      participant(2, boxes[2], "away", away_s=5)],
+                     alerts=[Alert("away", "P01", 200, "P01 away for 3:20"),
+                             Alert("valence_drop", None, 12, "class valence fell by 0.30 in the last 30 s"),
+                             Alert("negative", "P09", 75, "P09 looks sad for 1:15")])
+    m = OverlayModel()
+    m.update(r)
+    p = m.panel_payload()
+    assert [(a["who"], a["kind"], a["alert"]) for a in p["attention"]] == [
+        ("P01", "away", True), ("P09", "negative", True), ("P02", "away", False)]
+    assert p["class_alerts"] == [{"kind": "valence_drop", "text": "class valence fell by 0.30 in the last 30 s"}]
+    assert OverlayModel().panel_payload()["counts"] is None  # before the first frame
+
+
+def test_overlay_follows_the_captured_region_and_masks_the_panel():
+    ov = Overlay((100, 50, 1280, 720), panel_rect=(1000, 100, 380, 600))
+    boxes = grid_tiles(2)
+    r = frame_result([participant(0, boxes[0], label="happy"), participant(1, boxes[1], label="sad")])
+    ov.update(Frame(np.zeros((720, 1280, 3), np.uint8), 0.0, origin=(100, 50)), r)
+    rects = ov.mask_rects()
+    assert (1000, 100, 380, 600) in rects  # the panel overlaps the region
+    bx = ov.payloads["overlay"]["badges"][0]
+    assert (bx["x"] + 100, bx["y"] + 50, bx["w"], bx["h"]) in rects
+    # the meeting window moved: the region follows, badges keep their place on the tiles
+    ov.update(Frame(np.zeros((720, 1280, 3), np.uint8), 0.5, origin=(300, 80)), r)
+    assert ov.region == (300, 80, 1280, 720)
+    assert ov.payloads["overlay"]["badges"][0]["x"] == bx["x"]
+    ov.panel_rect = (1700, 100, 380, 600)
+    assert (1700, 100, 380, 600) not in ov.mask_rects()
+    assert default_panel_rect((0, 0, 1280, 720), monitors=[(0, 0, 1920, 1080)])[0] == 1288
+    webcam = Overlay(None, panel_rect=(0, 0, 380, 600))  # no overlay window: the panel alone
+    webcam.update(Frame(np.zeros((720, 1280, 3), np.uint8), 0.0), r)
+    assert webcam.mask_rects() == [] and webcam.payloads["panel"]["counts"]["participants"] == 2
+    assert default_panel_rect((0, 0, 1920, 1080), monitors=[(0, 0, 1920, 1080)])[0] < 1920
+    ov.close()
+
+
+def test_fifty_participants():
+    results = list(class_sequence(n=50, steps=4, names=False))
+    m = OverlayModel()
+    for r in results:
+        m.update(r, size=(1280, 720))
+    pay = m.overlay_payload()
+    assert len(pay["badges"]) == 50
+    p = m.panel_payload()
+    assert p["counts"]["participants"] == 50
+    assert [a["who"] for a in p["attention"]][:1] == ["P05"]
