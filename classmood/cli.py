@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--flip-average", action="store_true", help="also run mirrored faces and average (2x work)")
     e.set_defaults(func=_cmd_evaluate)
 
-    t = sub.add_parser(
+    sub.add_parser(
         "train", add_help=False,
         help="train the expression model (needs: pip install -e '.[train]')",
         description="Train on FER2013 Training, select on PublicTest; see classmood train --help.",

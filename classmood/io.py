@@ -19,6 +19,24 @@ except AttributeError:  # pragma: no cover - very old OpenCV
     pass
 
 
+def check_file(p: Path, kind: str = "an image", hint: str = "an image file (PNG, JPEG, ...)",
+               empty_hint: str | None = None) -> None:
+    """The checks every input file gets before it is read: it exists, is a file, can be
+    read and is not empty. Raises :class:`InputError` with one line naming the file."""
+    if not p.exists():
+        raise InputError(f"{p}: no such file; check the path")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not {kind}; give {hint}")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
+    if size == 0:
+        raise InputError(f"{p}: the file is empty (0 bytes); give {empty_hint or hint}")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{p}: cannot be read (permission denied); check its permissions")
+
+
 def load_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as a BGR uint8 array of shape (H, W, 3).
 
@@ -26,16 +44,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     a folder, an empty or corrupt file, or an image too small to hold a gallery.
     """
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise InputError(f"{p}: is a folder, not an image; give an image file (PNG, JPEG, ...)")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
-    if size == 0:
-        raise InputError(f"{p}: the file is empty (0 bytes); give a real screenshot or photo")
+    check_file(p, empty_hint="a real screenshot or photo")
     try:
         data = np.fromfile(p, dtype=np.uint8)
     except OSError as exc:

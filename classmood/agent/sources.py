@@ -37,7 +37,7 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import InputError
-from ..io import as_bgr, load_image
+from ..io import as_bgr, check_file, load_image
 from ..types import Frame
 
 log = logging.getLogger(__name__)
@@ -505,18 +505,7 @@ class ScreenSource(Source):
 # --------------------------------------------------------------------------- files
 def _check_file(p: Path, kind: str, hint: str) -> None:
     """The up-front checks every file gets, with load_image's wording."""
-    if not p.exists():
-        raise InputError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise InputError(f"{p}: is a folder, not {kind}; give {hint}")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
-    if size == 0:
-        raise InputError(f"{p}: the file is empty (0 bytes); give {hint}")
-    if not os.access(p, os.R_OK):
-        raise InputError(f"{p}: cannot be read (permission denied); check its permissions")
+    check_file(p, kind, hint)
 
 
 _VIDEO_HINT = "a video file (MP4, AVI, MKV, MOV, WebM, ...)"

@@ -18,32 +18,27 @@ import pytest
 from classmood.agent.store import SessionStore
 
 from . import classvideo
-from .test_sources import _free_display, xvfb  # noqa: F401  (the X server fixture)
+from ..xserver import SHOW_IMAGE, start_xvfb, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_SHOW = r"""
-import sys, cv2
-img = cv2.imread(sys.argv[1])
-cv2.namedWindow("gallery", cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
-cv2.moveWindow("gallery", 0, 0)
-cv2.imshow("gallery", img)
-for _ in range(10):
-    cv2.waitKey(20)
-print("shown", flush=True)
-while True:
-    cv2.waitKey(50)
-"""
+@pytest.fixture(scope="module")
+def xvfb():
+    proc, display = start_xvfb((1280, 720))
+    try:
+        yield display
+    finally:
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
-def gallery_on_screen(xvfb, faces_dir, tmp_path_factory):  # noqa: F811
+def gallery_on_screen(xvfb, faces_dir, tmp_path_factory):
     t, image, truth = next(classvideo.frames(classvideo.portraits(faces_dir)))
     path = tmp_path_factory.mktemp("screen") / "gallery.png"
     cv2.imwrite(str(path), image)
     env = dict(os.environ, DISPLAY=xvfb, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen([sys.executable, "-c", _SHOW, str(path)], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", SHOW_IMAGE, str(path)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 30)

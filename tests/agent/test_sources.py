@@ -27,6 +27,7 @@ from classmood.agent.sources import (
 )
 from classmood.errors import InputError
 from tests.conftest import data_path
+from tests.xserver import free_display, start_xvfb, stop
 
 N_FRAMES, FPS, W, H = 20, 10.0, 64, 48
 
@@ -278,41 +279,14 @@ def test_pacing_slow_consumer_skips_instead_of_queueing():
 
 
 # --------------------------------------------------------------------------- screen
-def _free_display() -> int:
-    for n in range(150, 400):
-        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture(scope="module")
 def xvfb():
     """A real X server (Xvfb, 1280x720) for the module; its display name."""
-    exe = shutil.which("Xvfb")
-    if exe is None or not sys.platform.startswith("linux"):
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    for _ in range(3):
-        n = _free_display()
-        proc = subprocess.Popen([exe, f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp", "-noreset"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None and not os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            time.sleep(0.05)
-        if proc.poll() is None and os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            break
-        proc.kill()
-        proc.wait()
-    else:
-        pytest.skip("Xvfb did not start")
+    proc, display = start_xvfb((1280, 720))
     try:
-        yield f":{n}"
+        yield display
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture
@@ -488,7 +462,7 @@ def test_no_display_and_wayland_errors(monkeypatch, tmp_path):
     assert one_line(exc) == S.WAYLAND_MESSAGE
 
     # a DISPLAY where no X server answers
-    n = _free_display()
+    n = free_display()
     monkeypatch.setenv("DISPLAY", f":{n}")
     monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
     with pytest.raises(InputError) as exc:
