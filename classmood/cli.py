@@ -343,13 +343,11 @@ def _run_with_overlay(args: argparse.Namespace, source, pipeline, store, stop, s
 
     controls = Controls(presence_only=args.presence_only, expressions_allowed=not args.presence_only)
     region = getattr(source, "rect", None)  # a screen source; None (a webcam): the panel alone
-    classifier = pipeline.classifier
 
     def frames(overlay):
         for frame in controls.gate(source, stop):  # paused: frames are skipped, not analysed
-            off = controls.presence_only  # switched in the panel: no expression model at all
-            pipeline.presence_only = off
-            pipeline.classifier = None if off else classifier
+            if controls.presence_only != pipeline.presence_only:  # switched in the panel
+                pipeline.set_presence_only(controls.presence_only)
             yield frame
 
     def work(overlay):

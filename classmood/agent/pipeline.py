@@ -76,12 +76,9 @@ class Pipeline:
         self.aligner = FaceAligner()
         if presence_only:
             self.classifier = None
-        elif classifier is not None:
-            self.classifier = classifier
         else:
-            from ..models.emotion import EmotionClassifier
-
-            self.classifier = EmotionClassifier()
+            self.classifier = classifier if classifier is not None else self._load_classifier()
+        self._classifier_backup = self.classifier
         self.tracker = ParticipantTracker()
         self.meter = ClassMoodMeter(self.config.mood)
         self._moods: dict[str, ParticipantMood] = {}
@@ -97,6 +94,21 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def set_presence_only(self, on: bool) -> None:
+        """Switch the expression model off (on=True) or back on mid-session. Switching
+        it back on loads the model if this pipeline started in presence-only mode."""
+        if on:
+            self.presence_only, self.classifier = True, None
+            return
+        if self.classifier is None:
+            self.classifier = self._classifier_backup or self._load_classifier()
+        self.presence_only = False
+
+    def _load_classifier(self):
+        from ..models.emotion import EmotionClassifier
+
+        return EmotionClassifier()
 
     def reset(self) -> None:
         """Start a new class: forget participants, smoothing, layouts and timestamps."""

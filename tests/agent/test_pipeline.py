@@ -172,3 +172,14 @@ def test_analyze_real_videos_faster_than_real_time(name, tmp_path, capsys):
     with SessionStore(db, readonly=True) as store:
         info = store.session(summary["session"])
         assert info.frames == len(frames) and info.ended_at is not None
+
+
+def test_presence_only_can_be_switched_mid_session(video):
+    with Pipeline() as pipe:
+        t, img, _ = video[0]
+        assert pipe.process(img, t).participants[0].probs is not None
+        pipe.set_presence_only(True)
+        res = pipe.process(video[1][1], video[1][0])
+        assert pipe.classifier is None and all(p.probs is None and p.label is None for p in res.participants)
+        pipe.set_presence_only(False)
+        assert pipe.process(video[2][1], video[2][0]).participants[0].probs is not None
