@@ -221,6 +221,12 @@ def _pipeline(args: argparse.Namespace):
                     config=PipelineConfig(min_face_score=args.min_face_score))
 
 
+def report_interval(duration_s: float) -> float:
+    """The report's interval for a session this long: a minute, or finer for a short
+    session (about 30 intervals, whole seconds, at least 1 s)."""
+    return 60.0 if duration_s >= 30 * 60 else float(max(1, round(duration_s / 30)))
+
+
 def _write_report(args: argparse.Namespace, db_path, sid: int | None) -> None:
     """The post-class report of the session just stored; its path is printed last."""
     if sid is None or args.no_report:
@@ -229,7 +235,8 @@ def _write_report(args: argparse.Namespace, db_path, sid: int | None) -> None:
     from .report import build_report
 
     with SessionStore(db_path, readonly=True) as store:
-        paths = build_report(store, sid, args.out, names=args.names)
+        paths = build_report(store, sid, args.out, names=args.names,
+                             interval_s=report_interval(store.session(sid).duration_s))
     print(f"report: {paths.html}", file=sys.stderr)
 
 

@@ -91,7 +91,7 @@ def run_headless(args, log=print) -> int:
         store.end_session()
         if sys.stderr.isatty():
             print(file=sys.stderr)
-        paths = build_report(store, sid, args.out)
+        paths = build_report(store, sid, args.out, interval_s=max(1.0, round(args.duration / 30)))
     s = summary.to_dict()
     log(f"demo: {s['frames']} frames of a {args.duration:g} s class analysed in {time.monotonic() - t0:.1f} s; "
         f"{len(s['participants'])} participants; session {sid} in {store.path}")
