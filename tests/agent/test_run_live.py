@@ -18,18 +18,9 @@ import pytest
 from classmood.agent.store import SessionStore
 
 from . import classvideo
-from ..xserver import SHOW_IMAGE, start_xvfb, stop
+from ..xserver import SHOW_IMAGE
 
 ROOT = Path(__file__).resolve().parents[2]
-
-@pytest.fixture(scope="module")
-def xvfb():
-    proc, display = start_xvfb((1280, 720))
-    try:
-        yield display
-    finally:
-        stop(proc)
-
 
 @pytest.fixture(scope="module")
 def gallery_on_screen(xvfb, faces_dir, tmp_path_factory):

@@ -27,7 +27,7 @@ from classmood.agent.sources import (
 )
 from classmood.errors import InputError
 from tests.conftest import data_path
-from tests.xserver import free_display, start_xvfb, stop
+from tests.xserver import free_display
 
 N_FRAMES, FPS, W, H = 20, 10.0, 64, 48
 
@@ -279,16 +279,6 @@ def test_pacing_slow_consumer_skips_instead_of_queueing():
 
 
 # --------------------------------------------------------------------------- screen
-@pytest.fixture(scope="module")
-def xvfb():
-    """A real X server (Xvfb, 1280x720) for the module; its display name."""
-    proc, display = start_xvfb((1280, 720))
-    try:
-        yield display
-    finally:
-        stop(proc)
-
-
 @pytest.fixture
 def display(xvfb, monkeypatch):
     monkeypatch.setenv("DISPLAY", xvfb)
