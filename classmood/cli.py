@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         help="list or delete stored sessions",
         description="List the stored class sessions, or delete them.",
     )
-    ss.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    _db_option(ss)
     ss.add_argument("--delete", metavar="ID", help="delete session ID (or 'latest')")
     ss.add_argument("--purge-older-than", type=float, metavar="DAYS", help="delete sessions started more than DAYS ago")
     ss.add_argument("--json", action="store_true", help="print the list as JSON")
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     dm.add_argument("--headless", action="store_true", help="analyse from memory even when a display is available")
     dm.add_argument("--names", action="store_true", help="read the participants' name labels")
     dm.add_argument("--presence-only", action="store_true", help="no expression recognition at all")
-    dm.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    _db_option(dm)
     dm.add_argument("--out", type=Path, metavar="DIR", help="the report's folder")
     dm.set_defaults(func=_cmd_demo)
 
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         "per participant per interval and a JSON summary (see classmood/report/SCHEMA.md).",
     )
     rp.add_argument("session", metavar="SESSION", help="the session id, or 'latest'")
-    rp.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    _db_option(rp)
     rp.add_argument("--out", type=Path, metavar="DIR",
                     help="write the files here (default: <db folder>/reports/session-<id>/)")
     rp.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
@@ -141,13 +141,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+
+
 def _agent_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--names", action="store_true",
                    help="read and store participants' name labels (off by default: names are personal data)")
     p.add_argument("--presence-only", action="store_true",
                    help="no expression recognition at all: presence, cameras and away only "
                    "(what the EU AI Act allows in education)")
-    p.add_argument("--db", type=Path, metavar="FILE", help="the session database (default: your data folder)")
+    _db_option(p)
     p.add_argument("--no-store", action="store_true", help="do not store the session (and write no report)")
     p.add_argument("--no-report", action="store_true",
                    help="do not write the post-class report at the end (classmood report makes it later)")
@@ -501,11 +505,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if not ready or child.stdout.readline().strip() != "shown":
             print("classmood demo: could not open a window: analysing the demo class from memory", file=sys.stderr)
             return demo.run_headless(args, log=lambda line: print(line, file=sys.stderr))
-        run = argparse.Namespace(monitor=None, region=None, window="ClassMood demo class", webcam=None, fps=2.0,
-                                 duration=args.duration, no_overlay=False, json=False, names=args.names,
-                                 presence_only=args.presence_only, db=args.db, no_store=False, no_report=False,
-                                 out=args.out, min_face_score=0.5)
-        return _cmd_run(run)
+        argv = ["run", "--window", demo.WINDOW_TITLE, "--duration", str(args.duration)]
+        argv += ["--names"] * args.names + ["--presence-only"] * args.presence_only
+        argv += ["--db", str(args.db)] * (args.db is not None) + ["--out", str(args.out)] * (args.out is not None)
+        return _cmd_run(_parser().parse_args(argv))
     finally:
         child.kill()
         child.wait()

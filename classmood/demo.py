@@ -23,6 +23,9 @@ import numpy as np
 
 from .synth import compose_gallery, sample_portrait, webcam_view
 
+WINDOW_TITLE = "ClassMood demo class"
+"""The title of the window that shows the demo class (the agent captures it by title)."""
+
 NAMES = ["Ada Byron", "Alan Turing", "Grace Hopper", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov",
          "Donald Knuth", "Frances Allen", "John Backus", "Margaret Hamilton", "Dennis Ritchie", "Radia Perlman"]
 
@@ -106,7 +109,7 @@ def show_scene(x: int, y: int, duration: float) -> None:
     import cv2
 
     scene = DemoClass(duration_s=duration)
-    title = "ClassMood demo class"
+    title = WINDOW_TITLE
     cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
     cv2.moveWindow(title, x, y)
     cv2.imshow(title, scene.frame(0.0))

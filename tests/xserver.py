@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 SHOW_IMAGE = r"""
 import sys, cv2
 img = cv2.imread(sys.argv[1])
@@ -62,3 +64,18 @@ def start_xvfb(size: tuple[int, int], *extra: str, lo: int = 150) -> tuple[subpr
             return proc, f":{n}"
         stop(proc)
     pytest.skip("Xvfb did not start")
+
+
+def env_for(display: str, **extra) -> dict:
+    """The environment of a child process that should use ``display`` (X11, the repo importable)."""
+    env = dict(os.environ, DISPLAY=display, XDG_SESSION_TYPE="x11", PYTHONPATH=ROOT, **extra)
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def use_display(monkeypatch, display: str) -> str:
+    """Point this test process at ``display`` as an X11 session."""
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    return display

@@ -90,14 +90,19 @@ class Source(ABC):
         return f"<{type(self).__name__} {self.description}>"
 
 
-def _check_fps(fps: float) -> float:
+def _positive(value, name: str, unit: str, example: str) -> float:
+    """``value`` as a finite float above 0, or one clear InputError naming ``name``."""
     try:
-        value = float(fps)
+        number = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"fps {fps!r}: not a number; give frames per second, e.g. 2") from None
-    if not math.isfinite(value) or value <= 0:
-        raise InputError(f"fps {fps!r}: must be a number of frames per second above 0, e.g. 2")
-    return value
+        raise InputError(f"{name} {value!r}: not a number; give {unit}, e.g. {example}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"{name} {value!r}: must be {unit} above 0, e.g. {example}")
+    return number
+
+
+def _check_fps(fps: float) -> float:
+    return _positive(fps, "fps", "a number of frames per second", "2")
 
 
 def _paced(fps: float, clock: Callable[[], float], sleep: Callable[[float], None],
@@ -526,12 +531,7 @@ class VideoSource(Source):
     def __init__(self, path: str | os.PathLike, every: float | None = None) -> None:
         p = Path(path)
         if every is not None:
-            try:
-                every = float(every)
-            except (TypeError, ValueError):
-                raise InputError(f"every {every!r}: not a number; give seconds between frames, e.g. 1") from None
-            if not math.isfinite(every) or every <= 0:
-                raise InputError(f"every {every!r}: must be a number of seconds above 0, e.g. 1")
+            every = _positive(every, "every", "a number of seconds between frames", "1")
         _check_file(p, "a video", _VIDEO_HINT)
         self.path = p
         self.every = every
@@ -646,12 +646,7 @@ class ImageSource(Source):
         self.paths = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
         if not self.paths:
             raise InputError("no images given; give one or more gallery screenshots (PNG, JPEG, ...)")
-        try:
-            interval = float(interval)
-        except (TypeError, ValueError):
-            raise InputError(f"interval {interval!r}: not a number of seconds") from None
-        if not math.isfinite(interval) or interval <= 0:
-            raise InputError(f"interval {interval!r}: the seconds between images must be above 0")
+        interval = _positive(interval, "interval", "a number of seconds between images", "0.5")
         for p in self.paths:
             _check_image_file(p)
         self.interval = interval

@@ -72,8 +72,8 @@ class SessionSummary:
 
         acc = copy.deepcopy(self._acc)
         v_t, v_sum = self._valence_t, self._valence_sum
+        step = sorted(self._steps)[len(self._steps) // 2] if self._steps else 0.0  # a typical step
         if self._last is not None:  # the last frame counts for a typical step
-            step = sorted(self._steps)[len(self._steps) // 2] if self._steps else 0.0
             for p in self._last.participants:
                 acc[p.id].add(p.presence.value, p.label, step)
             if self._last.mood.valence is not None:
@@ -97,8 +97,7 @@ class SessionSummary:
         last = self._last
         return {
             "frames": self.frames,
-            "duration_s": round(0.0 if last is None else last.timestamp + (sorted(self._steps)[len(self._steps) // 2]
-                                                                             if self._steps else 0.0), 2),
+            "duration_s": round(0.0 if last is None else last.timestamp + step, 2),
             "participants": people,
             "mood": {
                 "mean_valence": None if v_t <= 0 else round(v_sum / v_t, 4),

@@ -114,8 +114,6 @@ class Track:
     names: dict[str, int] = field(default_factory=dict)
     """Every name read on this participant's tile, with how often (OCR votes)."""
     active: bool = True
-    kind: str = "video"
-    """"video" (face / no_face tiles) or "card" (camera off / photo)."""
 
     @property
     def name(self) -> str | None:
@@ -244,18 +242,16 @@ class ParticipantTracker:
         out: list[str] = []
         for i, t in enumerate(tiles):
             tid = ids[i]
-            kind = _kind(t.state)
             if tid is None:
                 tid = self._new_id()
                 self.tracks[tid] = Track(id=tid, looks={_look(t.state): sigs[i]}, center=centers[i],
-                                         first_seen=timestamp, last_seen=timestamp, kind=kind)
+                                         first_seen=timestamp, last_seen=timestamp)
                 self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
                 look = _look(t.state)
                 old = tr.looks.get(look)
                 tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]
-                tr.kind = kind
                 tr.center = centers[i]
                 tr.last_seen = timestamp
                 tr.active = True

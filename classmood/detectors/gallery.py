@@ -42,7 +42,6 @@ class _TileMemo:
 class _Cache:
     layout: Layout
     layout_t: float
-    layout_thumb: np.ndarray
     probe: tuple | None
     scale: float
     frame_shape: tuple = ()
@@ -161,18 +160,22 @@ class GalleryPerception:
         if self.names and tiles:
             names = clock.run("names", lambda: [self.name_reader.read(image, t) for t in tiles])
 
-        results = []
-        for tile, tile_faces, state, name in zip(tiles, faces, states, names):
-            if state is not TileState.FACE and state is not TileState.PHOTO:
-                # no_face / camera_off tiles carry no faces by definition
-                tile_faces = []
-            elif state is TileState.FACE and not tile_faces:  # defensive: keep the invariant
-                state = TileState.NO_FACE
-            results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
+        results = _tile_results(tiles, faces, states, names)
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
-        return GalleryResult(width=w, height=h, tiles=tuple(results), timings_ms=dict(clock.ms))
+        return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms))
 
     # -- change-driven analysis -------------------------------------------------------
+    def _relayout(self, image: np.ndarray, t: float, cache: _Cache | None, clock: _Clock) -> _Cache:
+        """Find the tiles again; what was known of each tile is kept if the grid is the same."""
+        layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+        same = cache is not None and cache.layout.tiles == layout.tiles
+        self._cache = _Cache(
+            layout=layout, layout_t=t, probe=_gap_probe(layout, image), scale=_THUMB_W / image.shape[1],
+            frame_shape=image.shape, tiles=cache.tiles if same else {},
+            gap_level=None if layout.background_bgr is None else float(
+                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))))
+        return self._cache
+
     def update(self, image: np.ndarray, timestamp: float, *, layout_every_s: float = 10.0,
                faces_every_s: float = 3.0, names_every_s: float = 30.0,
                change_level: float = 3.0) -> GalleryResult:
@@ -183,8 +186,10 @@ class GalleryPerception:
         no longer look the same), when no grid was found, or every ``layout_every_s``;
         face finding re-runs in a tile when its pixels changed (mean absolute change of
         a gray thumbnail over ``change_level`` levels) or every ``faces_every_s``; name
-        labels are read when a tile changed or every ``names_every_s``. Tile states are
-        decided every frame (cheap), with the still-photo check fed every frame.
+        labels are read again when a tile's picture changed hands (reordered tiles), when
+        nothing was read, or every ``names_every_s``. Tile states are decided again for
+        changed tiles; unchanged ones keep theirs, except that the still-photo check is
+        fed every frame (a face tile still for long enough becomes a photo).
         ``timings_ms`` also counts the work done: ``n_layout`` (0 or 1), ``n_face_tiles``.
         """
         image = as_bgr(image)
@@ -200,29 +205,23 @@ class GalleryPerception:
                or (cache.layout.fallback or not cache.layout.tiles) and t - cache.layout_t >= 1.0
                or clock.run("change", lambda: _gaps_changed(cache, image)))
         if due:
-            layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
-            same = cache is not None and cache.layout.tiles == layout.tiles
-            memo = cache.tiles if same else {}
-            probe = _gap_probe(layout, image)
-            cache = _Cache(layout=layout, layout_t=t, layout_thumb=thumb, probe=probe, scale=_THUMB_W / w,
-                           frame_shape=image.shape,
-                           gap_level=None if layout.background_bgr is None else float(
-                               np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), tiles=memo)
-            self._cache = cache
+            cache = self._relayout(image, t, cache, clock)
         tiles = list(cache.layout.tiles)
         tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
         if not due and cache.gap_level is not None and any(
                 float((np.abs(tt - cache.gap_level) <= 4).mean()) > 0.97 for tt in tthumbs):
             # a tile turned into bare background: someone left and the grid shrank
-            return self.update(image, t + 0.0, layout_every_s=0.0, faces_every_s=faces_every_s,
-                               names_every_s=names_every_s, change_level=change_level)
+            due = True
+            cache = self._relayout(image, t, cache, clock)
+            tiles = list(cache.layout.tiles)
+            tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
 
         # which tiles need their faces found again
         todo, stale = [], []
         for i, (tile, tt) in enumerate(zip(tiles, tthumbs)):
             m = cache.tiles.get(tile.bbox)
             if (m is None or m.thumb.shape != tt.shape
-                    or float(np.abs(m.thumb.astype(np.int16) - tt).mean()) > change_level):
+                    or float(np.abs(m.thumb - tt).mean()) > change_level):
                 todo.append(i)
             elif t - m.faces_t >= faces_every_s:
                 stale.append((m.faces_t, i))
@@ -233,10 +232,11 @@ class GalleryPerception:
         todo.sort()
         found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in todo]))
         faces: list[list] = []
+        found_in = dict(zip(todo, found))
         changed = set(todo)
         for i, tile in enumerate(tiles):
             if i in changed:
-                f = found[todo.index(i)]
+                f = found_in[i]
                 old = cache.tiles.get(tile.bbox)
                 cache.tiles[tile.bbox] = _TileMemo(thumb=tthumbs[i], faces=f, state=None,
                                                    name=old.name if old else None, faces_t=t,
@@ -282,17 +282,24 @@ class GalleryPerception:
         for gone in set(cache.tiles) - {tl.bbox for tl in cache.layout.tiles}:
             del cache.tiles[gone]
 
-        results = []
-        for tile, tile_faces, state, name in zip(tiles, faces, states, names):
-            if state is not TileState.FACE and state is not TileState.PHOTO:
-                tile_faces = []
-            elif state is TileState.FACE and not tile_faces:
-                state = TileState.NO_FACE
-            results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
+        results = _tile_results(tiles, faces, states, names)
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
-        return GalleryResult(width=w, height=h, tiles=tuple(results), timings_ms=dict(clock.ms))
+        return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms))
+
+
+def _tile_results(tiles, faces, states, names) -> tuple[TileResult, ...]:
+    """One TileResult per tile, keeping the invariant: only face and photo tiles carry
+    faces, and a face tile without a face is an empty (no_face) one."""
+    results = []
+    for tile, tile_faces, state, name in zip(tiles, faces, states, names):
+        if state is not TileState.FACE and state is not TileState.PHOTO:
+            tile_faces = []  # no_face / camera_off tiles carry no faces by definition
+        elif state is TileState.FACE and not tile_faces:
+            state = TileState.NO_FACE
+        results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
+    return tuple(results)
 
 
 def _thumb(image: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import pytest
 from classmood.agent.store import SessionStore
 
 from . import classvideo
-from ..xserver import SHOW_IMAGE
+from ..xserver import SHOW_IMAGE, env_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,17 +41,11 @@ def gallery_on_screen(xvfb, faces_dir, tmp_path_factory):
         proc.wait()
 
 
-def _env(display: str) -> dict:
-    env = dict(os.environ, DISPLAY=display, XDG_SESSION_TYPE="x11", PYTHONPATH=str(ROOT))
-    env.pop("WAYLAND_DISPLAY", None)
-    return env
-
-
 def test_run_captures_the_screen_and_stores_the_session(gallery_on_screen, tmp_path):
     display, truth = gallery_on_screen
     db = tmp_path / "live.db"
     proc = subprocess.run([sys.executable, "-m", "classmood", "run", "--no-overlay", "--duration", "4",
-                           "--db", str(db)], env=_env(display), capture_output=True, text=True, timeout=120)
+                           "--db", str(db)], env=env_for(display), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert f"stored in {db}" in proc.stderr
@@ -72,7 +66,7 @@ def test_sigterm_ends_the_session_cleanly(gallery_on_screen, tmp_path):
     display, _ = gallery_on_screen
     db = tmp_path / "term.db"
     proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
-                             "--db", str(db)], env=_env(display), stdout=subprocess.PIPE,
+                             "--db", str(db)], env=env_for(display), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     frames = 0

@@ -27,7 +27,7 @@ from classmood.agent.sources import (
 )
 from classmood.errors import InputError
 from tests.conftest import data_path
-from tests.xserver import free_display
+from tests.xserver import free_display, use_display
 
 N_FRAMES, FPS, W, H = 20, 10.0, 64, 48
 
@@ -281,10 +281,7 @@ def test_pacing_slow_consumer_skips_instead_of_queueing():
 # --------------------------------------------------------------------------- screen
 @pytest.fixture
 def display(xvfb, monkeypatch):
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
-    return xvfb
+    return use_display(monkeypatch, xvfb)
 
 
 PATTERN = np.random.default_rng(7).integers(0, 256, (200, 300, 3), dtype=np.uint8)

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.xserver import start_xvfb
+from tests.xserver import env_for, start_xvfb, use_display  # noqa: F401  (env_for: for the tests)
 from tests.xserver import stop as _stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,18 +49,9 @@ def x11():
         _stop(server)
 
 
-def env_for(display: str, **extra) -> dict:
-    env = dict(os.environ, DISPLAY=display, XDG_SESSION_TYPE="x11", PYTHONPATH=str(ROOT), **extra)
-    env.pop("WAYLAND_DISPLAY", None)
-    return env
-
-
 @pytest.fixture
 def on_display(x11, monkeypatch):
-    monkeypatch.setenv("DISPLAY", x11)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
-    return x11
+    return use_display(monkeypatch, x11)
 
 
 @pytest.fixture(scope="session")
