@@ -23,12 +23,19 @@ def measured_block(meta: dict, log: list[dict]) -> str:
     minutes = sum(r.get("seconds", 0) for r in log) / 60
     lines = [
         START,
-        f"Model `{meta['name']}`: {meta['arch']} width {meta['width']}, {meta['parameters']:,} parameters, "
-        f"`emotion.tflite` float32 (sha256 `{meta['sha256'][:16]}...`).",
+        f"Model `{meta['name']}`: {meta['arch']} width {meta['width']}, first-stage stride "
+        f"{meta.get('first_stride', 1)}, {meta.get('blocks', 2)} blocks per stage; {meta['parameters']:,} "
+        f"parameters, {meta.get('macs', 0) / 1e6:.1f} M multiply-adds per face; `emotion.tflite` float32 "
+        f"(sha256 `{meta['sha256'][:16]}...`).",
         "",
         f"Training: {len(log)} of {tr['epochs']} planned epochs logged, {minutes:.0f} min in all; "
         f"best PublicTest epoch {meta['metrics'].get('best_epoch')} (see `assets/emotion.train_log.jsonl`).",
         "",
+    ]
+    for t in meta.get("teachers", []):
+        lines += [f"Teacher `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f}, "
+                  f"{t['epochs']} epochs, {t['minutes']:.0f} min (`{t['log']}`).", ""]
+    lines += [
         "| PublicTest (3,589 faces) | accuracy | macro-F1 | ECE before | ECE after (T) |",
         "| --- | --- | --- | --- | --- |",
         f"| as served | {m['accuracy']:.4f} | {m['macro_f1']:.4f} | {m['ece_before']:.4f} | "

@@ -31,25 +31,53 @@ def load_checkpoint(path: Path):
     """A ServedModel (eval mode) from a training checkpoint (best.pt / last.pt)."""
     import torch
 
-    from .train import ServedModel, build_model
+    from .train import ServedModel, build_from
 
     state = torch.load(path, map_location="cpu", weights_only=False)
     cfg = state["config"]
-    net = build_model(cfg["arch"], cfg["width"])
+    net = build_from(cfg)
     net.load_state_dict(state["model"])
     return ServedModel(net).eval(), cfg, state.get("best", {})
 
 
-def load_npz(path: Path, arch: str, width: int):
-    """A ServedModel rebuilt from exported weights (``emotion.npz``)."""
+def load_npz(path: Path, arch_cfg: dict):
+    """A ServedModel rebuilt from exported weights (``emotion.npz``); ``arch_cfg`` is the
+    shape its ``.json`` records (``training``: arch, width, first_stride, blocks)."""
     import torch
 
-    from .train import ServedModel, build_model
+    from .train import ServedModel, build_from
 
-    model = ServedModel(build_model(arch, width)).eval()
+    model = ServedModel(build_from(arch_cfg)).eval()
     with np.load(path) as d:
         model.load_state_dict({k: torch.from_numpy(d[k]) for k in d.files})
     return model
+
+
+def teachers_of(spec: str, dest: Path) -> list[dict]:
+    """What the model was distilled from: each teacher's metadata (its exported ``.json``)
+    and training log, copied to ``dest/teachers/`` so the card can point at it."""
+    import json as _json
+
+    from .train import teacher_paths
+
+    out = []
+    for path in teacher_paths(spec):
+        meta_path, log_path = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
+        if not meta_path.exists():
+            raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
+                             "with python -m classmood.models.export --out ... first")
+        tm = _json.loads(meta_path.read_text())
+        entry = {"name": tm["name"], "parameters": tm["parameters"],
+                 "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"],
+                 "epochs": 0, "minutes": 0.0, "log": None}
+        if log_path.exists():
+            rows = [_json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
+            (dest / "teachers").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log_path, dest / "teachers" / f"{tm['name']}.train_log.jsonl")
+            entry.update(epochs=len(rows), minutes=sum(r.get("seconds", 0) for r in rows) / 60,
+                         log=f"assets/teachers/{tm['name']}.train_log.jsonl")
+        out.append(entry)
+    return out
 
 
 def to_tflite(model, out: Path) -> None:
@@ -110,12 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     parity = float(np.abs(softmax(ref) - softmax(EmotionClassifier(tfl).logits(x[:100]))).max())
     print(f"LiteRT vs PyTorch on 100 PublicTest faces: max |dp| = {parity:.2e}")
     params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("norm."))
+    from .train import count_macs
+
+    macs = count_macs(model.net)
     info = {
         "name": args.name or f"fer-{cfg['arch']}{cfg['width']}",
         "classes": list(FER_CLASSES),
         "input": {"shape": [-1, 1, INPUT_SIZE, INPUT_SIZE], "dtype": "float32", "range": [0, 255],
                   "normalisation_in_graph": {"mean": PIXEL_MEAN, "std": PIXEL_STD}},
-        "arch": cfg["arch"], "width": cfg["width"], "parameters": params,
+        "arch": cfg["arch"], "width": cfg["width"], "first_stride": cfg.get("first_stride", 1),
+        "blocks": cfg.get("blocks", 2), "parameters": params, "macs": macs,
         "temperature": served[False]["temperature"],
         "temperature_flip_average": served[True]["temperature"],
         "metrics": {"publictest": served[False], "publictest_flip_average": served[True],
@@ -123,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         "training": cfg,
         "sha256": hashlib.sha256(tfl.read_bytes()).hexdigest(),
     }
+    if cfg.get("kd", 0) > 0 and cfg.get("teacher"):
+        info["teachers"] = teachers_of(cfg["teacher"], args.out.parent)
     meta.write_text(json.dumps(info, indent=1) + "\n")
     log = args.out.with_suffix(".train_log.jsonl")
     if args.log:

@@ -64,19 +64,22 @@ class BasicBlock(nn.Module if torch else object):
 class FerResNet(nn.Module if torch else object):
     """A ResNet-18-style network for 48x48 grayscale faces.
 
-    Stem 3x3 at full resolution, four stages of two basic blocks (strides 1, 2, 2, 2:
-    48 -> 48 -> 24 -> 12 -> 6), global average pooling, dropout, 7 logits.
-    ``width`` is the first stage's channels (64 is ResNet-18's; 32 gives ~2.8M params).
+    Stem 3x3 at full resolution, four stages of ``blocks`` basic blocks (strides
+    ``first_stride``, 2, 2, 2: with 1, 48 -> 48 -> 24 -> 12 -> 6; with 2, every stage works
+    at half the size, 48 -> 24 -> 12 -> 6 -> 3, for a quarter of the multiply-adds), global
+    average pooling, dropout, 7 logits. ``width`` is the first stage's channels (64 is
+    ResNet-18's; 32 gives ~2.8M params).
     """
 
-    def __init__(self, width: int = 32, num_classes: int = 7, dropout: float = 0.2) -> None:
+    def __init__(self, width: int = 32, num_classes: int = 7, dropout: float = 0.2,
+                 first_stride: int = 1, blocks: int = 2) -> None:
         super().__init__()
         w = [width, width * 2, width * 4, width * 8]
         self.stem = _conv_bn(1, w[0])
         layers, cin = [], w[0]
         for i, cout in enumerate(w):
-            stride = 1 if i == 0 else 2
-            layers += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+            stride = first_stride if i == 0 else 2
+            layers += [BasicBlock(cin, cout, stride)] + [BasicBlock(cout, cout, 1) for _ in range(blocks - 1)]
             cin = cout
         self.layers = nn.Sequential(*layers)
         self.drop = nn.Dropout(dropout)
@@ -109,10 +112,42 @@ class ServedModel(nn.Module if torch else object):
         return self.net(self.norm(x))
 
 
-def build_model(arch: str, width: int) -> "nn.Module":
+ARCH_KEYS = ("arch", "width", "first_stride", "blocks")
+"""The settings that define a network's shape (a checkpoint's or an export's config)."""
+
+
+def build_model(arch: str, width: int, first_stride: int = 1, blocks: int = 2) -> "nn.Module":
     if arch == "resnet":
-        return FerResNet(width=width)
+        return FerResNet(width=width, first_stride=first_stride, blocks=blocks)
     raise ValueError(f"unknown architecture {arch!r} (choose: resnet)")
+
+
+def build_from(cfg: dict) -> "nn.Module":
+    """The network a config describes (older configs lack the newer keys: their defaults)."""
+    return build_model(**{k: cfg[k] for k in ARCH_KEYS if k in cfg})
+
+
+def count_macs(net: "nn.Module", size: int = INPUT_SIZE) -> int:
+    """Multiply-accumulates for one face (convolutions and the linear layer)."""
+    total = 0
+
+    def hook(mod, inp, out):
+        nonlocal total
+        if isinstance(mod, nn.Conv2d):
+            k = mod.kernel_size[0] * mod.kernel_size[1] * (mod.in_channels // mod.groups)
+            total += out.numel() // out.shape[0] * k
+        elif isinstance(mod, nn.Linear):
+            total += mod.in_features * mod.out_features
+
+    hooks = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was = net.training
+    net.eval()
+    with torch.no_grad():
+        net(torch.zeros(1, 1, size, size))
+    net.train(was)
+    for h in hooks:
+        h.remove()
+    return total
 
 
 # --------------------------------------------------------------------------- data
@@ -178,11 +213,67 @@ def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int 
     return x
 
 
+def _state_dict_of(path: Path) -> dict:
+    """Network weights from a training checkpoint (.pt) or an exported model (.npz)."""
+    if path.suffix == ".npz":
+        with np.load(path) as d:  # a ServedModel's state: the network under "net."
+            return {k[4:]: torch.from_numpy(d[k]) for k in d.files if k.startswith("net.")}
+    return torch.load(path, map_location="cpu", weights_only=False)["model"]
+
+
+def init_from(model: "nn.Module", path: Path) -> tuple[int, int]:
+    """Copy every same-named, same-shaped tensor of ``path``'s weights into ``model``."""
+    if not path.is_file():
+        raise SystemExit(f"classmood train: error: {path}: no such weights file for --init")
+    src, own = _state_dict_of(path), model.state_dict()
+    take = {k: v for k, v in src.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(take, strict=False)
+    return len(take), len(own)
+
+
+def teacher_paths(spec: str) -> list[Path]:
+    """``--teacher`` names one served model or an ensemble: paths joined by commas."""
+    return [Path(p) for p in spec.split(",") if p.strip()]
+
+
+def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "torch.Tensor":
+    """The teacher's softened, flip-averaged probabilities for every training face.
+
+    The teacher is a served model (.tflite, run by LiteRT: fast, and exactly what
+    shipped) or an ensemble of them (their logits averaged); its labels are computed once
+    per run and cached in ``out``. Targets come from the un-augmented face: the
+    augmentations are small enough to keep the label.
+    """
+    cache = out / "teacher_logits.npy"
+    if cache.exists():
+        logits = np.load(cache)
+    else:
+        from .emotion import EmotionClassifier
+
+        paths = teacher_paths(spec)
+        if not paths:
+            raise SystemExit("classmood train: error: --kd needs --teacher MODEL.tflite[,MODEL.tflite...]")
+        for p in paths:
+            if not p.is_file():
+                raise SystemExit(f"classmood train: error: {p}: no such teacher model for --teacher "
+                                 "(give .tflite files exported by classmood.models.export)")
+        t0 = time.time()
+        threads = max(1, torch.get_num_threads())
+        logits = np.mean([EmotionClassifier(p, threads=threads, flip_average=True).logits(images)
+                          for p in paths], axis=0)
+        np.save(cache, logits)
+        print(f"teacher {', '.join(p.name for p in paths)}: soft labels for {len(images)} faces "
+              f"in {time.time() - t0:.0f} s", flush=True)
+    return torch.softmax(torch.from_numpy(logits).float() / temp, 1)
+
+
 # --------------------------------------------------------------------------- training
 @dataclass
 class Config:
     arch: str = "resnet"
     width: int = 32
+    first_stride: int = 1       # 2: every stage at half the size (a quarter of the work)
+    blocks: int = 2             # basic blocks per stage
     epochs: int = 60
     batch: int = 128
     lr: float = 0.1
@@ -201,6 +292,10 @@ class Config:
     seed: int = 0
     bf16: bool | None = None    # None: on when the hardware does bf16 fast (CUDA, AMX or AVX512-BF16)
     threads: int = 0            # 0: torch default
+    init: str = ""              # start from these weights (.pt checkpoint or exported .npz; same-shaped tensors)
+    teacher: str = ""           # distil from served models (.tflite, comma-separated): flip-averaged soft labels
+    kd: float = 0.0             # weight of the distillation loss (0: off)
+    kd_temp: float = 2.0        # softening temperature for distillation
 
 
 def fast_bf16(device) -> bool:
@@ -282,7 +377,15 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
     xva, yva = to_tensor(xva_u8), torch.from_numpy(yva_np)
 
     fmt = memory_format(cfg.width)
-    model = build_model(cfg.arch, cfg.width).to(device).to(memory_format=fmt)
+    model = build_from(asdict(cfg))
+    macs = count_macs(model)
+    if cfg.init and not resume:
+        n, total = init_from(model, Path(cfg.init))
+        print(f"initialised {n} of {total} tensors from {cfg.init}")
+    model = model.to(device).to(memory_format=fmt)
+    soft = None
+    if cfg.kd > 0:
+        soft = teacher_targets(cfg.teacher, xtr_u8, out, cfg.kd_temp)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -317,7 +420,8 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         tqdm = None
-    print(f"{cfg.arch} width {cfg.width}: {params:,} parameters; {len(xtr)} train, {len(xva)} PublicTest; "
+    print(f"{cfg.arch} width {cfg.width}/{cfg.first_stride}/{cfg.blocks}: {params:,} parameters, "
+          f"{macs / 1e6:.1f}M multiply-adds; {len(xtr)} train, {len(xva)} PublicTest; "
           f"device {device}, bf16 {bf16}", flush=True)
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
@@ -331,7 +435,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
             idx = perm[s * cfg.batch : (s + 1) * cfg.batch]
             xb = augment(xtr[idx], gen, cfg, size)
             yb = ytr[idx]
-            lam, yb2 = 1.0, yb
+            lam, yb2, j = 1.0, yb, None
             if cfg.mixup > 0 and torch.rand(1, generator=gen).item() < cfg.mix_prob:
                 lam = float(np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen))).beta(cfg.mixup, cfg.mixup))
                 j = torch.randperm(len(idx), generator=gen)
@@ -352,6 +456,11 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
                 logits = model(xb)
             logits = logits.float()
             loss = lam * crit(logits, yb) + (1 - lam) * crit(logits, yb2)
+            if soft is not None:  # distillation: KL to the teacher's (mixed) softened labels
+                j_idx = idx if j is None else idx[j]
+                target = (lam * soft[idx] + (1 - lam) * soft[j_idx]).to(device)
+                kl = F.kl_div(F.log_softmax(logits / cfg.kd_temp, 1), target, reduction="batchmean")
+                loss = (1 - cfg.kd) * loss + cfg.kd * kl * cfg.kd_temp ** 2
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

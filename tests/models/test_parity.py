@@ -14,7 +14,7 @@ from classmood.models.export import load_npz  # noqa: E402
 def test_litert_matches_pytorch_on_100_publictest_faces(fer_dir):
     path = default_model_path()
     meta = json.loads(path.with_suffix(".json").read_text())
-    model = load_npz(path.with_suffix(".npz"), meta["arch"], meta["width"])
+    model = load_npz(path.with_suffix(".npz"), meta["training"])
     x = np.load(fer_dir / "fer2013_publictest.npz")["images"][:100]
     with torch.no_grad():
         ref = model(torch.from_numpy(x.astype(np.float32)[:, None])).numpy()

@@ -56,3 +56,42 @@ def test_resume_can_change_threads_and_replan_the_schedule(tiny_fer, tmp_path):
     assert log[2]["lr"] < lr_before[1]  # annealed to the end
     with pytest.raises(SystemExit, match="already did"):
         main(["--data", str(tiny_fer), "--out", str(out), "--resume", "--epochs", "2"])
+
+
+def test_first_stride_two_quarters_the_work_with_the_same_weights():
+    from classmood.models.train import build_model, count_macs
+
+    full, half = build_model("resnet", 8), build_model("resnet", 8, first_stride=2)
+    shapes = lambda net: {k: v.shape for k, v in net.state_dict().items() if "short" not in k}  # noqa: E731
+    assert shapes(full) == shapes(half)  # only a stride changed: a stride-1 model's weights fit
+    ratio = count_macs(half) / count_macs(full)
+    assert 0.22 < ratio < 0.30
+    one = build_model("resnet", 8, blocks=1)
+    assert count_macs(one) < count_macs(full) and len(one.layers) == 4
+    out = half(torch.rand(3, 1, 48, 48))
+    assert out.shape == (3, 7)
+
+
+def test_init_copies_same_shaped_weights_and_kd_distils_from_a_served_teacher(tiny_fer, tmp_path):
+    from classmood.models.emotion import default_model_path
+    from classmood.models.train import _state_dict_of
+
+    teacher = default_model_path()  # the bundled model as the teacher (a real .tflite)
+    src = teacher.with_suffix(".npz")
+    out = tmp_path / "kd"
+    assert main(["--data", str(tiny_fer), "--out", str(out), "--width", "16", "--first-stride", "2",
+                 "--batch", "32", "--threads", "1", "--epochs", "1", "--full-epochs", "1", "--lr", "0",
+                 "--init", str(src), "--teacher", str(teacher), "--kd", "0.5"]) == 0
+    logits = np.load(out / "teacher_logits.npy")
+    assert logits.shape == (96, 7) and np.isfinite(logits).all()
+    trained = torch.load(out / "last.pt", weights_only=False)["model"]
+    shipped = _state_dict_of(src)
+    # with a zero learning rate the copied convolutions are still the teacher's
+    assert torch.equal(trained["layers.3.conv1.weight"], shipped["layers.3.conv1.weight"])
+    # the new stride-2 shortcut has no counterpart in the teacher: it starts fresh
+    assert "layers.0.short.0.weight" in trained and "layers.0.short.0.weight" not in shipped
+
+
+def test_kd_without_a_teacher_file_says_which(tiny_fer, tmp_path):
+    with pytest.raises(SystemExit, match="nowhere.tflite"):
+        _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.tflite"), "--kd", "0.5")
