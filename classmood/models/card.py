@@ -33,8 +33,11 @@ def measured_block(meta: dict, log: list[dict]) -> str:
         "",
     ]
     for t in meta.get("teachers", []):
-        lines += [f"Teacher `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f}, "
+        lines += [f"Teacher `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f} flip-averaged, "
                   f"{t['epochs']} epochs, {t['minutes']:.0f} min (`{t['log']}`).", ""]
+    if "teacher_ensemble_accuracy" in meta:
+        lines += [f"The teachers together (logits averaged, flip-averaged): PublicTest "
+                  f"{meta['teacher_ensemble_accuracy']:.4f}.", ""]
     lines += [
         "| PublicTest (3,589 faces) | accuracy | macro-F1 | ECE before | ECE after (T) |",
         "| --- | --- | --- | --- | --- |",

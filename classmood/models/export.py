@@ -157,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     if cfg.get("kd", 0) > 0 and cfg.get("teacher"):
         info["teachers"] = teachers_of(cfg["teacher"], args.out.parent)
+        if len(info["teachers"]) > 1:  # what the ensemble itself scores (logits averaged, flip-averaged)
+            from .train import teacher_paths
+
+            avg = np.mean([EmotionClassifier(p, flip_average=True, threads=2).logits(x)
+                           for p in teacher_paths(cfg["teacher"])], axis=0)
+            info["teacher_ensemble_accuracy"] = float((avg.argmax(1) == y).mean())
+            print(f"teacher ensemble on PublicTest: {info['teacher_ensemble_accuracy']:.4f}")
     meta.write_text(json.dumps(info, indent=1) + "\n")
     log = args.out.with_suffix(".train_log.jsonl")
     if args.log:
