@@ -125,13 +125,22 @@ def test_publictest_figures_in_the_model_card_are_what_the_model_does(clf, fer_p
     assert calibrated["accuracy"] == s["accuracy"]  # ...and never changes a prediction
 
 
-def test_real_happy_and_angry_studio_faces_are_mostly_recognised(faces_dir):
+def test_real_studio_photos_are_mostly_recognised(faces_dir):
+    """Real photos the model never trained on (NimStim: 110 studio faces; a mixed set of
+    1,684 labelled photos), through the real face finder and aligner. Floors sit a few
+    points under what the shipped model measures (see the model card), well above chance."""
     from classmood.models.evaluate import evaluate
 
     r = evaluate(faces_dir / "nimstim")
     assert r["n"] + r["no_face"] == 110 and r["no_face"] <= 2
-    assert r["per_class"]["happy"] >= 0.85
+    assert r["accuracy"] >= 0.75
+    assert r["per_class"]["happy"] >= 0.7  # 36 faces, all closed-mouth smiles (NimStim HA_C)
     assert r["per_class"]["angry"] >= 0.6
+    assert r["per_class"]["neutral"] >= 0.9
+    m = evaluate(faces_dir / "muxspace")
+    assert m["no_face"] <= 0.03 * (m["n"] + m["no_face"])
+    assert m["accuracy"] >= 0.48  # 7 classes; chance is ~0.14
+    assert m["per_class"]["happy"] >= 0.8
 
 
 def test_model_card_figures_are_generated_from_the_shipped_metadata():
