@@ -99,20 +99,11 @@ def process_tree(pid: int) -> list[int]:
     return seen
 
 
-def _status_kb(pid: int, key: str) -> int:
+def _proc_kb(pid: int, name: str, key: str) -> int:
+    """A ``key: N kB`` line of ``/proc/PID/NAME`` (0 when the process or the line is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
             if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _pss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -136,7 +127,8 @@ def _name(pid: int) -> str:
 
 def snapshot(exclude=()) -> dict:
     pids = [p for p in process_tree(os.getpid()) if p not in exclude]
-    return {p: {"name": _name(p), "rss_kb": _status_kb(p, "VmRSS"), "pss_kb": _pss_kb(p), "cpu_s": _cpu_s(p)}
+    return {p: {"name": _name(p), "rss_kb": _proc_kb(p, "status", "VmRSS"),
+                "pss_kb": _proc_kb(p, "smaps_rollup", "Pss"), "cpu_s": _cpu_s(p)}
             for p in pids}
 
 
@@ -187,7 +179,7 @@ def main() -> int:
         size = (1920, 1080)
         image = np.zeros((size[1], size[0], 3), np.uint8)
         results = [make_result(args.participants, k, k / args.rate, size) for k in range(64)]
-        report: dict = {"before_gui_rss_mb": _status_kb(os.getpid(), "VmRSS") / 1024}
+        report: dict = {"before_gui_rss_mb": _proc_kb(os.getpid(), "status", "VmRSS") / 1024}
         skip = {p.pid for p in helpers}  # our private X server is not the overlay
 
         def work(ov):

@@ -56,8 +56,6 @@ def load_npz(path: Path, arch_cfg: dict):
 def teachers_of(spec: str, dest: Path) -> list[dict]:
     """What the model was distilled from: each teacher's metadata (its exported ``.json``)
     and training log, copied to ``dest/teachers/`` so the card can point at it."""
-    import json as _json
-
     from .train import teacher_paths
 
     out = []
@@ -66,12 +64,12 @@ def teachers_of(spec: str, dest: Path) -> list[dict]:
         if not meta_path.exists():
             raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
                              "with python -m classmood.models.export --out ... first")
-        tm = _json.loads(meta_path.read_text())
+        tm = json.loads(meta_path.read_text())
         entry = {"name": tm["name"], "parameters": tm["parameters"],
                  "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"],
                  "epochs": 0, "minutes": 0.0, "log": None}
         if log_path.exists():
-            rows = [_json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
+            rows = [json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
             (dest / "teachers").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, dest / "teachers" / f"{tm['name']}.train_log.jsonl")
             entry.update(epochs=len(rows), minutes=sum(r.get("seconds", 0) for r in rows) / 60,

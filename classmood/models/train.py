@@ -251,8 +251,6 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
         from .emotion import EmotionClassifier
 
         paths = teacher_paths(spec)
-        if not paths:
-            raise SystemExit("classmood train: error: --kd needs --teacher MODEL.tflite[,MODEL.tflite...]")
         for p in paths:
             if not p.is_file():
                 raise SystemExit(f"classmood train: error: {p}: no such teacher model for --teacher "
@@ -512,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     args = ap.parse_args(argv)
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
+    if not 0 <= cfg.kd <= 1 or (cfg.kd > 0) != bool(cfg.teacher.strip()):
+        raise SystemExit(f"classmood train: error: --kd {cfg.kd} with --teacher {cfg.teacher or '(none)'}: "
+                         "distillation needs both, --kd between 0 and 1 and --teacher MODEL.tflite[,...]")
     argv = list(sys.argv[1:] if argv is None else argv)
     given = {k: getattr(args, k) for k in RESUME_OVERRIDES
              if any(a == f"--{k.replace('_', '-')}" or a.startswith(f"--{k.replace('_', '-')}=") for a in argv)}

@@ -127,7 +127,7 @@ def test_publictest_figures_in_the_model_card_are_what_the_model_does(clf, fer_p
 
 def test_real_studio_photos_are_mostly_recognised(faces_dir):
     """Real photos the model never trained on (NimStim: 110 studio faces; a mixed set of
-    1,684 labelled photos), through the real face finder and aligner. Floors sit a few
+    1,716 labelled photos), through the real face finder and aligner. Floors sit a few
     points under what the shipped model measures (see the model card), well above chance."""
     from classmood.models.evaluate import evaluate
 

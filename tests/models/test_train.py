@@ -95,6 +95,15 @@ def test_init_copies_same_shaped_weights_and_kd_distils_from_a_served_teacher(ti
     assert ("layers.0.short.0.weight" in trained) != ("layers.0.short.0.weight" in shipped)
 
 
+def test_kd_and_teacher_come_together(tiny_fer, tmp_path):
+    with pytest.raises(SystemExit, match="distillation needs both"):
+        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--kd", "0.5")
+    with pytest.raises(SystemExit, match="distillation needs both"):
+        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--teacher", "t.tflite")
+    with pytest.raises(SystemExit, match="distillation needs both"):
+        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--teacher", "t.tflite", "--kd", "1.5")
+
+
 def test_kd_without_a_teacher_file_says_which(tiny_fer, tmp_path):
     with pytest.raises(SystemExit, match="nowhere.tflite"):
         _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.tflite"), "--kd", "0.5")
