@@ -33,8 +33,9 @@ def measured_block(meta: dict, log: list[dict]) -> str:
         "",
     ]
     for t in meta.get("teachers", []):
+        where = f" on {t['device']}" if t.get("device") else ""
         lines += [f"Teacher `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f} flip-averaged, "
-                  f"{t['epochs']} epochs, {t['minutes']:.0f} min (`{t['log']}`).", ""]
+                  f"{t['epochs']} epochs, {t['minutes']:.0f} min{where} (`{t['log']}`).", ""]
     if "teacher_ensemble_accuracy" in meta:
         lines += [f"The teachers together (logits averaged, flip-averaged): PublicTest "
                   f"{meta['teacher_ensemble_accuracy']:.4f}.", ""]

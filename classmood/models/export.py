@@ -53,29 +53,63 @@ def load_npz(path: Path, arch_cfg: dict):
     return model
 
 
+def _teacher_meta(path: Path) -> tuple[dict, Path]:
+    """A teacher's name, size and PublicTest accuracy (flip-averaged), and its log's path:
+    from its export (``.json`` beside a ``.tflite``) or its run (``run.json`` beside a
+    checkpoint: the run's own record, so the weights need not be here)."""
+    if path.suffix == ".pt":
+        run, log = path.parent / "run.json", path.parent / "train_log.jsonl"
+        if not run.exists() or not log.exists():
+            raise SystemExit(f"export: error: {path.parent}: the teacher's run.json or train_log.jsonl is missing; "
+                             "give the run folder that classmood train wrote")
+        rows = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
+        info = json.loads(run.read_text())
+        return {"name": f"fer-{info['config']['arch']}{info['config']['width']}-{path.parent.name}",
+                "parameters": info["parameters"], "device": info.get("device_name") or info.get("device"),
+                "accuracy": max(r["publictest_acc"] for r in rows)}, log
+    meta_path, log = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
+    if not meta_path.exists():
+        raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
+                         "with python -m classmood.models.export --out ... first")
+    tm = json.loads(meta_path.read_text())
+    return {"name": tm["name"], "parameters": tm["parameters"],
+            "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"]}, log
+
+
 def teachers_of(spec: str, dest: Path) -> list[dict]:
-    """What the model was distilled from: each teacher's metadata (its exported ``.json``)
-    and training log, copied to ``dest/teachers/`` so the card can point at it."""
+    """What the model was distilled from: each teacher's metadata and training log, the
+    log copied to ``dest/teachers/`` so the card can point at it."""
     from .train import teacher_paths
 
     out = []
     for path in teacher_paths(spec):
-        meta_path, log_path = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
-        if not meta_path.exists():
-            raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
-                             "with python -m classmood.models.export --out ... first")
-        tm = json.loads(meta_path.read_text())
-        entry = {"name": tm["name"], "parameters": tm["parameters"],
-                 "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"],
-                 "epochs": 0, "minutes": 0.0, "log": None}
+        entry, log_path = _teacher_meta(path)
+        entry.update(epochs=0, minutes=0.0, log=None)
         if log_path.exists():
             rows = [json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
             (dest / "teachers").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log_path, dest / "teachers" / f"{tm['name']}.train_log.jsonl")
+            shutil.copyfile(log_path, dest / "teachers" / f"{entry['name']}.train_log.jsonl")
             entry.update(epochs=len(rows), minutes=sum(r.get("seconds", 0) for r in rows) / 60,
-                         log=f"assets/teachers/{tm['name']}.train_log.jsonl")
+                         log=f"assets/teachers/{entry['name']}.train_log.jsonl")
         out.append(entry)
     return out
+
+
+def teacher_ensemble_logits(spec: str, x: np.ndarray) -> np.ndarray:
+    """The teachers' averaged, flip-averaged PublicTest logits: served teachers run by
+    LiteRT; checkpoint teachers from the logits their run saved with its best epoch."""
+    from .train import teacher_paths
+
+    logits = []
+    for p in teacher_paths(spec):
+        if p.suffix == ".pt":
+            saved = p.parent / "best_publictest_logits.npy"
+            if not saved.exists():
+                raise SystemExit(f"export: error: {saved}: missing; the teacher's run saves it with best.pt")
+            logits.append(np.load(saved))
+        else:
+            logits.append(EmotionClassifier(p, flip_average=True, threads=2).logits(x))
+    return np.mean(logits, axis=0)
 
 
 def to_tflite(model, out: Path) -> None:
@@ -156,10 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.get("kd", 0) > 0 and cfg.get("teacher"):
         info["teachers"] = teachers_of(cfg["teacher"], args.out.parent)
         if len(info["teachers"]) > 1:  # what the ensemble itself scores (logits averaged, flip-averaged)
-            from .train import teacher_paths
-
-            avg = np.mean([EmotionClassifier(p, flip_average=True, threads=2).logits(x)
-                           for p in teacher_paths(cfg["teacher"])], axis=0)
+            avg = teacher_ensemble_logits(cfg["teacher"], x)
             info["teacher_ensemble_accuracy"] = float((avg.argmax(1) == y).mean())
             print(f"teacher ensemble on PublicTest: {info['teacher_ensemble_accuracy']:.4f}")
     meta.write_text(json.dumps(info, indent=1) + "\n")

@@ -7,10 +7,15 @@ autocast on CPU (AMX) and CUDA when present::
     python -m classmood.models.train --data ../shared/data/fer2013 --out runs/resnet \\
         --arch resnet --width 32 --epochs 60
     python -m classmood.models.train --out runs/resnet --resume     # continue after a stop
+    python -m classmood.models.train --out runs/t --epochs 300 --time-budget 600  # fit 10 min
 
 Recipe (the published tricks): random affine (rotation, scale, shift), horizontal flip,
 random erasing, brightness/contrast jitter, label smoothing, mixup/cutmix, SGD with
-Nesterov momentum and a one-cycle schedule, flip test-time averaging.
+Nesterov momentum and a one-cycle schedule, flip test-time averaging. Distillation
+(``--teacher``, ``--kd``): from served .tflite models (soft labels computed once) or from
+.pt checkpoints (run on every augmented batch: best on a GPU). Each run writes
+``run.json`` (settings, size, device), ``train_log.jsonl``, ``best.pt`` with its PublicTest
+logits, and ``last.pt`` to resume from.
 """
 
 from __future__ import annotations
@@ -183,9 +188,11 @@ def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int 
 
     One affine warp per image does rotation, scale, shift, flip and the random crop (a
     ``size`` window anywhere in the face: a smaller ``size`` trains on crops, cheaper and
-    a regulariser; the network is fully convolutional so it is served at 48).
+    a regulariser; the network is fully convolutional so it is served at 48). The random
+    numbers come from ``gen`` (a CPU generator, so a seed gives the same run on CPU and
+    CUDA); the warp and the erasing run wherever ``x`` is.
     """
-    b = x.shape[0]
+    b, dev = x.shape[0], x.device
     u = lambda *s: torch.rand(*s, generator=gen)  # noqa: E731
     ang = (u(b) * 2 - 1) * math.radians(cfg.rotate)
     scale = 1 + (u(b) * 2 - 1) * cfg.scale
@@ -196,20 +203,25 @@ def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int 
     tx, ty = tx + (u(b) * 2 - 1) * room, ty + (u(b) * 2 - 1) * room
     cos, sin = torch.cos(ang) / scale * frac, torch.sin(ang) / scale * frac
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta, (b, 1, size, size), align_corners=False)
+    grid = F.affine_grid(theta.to(dev), (b, 1, size, size), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     # brightness / contrast jitter (in normalised units)
-    x = x * (1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast) + (u(b, 1, 1, 1) * 2 - 1) * cfg.brightness
-    # random erasing
+    x = x * (1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast).to(dev) + ((u(b, 1, 1, 1) * 2 - 1) * cfg.brightness).to(dev)
+    # random erasing: a box of 2-22% of the area, aspect 1/3..3, filled with noise
     if cfg.erase > 0:
-        for i in torch.nonzero(u(b) < cfg.erase).flatten().tolist():
-            area = (0.02 + u(1).item() * 0.2) * size * size
-            ar = math.exp((u(1).item() * 2 - 1) * math.log(3))
-            h = min(size, int(round(math.sqrt(area * ar))))
-            w = min(size, int(round(math.sqrt(area / ar))))
-            y0 = int(u(1).item() * (size - h + 1))
-            x0 = int(u(1).item() * (size - w + 1))
-            x[i, :, y0 : y0 + h, x0 : x0 + w] = torch.randn(1, h, w, generator=gen)
+        on = u(b) < cfg.erase
+        area = (0.02 + u(b) * 0.2) * size * size
+        ar = torch.exp((u(b) * 2 - 1) * math.log(3))
+        h = torch.sqrt(area * ar).round().clamp(max=size)
+        w = torch.sqrt(area / ar).round().clamp(max=size)
+        y0 = (u(b) * (size - h + 1)).floor()
+        x0 = (u(b) * (size - w + 1)).floor()
+        r = torch.arange(size, dtype=torch.float32)
+        rows = (r[None] >= y0[:, None]) & (r[None] < (y0 + h)[:, None])
+        cols = (r[None] >= x0[:, None]) & (r[None] < (x0 + w)[:, None])
+        box = (rows[:, :, None] & cols[:, None, :] & on[:, None, None])[:, None]
+        noise = torch.randn(b, 1, size, size, generator=gen)
+        x = torch.where(box.to(dev), noise.to(dev), x)
     return x
 
 
@@ -232,33 +244,74 @@ def init_from(model: "nn.Module", path: Path) -> tuple[int, int]:
 
 
 def teacher_paths(spec: str) -> list[Path]:
-    """``--teacher`` names one served model or an ensemble: paths joined by commas."""
+    """``--teacher`` names one model or an ensemble: paths joined by commas."""
     return [Path(p) for p in spec.split(",") if p.strip()]
+
+
+TEACHER_KINDS = {".tflite": "served models (run by LiteRT once per run: soft labels of the un-augmented faces, cached)",
+                 ".pt": "training checkpoints (run by PyTorch on every augmented batch: the student matches "
+                        "the teacher on the very view it sees)"}
+
+
+def teacher_kind(spec: str) -> str:
+    """``.tflite`` or ``.pt``: every teacher of an ensemble must be the same kind."""
+    kinds = {p.suffix for p in teacher_paths(spec)}
+    if len(kinds) != 1 or not kinds <= set(TEACHER_KINDS):
+        raise SystemExit(f"classmood train: error: --teacher {spec}: give .tflite files (exported by "
+                         "classmood.models.export) or .pt checkpoints (classmood train's best.pt), one kind")
+    return kinds.pop()
+
+
+def load_teachers(spec: str, device, fmt=None) -> list:
+    """Checkpoint teachers (.pt), frozen in eval mode on ``device``."""
+    nets = []
+    for p in teacher_paths(spec):
+        if not p.is_file():
+            raise SystemExit(f"classmood train: error: {p}: no such teacher checkpoint for --teacher")
+        state = torch.load(p, map_location="cpu", weights_only=False)
+        net = build_from(state["config"])
+        net.load_state_dict(state["model"])
+        nets.append(net.to(device).to(memory_format=fmt or torch.contiguous_format).eval().requires_grad_(False))
+    return nets
+
+
+def ensemble_logits(nets: list, x: "torch.Tensor", bf16: bool) -> "torch.Tensor":
+    """Flip-averaged logits of an ensemble (the mean over models and both flips)."""
+    with torch.no_grad(), torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        both = torch.cat([x, torch.flip(x, dims=[3])])
+        out = sum(net(both).float() for net in nets) / len(nets)
+    return (out[: len(x)] + out[len(x):]) / 2
 
 
 def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "torch.Tensor":
     """The teacher's softened, flip-averaged probabilities for every training face.
 
     The teacher is a served model (.tflite, run by LiteRT: fast, and exactly what
-    shipped) or an ensemble of them (their logits averaged); its labels are computed once
-    per run and cached in ``out``. Targets come from the un-augmented face: the
-    augmentations are small enough to keep the label.
+    shipped), a checkpoint (.pt, run by PyTorch) or an ensemble of either (their logits
+    averaged); its labels are computed once per run and cached in ``out``. Targets come
+    from the un-augmented face: the augmentations are small enough to keep the label.
     """
     cache = out / "teacher_logits.npy"
     if cache.exists():
         logits = np.load(cache)
     else:
-        from .emotion import EmotionClassifier
-
         paths = teacher_paths(spec)
         for p in paths:
             if not p.is_file():
                 raise SystemExit(f"classmood train: error: {p}: no such teacher model for --teacher "
-                                 "(give .tflite files exported by classmood.models.export)")
+                                 "(give .tflite files exported by classmood.models.export or .pt checkpoints)")
         t0 = time.time()
-        threads = max(1, torch.get_num_threads())
-        logits = np.mean([EmotionClassifier(p, threads=threads, flip_average=True).logits(images)
-                          for p in paths], axis=0)
+        if teacher_kind(spec) == ".pt":
+            dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            nets, x = load_teachers(spec, dev), to_tensor(images)
+            logits = torch.cat([ensemble_logits(nets, x[i : i + 512].to(dev), fast_bf16(dev)).cpu()
+                                for i in range(0, len(x), 512)]).numpy()
+        else:
+            from .emotion import EmotionClassifier
+
+            threads = max(1, torch.get_num_threads())
+            logits = np.mean([EmotionClassifier(p, threads=threads, flip_average=True).logits(images)
+                              for p in paths], axis=0)
         np.save(cache, logits)
         print(f"teacher {', '.join(p.name for p in paths)}: soft labels for {len(images)} faces "
               f"in {time.time() - t0:.0f} s", flush=True)
@@ -294,6 +347,8 @@ class Config:
     teacher: str = ""           # distil from served models (.tflite, comma-separated): flip-averaged soft labels
     kd: float = 0.0             # weight of the distillation loss (0: off)
     kd_temp: float = 2.0        # softening temperature for distillation
+    kd_online: bool | None = None  # .pt teachers run on every augmented batch (None: on a GPU only)
+    time_budget: float = 0.0    # seconds for this run (or piece): the schedule shrinks to fit; 0: none
 
 
 def fast_bf16(device) -> bool:
@@ -336,10 +391,37 @@ def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, ba
     return {"accuracy": acc, "macro_f1": f1.mean().item(), "logits": logits, "confusion": conf.tolist()}
 
 
-RESUME_OVERRIDES = ("threads", "epochs", "full_epochs")
+RESUME_OVERRIDES = ("threads", "epochs", "full_epochs", "time_budget")
 """Settings that may change when a run is resumed: the threads (the machine's load
-changed) and the schedule's length (the time left changed). Everything else is the
-checkpoint's."""
+changed) and the schedule's length or time (the time left changed). Everything else is
+the checkpoint's."""
+
+
+def one_cycle(opt, cfg: "Config", steps: int, done: int = 0):
+    """The one-cycle schedule over ``cfg.epochs``, advanced by ``done`` steps (a re-plan:
+    the same shape over a new length, from where the run is)."""
+    import warnings
+
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, epochs=cfg.epochs, steps_per_epoch=steps,
+                                                pct_start=0.15, div_factor=10, final_div_factor=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(done):
+            sched.step()
+    return sched
+
+
+def epochs_that_fit(cfg: "Config", done: int, seconds_left: float, per_epoch: float) -> int:
+    """How many epochs the schedule can have in all when ``done`` are done, an epoch at
+    the crop size takes ``per_epoch`` s and ``seconds_left`` remain (full-size epochs cost
+    (48/crop)^2 as much; 3% kept spare). Never more than planned, never fewer than done+1."""
+    ratio = (INPUT_SIZE / cfg.crop) ** 2
+    for total in range(cfg.epochs, done, -1):
+        n = total - done
+        full = min(cfg.full_epochs, n)
+        if per_epoch * ((n - full) + full * ratio) <= 0.97 * seconds_left:
+            return total
+    return done + 1
 
 
 def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None,
@@ -347,9 +429,14 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
     """Train (or continue) a run in ``out``; ``stop_after`` ends this piece after that
     epoch (the schedule still spans ``cfg.epochs``; ``--resume`` continues it).
     ``overrides`` (resume only): new values for :data:`RESUME_OVERRIDES`; a new
-    ``epochs`` re-plans the one-cycle schedule from the current step."""
+    ``epochs`` re-plans the one-cycle schedule from the current step. With a
+    ``time_budget`` the schedule is re-planned shorter, from the measured epoch time,
+    whenever the planned epochs would not fit."""
+    t_run = time.time()
     out.mkdir(parents=True, exist_ok=True)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     ckpt_path = out / "last.pt"
     log_path = out / "train_log.jsonl"
     if resume and ckpt_path.exists():
@@ -371,8 +458,8 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
 
     xtr_u8, ytr_np = load_split(data, "train")
     xva_u8, yva_np = load_split(data, "publictest")
-    xtr, ytr = to_tensor(xtr_u8), torch.from_numpy(ytr_np)
-    xva, yva = to_tensor(xva_u8), torch.from_numpy(yva_np)
+    xtr, ytr = to_tensor(xtr_u8).to(device), torch.from_numpy(ytr_np).to(device)
+    xva, yva = to_tensor(xva_u8).to(device), torch.from_numpy(yva_np)
 
     fmt = memory_format(cfg.width)
     model = build_from(asdict(cfg))
@@ -381,9 +468,16 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         n, total = init_from(model, Path(cfg.init))
         print(f"initialised {n} of {total} tensors from {cfg.init}")
     model = model.to(device).to(memory_format=fmt)
-    soft = None
-    if cfg.kd > 0:
-        soft = teacher_targets(cfg.teacher, xtr_u8, out, cfg.kd_temp)
+    bf16 = fast_bf16(device) if cfg.bf16 is None else cfg.bf16
+    soft, teachers = None, []
+    if cfg.kd > 0:  # checkpoint teachers on a GPU: run on every batch; otherwise labels computed once
+        online = device.type == "cuda" if cfg.kd_online is None else cfg.kd_online
+        if teacher_kind(cfg.teacher) == ".pt" and online:
+            teachers = load_teachers(cfg.teacher, device, fmt)
+        else:
+            soft = teacher_targets(cfg.teacher, xtr_u8, out, cfg.kd_temp).to(device)
+        print(f"distilling from {cfg.teacher}: " + ("on every augmented batch" if teachers else
+              "soft labels of the un-augmented faces"), flush=True)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -391,19 +485,13 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
                            {"params": no_decay, "weight_decay": 0.0}],
                           lr=cfg.lr, momentum=0.9, nesterov=True)
     steps = math.ceil(len(xtr) / cfg.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, epochs=cfg.epochs, steps_per_epoch=steps,
-                                                pct_start=0.15, div_factor=10, final_div_factor=1000)
+    sched = one_cycle(opt, cfg, steps)
     start_epoch, best = 0, {"accuracy": 0.0}
     if resume:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         if replan:  # the same one-cycle shape over the new length, from where the run is
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for _ in range((state["epoch"] + 1) * steps):
-                    sched.step()
+            sched = one_cycle(opt, cfg, steps, (state["epoch"] + 1) * steps)
             print(f"re-planned the schedule: {saved.epochs} -> {cfg.epochs} epochs "
                   f"(learning rate now {opt.param_groups[0]['lr']:.4f})")
         else:
@@ -412,31 +500,38 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"] + 1, state["best"]
         print(f"resuming at epoch {start_epoch + 1}/{cfg.epochs} (best so far {best['accuracy']:.4f})")
-    bf16 = fast_bf16(device) if cfg.bf16 is None else cfg.bf16
     crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         tqdm = None
+    (out / "run.json").write_text(json.dumps(
+        {"config": asdict(cfg), "parameters": params, "macs": macs, "device": str(device),
+         "device_name": torch.cuda.get_device_name() if device.type == "cuda" else None,
+         "bf16": bf16, "torch": torch.__version__}, indent=1) + "\n")
     print(f"{cfg.arch} width {cfg.width}/{cfg.first_stride}/{cfg.blocks}: {params:,} parameters, "
           f"{macs / 1e6:.1f}M multiply-adds; {len(xtr)} train, {len(xva)} PublicTest; "
           f"device {device}, bf16 {bf16}", flush=True)
-    for epoch in range(start_epoch, cfg.epochs):
+    crop_cost = []  # seconds per epoch, in crop-size epochs (for the time budget)
+    epoch = start_epoch
+    while epoch < cfg.epochs:
         model.train()
         t0 = time.time()
         size = INPUT_SIZE if epoch >= cfg.epochs - cfg.full_epochs else cfg.crop
         perm = torch.randperm(len(xtr), generator=gen)
         it = range(steps)
-        bar = tqdm(it, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, file=sys.stderr) if tqdm else it
+        bar = it  # a bar on a terminal; a log file gets the JSON lines only
+        if tqdm and sys.stderr.isatty():
+            bar = tqdm(it, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, file=sys.stderr)
         tot_loss, seen = 0.0, 0
         for s in bar:
-            idx = perm[s * cfg.batch : (s + 1) * cfg.batch]
+            idx = perm[s * cfg.batch : (s + 1) * cfg.batch].to(device)
             xb = augment(xtr[idx], gen, cfg, size)
             yb = ytr[idx]
             lam, yb2, j = 1.0, yb, None
             if cfg.mixup > 0 and torch.rand(1, generator=gen).item() < cfg.mix_prob:
                 lam = float(np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen))).beta(cfg.mixup, cfg.mixup))
-                j = torch.randperm(len(idx), generator=gen)
+                j = torch.randperm(len(idx), generator=gen).to(device)
                 yb2 = yb[j]
                 if torch.rand(1, generator=gen).item() < 0.5:  # mixup
                     xb = lam * xb + (1 - lam) * xb[j]
@@ -448,15 +543,17 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
                     x0, x1 = max(cx - cw // 2, 0), min(cx + cw // 2, size)
                     xb[:, :, y0:y1, x0:x1] = xb[j][:, :, y0:y1, x0:x1]
                     lam = 1 - (y1 - y0) * (x1 - x0) / (size * size)
-            xb = xb.to(device).contiguous(memory_format=fmt)
-            yb, yb2 = yb.to(device), yb2.to(device)
+            xb = xb.contiguous(memory_format=fmt)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model(xb)
             logits = logits.float()
             loss = lam * crit(logits, yb) + (1 - lam) * crit(logits, yb2)
-            if soft is not None:  # distillation: KL to the teacher's (mixed) softened labels
+            if teachers:  # distillation on the very (augmented, mixed) view the student sees
+                target = torch.softmax(ensemble_logits(teachers, xb, bf16) / cfg.kd_temp, 1)
+            elif soft is not None:  # distillation: the teacher's labels of the faces, mixed like the labels
                 j_idx = idx if j is None else idx[j]
-                target = (lam * soft[idx] + (1 - lam) * soft[j_idx]).to(device)
+                target = lam * soft[idx] + (1 - lam) * soft[j_idx]
+            if teachers or soft is not None:
                 kl = F.kl_div(F.log_softmax(logits / cfg.kd_temp, 1), target, reduction="batchmean")
                 loss = (1 - cfg.kd) * loss + cfg.kd * kl * cfg.kd_temp ** 2
             opt.zero_grad(set_to_none=True)
@@ -465,7 +562,7 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
             sched.step()
             tot_loss += loss.item() * len(idx)
             seen += len(idx)
-            if tqdm:
+            if bar is not it:
                 bar.set_postfix(loss=f"{tot_loss / seen:.3f}")
         ev = evaluate(model, xva, yva, device, bf16, fmt=fmt)
         rec = {"epoch": epoch + 1, "train_loss": round(tot_loss / seen, 4),
@@ -477,15 +574,29 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         if ev["accuracy"] > best["accuracy"]:
             best = {"accuracy": ev["accuracy"], "macro_f1": ev["macro_f1"], "epoch": epoch + 1}
             torch.save({"model": model.state_dict(), "config": asdict(cfg), "best": best}, out / "best.pt")
+            np.save(out / "best_publictest_logits.npy", ev["logits"].numpy())
+        if cfg.time_budget > 0:
+            crop_cost.append((time.time() - t0) / ((INPUT_SIZE / cfg.crop) ** 2 if size == INPUT_SIZE else 1))
+            per = float(np.mean(crop_cost[1:] or crop_cost))  # the piece's first epoch warms up
+            fit = epochs_that_fit(cfg, epoch + 1, cfg.time_budget - (time.time() - t_run), per)
+            if len(crop_cost) > 1 and fit < cfg.epochs:  # from the second epoch on
+                cfg = Config(**{**asdict(cfg), "epochs": fit, "full_epochs": min(cfg.full_epochs, fit)})
+                sched = one_cycle(opt, cfg, steps, (epoch + 1) * steps)
+                print(f"time budget: the schedule now ends at epoch {fit} (an epoch takes ~{per:.1f} s)", flush=True)
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                  "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "epoch": epoch,
                  "best": best, "config": asdict(cfg)}
         torch.save(state, out / "last.tmp")
         os.replace(out / "last.tmp", ckpt_path)  # atomic: a kill never leaves a torn checkpoint
-        if stop_after is not None and epoch + 1 >= stop_after and epoch + 1 < cfg.epochs:
-            print(f"stopped after epoch {epoch + 1} of {cfg.epochs}; continue with --resume")
+        epoch += 1
+        if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
+            print(f"stopped after epoch {epoch} of {cfg.epochs}; continue with --resume")
             break
     return best
+
+
+def _yes(s: str) -> bool:
+    return s.lower() in ("1", "true", "yes", "on")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -497,22 +608,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", help=f"folder with fer2013_train.npz and fer2013_publictest.npz (or ${DATA_ENV})")
     ap.add_argument("--out", type=Path, default=Path("runs/fer"), help="checkpoints and log (default runs/fer)")
     ap.add_argument("--resume", action="store_true",
-                    help="continue from OUT/last.pt (its settings win, except --threads, --epochs and "
-                    "--full-epochs when given: a new --epochs re-plans the schedule from where the run is)")
+                    help="continue from OUT/last.pt (its settings win, except --threads, --epochs, "
+                    "--full-epochs and --time-budget when given: a new --epochs re-plans the schedule "
+                    "from where the run is)")
     ap.add_argument("--stop-after", type=int, metavar="EPOCH",
                     help="end this piece after EPOCH (a long schedule in pieces; then --resume)")
     defaults = Config()
     for k, v in asdict(defaults).items():
         if k == "bf16":
-            ap.add_argument("--bf16", type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
+            ap.add_argument("--bf16", type=_yes, default=None,
                             help="bf16 autocast (default: auto, on where the hardware does it fast)")
+        elif k == "kd_online":
+            ap.add_argument("--kd-online", type=_yes, default=None,
+                            help=".pt teachers run on every augmented batch (default: on a GPU; else their "
+                            "labels of the un-augmented faces, computed once)")
         else:
             ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     args = ap.parse_args(argv)
     cfg = Config(**{k: getattr(args, k) for k in asdict(defaults)})
     if not 0 <= cfg.kd <= 1 or (cfg.kd > 0) != bool(cfg.teacher.strip()):
         raise SystemExit(f"classmood train: error: --kd {cfg.kd} with --teacher {cfg.teacher or '(none)'}: "
-                         "distillation needs both, --kd between 0 and 1 and --teacher MODEL.tflite[,...]")
+                         "distillation needs both, --kd between 0 and 1 and --teacher MODEL.tflite[,...] "
+                         "or --teacher best.pt[,...]")
+    if cfg.teacher.strip():
+        teacher_kind(cfg.teacher)
     argv = list(sys.argv[1:] if argv is None else argv)
     given = {k: getattr(args, k) for k in RESUME_OVERRIDES
              if any(a == f"--{k.replace('_', '-')}" or a.startswith(f"--{k.replace('_', '-')}=") for a in argv)}

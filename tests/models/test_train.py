@@ -107,3 +107,57 @@ def test_kd_and_teacher_come_together(tiny_fer, tmp_path):
 def test_kd_without_a_teacher_file_says_which(tiny_fer, tmp_path):
     with pytest.raises(SystemExit, match="nowhere.tflite"):
         _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.tflite"), "--kd", "0.5")
+
+
+def test_checkpoint_teachers_online_or_once(tiny_fer, tmp_path):
+    """A .pt teacher (ensemble) distils on every augmented batch or through labels computed
+    once; both train, and the run records itself (run.json, best logits)."""
+    from classmood.models.train import ensemble_logits, load_teachers, to_tensor
+
+    t = tmp_path / "t"
+    assert _run(tiny_fer, t, "--epochs", "1") == 0
+    run = json.loads((t / "run.json").read_text())
+    assert run["config"]["width"] == 4 and run["parameters"] > 0 and run["device"] == "cpu"
+    assert np.load(t / "best_publictest_logits.npy").shape == (32, 7)
+    spec = f"{t / 'best.pt'},{t / 'best.pt'}"
+    once, online = tmp_path / "once", tmp_path / "online"
+    assert _run(tiny_fer, once, "--epochs", "1", "--teacher", spec, "--kd", "0.5") == 0
+    cached = np.load(once / "teacher_logits.npy")
+    x = to_tensor(np.load(tiny_fer / "fer2013_train.npz")["images"])
+    nets = load_teachers(str(t / "best.pt"), torch.device("cpu"))
+    ref = ensemble_logits(nets, x, bf16=False).numpy()  # the mean of a model with itself is the model
+    assert cached.shape == (96, 7) and np.allclose(cached, ref, atol=0.05)  # bf16 where the CPU has it
+    flipped = ensemble_logits(nets, torch.flip(x, dims=[3]), bf16=False).numpy()
+    assert np.allclose(ref, flipped, atol=1e-5)  # flip-averaged: a mirror image gets the same logits
+    assert _run(tiny_fer, online, "--epochs", "1", "--teacher", spec, "--kd", "0.5", "--kd-online", "1") == 0
+    assert not (online / "teacher_logits.npy").exists()
+    assert json.loads((online / "run.json").read_text())["config"]["kd_online"] is True
+
+
+def test_teachers_must_be_one_kind(tiny_fer, tmp_path):
+    with pytest.raises(SystemExit, match="one kind"):
+        _run(tiny_fer, tmp_path / "k", "--epochs", "1", "--teacher", "a.tflite,b.pt", "--kd", "0.5")
+    with pytest.raises(SystemExit, match="nowhere.pt"):
+        _run(tiny_fer, tmp_path / "k", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.pt"), "--kd", "0.5",
+             "--kd-online", "1")
+
+
+def test_time_budget_shrinks_the_schedule_to_fit():
+    from classmood.models.train import Config, epochs_that_fit
+
+    cfg = Config(epochs=100, crop=40, full_epochs=10)
+    # 5 done, 1 s a crop epoch, full epochs cost (48/40)^2 = 1.44: 30 s left -> 20 more fit
+    total = epochs_that_fit(cfg, 5, 30.0, 1.0)
+    n = total - 5
+    assert 0.97 * 30 >= (n - 10) + 10 * 1.44 > 0.97 * 30 - 1
+    assert epochs_that_fit(cfg, 5, 1e6, 1.0) == 100  # never more than planned
+    assert epochs_that_fit(cfg, 5, 0.0, 1.0) == 6  # never fewer than one more
+
+
+def test_time_budget_run_ends_annealed_within_its_epochs(tiny_fer, tmp_path):
+    out = tmp_path / "b"
+    assert _run(tiny_fer, out, "--epochs", "500", "--time-budget", "6") == 0
+    log = [json.loads(ln) for ln in (out / "train_log.jsonl").read_text().splitlines()]
+    planned = torch.load(out / "last.pt", weights_only=False)["config"]["epochs"]
+    assert 2 <= len(log) == planned < 500  # the re-planned schedule ran to its end
+    assert log[-1]["lr"] < 0.001 and log[-1]["size"] == 48  # annealed, the last epoch at full size
