@@ -64,7 +64,8 @@ def _teacher_meta(path: Path) -> tuple[dict, Path]:
                              "give the run folder that classmood train wrote")
         rows = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
         info = json.loads(run.read_text())
-        return {"name": f"fer-{info['config']['arch']}{info['config']['width']}-{path.parent.name}",
+        c = info["config"]
+        return {"name": f"fer-{c['arch']}{c['width']}-seed{c['seed']}",
                 "parameters": info["parameters"], "device": info.get("device_name") or info.get("device"),
                 "accuracy": max(r["publictest_acc"] for r in rows)}, log
     meta_path, log = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")

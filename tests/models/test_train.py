@@ -161,3 +161,25 @@ def test_time_budget_run_ends_annealed_within_its_epochs(tiny_fer, tmp_path):
     planned = torch.load(out / "last.pt", weights_only=False)["config"]["epochs"]
     assert 2 <= len(log) == planned < 500  # the re-planned schedule ran to its end
     assert log[-1]["lr"] < 0.001 and log[-1]["size"] == 48  # annealed, the last epoch at full size
+
+
+def test_export_records_checkpoint_teachers_from_their_run(tiny_fer, tmp_path):
+    """A student distilled from .pt teachers: the export names each teacher from its run
+    folder (run.json, log) and scores them together from the logits the run saved."""
+    from classmood.models.export import teacher_ensemble_logits, teachers_of
+
+    t = tmp_path / "t"
+    assert _run(tiny_fer, t, "--epochs", "2", "--seed", "3") == 0
+    (t / "best.pt").unlink()  # the record is enough: the weights may stay on the GPU machine
+    spec = str(t / "best.pt")
+    dest = tmp_path / "assets"
+    (entry,) = teachers_of(spec, dest)
+    log = [json.loads(ln) for ln in (t / "train_log.jsonl").read_text().splitlines()]
+    assert entry["name"] == "fer-resnet4-seed3" and entry["epochs"] == 2 and entry["device"] == "cpu"
+    assert entry["accuracy"] == max(r["publictest_acc"] for r in log)
+    assert (dest / "teachers" / "fer-resnet4-seed3.train_log.jsonl").read_text() == (t / "train_log.jsonl").read_text()
+    avg = teacher_ensemble_logits(f"{spec},{spec}", np.zeros((32, 48, 48), np.uint8))
+    assert np.array_equal(avg, np.load(t / "best_publictest_logits.npy"))
+    (t / "run.json").unlink()
+    with pytest.raises(SystemExit, match="run.json"):
+        teachers_of(spec, dest)
