@@ -248,9 +248,9 @@ def teacher_paths(spec: str) -> list[Path]:
     return [Path(p) for p in spec.split(",") if p.strip()]
 
 
-TEACHER_KINDS = {".tflite": "served models (run by LiteRT once per run: soft labels of the un-augmented faces, cached)",
-                 ".pt": "training checkpoints (run by PyTorch on every augmented batch: the student matches "
-                        "the teacher on the very view it sees)"}
+TEACHER_KINDS = (".tflite", ".pt")
+"""Served models (run by LiteRT: labels of the un-augmented faces, computed once) or training
+checkpoints (run by PyTorch on every augmented batch, or once like the served ones)."""
 
 
 def teacher_kind(spec: str) -> str:
