@@ -373,13 +373,8 @@ def evaluate(model, x: "torch.Tensor", y: "torch.Tensor", device, bf16: bool, ba
              fmt=None) -> dict:
     """Accuracy with horizontal-flip averaging; also the logits (for calibration)."""
     model.eval()
-    outs = []
-    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        for i in range(0, len(x), batch):
-            xb = x[i : i + batch].to(device).contiguous(memory_format=fmt or torch.channels_last)
-            logits = model(xb).float() + model(torch.flip(xb, dims=[3])).float()
-            outs.append((logits / 2).cpu())
-    logits = torch.cat(outs)
+    logits = torch.cat([ensemble_logits([model], x[i : i + batch].to(device).contiguous(
+        memory_format=fmt or torch.channels_last), bf16).cpu() for i in range(0, len(x), batch)])
     pred = logits.argmax(1)
     acc = (pred == y).float().mean().item()
     k = len(FER_CLASSES)
@@ -411,11 +406,16 @@ def one_cycle(opt, cfg: "Config", steps: int, done: int = 0):
     return sched
 
 
+def full_size_cost(cfg: "Config") -> float:
+    """What a full 48x48 epoch costs in crop-size epochs (the pixels per face)."""
+    return (INPUT_SIZE / cfg.crop) ** 2
+
+
 def epochs_that_fit(cfg: "Config", done: int, seconds_left: float, per_epoch: float) -> int:
     """How many epochs the schedule can have in all when ``done`` are done, an epoch at
     the crop size takes ``per_epoch`` s and ``seconds_left`` remain (full-size epochs cost
     (48/crop)^2 as much; 3% kept spare). Never more than planned, never fewer than done+1."""
-    ratio = (INPUT_SIZE / cfg.crop) ** 2
+    ratio = full_size_cost(cfg)
     for total in range(cfg.epochs, done, -1):
         n = total - done
         full = min(cfg.full_epochs, n)
@@ -576,10 +576,11 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
             torch.save({"model": model.state_dict(), "config": asdict(cfg), "best": best}, out / "best.pt")
             np.save(out / "best_publictest_logits.npy", ev["logits"].numpy())
         if cfg.time_budget > 0:
-            crop_cost.append((time.time() - t0) / ((INPUT_SIZE / cfg.crop) ** 2 if size == INPUT_SIZE else 1))
-            per = float(np.mean(crop_cost[1:] or crop_cost))  # the piece's first epoch warms up
+            crop_cost.append((time.time() - t0) / (full_size_cost(cfg) if size == INPUT_SIZE else 1))
+        if len(crop_cost) > 1:  # the piece's first epoch warms up: timed from the second on
+            per = float(np.mean(crop_cost[1:]))
             fit = epochs_that_fit(cfg, epoch + 1, cfg.time_budget - (time.time() - t_run), per)
-            if len(crop_cost) > 1 and fit < cfg.epochs:  # from the second epoch on
+            if fit < cfg.epochs:
                 cfg = Config(**{**asdict(cfg), "epochs": fit, "full_epochs": min(cfg.full_epochs, fit)})
                 sched = one_cycle(opt, cfg, steps, (epoch + 1) * steps)
                 print(f"time budget: the schedule now ends at epoch {fit} (an epoch takes ~{per:.1f} s)", flush=True)
@@ -632,6 +633,8 @@ def main(argv: list[str] | None = None) -> int:
                          "or --teacher best.pt[,...]")
     if cfg.teacher.strip():
         teacher_kind(cfg.teacher)
+    if cfg.time_budget < 0:
+        raise SystemExit(f"classmood train: error: --time-budget {cfg.time_budget}: give seconds (> 0), or 0 for none")
     argv = list(sys.argv[1:] if argv is None else argv)
     given = {k: getattr(args, k) for k in RESUME_OVERRIDES
              if any(a == f"--{k.replace('_', '-')}" or a.startswith(f"--{k.replace('_', '-')}=") for a in argv)}

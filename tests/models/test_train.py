@@ -154,6 +154,11 @@ def test_time_budget_shrinks_the_schedule_to_fit():
     assert epochs_that_fit(cfg, 5, 0.0, 1.0) == 6  # never fewer than one more
 
 
+def test_a_negative_time_budget_says_so(tiny_fer, tmp_path):
+    with pytest.raises(SystemExit, match="--time-budget -5"):
+        _run(tiny_fer, tmp_path / "n", "--epochs", "1", "--time-budget", "-5")
+
+
 def test_time_budget_run_ends_annealed_within_its_epochs(tiny_fer, tmp_path):
     out = tmp_path / "b"
     assert _run(tiny_fer, out, "--epochs", "500", "--time-budget", "6") == 0
