@@ -183,6 +183,18 @@ def to_tensor(images: np.ndarray) -> "torch.Tensor":
     return ((x - PIXEL_MEAN) / PIXEL_STD).unsqueeze(1)
 
 
+def to_device(t: "torch.Tensor", device) -> "torch.Tensor":
+    """A CPU tensor onto ``device`` without waiting for it: a plain copy to a GPU waits for
+    all queued GPU work first, so a few small copies a step keep the CPU from running ahead
+    (a short run is then bound by Python, not the GPU). From pinned memory the copy is queued."""
+    device = torch.device(device)
+    if t.device == device:
+        return t
+    if device.type == "cuda":
+        t = t.pin_memory()
+    return t.to(device, non_blocking=True)
+
+
 def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int = INPUT_SIZE) -> "torch.Tensor":
     """Batched augmentation of normalised [B,1,48,48] tensors into [B,1,size,size] crops.
 
@@ -203,10 +215,11 @@ def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int 
     tx, ty = tx + (u(b) * 2 - 1) * room, ty + (u(b) * 2 - 1) * room
     cos, sin = torch.cos(ang) / scale * frac, torch.sin(ang) / scale * frac
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
-    grid = F.affine_grid(theta.to(dev), (b, 1, size, size), align_corners=False)
+    grid = F.affine_grid(to_device(theta, dev), (b, 1, size, size), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     # brightness / contrast jitter (in normalised units)
-    x = x * (1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast).to(dev) + ((u(b, 1, 1, 1) * 2 - 1) * cfg.brightness).to(dev)
+    x = (x * to_device(1 + (u(b, 1, 1, 1) * 2 - 1) * cfg.contrast, dev)
+         + to_device((u(b, 1, 1, 1) * 2 - 1) * cfg.brightness, dev))
     # random erasing: a box of 2-22% of the area, aspect 1/3..3, filled with noise
     if cfg.erase > 0:
         on = u(b) < cfg.erase
@@ -221,7 +234,7 @@ def augment(x: "torch.Tensor", gen: "torch.Generator", cfg: "Config", size: int 
         cols = (r[None] >= x0[:, None]) & (r[None] < (x0 + w)[:, None])
         box = (rows[:, :, None] & cols[:, None, :] & on[:, None, None])[:, None]
         noise = torch.randn(b, 1, size, size, generator=gen)
-        x = torch.where(box.to(dev), noise.to(dev), x)
+        x = torch.where(to_device(box, dev), to_device(noise, dev), x)
     return x
 
 
@@ -518,20 +531,20 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         model.train()
         t0 = time.time()
         size = INPUT_SIZE if epoch >= cfg.epochs - cfg.full_epochs else cfg.crop
-        perm = torch.randperm(len(xtr), generator=gen)
+        perm = to_device(torch.randperm(len(xtr), generator=gen), device)
         it = range(steps)
         bar = it  # a bar on a terminal; a log file gets the JSON lines only
         if tqdm and sys.stderr.isatty():
             bar = tqdm(it, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, file=sys.stderr)
-        tot_loss, seen = 0.0, 0
+        tot_loss, seen = torch.zeros((), device=device), 0  # summed on the device: no wait a step
         for s in bar:
-            idx = perm[s * cfg.batch : (s + 1) * cfg.batch].to(device)
+            idx = perm[s * cfg.batch : (s + 1) * cfg.batch]
             xb = augment(xtr[idx], gen, cfg, size)
             yb = ytr[idx]
             lam, yb2, j = 1.0, yb, None
             if cfg.mixup > 0 and torch.rand(1, generator=gen).item() < cfg.mix_prob:
                 lam = float(np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen))).beta(cfg.mixup, cfg.mixup))
-                j = torch.randperm(len(idx), generator=gen).to(device)
+                j = to_device(torch.randperm(len(idx), generator=gen), device)
                 yb2 = yb[j]
                 if torch.rand(1, generator=gen).item() < 0.5:  # mixup
                     xb = lam * xb + (1 - lam) * xb[j]
@@ -560,12 +573,12 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
             loss.backward()
             opt.step()
             sched.step()
-            tot_loss += loss.item() * len(idx)
+            tot_loss += loss.detach() * len(idx)
             seen += len(idx)
-            if bar is not it:
-                bar.set_postfix(loss=f"{tot_loss / seen:.3f}")
+            if bar is not it and (s % 20 == 0 or s == steps - 1):
+                bar.set_postfix(loss=f"{tot_loss.item() / seen:.3f}")
         ev = evaluate(model, xva, yva, device, bf16, fmt=fmt)
-        rec = {"epoch": epoch + 1, "train_loss": round(tot_loss / seen, 4),
+        rec = {"epoch": epoch + 1, "train_loss": round(tot_loss.item() / seen, 4),
                "publictest_acc": round(ev["accuracy"], 4), "publictest_macro_f1": round(ev["macro_f1"], 4),
                "lr": round(sched.get_last_lr()[0], 6), "size": size, "seconds": round(time.time() - t0, 1)}
         with open(log_path, "a") as f:
