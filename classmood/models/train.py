@@ -303,10 +303,20 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
     shipped), a checkpoint (.pt, run by PyTorch) or an ensemble of either (their logits
     averaged); its labels are computed once per run and cached in ``out``. Targets come
     from the un-augmented face: the augmentations are small enough to keep the label.
+    Another run with the same teachers can reuse the cache (copy both files: the teachers'
+    folder and file names are recorded beside it and checked).
     """
-    cache = out / "teacher_logits.npy"
-    if cache.exists():
+    cache, note = out / "teacher_logits.npy", out / "teacher_logits.json"
+    names = [f"{p.parent.name}/{p.name}" for p in teacher_paths(spec)]  # a checkpoint is best.pt: its run names it
+    if cache.exists():  # computed by an earlier piece of this run, or copied from a run with the same teachers
         logits = np.load(cache)
+        said = json.loads(note.read_text()).get("teachers") if note.exists() else None
+        if said is not None and said != names:
+            raise SystemExit(f"classmood train: error: {cache} holds the labels of {', '.join(said)}, not of "
+                             f"--teacher {spec}; delete it (and {note.name}) to compute them")
+        if logits.shape != (len(images), len(FER_CLASSES)):
+            raise SystemExit(f"classmood train: error: {cache}: labels for {logits.shape[0]} faces, the training "
+                             f"split has {len(images)}; delete it to compute them")
     else:
         paths = teacher_paths(spec)
         for p in paths:
@@ -326,6 +336,7 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
             logits = np.mean([EmotionClassifier(p, threads=threads, flip_average=True).logits(images)
                               for p in paths], axis=0)
         np.save(cache, logits)
+        note.write_text(json.dumps({"teachers": names, "faces": len(images)}) + "\n")
         print(f"teacher {', '.join(p.name for p in paths)}: soft labels for {len(images)} faces "
               f"in {time.time() - t0:.0f} s", flush=True)
     return torch.softmax(torch.from_numpy(logits).float() / temp, 1)

@@ -134,6 +134,32 @@ def test_checkpoint_teachers_online_or_once(tiny_fer, tmp_path):
     assert json.loads((online / "run.json").read_text())["config"]["kd_online"] is True
 
 
+def test_cached_teacher_labels_are_reused_only_for_their_teachers(tiny_fer, tmp_path):
+    import shutil
+
+    t, u = tmp_path / "t", tmp_path / "u"
+    assert _run(tiny_fer, t, "--epochs", "1") == 0
+    assert _run(tiny_fer, u, "--epochs", "1", "--seed", "1") == 0
+    first = tmp_path / "first"
+    assert _run(tiny_fer, first, "--epochs", "1", "--teacher", str(t / "best.pt"), "--kd", "0.5") == 0
+    assert json.loads((first / "teacher_logits.json").read_text())["teachers"] == ["t/best.pt"]
+    # another run with the same teachers takes the copied labels (marked: they are not recomputed)
+    again = tmp_path / "again"
+    again.mkdir()
+    for name in ("teacher_logits.npy", "teacher_logits.json"):
+        shutil.copy(first / name, again / name)
+    marked = np.full((96, 7), 3.0, np.float32)
+    np.save(again / "teacher_logits.npy", marked)
+    assert _run(tiny_fer, again, "--epochs", "1", "--teacher", str(t / "best.pt"), "--kd", "0.5") == 0
+    assert np.array_equal(np.load(again / "teacher_logits.npy"), marked)
+    # other teachers, or labels of another number of faces: one clear line, not silently wrong labels
+    with pytest.raises(SystemExit, match="holds the labels of t/best.pt, not of"):
+        _run(tiny_fer, again, "--epochs", "1", "--teacher", str(u / "best.pt"), "--kd", "0.5")
+    np.save(again / "teacher_logits.npy", marked[:50])
+    with pytest.raises(SystemExit, match="labels for 50 faces, the training split has 96"):
+        _run(tiny_fer, again, "--epochs", "1", "--teacher", str(t / "best.pt"), "--kd", "0.5")
+
+
 def test_teachers_must_be_one_kind(tiny_fer, tmp_path):
     with pytest.raises(SystemExit, match="one kind"):
         _run(tiny_fer, tmp_path / "k", "--epochs", "1", "--teacher", "a.tflite,b.pt", "--kd", "0.5")
