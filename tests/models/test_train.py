@@ -40,6 +40,22 @@ def test_train_logs_checkpoints_and_resumes_exactly(tiny_fer, tmp_path):
     assert [r["train_loss"] for r in log_b] == [r["train_loss"] for r in log]  # seeded and exact
 
 
+def test_best_is_kept_by_flip_averaged_or_served_accuracy(tiny_fer, tmp_path):
+    for select, key in (("flip", "publictest_acc"), ("served", "publictest_acc_served")):
+        out = tmp_path / select
+        assert _run(tiny_fer, out, "--epochs", "3", "--lr", "0.5", "--select", select) == 0
+        log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+        assert all(0 <= r["publictest_acc_served"] <= 1 for r in log)
+        best = torch.load(out / "best.pt", weights_only=False)["best"]
+        top = max(r[key] for r in log)
+        assert best["select"] == select and best["epoch"] == next(r["epoch"] for r in log if r[key] == top)
+        row = log[best["epoch"] - 1]
+        assert round(best["accuracy"], 4) == row["publictest_acc"]
+        assert round(best["accuracy_served"], 4) == row["publictest_acc_served"]
+    with pytest.raises(SystemExit, match="--select ten-crop: choose flip or served"):
+        _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--select", "ten-crop")
+
+
 def test_resume_without_a_checkpoint_says_so(tiny_fer, tmp_path):
     with pytest.raises(SystemExit, match="no checkpoint to resume from"):
         main(["--data", str(tiny_fer), "--out", str(tmp_path / "none"), "--resume"])
