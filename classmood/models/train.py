@@ -343,7 +343,7 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
                               for p in paths], axis=0)
         np.save(cache, logits)
         note.write_text(json.dumps({"teachers": names, "faces": len(images)}) + "\n")
-        print(f"teacher {', '.join(p.name for p in paths)}: soft labels for {len(images)} faces "
+        print(f"teacher {', '.join(names)}: soft labels for {len(images)} faces "
               f"in {time.time() - t0:.0f} s", flush=True)
     return torch.softmax(torch.from_numpy(logits).float() / temp, 1)
 

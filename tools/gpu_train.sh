@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Train the teacher ensemble and distil the student on a lent GPU machine, in a fixed time.
+#
+#   on this machine:   python tools/pack_fer2013.py pack ../shared/data/fer2013 .gpu
+#   on the GPU one:    OUT=/some/dir TEACHER_S=420 STUDENT_S=90 bash tools/gpu_train.sh
+#
+# Three teachers side by side (ResNet-18 widths 64/64/48, seeds 0/1/2), each re-planning its
+# one-cycle schedule to end inside TEACHER_S seconds; their flip-averaged labels of every
+# training face (teacher_logits.{npy,json}, for distillation on a CPU later); then the
+# student (the shipped shape) distilled from them on every augmented batch for STUDENT_S
+# seconds, starting from the shipped weights. Everything small enough to bring back goes
+# to $OUT as gpu_runs.tar.gz (logs, run.json, PublicTest logits, teacher labels, the
+# student's best.pt); the teachers' weights (45 MB each) stay behind.
+set -euo pipefail
+OUT=${OUT:?set OUT to the folder that comes back}
+TEACHER_S=${TEACHER_S:-420}
+STUDENT_S=${STUDENT_S:-90}
+PACK=${PACK:-.gpu}
+R=${RUNS:-/tmp/runs}
+T="python3 -m classmood.models.train --data $R/data --threads 2"
+mkdir -p "$R"
+python3 tools/pack_fer2013.py unpack "$PACK" "$R/data"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+i=0
+for spec in "64 0" "64 1" "48 2"; do set -- $spec
+  $T --out "$R/t$i" --width "$1" --seed "$2" --epochs 400 --full-epochs 20 --time-budget "$TEACHER_S" \
+     > "$R/t$i.log" 2>&1 &
+  i=$((i + 1))
+done
+wait
+tail -n 2 "$R"/t?.log
+TE="$R/t0/best.pt,$R/t1/best.pt,$R/t2/best.pt"
+python3 - "$TE" "$R" <<'PY'
+import sys
+from pathlib import Path
+from classmood.models.train import load_split, teacher_targets
+images, _ = load_split(Path(sys.argv[2]) / "data", "train")
+teacher_targets(sys.argv[1], images, Path(sys.argv[2]), 2.0)  # writes teacher_logits.{npy,json}
+PY
+$T --out "$R/s" --width 16 --first-stride 2 --init classmood/models/assets/emotion.npz --teacher "$TE" \
+   --kd 0.8 --kd-temp 2 --lr 0.03 --epochs 300 --full-epochs 20 --select served --time-budget "$STUDENT_S" \
+   > "$R/s.log" 2>&1
+tail -n 2 "$R/s.log"
+cd "$R" && tar czf "$OUT/gpu_runs.tar.gz" --exclude='last.pt' --exclude='t?/best.pt' --exclude=data \
+   t? s t?.log s.log teacher_logits.npy teacher_logits.json
+ls -la "$OUT"
