@@ -19,6 +19,12 @@ PACK=${PACK:-.gpu}
 R=${RUNS:-/tmp/runs}
 T="python3 -m classmood.models.train --data $R/data --threads 2"
 mkdir -p "$R"
+bring_back() {  # on any exit, also a failed step: what exists comes back
+  (cd "$R" && tar czf "$OUT/gpu_runs.tar.gz" --ignore-failed-read --exclude='last.pt' --exclude='t?/best.pt' \
+     $(ls -d t? s t?.log s.log teacher_logits.npy teacher_logits.json 2>/dev/null)) || true
+  ls -la "$OUT"
+}
+trap bring_back EXIT
 python3 tools/pack_fer2013.py unpack "$PACK" "$R/data"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 i=0
@@ -27,7 +33,7 @@ for spec in "64 0" "64 1" "48 2"; do set -- $spec
      > "$R/t$i.log" 2>&1 &
   i=$((i + 1))
 done
-wait
+for job in $(jobs -p); do wait "$job" || echo "a teacher failed: see its log"; done
 tail -n 2 "$R"/t?.log
 TE="$R/t0/best.pt,$R/t1/best.pt,$R/t2/best.pt"
 python3 - "$TE" "$R" <<'PY'
@@ -41,6 +47,3 @@ $T --out "$R/s" --width 16 --first-stride 2 --init classmood/models/assets/emoti
    --kd 0.8 --kd-temp 2 --lr 0.03 --epochs 300 --full-epochs 20 --select served --time-budget "$STUDENT_S" \
    > "$R/s.log" 2>&1
 tail -n 2 "$R/s.log"
-cd "$R" && tar czf "$OUT/gpu_runs.tar.gz" --exclude='last.pt' --exclude='t?/best.pt' --exclude=data \
-   t? s t?.log s.log teacher_logits.npy teacher_logits.json
-ls -la "$OUT"
