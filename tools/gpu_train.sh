@@ -3,18 +3,20 @@
 #
 #   on this machine:   python tools/pack_fer2013.py pack ../shared/data/fer2013 .gpu
 #   on the GPU one:    OUT=/some/dir TEACHER_S=420 STUDENT_S=90 bash tools/gpu_train.sh
+#                      (STUDENT_WIDTH=24: a wider stride-2 student, from scratch)
 #
 # Three teachers side by side (ResNet-18 widths 64/64/48, seeds 0/1/2), each re-planning its
 # one-cycle schedule to end inside TEACHER_S seconds; their flip-averaged labels of every
 # training face (teacher_logits.{npy,json}, for distillation on a CPU later); then the
-# student (the shipped shape) distilled from them on every augmented batch for STUDENT_S
-# seconds, starting from the shipped weights. Everything small enough to bring back goes
-# to $OUT as gpu_runs.tar.gz (logs, run.json, PublicTest logits, teacher labels, the
-# student's best.pt); the teachers' weights (45 MB each) stay behind.
+# student distilled from them on every augmented batch for STUDENT_S seconds, from the
+# shipped weights (from scratch when STUDENT_WIDTH is not 16). Everything small enough to
+# bring back goes to $OUT as gpu_runs.tar.gz (logs, run.json, PublicTest logits, teacher
+# labels, the student's best.pt); the teachers' weights (45 MB each) stay behind.
 set -euo pipefail
 OUT=${OUT:?set OUT to the folder that comes back}
 TEACHER_S=${TEACHER_S:-420}
 STUDENT_S=${STUDENT_S:-90}
+STUDENT_WIDTH=${STUDENT_WIDTH:-16}
 PACK=${PACK:-.gpu}
 R=${RUNS:-/tmp/runs}
 T="python3 -m classmood.models.train --data $R/data --threads 2"
@@ -43,7 +45,9 @@ from classmood.models.train import load_split, teacher_targets
 images, _ = load_split(Path(sys.argv[2]) / "data", "train")
 teacher_targets(sys.argv[1], images, Path(sys.argv[2]), 2.0)  # writes teacher_logits.{npy,json}
 PY
-$T --out "$R/s" --width 16 --first-stride 2 --init classmood/models/assets/emotion.npz --teacher "$TE" \
+INIT=""  # the shipped weights start a student of the shipped shape; a wider one starts from scratch
+[ "$STUDENT_WIDTH" = 16 ] && INIT="--init classmood/models/assets/emotion.npz"
+$T --out "$R/s" --width "$STUDENT_WIDTH" --first-stride 2 $INIT --teacher "$TE" \
    --kd 0.8 --kd-temp 2 --lr 0.03 --epochs 300 --full-epochs 20 --select served --time-budget "$STUDENT_S" \
    > "$R/s.log" 2>&1
 tail -n 2 "$R/s.log"
