@@ -56,18 +56,18 @@ def load_npz(path: Path, arch_cfg: dict):
 def _teacher_meta(path: Path) -> tuple[dict, Path]:
     """A teacher's name, size and PublicTest accuracy (flip-averaged), and its log's path:
     from its export (``.json`` beside a ``.tflite``) or its run (``run.json`` beside a
-    checkpoint: the run's own record, so the weights need not be here)."""
+    checkpoint: the run's own record, so the weights need not be here; its accuracy is the
+    log's best, filled in by :func:`teachers_of`, which reads the log)."""
     if path.suffix == ".pt":
         run, log = path.parent / "run.json", path.parent / "train_log.jsonl"
         if not run.exists() or not log.exists():
             raise SystemExit(f"export: error: {path.parent}: the teacher's run.json or train_log.jsonl is missing; "
                              "give the run folder that classmood train wrote")
-        rows = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
         info = json.loads(run.read_text())
         c = info["config"]
         return {"name": f"fer-{c['arch']}{c['width']}-seed{c['seed']}",
                 "parameters": info["parameters"], "device": info.get("device_name") or info.get("device"),
-                "accuracy": max(r["publictest_acc"] for r in rows)}, log
+                "accuracy": None}, log
     meta_path, log = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
     if not meta_path.exists():
         raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
@@ -88,6 +88,8 @@ def teachers_of(spec: str, dest: Path) -> list[dict]:
         entry.update(epochs=0, minutes=0.0, log=None)
         if log_path.exists():
             rows = [json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
+            if entry["accuracy"] is None:  # a checkpoint teacher: its run's best epoch
+                entry["accuracy"] = max(r["publictest_acc"] for r in rows)
             (dest / "teachers").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, dest / "teachers" / f"{entry['name']}.train_log.jsonl")
             entry.update(epochs=len(rows), minutes=sum(r.get("seconds", 0) for r in rows) / 60,

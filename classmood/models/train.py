@@ -188,7 +188,7 @@ def to_device(t: "torch.Tensor", device) -> "torch.Tensor":
     all queued GPU work first, so a few small copies a step keep the CPU from running ahead
     (a short run is then bound by Python, not the GPU). From pinned memory the copy is queued."""
     device = torch.device(device)
-    if t.device == device:
+    if t.device.type == device.type:
         return t
     if device.type == "cuda":
         t = t.pin_memory()
@@ -313,7 +313,8 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
     folder and file names are recorded beside it and checked).
     """
     cache, note = out / "teacher_logits.npy", out / "teacher_logits.json"
-    names = [f"{p.parent.name}/{p.name}" for p in teacher_paths(spec)]  # a checkpoint is best.pt: its run names it
+    paths = teacher_paths(spec)
+    names = [f"{p.parent.name}/{p.name}" for p in paths]  # a checkpoint is best.pt: its run names it
     if cache.exists():  # computed by an earlier piece of this run, or copied from a run with the same teachers
         logits = np.load(cache)
         said = json.loads(note.read_text()).get("teachers") if note.exists() else None
@@ -324,7 +325,6 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> "t
             raise SystemExit(f"classmood train: error: {cache}: labels for {logits.shape[0]} faces, the training "
                              f"split has {len(images)}; delete it to compute them")
     else:
-        paths = teacher_paths(spec)
         for p in paths:
             if not p.is_file():
                 raise SystemExit(f"classmood train: error: {p}: no such teacher model for --teacher "
