@@ -2,6 +2,8 @@
 
 import importlib.util
 import lzma
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +48,11 @@ def test_pack_unpack_round_trip_and_a_damaged_pack_says_so(packer, tmp_path):
     (tmp_path / "pack" / "train.xz").write_bytes(lzma.compress(bytes(blob)))
     with pytest.raises(SystemExit, match="does not restore the packed faces"):
         packer.unpack(tmp_path / "pack", tmp_path / "data2")
+
+
+def test_a_missing_folder_is_one_clear_line(tmp_path):
+    for verb, what in (("pack", "fer2013_train.npz"), ("unpack", "fer2013_pack.json")):
+        r = subprocess.run([sys.executable, str(TOOL), verb, str(tmp_path / "none"), str(tmp_path / "out")],
+                           capture_output=True, text=True)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert r.stderr.strip().count("\n") == 0 and what in r.stderr and "no such file" in r.stderr

@@ -81,4 +81,12 @@ def unpack(src: Path, dst: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in ("pack", "unpack"):
         raise SystemExit("usage: pack_fer2013.py pack FER2013_DIR OUT_DIR | unpack PACK_DIR DATA_DIR")
-    (pack if sys.argv[1] == "pack" else unpack)(Path(sys.argv[2]), Path(sys.argv[3]))
+    src = Path(sys.argv[2])
+    need = [src / f"fer2013_{s}.npz" for s in SPLITS] if sys.argv[1] == "pack" else \
+        [src / "fer2013_pack.json"] + [src / f"{s}.xz" for s in SPLITS]
+    for f in need:
+        if not f.is_file():
+            raise SystemExit(f"{sys.argv[1]}: {f}: no such file; give the folder that holds "
+                             + ("fer2013_train.npz and fer2013_publictest.npz" if sys.argv[1] == "pack"
+                                else "what pack wrote (fer2013_pack.json, train.xz, publictest.xz)"))
+    (pack if sys.argv[1] == "pack" else unpack)(src, Path(sys.argv[3]))
