@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classmood.synth import grid_layout  # noqa: E402
 from classmood.types import (  # noqa: E402
     Alert,
-    ClassMood,
+    ClassSnapshot,
     Frame,
     FrameResult,
     GalleryResult,
@@ -72,7 +72,7 @@ def make_result(n: int, k: int, t: float, size=(1920, 1080)) -> FrameResult:
     dist: dict[str, float] = {}
     for p in present:
         dist[p.label] = dist.get(p.label, 0.0) + 1 / len(present)
-    mood = ClassMood(participants=n, present=len(present), away=sum(p.presence is Presence.AWAY for p in ps),
+    mood = ClassSnapshot(participants=n, present=len(present), away=sum(p.presence is Presence.AWAY for p in ps),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in ps), distribution=dist,
                      valence=float(np.mean([p.valence for p in present])), alerts=tuple(alerts))
     return FrameResult(t, GalleryResult(size[0], size[1], ()), tuple(ps), mood)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from classmood.models.preprocess import FER_CLASSES  # noqa: E402
+from classmood.labels import FER_CLASSES  # noqa: E402
 
 # The script (seconds from the session start). Every boundary lies on the frame grid of
 # any frame rate that divides 1 s, so the accounted times equal the scripted ones exactly.

@@ -11,6 +11,13 @@ import numpy as np
 from ._native import quiet_native_stderr
 from .errors import InputError
 
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+"""File name endings (lower case) read as still images."""
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".wmv", ".flv", ".mpg", ".mpeg", ".ts"}
+)
+"""File name endings (lower case) read as videos."""
+
 # OpenCV's decoders print their own WARN/ERROR lines for damaged files; we report
 # one clear line instead (see load_image).
 try:

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-BBox = tuple[int, int, int, int]
-"""An axis-aligned box ``(x, y, w, h)`` in integer pixels of the full frame."""
+from .geometry import BBox, iou  # noqa: F401  (re-exported: part of the base types)
+from .labels import FER_CLASSES
 
 KEYPOINT_NAMES = (
     "right_eye",
@@ -25,15 +25,6 @@ KEYPOINT_NAMES = (
 )
 """BlazeFace's six keypoints, in its order. Right/left are the *subject's*: the
 subject's right eye appears on the image's left in an unmirrored picture."""
-
-
-def iou(a: tuple, b: tuple) -> float:
-    """Intersection over union of two ``(x, y, w, h)`` boxes (0.0 for empty boxes)."""
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _check_bbox(bbox: tuple, what: str) -> None:
@@ -236,8 +227,6 @@ class ParticipantResult:
     negative_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        from .models.preprocess import FER_CLASSES
-
         def _p(a):
             return None if a is None else {c: round(float(v), 4) for c, v in zip(FER_CLASSES, a)}
 
@@ -275,7 +264,7 @@ class Alert:
 
 
 @dataclass(frozen=True)
-class ClassMood:
+class ClassSnapshot:
     """The class in one frame: who is there, the expression mix and the valence index.
 
     ``distribution`` is the share of each label among participants with a face
@@ -310,7 +299,7 @@ class FrameResult:
     timestamp: float
     gallery: GalleryResult
     participants: tuple[ParticipantResult, ...]
-    mood: ClassMood
+    mood: ClassSnapshot
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     presence_only: bool = False
 

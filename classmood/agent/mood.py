@@ -32,14 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.preprocess import FER_CLASSES
-from ..types import Alert, ClassMood, ParticipantResult, Presence
+from ..labels import FER_CLASSES, UNCERTAIN, VALENCE
+from ..timefmt import duration
+from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
-VALENCE = {"angry": -0.8, "disgust": -0.8, "fear": -0.6, "happy": 1.0, "sad": -0.8, "surprise": 0.2,
-           "neutral": 0.0}
-"""Valence weight of each FER2013 class, in [-1, 1]."""
 _V = np.array([VALENCE[c] for c in FER_CLASSES], np.float32)
-UNCERTAIN = "uncertain"
 
 
 def valence_of(probs: np.ndarray) -> float:
@@ -164,7 +161,7 @@ class ClassMoodMeter:
         self._drop_since: float | None = None
 
     def update(self, t: float, participants: tuple[ParticipantResult, ...] | list[ParticipantResult],
-               presence_only: bool = False) -> ClassMood:
+               presence_only: bool = False) -> ClassSnapshot:
         cfg = self.cfg
         present = [p for p in participants if p.presence is Presence.PRESENT]
         away = [p for p in participants if p.presence is Presence.AWAY]
@@ -183,15 +180,15 @@ class ClassMoodMeter:
         for p in participants:
             who = p.name or p.id
             if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
-                alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {_dur(p.away_s)}"))
+                alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {duration(p.away_s)}"))
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
                 alerts.append(Alert("negative", p.id, p.negative_s,
-                                    f"{who} looks {p.label or 'negative'} for {_dur(p.negative_s)}"))
+                                    f"{who} looks {p.label or 'negative'} for {duration(p.negative_s)}"))
         drop = self._valence_drop(t, valence, len(vals))
         if drop is not None:
             alerts.append(drop)
         alerts.sort(key=lambda a: -a.since_s)
-        return ClassMood(participants=len(participants), present=len(present), away=len(away),
+        return ClassSnapshot(participants=len(participants), present=len(present), away=len(away),
                          camera_off=len(off), distribution=dist, valence=valence, alerts=tuple(alerts))
 
     def _valence_drop(self, t: float, valence: float | None, faces: int) -> Alert | None:
@@ -213,9 +210,5 @@ class ClassMoodMeter:
             return None
         self._drop_since = self._drop_since if self._drop_since is not None else t
         return Alert("valence_drop", None, t - self._drop_since,
-                     f"class valence fell by {fall:.2f} in the last {_dur(cfg.drop_window_s)}")
+                     f"class valence fell by {fall:.2f} in the last {duration(cfg.drop_window_s)}")
 
-
-def _dur(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"

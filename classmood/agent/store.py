@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InputError
-from ..models.preprocess import FER_CLASSES
+from ..labels import FER_CLASSES
 from ..types import FrameResult, Presence
 
 SCHEMA_VERSION = 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models.preprocess import FER_CLASSES
+from ..labels import FER_CLASSES
 from ..types import FrameResult, Presence
 from .mood import UNCERTAIN
 

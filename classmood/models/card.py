@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .preprocess import FER_CLASSES
+from ..labels import FER_CLASSES
 
 HERE = Path(__file__).resolve().parent
 CARD = HERE / "MODEL_CARD.md"

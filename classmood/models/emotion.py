@@ -21,7 +21,8 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import ModelError
-from .preprocess import FER_CLASSES, INPUT_SIZE
+from ..labels import FER_CLASSES
+from .preprocess import INPUT_SIZE
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MODEL = ASSETS / "emotion.tflite"

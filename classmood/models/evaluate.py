@@ -19,7 +19,8 @@ import numpy as np
 from ..errors import InputError
 from . import metrics
 from .emotion import EmotionClassifier
-from .preprocess import FER_CLASSES, INPUT_SIZE
+from ..labels import FER_CLASSES
+from .preprocess import INPUT_SIZE
 
 PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm"}
 

@@ -24,7 +24,8 @@ import numpy as np
 from . import metrics
 from .card import CARD, update_card
 from .emotion import ASSETS, EmotionClassifier, softmax
-from .preprocess import FER_CLASSES, INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
+from ..labels import FER_CLASSES
+from .preprocess import INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
 
 
 def load_checkpoint(path: Path):

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .preprocess import FER_CLASSES
+from ..labels import FER_CLASSES
 
 
 def confusion(labels: np.ndarray, preds: np.ndarray, k: int = len(FER_CLASSES)) -> np.ndarray:

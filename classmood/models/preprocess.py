@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FER_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-"""FER2013 label ids 0..6, in order."""
+from ..labels import FER_CLASSES  # noqa: F401  (re-exported for older imports)
 
 INPUT_SIZE = 48
 # Mean and standard deviation of FER2013 Training pixels (0..255), measured on all

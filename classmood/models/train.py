@@ -32,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .preprocess import FER_CLASSES, INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
+from ..labels import FER_CLASSES
+
+from .preprocess import INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
 
 try:
     import torch

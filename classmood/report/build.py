@@ -40,7 +40,7 @@ from .. import __version__
 from ..agent.mood import UNCERTAIN, MoodConfig
 from ..agent.store import SessionInfo, SessionStore
 from ..errors import InputError
-from ..models.preprocess import FER_CLASSES
+from ..labels import FER_CLASSES
 
 SCHEMA_VERSION = 1
 """Version of the JSON report's schema (``"schema_version"``)."""

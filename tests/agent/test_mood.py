@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classmood.agent.mood import VALENCE, ClassMoodMeter, MoodConfig, ParticipantMood, valence_of
-from classmood.models.preprocess import FER_CLASSES
+from classmood.labels import FER_CLASSES
 from classmood.types import ParticipantResult, Presence
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from classmood import Pipeline, PipelineConfig
-from classmood.models.preprocess import FER_CLASSES
+from classmood.labels import FER_CLASSES
 from classmood.types import Presence, TileState
 
 from . import classvideo

@@ -19,8 +19,8 @@ import pytest
 
 from classmood.agent.store import SessionStore, default_db_path
 from classmood.errors import InputError
-from classmood.models.preprocess import FER_CLASSES
-from classmood.types import (Alert, ClassMood, FrameResult, GalleryResult, ParticipantResult, Presence,
+from classmood.labels import FER_CLASSES
+from classmood.types import (Alert, ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence,
                              TileState)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
     if left:
         parts.append(ParticipantResult(id="P03", tile_index=None, bbox=None, tile_state=None,
                                        presence=Presence.LEFT, name="Cy"))
-    mood = ClassMood(participants=len(parts), present=1, away=1, camera_off=0,
+    mood = ClassSnapshot(participants=len(parts), present=1, away=1, camera_off=0,
                      distribution={"happy": np.float32(1.0)}, valence=np.float64(0.55),
                      alerts=(Alert("away", "P02", 3.0, "Bob has been away for 3 s"),))
     return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()),

@@ -6,7 +6,7 @@ import pytest
 
 from classmood.errors import ModelError
 from classmood.models.emotion import EmotionClassifier, default_model_path
-from classmood.models.preprocess import FER_CLASSES
+from classmood.labels import FER_CLASSES
 
 
 @pytest.fixture(scope="module")

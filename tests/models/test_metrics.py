@@ -3,7 +3,7 @@ import pytest
 
 from classmood.models import metrics
 from classmood.models.emotion import softmax
-from classmood.models.preprocess import FER_CLASSES
+from classmood.labels import FER_CLASSES
 
 
 def test_confusion_and_summary_on_a_hand_example():

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from classmood.synth import grid_layout
-from classmood.types import Alert, ClassMood, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
+from classmood.types import Alert, ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
 
 NAMES = ["Ana Lopez", "Bob Kim", "Cyril Roy", "Diana Park", "Edgar Soto", "Fatima Ali", "Gustav Berg",
          "Hugo Silva", "Ivy Chen"]
@@ -34,7 +34,7 @@ def participant(i: int, bbox, presence: str = "present", label: str | None = "ne
         away_s=away_s, negative_s=negative_s)
 
 
-def mood_of(participants, alerts=(), presence_only=False) -> ClassMood:
+def mood_of(participants, alerts=(), presence_only=False) -> ClassSnapshot:
     shown = [p for p in participants if p.presence is not Presence.LEFT]
     present = [p for p in shown if p.presence is Presence.PRESENT]
     dist: dict[str, float] = {}
@@ -43,7 +43,7 @@ def mood_of(participants, alerts=(), presence_only=False) -> ClassMood:
             if p.label:
                 dist[p.label] = dist.get(p.label, 0.0) + 1.0 / len(present)
     vals = [p.valence for p in present if p.valence is not None]
-    return ClassMood(participants=len(shown), present=len(present),
+    return ClassSnapshot(participants=len(shown), present=len(present),
                      away=sum(p.presence is Presence.AWAY for p in shown),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in shown), distribution=dist,
                      valence=(float(np.mean(vals)) if vals and not presence_only else None), alerts=tuple(alerts))

@@ -27,10 +27,10 @@ from classmood import Pipeline, PipelineConfig
 from classmood.agent.mood import MoodConfig
 from classmood.agent.store import SessionStore
 from classmood.errors import InputError
-from classmood.models.preprocess import FER_CLASSES
+from classmood.labels import FER_CLASSES
 from classmood.report import CSV_COLUMNS, build_report
 from classmood.report import build as report_build
-from classmood.types import ClassMood, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
+from classmood.types import ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
 
 from ..agent import classvideo
 
@@ -157,7 +157,7 @@ def make_frame(t: float, people: list[tuple[str, str, str | None, float | None]]
                                        confidence=0.7 if label else 0.0, valence=val))
     present = [p for p in parts if p.presence is Presence.PRESENT]
     vals = [p.valence for p in present if p.valence is not None]
-    mood = ClassMood(participants=len(parts), present=len(present),
+    mood = ClassSnapshot(participants=len(parts), present=len(present),
                      away=sum(p.presence is Presence.AWAY for p in parts),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in parts),
                      valence=float(np.mean(vals)) if vals else None, alerts=tuple(alerts))
