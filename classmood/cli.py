@@ -530,10 +530,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .models.emotion import EmotionClassifier
+    from .models.expression import ExpressionClassifier
     from .models.evaluate import evaluate, format_report
 
-    clf = EmotionClassifier(args.model, flip_average=args.flip_average)
+    clf = ExpressionClassifier(args.model, flip_average=args.flip_average)
 
     def progress(i: int, n: int) -> None:
         if not args.json and sys.stderr.isatty() and (i % 25 == 0 or i == n - 1):

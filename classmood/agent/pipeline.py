@@ -106,9 +106,9 @@ class Pipeline:
         self.presence_only = False
 
     def _load_classifier(self):
-        from ..models.emotion import EmotionClassifier
+        from ..models.expression import ExpressionClassifier
 
-        return EmotionClassifier()
+        return ExpressionClassifier()
 
     def reset(self) -> None:
         """Start a new class: forget participants, smoothing, layouts and timestamps."""

@@ -332,7 +332,7 @@ def _dominant(secs: np.ndarray) -> np.ndarray:
 def model_info(presence_only: bool) -> dict:
     """What the report says about the expression model: name and its measured accuracy
     (the split it was measured on, and whether that split also chose the model)."""
-    from ..models.emotion import DEFAULT_MODEL, ModelInfo
+    from ..models.expression import DEFAULT_MODEL, ModelInfo
 
     out: dict[str, Any] = {"used": not presence_only, "file": DEFAULT_MODEL.name, "name": None, "test": None}
     try:

@@ -1,0 +1,175 @@
+"""Serve the expression model with the LiteRT interpreter (no torch, no tensorflow).
+
+The model file is a ``.tflite`` whose graph takes raw pixels, float32 ``[N, 1, 48, 48]``
+in 0..255, normalises them itself (the same constants training used, folded into a 1x1
+convolution) and returns FER2013 logits ``[N, 7]``. Beside it, ``<model>.json`` carries
+the class order, the calibration temperature and the model's measured accuracy::
+
+    clf = EmotionClassifier()                # the bundled model
+    probs = clf.predict(faces)               # uint8 [N, 48, 48] -> float32 [N, 7]
+    FER_CLASSES[probs[0].argmax()]
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._native import quiet_native_stderr
+from ..errors import ModelError
+from ..labels import FER_CLASSES
+from .preprocess import INPUT_SIZE
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+DEFAULT_MODEL = ASSETS / "emotion.tflite"
+
+
+def default_model_path() -> Path:
+    return DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What ``<model>.json`` says about a model (defaults when it has none)."""
+
+    classes: tuple[str, ...] = FER_CLASSES
+    temperature: float = 1.0
+    temperature_flip: float = 1.0   # fitted on flip-averaged logits
+    name: str = "unnamed"
+    metrics: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, model_path: Path) -> "ModelInfo":
+        meta = model_path.with_suffix(".json")
+        if not meta.exists():
+            return cls(name=model_path.stem)
+        try:
+            d = json.loads(meta.read_text())
+            classes = tuple(d.get("classes", FER_CLASSES))
+            temperature = float(d.get("temperature", 1.0))
+            temperature_flip = float(d.get("temperature_flip_average", temperature))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelError(f"{meta}: unreadable model metadata ({exc}); restore it from the package "
+                             "or delete it to use the model uncalibrated") from None
+        if classes != FER_CLASSES:
+            raise ModelError(f"{meta}: classes {list(classes)} are not FER2013's {list(FER_CLASSES)} in order")
+        if not (temperature > 0 and temperature_flip > 0):
+            raise ModelError(f"{meta}: temperatures must be > 0, got {temperature} and {temperature_flip}")
+        return cls(classes=classes, temperature=temperature, temperature_flip=temperature_flip,
+                   name=d.get("name", model_path.stem),
+                   metrics=d.get("metrics", {}))
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class ExpressionClassifier:
+    """Batched FER2013 expression probabilities for aligned 48x48 grayscale faces.
+
+    ``predict`` takes uint8 ``[N, 48, 48]`` (as :class:`classmood.detectors.align.FaceAligner`
+    makes them, and as FER2013 stores them) and returns calibrated probabilities
+    ``[N, 7]`` in :data:`FER_CLASSES` order. ``flip_average`` also runs each face mirrored
+    and averages the logits (a little more accurate, twice the work). One interpreter
+    per instance; calls are serialised, so an instance can be shared between threads.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1,
+                 flip_average: bool = False, max_batch: int = 64) -> None:
+        self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
+        self.flip_average = flip_average
+        self.max_batch = max(1, int(max_batch))
+        self.info = ModelInfo.load(self.model_path) if self.model_path.exists() else None
+        self._interp = _open(self.model_path, threads)
+        self.info = self.info or ModelInfo(name=self.model_path.stem)
+        self._inp = self._interp.get_input_details()[0]
+        self._out = self._interp.get_output_details()[0]
+        self._check_signature()
+        self._batch = 0
+        self._lock = threading.Lock()
+
+    @property
+    def temperature(self) -> float:
+        """The calibration temperature for the logits this instance gives."""
+        return self.info.temperature_flip if self.flip_average else self.info.temperature
+
+    def _check_signature(self) -> None:
+        ins, outs = self._interp.get_input_details(), self._interp.get_output_details()
+        shape = [int(s) for s in self._inp.get("shape_signature", self._inp["shape"])]
+        out = [int(s) for s in self._out.get("shape_signature", self._out["shape"])]
+        if len(outs) != 1:
+            out = f"{len(outs)} outputs"
+        if (len(ins) != 1 or len(outs) != 1 or len(shape) != 4 or shape[1:] != [1, INPUT_SIZE, INPUT_SIZE] or self._inp["dtype"] != np.float32
+                or len(out) != 2 or out[1] != len(FER_CLASSES)):
+            raise ModelError(
+                f"{self.model_path}: takes {np.dtype(self._inp['dtype']).name} {shape} and gives {out}; ClassMood "
+                f"needs float32 [N, 1, {INPUT_SIZE}, {INPUT_SIZE}] -> [N, {len(FER_CLASSES)}] (export one with "
+                "python -m classmood.models.export)")
+
+    def logits(self, faces: np.ndarray) -> np.ndarray:
+        """Raw logits ``[N, 7]`` (flip-averaged when asked); what calibration is fitted on."""
+        x = _as_batch(faces)
+        if len(x) == 0:
+            return np.zeros((0, len(FER_CLASSES)), np.float32)
+        if self.flip_average:
+            both = self._run(np.concatenate([x, x[..., ::-1]]))
+            return (both[: len(x)] + both[len(x):]) / 2
+        return self._run(x)
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        """uint8 ``[N, 48, 48]`` faces -> calibrated probabilities float32 ``[N, 7]``."""
+        return softmax(self.logits(faces), self.temperature)
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty((len(x), len(FER_CLASSES)), np.float32)
+        with self._lock:
+            for i in range(0, len(x), self.max_batch):
+                chunk = np.ascontiguousarray(x[i : i + self.max_batch])
+                if len(chunk) != self._batch:
+                    self._interp.resize_tensor_input(self._inp["index"], list(chunk.shape))
+                    self._interp.allocate_tensors()
+                    self._batch = len(chunk)
+                self._interp.set_tensor(self._inp["index"], chunk)
+                self._interp.invoke()
+                out[i : i + len(chunk)] = self._interp.get_tensor(self._out["index"])
+        return out
+
+
+def _as_batch(faces: np.ndarray) -> np.ndarray:
+    faces = np.asarray(faces)
+    if faces.ndim == 2:
+        faces = faces[None]
+    if faces.ndim != 3 or faces.shape[1:] != (INPUT_SIZE, INPUT_SIZE):
+        raise ValueError(f"faces must be [N, {INPUT_SIZE}, {INPUT_SIZE}] grayscale, got shape {faces.shape}")
+    if faces.dtype != np.uint8:
+        raise ValueError(f"faces must be uint8 (0..255 grayscale), got {faces.dtype}")
+    return faces.astype(np.float32)[:, None, :, :]
+
+
+def _open(path: Path, threads: int):
+    if not path.exists():
+        raise ModelError(f"{path}: emotion model not found; reinstall classmood or pass an existing .tflite file")
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder; pass the .tflite model file")
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # pragma: no cover - a broken install
+        raise ModelError("the LiteRT runtime (ai-edge-litert) is not installed; run: pip install ai-edge-litert") from None
+    try:
+        with quiet_native_stderr():
+            interp = Interpreter(model_path=str(path), num_threads=max(1, int(threads)))
+            interp.allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a usable TFLite model ({first}); re-export it or reinstall classmood") from None
+    return interp
+
+EmotionClassifier = ExpressionClassifier
+"""The former name of :class:`ExpressionClassifier` (kept so older code keeps working)."""
