@@ -22,6 +22,13 @@ def nimstim(faces_dir) -> list[np.ndarray]:
     return synth.load_portraits(faces_dir / "nimstim", limit=24, seed=1)
 
 
+@pytest.fixture(scope="module")
+def library():
+    """One portrait library for the sweeps: each portrait's face is found once."""
+    with synth.PortraitLibrary() as lib:
+        yield lib
+
+
 def _inside(inner, outer) -> bool:
     return (inner[0] >= outer[0] and inner[1] >= outer[1]
             and inner[0] + inner[2] <= outer[0] + outer[2] and inner[1] + inner[3] <= outer[1] + outer[3])
@@ -295,14 +302,14 @@ def test_argument_errors(grace):
 
 
 # -- ground truth that a detector agrees with ------------------------------------------
-def test_ground_truth_faces_agree_with_the_face_finder(grace, nimstim):
+def test_ground_truth_faces_agree_with_the_face_finder(grace, nimstim, library):
     from classmood.detectors.faces import FaceFinder
 
     rng = np.random.default_rng(7)
     found = total = no_face_hits = no_face_tiles = 0
     with FaceFinder() as finder:
         for _ in range(6):
-            g = synth.random_gallery(nimstim + [grace], rng)
+            g = synth.random_gallery(nimstim + [grace], rng, library=library)
             _check_invariants(g)
             for t in g.tiles:
                 if t.state not in (FACE, NO_FACE):
@@ -320,13 +327,53 @@ def test_ground_truth_faces_agree_with_the_face_finder(grace, nimstim):
     assert no_face_hits <= max(1, 0.15 * no_face_tiles)
 
 
-def test_portrait_face_box_is_cached_and_none_without_a_face(grace):
-    box = synth.portrait_face_box(grace)
-    assert box is not None
-    x, y, w, h = box
-    assert 0 <= x and 0 <= y and x + w <= grace.shape[1] + 1 and y + h <= grace.shape[0] + 1
-    assert synth.portrait_face_box(grace.copy()) == box  # keyed by content, not identity
+def test_portrait_face_box_is_cached_and_none_without_a_face(grace, monkeypatch):
+    from classmood.detectors.faces import FaceFinder
+
+    calls = []
+    find = FaceFinder.find
+    monkeypatch.setattr(FaceFinder, "find", lambda self, *a, **k: calls.append(1) or find(self, *a, **k))
+    with synth.PortraitLibrary() as library:
+        box = synth.portrait_face_box(grace, library=library)
+        assert box is not None
+        x, y, w, h = box
+        assert 0 <= x and 0 <= y and x + w <= grace.shape[1] + 1 and y + h <= grace.shape[0] + 1
+        detections = len(calls)
+        assert synth.portrait_face_box(grace.copy(), library=library) == box  # keyed by content, not identity
+        assert len(calls) == detections, "remembered by the library, not detected again"
     assert synth.portrait_face_box(np.full((200, 200, 3), 90, np.uint8)) is None
+
+
+def test_a_shared_library_changes_nothing_but_speed(grace):
+    kw = dict(states=[FACE, PHOTO, FACE], two_people=0.5, seed=4)
+    one_off = synth.make_gallery([grace], 3, (1280, 720), **kw)
+    view = synth.webcam_view(grace, seed=3)
+    with synth.PortraitLibrary() as library:
+        shared = [synth.make_gallery([grace], 3, (1280, 720), library=library, **kw) for _ in range(2)]
+        shared_view = synth.webcam_view(grace, seed=3, library=library)
+    for g in shared:
+        assert np.array_equal(g.image, one_off.image) and g.tiles == one_off.tiles
+    assert np.array_equal(shared_view, view)
+    # a closed library frees its face finder and stays usable
+    assert library.face_box(grace) == synth.portrait_face_box(grace)
+    library.close()
+
+
+def test_no_module_of_the_package_holds_a_face_finder_a_cache_or_a_lock():
+    import collections
+    import importlib
+    import pkgutil
+    import threading
+    import weakref
+
+    from classmood.detectors.faces import FaceFinder
+
+    stateful = (FaceFinder, synth.PortraitLibrary, collections.OrderedDict, type(threading.Lock()),
+                weakref.WeakValueDictionary, weakref.WeakKeyDictionary)
+    for info in pkgutil.iter_modules(synth.__path__):
+        module = importlib.import_module(f"classmood.synth.{info.name}")
+        for name, value in vars(module).items():
+            assert not isinstance(value, stateful), f"classmood.synth.{info.name}.{name}"
 
 
 def test_load_portraits(faces_dir):
@@ -351,11 +398,11 @@ def test_load_portraits_skips_unreadable_files_and_rejects_empty_folders(tmp_pat
         synth.load_portraits(tmp_path / "missing")
 
 
-def test_random_galleries_are_valid(grace):
+def test_random_galleries_are_valid(grace, library):
     rng = np.random.default_rng(0)
     seen_styles = set()
     for _ in range(12):
-        g = synth.random_gallery([grace], rng)
+        g = synth.random_gallery([grace], rng, library=library)
         _check_invariants(g)
         seen_styles.add(g.style)
     assert len(seen_styles) >= 2
