@@ -39,9 +39,9 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    from classmood.models.emotion import EmotionClassifier
     from classmood.models.export import to_tflite
-    from classmood.models.train import ServedModel, build_model, count_macs
+    from classmood.models.expression import ExpressionClassifier
+    from classmood.models.network import ServedModel, build_model, count_macs
 
     torch.manual_seed(0)
     faces = np.random.default_rng(0).integers(0, 256, (49, 48, 48), dtype=np.uint8)
@@ -55,7 +55,7 @@ def main() -> int:
             path = Path(tmp) / f"{shape.replace('/', '_')}.tflite"
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 to_tflite(ServedModel(net).eval(), path)  # quiet: the converter's progress lines
-            clf = EmotionClassifier(path, threads=1)
+            clf = ExpressionClassifier(path, threads=1)
             b1 = ms_per_face(clf.predict, faces[:1], args.repeats)
             b49 = ms_per_face(clf.predict, faces, args.repeats)
             print(f"{shape:<20} {params:>9,} {macs:>7.1f} {b1:>9.3f} {b49:>9.3f}", flush=True)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classmood.models import metrics  # noqa: E402
-from classmood.models.emotion import EmotionClassifier  # noqa: E402
+from classmood.models.expression import ExpressionClassifier  # noqa: E402
 
 FER_MEMBER = "fer/data/emotion_model_quantized.tflite"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "classmood-bench"
@@ -109,8 +109,8 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-    ours = EmotionClassifier(threads=1)
-    ours_flip = EmotionClassifier(threads=1, flip_average=True)
+    ours = ExpressionClassifier(threads=1)
+    ours_flip = ExpressionClassifier(threads=1, flip_average=True)
     theirs = FerTflite(fer_model_path(args.fer_model))
     pub = Path(args.data) / "fer2013_publictest.npz"
     if pub.exists():

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from emotion import ms_per_face  # noqa: E402
 
-from classmood.models.emotion import DEFAULT_MODEL  # noqa: E402
+from classmood.models.expression import DEFAULT_MODEL  # noqa: E402
 
 
 class Runner:
@@ -102,7 +102,8 @@ def main() -> int:
             src = Path(tmp) / f"{label}.tflite"
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 if model.suffix == ".pt":
-                    from classmood.models.export import load_checkpoint, to_tflite
+                    from classmood.models.export import to_tflite
+                    from classmood.models.weights import load_checkpoint
 
                     to_tflite(load_checkpoint(model)[0], src)
                 else:

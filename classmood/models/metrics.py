@@ -18,7 +18,17 @@ def confusion(labels: np.ndarray, preds: np.ndarray, k: int = len(FER_CLASSES)) 
 
 def summary(labels: np.ndarray, probs: np.ndarray) -> dict:
     """Accuracy, macro-F1 (over classes present in labels or predictions), per-class
-    recall/precision/F1/support, the confusion matrix and the expected calibration error."""
+    recall/precision/F1/support, the confusion matrix and the expected calibration error.
+
+    Args:
+        labels: true classes int ``[N]`` (0..6).
+        probs: probabilities float ``[N, 7]`` in :data:`FER_CLASSES` order.
+
+    Returns:
+        ``n``, ``accuracy``, ``macro_f1``, ``ece`` (0..1), ``per_class`` (class name ->
+        ``recall``, ``precision``, ``f1`` rounded to 4 places and ``support``) and
+        ``confusion`` (7x7 lists of counts, rows true, columns predicted).
+    """
     labels = np.asarray(labels, np.int64)
     preds = probs.argmax(1) if len(probs) else np.zeros(0, np.int64)
     m = confusion(labels, preds)
@@ -42,7 +52,8 @@ def summary(labels: np.ndarray, probs: np.ndarray) -> dict:
 
 
 def expected_calibration_error(labels: np.ndarray, probs: np.ndarray, bins: int = 15) -> float:
-    """ECE of the top-class confidence, ``bins`` equal-width bins (Guo et al. 2017)."""
+    """ECE of the top-class confidence, ``bins`` equal-width bins (Guo et al. 2017):
+    labels int ``[N]``, probabilities ``[N, K]`` -> 0..1."""
     conf = probs.max(1)
     correct = probs.argmax(1) == np.asarray(labels)
     edges = np.linspace(0, 1, bins + 1)
@@ -56,6 +67,8 @@ def expected_calibration_error(labels: np.ndarray, probs: np.ndarray, bins: int 
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    """Mean negative log-likelihood (nats) of ``labels`` int ``[N]`` under
+    ``softmax(logits / temperature)``, logits ``[N, K]``."""
     z = logits.astype(np.float64) / temperature
     z -= z.max(1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(1, keepdims=True))
@@ -64,7 +77,8 @@ def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, lo: float = 0.05, hi: float = 20.0) -> float:
     """The temperature minimising the negative log-likelihood (golden-section search on
-    log T; the NLL is unimodal in T)."""
+    log T between ``lo`` and ``hi``; the NLL is unimodal in T) of ``labels`` int ``[N]``
+    under logits ``[N, K]``."""
     labels = np.asarray(labels, np.int64)
     a, b = math.log(lo), math.log(hi)
     g = (math.sqrt(5) - 1) / 2

@@ -42,6 +42,22 @@ def test_photo_folder_goes_through_the_face_finder_and_counts_what_it_could_not_
     assert r["accuracy_counting_no_face_as_wrong"] == pytest.approx(r["accuracy"] * 2 / 3)
 
 
+def test_photos_go_through_the_callers_face_cropper(photo_dir, aligned_grace):
+    """The models layer finds no faces itself: a caller's cropper decides, and its None
+    is a photo with no face."""
+    seen = []
+
+    def crop(img):
+        seen.append(img.shape)
+        return None if img.std() == 0 else aligned_grace
+
+    r = evaluate(photo_dir, crop_face=crop)
+    assert len(seen) == 3                     # the readable photos in FER2013 label folders
+    assert r["n"] == 2 and r["no_face"] == 1 and r["no_face_by_class"] == {"sad": 1}
+    assert sum(r["confusion"][3]) == 2
+    assert evaluate(photo_dir, aligned=True, crop_face=crop)["n"] == 3 and len(seen) == 3  # aligned: not asked
+
+
 def test_aligned_photos_skip_face_finding(tmp_path, aligned_grace):
     (tmp_path / "happy").mkdir()
     cv2.imwrite(str(tmp_path / "happy" / "a.png"), aligned_grace)

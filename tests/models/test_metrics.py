@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from classmood.models import metrics
-from classmood.models.emotion import softmax
+from classmood.models.expression import softmax
 from classmood.labels import FER_CLASSES
 
 

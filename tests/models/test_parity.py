@@ -7,8 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="parity needs PyTorch: pip install -e '.[train]'")
 
-from classmood.models.emotion import EmotionClassifier, default_model_path, softmax  # noqa: E402
-from classmood.models.export import load_npz  # noqa: E402
+from classmood.models.expression import ExpressionClassifier, default_model_path, softmax  # noqa: E402
+from classmood.models.weights import load_npz  # noqa: E402
 
 
 def test_litert_matches_pytorch_on_100_publictest_faces(fer_dir):
@@ -18,7 +18,7 @@ def test_litert_matches_pytorch_on_100_publictest_faces(fer_dir):
     x = np.load(fer_dir / "fer2013_publictest.npz")["images"][:100]
     with torch.no_grad():
         ref = model(torch.from_numpy(x.astype(np.float32)[:, None])).numpy()
-    clf = EmotionClassifier(path)
+    clf = ExpressionClassifier(path)
     t = clf.temperature
     p_torch, p_lite = softmax(ref, t), clf.predict(x)
     assert np.abs(p_torch - p_lite).max() < 1e-4

@@ -75,7 +75,7 @@ def test_resume_can_change_threads_and_replan_the_schedule(tiny_fer, tmp_path):
 
 
 def test_first_stride_two_quarters_the_work_with_the_same_weights():
-    from classmood.models.train import build_model, count_macs
+    from classmood.models.network import build_model, count_macs
 
     full, half = build_model("resnet", 8), build_model("resnet", 8, first_stride=2)
     shapes = lambda net: {k: v.shape for k, v in net.state_dict().items() if "short" not in k}  # noqa: E731
@@ -89,12 +89,12 @@ def test_first_stride_two_quarters_the_work_with_the_same_weights():
 
 
 def test_init_copies_same_shaped_weights_and_kd_distils_from_a_served_teacher(tiny_fer, tmp_path):
-    from classmood.models.emotion import default_model_path
-    from classmood.models.train import _state_dict_of
+    from classmood.models.expression import default_model_path
+    from classmood.models.weights import state_dict_of
 
     teacher = default_model_path()  # the bundled model as the teacher (a real .tflite)
     src = teacher.with_suffix(".npz")
-    shipped = _state_dict_of(src)
+    shipped = state_dict_of(src)
     # a student of the other first-stage stride: all but the first block's shortcut fits
     stride = 1 if "layers.0.short.0.weight" in shipped else 2
     out = tmp_path / "kd"
@@ -128,7 +128,9 @@ def test_kd_without_a_teacher_file_says_which(tiny_fer, tmp_path):
 def test_checkpoint_teachers_online_or_once(tiny_fer, tmp_path):
     """A .pt teacher (ensemble) distils on every augmented batch or through labels computed
     once; both train, and the run records itself (run.json, best logits)."""
-    from classmood.models.train import ensemble_logits, load_teachers, to_tensor
+    from classmood.models.train.distill import load_teachers
+    from classmood.models.train.inference import ensemble_logits
+    from classmood.models.train.tensors import to_tensor
 
     t = tmp_path / "t"
     assert _run(tiny_fer, t, "--epochs", "1") == 0
@@ -185,7 +187,8 @@ def test_teachers_must_be_one_kind(tiny_fer, tmp_path):
 
 
 def test_time_budget_shrinks_the_schedule_to_fit():
-    from classmood.models.train import Config, epochs_that_fit
+    from classmood.models.train.config import Config
+    from classmood.models.train.schedule import epochs_that_fit
 
     cfg = Config(epochs=100, crop=40, full_epochs=10)
     # 5 done, 1 s a crop epoch, full epochs cost (48/40)^2 = 1.44: 30 s left -> 20 more fit
@@ -213,7 +216,7 @@ def test_time_budget_run_ends_annealed_within_its_epochs(tiny_fer, tmp_path):
 def test_export_records_checkpoint_teachers_from_their_run(tiny_fer, tmp_path):
     """A student distilled from .pt teachers: the export names each teacher from its run
     folder (run.json, log) and scores them together from the logits the run saved."""
-    from classmood.models.export import teacher_ensemble_logits, teachers_of
+    from classmood.models.provenance import teacher_ensemble_logits, teachers_of
 
     t = tmp_path / "t"
     assert _run(tiny_fer, t, "--epochs", "2", "--seed", "3") == 0

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from classmood.errors import ModelError
-from classmood.models.emotion import EmotionClassifier, default_model_path
+from classmood.models.expression import ExpressionClassifier, default_model_path
 from classmood.labels import FER_CLASSES
 
 
 @pytest.fixture(scope="module")
 def clf():
-    return EmotionClassifier()
+    return ExpressionClassifier()
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_predict_gives_probabilities_in_fer_order(clf, grace):
 
 
 def test_batches_give_the_same_answer_as_one_face_at_a_time():
-    clf = EmotionClassifier(max_batch=16)
+    clf = ExpressionClassifier(max_batch=16)
     faces = _faces(37)
     together = clf.predict(faces)  # 3 chunks: 16, 16, 5
     alone = np.concatenate([clf.predict(f[None]) for f in faces[:5]])
@@ -58,7 +58,7 @@ def test_batches_give_the_same_answer_as_one_face_at_a_time():
 
 
 def test_flip_average_does_not_care_which_way_a_face_looks():
-    clf = EmotionClassifier(flip_average=True)
+    clf = ExpressionClassifier(flip_average=True)
     faces = _faces(4, seed=1)
     np.testing.assert_allclose(clf.predict(faces), clf.predict(faces[:, :, ::-1]), atol=1e-5)
     assert clf.temperature == clf.info.temperature_flip
@@ -77,41 +77,41 @@ def test_wrong_inputs_are_refused_with_a_reason(clf, bad, what):
 def test_missing_corrupt_and_foreign_model_files_name_the_file(tmp_path):
     missing = tmp_path / "nope.tflite"
     with pytest.raises(ModelError, match="nope.tflite.*not found"):
-        EmotionClassifier(missing)
+        ExpressionClassifier(missing)
     corrupt = tmp_path / "corrupt.tflite"
     corrupt.write_bytes(default_model_path().read_bytes()[:5000])
     with pytest.raises(ModelError, match="corrupt.tflite"):
-        EmotionClassifier(corrupt)
+        ExpressionClassifier(corrupt)
     garbage = tmp_path / "garbage.tflite"
     garbage.write_bytes(b"not a model at all")
     with pytest.raises(ModelError, match="garbage.tflite: not a usable TFLite model"):
-        EmotionClassifier(garbage)
+        ExpressionClassifier(garbage)
     from classmood.detectors.faces import default_model_path as blazeface
 
     with pytest.raises(ModelError, match=r"face_detection_short_range.tflite: takes .*needs float32 \[N, 1, 48, 48\]"):
-        EmotionClassifier(blazeface())
+        ExpressionClassifier(blazeface())
     with pytest.raises(ModelError, match="is a folder"):
-        EmotionClassifier(tmp_path)
+        ExpressionClassifier(tmp_path)
 
 
 def test_bad_metadata_is_refused_and_missing_metadata_means_uncalibrated(tmp_path):
     model = tmp_path / "m.tflite"
     shutil.copyfile(default_model_path(), model)
-    assert EmotionClassifier(model).temperature == 1.0
+    assert ExpressionClassifier(model).temperature == 1.0
     (tmp_path / "m.json").write_text(json.dumps({"temperature": -1}))
     with pytest.raises(ModelError, match="m.json: temperatures must be > 0"):
-        EmotionClassifier(model)
+        ExpressionClassifier(model)
     (tmp_path / "m.json").write_text(json.dumps({"classes": ["happy", "sad"]}))
     with pytest.raises(ModelError, match="not FER2013's"):
-        EmotionClassifier(model)
+        ExpressionClassifier(model)
     (tmp_path / "m.json").write_text("{broken")
     with pytest.raises(ModelError, match="m.json: unreadable"):
-        EmotionClassifier(model)
+        ExpressionClassifier(model)
 
 
 def test_publictest_figures_in_the_model_card_are_what_the_model_does(clf, fer_public):
     from classmood.models import metrics
-    from classmood.models.emotion import softmax
+    from classmood.models.expression import softmax
 
     x, y = fer_public
     logits = clf.logits(x)

@@ -1,0 +1,28 @@
+"""Train ClassMood's expression model on FER2013 (PyTorch; ``pip install -e '.[train]'``).
+
+Run it as ``classmood train`` or ``python -m classmood.models.train`` (options:
+``--help``). One job a module:
+
+- :mod:`.command`: the command line (options, their checks, the summary line);
+- :mod:`.config`: a run's settings (:class:`~.config.Config`) and what a resume may change;
+- :mod:`.data`: finding and reading the FER2013 splits;
+- :mod:`.tensors`: faces as normalised tensors, copies onto the device;
+- :mod:`.augment`: affine warp and crop, jitter, random erasing, mixup/cutmix;
+- :mod:`.distill`: the teachers (served models or checkpoints), their cached soft labels,
+  the distillation loss;
+- :mod:`.inference`: flip-averaged logits of a network or an ensemble;
+- :mod:`.validation`: PublicTest accuracy after each epoch;
+- :mod:`.schedule`: the one-cycle schedule and fitting it into a time budget;
+- :mod:`.hardware`: bf16 and memory layout where they are fast;
+- :mod:`.warm_start`: starting from existing weights;
+- :mod:`.checkpoint`: the run's folder (run.json, the log, best.pt, last.pt);
+- :mod:`.loop`: the training loop.
+
+The network itself is :mod:`classmood.models.network`; weight files are read by
+:mod:`classmood.models.weights`. Only :mod:`.command`, :mod:`.config` and :mod:`.data`
+import without PyTorch.
+"""
+
+from .command import main
+
+__all__ = ["main"]

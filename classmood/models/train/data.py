@@ -1,0 +1,56 @@
+"""Find and read the FER2013 splits training uses (numpy only).
+
+The splits are ``.npz`` files as ``tools/pack_fer2013.py`` writes them:
+``fer2013_<split>.npz`` with ``images`` uint8 ``[N, 48, 48]`` and ``labels`` 0..6 in
+:data:`classmood.labels.FER_CLASSES` order. Training reads ``train`` and selects on
+``publictest``; nothing here ever reads PrivateTest.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+DATA_ENV = "CLASSMOOD_FER2013"
+"""The environment variable naming the FER2013 folder when none is given."""
+
+_SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "fer2013"
+"""Where a checkout beside the shared data finds it (``../shared/data/fer2013``)."""
+
+
+def find_data(path: str | None) -> Path:
+    """The folder holding ``fer2013_train.npz`` (and ``fer2013_publictest.npz``).
+
+    Args:
+        path: the folder the user gave, or None to look in ``$CLASSMOOD_FER2013`` and
+            then ``../shared/data/fer2013``. A given folder must be the right one: there
+            is no silent fallback.
+
+    Raises:
+        SystemExit: with the training tool's one error line when there is none.
+    """
+    if path:  # an explicit folder must be the right one: never fall back silently
+        if not (Path(path) / "fer2013_train.npz").is_file():
+            raise SystemExit(f"classmood train: error: {path}: no fer2013_train.npz there; "
+                             "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz")
+        return Path(path)
+    for c in (os.environ.get(DATA_ENV), str(_SHARED)):
+        if c and (Path(c) / "fer2013_train.npz").is_file():
+            return Path(c)
+    raise SystemExit(
+        f"classmood train: error: FER2013 not found (looked in --data, ${DATA_ENV}, ../shared/data/fer2013); "
+        "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz"
+    )
+
+
+def load_split(folder: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One split's faces uint8 ``[N, 48, 48]`` and labels int64 ``[N]`` (0..6).
+
+    Args:
+        folder: the folder :func:`find_data` returned.
+        name: ``"train"`` or ``"publictest"``.
+    """
+    d = np.load(folder / f"fer2013_{name}.npz")
+    return d["images"].astype(np.uint8), d["labels"].astype(np.int64)
