@@ -1,9 +1,14 @@
-"""Reading images from disk with one clear error line for every way it can fail."""
+"""Reading images and videos from disk: the file endings, the checks every input file
+gets, decoding with one clear error line for every way it can fail, and keeping the
+decoders' own messages off the terminal while they work."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -18,18 +23,74 @@ VIDEO_EXTENSIONS = frozenset(
 )
 """File name endings (lower case) read as videos."""
 
-# OpenCV's decoders print their own WARN/ERROR lines for damaged files; we report
-# one clear line instead (see load_image).
-try:
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-except AttributeError:  # pragma: no cover - very old OpenCV
-    pass
+
+class _OpenCVLog:
+    """OpenCV's log level (process-wide), held at silent while at least one
+    :func:`quiet_decoders` block runs in any thread, and put back as it was when the
+    last one ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: int | None = None
+
+    def enter(self) -> None:
+        """One more block needs silence (the first one saves the level and silences)."""
+        with self._lock:
+            if self._depth == 0:
+                self._saved = self._set(cv2.utils.logging.LOG_LEVEL_SILENT)
+            self._depth += 1
+
+    def leave(self) -> None:
+        """One block ended (the last one puts the saved level back)."""
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._saved is not None:
+                self._set(self._saved)
+                self._saved = None
+
+    @staticmethod
+    def _set(level: int) -> int:
+        previous = int(cv2.utils.logging.getLogLevel())
+        cv2.utils.logging.setLogLevel(level)
+        return previous
+
+
+_OPENCV_LOG = _OpenCVLog()
+
+
+@contextlib.contextmanager
+def quiet_decoders() -> Iterator[None]:
+    """Keep the decoders' own WARN/ERROR lines (OpenCV's log, FFmpeg, libpng, libjpeg,
+    camera drivers) off the terminal for the duration of the block: a damaged file or an
+    absent camera is reported by our one clear line instead.
+
+    OpenCV's log level is silenced only while a block runs and restored afterwards
+    (blocks may nest and run in several threads); what native code writes to file
+    descriptor 2 meanwhile is held back (written out after all if the block raises).
+    """
+    _OPENCV_LOG.enter()
+    try:
+        with quiet_native_stderr():
+            yield
+    finally:
+        _OPENCV_LOG.leave()
 
 
 def check_file(p: Path, kind: str = "an image", hint: str = "an image file (PNG, JPEG, ...)",
                empty_hint: str | None = None) -> None:
     """The checks every input file gets before it is read: it exists, is a file, can be
-    read and is not empty. Raises :class:`InputError` with one line naming the file."""
+    read and is not empty.
+
+    Args:
+        p: the file.
+        kind: what the file should be, for the message (``"an image"``, ``"a video"``).
+        hint: what to give instead, for the message.
+        empty_hint: what to give instead of an empty file (default ``hint``).
+
+    Raises:
+        InputError: one line naming the file, what is wrong and what to do.
+    """
     if not p.exists():
         raise InputError(f"{p}: no such file; check the path")
     if p.is_dir():
@@ -45,10 +106,18 @@ def check_file(p: Path, kind: str = "an image", hint: str = "an image file (PNG,
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as a BGR uint8 array of shape (H, W, 3).
+    """Read an image file (PNG, JPEG, BMP, WebP, TIFF; gray, colour, alpha or 16-bit).
 
-    Raises :class:`InputError` (one line: what, where, what to do) for a missing path,
-    a folder, an empty or corrupt file, or an image too small to hold a gallery.
+    Args:
+        path: the image file.
+
+    Returns:
+        The picture as a contiguous BGR uint8 array of shape (H, W, 3).
+
+    Raises:
+        InputError: one line (what, where, what to do) for a missing path, a folder, an
+            empty, unreadable or corrupt file. The decoders' own messages never reach
+            the terminal.
     """
     p = Path(path)
     check_file(p, empty_hint="a real screenshot or photo")
@@ -56,7 +125,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         data = np.fromfile(p, dtype=np.uint8)
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
-    with quiet_native_stderr():  # libpng/libjpeg print their own errors to fd 2
+    with quiet_decoders():
         image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(
@@ -67,7 +136,20 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
 
 
 def as_bgr(image: np.ndarray, where: str = "frame") -> np.ndarray:
-    """Normalise a decoded image (gray, BGR, BGRA, 16-bit) to contiguous BGR uint8."""
+    """Normalise a decoded image to what every stage takes.
+
+    Args:
+        image: uint8 or uint16 pixels of shape (H, W) (gray), (H, W, 1), (H, W, 3) (BGR)
+            or (H, W, 4) (BGRA); 16-bit values are scaled down to 8 bits.
+        where: names the image in error messages (a path, ``"frame"``).
+
+    Returns:
+        A contiguous BGR uint8 array of shape (H, W, 3) (``image`` itself when it already
+        is one).
+
+    Raises:
+        InputError: not an image array, an unsupported pixel type or channel count.
+    """
     if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
         raise InputError(f"{where}: not an image array (expected H x W x 3 pixels)")
     if image.dtype == np.uint16:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from ..io import IMAGE_EXTENSIONS
+from ..io import IMAGE_EXTENSIONS, quiet_decoders
 from ..labels import FER_CLASSES
 from . import metrics
 from .expression import ExpressionClassifier
@@ -112,7 +112,8 @@ def load_folder(root: Path, aligned: bool = False,
         for i, (path, label) in enumerate(files):
             if progress:
                 progress(i, len(files))
-            img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            with quiet_decoders():  # a damaged photo is counted, not logged by OpenCV
+                img = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if img is None:
                 unreadable.append(str(path))
                 continue

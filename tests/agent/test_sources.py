@@ -25,7 +25,10 @@ from classmood.agent.sources import (
     open_source,
     parse_region,
 )
+from classmood.agent.sources.base import paced
+from classmood.display import WAYLAND_MESSAGE
 from classmood.errors import InputError
+from classmood.types import Frame
 from tests.conftest import data_path
 from tests.xserver import free_display, use_display
 
@@ -146,6 +149,19 @@ def test_video_errors_are_one_clear_line(tmp_path, video):
         assert "every" in one_line(exc)
 
 
+def test_damaged_video_prints_only_our_line_and_leaves_opencv_logging_alone(tmp_path, capfd):
+    """FFmpeg's and OpenCV's own lines about a damaged file stay off the terminal while
+    it is read; OpenCV's log level is silenced only meanwhile, never process-wide."""
+    level = cv2.utils.logging.getLogLevel()
+    assert level != cv2.utils.logging.LOG_LEVEL_SILENT  # importing classmood changed nothing
+    fake = tmp_path / "lecture.mp4"
+    fake.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 200)
+    with pytest.raises(InputError):
+        VideoSource(fake)
+    assert capfd.readouterr().err == ""
+    assert cv2.utils.logging.getLogLevel() == level
+
+
 def test_first_frame_undecodable_is_an_input_error(tmp_path):
     # A valid AVI container whose MJPG frames are garbage: it opens, nothing decodes.
     good = write_video(tmp_path / "good.avi").read_bytes()
@@ -241,17 +257,17 @@ class FakeClock:
 
 
 def run_paced(fps, work_s, n):
-    """``n`` frames from _paced with a consumer that works ``work_s`` seconds after
+    """``n`` frames from paced with a consumer that works ``work_s`` seconds after
     each (a number, or one number per frame)."""
     clock = FakeClock()
     grabs = []
 
     def grab(ts, index):
         grabs.append(ts)
-        return S.Frame(np.zeros((2, 2, 3), np.uint8), timestamp=ts, index=index)
+        return Frame(np.zeros((2, 2, 3), np.uint8), timestamp=ts, index=index)
 
     out = []
-    for frame in S._paced(fps, clock, clock.sleep, grab, lambda: False):
+    for frame in paced(fps, clock, clock.sleep, grab, lambda: False):
         out.append(frame)
         if len(out) == n:
             break
@@ -340,6 +356,7 @@ def test_list_monitors_and_monitor_out_of_range(display):
     with pytest.raises(InputError) as exc:
         ScreenSource(monitor=3)
     assert one_line(exc) == "monitor 3 does not exist; monitors: 1 (1280x720 at 0,0)"
+    assert exc.value.option == "monitor"
     with pytest.raises(InputError):
         ScreenSource(monitor=-1)
 
@@ -371,7 +388,8 @@ def test_region_capture_size_origin_and_pixels(display, pattern_window):
         ScreenSource(region=(0, 0, 0, 10))
     with pytest.raises(InputError) as exc:
         ScreenSource(monitor=1, region=(0, 0, 10, 10))
-    assert "not --monitor and --region" in one_line(exc)
+    assert "not monitor and region" in one_line(exc)
+    assert exc.value.option is None  # two parameters conflict: no single one to blame
 
 
 def wait_for_window_at(pos, timeout=10.0):
@@ -407,6 +425,7 @@ def test_window_by_title_is_found_and_followed(display, pattern_window):
     with pytest.raises(InputError) as exc:
         ScreenSource(window="no such meeting window")
     assert one_line(exc).startswith("no visible window with 'no such meeting window' in its title")
+    assert "--" not in one_line(exc) and exc.value.option == "window"
 
 
 def test_pacing_of_real_screen_capture(display):
@@ -439,14 +458,14 @@ def test_no_display_and_wayland_errors(monkeypatch, tmp_path):
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     with pytest.raises(InputError) as exc:
         ScreenSource()
-    assert one_line(exc) == S.WAYLAND_MESSAGE
-    assert "not possible on Wayland" in S.WAYLAND_MESSAGE
+    assert one_line(exc) == WAYLAND_MESSAGE
+    assert "not possible on Wayland" in WAYLAND_MESSAGE
 
     monkeypatch.delenv("WAYLAND_DISPLAY")
     monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     with pytest.raises(InputError) as exc:
         ScreenSource()
-    assert one_line(exc) == S.WAYLAND_MESSAGE
+    assert one_line(exc) == WAYLAND_MESSAGE
 
     # a DISPLAY where no X server answers
     n = free_display()
@@ -462,7 +481,7 @@ def test_xwayland_black_screen_is_reported_as_wayland(display, pattern_window, m
     monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
     with pytest.raises(InputError) as exc:
         first_frame(ScreenSource(region=(900, 0, 100, 100)))  # bare black root
-    assert one_line(exc) == S.WAYLAND_MESSAGE
+    assert one_line(exc) == WAYLAND_MESSAGE
     frame = first_frame(ScreenSource(region=(200, 150, 300, 200)))  # an X11 app's window
     assert np.array_equal(frame.image, PATTERN)
 
@@ -472,7 +491,8 @@ def test_webcam_that_cannot_be_opened():
     with pytest.raises(InputError) as exc:
         WebcamSource(63)
     assert one_line(exc) == ("webcam 63 could not be opened (no camera, or it is in use by "
-                             "another program); try --webcam 64")
+                             "another program); try webcam 64")
+    assert exc.value.option == "webcam"
     with pytest.raises(InputError):
         WebcamSource(0, fps=0)
 
@@ -503,7 +523,8 @@ def test_parse_region():
     for bad in ["1,2,3", "a,b,c,d", "1,2,3,4,5", "", "1.5,2,3,4"]:
         with pytest.raises(InputError) as exc:
             parse_region(bad)
-        assert "expected X,Y,W,H" in one_line(exc)
+        assert "expected X,Y,W,H" in one_line(exc) and "--" not in one_line(exc)
+        assert exc.value.option == "region"
     for bad in ["0,0,0,10", "0,0,10,-5"]:
         with pytest.raises(InputError) as exc:
             parse_region(bad)
@@ -555,7 +576,8 @@ def test_open_source_live(display, monkeypatch):
     src.close()
     with pytest.raises(InputError) as exc:
         open_source(every=2)
-    assert "--every" in one_line(exc)
+    assert "every" in one_line(exc) and "--" not in one_line(exc)
+    assert exc.value.option == "every"
     with pytest.raises(InputError) as exc:
         open_source(webcam=0, monitor=1)
     assert "not both" in one_line(exc)

@@ -1,0 +1,221 @@
+"""Frames captured from the screen: a monitor, a region of the virtual screen, or the
+meeting window followed by its title."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Callable, Iterator
+
+import cv2
+import numpy as np
+
+from ...display import (
+    WAYLAND_MESSAGE,
+    Rect,
+    clip_rect,
+    format_rect,
+    monitor_listing,
+    monitor_rect,
+    one_line,
+    open_mss,
+    wayland_session,
+)
+from ...errors import InputError
+from ...types import Frame
+from .base import Source, check_fps, paced
+from .window import find_window
+
+log = logging.getLogger(__name__)
+
+
+def parse_region(text: str) -> Rect:
+    """A region of the screen written as text.
+
+    Args:
+        text: ``"X,Y,W,H"`` in whole virtual-screen pixels (X and Y may be negative,
+            spaces around the numbers are allowed), e.g. ``"0,0,1280,720"``.
+
+    Returns:
+        ``(x, y, w, h)`` as ints.
+
+    Raises:
+        InputError: not four whole numbers, or a width or height not above 0
+            (``option="region"``).
+    """
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        x, y, w, h = (int(p) for p in parts)
+    except ValueError:
+        raise InputError(f"region {text!r}: expected X,Y,W,H in whole pixels, e.g. 0,0,1280,720",
+                         option="region") from None
+    if w <= 0 or h <= 0:
+        raise InputError(f"region {text!r}: width and height must be above 0, e.g. 0,0,1280,720",
+                         option="region")
+    return (x, y, w, h)
+
+
+class ScreenSource(Source):
+    """Frames captured from the screen with mss.
+
+    What is captured: a monitor (default the primary one), a region ``(x, y, w, h)`` of
+    the virtual screen, or the window whose title contains ``window`` (its rectangle is
+    looked up again every :attr:`WINDOW_REFRESH_S` seconds, so a moved or resized window
+    is followed; while it is minimised no frames come).
+
+    Frames are BGR uint8 arrays of shape (h, w, 3), taken every ``1/fps`` seconds by
+    ``clock``; a slow consumer makes the source skip frames, never queue them. Each
+    frame's ``origin`` is the captured rectangle's top-left on the virtual screen.
+
+    Args:
+        monitor: the monitor's number (1 = the first; 0 = all monitors together).
+        region: ``(x, y, w, h)`` in virtual-screen pixels, inside the screen.
+        window: part of the meeting window's title.
+        fps: frames per second, above 0.
+        clock: the time now in seconds (tests pass a fake clock).
+        sleep: waits the given number of seconds.
+
+    Attributes:
+        rect: the captured ``(x, y, w, h)`` (a followed window's latest rectangle).
+        screen: the whole virtual screen ``(x, y, w, h)``.
+
+    Raises:
+        InputError: more than one of monitor, region and window; no screen to capture
+            (no display, Wayland); a monitor that does not exist, a region outside the
+            screen or a window that cannot be found (``option`` names the parameter).
+    """
+
+    live = True
+    WINDOW_REFRESH_S = 2.0
+    """How often a captured window's rectangle is looked up again (seconds)."""
+
+    def __init__(self, monitor: int | None = None, region: tuple[int, int, int, int] | None = None,
+                 window: str | None = None, fps: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        chosen = [name for name, v in (("monitor", monitor), ("region", region), ("window", window))
+                  if v is not None]
+        if len(chosen) > 1:
+            raise InputError(f"give one of monitor, region and window, not {' and '.join(chosen)}")
+        self.fps = check_fps(fps)
+        self._clock = clock
+        self._sleep = sleep
+        self._closed = False
+        self._window = window
+        self._window_title: str | None = None
+        self._window_checked = 0.0
+        self._window_missing = False
+        self._first_checked = False
+        self._sct = open_mss()
+        try:
+            self._setup(monitor, region, window)
+        except BaseException:
+            self._sct.close()
+            raise
+
+    def _setup(self, monitor, region, window) -> None:
+        """Choose the rectangle to capture and describe it."""
+        monitors = self._sct.monitors
+        self.screen: Rect = monitor_rect(monitors[0])
+        if region is not None:
+            try:
+                rect = tuple(int(v) for v in region)
+            except (TypeError, ValueError):
+                rect = ()
+            if len(rect) != 4 or rect[2] <= 0 or rect[3] <= 0:
+                raise InputError(f"region {region!r}: expected X,Y,W,H with width and height above 0",
+                                 option="region")
+            if clip_rect(rect, self.screen) != rect:
+                extra = f"; monitors: {monitor_listing(monitors)}" if len(monitors) > 2 else ""
+                raise InputError(
+                    f"region {','.join(map(str, rect))} is not inside the screen (the screen is "
+                    f"{format_rect(self.screen)}{extra}); give X,Y,W,H inside it", option="region"
+                )
+            self.rect: Rect = rect
+            self.description = f"screen region {format_rect(rect)}"
+        elif window is not None:
+            self._window_title, self.rect = find_window(window, self.screen)
+            self.description = f"window {self._window_title!r} ({format_rect(self.rect)})"
+        else:
+            if monitor is None:
+                primary = self._sct.primary_monitor
+                number = next((i for i, m in enumerate(monitors) if i > 0 and m == primary), 1)
+            else:
+                try:
+                    number = int(str(monitor).strip())
+                except ValueError:
+                    number = -1
+                if not 0 <= number < len(monitors):
+                    raise InputError(f"monitor {monitor} does not exist; monitors: {monitor_listing(monitors)}",
+                                     option="monitor")
+            self.monitor = number
+            self.rect = monitor_rect(monitors[number])
+            name = "all screens" if number == 0 else f"screen {number}"
+            self.description = f"{name} ({format_rect(self.rect)})"
+
+    def _follow_window(self) -> bool:
+        """Look the window up again when due; False while it cannot be seen."""
+        now = self._clock()
+        if now - self._window_checked < self.WINDOW_REFRESH_S:
+            return not self._window_missing
+        self._window_checked = now
+        try:
+            title, rect = find_window(self._window, self.screen)
+        except InputError as exc:
+            if not self._window_missing:
+                log.warning("%s; waiting for it to come back", exc)
+            self._window_missing = True
+            return False
+        if self._window_missing:
+            log.info("window %r is back at %s", title, format_rect(rect))
+        self._window_missing = False
+        self._window_title, self.rect = title, rect
+        return True
+
+    def grab(self) -> np.ndarray:
+        """One picture of the captured rectangle, now.
+
+        Returns:
+            BGR uint8 pixels of shape (h, w, 3) for ``rect``'s ``(x, y, w, h)``.
+
+        Raises:
+            InputError: the capture failed (the screen or window is gone), or the first
+                picture is all black on a Wayland desktop (XWayland shows only X11 apps).
+        """
+        x, y, w, h = self.rect
+        try:
+            shot = self._sct.grab({"left": x, "top": y, "width": w, "height": h})
+        except Exception as exc:  # mss.ScreenShotError and X protocol errors
+            raise InputError(f"screen capture of {self.description} failed ({one_line(exc)}); "
+                             "check that the screen or window is still there") from None
+        image = cv2.cvtColor(np.asarray(shot), cv2.COLOR_BGRA2BGR)
+        if not self._first_checked:
+            self._first_checked = True
+            # On a Wayland desktop an XWayland DISPLAY may exist, but it shows only black.
+            if (sys.platform.startswith("linux") and wayland_session() and self._window is None
+                    and not image.any()):
+                raise InputError(WAYLAND_MESSAGE)
+        return image
+
+    def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
+        """The frame for one paced slot (None while a followed window cannot be seen)."""
+        if self._window is not None:
+            if not self._follow_window():
+                return None
+        image = self.grab()
+        return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._closed:
+            raise InputError(f"{self.description}: the source is closed; open a new one")
+        self._window_checked = self._clock()  # the rectangle was just looked up
+        return paced(self.fps, self._clock, self._sleep, self._grab_frame, lambda: self._closed)
+
+    def close(self) -> None:
+        """Disconnect from the screen (safe to call more than once)."""
+        if not self._closed:
+            self._closed = True
+            self._sct.close()
