@@ -1,3 +1,5 @@
+"""``python -m classmood``: the ``classmood`` command."""
+
 from .cli import main
 
 raise SystemExit(main())

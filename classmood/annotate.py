@@ -20,12 +20,26 @@ KEYPOINT_COLOURS_BGR = [(255, 255, 0), (255, 255, 0), (0, 0, 255), (0, 255, 255)
 
 
 class GalleryAnnotator:
-    """Tile boxes coloured by state with ``#id state`` labels, face boxes, keypoints."""
+    """Tile boxes coloured by state with ``#id state score`` labels, face boxes, keypoints.
+
+    Args:
+        thickness: line width in pixels; None: scaled to the image (1 px per 400 px of
+            its shorter side, at least 1).
+    """
 
     def __init__(self, thickness: int | None = None) -> None:
         self.thickness = thickness
 
     def annotate(self, image: np.ndarray, result: GalleryResult) -> np.ndarray:
+        """Draw ``result`` on a copy of ``image``.
+
+        Args:
+            image: the analysed frame, BGR uint8 of shape (H, W, 3).
+            result: what was found in it (pixel coordinates of ``image``).
+
+        Returns:
+            A new BGR uint8 array of shape (H, W, 3); ``image`` is left unchanged.
+        """
         out = image.copy()
         t = self.thickness or max(1, round(min(result.width, result.height) / 400))
         font_scale = max(0.4, min(result.width, result.height) / 1400)

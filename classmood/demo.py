@@ -18,10 +18,17 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
+from .agent.sources import Source
 from .synth import compose_gallery, sample_portrait, webcam_view
+from .types import Frame, FrameResult
+
+if TYPE_CHECKING:
+    from .report import ReportPaths
 
 WINDOW_TITLE = "ClassMood demo class"
 """The title of the window that shows the demo class (the agent captures it by title)."""
@@ -45,7 +52,12 @@ class DemoClass:
         object.__setattr__(self, "_empty", empty)
 
     def script(self, t: float) -> tuple[list[int], dict[int, str]]:
-        """Who is where at ``t`` and in which state (present / away / camera_off)."""
+        """Who is where at ``t`` seconds of class and in which state.
+
+        Returns:
+            The tiles' order (indices into :data:`NAMES`, first tile first), and each
+            student's state: ``"present"``, ``"away"`` or ``"camera_off"``.
+        """
         d = self.duration_s
         order = list(range(len(NAMES)))
         if t >= 0.5 * d:  # a speaker moves to the front: Zoom reorders the tiles
@@ -59,47 +71,102 @@ class DemoClass:
         return order, state
 
     def frame(self, t: float, seed: int = 0) -> np.ndarray:
+        """The gallery at ``t`` seconds of class: BGR uint8 of shape (H, W, 3), ``size``
+        being (W, H); ``seed`` varies the camera noise from frame to frame."""
         order, state = self.script(t)
         pics = [None if state[i] == "camera_off" else (self._empty[i] if state[i] == "away" else self._views[i])
                 for i in order]
         return compose_gallery(pics, self.size, names=[NAMES[i] for i in order], seed=seed).image
 
 
-def run_headless(args, log=print) -> int:
-    """Analyse the demo class from memory (2 frames a second of class), store the
-    session, write the report; the report's path is the last line printed."""
-    from .agent.pipeline import Pipeline, PipelineConfig
-    from .agent.store import SessionStore
-    from .agent.summary import SessionSummary
-    from .report import build_report
+@dataclass(frozen=True)
+class DemoOptions:
+    """How to run the demo.
 
-    scene = DemoClass(duration_s=args.duration)
-    steps = int(args.duration * 2)
-    summary = SessionSummary()
+    Attributes:
+        duration_s: the length of the class in seconds (above 0).
+        names: read and store the participants' name labels.
+        presence_only: no expression recognition at all.
+        db: the session database file (None: the default in the user's data folder).
+        out: the report's folder (None: ``<db folder>/reports/session-<id>/``).
+    """
+
+    duration_s: float = 30.0
+    names: bool = False
+    presence_only: bool = False
+    db: Path | None = None
+    out: Path | None = None
+
+
+class DemoSource(Source):
+    """The demo class read from memory: a frame every ``1 / FPS`` seconds of class,
+    as fast as they are consumed (``live`` is False)."""
+
+    FPS = 2
+    """Frames a second of class."""
+
+    description = "demo (synthetic class, analysed from memory)"
+
+    def __init__(self, scene: DemoClass) -> None:
+        self.scene = scene
+        self.duration_s = scene.duration_s
+
+    def __iter__(self) -> Iterator[Frame]:
+        """``int(duration_s * FPS)`` frames at 0, 0.5, 1.0, ... s: the scene's gallery,
+        BGR uint8 of shape (H, W, 3) with (W, H) the scene's ``size``."""
+        for k in range(int(self.scene.duration_s * self.FPS)):
+            t = k / self.FPS
+            yield Frame(self.scene.frame(t, seed=k), t, index=k)
+
+
+def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> ReportPaths:
+    """Analyse the demo class from memory (:class:`DemoSource`), store the session and
+    write the report.
+
+    A progress line is rewritten on stderr while it runs when stderr is a terminal. Then
+    ``log`` gets two lines: what was analysed (frames, time taken, participants, the
+    session and its database) and, last, ``"report: <path of report.html>"``.
+
+    Args:
+        options: the class's length and what to read, store and write.
+        log: where the two closing lines go.
+
+    Returns:
+        The report's files.
+
+    Raises:
+        InputError: the database or the report's folder cannot be used.
+    """
+    from .agent.pipeline import Pipeline, PipelineConfig
+    from .agent.runner import run_session
+    from .agent.store import SessionStore
+    from .report import build_report
+    from .report.interval import default_interval
+
+    source = DemoSource(DemoClass(duration_s=options.duration_s))
+    tty = sys.stderr.isatty()
+
+    def show(frame: Frame, result: FrameResult) -> None:
+        m = result.mood
+        v = "-" if m.valence is None else f"{m.valence:+.2f}"
+        print(f"\r  {frame.timestamp:5.1f} s  {m.present} present, {m.away} away, {m.camera_off} camera off, "
+              f"valence {v}   ", end="", file=sys.stderr, flush=True)
+
     t0 = time.monotonic()
-    with SessionStore(args.db) as store, Pipeline(names=args.names, presence_only=args.presence_only,
-                                                   config=PipelineConfig()) as pipe:
-        sid = store.start_session(source="demo (synthetic class, analysed from memory)", names=args.names,
-                                  presence_only=args.presence_only, settings={"command": "demo"})
-        for k in range(steps):
-            t = k * 0.5
-            result = pipe.process(scene.frame(t, seed=k), t)
-            store.record(result)
-            summary.add(result)
-            if sys.stderr.isatty():
-                m = result.mood
-                v = "-" if m.valence is None else f"{m.valence:+.2f}"
-                print(f"\r  {t:5.1f} s  {m.present} present, {m.away} away, {m.camera_off} camera off, "
-                      f"valence {v}   ", end="", file=sys.stderr, flush=True)
+    with source, SessionStore(options.db) as store, Pipeline(names=options.names, presence_only=options.presence_only,
+                                                             config=PipelineConfig()) as pipe:
+        sid = store.start_session(source=source.description, names=options.names,
+                                  presence_only=options.presence_only, settings={"command": "demo"})
+        summary = run_session(source, pipe, store, on_result=show if tty else None)
         store.end_session()
-        if sys.stderr.isatty():
+        if tty:
             print(file=sys.stderr)
-        paths = build_report(store, sid, args.out, interval_s=max(1.0, round(args.duration / 30)))
+        paths = build_report(store, sid, options.out, interval_s=default_interval(options.duration_s))
     s = summary.to_dict()
-    log(f"demo: {s['frames']} frames of a {args.duration:g} s class analysed in {time.monotonic() - t0:.1f} s; "
+    log(f"demo: {s['frames']} frames of a {options.duration_s:g} s class analysed in {time.monotonic() - t0:.1f} s; "
         f"{len(s['participants'])} participants; session {sid} in {store.path}")
     log(f"report: {paths.html}")
-    return 0
+    return paths
 
 
 def show_scene(x: int, y: int, duration: float) -> None:

@@ -160,3 +160,42 @@ def test_no_command_prints_help():
     proc = run_cli()
     assert proc.returncode == 2
     assert "analyze" in proc.stdout
+
+
+def test_a_library_error_gets_the_flag_that_sets_its_parameter():
+    from classmood.cli.errors import error_line
+    from classmood.errors import InputError, ModelError
+
+    msg = "/x/none.db: no ClassMood database here; record a session first or choose another database file"
+    assert error_line(InputError(msg, option="db")) == f"classmood: error: {msg} (--db FILE)"
+    assert error_line(InputError("report window 50..10 s: the start must come before the end", option="start")) \
+        == "classmood: error: report window 50..10 s: the start must come before the end (--from SECONDS)"
+    assert error_line(InputError("window 'Zoom': no such window", option="window")).endswith(" (--window TITLE)")
+    assert error_line(InputError("region '1,2': expected X,Y,W,H", option="region")).endswith(" (--region X,Y,W,H)")
+    assert error_line(InputError("after the end", option="end")).endswith("after the end (--to SECONDS)")
+    assert error_line(ModelError("m.tflite: not found", option="model")).endswith(" (--model MODEL.tflite)")
+    # no parameter, or files given as arguments: the message alone
+    assert error_line(InputError("x: no such file")) == "classmood: error: x: no such file"
+    assert error_line(InputError("x: no images", option="paths")) == "classmood: error: x: no images"
+    # a message that names the flag already is not repeated
+    assert error_line(InputError("webcam 7: try --webcam 8", option="webcam")) == \
+        "classmood: error: webcam 7: try --webcam 8"
+
+
+def test_a_bad_database_names_the_flag(tmp_path):
+    assert_one_clear_error(run_cli("report", "latest", "--db", str(tmp_path / "none.db")),
+                           "none.db", "no ClassMood database here", "--db")
+
+
+def test_session_lengths_are_clock_times(tmp_path, capsys):
+    from classmood.agent.store import SessionStore
+
+    db = tmp_path / "s.db"
+    with SessionStore(db) as store:
+        for length in (65.0, 3725.0):
+            store.start_session(source=f"class of {length:g} s", started_at=1_767_600_000.0)
+            store.end_session(ended_at=1_767_600_000.0 + length)
+    assert main(["sessions", "--db", str(db)]) == 0
+    # "   1  2026-01-05 08:00      1:05      0      0  class of 65 s": the source's seconds -> the length
+    lengths = {ln.split()[-2]: ln.split()[3] for ln in capsys.readouterr().out.splitlines() if "class of" in ln}
+    assert lengths == {"65": "1:05", "3725": "1:02:05"}  # past an hour: h:mm:ss

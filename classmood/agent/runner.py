@@ -1,38 +1,81 @@
-"""The agent's loop: frames from a source through the pipeline into the sinks.
+"""The agent's loop, the one place where frames are analysed one after another:
 
-    source -> Pipeline.process -> store.record, summary.add, on_result(...)
+    frames -> (controls: paused frames skipped, presence-only switch applied)
+           -> Pipeline.process (the overlay's own drawing masked out)
+           -> store.record, summary.add, on_result(frame, result)
 
-It stops at the end of a file, or when ``stop`` is set (Ctrl+C, SIGTERM, the
-overlay's quit), and always leaves the store flushed. Everything stored so far is
-kept even if the process is killed outright (the store commits at least every second).
+``classmood analyze``, ``classmood run`` (with or without the overlay) and the demo all
+run it. It stops at the end of the frames, or when ``stop`` is set (Ctrl+C, SIGTERM,
+the overlay's quit, a time limit in ``on_result``), and always leaves the store flushed.
+Everything stored so far is kept even if the process is killed outright (the store
+commits at least every second).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
 from ..types import Frame, FrameResult
 from .pipeline import Pipeline
 from .summary import SessionSummary
 
+if TYPE_CHECKING:
+    from .store import SessionStore
 
-def run_session(source, pipeline: Pipeline, store=None, *, stop: threading.Event | None = None,
+
+class Controls(Protocol):
+    """The teacher's switches the loop obeys while it runs (the overlay panel's
+    :class:`classmood.overlay.Controls` is one)."""
+
+    @property
+    def presence_only(self) -> bool:
+        """True: no expression recognition from the next frame on."""
+
+    def gate(self, frames: Iterable[Frame], stop: threading.Event | None = None) -> Iterator[Frame]:
+        """``frames`` minus those taken while paused (blocks while paused, returns when
+        ``stop`` is set)."""
+
+
+def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore | None = None, *,
+                stop: threading.Event | None = None,
                 on_result: Callable[[Frame, FrameResult], None] | None = None,
-                mask: Callable[[], list] | None = None) -> SessionSummary:
-    """Process every frame of ``source`` until it ends or ``stop`` is set.
+                mask: Callable[[], list[tuple[int, int, int, int]]] | None = None,
+                controls: Controls | None = None) -> SessionSummary:
+    """Analyse every frame until the frames end or ``stop`` is set.
 
-    ``store`` (a started :class:`~classmood.agent.store.SessionStore`) records every
-    result; ``on_result`` gets each one as it comes (printing, the overlay); ``mask``
-    returns the screen rectangles the overlay is drawing now, which are blanked before
-    analysis so that our own drawing never feeds back.
+    Args:
+        frames: the frames in time order (a :class:`~classmood.agent.sources.Source`, or
+            any iterable of :class:`~classmood.types.Frame`; timestamps never go back).
+        pipeline: analyses each frame (``pipeline.process``).
+        store: a :class:`~classmood.agent.store.SessionStore` with a started session:
+            records every result, and is flushed when the loop ends (however it ends);
+            None stores nothing.
+        stop: set it (from any thread, or from ``on_result``) to end the loop: the frame
+            being analysed is finished and no further frame is taken.
+        on_result: called with each frame and its result, after the store and the summary
+            took it (printing, the overlay); what it raises ends the loop.
+        mask: returns the screen rectangles ``(x, y, w, h)`` the overlay is drawing now
+            (screen pixels); they are blanked before analysis so that our own drawing
+            never feeds back.
+        controls: the teacher's switches: frames taken while paused are skipped, and a
+            change of ``controls.presence_only`` is applied to ``pipeline`` before the
+            next frame.
+
+    Returns:
+        The session's summary: ``summary.frames`` frames analysed; ``to_dict()`` the
+        figures (duration in seconds of class, per participant time and expressions).
     """
     summary = SessionSummary()
     stop = stop or threading.Event()
+    if controls is not None:
+        frames = controls.gate(frames, stop)
     try:
-        for frame in source:
+        for frame in frames:
             if stop.is_set():
                 break
+            if controls is not None and controls.presence_only != pipeline.presence_only:
+                pipeline.set_presence_only(controls.presence_only)  # switched in the panel
             rects = mask() if mask is not None else []
             if rects and frame.origin != (0, 0):  # screen coordinates -> frame pixels
                 ox, oy = frame.origin

@@ -1,0 +1,139 @@
+"""``classmood analyze``: a recorded class (gallery screenshots or a video), analysed
+and stored; a table per screenshot (or one JSON object per frame), a progress line for
+videos, optionally each screenshot drawn with what was found."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..errors import InputError
+from ..io import IMAGE_EXTENSIONS
+from .errors import EXIT_OK
+from .options import add_agent_options, check_seconds
+from .session import AgentOptions
+from .text import frame_table, summary_text
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``analyze`` command to ``sub`` (the ``classmood`` subcommands)."""
+    a = sub.add_parser(
+        "analyze",
+        help="analyse gallery screenshots or a recorded class video",
+        description="Analyse a recorded class: gallery screenshots (several images are consecutive "
+        "frames of one class) or a video. Finds every participant tile, its state (face, no_face, "
+        "camera_off, photo), faces and expressions, tracks participants across frames, and stores the "
+        "session (see classmood sessions).",
+    )
+    a.add_argument("paths", nargs="+", metavar="PATH",
+                   help="screenshot(s) (PNG, JPEG, ...), a folder of them, or one video")
+    a.add_argument("--json", action="store_true",
+                   help="print one JSON object per frame (frame, tiles, participants, mood, timings_ms), "
+                   "then one with the session summary")
+    a.add_argument("--save-annotated", metavar="OUT.png", type=Path,
+                   help="write each image with what was found drawn on it (with several images, OUT-<n>.png)")
+    a.add_argument("--every", type=float, metavar="SECONDS",
+                   help="videos: analyse one frame every SECONDS of video (default 0.5); images: the time between them")
+    add_agent_options(a)
+    a.set_defaults(func=handle)
+    return a
+
+
+def _annotated_path(base: Path, i: int, n: int) -> Path:
+    """Where image ``i`` of ``n`` is drawn: ``base`` itself for one image, else ``base-<i+1>``."""
+    return base if n == 1 else base.with_name(f"{base.stem}-{i + 1}{base.suffix or '.png'}")
+
+
+def _check_output_path(path: Path) -> None:
+    """``--save-annotated``: an image file name in a folder that exists (else InputError)."""
+    if path.suffix.lower() not in IMAGE_EXTENSIONS:
+        raise InputError(f"{path}: --save-annotated needs an image file name (.png or .jpg)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{path}: folder {parent} does not exist; create it first")
+
+
+class _Progress:
+    """One self-rewriting stderr line for videos: position, speed vs real time, ETA."""
+
+    def __init__(self, duration: float | None, enabled: bool) -> None:
+        self.duration, self.enabled, self.t0 = duration, enabled, time.monotonic()
+
+    def update(self, t: float) -> None:
+        """The analysis has reached ``t`` seconds of video."""
+        if not self.enabled:
+            return
+        el = max(1e-6, time.monotonic() - self.t0)
+        speed = t / el
+        if self.duration:
+            eta = max(0.0, (self.duration - t) / speed) if speed > 0 else float("inf")
+            pct = 100.0 * min(1.0, t / self.duration)
+            msg = f"\r  {pct:5.1f}%  {t:7.1f}/{self.duration:.1f} s of video  {speed:4.1f}x real time  ETA {eta:5.0f} s"
+        else:
+            msg = f"\r  {t:7.1f} s  {speed:4.1f}x real time"
+        print(msg, end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        """End the line."""
+        if self.enabled:
+            print(file=sys.stderr)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``classmood analyze``; returns the exit status (errors are raised)."""
+    import cv2
+
+    from ..agent.runner import run_session
+    from ..agent.sources import ImageSource, VideoSource, open_source
+    from ..annotate import GalleryAnnotator
+
+    options = AgentOptions.from_args(args)
+    check_seconds("--every", args.every, example="0.5")
+    if args.save_annotated is not None:
+        _check_output_path(args.save_annotated)
+    # Open (and check) every input first: a bad file is reported before any work is done.
+    source = open_source(paths=args.paths, every=args.every)
+    if args.save_annotated is not None and not isinstance(source, ImageSource):
+        raise InputError(f"{args.save_annotated}: --save-annotated works with images, not videos")
+    video = isinstance(source, VideoSource)
+    n_frames = None if video else len(getattr(source, "paths", args.paths))
+    progress = _Progress(source.duration_s, enabled=video and sys.stderr.isatty())
+    annotator = GalleryAnnotator()
+
+    def show(frame, result) -> None:
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif not video:
+            label = str(source.paths[frame.index]) if hasattr(source, "paths") else f"frame {frame.index}"
+            print(frame_table(label, result), flush=True)
+        progress.update(frame.timestamp)
+        if args.save_annotated is not None:
+            out = _annotated_path(args.save_annotated, frame.index, n_frames or 1)
+            drawn = annotator.annotate(frame.image, result.gallery)
+            if not cv2.imwrite(str(out), drawn):
+                raise InputError(f"{out}: could not write the annotated image; check the folder")
+            print(f"annotated image: {out}", file=sys.stderr)
+
+    with source, options.pipeline() as pipeline:
+        store = options.open_store(source, "analyze")
+        sid = None if store is None else store.session_id
+        try:
+            summary = run_session(source, pipeline, store, on_result=show)
+            if store is not None:
+                store.end_session()
+        finally:
+            progress.done()
+            if store is not None:
+                store.close()
+    final = summary.to_dict()
+    if args.json:
+        print(json.dumps({"summary": final, "session": sid,
+                          "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)
+    elif video:
+        print(summary_text(source.description, final))
+    if store is not None:
+        options.finish(store.path, sid)
+    return EXIT_OK

@@ -1,0 +1,65 @@
+"""The ``classmood`` command line: the parser with every command, and :func:`main`,
+which runs one and turns whatever goes wrong into one line and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..errors import ClassMoodError
+from . import analyze, demo, evaluate, report, run, sessions, train
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, error_line
+
+COMMANDS = (analyze, run, sessions, demo, report, evaluate, train)
+"""The command modules, in the order ``classmood --help`` lists them; each has
+``register(subparsers)``, which adds its parser with its handler as ``func``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``classmood`` parser: ``--version``, ``--debug`` and every command."""
+    p = argparse.ArgumentParser(
+        prog="classmood",
+        description="Read a video-class gallery (Zoom, Meet, Teams): tiles, faces, camera states, expressions.",
+    )
+    p.add_argument("--version", action="version", version=f"classmood {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``classmood`` with ``argv`` (default: the process's arguments).
+
+    Returns:
+        The exit status: 0 done; 2 a user's error (one line on stderr, the flag to change
+        named) or no command (the help printed); 1 a bug of ours (one line; ``--debug``
+        re-raises it); 130 interrupted.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # its own options (argparse's REMAINDER would swallow --help)
+        return train.run(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return args.func(args)
+    except ClassMoodError as exc:
+        print(error_line(exc), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("classmood: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug of ours: one line, and how to see more
+        if args.debug:
+            raise
+        print(f"classmood: internal error: {type(exc).__name__}: {exc} "
+              "(run with --debug for details and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL

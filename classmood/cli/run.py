@@ -1,0 +1,150 @@
+"""``classmood run``: the class analysed live from the screen (a monitor, a region, a
+window) or a webcam until Ctrl+C, SIGTERM or ``--duration``, under the on-screen overlay
+and the class-mood panel when a display allows them; stored as it goes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Callable
+
+from .errors import EXIT_OK
+from .options import add_agent_options, check_seconds
+from .session import AgentOptions
+from .text import summary_text
+
+if TYPE_CHECKING:
+    from ..agent.pipeline import Pipeline
+    from ..agent.sources import Source
+    from ..agent.store import SessionStore
+    from ..agent.summary import SessionSummary
+    from ..types import Frame, FrameResult
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``run`` command to ``sub`` (the ``classmood`` subcommands)."""
+    r = sub.add_parser(
+        "run",
+        help="analyse the class live from the screen",
+        description="Capture the gallery from the screen (or a webcam) and analyse it until Ctrl+C or "
+        "SIGTERM; the session is stored as it goes.",
+    )
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--monitor", type=int, metavar="N", help="capture monitor N (1 = the primary; default)")
+    where.add_argument("--region", metavar="X,Y,W,H", help="capture this rectangle of the screen")
+    where.add_argument("--window", metavar="TITLE", help="capture the window whose title contains TITLE")
+    where.add_argument("--webcam", type=int, metavar="N", help="use webcam N instead (trying it alone)")
+    r.add_argument("--fps", type=float, default=2.0, help="analysed frames per second (default 2)")
+    r.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS (default: until Ctrl+C)")
+    r.add_argument("--no-overlay", action="store_true", help="no on-screen overlay (headless)")
+    r.add_argument("--json", action="store_true", help="print one JSON object per analysed frame")
+    add_agent_options(r)
+    r.set_defaults(func=handle)
+    return r
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``classmood run``; returns the exit status (errors are raised)."""
+    from ..agent.sources import open_source
+
+    options = AgentOptions.from_args(args)
+    check_seconds("--duration", args.duration)
+    source = open_source(monitor=args.monitor, region=args.region, window=args.window, webcam=args.webcam,
+                         fps=args.fps)
+    return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json)
+
+
+def run_live(source: Source, options: AgentOptions, *, duration_s: float | None = None, overlay: bool = True,
+             json_lines: bool = False) -> int:
+    """Analyse a live ``source`` until Ctrl+C, SIGTERM or ``duration_s`` seconds, then
+    print the summary, where the session is stored and the report's path.
+
+    Args:
+        source: an open live source (screen or webcam); closed when done.
+        options: the agent's options.
+        duration_s: stop after this many seconds (from now), or None.
+        overlay: draw the overlay and the panel when this display can (a line on stderr
+            says why not when it cannot, and the analysis goes on without).
+        json_lines: print one JSON object per analysed frame (and no summary) instead
+            of a status line.
+
+    Returns:
+        The exit status, :data:`~classmood.cli.errors.EXIT_OK` (Ctrl+C is a normal end).
+    """
+    from ..agent.runner import run_session
+
+    if overlay:
+        from ..overlay import overlay_unavailable
+
+        reason = overlay_unavailable()
+        if reason is not None:
+            print(f"classmood: no on-screen overlay: {reason}; analysing without it "
+                  "(pass --no-overlay to silence this)", file=sys.stderr)
+            overlay = False
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    t_end = None if duration_s is None else time.monotonic() + duration_s
+    status = sys.stderr.isatty() and not json_lines
+
+    def show(frame: Frame, result: FrameResult) -> None:
+        if json_lines:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif status:
+            m = result.mood
+            v = "-" if m.valence is None else f"{m.valence:+.2f}"
+            print(f"\r  {frame.timestamp:7.1f} s  {m.participants} participants: {m.present} present, {m.away} away, "
+                  f"{m.camera_off} camera off  valence {v}  alerts {len(m.alerts)}   ", end="", file=sys.stderr, flush=True)
+        if t_end is not None and time.monotonic() >= t_end:
+            stop.set()
+
+    print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
+    try:
+        with source, options.pipeline() as pipeline:
+            store = options.open_store(source, "run")
+            sid = None if store is None else store.session_id
+            try:
+                if overlay:
+                    summary = _under_overlay(source, pipeline, store, stop, show, options.presence_only)
+                else:
+                    summary = run_session(source, pipeline, store, stop=stop, on_result=show)
+            except KeyboardInterrupt:  # Ctrl+C: a normal way to end the class
+                summary = None
+            finally:
+                if store is not None:
+                    store.end_session()
+                    store.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if status:
+        print(file=sys.stderr)
+    if summary is not None and not json_lines:
+        print(summary_text(source.description, summary.to_dict()))
+    if store is not None:
+        options.finish(store.path, sid)
+    return EXIT_OK
+
+
+def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | None, stop: threading.Event,
+                   show: Callable[[Frame, FrameResult], None], presence_only: bool) -> SessionSummary:
+    """The run loop under the overlay and the panel (the GUI owns the main thread, the
+    loop runs in a thread): badges drawn over the captured region and masked out of the
+    next frames; the panel's pause and presence-only switches obeyed frame by frame."""
+    from ..agent.runner import run_session
+    from ..overlay import Controls, run_with_overlay
+
+    controls = Controls(presence_only=presence_only, expressions_allowed=not presence_only)
+    region = getattr(source, "rect", None)  # a screen source; None (a webcam): the panel alone
+
+    def work(overlay) -> SessionSummary:
+        def on_result(frame: Frame, result: FrameResult) -> None:
+            overlay.update(frame, result)
+            show(frame, result)
+
+        return run_session(source, pipeline, store, stop=stop, on_result=on_result, mask=overlay.mask_rects,
+                           controls=controls)
+
+    return run_with_overlay(region, work, controls=controls, stop=stop)

@@ -1,0 +1,69 @@
+"""What the agent commands print for a person (``--json`` prints the results' own
+dictionaries instead): one analysed frame as a table, a session's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..types import FrameResult
+
+
+def frame_table(label: str, result: FrameResult) -> str:
+    """One analysed frame as a table: a row per tile (state, faces, face score, box,
+    participant, expression and its confidence, name), the class line, its alerts and
+    the stage timings.
+
+    Args:
+        label: what the frame is (a file name, ``"frame 3"``), the table's first word.
+        result: the frame's result.
+
+    Returns:
+        The lines of the table, joined by newlines (no trailing newline).
+    """
+    g = result.gallery
+    lines = [f"{label}: {g.width}x{g.height}, {len(g.tiles)} tiles"]
+    if g.tiles:
+        lines.append(f"  {'id':>3}  {'state':<10} {'faces':>5} {'score':>5}  {'box (x,y w x h)':<22} "
+                     f"{'who':<5} {'expression':<11} {'conf':>4}  name")
+        for t, p in zip(g.tiles, result.participants):
+            x, y, w, h = t.tile.bbox
+            score = f"{t.faces[0].score:.2f}" if t.faces else "-"
+            expr = p.label or ("-" if result.presence_only or p.presence.value != "present" else "...")
+            conf = f"{p.confidence:.2f}" if p.label and not result.presence_only else "-"
+            lines.append(
+                f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  "
+                f"{f'{x},{y} {w}x{h}':<22} {p.id:<5} {expr:<11} {conf:>4}  {t.name or '-'}"
+            )
+        m = result.mood
+        valence = "-" if m.valence is None else f"{m.valence:+.2f}"
+        lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; valence {valence}")
+        for al in m.alerts:
+            lines.append(f"  alert: {al.message}")
+    else:
+        lines.append("  no participant tiles found (is a gallery view on screen?)")
+    timing = ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items() if not k.startswith("n_"))
+    lines.append(f"  timings (ms): {timing}")
+    return "\n".join(lines)
+
+
+def summary_text(what: str, summary: dict[str, Any]) -> str:
+    """A session's summary: frames and length, a line per participant (time present,
+    away and with the camera off, the three most frequent expressions) and the mean
+    class valence.
+
+    Args:
+        what: the source's description, the first words.
+        summary: :meth:`classmood.agent.summary.SessionSummary.to_dict`.
+
+    Returns:
+        The lines, joined by newlines (no trailing newline).
+    """
+    lines = [f"{what}: {summary['frames']} frames analysed, {summary['duration_s']:.1f} s, "
+             f"{len(summary['participants'])} participants"]
+    for p in summary["participants"]:
+        top = ", ".join(f"{k} {v:.0%}" for k, v in sorted(p["expressions"].items(), key=lambda kv: -kv[1])[:3])
+        lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "
+                     f"camera off {p['camera_off_s']:5.1f} s  {top}")
+    mv = summary["mood"]["mean_valence"]
+    lines.append(f"  mean class valence: {'-' if mv is None else f'{mv:+.2f}'}")
+    return "\n".join(lines)
