@@ -4,7 +4,7 @@
     from classmood.report import build_report
 
     with SessionStore(readonly=True) as store:
-        paths = build_report(store, "latest", interval_s=60)
+        paths = build_report(store, "latest", interval_s=60)   # default: default_interval(length)
     print(paths.html)          # also paths.csv, paths.json, paths.pdf (with pdf=True)
 
 or ``classmood report latest [--db FILE] [--out DIR] [--interval S] [--no-names]
@@ -15,7 +15,7 @@ or ``classmood report latest [--db FILE] [--out DIR] [--interval S] [--no-names]
 **report.html** is one self-contained file (plots embedded as base64 PNG, sparklines
 as inline SVG; it fetches nothing): the class timeline (expression shares per interval,
 the class valence, presence), a participant heatmap, the moments to look at again
-(the intervals where the class valence dropped most or many were away, at mm:ss from
+(the intervals where the class valence dropped most or many were away, at m:ss from
 the session start and the wall-clock time), a table per participant sorted by need of
 attention, the alerts, and the caveats: what the expression model can and cannot tell,
 its measured accuracy, and the EU AI Act's prohibition of emotion recognition in
@@ -47,15 +47,25 @@ per interval, in the order of the participant table, with these columns:
                             (-1..1) while present; empty when unknown
 ==========================  ===============================================================
 
-Seconds are counted as described in :mod:`classmood.report.build` (each observation
-lasts until the participant's next one, at most two frame steps). A participant not in
+Seconds are counted as described in :mod:`classmood.report.collect` (each observation
+counts for its frame: until the next analysed frame, one frame step before a pause and
+for the last frame; the rule of :mod:`classmood.agent.summary`). A participant not in
 the meeting during an interval has a row of zeros there.
 
 **report.json** is the full summary with ``"schema_version": 1``: session, settings,
 model, participants, intervals, moments, alerts, caveats. Its schema, and this CSV's,
 are documented in ``classmood/report/SCHEMA.md``.
+
+The package, one job per module: ``collect`` (the figures, from the store), ``accounting``
+(their time arithmetic), ``events`` (moments, alert episodes), ``caveats``, ``data`` (the
+figures' types and the JSON), ``plots``, ``html``, ``writers`` (the files, the PDF),
+``interval`` (the default interval) and ``build`` (:func:`build_report`, all of them in turn).
 """
 
-from .build import CSV_COLUMNS, SCHEMA_VERSION, ReportData, ReportPaths, build_report, collect
+from .build import ReportPaths, build_report
+from .collect import collect
+from .data import SCHEMA_VERSION, ReportData
+from .interval import default_interval
+from .writers import CSV_COLUMNS
 
-__all__ = ["CSV_COLUMNS", "SCHEMA_VERSION", "ReportData", "ReportPaths", "build_report", "collect"]
+__all__ = ["CSV_COLUMNS", "SCHEMA_VERSION", "ReportData", "ReportPaths", "build_report", "collect", "default_interval"]

@@ -2,7 +2,9 @@
 ``data:`` URIs, sparklines and share bars as inline SVG; no scripts, no fonts or
 anything else fetched from the network. Every section has an ``id``: ``summary``,
 ``timeline``, ``heatmap``, ``moments``, ``participants``, ``alerts``, ``caveats``
-(plus ``cut-short`` and ``presence-only`` notes where they apply)."""
+(plus ``cut-short`` and ``presence-only`` notes where they apply). Colours are
+ClassMood's one palette (:data:`classmood.labels.COLOURS`); times are written by
+:mod:`classmood.timefmt`."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import math
 from html import escape
 
 from .. import __version__
-from .build import LABELS, ReportData, clock, duration_text, wall_clock
-from .plots import COLORS
+from ..labels import COLOURS, LABELS
+from ..timefmt import clock, duration, wall_clock
+from .data import MOMENT_DROP, NEGATIVE_AT, ReportData
 
 SECTIONS = ("summary", "timeline", "heatmap", "moments", "participants", "alerts", "caveats")
 PLOT_IDS = {"timeline": "timeline-plot", "heatmap": "heatmap-plot"}
@@ -75,7 +78,7 @@ def _svg_shares(shares: dict | None, w: int = 120, h: int = 10) -> str:
     for c in LABELS:
         s = shares.get(c, 0.0)
         if s > 0:
-            rects.append(f'<rect x="{x:.1f}" y="0" width="{s * w:.1f}" height="{h}" fill="{COLORS[c]}">'
+            rects.append(f'<rect x="{x:.1f}" y="0" width="{s * w:.1f}" height="{h}" fill="{COLOURS[c]}">'
                          f'<title>{escape(c)} {s:.0%}</title></rect>')
             x += s * w
     top = ", ".join(f"{escape(c)} {s:.0%}" for c, s in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
@@ -91,7 +94,7 @@ def _img(key: str, png: bytes, alt: str) -> str:
 def _secs(s: float | None, total: float | None = None) -> str:
     if s is None:
         return "-"
-    out = duration_text(s)
+    out = duration(s)
     if total:
         out += f' <span class="muted">({s / total:.0%})</span>'
     return out
@@ -100,11 +103,21 @@ def _secs(s: float | None, total: float | None = None) -> str:
 def _stretch(st: dict | None, started_at: float) -> str:
     if not st:
         return '<span class="muted">none</span>'
-    return (f'{duration_text(st["duration_s"])} <span class="muted">from {st["clock"]} '
+    return (f'{duration(st["duration_s"])} <span class="muted">from {st["clock"]} '
             f'({wall_clock(started_at, st["start_s"])})</span>')
 
 
 def render(d: ReportData, figures: dict[str, bytes]) -> str:
+    """The report page.
+
+    Args:
+        d: the report's figures.
+        figures: the plots as PNG bytes, ``{"timeline": png, "heatmap": png}``
+            (:func:`classmood.report.plots.render_all`).
+
+    Returns:
+        The whole HTML document, ending with a newline.
+    """
     info = d.info
     po = d.presence_only
     started = dt.datetime.fromtimestamp(info.started_at).astimezone()
@@ -124,7 +137,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     end_txt = ("no end time" if info.ended_at is None else
                dt.datetime.fromtimestamp(info.ended_at).astimezone().strftime("%H:%M:%S"))
     w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
-      f"recorded {duration_text(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
+      f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
       f"from {escape(info.source)}; {len(d.ids)} participant{'s' if len(d.ids) != 1 else ''} "
       f"{'in this window' if (d.start_s > 0 or d.end_s < d.duration_s) else 'seen'}.</p>")
     if d.start_s > 0 or d.end_s < d.duration_s:
@@ -138,7 +151,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
           "so this report has no expression sections; it shows presence, cameras and away time only.</p>")
     w(f'<p class="meta">Names: {"shown (stored with the session)" if d.names_shown else "not shown (anonymous ids)"}. '
-      f"Times are positions in the recording (mm:ss from the session start) with the wall-clock time in "
+      f"Times are positions in the recording (m:ss from the session start) with the wall-clock time in "
       f"brackets. Intervals of {d.interval_s:g} s.</p>")
     if not d.ids:
         w('<p class="note">No participant was seen in this session'
@@ -161,7 +174,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     w('<section id="heatmap"><h2>Participants over time</h2>')
     w("<p>One row per participant, in the order of the table below; each cell is one interval, coloured by "
       + ("presence" if po else "the participant's most frequent (smoothed) expression while present")
-      + "; grey: away; hatched: camera off; white: not in the meeting.</p>")
+      + "; orange: away; hatched dark grey: camera off; white: not in the meeting.</p>")
     w(_img("heatmap", figures["heatmap"], "participant heatmap"))
     w("</section>")
 
@@ -177,14 +190,14 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
               f'</span></td><td><b>{kind}</b>: {escape(m["description"])}</td></tr>')
         w("</tbody></table>")
     else:
-        crit = (f"a class valence drop of {0.15:.2f} or more, or " if not po else "")
+        crit = (f"a class valence drop of {MOMENT_DROP:.2f} or more, or " if not po else "")
         w(f'<p class="muted">No moment stood out ({crit}at least a fifth of the class away in an interval).</p>')
     w("</section>")
 
     # ---- participants
     w('<section id="participants"><h2>Participants</h2>')
     w("<p>Sorted so that those who may need attention come first: the longest "
-      + ("away stretch" if po else "negative (valence at or below -0.3) or away stretch") + ", then "
+      + ("away stretch" if po else f"negative (valence at or below {NEGATIVE_AT:g}) or away stretch") + ", then "
       + ("presence" if po else "the lowest mean valence") + ".</p>")
     if d.people:
         head = ["participant"] + (["name"] if d.names_shown else []) + ["present", "away", "camera off"]

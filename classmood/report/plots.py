@@ -4,8 +4,11 @@ no global backend switch) and returned as PNG bytes.
 * the class timeline: expression shares stacked per interval, the class valence beneath
   them, and beneath that how many were present, away or had the camera off;
 * the participant heatmap: a row per participant, an interval per column, coloured by
-  the dominant expression while present, grey while away, hatched while the camera was
-  off, white while not in the meeting.
+  the dominant expression while present, the away colour while away, hatched in the
+  camera-off colour while the camera was off, white while not in the meeting.
+
+Colours are ClassMood's one palette (:data:`classmood.labels.COLOURS`, the overlay's);
+times on the axes are recording positions (:func:`classmood.timefmt.clock`).
 """
 
 from __future__ import annotations
@@ -15,25 +18,22 @@ from io import BytesIO
 
 import numpy as np
 
-from .build import LABELS, ReportData, clock
+from ..labels import COLOURS, LABELS
+from ..timefmt import clock
+from .data import ReportData
 
-COLORS = {
-    "angry": "#d62728",
-    "disgust": "#7f8c1f",
-    "fear": "#9467bd",
-    "happy": "#f2c12e",
-    "sad": "#1f77b4",
-    "surprise": "#ff7f0e",
-    "neutral": "#a8d5a2",
-    "uncertain": "#d4d4e8",
-}
-"""One colour per expression label (also used by the HTML legend)."""
-PRESENT = "#4caf50"
-AWAY = "#8c8c8c"
-CAMERA_OFF = "#ececec"
-HATCH = "#6f6f6f"
+PRESENT = COLOURS["present"]
+AWAY = COLOURS["away"]
+CAMERA_OFF = COLOURS["camera_off"]
+POSITIVE = COLOURS["happy"]
+"""The class valence above 0."""
+NEGATIVE = COLOURS["angry"]
+"""The class valence below 0."""
+HATCH = "#c5cad1"
+"""The hatching over camera-off cells (light, on the dark camera-off colour)."""
 ABSENT = "#ffffff"
 MOMENT = "#e8505b"
+"""The shading of the moments to look at again."""
 DPI = 100
 WIDTH_IN = 11.0
 FONTS = ["DejaVu Sans", "Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Malgun Gothic", "AppleGothic",
@@ -150,7 +150,7 @@ def timeline(d: ReportData) -> bytes:
         for j, c in enumerate(LABELS):
             hi = lo + shares[:, j]
             if shares[:, j].any():
-                ax.fill_between(edges, _ext(lo), _ext(hi), step="post", color=COLORS[c], lw=0, label=c)
+                ax.fill_between(edges, _ext(lo), _ext(hi), step="post", color=COLOURS[c], lw=0, label=c)
             lo = hi
         ax.set_ylim(0, 100)
         ax.set_ylabel("expressions\n(% of faces)", fontsize=9)
@@ -165,8 +165,8 @@ def timeline(d: ReportData) -> bytes:
         v = d.class_valence
         ax.axhline(0, color="#999999", lw=0.8)
         ve = _ext(np.nan_to_num(v, nan=0.0))
-        ax.fill_between(edges, 0, np.maximum(ve, 0), step="post", color="#2e9d4f", alpha=0.35, lw=0)
-        ax.fill_between(edges, 0, np.minimum(ve, 0), step="post", color="#d62728", alpha=0.35, lw=0)
+        ax.fill_between(edges, 0, np.maximum(ve, 0), step="post", color=POSITIVE, alpha=0.35, lw=0)
+        ax.fill_between(edges, 0, np.minimum(ve, 0), step="post", color=NEGATIVE, alpha=0.35, lw=0)
         ax.step(edges, _ext(v), where="post", color="#222222", lw=1.3, label="class valence")
         ax.set_ylim(-1, 1)
         ax.set_yticks([-1, -0.5, 0, 0.5, 1])
@@ -235,7 +235,7 @@ def heatmap(d: ReportData) -> bytes:
     if n == 0 or p == 0:
         return _empty(fig, _nothing(n))
     codes = cell_codes(d)
-    colors = [COLORS[c] for c in LABELS] + [PRESENT, AWAY, CAMERA_OFF, ABSENT]
+    colors = [COLOURS[c] for c in LABELS] + [PRESENT, AWAY, CAMERA_OFF, ABSENT]
     top = 1.0 - 0.45 / fig.get_figheight()
     bottom = 0.75 / fig.get_figheight()
     ax = fig.add_axes((0.17, bottom, 0.66, top - bottom))
@@ -267,7 +267,7 @@ def heatmap(d: ReportData) -> bytes:
     used = set(np.unique(codes).tolist())
     handles = []
     if not d.presence_only:
-        handles += [Patch(facecolor=COLORS[c], label=c) for j, c in enumerate(LABELS) if j in used]
+        handles += [Patch(facecolor=COLOURS[c], label=c) for j, c in enumerate(LABELS) if j in used]
     if C_PRESENT in used:
         handles.append(Patch(facecolor=PRESENT, label="present" if d.presence_only else "present, no label"))
     handles += [Patch(facecolor=AWAY, label="away"),

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classmood.agent.store import SessionStore, default_db_path
+from classmood import __version__
+from classmood.agent.store import PRESENCES, SessionSettings, SessionStore, default_db_path
 from classmood.errors import InputError
-from classmood.labels import FER_CLASSES
+from classmood.labels import FER_CLASSES, LABELS
 from classmood.types import (Alert, ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence,
                              TileState)
 
@@ -65,7 +66,8 @@ def test_round_trip(db):
     with SessionStore(db, readonly=True) as store:
         (info,) = store.sessions()
         assert (info.id, info.started_at, info.ended_at, info.source) == (sid, 1000.0, 1010.0, "video:class.mp4")
-        assert info.names and not info.presence_only and info.settings == {"fps": 2}
+        assert info.names and not info.presence_only and info.settings == SessionSettings(fps=2)
+        assert info.settings.to_dict() == {"fps": 2} and info.app_version == __version__
         assert (info.frames, info.participants, info.duration_s) == (5, 2, 2.0)
 
         parts = store.participants(sid)
@@ -212,8 +214,8 @@ def test_bad_paths_give_one_line_input_errors(tmp_path):
     junk.write_text("these are my lecture notes, not a database\n" * 100)
     with pytest.raises(InputError) as e:
         SessionStore(junk)
-    assert str(e.value).startswith(f"{junk}: not a ClassMood database") and "--db" in str(e.value)
-    assert "\n" not in str(e.value)
+    assert str(e.value).startswith(f"{junk}: not a ClassMood database") and e.value.option == "db"
+    assert "\n" not in str(e.value) and "--" not in str(e.value)  # the CLI adds the flag
     assert junk.read_text().startswith("these are my lecture notes")  # left untouched
 
     with pytest.raises(InputError, match="is a folder"):
@@ -238,6 +240,85 @@ def test_bad_paths_give_one_line_input_errors(tmp_path):
 
     with pytest.raises(InputError, match="no ClassMood database"):
         SessionStore(tmp_path / "missing.db", readonly=True)
+
+
+def test_every_database_error_names_the_db_parameter(tmp_path):
+    """Library errors name the parameter at fault (``option="db"``), never a flag."""
+    junk = tmp_path / "notes.db"
+    junk.write_text("not a database\n" * 100)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    empty = tmp_path / "empty.db"
+    SessionStore(empty).close()
+    for make in (lambda: SessionStore(junk), lambda: SessionStore(tmp_path), lambda: SessionStore(other),
+                 lambda: SessionStore(newer), lambda: SessionStore(blocker / "classmood.db"),
+                 lambda: SessionStore(tmp_path / "missing.db", readonly=True),
+                 lambda: SessionStore(empty, readonly=True).session("latest")):
+        with pytest.raises(InputError) as e:
+            make()
+        assert e.value.option == "db" and "--" not in str(e.value) and "\n" not in str(e.value), str(e.value)
+
+
+def test_settings_are_typed_and_stored_as_before(db):
+    with SessionStore(db) as store:
+        a = store.start_session(source="screen", settings=SessionSettings(command="run", min_face_score=0.5, fps=2.0))
+        b = store.start_session(source="x.mp4", settings={"command": "analyze", "min_face_score": 0.6})  # the old form
+        c = store.start_session(source="screen")
+        with pytest.raises(TypeError):
+            store.start_session(source="screen", settings={"colour": "blue"})
+        with pytest.raises(ValueError, match="fps"):
+            store.start_session(source="screen", settings=SessionSettings(fps=0))
+    conn = sqlite3.connect(db)
+    stored = dict(conn.execute("SELECT id, settings FROM sessions").fetchall())
+    # the column holds what it always held: the set fields as a JSON object, keys sorted
+    assert stored[a] == '{"command": "run", "fps": 2.0, "min_face_score": 0.5}'
+    assert stored[b] == '{"command": "analyze", "min_face_score": 0.6}' and stored[c] == "{}"
+    # a database written before: unknown keys and bad values are read past
+    conn.execute("UPDATE sessions SET settings = ? WHERE id = ?",
+                 ('{"command": "demo", "every": 0.25, "fps": "fast", "min_face_score": true, "old": 1}', c))
+    conn.commit()
+    conn.close()
+    with SessionStore(db, readonly=True) as store:
+        assert store.session(a).settings == SessionSettings(command="run", min_face_score=0.5, fps=2.0)
+        assert store.session(a).settings.frame_step_s == 0.5
+        assert store.session(b).settings == SessionSettings(command="analyze", min_face_score=0.6)
+        assert store.session(b).settings.frame_step_s is None
+        old = store.session(c).settings
+        assert old == SessionSettings(command="demo", every=0.25) and old.frame_step_s == 0.25
+
+
+def test_mood_series_and_observation_arrays(db):
+    with SessionStore(db) as store:
+        sid = store.start_session(source="screen", names=True)
+        for i in range(4):
+            store.record(frame(i * 0.5, left=(i == 3)))
+        store.end_session()
+    with SessionStore(db, readonly=True) as store:
+        m = store.mood_series(sid)
+        assert m.t.dtype == np.float64 and m.t.tolist() == [0.0, 0.5, 1.0, 1.5]
+        assert m.valence == pytest.approx([0.55] * 4)
+        assert [k for k, _ in m.alerts] == [0, 1, 2, 3]
+        assert m.alerts[0][1] == [{"kind": "away", "participant": "P02", "since_s": 3.0,
+                                   "message": "Bob has been away for 3 s"}]
+        o = store.observation_arrays(sid)
+        assert o.ids == ("P01", "P02")  # P03 left: never an observation
+        assert o.participant.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]  # by participant, then time
+        assert o.t.tolist() == [0.0, 0.5, 1.0, 1.5] * 2
+        assert o.presence.tolist() == [PRESENCES.index("present")] * 4 + [PRESENCES.index("away")] * 4
+        assert o.label.tolist() == [LABELS.index("happy")] * 4 + [-1] * 4
+        assert o.valence[:4] == pytest.approx([0.55] * 4) and np.isnan(o.valence[4:]).all()
+        assert (o.participant.dtype, o.presence.dtype, o.label.dtype) == (np.int32, np.int8, np.int8)
+        w = store.observation_arrays(sid, 0.5, 1.5)  # a window: t_from <= t < t_to
+        assert w.t.tolist() == [0.5, 1.0, 0.5, 1.0] and w.ids == ("P01", "P02")
+        e = store.observation_arrays(sid, 10.0)
+        assert len(e.t) == 0 and e.ids == ("P01", "P02")
+        assert len(store.mood_series(sid + 1).t) == 0
 
 
 def test_default_db_path(monkeypatch, tmp_path):

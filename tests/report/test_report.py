@@ -26,10 +26,11 @@ from benchmarks.report import CLASS_AWAY, CLASS_DROP, NEGATIVE_ONE, write_synthe
 from classmood import Pipeline, PipelineConfig
 from classmood.agent.mood import MoodConfig
 from classmood.agent.store import SessionStore
+from classmood.agent.summary import SessionSummary
 from classmood.errors import InputError
-from classmood.labels import FER_CLASSES
+from classmood.labels import COLOURS, FER_CLASSES
 from classmood.report import CSV_COLUMNS, build_report
-from classmood.report import build as report_build
+from classmood.report import writers as report_writers
 from classmood.types import ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
 
 from ..agent import classvideo
@@ -60,17 +61,21 @@ def csv_totals(rows: list[dict]) -> dict[str, list[float]]:
 
 def naive(store: SessionStore, sid: int, interval: float, start: float = 0.0, end: float | None = None):
     """The accounting rule, one stored observation at a time (the reference for the
-    vectorised code): {(pid, k): {"present"/"away"/"camera_off": s, label: s, "v": [sum, t]}}."""
+    vectorised code): {(pid, k): {"present"/"away"/"camera_off": s, label: s, "v": [sum, t]}}.
+    Each observation counts for its frame: until the next frame, one step before a pause
+    (a gap of over two steps) and for the last frame."""
     ts = sorted({m.t for m in store.moods(sid)})
     step = statistics.median(b - a for a, b in zip(ts, ts[1:]))
     end = ts[-1] + step if end is None else min(end, ts[-1] + step)
+    following = {a: b - a for a, b in zip(ts, ts[1:])}
     by = defaultdict(list)
     for o in store.observations(sid):
         by[o.participant].append(o)
     out: dict = defaultdict(lambda: defaultdict(float))
     for pid, obs in by.items():
         for i, o in enumerate(obs):
-            d = min(obs[i + 1].t - o.t, 2 * step) if i + 1 < len(obs) else step
+            gap = following.get(o.t)
+            d = gap if gap is not None and gap <= 2 * step else step
             a, b = max(o.t, start), min(o.t + d, end)
             k = 0
             while a < b and start + k * interval < end:
@@ -134,6 +139,11 @@ def decode_plot(src: str) -> np.ndarray:
     img = cv2.imdecode(np.frombuffer(base64.b64decode(src.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
     assert img is not None
     return img
+
+
+def bgr(colour: str) -> np.ndarray:
+    """A ``#rrggbb`` colour as OpenCV's BGR, int [3]."""
+    return np.array([int(colour[i:i + 2], 16) for i in (5, 3, 1)])
 
 
 def check_html(path: Path) -> Doc:
@@ -294,7 +304,7 @@ def test_a_window_of_the_session(class_db, tmp_path):
             assert float(r[f"{c}_s"]) == pytest.approx(cell.get(c, 0.0), abs=1e-3)
     report = json.loads(paths.json.read_text(encoding="utf-8"))
     assert report["settings"]["report"]["start_s"] == 5.0 and report["settings"]["report"]["end_s"] == 13.0
-    assert "covers 00:05 to 00:13" in paths.html.read_text(encoding="utf-8")
+    assert "covers 0:05 to 0:13" in paths.html.read_text(encoding="utf-8")
 
 
 def test_html_has_every_section_and_unicode_names_everywhere(class_db, class_report):
@@ -315,10 +325,10 @@ def test_html_has_every_section_and_unicode_names_everywhere(class_db, class_rep
         assert needle in caveats, needle
     acc = report["model"]["test"]["accuracy"]
     assert f"{acc:.0%}" in caveats and report["model"]["used"] is True
-    # times a teacher can find: mm:ss in the recording and the wall clock
+    # times a teacher can find: m:ss in the recording and the wall clock
     cy = next(p for p in report["participants"] if p["id"] == ids[2])["longest_away"]
     wall = dt.datetime.fromtimestamp(STARTED_AT + cy["start_s"]).astimezone().strftime("%H:%M:%S")
-    assert cy["clock"] == "00:08" and f"from {cy['clock']} ({wall})" in html
+    assert cy["clock"] == "0:08" and f"from {cy['clock']} ({wall})" in html
     assert not report["session"]["cut_short"] and 'id="cut-short"' not in html
 
 
@@ -363,18 +373,18 @@ def test_plots_are_not_empty(class_report):
         colours = {tuple(c) for c in img.reshape(-1, 3)[::7]}
         assert len(colours) > 20, a["id"]
     heat = decode_plot(next(a["src"] for a in doc.imgs() if a["id"] == "heatmap-plot"))
-    grey = np.all(np.abs(heat.astype(int) - 0x8C) <= 2, axis=2).sum()  # away cells (Cy, 8..12 s)
-    assert grey > 100
+    away = np.all(np.abs(heat.astype(int) - bgr(COLOURS["away"])) <= 2, axis=2).sum()  # away cells (Cy, 8..12 s)
+    assert away > 100
 
 
 def test_rendered_in_headless_chromium(class_report, tmp_path):
     import cv2
 
-    browser = report_build.find_chromium()
+    browser = report_writers.find_chromium()
     if browser is None:
         pytest.skip("Chromium not installed (apt-get install chromium)")
     shot = tmp_path / "shot.png"
-    cmd = report_build.chromium_command(browser, f"--user-data-dir={tmp_path / 'profile'}",
+    cmd = report_writers.chromium_command(browser, f"--user-data-dir={tmp_path / 'profile'}",
                                         f"--screenshot={shot}", "--window-size=1200,2400",
                                         class_report.html.resolve().as_uri())
     subprocess.run(cmd, capture_output=True, timeout=120)
@@ -382,17 +392,17 @@ def test_rendered_in_headless_chromium(class_report, tmp_path):
     assert img is not None and img.shape[:2] == (2400, 1200)
     assert img.std() > 20
     # the plots were drawn: the heatmap's and timeline's colours show on the page
-    happy_or_neutral = [(0x2E, 0xC1, 0xF2), (0xA2, 0xD5, 0xA8)]  # BGR of COLORS happy, neutral
-    present_green = (0x50, 0xAF, 0x4C)
-    found = sum(int(np.all(np.abs(img.astype(int) - np.array(c)) <= 6, axis=2).sum())
-                for c in (*happy_or_neutral, present_green))
+    happy_or_neutral = [bgr(COLOURS["happy"]), bgr(COLOURS["neutral"])]
+    present = bgr(COLOURS["present"])
+    found = sum(int(np.all(np.abs(img.astype(int) - c) <= 6, axis=2).sum())
+                for c in (*happy_or_neutral, present))
     assert found > 5000
 
 
 def test_pdf(class_db, tmp_path, monkeypatch):
     db, _, _ = class_db
     with SessionStore(db, readonly=True) as store:
-        if report_build.find_chromium() is not None:
+        if report_writers.find_chromium() is not None:
             paths = build_report(store, 1, tmp_path / "a", pdf=True)
             assert paths.pdf is not None and paths.pdf.read_bytes()[:5] == b"%PDF-"
             assert paths.pdf.stat().st_size > 20_000
@@ -515,6 +525,39 @@ def test_session_without_frames_and_session_with_every_camera_off(tmp_path):
     check_html(dark.html)
 
 
+def test_summary_and_report_count_a_pause_alike(tmp_path):
+    """One presence-seconds rule: the end-of-run summary and the report agree per
+    participant on a session with a pause (nothing analysed from 5.5 s to 30 s), and both
+    give the hand-counted seconds: every frame 0.5 s, the one before the pause too."""
+    frames = []
+    for k in range(11):  # 0.0 .. 5.0 s
+        frames.append(make_frame(k * 0.5, [("P01", "present", "happy", 0.6),
+                                           ("P02", "present", "sad", -0.7) if k <= 6 else ("P02", "away", None, None)]
+                                 + ([("P03", "camera_off", None, None)] if k < 4 else [])))  # P03 leaves at 2 s
+    for k in range(11):  # paused, then 30.0 .. 35.0 s
+        frames.append(make_frame(30 + k * 0.5, [("P01", "present", "neutral", 0.0), ("P02", "camera_off", None, None),
+                                                ("P03", "present", "happy", 0.8)]))
+    summary = SessionSummary()
+    with SessionStore(tmp_path / "p.db") as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for f in frames:
+            store.record(f)
+            summary.add(f)
+        store.end_session()
+        paths = build_report(store, "latest", tmp_path / "out", interval_s=5.0)
+    # (present, away, camera off, first seen, last seen), counted by hand
+    want = {"P01": (11.0, 0.0, 0.0, 0.0, 35.0), "P02": (3.5, 2.0, 5.5, 0.0, 35.0), "P03": (5.5, 0.0, 2.0, 0.0, 35.0)}
+    keys = ("present_s", "away_s", "camera_off_s", "first_seen_s", "last_seen_s")
+    from_summary = {p["id"]: tuple(p[k] for k in keys) for p in summary.to_dict()["participants"]}
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    from_report = {p["id"]: tuple(p[k] for k in keys) for p in report["participants"]}
+    assert from_summary == want and from_report == want
+    assert summary.to_dict()["duration_s"] == report["session"]["duration_s"] == 35.5
+    totals = csv_totals(read_csv(paths.csv))
+    for pid, w in want.items():  # the CSV's intervals add up to the same
+        assert totals[pid] == pytest.approx(list(w[:3]), abs=1e-6), pid
+
+
 def test_alert_messages_lose_stored_names_without_names(tmp_path):
     db = tmp_path / "n.db"
     with SessionStore(db) as store:
@@ -542,24 +585,25 @@ def test_errors_are_one_clear_line(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with SessionStore(db, readonly=True) as store:
-        cases = [
-            (dict(ref=7), "session 7 not found"),
-            (dict(ref="seven"), "not a session id"),
-            (dict(interval_s=0), "interval 0 s: must be a number of seconds above 0"),
-            (dict(interval_s=-5), "above 0"),
-            (dict(interval_s=float("nan")), "must be a number"),
-            (dict(start_s=30, end_s=30), "start must come before the end"),
-            (dict(start_s=40, end_s=10), "swap --from and --to"),
-            (dict(start_s=100), "lasts only 60.0 s"),
-            (dict(interval_s=0.001), "pass --interval"),
-            (dict(out_dir=blocker), "cannot write the report there"),
-            (dict(out_dir=blocker / "sub"), "cannot write the report there"),
+        cases = [  # (arguments, message, the parameter at fault)
+            (dict(ref=7), "session 7 not found", None),
+            (dict(ref="seven"), "not a session id", None),
+            (dict(interval_s=0), "interval 0 s: must be a number of seconds above 0", "interval"),
+            (dict(interval_s=-5), "above 0", "interval"),
+            (dict(interval_s=float("nan")), "must be a number", "interval"),
+            (dict(start_s=30, end_s=30), "start must come before the end", "start"),
+            (dict(start_s=40, end_s=10), "swap the start and the end", "start"),
+            (dict(start_s=100), "lasts only 60.0 s", "start"),
+            (dict(interval_s=0.001), "choose an interval of 1 s or more", "interval"),
+            (dict(out_dir=blocker), "cannot write the report there", "out"),
+            (dict(out_dir=blocker / "sub"), "cannot write the report there", "out"),
         ]
-        for kw, msg in cases:
+        for kw, msg, option in cases:
             kw = {"ref": 1, "out_dir": tmp_path / "o", **kw}
             with pytest.raises(InputError) as e:
                 build_report(store, kw.pop("ref"), kw.pop("out_dir"), **kw)
             assert msg in str(e.value) and "\n" not in str(e.value), (kw, str(e.value))
+            assert e.value.option == option and "--" not in str(e.value), (kw, e.value.option, str(e.value))
 
 
 def test_command_line(tmp_path, capsys):

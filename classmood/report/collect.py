@@ -1,0 +1,335 @@
+"""The report's figures for one stored session: :func:`collect` reads it through the
+:class:`~classmood.agent.store.SessionStore`'s typed read methods (numbers only:
+presence, label and valence per observation; never boxes or pixels) and computes
+everything with vectorised arithmetic, so a 50-participant, 2-hour session (about
+720,000 observation rows) takes a few seconds.
+
+**Time accounting.** Each observation counts for the seconds of its frame, by the same
+rule as the agent's end-of-session summary (:mod:`classmood.agent.summary`): until the
+next analysed frame, one median frame step before a pause (a gap of more than two
+steps) and for the last frame. Class-mood rows (the class valence) count the same way.
+Times are then split exactly at interval boundaries and clipped to the ``start_s`` /
+``end_s`` window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..agent.store import MoodSeries, ObservationArrays, ParticipantRow, SessionInfo, SessionStore
+from ..agent.summary import PAUSE_STEPS, frame_seconds, frame_step, observation_seconds
+from ..errors import InputError
+from ..labels import LABELS
+from ..timefmt import clock
+from .accounting import dominant, label_shares, longest_runs, split_at_edges
+from .caveats import caveats, model_info
+from .data import NEGATIVE_AT, Interval, Participant, ReportData, json_number
+from .events import alert_episodes, moments
+from .interval import default_interval
+
+DEFAULT_STEP_S = 0.5
+"""The frame step assumed for a session with a single frame whose settings give no step."""
+MAX_INTERVALS = 10_000
+"""The most intervals a report may have."""
+
+
+@dataclass(frozen=True)
+class SessionRows:
+    """One session as read for the report, with its window and intervals decided.
+
+    Attributes:
+        info: the session.
+        participants: its participants, in order of first appearance.
+        moods: its class-mood rows (one per analysed frame).
+        frame_s: float64 [K], the seconds each class-mood row's frame counts for.
+        observations: its observations from ``PAUSE_STEPS`` steps before the window
+            (their seconds can reach into it) to the window's end.
+        step: the session's median frame step, seconds.
+        duration: the session's length: last frame + one step (0 without frames).
+        start, end: the window, seconds from the session start.
+        interval_s: the intervals' length, seconds.
+        edges: float64 [n_int + 1], interval edges (the last one is ``end``).
+    """
+
+    info: SessionInfo
+    participants: list[ParticipantRow]
+    moods: MoodSeries
+    frame_s: np.ndarray
+    observations: ObservationArrays
+    step: float
+    duration: float
+    start: float
+    end: float
+    interval_s: float
+    edges: np.ndarray
+
+
+def check_request(interval_s: float | None, start_s: float | None, end_s: float | None) -> None:
+    """Check a report's interval and window before reading anything.
+
+    Raises:
+        InputError: a value that is not a finite number, an interval not above 0, a
+            negative start, an end not above 0, or a start not before the end (with
+            ``option`` naming the parameter: ``interval``, ``start`` or ``end``).
+    """
+    for what, v in (("interval", interval_s), ("start", start_s), ("end", end_s)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+            raise InputError(f"report {what} {v!r}: must be a number of seconds", option=what)
+    if interval_s is not None and not interval_s > 0:
+        raise InputError(f"report interval {interval_s:g} s: must be a number of seconds above 0, e.g. 60",
+                         option="interval")
+    if start_s is not None and start_s < 0:
+        raise InputError(f"report start {start_s:g} s: must be 0 or more seconds from the session start",
+                         option="start")
+    if start_s is not None and end_s is not None and start_s >= end_s:
+        raise InputError(f"report window {start_s:g}..{end_s:g} s: the start must come before the end; "
+                         "swap the start and the end", option="start")
+    if end_s is not None and end_s <= 0:
+        raise InputError(f"report end {end_s:g} s: must be above 0 seconds from the session start", option="end")
+
+
+def read_session(store: SessionStore, ref: int | str = "latest", *, interval_s: float | None = None,
+                 start_s: float | None = None, end_s: float | None = None) -> SessionRows:
+    """Read session ``ref`` (an id or ``"latest"``) for a report of the window
+    ``start_s``..``end_s`` (seconds; default the whole session) in intervals of
+    ``interval_s`` seconds (default :func:`~classmood.report.interval.default_interval`
+    of the session's length).
+
+    Raises:
+        InputError: an unknown session or empty database (from the store), a start at or
+            past the session's end (``option="start"``), or an interval that makes more
+            than ``MAX_INTERVALS`` intervals (``option="interval"``).
+    """
+    info = store.session(ref)
+    sid = info.id
+    participants = store.participants(sid)
+    moods = store.mood_series(sid)
+    step = frame_step(moods.t, default=info.settings.frame_step_s or DEFAULT_STEP_S)
+    frame_s = frame_seconds(moods.t, step)
+    duration = float(moods.t[-1]) + step if len(moods.t) else 0.0
+    interval = default_interval(info.duration_s) if interval_s is None else float(interval_s)
+    start = 0.0 if start_s is None else float(start_s)
+    end = duration if end_s is None else min(float(end_s), duration)
+    if start > 0 and start >= duration:
+        raise InputError(f"report start {start:g} s: session {sid} lasts only {duration:.1f} s "
+                         f"({clock(duration)}); choose an earlier start", option="start")
+    n_int = int(math.ceil((end - start) / interval - 1e-9)) if end > start else 0
+    if n_int > MAX_INTERVALS:
+        raise InputError(f"report interval {interval:g} s: makes {n_int} intervals of a {end - start:.0f} s "
+                         f"window; choose an interval of {math.ceil((end - start) / MAX_INTERVALS)} s or more",
+                         option="interval")
+    observations = store.observation_arrays(sid, start - PAUSE_STEPS * step, end)
+    edges = start + np.arange(n_int + 1, dtype=np.float64) * interval
+    if n_int:
+        edges[-1] = end
+    return SessionRows(info=info, participants=participants, moods=moods, frame_s=frame_s,
+                       observations=observations, step=step, duration=duration, start=start, end=end,
+                       interval_s=interval, edges=edges)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Every participant (of ``observations.ids``) per interval."""
+
+    presence: np.ndarray  # seconds [n_all, n_int, 3]: present, away, camera off
+    labels: np.ndarray    # seconds [n_all, n_int, len(LABELS)] while present
+    vsum: np.ndarray      # valence x seconds [n_all, n_int] while present with a valence
+    vt: np.ndarray        # those seconds [n_all, n_int]
+
+
+def _cells(obs: ObservationArrays, a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> _Cells:
+    """Sum the observations' spans ``[a, b)`` per participant and interval."""
+    n_all, n_int = len(obs.ids), len(edges) - 1
+    cols = max(n_int, 1)
+    rows, k, w = split_at_edges(a, b, edges)
+    cell = obs.participant[rows].astype(np.int64) * cols + k
+    size = n_all * cols
+    pres = obs.presence[rows]
+    presence = np.zeros((size, 3))
+    for j in range(3):
+        m = pres == j
+        presence[:, j] = np.bincount(cell[m], weights=w[m], minlength=size)
+    lab = obs.label[rows]
+    labels = np.zeros((size, len(LABELS)))
+    m = (pres == 0) & (lab >= 0)
+    if m.any():
+        labels = np.bincount(cell[m] * len(LABELS) + lab[m], weights=w[m],
+                             minlength=size * len(LABELS)).reshape(size, len(LABELS))
+    val = obs.valence[rows]
+    m = (pres == 0) & np.isfinite(val)
+    vsum = np.bincount(cell[m], weights=w[m] * val[m], minlength=size)
+    vt = np.bincount(cell[m], weights=w[m], minlength=size)
+    return _Cells(presence=presence.reshape(n_all, cols, 3)[:, :n_int],
+                  labels=labels.reshape(n_all, cols, len(LABELS))[:, :n_int],
+                  vsum=vsum.reshape(n_all, cols)[:, :n_int], vt=vt.reshape(n_all, cols)[:, :n_int])
+
+
+def _class_valence(rows: SessionRows) -> np.ndarray:
+    """The class valence per interval [n_int]: the class-mood rows' valence weighted by
+    their seconds in the interval; NaN where unknown."""
+    t, v, n_int = rows.moods.t, rows.moods.valence, len(rows.edges) - 1
+    a, b = np.maximum(t, rows.start), np.minimum(t + rows.frame_s, rows.end)
+    fin = np.isfinite(v)
+    mrows, k, w = split_at_edges(np.where(fin, a, 0.0), np.where(fin, b, 0.0), rows.edges)
+    total = np.bincount(k, weights=w * v[mrows], minlength=n_int)[:n_int]
+    seconds = np.bincount(k, weights=w, minlength=n_int)[:n_int]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seconds > 0, total / np.where(seconds > 0, seconds, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """Per participant (of ``observations.ids``), float64 [n_all] each (NaN: none)."""
+
+    neg_s: np.ndarray      # the longest negative stretch, seconds (0 when none)
+    neg_t: np.ndarray      # its start
+    away_s: np.ndarray     # the longest away stretch, seconds (0 when none)
+    away_t: np.ndarray     # its start
+    neg_total: np.ndarray  # all negative seconds
+    seen: np.ndarray       # bool: observed in the window
+    first: np.ndarray      # first and last time seen in the window
+    last: np.ndarray
+
+
+def _trend(x: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(v) else round(float(v), 4) for v in x]
+
+
+def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray, lengths: np.ndarray,
+                 seen: _Seen, presence_only: bool) -> Participant:
+    """One participant's entry (index ``i`` of the session's ids)."""
+    po = presence_only
+    secs = cells.presence[i].sum(0)
+    in_class = float(secs.sum())
+    lab_tot = cells.labels[i].sum(0)
+    vt = float(cells.vt[i].sum())
+    mean_v = float(cells.vsum[i].sum() / vt) if vt > 0 else None
+    dom = int(dominant(lab_tot))
+    trend = (cells.presence[i, :, 0] / np.where(lengths > 0, lengths, 1.0)) if po else valence[i]
+    neg_s, neg_t, away_s, away_t = seen.neg_s[i], seen.neg_t[i], seen.away_s[i], seen.away_t[i]
+    return {
+        "id": pid,
+        "name": name,
+        "first_seen_s": json_number(seen.first[i]),
+        "last_seen_s": json_number(seen.last[i]),
+        "in_class_s": json_number(in_class),
+        "present_s": json_number(secs[0]),
+        "away_s": json_number(secs[1]),
+        "camera_off_s": json_number(secs[2]),
+        "present_share": json_number(secs[0] / in_class, 4) if in_class > 0 else None,
+        "expressions": None if po else label_shares(lab_tot),
+        "dominant_expression": None if po or dom < 0 else LABELS[dom],
+        "mean_valence": None if po else json_number(mean_v, 4),
+        "negative_s": None if po else json_number(seen.neg_total[i]),
+        "longest_negative": None if po or not neg_s > 0 else
+        {"start_s": json_number(neg_t), "duration_s": json_number(neg_s), "clock": clock(neg_t)},
+        "longest_away": None if not away_s > 0 else
+        {"start_s": json_number(away_t), "duration_s": json_number(away_s), "clock": clock(away_t)},
+        "attention_s": json_number(max(0.0 if po else neg_s, away_s)),
+        "trend": _trend(trend),
+    }
+
+
+def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> _Seen:
+    """Each participant's stretches and times seen, from the observations' spans
+    starting at ``a`` and counting ``w`` seconds in the window."""
+    n_all = len(obs.ids)
+    keep = w > 0
+    present = keep & (obs.presence == 0)
+    negative = present & (obs.valence <= NEGATIVE_AT)
+    neg_s, neg_t = longest_runs(negative, obs.participant, obs.t, w, a, step, n_all)
+    away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
+    first = np.full(n_all, np.nan)
+    last = np.full(n_all, np.nan)
+    if keep.any():
+        kp = obs.participant[keep]
+        np.fmin.at(first, kp, a[keep])
+        np.fmax.at(last, kp, obs.t[keep])
+    return _Seen(neg_s=neg_s, neg_t=neg_t, away_s=away_s, away_t=away_t,
+                 neg_total=np.bincount(obs.participant[negative], weights=w[negative], minlength=n_all),
+                 seen=np.bincount(obs.participant[keep], minlength=n_all) > 0, first=first, last=last)
+
+
+def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_valence: np.ndarray,
+               presence_only: bool) -> list[Interval]:
+    """The class per interval, from the mean numbers per state ``counts`` [n_int, 3] and
+    the label seconds of all participants ``labels`` [n_int, len(LABELS)]."""
+    po = presence_only
+    dom = dominant(labels)
+    return [{
+        "index": k, "start_s": json_number(edges[k]), "end_s": json_number(edges[k + 1]), "clock": clock(edges[k]),
+        "participants": json_number(counts[k].sum(), 3), "present": json_number(counts[k, 0], 3),
+        "away": json_number(counts[k, 1], 3), "camera_off": json_number(counts[k, 2], 3),
+        "valence": None if po else json_number(class_valence[k], 4),
+        "expressions": None if po else label_shares(labels[k]),
+        "dominant_expression": None if po or dom[k] < 0 else LABELS[dom[k]],
+    } for k in range(len(edges) - 1)]
+
+
+def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
+    """The report's figures from a session read by :func:`read_session`; ``names``: show
+    the participants' names if the session stored them."""
+    info, obs, edges = rows.info, rows.observations, rows.edges
+    n_int = len(edges) - 1
+    po = info.presence_only
+    span = observation_seconds(obs.t, rows.moods.t, rows.frame_s)
+    a, b = np.maximum(obs.t, rows.start), np.minimum(obs.t + span, rows.end)
+    cells = _cells(obs, a, b, edges)
+    seen = _seen(obs, a, np.maximum(b - a, 0.0), rows.step)
+    class_valence = _class_valence(rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        valence = np.where(cells.vt > 0, cells.vsum / np.where(cells.vt > 0, cells.vt, 1.0), np.nan)
+
+    # participants in the window, most in need of attention first
+    stored = {p.id: p.name for p in rows.participants if p.name}
+    names_shown = bool(names and info.names)
+    shown = {pid: (stored.get(pid) or "") if names_shown else "" for pid in obs.ids}
+    hidden = {} if names_shown else {n: p for p, n in stored.items()}
+    lengths = np.diff(edges)
+    sel = np.nonzero(seen.seen & (cells.presence.sum((1, 2)) > 0) if n_int else seen.seen)[0]
+    people = [_participant(i, obs.ids[i], shown[obs.ids[i]], cells, valence, lengths, seen, po) for i in sel]
+    people.sort(key=lambda p: (-(p["attention_s"] or 0.0),
+                               p["mean_valence"] if p["mean_valence"] is not None else 0.0,
+                               p["present_share"] if p["present_share"] is not None else 1.0, p["id"]))
+    ids = [p["id"] for p in people]
+    order = [obs.ids.index(p) for p in ids]
+    presence, labels, valence = cells.presence[order], cells.labels[order], valence[order]
+
+    # the class per interval
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts = presence.sum(0) / np.where(lengths > 0, lengths, 1.0)[:, None]  # [n_int, 3]
+    model = model_info(po)
+    return ReportData(
+        info=info, names_shown=names_shown, start_s=rows.start, end_s=rows.end, duration_s=rows.duration,
+        step_s=rows.step, interval_s=rows.interval_s, edges=edges, ids=ids, names=[shown[p] for p in ids],
+        present=presence, labels=labels, valence=valence, class_valence=class_valence, people=people,
+        intervals=_intervals(edges, counts, labels.sum(0), class_valence, po),
+        moments=moments(edges, class_valence, counts[:, 1] if n_int else np.zeros(0),
+                        counts.sum(1) if n_int else np.zeros(0), po, info.started_at),
+        alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
+        caveats=caveats(model, po),
+        frames_in_window=int(((rows.moods.t >= rows.start) & (rows.moods.t < rows.end)).sum()),
+        observations_in_window=int(((obs.t >= rows.start) & (obs.t < rows.end)).sum()),
+    )
+
+
+def collect(store: SessionStore, ref: int | str = "latest", *, interval_s: float | None = None, names: bool = True,
+            start_s: float | None = None, end_s: float | None = None) -> ReportData:
+    """The report's figures for session ``ref`` of ``store`` (no files written).
+
+    Args:
+        store: the session store (read-only or not).
+        ref: a session id, or ``"latest"``.
+        interval_s: the intervals' length in seconds (default: by the session's length,
+            :func:`~classmood.report.interval.default_interval`).
+        names: show the participants' names if the session stored them.
+        start_s, end_s: only this window of the session (seconds from its start).
+
+    Raises:
+        InputError: see :func:`check_request` and :func:`read_session`.
+    """
+    check_request(interval_s, start_s, end_s)
+    return figures(read_session(store, ref, interval_s=interval_s, start_s=start_s, end_s=end_s), names=names)

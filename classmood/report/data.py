@@ -1,0 +1,197 @@
+"""The report's figures as data: :class:`ReportData` (what every file of the report
+shows), the shapes of its entries, the report's thresholds, and the JSON document it
+becomes (``report.json``, documented in ``classmood/report/SCHEMA.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+import numpy as np
+
+from .. import __version__
+from ..agent.mood import MoodConfig
+from ..agent.store import SessionInfo
+
+SCHEMA_VERSION = 1
+"""Version of the JSON report's schema (``"schema_version"``)."""
+
+NEGATIVE_AT = MoodConfig().negative_below
+"""A participant is *negative* while their valence is at or below this (-0.3)."""
+MOMENT_DROP = 0.15
+"""A valence-drop moment: class valence at least this far below the mean of the (up to)
+three intervals before."""
+MOMENT_AWAY_SHARE = 0.2
+"""An away moment: on average at least this share of the class (and at least one
+participant) away during the interval."""
+
+
+def json_number(x: float | None, nd: int = 3) -> float | None:
+    """``x`` rounded to ``nd`` decimals for the JSON (seconds 3, shares and valences 4);
+    None for None, NaN or infinity."""
+    return None if x is None or not math.isfinite(x) else round(float(x), nd)
+
+
+class Stretch(TypedDict):
+    """A participant's longest stretch in one state: seconds from the session start."""
+
+    start_s: float
+    duration_s: float
+    clock: str  # start_s as a recording position (classmood.timefmt.clock)
+
+
+class Participant(TypedDict):
+    """One participant's figures over the report's window (seconds unless named)."""
+
+    id: str
+    name: str                     # "" unless names are shown
+    first_seen_s: float | None
+    last_seen_s: float | None
+    in_class_s: float | None      # present + away + camera off
+    present_s: float | None
+    away_s: float | None
+    camera_off_s: float | None
+    present_share: float | None   # present_s / in_class_s
+    expressions: dict[str, float] | None  # label -> share of labelled face time
+    dominant_expression: str | None
+    mean_valence: float | None    # time-weighted, while present (-1..1)
+    negative_s: float | None      # total time with valence <= NEGATIVE_AT
+    longest_negative: Stretch | None
+    longest_away: Stretch | None
+    attention_s: float | None     # the sort key: max(longest negative, longest away)
+    trend: list[float | None]     # per interval: mean valence (presence-only: present share)
+
+
+class Interval(TypedDict):
+    """The class during one interval; the counts are mean numbers of participants."""
+
+    index: int
+    start_s: float | None
+    end_s: float | None
+    clock: str
+    participants: float | None
+    present: float | None
+    away: float | None
+    camera_off: float | None
+    valence: float | None         # class valence (time-weighted class-mood valence)
+    expressions: dict[str, float] | None
+    dominant_expression: str | None
+
+
+class Moment(TypedDict):
+    """A stretch of consecutive intervals worth looking at again."""
+
+    kind: str                     # "valence_drop" or "away"
+    start_s: float | None
+    end_s: float | None
+    clock: str
+    wall_clock: str               # local HH:MM:SS
+    value: float | None           # the largest drop, or away share, in it
+    description: str
+
+
+class AlertEpisode(TypedDict):
+    """A live alert held over consecutive frames, as one episode."""
+
+    kind: str
+    participant: str | None       # None: class-wide
+    name: str
+    start_s: float | None         # when the condition began
+    first_alert_s: float | None   # when the alert was first raised
+    end_s: float | None           # its last frame
+    longest_s: float | None       # how long it had lasted at most
+    message: str
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows; :meth:`to_json` is the JSON file.
+
+    Arrays are indexed ``[participant, interval, ...]`` with participants in the order
+    of ``ids`` (most in need of attention first) and ``n_int = len(edges) - 1``
+    intervals; seconds are seconds of the session (from its start).
+    """
+
+    info: SessionInfo
+    names_shown: bool
+    start_s: float
+    end_s: float
+    duration_s: float          # of the whole session (last frame + one step)
+    step_s: float              # the session's median frame step
+    interval_s: float
+    edges: np.ndarray          # float64 [n_int + 1], interval edges
+    ids: list[str]             # participants in the window
+    names: list[str]           # "" unless names are shown
+    present: np.ndarray        # float64 seconds [n_p, n_int, 3]: present, away, camera off
+    labels: np.ndarray         # float64 seconds [n_p, n_int, len(LABELS)] while present
+    valence: np.ndarray        # float64 mean valence [n_p, n_int], NaN without a face
+    class_valence: np.ndarray  # float64 [n_int] from the class-mood rows, NaN when unknown
+    people: list[Participant]  # in the order of ids
+    intervals: list[Interval]
+    moments: list[Moment]
+    alerts: list[AlertEpisode]
+    model: dict[str, Any]      # see classmood.report.caveats.model_info
+    caveats: list[str]
+    frames_in_window: int
+    observations_in_window: int
+    generated_at: float = field(default_factory=time.time)
+
+    @property
+    def app_version(self) -> str:
+        """The ClassMood version that recorded the session."""
+        return self.info.app_version
+
+    @property
+    def presence_only(self) -> bool:
+        """No expression recognition ran in the session."""
+        return self.info.presence_only
+
+    @property
+    def cut_short(self) -> bool:
+        """The session has no end time (the app stopped without ending it, or it runs)."""
+        return self.info.ended_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document (``"schema_version": 1``), as ``json.dump`` takes it."""
+        info = self.info
+
+        def iso(ts: float | None) -> str | None:
+            return None if ts is None else dt.datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generated_at": iso(self.generated_at),
+            "generator": f"classmood {__version__}",
+            "session": {
+                "id": info.id,
+                "source": info.source,
+                "started_at": info.started_at,
+                "started_at_local": iso(info.started_at),
+                "ended_at": info.ended_at,
+                "ended_at_local": iso(info.ended_at),
+                "cut_short": self.cut_short,
+                "duration_s": json_number(self.duration_s),
+                "frames": info.frames,
+                "participants": info.participants,
+                "presence_only": info.presence_only,
+                "names_stored": info.names,
+                "names_shown": self.names_shown,
+                "app_version": self.app_version,
+            },
+            "settings": {
+                "session": info.settings.to_dict(),
+                "report": {"interval_s": self.interval_s, "start_s": json_number(self.start_s),
+                           "end_s": json_number(self.end_s), "frame_step_s": json_number(self.step_s, 4),
+                           "negative_at_or_below": NEGATIVE_AT, "moment_valence_drop": MOMENT_DROP,
+                           "moment_away_share": MOMENT_AWAY_SHARE},
+            },
+            "model": self.model,
+            "participants": self.people,
+            "intervals": self.intervals,
+            "moments": self.moments,
+            "alerts": self.alerts,
+            "caveats": self.caveats,
+        }
