@@ -139,9 +139,8 @@ def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> Re
     """
     from .agent.pipeline import Pipeline, PipelineConfig
     from .agent.runner import run_session
-    from .agent.store import SessionStore
+    from .agent.store import SessionSettings, SessionStore
     from .report import build_report
-    from .report.interval import default_interval
 
     source = DemoSource(DemoClass(duration_s=options.duration_s))
     tty = sys.stderr.isatty()
@@ -156,12 +155,13 @@ def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> Re
     with source, SessionStore(options.db) as store, Pipeline(names=options.names, presence_only=options.presence_only,
                                                              config=PipelineConfig()) as pipe:
         sid = store.start_session(source=source.description, names=options.names,
-                                  presence_only=options.presence_only, settings={"command": "demo"})
+                                  presence_only=options.presence_only,
+                                  settings=SessionSettings(command="demo", every=1.0 / DemoSource.FPS))
         summary = run_session(source, pipe, store, on_result=show if tty else None)
         store.end_session()
         if tty:
             print(file=sys.stderr)
-        paths = build_report(store, sid, options.out, interval_s=default_interval(options.duration_s))
+        paths = build_report(store, sid, options.out, interval_s=None)  # the report's default for its length
     s = summary.to_dict()
     log(f"demo: {s['frames']} frames of a {options.duration_s:g} s class analysed in {time.monotonic() - t0:.1f} s; "
         f"{len(s['participants'])} participants; session {sid} in {store.path}")

@@ -199,3 +199,19 @@ def test_session_lengths_are_clock_times(tmp_path, capsys):
     # "   1  2026-01-05 08:00      1:05      0      0  class of 65 s": the source's seconds -> the length
     lengths = {ln.split()[-2]: ln.split()[3] for ln in capsys.readouterr().out.splitlines() if "class of" in ln}
     assert lengths == {"65": "1:05", "3725": "1:02:05"}  # past an hour: h:mm:ss
+
+
+def test_the_sampling_asked_for_is_stored_with_the_session(galleries_dir, tmp_path, capsys):
+    """analyze writes the settings the report reads: the command, the face threshold and
+    the seconds between analysed frames (here two images 1.5 s apart)."""
+    from classmood.agent.store import SessionSettings, SessionStore
+
+    db = tmp_path / "s.db"
+    paths = [str(galleries_dir / n) for n in ("zoom2.png", "real_test3.png")]
+    assert main(["analyze", *paths, "--every", "1.5", "--db", str(db), "--no-report", "--json"]) == 0
+    frames, _ = _json_lines(capsys.readouterr().out)
+    assert [f["timestamp"] for f in frames] == [0.0, 1.5]
+    with SessionStore(db, readonly=True) as store:
+        info = store.session("latest")
+    assert info.settings == SessionSettings(command="analyze", min_face_score=0.5, every=1.5)
+    assert info.settings.frame_step_s == 1.5

@@ -118,7 +118,7 @@ def handle(args: argparse.Namespace) -> int:
             print(f"annotated image: {out}", file=sys.stderr)
 
     with source, options.pipeline() as pipeline:
-        store = options.open_store(source, "analyze")
+        store = options.open_store(source, "analyze", every=args.every)
         sid = None if store is None else store.session_id
         try:
             summary = run_session(source, pipeline, store, on_result=show)

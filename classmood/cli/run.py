@@ -104,7 +104,7 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
     try:
         with source, options.pipeline() as pipeline:
-            store = options.open_store(source, "run")
+            store = options.open_store(source, "run", fps=getattr(source, "fps", None))
             sid = None if store is None else store.session_id
             try:
                 if overlay:

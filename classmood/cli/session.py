@@ -60,17 +60,21 @@ class AgentOptions:
         return Pipeline(names=self.names, presence_only=self.presence_only,
                         config=PipelineConfig(min_face_score=self.min_face_score))
 
-    def open_store(self, source: Source, command: str) -> SessionStore | None:
+    def open_store(self, source: Source, command: str, *, every: float | None = None,
+                   fps: float | None = None) -> SessionStore | None:
         """The session store with a session of ``source`` started in it, or None when
-        nothing is stored. ``command`` (``"analyze"``, ``"run"``) goes into the session's
-        settings. The caller ends the session and closes the store."""
+        nothing is stored. ``command`` (``"analyze"``, ``"run"``) and the sampling asked
+        for (``every``: seconds between analysed frames of a file; ``fps``: analysed
+        frames a second of a live source) go into the session's settings. The caller
+        ends the session and closes the store."""
         if not self.store:
             return None
-        from ..agent.store import SessionStore
+        from ..agent.store import SessionSettings, SessionStore
 
         store = SessionStore(self.db)
         store.start_session(source=source.description, names=self.names, presence_only=self.presence_only,
-                            settings={"command": command, "min_face_score": self.min_face_score})
+                            settings=SessionSettings(command=command, min_face_score=self.min_face_score,
+                                                     every=every, fps=fps))
         return store
 
     def finish(self, db_path: Path, session_id: int) -> None:
@@ -81,9 +85,7 @@ class AgentOptions:
             return
         from ..agent.store import SessionStore
         from ..report import build_report
-        from ..report.interval import default_interval
 
-        with SessionStore(db_path, readonly=True) as store:
-            paths = build_report(store, session_id, self.out, names=self.names,
-                                 interval_s=default_interval(store.session(session_id).duration_s))
+        with SessionStore(db_path, readonly=True) as store:  # the report's default interval for its length
+            paths = build_report(store, session_id, self.out, names=self.names, interval_s=None)
         print(f"report: {paths.html}", file=sys.stderr)
