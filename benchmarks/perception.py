@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from classmood.detectors.faces import FaceFinder  # noqa: E402
 from classmood.detectors.gallery import GalleryPerception  # noqa: E402
+from classmood.geometry import iou  # noqa: E402
 from classmood.synth import load_portraits, make_gallery, random_gallery, sample_portrait  # noqa: E402
-from classmood.types import TileState, iou  # noqa: E402
+from classmood.types import TileState  # noqa: E402
 
 
 def match(pred: list, truth: list, thr: float) -> list[tuple[int, int]]:

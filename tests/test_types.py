@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from classmood.types import KEYPOINT_NAMES, Face, GalleryResult, Tile, TileResult, TileState
+from classmood.labels import FER_CLASSES
+from classmood.types import (KEYPOINT_NAMES, Face, Frame, GalleryResult, ParticipantResult, Presence, Tile,
+                             TileResult, TileState)
 
 
 def make_face(score=0.9):
@@ -64,3 +66,29 @@ def test_json_round_trip_has_documented_fields():
     assert d["timings_ms"]["tiles"] == 1.23
     assert len(r.faces) == 1
     assert str(TileState.PHOTO) == "photo"
+
+
+def test_frame_takes_only_bgr_uint8_and_a_real_time():
+    img = np.zeros((4, 6, 3), np.uint8)
+    f = Frame(img, 1.5)
+    assert (f.index, f.origin) == (0, (0, 0))
+    for bad in (np.zeros((4, 6), np.uint8), np.zeros((4, 6, 4), np.uint8), np.zeros((4, 6, 3), np.float32)):
+        with pytest.raises(ValueError, match="BGR uint8"):
+            Frame(bad, 0.0)
+    for t in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="timestamp"):
+            Frame(img, t)
+
+
+def test_participant_json_names_the_classes_and_rounds():
+    probs = np.array([0.1, 0.0, 0.0, 0.7, 0.1, 0.0, 0.1], np.float32)
+    p = ParticipantResult(id="P01", tile_index=2, bbox=(1, 2, 30, 40), tile_state=TileState.FACE,
+                          presence=Presence.PRESENT, face_bbox=(5.123, 6.0, 7.0, 8.0), probs=probs,
+                          smoothed=probs, label="happy", confidence=0.712345, valence=0.65432, away_s=1.234)
+    d = json.loads(json.dumps(p.to_dict()))
+    assert list(d["probs"]) == list(FER_CLASSES) and d["probs"]["happy"] == pytest.approx(0.7)
+    assert (d["state"], d["presence"], d["tile"], d["bbox"]) == ("face", "present", 2, [1, 2, 30, 40])
+    assert d["face_bbox"] == [5.1, 6.0, 7.0, 8.0] and d["confidence"] == 0.7123 and d["valence"] == 0.6543
+    assert d["away_s"] == 1.23 and d["negative_s"] == 0.0
+    left = ParticipantResult(id="P02", tile_index=None, bbox=None, tile_state=None, presence=Presence.LEFT)
+    assert left.to_dict()["probs"] is None and left.to_dict()["state"] is None and str(Presence.LEFT) == "left"

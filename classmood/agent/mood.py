@@ -12,8 +12,9 @@ one only after it has led for ``confirm_frames`` consecutive analysed frames, so
 label never changes because of one frame.
 
 **Valence** of a participant is ``sum_c p_c * v_c`` over the smoothed probabilities
-with the weights in :data:`VALENCE` (happy +1, surprise +0.2, neutral 0, fear -0.6,
-angry / disgust / sad -0.8: the pleasure axis of Russell's circumplex, rounded); it
+with the weights in :data:`classmood.labels.VALENCE` (happy +1, surprise +0.2, neutral 0,
+fear -0.6, angry / disgust / sad -0.8: the pleasure axis of Russell's circumplex model
+of affect, Russell 1980, rounded); it
 lies in [-1, 1]. The class valence is the mean over participants whose face is in
 view. A participant is *negative* while their valence is at or below
 ``negative_below``.
@@ -37,26 +38,57 @@ from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
 _V = np.array([VALENCE[c] for c in FER_CLASSES], np.float32)
+"""The valence weights as a float32 vector of shape [7], FER2013 order."""
 
 
 def valence_of(probs: np.ndarray) -> float:
-    """Valence in [-1, 1] of one probability vector (FER2013 order)."""
+    """A participant's valence: ``sum_c p_c * v_c`` with the weights of :data:`VALENCE`.
+
+    Args:
+        probs: expression probabilities, shape [7], FER2013 order (any float dtype).
+
+    Returns:
+        The valence, in [-1, 1] when ``probs`` sums to 1.
+    """
     return float(np.dot(np.asarray(probs, np.float32), _V))
 
 
 @dataclass(frozen=True)
 class MoodConfig:
+    """How results are smoothed over time and when alerts fire.
+
+    The defaults are ClassMood's design choices for a live class (they are not fitted
+    to data): a label must hold for two analysed frames, a teacher is alerted after a
+    full minute, and a valence drop compares the last half minute with two minutes of
+    baseline. Times are seconds of session time, probabilities and valences unitless.
+
+    Raises:
+        ValueError: ``half_life_s`` <= 0, ``uncertain_below`` outside (0, 1), or
+            ``confirm_frames`` < 1.
+    """
+
     half_life_s: float = 2.0
+    """Half-life (s) of the exponential moving average of expression probabilities."""
     reset_after_s: float = 10.0
+    """A face unseen for longer than this (s) starts its average afresh."""
     uncertain_below: float = 0.40
+    """A smoothed top probability under this is shown as ``uncertain``."""
     confirm_frames: int = 2
+    """Analysed frames in a row a new label or presence must lead before it is shown."""
     negative_below: float = -0.30
+    """A participant is negative while their valence is at or below this."""
     negative_alert_s: float = 60.0
+    """Seconds negative without a break before a ``negative`` alert."""
     away_alert_s: float = 60.0
+    """Seconds away (camera on, nobody in view) without a break before an ``away`` alert."""
     drop_window_s: float = 30.0
+    """The recent window (s) of the class valence-drop alert."""
     drop_baseline_s: float = 120.0
+    """The baseline (s) before the recent window that it is compared with."""
     drop_by: float = 0.25
+    """The fall in mean class valence (baseline minus recent) that raises the alert."""
     drop_min_faces: int = 3
+    """Class valences from frames with fewer faces in view than this are not counted."""
 
     def __post_init__(self) -> None:
         if self.half_life_s <= 0:
@@ -69,7 +101,12 @@ class MoodConfig:
 
 class ParticipantMood:
     """The temporal state of one participant: smoothed probabilities, the shown label
-    with its hysteresis, and how long they have been away or negative."""
+    with its hysteresis, and how long they have been away or negative.
+
+    ``smoothed`` is float32 of shape [7] (FER2013 order) or None before any face;
+    ``away_since`` / ``negative_since`` are the session time (s) the current run of
+    being away / negative began, None when not away / negative.
+    """
 
     def __init__(self, cfg: MoodConfig) -> None:
         self.cfg = cfg
@@ -85,8 +122,18 @@ class ParticipantMood:
         self.negative_since: float | None = None
 
     def update(self, t: float, presence: Presence, probs: np.ndarray | None) -> Presence:
-        """Feed one analysed frame; returns the presence to show (a change of presence,
-        like a change of label, needs ``confirm_frames`` frames in a row)."""
+        """Feed one analysed frame of this participant.
+
+        Args:
+            t: the frame's time, seconds since the session started.
+            presence: what this frame shows (before confirmation).
+            probs: this frame's expression probabilities, float shape [7] in FER2013
+                order, or None (no face, or presence-only).
+
+        Returns:
+            The presence to show: a change of presence, like a change of label, needs
+            ``confirm_frames`` frames in a row.
+        """
         shown = self._confirm_presence(presence)
         self.away_since = (self.away_since if self.away_since is not None else t) \
             if shown is Presence.AWAY else None
@@ -145,15 +192,19 @@ class ParticipantMood:
 
     @property
     def confidence(self) -> float:
+        """The smoothed top probability, in [0, 1] (0.0 before any face)."""
         return 0.0 if self.smoothed is None else float(self.smoothed.max())
 
     @property
     def valence(self) -> float | None:
+        """The valence of the smoothed probabilities, in [-1, 1] (None before any face)."""
         return None if self.smoothed is None else valence_of(self.smoothed)
 
 
 class ClassMoodMeter:
-    """Class-level figures and alerts for one frame, from its participants."""
+    """Class-level figures and alerts for one frame, from its participants; keeps the
+    class valence of the last ``drop_window_s + drop_baseline_s`` seconds for the
+    valence-drop alert."""
 
     def __init__(self, cfg: MoodConfig) -> None:
         self.cfg = cfg
@@ -162,6 +213,18 @@ class ClassMoodMeter:
 
     def update(self, t: float, participants: tuple[ParticipantResult, ...] | list[ParticipantResult],
                presence_only: bool = False) -> ClassSnapshot:
+        """The class in the frame at ``t`` (seconds since the session started).
+
+        Args:
+            t: the frame's time in seconds; frames come in time order.
+            participants: every participant of the frame, with their smoothed label,
+                valence and away / negative durations.
+            presence_only: no expressions: no distribution, valence or negative alert.
+
+        Returns:
+            Counts by presence, the label distribution among labelled faces in view
+            (shares summing to 1), the mean valence and the alerts, longest first.
+        """
         cfg = self.cfg
         present = [p for p in participants if p.presence is Presence.PRESENT]
         away = [p for p in participants if p.presence is Presence.AWAY]

@@ -26,7 +26,8 @@ import numpy as np
 from ..detectors.align import FaceAligner
 from ..detectors.gallery import GalleryPerception
 from ..io import as_bgr
-from ..types import BBox, Face, FrameResult, ParticipantResult, Presence, TileResult, TileState
+from ..geometry import BBox
+from ..types import Face, FrameResult, ParticipantResult, Presence, TileResult, TileState
 from .mood import ClassMoodMeter, MoodConfig, ParticipantMood
 from .tracker import ParticipantTracker
 
@@ -45,10 +46,15 @@ class PipelineConfig:
     incremental: bool = True
     """Work only where something changed (False: every stage on every frame)."""
     layout_every_s: float = 10.0
+    """Seconds between tile-grid searches when the gaps between tiles did not change."""
     faces_every_s: float = 3.0
+    """Seconds between face searches in a tile whose picture did not change."""
     change_level: float = 3.0
+    """Mean absolute change (grey levels, of a gray thumbnail) that makes a tile changed."""
     min_face_score: float = 0.5
+    """BlazeFace's detection threshold, in (0, 1)."""
     mood: MoodConfig = field(default_factory=MoodConfig)
+    """Smoothing, labels and alerts."""
 
 
 def main_face(faces: Sequence[Face]) -> Face | None:
@@ -87,6 +93,7 @@ class Pipeline:
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
+        """Free the native face detector (the pipeline cannot process afterwards)."""
         self.perception.close()
 
     def __enter__(self) -> "Pipeline":
@@ -106,6 +113,7 @@ class Pipeline:
         self.presence_only = False
 
     def _load_classifier(self):
+        """The bundled expression model (imported only when expressions are on)."""
         from ..models.expression import ExpressionClassifier
 
         return ExpressionClassifier()
@@ -124,8 +132,22 @@ class Pipeline:
                 mask: Sequence[BBox] = ()) -> FrameResult:
         """Analyse one frame taken at ``timestamp`` seconds (monotonic within a session).
 
-        ``mask``: rectangles (x, y, w, h) to blank before analysis: what we drew
-        ourselves on the screen (the overlay's badges) must never be analysed.
+        Args:
+            frame_bgr: the frame, uint8 (H, W, 3) BGR; gray, BGRA and 16-bit frames are
+                converted.
+            timestamp: seconds since the session started; never less than the last.
+            mask: rectangles ``(x, y, w, h)`` in frame pixels to blank before analysis:
+                what we drew ourselves on the screen (the overlay's badges) must never
+                be analysed.
+
+        Returns:
+            The frame's tiles, participants (one per tile, stable ids), class mood and
+            per-stage timings in milliseconds.
+
+        Raises:
+            InputError: ``frame_bgr`` is not an image (one line, from
+                :func:`classmood.io.as_bgr`).
+            ValueError: ``timestamp`` is not finite, or goes back in the session.
         """
         t0 = time.perf_counter()
         image = as_bgr(frame_bgr)

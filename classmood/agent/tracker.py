@@ -37,29 +37,37 @@ exact tracking of cameras-off students.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import difflib
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from ..detectors.state import inner_region
-from ..types import BBox, TileResult, TileState
+from ..geometry import BBox, inner_region
+from ..types import TileResult, TileState
 
 _GRID = 8
 _HIST_BINS = (12, 4)
 
 
 def signature(image_bgr: np.ndarray, bbox: BBox) -> np.ndarray:
-    """A tile's appearance as a float32 vector (8x8x3 grid colours in 0..1, then a
-    normalised 12x4 hue/saturation histogram)."""
+    """A tile's appearance.
+
+    Args:
+        image_bgr: the frame, BGR uint8 of shape (H, W, 3).
+        bbox: the tile, ``(x, y, w, h)`` in frame pixels.
+
+    Returns:
+        float32 of shape [240]: the 8x8x3 grid of mean colours in 0..1 over the tile's
+        inner region (edge and name-label corner left out), then the 12x4
+        hue/saturation histogram normalised to sum 1.
+    """
     return signatures(image_bgr, [bbox])[0]
 
 
 def signatures(image_bgr: np.ndarray, bboxes: list[BBox]) -> list[np.ndarray]:
     """:func:`signature` of many tiles at once (one subsampled copy of the frame and one
-    colour conversion for all of them)."""
+    colour conversion for all of them): one float32 [240] vector per box, in order."""
     if not bboxes:
         return []
     short = min(min(b[2], b[3]) for b in bboxes)
@@ -121,20 +129,24 @@ class Track:
         return max(self.names.items(), key=lambda kv: kv[1])[0] if self.names else None
 
     def saw_name(self, name: str | None) -> None:
+        """Count one reading of ``name`` on this participant's tile (blank ones are not)."""
         if name and name.strip():
             key = " ".join(name.split())
             self.names[key] = self.names.get(key, 0) + 1
 
 
 def _kind(state: TileState) -> str:
+    """What a tile's appearance can be compared with: ``card`` or ``video``."""
     return "card" if state in (TileState.CAMERA_OFF, TileState.PHOTO) else "video"
 
 
 def _look(state: TileState) -> str:
+    """Which remembered look of a track a tile in ``state`` updates."""
     return {TileState.FACE: "face", TileState.NO_FACE: "no_face"}.get(state, "card")
 
 
 def _norm_name(name: str | None) -> str | None:
+    """A name for comparing: blanks collapsed, case folded (None when empty)."""
     if not name:
         return None
     n = " ".join(name.split()).casefold()
@@ -150,15 +162,27 @@ class ParticipantTracker:
     """Assigns a stable participant id ("P01", "P02", ...) to every tile, frame by frame.
 
     ``update`` takes perception's tiles for one frame and returns one id per tile, in
-    the same order. ``max_cost`` is the most a tile may differ from a known participant
-    (signature distance plus position term) and still be them.
+    the same order. Costs are in signature-distance units (0 identical .. 1 nothing
+    alike; see the module doc for the measured distances):
+
+    Args:
+        max_cost: the most a tile may differ from a known participant (signature
+            distance plus position term) and still be them.
+        same_place_cost: the same, for a tile in the same place of an unchanged grid
+            (the student stepped away: the room stayed, the person went).
+        position_weight: cost of moving half the frame's size (less is pro rata).
+        relayout_position_weight: the same, on a frame whose grid changed.
+        learn: weight of the newest signature in a look's running average.
+        name_mismatch_cost: added when tile and participant both carry names that
+            differ (a penalty, not a veto: OCR misreads a letter now and then).
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
-                 relayout_position_weight: float = 0.05, learn: float = 0.2) -> None:
+                 relayout_position_weight: float = 0.05, learn: float = 0.2,
+                 name_mismatch_cost: float = 0.10) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
-        self.name_mismatch_cost = 0.10
+        self.name_mismatch_cost = float(name_mismatch_cost)
         self.position_weight = float(position_weight)
         self.relayout_position_weight = float(relayout_position_weight)
         self.learn = float(learn)
@@ -167,11 +191,24 @@ class ParticipantTracker:
         self._last_layout: tuple | None = None
 
     def _new_id(self) -> str:
+        """The next unused id: ``P01``, ``P02``, ... (ids are never reused)."""
         self._count += 1
         return f"P{self._count:02d}"
 
     def update(self, image_bgr: np.ndarray, tiles: tuple[TileResult, ...] | list[TileResult],
                timestamp: float) -> list[str]:
+        """Name every tile of one frame.
+
+        Args:
+            image_bgr: the frame, BGR uint8 of shape (H, W, 3).
+            tiles: perception's tiles for this frame (box, state, name when read).
+            timestamp: the frame's time, seconds since the session started.
+
+        Returns:
+            One participant id per tile, in the order of ``tiles``; no id twice. A tile
+            that matches nobody known gets a new id; participants whose tile is not in
+            this frame are kept as inactive (left) for the rest of the session.
+        """
         h, w = image_bgr.shape[:2]
         n = len(tiles)
         sigs = signatures(image_bgr, [t.tile.bbox for t in tiles])
@@ -281,6 +318,7 @@ class ParticipantTracker:
         return cost
 
     def reset(self) -> None:
+        """Forget every participant (a new class): the next id is ``P01`` again."""
         self.tracks.clear()
         self._count = 0
         self._last_layout = None

@@ -14,7 +14,7 @@ from .align import FER2013_REGISTRATION, FaceAligner, Registration
 from .faces import FaceFinder
 from .gallery import GalleryPerception
 from .names import NameReader
-from .state import StillnessMonitor, TileStateClassifier
+from .tile_state import StillnessMonitor, TileStateClassifier
 from .tiles import Layout, TileFinder
 
 __all__ = [

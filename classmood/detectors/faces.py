@@ -7,7 +7,6 @@ region of interest), padded to a square so that the face keeps its proportions.
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 import weakref
@@ -20,7 +19,8 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import ModelError
-from ..types import BBox, Face, Tile, iou
+from ..geometry import BBox, iou
+from ..types import Face, Tile
 
 MODEL_FILE = "face_detection_short_range.tflite"
 
@@ -61,8 +61,14 @@ class FaceFinder:
         self.zoom_retry = zoom_retry
         self.pack_pairs = pack_pairs
         self._lock = threading.Lock()
-        self._detector = self._load()
-        _LIVE.add(self)
+        # The MediaPipe task lives in ``_tasks`` (held by the finalizer, which must not hold
+        # self) and is closed by close(), when the finder is collected or at interpreter
+        # exit, whichever comes first. The finalizer is made before MediaPipe is imported
+        # (in _load): atexit runs last-in first-out, so at exit it runs after MediaPipe's
+        # own exit hook, when closing is a quiet no-op, not a call into a stopped thread.
+        self._tasks: list = []
+        self._finalizer = weakref.finalize(self, _close_tasks, self._tasks)
+        self._tasks.append(self._load())
 
     def _load(self):
         p = self.model_path
@@ -91,11 +97,14 @@ class FaceFinder:
             raise ModelError(f"{p}: not a usable BlazeFace model ({first})") from None
 
     # -- lifetime ---------------------------------------------------------------------
+    @property
+    def _detector(self):
+        """The MediaPipe FaceDetector task (None once closed)."""
+        return self._tasks[0] if self._tasks else None
+
     def close(self) -> None:
-        det, self._detector = self._detector, None
-        if det is not None:
-            with quiet_native_stderr():
-                det.close()
+        """Free the native detector now (idempotent); :meth:`find` raises afterwards."""
+        self._finalizer()
 
     def __enter__(self) -> "FaceFinder":
         return self
@@ -103,16 +112,11 @@ class FaceFinder:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self) -> None:  # best effort; explicit close() is preferred
-        try:
-            self.close()
-        except Exception:
-            pass
-
     # -- detection --------------------------------------------------------------------
     def find(self, image_bgr: np.ndarray, roi: BBox | None = None) -> list[Face]:
-        """Faces in ``image_bgr`` (or only inside ``roi``), in full-frame pixels,
-        sorted by score (best first).
+        """Faces in ``image_bgr`` (BGR uint8, shape (H, W, 3)), or only inside ``roi``
+        (``(x, y, w, h)`` frame pixels), with boxes and keypoints in float frame pixels,
+        sorted by score (best first). Raises RuntimeError once the finder is closed.
 
         A wide region is letterboxed into BlazeFace's square input, which wastes up to
         half of its 128 pixels. When that first look finds nobody (a small or masked
@@ -151,7 +155,7 @@ class FaceFinder:
         return faces
 
     def find_in_tiles(self, image_bgr: np.ndarray, tiles: Iterable[Tile]) -> list[list[Face]]:
-        """Faces per tile, in the order of ``tiles``."""
+        """Faces per tile of ``image_bgr`` (BGR uint8, (H, W, 3)), in the order of ``tiles``."""
         return self.find_in_rois(image_bgr, [t.bbox for t in tiles])
 
     def find_in_rois(self, image_bgr: np.ndarray, rois: Sequence[BBox]) -> list[list[Face]]:
@@ -327,14 +331,9 @@ def _suppress(faces: list[Face], max_iou: float) -> list[Face]:
     return kept
 
 
-_LIVE: "weakref.WeakSet[FaceFinder]" = weakref.WeakSet()
-
-
-@atexit.register
-def _close_all() -> None:
-    # mediapipe's own __del__ fails noisily at interpreter shutdown; close first.
-    for finder in list(_LIVE):
-        try:
-            finder.close()
-        except Exception:
-            pass
+def _close_tasks(tasks: list) -> None:
+    """Close (and drop) the MediaPipe tasks in ``tasks``, keeping their chatter off the terminal."""
+    while tasks:
+        task = tasks.pop()
+        with quiet_native_stderr():
+            task.close()

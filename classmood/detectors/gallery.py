@@ -17,7 +17,7 @@ import numpy as np
 from ..io import as_bgr
 from ..types import GalleryResult, Tile, TileResult, TileState
 from .faces import FaceFinder
-from .state import StillnessMonitor, TileStateClassifier
+from .tile_state import StillnessMonitor, TileStateClassifier
 from .tiles import Layout, TileFinder
 
 T = TypeVar("T")
@@ -91,6 +91,7 @@ class GalleryPerception:
 
     @property
     def name_reader(self):
+        """The name-label reader, created (OCR models loaded) on first use."""
         if self._name_reader is None:
             from .names import NameReader
 
@@ -117,6 +118,7 @@ class GalleryPerception:
         self.stillness.reset()
 
     def close(self) -> None:
+        """Free the native face detector; no frame can be analysed afterwards."""
         self.face_finder.close()
 
     def __enter__(self) -> "GalleryPerception":
@@ -126,12 +128,21 @@ class GalleryPerception:
         self.close()
 
     def analyze(self, image: np.ndarray, timestamp: float | None = None) -> GalleryResult:
-        """Perceive one frame (BGR, gray or BGRA uint8).
+        """Perceive one frame.
 
-        Give ``timestamp`` (seconds) for consecutive frames of one class: a tile whose
-        face has not changed at all for a few seconds is a still profile photo, which
-        one frame alone cannot tell from live video. Tiles are followed by position
-        here; the agent's tracker follows participants through reorders.
+        Args:
+            image: uint8 (H, W, 3) BGR; gray and BGRA frames are accepted.
+            timestamp: seconds, for consecutive frames of one class: a tile whose face
+                has not changed at all for a few seconds is a still profile photo, which
+                one frame alone cannot tell from live video. Tiles are followed by
+                position here; the agent's tracker follows participants through reorders.
+
+        Returns:
+            Every tile with its state, faces and name (None unless names are on), and
+            the milliseconds each stage took (``timings_ms``).
+
+        Raises:
+            InputError: ``image`` is not an image array.
         """
         image = as_bgr(image)
         h, w = image.shape[:2]

@@ -55,6 +55,7 @@ class _Box:
 
     @property
     def area(self) -> int:
+        """Pixels in the box."""
         return self.w * self.h
 
 
@@ -95,14 +96,24 @@ class TileFinder:
 
     # ------------------------------------------------------------------ public API
     def find(self, image_bgr: np.ndarray) -> list[Tile]:
-        """Tiles in reading order, pixel boxes in ``image_bgr``."""
+        """Tiles in reading order, pixel boxes in ``image_bgr`` (see :meth:`find_layout`)."""
         return list(self.find_layout(image_bgr).tiles)
 
     def find_layout(self, image_bgr: np.ndarray) -> Layout:
         """Tiles plus how they were found (gap colour, tile size, fallback).
 
-        Gray and BGRA frames are accepted; a frame too small to hold two tiles, or flat
-        (one colour), gives no tiles."""
+        Args:
+            image_bgr: the frame, uint8 of shape (H, W, 3) BGR; gray (H, W) and BGRA
+                frames are accepted.
+
+        Returns:
+            The tiles in reading order (boxes in frame pixels). A frame too small to hold
+            two tiles, or flat (one colour), gives none; a frame with no grid gives one
+            whole-frame tile with ``fallback`` set.
+
+        Raises:
+            InputError: ``image_bgr`` is not an 8- or 16-bit image array.
+        """
         image_bgr = as_bgr(image_bgr)
         H, W = image_bgr.shape[:2]
         empty = Layout((), None, None, False)

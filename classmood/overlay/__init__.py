@@ -2,7 +2,7 @@
 
 - :mod:`.layout`: where each participant's badge goes (screen rectangles), its text
   and colour; pure.
-- :mod:`.state`: FrameResult -> the JSON each page gets; the 10-minute valence history;
+- :mod:`.model`: FrameResult -> the JSON each page gets; the 10-minute valence history;
   the pause / hide / presence-only :class:`Controls`; pure.
 - :mod:`.pages`: the self-contained HTML of the two pages (``assets/``).
 - :mod:`.clickthrough`: ``make_click_through(window)`` per platform.
@@ -19,7 +19,7 @@ Typical use (what ``classmood run`` does)::
 """
 
 from .layout import Badge, badge_content, badge_rect, place_badges
-from .state import Controls, OverlayModel, ValenceHistory
+from .model import Controls, OverlayModel, ValenceHistory
 from .window import Overlay, OverlayUnavailable, overlay_unavailable, run_with_overlay
 
 __all__ = [

@@ -13,32 +13,12 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ..labels import COLOURS, PRESENCE_WORDS, UNCERTAIN
+from ..timefmt import duration
 from ..types import ParticipantResult, Presence
 
 Rect = tuple[int, int, int, int]
 """``(x, y, w, h)`` in integer pixels."""
-
-EXPRESSIONS = ("happy", "surprise", "neutral", "sad", "fear", "angry", "disgust")
-"""The FER2013 classes, in the order the panel lists them (pleasant first)."""
-
-COLOURS: dict[str, str] = {
-    # expressions (FER2013 classes)
-    "happy": "#2e9e44",
-    "surprise": "#c99700",
-    "neutral": "#5f6b78",
-    "sad": "#3a6fd8",
-    "fear": "#8a4fd1",
-    "angry": "#d63b2f",
-    "disgust": "#7a8a12",
-    "uncertain": "#8d949c",
-    # presence / tile states
-    "present": "#1f8f8a",
-    "away": "#e07b00",
-    "camera_off": "#454b54",
-}
-"""CSS colours of the badges and the panel's distribution bars."""
-
-STATE_WORDS = {"away": "away", "camera_off": "camera off", "present": "present", "uncertain": "uncertain"}
 
 BADGE_MARGIN = 4
 """Pixels between a badge and its tile's edges."""
@@ -51,16 +31,6 @@ SMALL_TILE = (150, 90)
 """Tiles narrower or lower than this get the small badge (16 px high, 10 px font)."""
 INDICATOR_SIZE = (168, 20)
 """The overlay's "ClassMood analysing" pill, in pixels."""
-
-
-def duration(seconds: float) -> str:
-    """``"12 s"`` under a minute, ``"4:05"`` (m:ss) up to an hour, then ``"1:02:03"``."""
-    s = max(0, int(round(float(seconds))))
-    if s < 60:
-        return f"{s} s"
-    h, rest = divmod(s, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 @dataclass(frozen=True)
@@ -83,17 +53,18 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     if p.presence is Presence.LEFT or p.bbox is None:
         return None
     if p.presence is Presence.AWAY:
-        text = "away" if p.away_s < 10 else f"away {duration(p.away_s)}"
+        word = PRESENCE_WORDS["away"]
+        text = word if p.away_s < 10 else f"{word} {duration(p.away_s, compact=True)}"
         return BadgeContent("away", "away", text, COLOURS["away"])
     if p.presence is Presence.CAMERA_OFF:
-        return BadgeContent("camera_off", "camera_off", "camera off", COLOURS["camera_off"])
+        return BadgeContent("camera_off", "camera_off", PRESENCE_WORDS["camera_off"], COLOURS["camera_off"])
     # present
     if presence_only or p.label is None:
-        return BadgeContent("present", "present", "present", COLOURS["present"])
-    if p.label == "uncertain":
-        return BadgeContent("uncertain", "uncertain", "uncertain", COLOURS["uncertain"])
+        return BadgeContent("present", "present", PRESENCE_WORDS["present"], COLOURS["present"])
+    if p.label == UNCERTAIN:
+        return BadgeContent("uncertain", UNCERTAIN, PRESENCE_WORDS[UNCERTAIN], COLOURS[UNCERTAIN])
     pct = int(round(100 * float(p.confidence)))
-    return BadgeContent("expression", p.label, f"{p.label} {pct}%", COLOURS.get(p.label, COLOURS["uncertain"]))
+    return BadgeContent("expression", p.label, f"{p.label} {pct}%", COLOURS.get(p.label, COLOURS[UNCERTAIN]))
 
 
 def badge_font(tile: Rect | None) -> int:
@@ -187,13 +158,12 @@ def badge_rect(participant: ParticipantResult, frame_origin: tuple[int, int] = (
         return None
     if badge_size is None:
         content = badge_content(participant)
-        badge_size = badge_box_size(content.text if content else "present", participant.bbox)
+        badge_size = badge_box_size(content.text if content else PRESENCE_WORDS["present"], participant.bbox)
     r = tile_badge_rect(participant.bbox, participant.face_bbox, badge_size)
     if r is None:
         return None
     ox, oy = int(frame_origin[0]), int(frame_origin[1])
     return (r[0] + ox, r[1] + oy, r[2], r[3])
-
 
 
 @dataclass(frozen=True)

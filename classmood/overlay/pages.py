@@ -1,7 +1,9 @@
 """The overlay's and the panel's pages, from the HTML/CSS/JS files in ``assets/``.
 
 Each page is returned as ONE self-contained HTML string (its stylesheet and script
-inlined), so that the windows load it with no server, no file URL and no network.
+inlined), so that the windows load it with no server, no file URL and no network. The
+stylesheets get the one palette (:data:`classmood.labels.COLOURS`) as CSS custom
+properties (``--c-happy``, ``--c-away``, ``--c-camera-off``, ...), never a copy of it.
 """
 
 from __future__ import annotations
@@ -10,12 +12,21 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from ..labels import COLOURS
+
 PAGES = ("overlay", "panel")
 
 
 def asset(name: str) -> str:
     """The text of ``assets/<name>``."""
     return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def palette_css() -> str:
+    """The palette as a CSS rule: ``:root { --c-<label>: <colour>; ... }``, ``_`` in a
+    label written ``-`` (``--c-camera-off``)."""
+    props = " ".join(f"--c-{label.replace('_', '-')}: {colour};" for label, colour in COLOURS.items())
+    return f":root {{ {props} }}\n"
 
 
 @lru_cache(maxsize=None)
@@ -26,7 +37,7 @@ def page_html(page: str) -> str:
     html = asset(f"{page}.html")
 
     def css(m: re.Match) -> str:
-        return f"<style>\n{asset(m.group(1))}</style>"
+        return f"<style>\n{palette_css()}{asset(m.group(1))}</style>"
 
     def js(m: re.Match) -> str:
         code = asset(m.group(1)).replace("</script", "<\\/script")

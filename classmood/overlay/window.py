@@ -13,10 +13,10 @@
   overlay), E (presence only). Closing it stops the agent.
 
 Data flows one way: :meth:`Overlay.update` (the agent's ``on_result``) builds the two
-pages' JSON (:class:`~classmood.overlay.state.OverlayModel`) and a pump thread pushes
+pages' JSON (:class:`~classmood.overlay.model.OverlayModel`) and a pump thread pushes
 the newest one to each page with ``classmood.update(...)``; a slow page never holds
 up analysis (only the newest payload is kept). The pages never call into analysis: the
-panel's js_api can only flip the three flags of :class:`~classmood.overlay.state.Controls`.
+panel's js_api can only flip the three flags of :class:`~classmood.overlay.model.Controls`.
 
 Backend. The GUI loop owns the main thread (:func:`run_with_overlay` runs the agent in
 a background thread). On Windows pywebview uses WebView2 (pythonnet, a dependency of
@@ -46,8 +46,8 @@ from typing import Any, Callable
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
 from .layout import Rect
+from .model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
 from .pages import page_html
-from .state import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
     pw, ph = size
     if monitors is None:
         try:
-            from ..agent.sources import list_monitors
+            from ..display import list_monitors
 
             monitors = [r for _, r in list_monitors()]
         except Exception:
@@ -194,12 +194,14 @@ class PanelApi:
         self._controls = controls
 
     def toggle(self, name: str) -> dict:
+        """Flip the control ``name``; returns :meth:`status`."""
         self._controls.toggle(str(name))
         return self.status()
 
     def status(self) -> dict:
+        """The controls' flags and the state word (``paused`` / ``analysing``)."""
         snap = self._controls.snapshot()
-        snap["state"] = "paused" if snap["paused"] else "analysing"
+        snap["state"] = state_word(snap["paused"])
         return snap
 
 
@@ -261,14 +263,17 @@ class Overlay:
 
     @property
     def paused(self) -> bool:
+        """Analysis is paused (the panel's P)."""
         return self.controls.paused
 
     @property
     def hidden(self) -> bool:
+        """The overlay is hidden (the panel's H)."""
         return self.controls.hidden
 
     @property
     def presence_only(self) -> bool:
+        """Presence only, no expressions (the panel's E)."""
         return self.controls.presence_only
 
     # -- pushing to the pages -------------------------------------------------------------

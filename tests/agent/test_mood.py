@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classmood.agent.mood import VALENCE, ClassMoodMeter, MoodConfig, ParticipantMood, valence_of
-from classmood.labels import FER_CLASSES
+from classmood.agent.mood import ClassMoodMeter, MoodConfig, ParticipantMood, valence_of
+from classmood.labels import FER_CLASSES, VALENCE
 from classmood.types import ParticipantResult, Presence
 
 

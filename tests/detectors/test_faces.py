@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -9,8 +11,8 @@ import pytest
 
 from classmood.detectors.faces import FaceFinder, default_model_path
 from classmood.errors import ModelError
+from classmood.geometry import iou
 from classmood.types import Face
-from classmood.types import iou
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +115,29 @@ def test_closed_finder_refuses_work():
     with pytest.raises(RuntimeError, match="closed"):
         f.find(np.zeros((64, 64, 3), np.uint8))
     f.close()  # idempotent
+
+
+def test_each_finder_owns_its_detector(portrait):
+    """No detector is shared across the process: closing one finder leaves another at work."""
+    a, b = FaceFinder(), FaceFinder()
+    a.close()
+    assert len(b.find(portrait)) == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        a.find(portrait)
+    b.close()
+
+
+def test_finders_left_open_exit_quietly():
+    """A finder dropped or still open when the interpreter exits is closed without a word
+    (MediaPipe's own clean-up fails loudly if it runs after its worker thread stopped)."""
+    code = ("import gc, numpy as np\n"
+            "from classmood.detectors.faces import FaceFinder\n"
+            "kept, dropped = FaceFinder(), FaceFinder()\n"
+            "del dropped; gc.collect()\n"
+            "print(len(kept.find(np.zeros((64, 64, 3), np.uint8))))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
 
 
 def test_zoom_retry_finds_a_small_face_in_a_wide_tile(finder, portrait):

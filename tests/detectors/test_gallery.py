@@ -14,21 +14,9 @@ from classmood.detectors.gallery import GalleryPerception
 from classmood.io import load_image
 from classmood.types import TileState
 
-F, OFF = TileState.FACE, TileState.CAMERA_OFF
+from .annotations import REAL_STATES
 
-EXPECTED = {
-    # file: tile states in reading order
-    "real_test.png": [F, F, F, F],
-    "real_test2.png": [F, F, F, F, OFF],
-    "real_test3.png": [F, OFF, F, F],
-    "root_image2.png": [F, F, F],
-    "root_image3.png": [F] * 7,
-    "root_image4.png": [F] * 7,
-    "screenshot.png": [F, OFF, F, F, F, F],
-    "screenshot_j.png": [F] * 7,
-    "zoom1.png": [F] * 16,
-    "zoom2.png": [F] * 4,
-}
+F = TileState.FACE
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +25,12 @@ def perception():
         yield p
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(REAL_STATES))
 def test_every_tile_state_and_face_on_real_screenshots(perception, galleries_dir, name):
     image = load_image(galleries_dir / name)
     result = perception.analyze(image)
     states = [t.state for t in result.tiles]
-    assert states == EXPECTED[name], f"{name}: {[s.value for s in states]}"
+    assert states == REAL_STATES[name], f"{name}: {[s.value for s in states]}"
     for t in result.tiles:
         if t.state is F:
             assert len(t.faces) >= 1

@@ -8,22 +8,9 @@ import numpy as np
 import pytest
 
 from classmood.detectors.tiles import TileFinder
-from classmood.types import iou
+from classmood.geometry import iou
 
-# Hand-annotated: tile count per real screenshot, and a few tile boxes read off the
-# images (x, y, w, h; +-6 px, borders included where Zoom draws the active speaker).
-REAL_COUNTS = {
-    "real_test.png": 4, "real_test2.png": 5, "real_test3.png": 4, "root_image2.png": 3,
-    "root_image3.png": 7, "root_image4.png": 7, "screenshot.png": 6, "screenshot_j.png": 7,
-    "zoom1.png": 16, "zoom2.png": 4,
-}
-REAL_BOXES = {
-    "real_test.png": {2: (109, 543, 848, 477)},          # letterboxed tile, bars included
-    "real_test2.png": {3: (331, 534, 630, 359), 4: (964, 539, 620, 349)},  # centred last row
-    "zoom1.png": {0: (49, 40, 223, 126), 15: (728, 427, 223, 126)},
-    "zoom2.png": {1: (312, 60, 308, 175)},                 # 2 px gap bridged by the green border
-    "screenshot_j.png": {6: (432, 534, 349, 202)},
-}
+from .annotations import REAL_BOXES, REAL_COUNTS
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +50,7 @@ def test_gray_and_bgra_frames_give_the_same_tiles(finder, galleries_dir):
     assert [t.bbox for t in finder.find(cv2.cvtColor(image, cv2.COLOR_BGR2BGRA))] == boxes
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     assert len(finder.find(gray)) == len(boxes)
+    assert [t.bbox for t in finder.find(gray)] == boxes
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (10, 10, 3), (30, 2000, 3), (1, 1)])
@@ -94,5 +82,8 @@ def test_desktop_without_gallery_is_not_a_grid(finder):
         cv2.putText(img, "Lorem ipsum dolor sit amet, consectetur adipiscing", (430, 200 + i * 23),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.6, (30, 30, 30), 1)
     layout = finder.find_layout(img)
-    # either no tiles or the whole-frame fallback; never a grid of icons or text lines
-    assert layout.fallback or layout.tiles == ()
+    # not flat, but no grid: the whole-frame fallback (GalleryPerception drops it when no
+    # face is in it); never a grid of icons or text lines
+    assert layout.fallback
+    assert [t.bbox for t in layout.tiles] == [(0, 0, 1920, 1080)]
+    assert layout.background_bgr is None and layout.tile_size is None

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from classmood.detectors.tiles import TileFinder
+from classmood.geometry import iou
 from classmood.synth import load_portraits, make_gallery, random_gallery
 from classmood.types import TileState
-from classmood.types import iou
 
 LOOKS = [(s, t) for s in ("zoom", "meet", "teams") for t in ("dark", "light")]
 SIZES = [(1280, 720), (1920, 1080), (1366, 768), (2560, 1440), (3840, 2160)]
@@ -93,4 +93,14 @@ def test_random_galleries(finder, portraits):
 def test_works_without_shared_data(finder, grace):
     """matplotlib's bundled portrait is enough to build and read a gallery."""
     g = make_gallery([grace], 6, (1280, 720), seed=1)
+    assert_exact(finder, g)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known TileFinder limit: a tile whose edge rows are mostly the gap colour is dropped. "
+    "Here dark clothes and floor along the bottom of tile 11 are within tolerance of Meet's "
+    "gap (36, 33, 32), so _filled_edges finds the bottom edge 46% filled (< 0.5) and 19 of "
+    "20 tiles are found; about 1 in 10 random one-portrait galleries (n 1..30) hit this"))
+def test_tile_whose_edge_matches_the_gap_colour(finder, grace):
+    g = make_gallery([grace], 20, (1920, 1080), style="meet", seed=60)
     assert_exact(finder, g)

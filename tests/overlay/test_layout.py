@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classmood.labels import COLOURS, PANEL_ORDER
 from classmood.overlay import layout as L
 from classmood.overlay.layout import badge_content, badge_rect, indicator_rect, place_badges, tile_badge_rect
+from classmood.timefmt import duration
 
 from .synthetic import participant
 
@@ -83,7 +85,7 @@ def test_badge_rect_is_in_screen_coordinates():
 def test_badge_texts_and_colours():
     tile = (0, 0, 320, 180)
     c = badge_content(participant(0, tile, label="happy", confidence=0.823))
-    assert (c.kind, c.text, c.colour) == ("expression", "happy 82%", L.COLOURS["happy"])
+    assert (c.kind, c.text, c.colour) == ("expression", "happy 82%", COLOURS["happy"])
     assert badge_content(participant(0, tile, label="uncertain")).text == "uncertain"
     assert badge_content(participant(0, tile, label=None)).text == "present"  # not yet confirmed
     assert badge_content(participant(0, tile, "away", away_s=4)).text == "away"
@@ -93,9 +95,10 @@ def test_badge_texts_and_colours():
     # presence only: never an expression
     c = badge_content(participant(0, tile, label="sad"), presence_only=True)
     assert (c.kind, c.text) == ("present", "present")
-    assert all(k in L.COLOURS for k in L.EXPRESSIONS + ("uncertain", "present", "away", "camera_off"))
-    assert len(set(L.COLOURS[k] for k in L.EXPRESSIONS)) == len(L.EXPRESSIONS)
-    assert L.duration(5.4) == "5 s" and L.duration(65) == "1:05" and L.duration(3725) == "1:02:05"
+    assert all(k in COLOURS for k in PANEL_ORDER + ("uncertain", "present", "away", "camera_off"))
+    assert len(set(COLOURS[k] for k in PANEL_ORDER)) == len(PANEL_ORDER)
+    assert (duration(5.4, compact=True) == "5 s" and duration(65, compact=True) == "1:05"
+            and duration(3725, compact=True) == "1:02:05")
 
 
 def test_small_tiles_get_small_badges():
@@ -118,7 +121,7 @@ def test_place_badges_follow_the_tiles_when_the_layout_changes():
     assert second["P01"].rect[0] + second["P01"].rect[2] == first["P02"].rect[0] + first["P02"].rect[2]
     assert second["P02"].rect[0] + second["P02"].rect[2] == first["P01"].rect[0] + first["P01"].rect[2]
     assert second["P01"].rect[1] == first["P02"].rect[1] and second["P02"].rect[1] == first["P01"].rect[1]
-    assert second["P01"].text.startswith("happy") and second["P02"].colour == L.COLOURS["sad"]
+    assert second["P01"].text.startswith("happy") and second["P02"].colour == COLOURS["sad"]
     assert [x.id for x in place_badges([participant(2, None, "left")])] == []
     d = first["P01"].to_dict((100, 100))
     assert (d["x"], d["y"]) == (first["P01"].rect[0] - 100, first["P01"].rect[1] - 100)

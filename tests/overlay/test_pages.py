@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
-from classmood.overlay.layout import COLOURS
-from classmood.overlay.pages import page_html
-from classmood.overlay.state import OverlayModel
+from classmood.labels import COLOURS
+from classmood.overlay.model import OverlayModel
+from classmood.overlay.pages import asset, page_html
 
 from .synthetic import class_sequence, frame_result, grid_tiles, participant
 
@@ -59,6 +59,19 @@ def texts(page, selector):
     return page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
 
 
+def css_rgb(hex_colour: str) -> str:
+    """``#e07b00`` as a browser's computed style writes it: ``rgb(224, 123, 0)``."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_the_pages_use_the_one_palette_and_copy_none_of_it():
+    sources = "".join(asset(n) for n in ("overlay.css", "overlay.js", "panel.css", "panel.js"))
+    assert not [c for c in COLOURS.values() if c.lower() in sources.lower()]
+    for name in ("overlay", "panel"):
+        assert all(f"--c-{k.replace('_', '-')}: {c};" in page_html(name) for k, c in COLOURS.items())
+
+
 def bgr(hex_colour):
     h = hex_colour.lstrip("#")
     return np.array([int(h[4:6], 16), int(h[2:4], 16), int(h[0:2], 16)])
@@ -93,6 +106,8 @@ def test_panel_shows_the_recorded_class(panel):
     assert texts(panel, "#attention li .what") == ["looks sad", "away"]
     assert texts(panel, "#attention li .dur") == ["1:20", "37 s"]
     assert panel.get_attribute("#attention li:first-child", "class") == "negative alert"
+    borders = panel.eval_on_selector_all("#attention li", "els => els.map(e => getComputedStyle(e).borderLeftColor)")
+    assert borders == [css_rgb(COLOURS["angry"]), css_rgb(COLOURS["away"])]  # the palette's colours
     assert not panel.is_visible("#attention-empty")
     # the distribution now: one row per class, bars as wide as the shares
     rows = panel.eval_on_selector_all("#distribution .row", "rs => rs.map(r => [r.dataset.label, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 
 def make_click_through(native) -> bool:
+    """Give the Gtk.Window ``native`` an empty input shape; True when done."""
     import cairo
 
     region = cairo.Region()  # empty: no pixel of the window takes input

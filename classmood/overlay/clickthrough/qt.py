@@ -8,6 +8,7 @@ from __future__ import annotations
 
 
 def make_click_through(native) -> bool:
+    """Make the QMainWindow ``native`` let every click through; True when done."""
     from qtpy import QtCore
 
     Qt = QtCore.Qt
@@ -26,6 +27,7 @@ def make_click_through(native) -> bool:
 
 
 def is_click_through(native) -> bool:
+    """Whether ``native`` is transparent for input."""
     from qtpy import QtCore
 
     return bool(native.windowFlags() & QtCore.Qt.WindowType.WindowTransparentForInput)

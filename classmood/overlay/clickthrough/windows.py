@@ -32,6 +32,7 @@ def _user32():
 
 
 def make_click_through(native) -> bool:
+    """Make the window ``native`` (its HWND) let every click through; True when done."""
     user32, get, set_ = _user32()
     hwnd = _hwnd(native)
     style = get(hwnd, GWL_EXSTYLE)
@@ -43,6 +44,7 @@ def make_click_through(native) -> bool:
 
 
 def exclude_from_capture(native) -> bool:
+    """Keep the window out of screen capture (Windows 10 2004+); False where the system cannot."""
     user32 = ctypes.windll.user32  # type: ignore[attr-defined]
     fn = getattr(user32, "SetWindowDisplayAffinity", None)
     if fn is None:

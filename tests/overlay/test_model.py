@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from classmood.overlay.layout import COLOURS
-from classmood.overlay.state import Controls, OverlayModel, ValenceHistory
+from classmood.labels import COLOURS
+from classmood.overlay.model import Controls, OverlayModel, ValenceHistory
 from classmood.overlay.window import Overlay, PanelApi, default_panel_rect
 from classmood.types import Alert, Frame
 

@@ -33,28 +33,14 @@ from typing import Any, Hashable, Sequence
 import cv2
 import numpy as np
 
+from ..geometry import inner_region
 from ..types import Face, Tile, TileState
 
-__all__ = ["TileFeatures", "TileStateClassifier", "StillnessMonitor", "inner_region"]
+__all__ = ["TileFeatures", "TileStateClassifier", "StillnessMonitor"]
 
 # Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
 # camera noise into a fake flat colour) to at most this many pixels on the long side.
 _SAMPLE_LONG_SIDE = 320
-
-
-def inner_region(h: int, w: int) -> tuple[int, int, int, int, int, int]:
-    """The part of a ``h`` x ``w`` tile worth looking at, as ``(y0, y1, x0, x1, ly, lx)``.
-
-    ``y0:y1, x0:x1`` skips a thin outer margin (the active-speaker border, 2-4 px,
-    and rounded corners). Pixels with ``y >= ly`` and ``x < lx`` are the name-label
-    corner (bottom left), which is text on a dark box on every kind of tile and must
-    not count as content.
-    """
-    m = max(2, int(round(0.02 * min(h, w))) + 2)
-    y0, y1, x0, x1 = m, max(m + 1, h - m), m, max(m + 1, w - m)
-    ly = h - max(int(round(0.16 * h)), min(28, h // 3))
-    lx = int(round(0.72 * w))
-    return y0, y1, x0, x1, ly, lx
 
 
 @dataclass(frozen=True)
@@ -98,6 +84,7 @@ class TileFeatures:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Every feature as plain JSON values (the state as its string)."""
         d = asdict(self)
         d["state"] = self.state.value
         return d
@@ -151,9 +138,20 @@ class TileStateClassifier:
         faces: Sequence[Face],
         still_seconds: float | None = None,
     ) -> TileState:
-        """The tile's state. ``faces`` are the detector's faces in this tile (full-frame
-        pixels). ``still_seconds`` (from :class:`StillnessMonitor`) lets a face tile
-        whose pixels have not changed for ``photo_still_s`` seconds become ``photo``."""
+        """The tile's state.
+
+        Args:
+            image_bgr: the frame, BGR uint8 of shape (H, W, 3).
+            tile: the tile to classify (its box in frame pixels).
+            faces: the detector's faces in this tile (full-frame pixels).
+            still_seconds: how long the tile's pixels have not changed (from
+                :class:`StillnessMonitor`); a face tile still for ``photo_still_s``
+                seconds becomes ``photo``. None: not known (one frame).
+
+        Returns:
+            ``face`` / ``no_face`` for live video, ``camera_off`` for a name or initials
+            card, ``photo`` for a still profile photo.
+        """
         crop = tile.crop(image_bgr)
         if crop.shape[0] >= 8 and crop.shape[1] >= 8 and self._edge_is_live(crop):
             # Fast path (most tiles): the first two layout rules already say "live
@@ -480,8 +478,18 @@ class StillnessMonitor:
         self._last: dict[Hashable, tuple[np.ndarray, float, float]] = {}
 
     def update(self, key: Hashable, tile_pixels: np.ndarray, timestamp: float) -> float:
-        """Feed one frame of one tile; returns the seconds its content has been still
-        (0.0 on the first frame and whenever it changed)."""
+        """Feed one frame of one tile.
+
+        Args:
+            key: the caller's name for the tile (a participant id, a position).
+            tile_pixels: the tile's pixels, uint8 BGR (h, w, 3) or gray (h, w).
+            timestamp: the frame's time in seconds; an earlier time than the last
+                starts the tile again.
+
+        Returns:
+            The seconds its content has been still (0.0 on the first frame and whenever
+            it changed).
+        """
         sig = self._signature(tile_pixels)
         prev = self._last.get(key)
         if prev is None or prev[0].shape != sig.shape or timestamp < prev[2]:
@@ -500,9 +508,11 @@ class StillnessMonitor:
         return 0.0 if prev is None else prev[2] - prev[1]
 
     def forget(self, key: Hashable) -> None:
+        """Drop what is known of ``key`` (its tile is gone)."""
         self._last.pop(key, None)
 
     def reset(self) -> None:
+        """Forget every tile (a new class)."""
         self._last.clear()
 
     def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:

@@ -16,8 +16,10 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
+from ..labels import COLOURS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN
+from ..timefmt import duration
 from ..types import FrameResult, Presence
-from .layout import COLOURS, EXPRESSIONS, Badge, Rect, duration, indicator_rect, place_badges
+from .layout import Badge, Rect, indicator_rect, place_badges
 
 HISTORY_S = 600.0
 """The panel's valence line covers the last 10 minutes."""
@@ -43,6 +45,7 @@ class ValenceHistory:
         return len(self._points)
 
     def clear(self) -> None:
+        """Drop every point."""
         self._points.clear()
 
     @property
@@ -51,6 +54,9 @@ class ValenceHistory:
         return self._points[-1][0] if self._points else None
 
     def add(self, t: float, valence: float | None) -> None:
+        """Add the class valence at session time ``t`` (seconds); a valence outside [-1, 1]
+        is clipped, a non-finite one kept as None; a ``t`` before the newest point starts
+        over (a new session)."""
         t = float(t)
         if self._points and t < self._points[-1][0]:  # a new session (time went back): start over
             self._points.clear()
@@ -61,6 +67,7 @@ class ValenceHistory:
             self._points.popleft()
 
     def points(self) -> list[tuple[float, float | None]]:
+        """The kept ``(t, valence)`` points, oldest first."""
         return list(self._points)
 
     def binned(self, bins: int = 300) -> list[float | None]:
@@ -132,20 +139,24 @@ class Controls:
             raise ValueError(f"unknown control {name!r}; one of {', '.join(self.FLAGS)}")
 
     def get(self, name: str) -> bool:
+        """The flag ``name`` (one of :attr:`FLAGS`); ValueError for another name."""
         self._check(name)
         with self._cond:
             return self._flags[name]
 
     @property
     def paused(self) -> bool:
+        """Analysis is paused."""
         return self.get("paused")
 
     @property
     def hidden(self) -> bool:
+        """The overlay window is hidden."""
         return self.get("hidden")
 
     @property
     def presence_only(self) -> bool:
+        """No expression recognition: presence only."""
         return self.get("presence_only")
 
     def set(self, name: str, value: bool) -> bool:
@@ -167,6 +178,7 @@ class Controls:
         return value
 
     def toggle(self, name: str) -> bool:
+        """Flip the flag ``name``; returns its value afterwards."""
         self._check(name)
         with self._cond:
             current = self._flags[name]
@@ -204,7 +216,13 @@ class Controls:
 
 
 # --------------------------------------------------------------------------- payloads
+def state_word(paused: bool) -> str:
+    """What the indicator and the panel say the agent is doing: ``paused`` or ``analysing``."""
+    return "paused" if paused else "analysing"
+
+
 def _who(p) -> str:
+    """How a participant is named on the panel: their name when read, else their id."""
     return p.name or p.id
 
 
@@ -259,10 +277,12 @@ class OverlayModel:
     # -- output -----------------------------------------------------------------------
     @property
     def result(self) -> FrameResult | None:
+        """The newest FrameResult (None before the first)."""
         return self._result
 
     @property
     def badges(self) -> list[Badge]:
+        """The badges drawn now (SCREEN rectangles)."""
         with self._lock:
             return list(self._badges)
 
@@ -282,9 +302,6 @@ class OverlayModel:
                 out.append(r)
         return out
 
-    def _state_word(self) -> str:
-        return "paused" if self.controls.paused else "analysing"
-
     def overlay_payload(self, window_origin: tuple[int, int] | None = None) -> dict:
         """For the overlay page: badges and the indicator, relative to the overlay
         window's top-left on the screen (default: the frame's origin)."""
@@ -295,9 +312,9 @@ class OverlayModel:
             ind = self._indicator
         indicator = None
         if ind is not None:
-            word = "paused" if status["paused"] else ("presence only" if status["presence_only"] else "analysing")
+            word = "presence only" if status["presence_only"] and not status["paused"] else state_word(status["paused"])
             indicator = {"x": ind[0] - origin[0], "y": ind[1] - origin[1], "w": ind[2], "h": ind[3],
-                         "state": "paused" if status["paused"] else "analysing", "text": f"ClassMood {word}"}
+                         "state": state_word(status["paused"]), "text": f"ClassMood {word}"}
         return {"badges": badges, "indicator": indicator, "status": status}
 
     def attention(self) -> list[dict]:
@@ -312,7 +329,7 @@ class OverlayModel:
         for p in r.participants:
             if p.presence is Presence.AWAY and (p.away_s >= self.attention_after_s or (p.id, "away") in alerted):
                 rows[(p.id, "away")] = {"key": f"{p.id}:away", "id": p.id, "who": _who(p), "kind": "away",
-                                        "what": "away", "seconds": round(float(p.away_s), 1),
+                                        "what": PRESENCE_WORDS["away"], "seconds": round(float(p.away_s), 1),
                                         "alert": (p.id, "away") in alerted}
             if not presence_only and (p.negative_s >= self.attention_after_s or (p.id, "negative") in alerted):
                 rows[(p.id, "negative")] = {"key": f"{p.id}:negative", "id": p.id, "who": _who(p),
@@ -323,20 +340,20 @@ class OverlayModel:
             if a.participant is not None and (a.participant, a.kind) not in rows and a.kind in ("away", "negative"):
                 if a.kind == "negative" and presence_only:
                     continue
+                what = PRESENCE_WORDS["away"] if a.kind == "away" else "looks negative"
                 rows[(a.participant, a.kind)] = {"key": f"{a.participant}:{a.kind}", "id": a.participant,
-                                                 "who": a.participant, "kind": a.kind,
-                                                 "what": "away" if a.kind == "away" else "looks negative",
+                                                 "who": a.participant, "kind": a.kind, "what": what,
                                                  "seconds": round(float(a.since_s), 1), "alert": True}
         out = sorted(rows.values(), key=lambda d: (-d["seconds"], d["who"], d["kind"]))
         for d in out:
-            d["duration"] = duration(d["seconds"])
+            d["duration"] = duration(d["seconds"], compact=True)
         return out
 
     def panel_payload(self) -> dict:
         """For the panel page: counts, the expression distribution now, the valence line
         of the last 10 minutes, the attention list and the controls' state."""
         status = self.controls.snapshot()
-        status["state"] = self._state_word()
+        status["state"] = state_word(status["paused"])
         r = self._result
         if r is None:
             return {"t": None, "status": status, "counts": None, "distribution": [], "valence": None,
@@ -347,13 +364,13 @@ class OverlayModel:
                   "camera_off": m.camera_off}
         dist = []
         if not presence_only:
-            labels = list(EXPRESSIONS) + ["uncertain"]
+            labels = [*PANEL_ORDER, UNCERTAIN]
             labels += [k for k in m.distribution if k not in labels]
             with_face = sum(1 for p in r.participants if p.presence is Presence.PRESENT)
             for k in labels:
                 share = float(m.distribution.get(k, 0.0))
                 dist.append({"label": k, "share": round(share, 4), "pct": int(round(100 * share)),
-                             "count": int(round(share * with_face)), "color": COLOURS.get(k, COLOURS["uncertain"])})
+                             "count": int(round(share * with_face)), "color": COLOURS.get(k, COLOURS[UNCERTAIN])})
         with self._lock:
             path = "" if presence_only else self.history.svg_path()
         valence = None
@@ -363,6 +380,6 @@ class OverlayModel:
                        "text": "-" if v is None else f"{v:+.2f}", "path": path,
                        "window_s": self.history.window_s}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
-        return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp), "status": status,
+        return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp, compact=True), "status": status,
                 "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,
                 "attention": self.attention(), "class_alerts": class_alerts}

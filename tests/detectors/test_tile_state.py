@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from classmood import synth
-from classmood.detectors.state import StillnessMonitor, TileStateClassifier
+from classmood.detectors.tile_state import StillnessMonitor, TileStateClassifier
 from classmood.io import load_image
 from classmood.types import Face, Tile, TileState as S
 

@@ -1,0 +1,219 @@
+"""ParticipantTracker on hand-built frames: every tile is a drawn room (with or without its
+student), or a camera-off card; the TileResults say where the tiles are and what they
+show. Each test checks the exact ids, so a tracker that followed positions alone, or
+ignored names, would fail them."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.agent.tracker import ParticipantTracker, same_name, signature, signature_distance
+from classmood.types import Face, Tile, TileResult, TileState
+
+FRAME = (1280, 720)
+GAP = 12
+BACKGROUND = (26, 26, 26)
+CARD = (54, 54, 54)
+
+
+def room(person: int, size: tuple[int, int], *, present: bool = True) -> np.ndarray:
+    """Person ``person``'s webcam picture at ``size`` (w, h): their own room (a colour
+    gradient and three pieces of furniture), with them in it when ``present``. Drawn at
+    320x180 and resized, so the picture is the same at every tile size."""
+    rng = np.random.default_rng(1000 + person)
+    top, bottom = rng.integers(40, 216, (2, 3)).astype(np.float32)
+    t = np.linspace(0.0, 1.0, 180, dtype=np.float32)[:, None, None]
+    img = np.ascontiguousarray(np.broadcast_to(top * (1 - t) + bottom * t, (180, 320, 3))).astype(np.uint8)
+    for _ in range(3):
+        x, y = int(rng.integers(0, 260)), int(rng.integers(0, 120))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        cv2.rectangle(img, (x, y), (x + int(rng.integers(30, 80)), y + int(rng.integers(30, 80))), colour, -1)
+    if present:
+        shirt, skin, hair = (tuple(int(v) for v in rng.integers(lo, hi, 3)) for lo, hi in
+                             ((0, 256), (90, 230), (10, 90)))
+        # a webcam close-up: the student fills the middle of the picture
+        cv2.ellipse(img, (160, 200), (150, 95), 0, 0, 360, shirt, -1)  # shoulders
+        cv2.ellipse(img, (160, 80), (60, 74), 0, 0, 360, skin, -1)     # face
+        cv2.ellipse(img, (160, 40), (64, 40), 0, 180, 360, hair, -1)   # hair
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def card(size: tuple[int, int], initials: str = "") -> np.ndarray:
+    """A camera-off card: the app's flat grey with the participant's initials."""
+    w, h = size
+    img = np.full((h, w, 3), CARD, np.uint8)
+    if initials:
+        cv2.putText(img, initials, (w // 2 - 20, h // 2 + 10), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (230, 230, 230), 2)
+    return img
+
+
+def grid(n: int) -> list[tuple[int, int, int, int]]:
+    """``n`` 16:9 tiles in reading order, centred in the frame like a meeting app's gallery."""
+    W, H = FRAME
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    tw = min((W - GAP * (cols + 1)) // cols, int((H - GAP * (rows + 1)) / rows * 16 / 9))
+    th = tw * 9 // 16
+    x0 = (W - cols * tw - (cols - 1) * GAP) // 2
+    y0 = (H - rows * th - (rows - 1) * GAP) // 2
+    return [(x0 + (i % cols) * (tw + GAP), y0 + (i // cols) * (th + GAP), tw, th) for i in range(n)]
+
+
+def frame(tiles: list[tuple[int, str]], names: list[str | None] | None = None):
+    """A frame and its TileResults. ``tiles``: per tile in reading order, (person, what it
+    shows): ``face`` (them in their room), ``no_face`` (their empty room) or ``card``
+    (camera off); ``names``: the name read on each tile (None: names are off)."""
+    image = np.full((FRAME[1], FRAME[0], 3), BACKGROUND, np.uint8)
+    results = []
+    for i, ((person, what), box) in enumerate(zip(tiles, grid(len(tiles)))):
+        x, y, w, h = box
+        if what == "card":
+            image[y : y + h, x : x + w] = card((w, h), initials="AB")
+            state, faces = TileState.CAMERA_OFF, ()
+        else:
+            image[y : y + h, x : x + w] = room(person, (w, h), present=what == "face")
+            state = TileState.FACE if what == "face" else TileState.NO_FACE
+            faces = (Face(bbox=(x + w * 0.4, y + h * 0.15, w * 0.2, h * 0.45), score=0.9,
+                          keypoints=np.zeros((6, 2), np.float32)),) if what == "face" else ()
+        name = names[i] if names is not None else None
+        results.append(TileResult(Tile(i, box), state, faces, name))
+    return image, results
+
+
+def faces(*people: int) -> list[tuple[int, str]]:
+    return [(p, "face") for p in people]
+
+
+@pytest.fixture
+def tracker() -> ParticipantTracker:
+    return ParticipantTracker()
+
+
+# --------------------------------------------------------------------------- signatures
+def test_signatures_tell_rooms_apart_and_survive_a_resize(tracker):
+    a = room(0, (400, 225))
+    assert signature(a, (0, 0, 400, 225)).shape == (240,)
+    assert signature(a, (0, 0, 400, 225)).dtype == np.float32
+    assert signature_distance(signature(a, (0, 0, 400, 225)), signature(a, (0, 0, 400, 225))) == 0.0
+    small = room(0, (200, 112))
+    assert signature_distance(signature(a, (0, 0, 400, 225)), signature(small, (0, 0, 200, 112))) < 0.05
+    others = [signature(room(p, (400, 225)), (0, 0, 400, 225)) for p in range(1, 6)]
+    d = signature_distance(signature(a, (0, 0, 400, 225)), np.stack(others))
+    assert d.shape == (1, 5) and d.min() > tracker.max_cost
+
+
+def test_same_name_tolerates_one_ocr_slip_only():
+    assert same_name("bo kim", "bob kim") and same_name("ana lima", "ana lma")
+    assert not same_name("bo kim", "jo lee") and not same_name("ana", "bo")
+
+
+# --------------------------------------------------------------------------- ids
+def test_first_frame_numbers_tiles_in_reading_order_and_keeps_them(tracker):
+    image, tiles = frame(faces(0, 1, 2, 3))
+    assert tracker.update(image, tiles, 0.0) == ["P01", "P02", "P03", "P04"]
+    assert tracker.update(image, tiles, 0.5) == ["P01", "P02", "P03", "P04"]
+    assert [tr.active for tr in tracker.tracks.values()] == [True] * 4
+
+
+def test_ids_follow_people_when_tiles_are_reordered(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    # the app moves people around in the same grid: ids go with the people, not the places
+    assert tracker.update(*frame(faces(2, 0, 3, 1)), 0.5) == ["P03", "P01", "P04", "P02"]
+    assert tracker.update(*frame(faces(3, 2, 1, 0)), 1.0) == ["P04", "P03", "P02", "P01"]
+
+
+def test_ids_follow_people_through_a_new_layout_and_a_newcomer_gets_the_next_id(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    # someone joins: the 2x2 grid becomes 2x3 with smaller tiles, and the order changes
+    assert tracker.update(*frame(faces(1, 4, 0, 3, 2)), 0.5) == ["P02", "P05", "P01", "P04", "P03"]
+    assert tracker.update(*frame(faces(4, 1, 0, 3, 2)), 1.0) == ["P05", "P02", "P01", "P04", "P03"]
+
+
+def test_stepping_away_and_coming_back_keeps_the_id(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    # the empty room alone is too unlike the student in it to be matched on looks...
+    box = grid(4)[1]
+    present = signature(room(1, box[2:]), (0, 0, *box[2:]))
+    empty = signature(room(1, box[2:], present=False), (0, 0, *box[2:]))
+    assert signature_distance(present, empty) > tracker.max_cost
+    # ...but it is in the same place of the same grid: still P02
+    away = [(0, "face"), (1, "no_face"), (2, "face"), (3, "face")]
+    assert tracker.update(*frame(away), 0.5) == ["P01", "P02", "P03", "P04"]
+    assert tracker.update(*frame(away), 1.0) == ["P01", "P02", "P03", "P04"]
+    assert tracker.update(*frame(faces(0, 1, 2, 3)), 1.5) == ["P01", "P02", "P03", "P04"]
+
+
+def test_leaving_and_rejoining_gets_the_old_id_and_ids_are_never_reused(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    assert tracker.update(*frame(faces(0, 1, 3)), 0.5) == ["P01", "P02", "P04"]
+    assert not tracker.tracks["P03"].active and tracker.tracks["P01"].active
+    assert tracker.update(*frame(faces(0, 1, 3)), 10.0) == ["P01", "P02", "P04"]
+    # she rejoins in another place of a new grid, next to a newcomer
+    assert tracker.update(*frame(faces(2, 0, 5, 1, 3)), 20.0) == ["P03", "P01", "P05", "P02", "P04"]
+    assert tracker.tracks["P03"].active and tracker.tracks["P03"].first_seen == 0.0
+    assert tracker.tracks["P03"].last_seen == 20.0
+
+
+def test_a_camera_switched_off_and_on_in_place_keeps_the_id(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    off = [(0, "face"), (1, "face"), (2, "card"), (3, "face")]
+    assert tracker.update(*frame(off), 0.5) == ["P01", "P02", "P03", "P04"]
+    assert set(tracker.tracks["P03"].looks) == {"face", "card"}
+    assert tracker.update(*frame(faces(0, 1, 2, 3)), 1.0) == ["P01", "P02", "P03", "P04"]
+
+
+def test_a_camera_off_card_in_a_new_place_is_not_anyone_with_a_camera(tracker):
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    # the grid changed and a card appeared: no one was ever seen as a card, and a card
+    # is never compared with video, so it is somebody new
+    assert tracker.update(*frame([(0, "face"), (1, "face"), (9, "card"), (3, "face"), (2, "face")]), 0.5) == [
+        "P01", "P02", "P05", "P04", "P03"]
+
+
+# --------------------------------------------------------------------------- names
+NAMES = ["Ana Lima", "Bo Kim", "Cy Dee", "Di Fox"]
+
+
+def cards(order: list[int]) -> list[tuple[int, str]]:
+    return [(p, "card") for p in order]
+
+
+def test_names_tell_identical_cards_apart_through_a_reorder(tracker):
+    image, tiles = frame(cards([0, 1, 2, 3]), NAMES)
+    assert tracker.update(image, tiles, 0.0) == ["P01", "P02", "P03", "P04"]
+    order = [3, 1, 0, 2]
+    image, tiles = frame(cards(order), [NAMES[i] for i in order])
+    # the four cards are pixel-identical: only the names can say who is who
+    crops = [t.tile.crop(image) for t in tiles]
+    assert all(np.array_equal(c, crops[0]) for c in crops)
+    assert tracker.update(image, tiles, 0.5) == ["P04", "P02", "P01", "P03"]
+    assert [tracker.tracks[p].name for p in ("P01", "P02", "P03", "P04")] == NAMES
+
+
+def test_names_survive_ocr_slips_and_the_most_read_spelling_wins(tracker):
+    tracker.update(*frame(cards([0, 1, 2, 3]), NAMES), 0.0)
+    tracker.update(*frame(cards([0, 1, 2, 3]), NAMES), 0.5)
+    order = [1, 3, 2, 0]
+    slips = ["Bob Kim", "Di  fox", "Cy Dee", "Ana Lma"]  # a letter added, case and blanks, one dropped
+    assert tracker.update(*frame(cards(order), slips), 1.0) == ["P02", "P04", "P03", "P01"]
+    assert tracker.tracks["P02"].names == {"Bo Kim": 2, "Bob Kim": 1}
+    assert tracker.tracks["P02"].name == "Bo Kim"
+    assert tracker.tracks["P01"].name == "Ana Lima"
+
+
+def test_a_new_name_is_a_new_participant(tracker):
+    tracker.update(*frame(cards([0, 1, 2, 3]), NAMES), 0.0)
+    names = ["Eve Nuñez", "Bo Kim", "Cy Dee", "Di Fox", "Ana Lima"]
+    assert tracker.update(*frame(cards([4, 1, 2, 3, 0]), names), 0.5) == ["P05", "P02", "P03", "P04", "P01"]
+    assert tracker.tracks["P05"].name == "Eve Nuñez"
+
+
+def test_reset_starts_again_at_p01(tracker):
+    tracker.update(*frame(faces(0, 1, 2)), 0.0)
+    tracker.reset()
+    assert tracker.tracks == {}
+    assert tracker.update(*frame(faces(3, 2)), 0.0) == ["P01", "P02"]
