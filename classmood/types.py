@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .geometry import BBox, iou  # noqa: F401  (re-exported: part of the base types)
+from .geometry import BBox
 from .labels import FER_CLASSES
 
 KEYPOINT_NAMES = (

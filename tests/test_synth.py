@@ -12,7 +12,7 @@ import pytest
 from classmood import synth
 from classmood.errors import InputError
 from classmood.types import TileState as S
-from classmood.types import iou
+from classmood.geometry import iou
 
 FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
 

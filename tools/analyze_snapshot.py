@@ -7,8 +7,8 @@ two snapshots: the check that a refactor changed no result.
 
 Each input is analysed by a fresh ``python -m classmood analyze FILE --json --no-store`` with
 default options, ``--names`` added for the images in galleries/ (name reading). What
-changes from run to run is dropped before comparing: ``timings_ms`` and the store's
-``session`` / ``db``. Exit status of ``compare``: 0 identical, 1 different.
+changes from run to run is dropped before comparing: ``timings_ms``, the store's
+``session`` / ``db``, and native libraries' log lines on stderr. Exit status of ``compare``: 0 identical, 1 different.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 IMAGES = {".png", ".jpg", ".jpeg"}
 VIDEOS = {".mp4", ".avi", ".mov", ".mkv", ".webm"}
 VOLATILE = {"timings_ms", "session", "db"}
+NATIVE_LOG = re.compile(r"^(WARNING: Logging before InitGoogle\(\)|[IWEF]\d{4} \d\d:\d\d:\d\d)")
+"""Native libraries' own log lines (glog/absl from MediaPipe and LiteRT): they come and go
+from run to run (e.g. LiteRT's "Input tensor memory is not aligned") and are not ours."""
 
 
 def inputs(data: Path) -> list[tuple[Path, list[str]]]:
@@ -58,7 +62,8 @@ def take(out: Path, repo: Path, data: Path, jobs: int) -> int:
         r = subprocess.run([sys.executable, "-m", "classmood", "analyze", str(path), "--json", "--no-store", *extra],
                            cwd=repo, env=env, capture_output=True, text=True)
         lines = [strip(json.loads(line)) for line in r.stdout.splitlines() if line.startswith("{")]
-        (out / f"{name}.json").write_text(json.dumps({"rc": r.returncode, "stderr": r.stderr.strip().splitlines()[-3:],
+        stderr = [ln for ln in r.stderr.strip().splitlines() if not NATIVE_LOG.match(ln)]
+        (out / f"{name}.json").write_text(json.dumps({"rc": r.returncode, "stderr": stderr[-3:],
                                                       "lines": lines}, indent=1, sort_keys=True))
         return name, r.returncode, len(lines)
 
@@ -99,7 +104,10 @@ def compare(before: Path, after: Path) -> int:
             print(f"{n}: missing in {'before' if not (before / n).exists() else 'after'}")
             bad += 1
             continue
-        d = first_difference(json.loads((before / n).read_text()), json.loads((after / n).read_text()))
+        a, b = (json.loads((d / n).read_text()) for d in (before, after))
+        for snap in (a, b):  # snapshots taken before native log lines were dropped at the source
+            snap["stderr"] = [ln for ln in snap["stderr"] if not NATIVE_LOG.match(ln)]
+        d = first_difference(a, b)
         if d:
             print(f"{n}: {d}")
             bad += 1

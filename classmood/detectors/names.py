@@ -35,7 +35,8 @@ import cv2
 import numpy as np
 
 from ..errors import ClassMoodError, ModelError
-from ..types import BBox, Tile
+from ..geometry import BBox
+from ..types import Tile
 
 __all__ = ["NameReader", "LabelBox", "find_label", "BACKENDS"]
 
