@@ -17,7 +17,7 @@ LABELS: tuple[str, ...] = (*FER_CLASSES, UNCERTAIN)
 """Every label a participant can carry: the seven classes, then ``uncertain``."""
 
 PANEL_ORDER: tuple[str, ...] = ("happy", "surprise", "neutral", "sad", "fear", "angry", "disgust")
-"""The seven classes in the order the panel and the report legend list them (pleasant first)."""
+"""The seven classes in the order the panel lists them (pleasant first)."""
 
 VALENCE: dict[str, float] = {"angry": -0.8, "disgust": -0.8, "fear": -0.6, "happy": 1.0, "sad": -0.8,
                              "surprise": 0.2, "neutral": 0.0}

@@ -29,9 +29,7 @@ def duration(seconds: float, compact: bool = False) -> str:
     if s < 60:
         return f"{s} s"
     if compact:
-        h, rest = divmod(s, 3600)
-        m, sec = divmod(rest, 60)
-        return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+        return clock(s)  # the one m:ss / h:mm:ss writing, of the rounded length
     if s >= 3600:
         return f"{s // 3600} h {s % 3600 // 60:02d} min"
     return f"{s // 60} min {s % 60:02d} s"

@@ -8,7 +8,7 @@
 run it. It stops at the end of the frames, or when ``stop`` is set (Ctrl+C, SIGTERM,
 the overlay's quit, a time limit in ``on_result``), and always leaves the store flushed.
 Everything stored so far is kept even if the process is killed outright (the store
-commits at least every second).
+commits at least every 0.5 s by default: ``SessionStore(flush_interval_s=...)``).
 """
 
 from __future__ import annotations

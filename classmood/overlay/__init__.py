@@ -19,7 +19,7 @@ Typical use (what ``classmood run`` does)::
 """
 
 from .layout import Badge, badge_content, badge_rect, place_badges
-from .model import Controls, OverlayModel, ValenceHistory
+from .view_model import Controls, OverlayModel, ValenceHistory
 from .window import Overlay, OverlayUnavailable, overlay_unavailable, run_with_overlay
 
 __all__ = [

@@ -13,10 +13,10 @@
   overlay), E (presence only). Closing it stops the agent.
 
 Data flows one way: :meth:`Overlay.update` (the agent's ``on_result``) builds the two
-pages' JSON (:class:`~classmood.overlay.model.OverlayModel`) and a pump thread pushes
+pages' JSON (:class:`~classmood.overlay.view_model.OverlayModel`) and a pump thread pushes
 the newest one to each page with ``classmood.update(...)``; a slow page never holds
 up analysis (only the newest payload is kept). The pages never call into analysis: the
-panel's js_api can only flip the three flags of :class:`~classmood.overlay.model.Controls`.
+panel's js_api can only flip the three flags of :class:`~classmood.overlay.view_model.Controls`.
 
 Backend. The GUI loop owns the main thread (:func:`run_with_overlay` runs the agent in
 a background thread). On Windows pywebview uses WebView2 (pythonnet, a dependency of
@@ -46,7 +46,7 @@ from typing import Any, Callable
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
 from .layout import Rect
-from .model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
+from .view_model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
 from .pages import page_html
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from classmood.labels import COLOURS
-from classmood.overlay.model import OverlayModel
+from classmood.overlay.view_model import OverlayModel
 from classmood.overlay.pages import asset, page_html
 
 from .synthetic import class_sequence, frame_result, grid_tiles, participant

@@ -18,7 +18,7 @@ monitor that does not exist, a window that cannot be found) raises
 another value of one parameter fixes it, ``option`` names that parameter.
 
 Modules: ``base`` (the Source interface, pacing), ``screen`` (ScreenSource, regions),
-``window`` (find_window, with ``window_x11`` / ``window_win32`` / ``window_macos``),
+``window_lookup`` (find_window, with ``window_x11`` / ``window_win32`` / ``window_macos``),
 ``video``, ``images``, ``webcam``, ``open`` (open_source). The screen connection and its
 monitors are :mod:`classmood.display`; file endings and decoding are :mod:`classmood.io`.
 """
@@ -31,7 +31,7 @@ from .open import open_source
 from .screen import ScreenSource, parse_region
 from .video import VideoSource
 from .webcam import WebcamSource
-from .window import find_window
+from .window_lookup import find_window
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -25,7 +25,7 @@ from ...display import (
 from ...errors import InputError
 from ...types import Frame
 from .base import Source, check_fps, paced
-from .window import find_window
+from .window_lookup import find_window
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from classmood.labels import COLOURS
-from classmood.overlay.model import Controls, OverlayModel, ValenceHistory
+from classmood.overlay.view_model import Controls, OverlayModel, ValenceHistory
 from classmood.overlay.window import Overlay, PanelApi, default_panel_rect
 from classmood.types import Alert, Frame
 
