@@ -586,3 +586,14 @@ def test_open_source_live(display, monkeypatch):
     assert "webcam 63 could not be opened" in one_line(exc)
     with pytest.raises(InputError):
         open_source(fps=-1)
+
+
+def test_a_bad_region_is_named_before_the_screen_is_opened(monkeypatch):
+    """The region is checked first: with no display at all, a zero-width region is still
+    reported as the region's fault (one check for text and tuples)."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    for region in [(0, 0, 0, 720), (0, 0, 1.5, 3), (1, 2, 3)]:
+        with pytest.raises(InputError) as exc:
+            ScreenSource(region=region)
+        assert exc.value.option == "region" and "region" in str(exc.value)

@@ -44,16 +44,35 @@ def parse_region(text: str) -> Rect:
         InputError: not four whole numbers, or a width or height not above 0
             (``option="region"``).
     """
-    parts = [p.strip() for p in str(text).split(",")]
+    return check_region(str(text).split(","), shown=repr(text))
+
+
+def check_region(region, shown: str | None = None) -> Rect:
+    """A region ``(x, y, w, h)`` as whole pixels, checked: four whole numbers (ints or
+    their text), width and height above 0. The one check for text and tuples alike.
+
+    Args:
+        region: four values ``x, y, w, h``.
+        shown: how to show the region in the message (default: ``repr(region)``).
+
+    Returns:
+        ``(x, y, w, h)`` as ints.
+
+    Raises:
+        InputError: not four whole numbers, or a width or height not above 0
+            (``option="region"``).
+    """
+    shown = repr(region) if shown is None else shown
     try:
-        if len(parts) != 4:
+        parts = [p.strip() if isinstance(p, str) else p for p in region]
+        if len(parts) != 4 or any(isinstance(p, float) and not p.is_integer() for p in parts):
             raise ValueError
         x, y, w, h = (int(p) for p in parts)
-    except ValueError:
-        raise InputError(f"region {text!r}: expected X,Y,W,H in whole pixels, e.g. 0,0,1280,720",
+    except (TypeError, ValueError):
+        raise InputError(f"region {shown}: expected X,Y,W,H in whole pixels, e.g. 0,0,1280,720",
                          option="region") from None
     if w <= 0 or h <= 0:
-        raise InputError(f"region {text!r}: width and height must be above 0, e.g. 0,0,1280,720",
+        raise InputError(f"region {shown}: width and height must be above 0, e.g. 0,0,1280,720",
                          option="region")
     return (x, y, w, h)
 
@@ -100,6 +119,8 @@ class ScreenSource(Source):
                   if v is not None]
         if len(chosen) > 1:
             raise InputError(f"give one of monitor, region and window, not {' and '.join(chosen)}")
+        if region is not None:
+            region = check_region(region)
         self.fps = check_fps(fps)
         self._clock = clock
         self._sleep = sleep
@@ -121,13 +142,7 @@ class ScreenSource(Source):
         monitors = self._sct.monitors
         self.screen: Rect = monitor_rect(monitors[0])
         if region is not None:
-            try:
-                rect = tuple(int(v) for v in region)
-            except (TypeError, ValueError):
-                rect = ()
-            if len(rect) != 4 or rect[2] <= 0 or rect[3] <= 0:
-                raise InputError(f"region {region!r}: expected X,Y,W,H with width and height above 0",
-                                 option="region")
+            rect = region  # checked by check_region before the screen was opened
             if clip_rect(rect, self.screen) != rect:
                 extra = f"; monitors: {monitor_listing(monitors)}" if len(monitors) > 2 else ""
                 raise InputError(
