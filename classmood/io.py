@@ -60,18 +60,34 @@ _OPENCV_LOG = _OpenCVLog()
 
 
 @contextlib.contextmanager
-def quiet_decoders() -> Iterator[None]:
+def quiet_decoders(native: bool = True) -> Iterator[None]:
     """Keep the decoders' own WARN/ERROR lines (OpenCV's log, FFmpeg, libpng, libjpeg,
     camera drivers) off the terminal for the duration of the block: a damaged file or an
     absent camera is reported by our one clear line instead.
 
-    OpenCV's log level is silenced only while a block runs and restored afterwards
-    (blocks may nest and run in several threads); what native code writes to file
-    descriptor 2 meanwhile is held back (written out after all if the block raises).
+    Blocks may nest and run in several threads at once (the webcam's reader thread
+    wraps every ``cap.read()``); both process-wide settings they change are counted:
+
+    - OpenCV's log level is silenced when the first open block enters and put back as
+      it was when the last one leaves.
+    - File descriptor 2 is redirected by :func:`~classmood._native.quiet_native_stderr`
+      (one shared capture file, no file per block, cheap enough per frame): what is
+      written to it while any block is open, from any thread, is held back, and written
+      out after all for a block that raises (see that function for the details).
+      Because fd 2 is process-wide, this also holds back the other threads' stderr
+      while the block runs: a block that runs nearly all the time in a background
+      thread (a camera's reader) passes ``native=False`` and silences OpenCV's log
+      only, so the main thread's status lines still reach the terminal.
+
+    Args:
+        native: also hold back what native code writes to fd 2 (default).
     """
     _OPENCV_LOG.enter()
     try:
-        with quiet_native_stderr():
+        if native:
+            with quiet_native_stderr():
+                yield
+        else:
             yield
     finally:
         _OPENCV_LOG.leave()

@@ -82,7 +82,7 @@ class WebcamSource(Source):
         seq = 0
         cap = self._cap
         while not self._closed:
-            with quiet_decoders():
+            with quiet_decoders(native=False):  # runs almost all the time: never hold back stderr
                 ok, image = cap.read()
             if not ok or image is None or image.size == 0:
                 failures += 1
