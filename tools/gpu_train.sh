@@ -19,7 +19,7 @@ STUDENT_S=${STUDENT_S:-90}
 STUDENT_WIDTH=${STUDENT_WIDTH:-16}
 PACK=${PACK:-.gpu}
 R=${RUNS:-/tmp/runs}
-T="python3 -m classmood.models.train --data $R/data --threads 2"
+T="python3 -m classmood train --data $R/data --threads 2"
 mkdir -p "$R"
 bring_back() {  # on any exit, also a failed step: what exists comes back
   (cd "$R" && tar czf "$OUT/gpu_runs.tar.gz" --ignore-failed-read --exclude='last.pt' --exclude='t?/best.pt' \

@@ -36,6 +36,15 @@ FLAGS: dict[str, str] = {
     "model": "--model MODEL.tflite",
     "names": "--names",
     "presence_only": "--presence-only",
+    # classmood train (classmood.models.train.train and its Config)
+    "data": "--data DATA",
+    "resume": "--resume",
+    "epochs": "--epochs EPOCHS",
+    "init": "--init INIT",
+    "teacher": "--teacher TEACHER",
+    "kd": "--kd KD",
+    "select": "--select SELECT",
+    "time_budget": "--time-budget TIME_BUDGET",
 }
 """API parameter name -> the flag that sets it, with its metavar as in ``--help``. The
 parameter ``paths`` (the files to analyse) is a positional argument: its message names

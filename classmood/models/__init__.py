@@ -8,7 +8,7 @@ expression probabilities. Serving needs only LiteRT; training and export need Py
 - :mod:`.metrics`: accuracy, macro-F1, confusion, calibration error, temperature fitting;
 - :mod:`.evaluate`: measuring a model on labelled faces or photos (``classmood evaluate``);
 - :mod:`.network`: the PyTorch network; :mod:`.weights`: reading its weight files;
-- :mod:`.train`: training on FER2013 (``python -m classmood.models.train``);
+- :mod:`.train`: training on FER2013 (its Python API; the command is ``classmood train``);
 - :mod:`.export`: checkpoint -> shipped ``.tflite`` + ``.json`` (``python -m classmood.models.export``),
   with :mod:`.provenance` (the teachers a distilled model learnt from) and :mod:`.card`
   (the model card's measured figures).

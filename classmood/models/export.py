@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ClassMoodError
 from ..labels import FER_CLASSES
 from . import metrics
 from .card import CARD, update_card
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     record the model (and update the model card when it is the bundled one).
 
     Returns:
-        0 when written; 2 without PyTorch or litert-torch.
+        0 when written; 1 for a library error (one line on stderr: no FER2013 folder,
+        a teacher's record missing, ...); 2 without PyTorch or litert-torch.
     """
     ap = argparse.ArgumentParser(prog="python -m classmood.models.export", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,6 +104,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"export: error: {exc.name} is not installed; see classmood/models/MODEL_CARD.md (Reproduce)",
               file=sys.stderr)
         return 2
+    try:
+        return _export(args)
+    except ClassMoodError as exc:  # one line, no traceback
+        print(f"export: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Convert, calibrate, measure and record the checkpoint ``args`` names (see :func:`main`).
+
+    Raises:
+        InputError: no FER2013 folder (``option="data"``).
+        ModelError: a teacher's record is missing (see :mod:`.provenance`).
+    """
     from .network import count_macs
     from .train.data import find_data, load_split
     from .weights import load_checkpoint

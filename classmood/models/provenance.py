@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelError
 from .expression import ExpressionClassifier
 from .train.config import teacher_paths
 
@@ -23,11 +24,15 @@ def _teacher_meta(path: Path) -> tuple[dict, Path]:
     """A teacher's name, size and PublicTest accuracy (flip-averaged), and its log's path:
     from its export (``.json`` beside a ``.tflite``) or its run (``run.json`` beside a
     checkpoint: the run's own record, so the weights need not be here; its accuracy is the
-    log's best, filled in by :func:`teachers_of`, which reads the log)."""
+    log's best, filled in by :func:`teachers_of`, which reads the log).
+
+    Raises:
+        ModelError: the teacher's record (run.json and log, or its export's .json) is missing.
+    """
     if path.suffix == ".pt":
         run, log = path.parent / "run.json", path.parent / "train_log.jsonl"
         if not run.exists() or not log.exists():
-            raise SystemExit(f"export: error: {path.parent}: the teacher's run.json or train_log.jsonl is missing; "
+            raise ModelError(f"{path.parent}: the teacher's run.json or train_log.jsonl is missing; "
                              "give the run folder that classmood train wrote")
         info = json.loads(run.read_text())
         c = info["config"]
@@ -36,8 +41,8 @@ def _teacher_meta(path: Path) -> tuple[dict, Path]:
                 "accuracy": None}, log
     meta_path, log = path.with_suffix(".json"), path.with_suffix(".train_log.jsonl")
     if not meta_path.exists():
-        raise SystemExit(f"export: error: {meta_path}: the teacher's metadata is missing; export the teacher "
-                         "with python -m classmood.models.export --out ... first")
+        raise ModelError(f"{meta_path}: the teacher's metadata is missing; export the teacher to "
+                         f"{path.with_suffix('')} (classmood.models.export) first")
     tm = json.loads(meta_path.read_text())
     return {"name": tm["name"], "parameters": tm["parameters"],
             "accuracy": tm["metrics"]["publictest_flip_average"]["accuracy"]}, log
@@ -57,7 +62,7 @@ def teachers_of(spec: str, dest: Path) -> list[dict]:
         package's models folder, or None) and, for a checkpoint, ``device``.
 
     Raises:
-        SystemExit: with the export tool's one error line when a teacher's record is missing.
+        ModelError: a teacher's record is missing (its run's run.json or log, or its export's .json).
     """
     out = []
     for path in teacher_paths(spec):
@@ -81,14 +86,14 @@ def teacher_ensemble_logits(spec: str, x: np.ndarray) -> np.ndarray:
     teachers from the logits their run saved with its best epoch.
 
     Raises:
-        SystemExit: with the export tool's one error line when a run's logits are missing.
+        ModelError: a checkpoint teacher's run has no saved PublicTest logits.
     """
     logits = []
     for p in teacher_paths(spec):
         if p.suffix == ".pt":
             saved = p.parent / "best_publictest_logits.npy"
             if not saved.exists():
-                raise SystemExit(f"export: error: {saved}: missing; the teacher's run saves it with best.pt")
+                raise ModelError(f"{saved}: missing; the teacher's run saves it with best.pt")
             logits.append(np.load(saved))
         else:
             logits.append(ExpressionClassifier(p, flip_average=True, threads=2).logits(x))

@@ -1,6 +1,9 @@
-"""Training is seeded, logs a JSON line per epoch and resumes where it stopped
-(skipped without the train extra)."""
+"""Training is seeded, logs a JSON line per epoch and resumes where it stopped; bad
+settings, data or teachers are library errors naming the setting (``option``), never a
+flag, and ``classmood train`` prints them as one line naming the flag (skipped without
+the train extra)."""
 
+import contextlib
 import json
 
 import numpy as np
@@ -8,7 +11,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="training needs PyTorch: pip install -e '.[train]'")
 
-from classmood.models.train import main  # noqa: E402
+from classmood.cli import main as classmood  # noqa: E402
+from classmood.cli.train import main  # noqa: E402
+from classmood.errors import InputError, ModelError  # noqa: E402
+from classmood.models.train import Config, train  # noqa: E402
 
 
 @pytest.fixture()
@@ -25,6 +31,21 @@ def _run(data, out, *extra):
                  "--full-epochs", "1", *extra])
 
 
+def _train(data, out, resume=False, overrides=None, **settings):
+    """The Python API with :func:`_run`'s settings."""
+    cfg = Config(**{"width": 4, "batch": 32, "threads": 1, "full_epochs": 1, **settings})
+    return train(cfg, data=data, out=out, resume=resume, overrides=overrides)
+
+
+@contextlib.contextmanager
+def _error(kind, option, match):
+    """A library error of ``kind`` naming the parameter ``option`` (not a flag) and saying ``match``."""
+    with pytest.raises(kind, match=match) as exc:
+        yield exc
+    assert type(exc.value) is kind and exc.value.option == option
+    assert "--" not in str(exc.value) and "classmood train: error" not in str(exc.value)
+
+
 def test_train_logs_checkpoints_and_resumes_exactly(tiny_fer, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert _run(tiny_fer, a, "--epochs", "3") == 0
@@ -38,6 +59,12 @@ def test_train_logs_checkpoints_and_resumes_exactly(tiny_fer, tmp_path):
     assert main(["--data", str(tiny_fer), "--out", str(b), "--resume"]) == 0
     log_b = [json.loads(line) for line in (b / "train_log.jsonl").read_text().splitlines()]
     assert [r["train_loss"] for r in log_b] == [r["train_loss"] for r in log]  # seeded and exact
+    # the Python API trains the very same run
+    c = tmp_path / "c"
+    best = _train(tiny_fer, c, epochs=3)
+    log_c = [json.loads(line) for line in (c / "train_log.jsonl").read_text().splitlines()]
+    assert [r["train_loss"] for r in log_c] == [r["train_loss"] for r in log]
+    assert best["epoch"] in (1, 2, 3) and 0 <= best["accuracy"] <= 1
 
 
 def test_best_is_kept_by_flip_averaged_or_served_accuracy(tiny_fer, tmp_path):
@@ -52,13 +79,13 @@ def test_best_is_kept_by_flip_averaged_or_served_accuracy(tiny_fer, tmp_path):
         row = log[best["epoch"] - 1]
         assert round(best["accuracy"], 4) == row["publictest_acc"]
         assert round(best["accuracy_served"], 4) == row["publictest_acc_served"]
-    with pytest.raises(SystemExit, match="--select ten-crop: choose flip or served"):
-        _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--select", "ten-crop")
+    with _error(InputError, "select", "select ten-crop: choose flip or served"):
+        _train(tiny_fer, tmp_path / "x", epochs=1, select="ten-crop")
 
 
 def test_resume_without_a_checkpoint_says_so(tiny_fer, tmp_path):
-    with pytest.raises(SystemExit, match="no checkpoint to resume from"):
-        main(["--data", str(tiny_fer), "--out", str(tmp_path / "none"), "--resume"])
+    with _error(InputError, "resume", "no checkpoint to resume from"):
+        train(data=tiny_fer, out=tmp_path / "none", resume=True)
 
 
 def test_resume_can_change_threads_and_replan_the_schedule(tiny_fer, tmp_path):
@@ -70,8 +97,8 @@ def test_resume_can_change_threads_and_replan_the_schedule(tiny_fer, tmp_path):
     assert [r["epoch"] for r in log] == [1, 2, 3]  # the shorter schedule ends at 3
     assert [r["lr"] for r in log[:2]] == lr_before
     assert log[2]["lr"] < lr_before[1]  # annealed to the end
-    with pytest.raises(SystemExit, match="already did"):
-        main(["--data", str(tiny_fer), "--out", str(out), "--resume", "--epochs", "2"])
+    with _error(InputError, "epochs", "epochs 2: the run already did 3 epochs"):
+        train(data=tiny_fer, out=out, resume=True, overrides={"epochs": 2})
 
 
 def test_first_stride_two_quarters_the_work_with_the_same_weights():
@@ -112,17 +139,17 @@ def test_init_copies_same_shaped_weights_and_kd_distils_from_a_served_teacher(ti
 
 
 def test_kd_and_teacher_come_together(tiny_fer, tmp_path):
-    with pytest.raises(SystemExit, match="distillation needs both"):
-        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--kd", "0.5")
-    with pytest.raises(SystemExit, match="distillation needs both"):
-        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--teacher", "t.tflite")
-    with pytest.raises(SystemExit, match="distillation needs both"):
-        _run(tiny_fer, tmp_path / "y", "--epochs", "1", "--teacher", "t.tflite", "--kd", "1.5")
+    with _error(InputError, "teacher", "distillation needs both"):  # a weight, no teacher
+        _train(tiny_fer, tmp_path / "y", epochs=1, kd=0.5)
+    with _error(InputError, "kd", "distillation needs both"):  # a teacher, no weight
+        _train(tiny_fer, tmp_path / "y", epochs=1, teacher="t.tflite")
+    with _error(InputError, "kd", "distillation needs both"):  # a weight out of 0..1
+        _train(tiny_fer, tmp_path / "y", epochs=1, teacher="t.tflite", kd=1.5)
 
 
 def test_kd_without_a_teacher_file_says_which(tiny_fer, tmp_path):
-    with pytest.raises(SystemExit, match="nowhere.tflite"):
-        _run(tiny_fer, tmp_path / "x", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.tflite"), "--kd", "0.5")
+    with _error(ModelError, "teacher", "nowhere.tflite: no such teacher model"):
+        _train(tiny_fer, tmp_path / "x", epochs=1, teacher=str(tmp_path / "nowhere.tflite"), kd=0.5)
 
 
 def test_checkpoint_teachers_online_or_once(tiny_fer, tmp_path):
@@ -171,19 +198,18 @@ def test_cached_teacher_labels_are_reused_only_for_their_teachers(tiny_fer, tmp_
     assert _run(tiny_fer, again, "--epochs", "1", "--teacher", str(t / "best.pt"), "--kd", "0.5") == 0
     assert np.array_equal(np.load(again / "teacher_logits.npy"), marked)
     # other teachers, or labels of another number of faces: one clear line, not silently wrong labels
-    with pytest.raises(SystemExit, match="holds the labels of t/best.pt, not of"):
-        _run(tiny_fer, again, "--epochs", "1", "--teacher", str(u / "best.pt"), "--kd", "0.5")
+    with _error(InputError, "teacher", "holds the labels of t/best.pt, not of"):
+        _train(tiny_fer, again, epochs=1, teacher=str(u / "best.pt"), kd=0.5)
     np.save(again / "teacher_logits.npy", marked[:50])
-    with pytest.raises(SystemExit, match="labels for 50 faces, the training split has 96"):
-        _run(tiny_fer, again, "--epochs", "1", "--teacher", str(t / "best.pt"), "--kd", "0.5")
+    with _error(InputError, None, "labels for 50 faces, the training split has 96"):
+        _train(tiny_fer, again, epochs=1, teacher=str(t / "best.pt"), kd=0.5)
 
 
 def test_teachers_must_be_one_kind(tiny_fer, tmp_path):
-    with pytest.raises(SystemExit, match="one kind"):
-        _run(tiny_fer, tmp_path / "k", "--epochs", "1", "--teacher", "a.tflite,b.pt", "--kd", "0.5")
-    with pytest.raises(SystemExit, match="nowhere.pt"):
-        _run(tiny_fer, tmp_path / "k", "--epochs", "1", "--teacher", str(tmp_path / "nowhere.pt"), "--kd", "0.5",
-             "--kd-online", "1")
+    with _error(InputError, "teacher", "one kind"):
+        _train(tiny_fer, tmp_path / "k", epochs=1, teacher="a.tflite,b.pt", kd=0.5)
+    with _error(ModelError, "teacher", "nowhere.pt: no such teacher checkpoint"):
+        _train(tiny_fer, tmp_path / "k", epochs=1, teacher=str(tmp_path / "nowhere.pt"), kd=0.5, kd_online=True)
 
 
 def test_time_budget_shrinks_the_schedule_to_fit():
@@ -200,8 +226,8 @@ def test_time_budget_shrinks_the_schedule_to_fit():
 
 
 def test_a_negative_time_budget_says_so(tiny_fer, tmp_path):
-    with pytest.raises(SystemExit, match="--time-budget -5"):
-        _run(tiny_fer, tmp_path / "n", "--epochs", "1", "--time-budget", "-5")
+    with _error(InputError, "time_budget", "time_budget -5"):
+        _train(tiny_fer, tmp_path / "n", epochs=1, time_budget=-5.0)
 
 
 def test_time_budget_run_ends_annealed_within_its_epochs(tiny_fer, tmp_path):
@@ -231,5 +257,32 @@ def test_export_records_checkpoint_teachers_from_their_run(tiny_fer, tmp_path):
     avg = teacher_ensemble_logits(f"{spec},{spec}", np.zeros((32, 48, 48), np.uint8))
     assert np.array_equal(avg, np.load(t / "best_publictest_logits.npy"))
     (t / "run.json").unlink()
-    with pytest.raises(SystemExit, match="run.json"):
+    with _error(ModelError, None, "run.json"):
         teachers_of(spec, dest)
+
+
+def test_missing_data_and_init_name_their_setting(tiny_fer, tmp_path):
+    with _error(InputError, "data", "no fer2013_train.npz there"):
+        train(data=tmp_path / "nowhere", out=tmp_path / "d")
+    with _error(InputError, "init", "nowhere.npz: no such weights file"):
+        _train(tiny_fer, tmp_path / "i", epochs=1, init=str(tmp_path / "nowhere.npz"))
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--select", "ten-crop"], "classmood: error: select ten-crop: choose flip or served (--select SELECT)"),
+    (["--time-budget", "-5"], "classmood: error: time_budget -5.0: give seconds (> 0), or 0 for none "
+                              "(--time-budget TIME_BUDGET)"),
+    (["--kd", "0.5"], "(--teacher TEACHER)"),
+    (["--init", "nowhere.npz"], "(--init INIT)"),
+    (["--resume", "--out", "{tmp}/none"], "no checkpoint to resume from; give the folder of a stopped run as "
+                                          "out, or start a new run (--resume)"),
+    (["--data", "{tmp}/nowhere"], "(--data DATA)"),
+])
+def test_classmood_train_prints_one_line_naming_the_flag(tiny_fer, tmp_path, capsys, args, says):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    argv = ["train", "--data", str(tiny_fer), "--out", str(tmp_path / "o"), "--width", "4", "--epochs", "1", *args]
+    assert classmood(argv) == 1  # a training error exits 1, as the trainer always has
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("classmood: error: ") and says in lines[0], err
+    assert "Traceback" not in err and not out

@@ -1,10 +1,11 @@
 """Train ClassMood's expression model on FER2013 (PyTorch; ``pip install -e '.[train]'``).
 
-Run it as ``classmood train`` or ``python -m classmood.models.train`` (options:
-``--help``). One job a module:
+From Python: ``train(Config(...), data=..., out=...)``; from the command line:
+``classmood train`` (options: ``--help``; :mod:`classmood.cli.train`). One job a module:
 
-- :mod:`.command`: the command line (options, their checks, the summary line);
-- :mod:`.config`: a run's settings (:class:`~.config.Config`) and what a resume may change;
+- :mod:`.api`: :func:`train`, the entry point (checks the settings, finds the data, trains);
+- :mod:`.config`: a run's settings (:class:`~.config.Config`), their checks and what a
+  resume may change;
 - :mod:`.data`: finding and reading the FER2013 splits;
 - :mod:`.tensors`: faces as normalised tensors, copies onto the device;
 - :mod:`.augment`: affine warp and crop, jitter, random erasing, mixup/cutmix;
@@ -18,11 +19,14 @@ Run it as ``classmood train`` or ``python -m classmood.models.train`` (options:
 - :mod:`.checkpoint`: the run's folder (run.json, the log, best.pt, last.pt);
 - :mod:`.loop`: the training loop.
 
-The network itself is :mod:`classmood.models.network`; weight files are read by
-:mod:`classmood.models.weights`. Only :mod:`.command`, :mod:`.config` and :mod:`.data`
-import without PyTorch.
+Errors are :class:`~classmood.errors.InputError` / :class:`~classmood.errors.ModelError`
+naming the setting at fault in ``option`` (e.g. ``"epochs"``, ``"teacher"``). The network
+itself is :mod:`classmood.models.network`; weight files are read by
+:mod:`classmood.models.weights`. Only :mod:`.api`, :mod:`.config` and :mod:`.data` import
+without PyTorch.
 """
 
-from .command import main
+from .api import train
+from .config import RESUME_OVERRIDES, SELECT, Config, check
 
-__all__ = ["main"]
+__all__ = ["RESUME_OVERRIDES", "SELECT", "Config", "check", "train"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ...errors import InputError
 from ..weights import read_checkpoint
 from .config import RESUME_OVERRIDES, Config
 
@@ -29,18 +30,19 @@ def resume_from(out: Path, overrides: dict | None) -> tuple[dict, Config, Config
         with (the saved ones with the overrides).
 
     Raises:
-        SystemExit: with the training tool's one error line when there is no checkpoint
-            or the new ``epochs`` are not more than the run already did.
+        InputError: there is no checkpoint (``option="resume"``), or the new ``epochs``
+            are not more than the run already did (``option="epochs"``).
     """
     path = out / LAST
     if not path.exists():
-        raise SystemExit(f"classmood train: error: {path}: no checkpoint to resume from")
+        raise InputError(f"{path}: no checkpoint to resume from; give the folder of a stopped run as out, "
+                         "or start a new run", option="resume")
     state = read_checkpoint(path)
     saved = Config(**state["config"])
     cfg = Config(**{**asdict(saved), **{k: v for k, v in (overrides or {}).items() if k in RESUME_OVERRIDES}})
     if cfg.epochs <= state["epoch"] + 1:
-        raise SystemExit(f"classmood train: error: --epochs {cfg.epochs}: the run already did "
-                         f"{state['epoch'] + 1} epochs; give more")
+        raise InputError(f"epochs {cfg.epochs}: the run already did {state['epoch'] + 1} epochs; give more",
+                         option="epochs")
     return state, saved, cfg
 
 

@@ -1,18 +1,20 @@
 """A training run's settings (one command-line option each), which of them a resumed run
-may change, and how the teacher setting names its models. Pure Python: the command line
-reads it without PyTorch."""
+may change, how the teacher setting names its models, and the checks a run's settings
+must pass. Pure Python: the command line reads it without PyTorch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...errors import InputError
+
 
 @dataclass
 class Config:
     """Every setting of a run; ``run.json`` and each checkpoint record them, and
-    ``python -m classmood.models.train`` has one option per field (``--first-stride`` for
-    ``first_stride``). Sizes are pixels, angles degrees, times seconds."""
+    ``classmood train`` has one option per field (the field ``first_stride`` is set by
+    ``--first-stride``). Sizes are pixels, angles degrees, times seconds."""
 
     arch: str = "resnet"
     width: int = 32
@@ -58,3 +60,54 @@ the checkpoint's."""
 def teacher_paths(spec: str) -> list[Path]:
     """``Config.teacher`` names one model or an ensemble: paths joined by commas."""
     return [Path(p) for p in spec.split(",") if p.strip()]
+
+
+TEACHER_KINDS = (".tflite", ".pt")
+"""Served models (run by LiteRT: labels of the un-augmented faces, computed once) or training
+checkpoints (run by PyTorch on every augmented batch, or once like the served ones)."""
+
+
+def teacher_kind(spec: str) -> str:
+    """``.tflite`` or ``.pt``: every teacher of an ensemble must be the same kind.
+
+    Args:
+        spec: ``Config.teacher``, comma-separated paths.
+
+    Returns:
+        The teachers' kind, ``".tflite"`` or ``".pt"``.
+
+    Raises:
+        InputError: mixed kinds or another kind (``option="teacher"``).
+    """
+    kinds = {p.suffix for p in teacher_paths(spec)}
+    if len(kinds) != 1 or not kinds <= set(TEACHER_KINDS):
+        raise InputError(f"teacher {spec}: give .tflite files (exported by classmood.models.export) or .pt "
+                         "checkpoints (classmood train's best.pt), one kind", option="teacher")
+    return kinds.pop()
+
+
+def check(cfg: Config) -> None:
+    """Check the settings that no training step would catch in time: distillation needs
+    both a teacher and a weight, the teachers are of one kind, ``select`` is known and the
+    time budget is not negative.
+
+    Args:
+        cfg: the run's settings.
+
+    Raises:
+        InputError: naming the setting at fault: ``kd`` not in 0..1, or a ``teacher``
+            with ``kd`` 0 (``option="kd"``); ``kd`` above 0 with no ``teacher``, or teachers
+            of mixed or other kinds (``option="teacher"``); an unknown ``select``
+            (``option="select"``); a negative ``time_budget`` (``option="time_budget"``).
+    """
+    has_teacher = bool(cfg.teacher.strip())
+    if not 0 <= cfg.kd <= 1 or (cfg.kd > 0) != has_teacher:
+        raise InputError(f"kd {cfg.kd} with teacher {cfg.teacher or '(none)'}: distillation needs both, kd "
+                         "between 0 and 1 and teacher MODEL.tflite[,...] or teacher best.pt[,...]",
+                         option="kd" if has_teacher or not 0 <= cfg.kd <= 1 else "teacher")
+    if has_teacher:
+        teacher_kind(cfg.teacher)
+    if cfg.select not in SELECT:
+        raise InputError(f"select {cfg.select}: choose {' or '.join(SELECT)}", option="select")
+    if cfg.time_budget < 0:
+        raise InputError(f"time_budget {cfg.time_budget}: give seconds (> 0), or 0 for none", option="time_budget")

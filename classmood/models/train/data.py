@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import InputError
+
 DATA_ENV = "CLASSMOOD_FER2013"
 """The environment variable naming the FER2013 folder when none is given."""
 
@@ -28,20 +30,24 @@ def find_data(path: str | None) -> Path:
             then ``../shared/data/fer2013``. A given folder must be the right one: there
             is no silent fallback.
 
+    Returns:
+        The folder.
+
     Raises:
-        SystemExit: with the training tool's one error line when there is none.
+        InputError: the given folder has no ``fer2013_train.npz``, or none was given and
+            none was found (``option="data"``).
     """
     if path:  # an explicit folder must be the right one: never fall back silently
         if not (Path(path) / "fer2013_train.npz").is_file():
-            raise SystemExit(f"classmood train: error: {path}: no fer2013_train.npz there; "
-                             "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz")
+            raise InputError(f"{path}: no fer2013_train.npz there; give as data the folder holding "
+                             "fer2013_train.npz and fer2013_publictest.npz", option="data")
         return Path(path)
     for c in (os.environ.get(DATA_ENV), str(_SHARED)):
         if c and (Path(c) / "fer2013_train.npz").is_file():
             return Path(c)
-    raise SystemExit(
-        f"classmood train: error: FER2013 not found (looked in --data, ${DATA_ENV}, ../shared/data/fer2013); "
-        "give --data DIR holding fer2013_train.npz and fer2013_publictest.npz"
+    raise InputError(
+        f"FER2013 not found (no data folder given; looked in ${DATA_ENV} and ../shared/data/fer2013); "
+        "give as data the folder holding fer2013_train.npz and fer2013_publictest.npz", option="data"
     )
 
 

@@ -16,42 +16,35 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...errors import InputError, ModelError
 from ...labels import FER_CLASSES
 from ..expression import ExpressionClassifier
 from ..weights import checkpoint_network
-from .config import Config, teacher_paths
+from .config import Config, teacher_kind, teacher_paths
 from .hardware import fast_bf16
 from .inference import ensemble_logits
 from .tensors import to_tensor
-
-TEACHER_KINDS = (".tflite", ".pt")
-"""Served models (run by LiteRT: labels of the un-augmented faces, computed once) or training
-checkpoints (run by PyTorch on every augmented batch, or once like the served ones)."""
-
-
-def teacher_kind(spec: str) -> str:
-    """``.tflite`` or ``.pt``: every teacher of an ensemble must be the same kind.
-
-    Raises:
-        SystemExit: with the training tool's one error line for mixed or other kinds.
-    """
-    kinds = {p.suffix for p in teacher_paths(spec)}
-    if len(kinds) != 1 or not kinds <= set(TEACHER_KINDS):
-        raise SystemExit(f"classmood train: error: --teacher {spec}: give .tflite files (exported by "
-                         "classmood.models.export) or .pt checkpoints (classmood train's best.pt), one kind")
-    return kinds.pop()
 
 
 def load_teachers(spec: str, device: torch.device, fmt: torch.memory_format | None = None) -> list[torch.nn.Module]:
     """Checkpoint teachers (.pt), frozen in eval mode on ``device`` in memory format ``fmt``.
 
+    Args:
+        spec: the teachers, comma-separated ``.pt`` paths.
+        device: where they run.
+        fmt: their memory format (default: contiguous).
+
+    Returns:
+        One network a teacher.
+
     Raises:
-        SystemExit: with the training tool's one error line for a missing checkpoint.
+        ModelError: a teacher checkpoint that is missing (``option="teacher"``).
     """
     nets = []
     for p in teacher_paths(spec):
         if not p.is_file():
-            raise SystemExit(f"classmood train: error: {p}: no such teacher checkpoint for --teacher")
+            raise ModelError(f"{p}: no such teacher checkpoint; give the best.pt of a finished run as teacher",
+                             option="teacher")
         net, _ = checkpoint_network(p)
         nets.append(net.to(device).to(memory_format=fmt or torch.contiguous_format).eval().requires_grad_(False))
     return nets
@@ -77,8 +70,9 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> to
         Probabilities float32 ``[N, 7]`` on the CPU (softmax of logits / ``temp``).
 
     Raises:
-        SystemExit: with the training tool's one error line for a missing teacher or a
-            cache of other teachers or of another number of faces.
+        ModelError: a teacher file that is missing (``option="teacher"``).
+        InputError: teachers of mixed or other kinds, a cache in ``out`` of other
+            teachers (both ``option="teacher"``), or a cache of another number of faces.
     """
     cache, note = out / "teacher_logits.npy", out / "teacher_logits.json"
     paths = teacher_paths(spec)
@@ -87,16 +81,16 @@ def teacher_targets(spec: str, images: np.ndarray, out: Path, temp: float) -> to
         logits = np.load(cache)
         said = json.loads(note.read_text()).get("teachers") if note.exists() else None
         if said is not None and said != names:
-            raise SystemExit(f"classmood train: error: {cache} holds the labels of {', '.join(said)}, not of "
-                             f"--teacher {spec}; delete it (and {note.name}) to compute them")
+            raise InputError(f"{cache} holds the labels of {', '.join(said)}, not of teacher {spec}; "
+                             f"delete it (and {note.name}) to compute them", option="teacher")
         if logits.shape != (len(images), len(FER_CLASSES)):
-            raise SystemExit(f"classmood train: error: {cache}: labels for {logits.shape[0]} faces, the training "
-                             f"split has {len(images)}; delete it to compute them")
+            raise InputError(f"{cache}: labels for {logits.shape[0]} faces, the training split has "
+                             f"{len(images)}; delete it to compute them")
     else:
         for p in paths:
             if not p.is_file():
-                raise SystemExit(f"classmood train: error: {p}: no such teacher model for --teacher "
-                                 "(give .tflite files exported by classmood.models.export or .pt checkpoints)")
+                raise ModelError(f"{p}: no such teacher model; give as teacher .tflite files exported by "
+                                 "classmood.models.export or .pt checkpoints", option="teacher")
         t0 = time.time()
         if teacher_kind(spec) == ".pt":
             dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")

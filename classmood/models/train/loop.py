@@ -19,9 +19,9 @@ from ..network import build_from, count_macs
 from ..preprocess import INPUT_SIZE
 from . import checkpoint
 from .augment import augment, mix
-from .config import SELECT, Config
+from .config import SELECT, Config, teacher_kind
 from .data import load_split
-from .distill import distilled_loss, load_teachers, teacher_kind, teacher_targets
+from .distill import distilled_loss, load_teachers, teacher_targets
 from .hardware import fast_bf16, memory_format
 from .inference import ensemble_logits
 from .schedule import epochs_that_fit, full_size_cost, one_cycle
@@ -59,7 +59,7 @@ class _Run:
 def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None,
           overrides: dict | None = None) -> dict:
     """Train (or continue) a run in ``out``; ``stop_after`` ends this piece after that
-    epoch (the schedule still spans ``cfg.epochs``; ``--resume`` continues it).
+    epoch (the schedule still spans ``cfg.epochs``; resuming continues it).
     ``overrides`` (resume only): new values for :data:`RESUME_OVERRIDES`; a new
     ``epochs`` re-plans the one-cycle schedule from the current step. With a
     ``time_budget`` the schedule is re-planned shorter, from the measured epoch time,
@@ -78,8 +78,10 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
         (0..1), ``macro_f1``, ``epoch`` and ``select``.
 
     Raises:
-        SystemExit: with the training tool's one error line for a missing checkpoint,
-            teacher or weights file.
+        InputError: no checkpoint to resume from (``option="resume"``), ``epochs`` not
+            more than the resumed run did (``option="epochs"``), a missing ``init`` file
+            (``option="init"``), or a teacher cache of other teachers or faces.
+        ModelError: a missing teacher file (``option="teacher"``).
     """
     t_run = time.time()
     out.mkdir(parents=True, exist_ok=True)
