@@ -1,0 +1,611 @@
+"""Every right value becomes a test (issue 16): ClassMood's answer on real screens it was
+not tuned on, against the value a person wrote down.
+
+One parameter per (file, check):
+
+* ``galleries2/`` (hand counts in its ``annotations.json``, ranges where ambiguous):
+  ``tiles`` (tile count), ``states`` (tiles per state: face = live_faces, photo =
+  photo_tiles, camera_off = name_tiles, no_face = empty_video), ``faces`` (faces in the
+  face and photo tiles = faces_total) and ``participants`` (the Pipeline's class
+  snapshot: present, camera off, away and the participant count; see
+  :func:`_g2_participants` for how several people in one tile are allowed for).
+* ``cases/compression/<gallery>_q90.jpg`` / ``_q50.jpg`` and ``cases/rescale/*``: the
+  hand annotation of the PNG original (``tests/detectors/annotations.py``): ``tiles``
+  (count, and the annotated boxes within 6 px, scaled with the image), ``states`` (in
+  reading order), ``faces`` (at least one face inside every face tile, none elsewhere);
+  for rescale also ``participants`` (4 present of 4).
+* ``cases/presence/*`` (truth JSONs and ``cases/README.md``): ``tiles``, ``present``
+  (every student present), ``labels`` (each student's label is the true expression or
+  ``uncertain``, never a wrong confident one), and for ``multi_face_tiles`` ``faces``
+  and ``people_per_tile``, for ``lowlight_dim25`` ``valence`` (not pushed negative by the
+  light: at least the bright image's class valence minus 0.05).
+* ``cases/exif/zoom1_exif6.jpg``: ``load`` (``load_image`` gives the upright picture),
+  ``tiles``, ``states``, ``faces``: the same as for ``zoom1_upright.jpg``.
+
+What fails today is listed in :data:`XFAIL_TODAY`, measured, as a strict xfail: the suite
+stays green, and a fix that makes one pass fails the run until its entry is removed.
+Right values are never loosened to pass. Needs the shared data (``CLASSMOOD_DATA`` or
+``../shared/data``); skipped cleanly without it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classmood.io import load_image
+from classmood.types import TileState
+from tests.conftest import DATA, data_path
+
+from .annotations import REAL_BOXES, REAL_STATES
+
+# --------------------------------------------------------------------------------------
+# What is wrong today: (file, check) -> what ClassMood answers, measured on this code.
+# Remove an entry when a fix makes its test pass (strict: an unexpected pass fails).
+# --------------------------------------------------------------------------------------
+XFAIL_TODAY: dict[tuple[str, str], str] = {
+    # galleries2/: hand counts in annotations.json. 24 of 30 screens fail at least one check. The grid
+    # is not found on most non-Zoom layouts (BigBlueButton, Carbonio 4K, Meet, Teams strips, Zoom Web
+    # SDK, phone portrait): one tile, or none, or extra tiles (side-by-side, whiteboard); camera-off
+    # name and photo tiles on live-video screens read as no_face (Zoom slava*, Teams logo tiles).
+    ("bbb_dock4.png", "tiles"): "1 tile found, annotated 4",
+    ("bbb_dock4.png", "states"): "face 0 (annotated 4), no_face 1 (annotated 0)",
+    ("bbb_dock4.png", "faces"): "0 faces found, annotated 4",
+    ("bbb_dock4.png", "participants"): "present 0 (annotated 4), away 1 (0), participants 1 (4)",
+    ("bbb_flash_dock.png", "tiles"): "1 tile found, annotated 8",
+    ("bbb_flash_dock.png", "states"): "face 1 (annotated 7-8)",
+    ("bbb_flash_dock.png", "faces"): "1 face found, annotated 9-12",
+    ("bbb_flash_dock.png", "participants"): "present 1 (annotated 7-12), participants 1 (8-13)",
+    ("carbonio_grid4_4k.png", "tiles"): "1 tile found, annotated 4",
+    ("carbonio_grid4_4k.png", "states"): "face 1 (annotated 4)",
+    ("carbonio_grid4_4k.png", "faces"): "2 faces found, annotated 4",
+    ("carbonio_grid4_4k.png", "participants"): "present 1 (annotated 4), participants 1 (4)",
+    ("carbonio_speaker_4k.png", "tiles"): "1 tile found, annotated 2",
+    ("carbonio_speaker_4k.png", "states"): "face 0 (annotated 2), no_face 1 (annotated 0)",
+    ("carbonio_speaker_4k.png", "faces"): "0 faces found, annotated 2",
+    ("carbonio_speaker_4k.png", "participants"): "present 0 (annotated 2), away 1 (0), participants 1 (2)",
+    ("meet_room_speaker.png", "tiles"): "1 tile found, annotated 4-5",
+    ("meet_room_speaker.png", "states"): "face 1 (annotated 4-5)",
+    ("meet_room_speaker.png", "faces"): "4 faces found, annotated 7-11",
+    ("meet_room_speaker.png", "participants"): "present 1 (annotated 4-11), participants 1 (4-12)",
+    ("meet_sidebar.png", "tiles"): "1 tile found, annotated 4-5",
+    ("meet_sidebar.png", "states"): "face 1 (annotated 4-5)",
+    ("meet_sidebar.png", "faces"): "1 face found, annotated 6-10",
+    ("meet_sidebar.png", "participants"): "present 1 (annotated 4-10), participants 1 (4-11)",
+    ("nextcloud_talk_android_call3.png", "tiles"): "1 tile found, annotated 4",
+    ("nextcloud_talk_android_call3.png", "states"): "face 1 (annotated 3-4)",
+    ("nextcloud_talk_android_call3.png", "faces"): "1 face found, annotated 3-4",
+    ("nextcloud_talk_android_call3.png", "participants"): "present 1 (annotated 3-4), participants 1 (4-5)",
+    ("teams_camoff_logo_tiles2.png", "tiles"): "1 tile found, annotated 2",
+    ("teams_camoff_logo_tiles2.png", "states"): "photo 0 (annotated 2), no_face 1 (annotated 0)",
+    ("teams_camoff_logo_tiles2.png", "participants"): "camera_off 0 (2), away 1 (0), participants 1 (2)",
+    ("teams_evo_gallery4_strip_a.png", "tiles"): "1 tile found, annotated 18",
+    ("teams_evo_gallery4_strip_a.png", "states"): "face 1 (annotated 4), camera_off 0 (annotated 14)",
+    ("teams_evo_gallery4_strip_a.png", "faces"): "2 faces found, annotated 4",
+    ("teams_evo_gallery4_strip_a.png", "participants"):
+        "present 1 (annotated 4), camera_off 0 (14), participants 1 (18)",
+    ("teams_evo_gallery4_strip_b.png", "tiles"): "1 tile found, annotated 18",
+    ("teams_evo_gallery4_strip_b.png", "states"): "face 1 (annotated 4), camera_off 0 (annotated 14)",
+    ("teams_evo_gallery4_strip_b.png", "faces"): "1 face found, annotated 4",
+    ("teams_evo_gallery4_strip_b.png", "participants"):
+        "present 1 (annotated 4), camera_off 0 (14), participants 1 (18)",
+    ("teams_evo_share_strip_3video.png", "tiles"): "0 tiles found, annotated 14",
+    ("teams_evo_share_strip_3video.png", "states"): "face 0 (annotated 3), camera_off 0 (annotated 11)",
+    ("teams_evo_share_strip_3video.png", "faces"): "0 faces found, annotated 3",
+    ("teams_evo_share_strip_3video.png", "participants"):
+        "present 0 (annotated 3), camera_off 0 (11), participants 0 (14)",
+    ("teams_evo_share_strip_4video.png", "tiles"): "1 tile found, annotated 14",
+    ("teams_evo_share_strip_4video.png", "states"): "face 0 (annotated 4), camera_off 1 (annotated 10)",
+    ("teams_evo_share_strip_4video.png", "faces"): "0 faces found, annotated 4",
+    ("teams_evo_share_strip_4video.png", "participants"):
+        "present 0 (annotated 4), camera_off 1 (10), participants 1 (14)",
+    ("teams_evo_share_strip_minicall.png", "tiles"): "1 tile found, annotated 14",
+    ("teams_evo_share_strip_minicall.png", "states"):
+        "face 0 (annotated 3), camera_off 0 (annotated 11), no_face 1 (annotated 0)",
+    ("teams_evo_share_strip_minicall.png", "faces"): "0 faces found, annotated 3",
+    ("teams_evo_share_strip_minicall.png", "participants"):
+        "present 0 (annotated 3), camera_off 0 (11), away 1 (0), participants 1 (14)",
+    ("teams_gallery7_dialog.png", "tiles"): "1 tile found, annotated 8",
+    ("teams_gallery7_dialog.png", "states"): "face 1 (annotated 7-8)",
+    ("teams_gallery7_dialog.png", "faces"): "1 face found, annotated 7-8",
+    ("teams_gallery7_dialog.png", "participants"): "present 1 (annotated 7-8), participants 1 (8-9)",
+    ("teams_whiteboard_side2_ru.png", "tiles"): "3 tiles found, annotated 2",
+    ("teams_whiteboard_side2_ru.png", "states"): "face 0 (annotated 2), no_face 3 (annotated 0)",
+    ("teams_whiteboard_side2_ru.png", "faces"): "0 faces found, annotated 2",
+    ("teams_whiteboard_side2_ru.png", "participants"):
+        "present 0 (annotated 2), away 3 (0), participants 3 (2)",
+    ("webexsdk_ios_multistream.png", "tiles"): "4 tiles found, annotated 6",
+    ("webexsdk_ios_multistream.png", "states"): "no_face 3 (annotated 5)",
+    ("webexsdk_ios_multistream.png", "participants"): "away 3 (5), participants 4 (6)",
+    ("zoom_slava16.png", "states"):
+        "face 12 (annotated 11), photo 0 (annotated 1), camera_off 0 (annotated 4), no_face 4 (annotated "
+        "0)",
+    ("zoom_slava16.png", "participants"): "present 12 (annotated 11), camera_off 0 (5), away 4 (0)",
+    ("zoom_slava_filmstrip.png", "states"): "camera_off 0 (annotated 1), no_face 1 (annotated 0)",
+    ("zoom_slava_filmstrip.png", "participants"): "camera_off 0 (1), away 1 (0)",
+    ("zoom_slava_panel.png", "states"): "face 9 (annotated 10), no_face 1 (annotated 0)",
+    ("zoom_slava_panel.png", "faces"): "9 faces found, annotated 10",
+    ("zoom_slava_panel.png", "participants"): "present 9 (annotated 10), away 1 (0)",
+    ("zoom_slava_poll.png", "tiles"): "0 tiles found, annotated 4-5",
+    ("zoom_slava_poll.png", "states"): "face 0 (annotated 2-4)",
+    ("zoom_slava_poll.png", "faces"): "0 faces found, annotated 2-4",
+    ("zoom_slava_poll.png", "participants"): "present 0 (annotated 2-4), participants 0 (4-7)",
+    ("zoom_slava_sidebyside.png", "tiles"): "23 tiles found, annotated 14",
+    ("zoom_slava_sidebyside.png", "states"):
+        "face 11 (annotated 10), photo 0 (annotated 1), camera_off 0 (annotated 3), no_face 12 (annotated"
+        " 0)",
+    ("zoom_slava_sidebyside.png", "participants"):
+        "present 11 (annotated 10), camera_off 0 (4), away 12 (0), participants 23 (14)",
+    ("zoom_websdk_gallery25.png", "tiles"): "1 tile found, annotated 25",
+    ("zoom_websdk_gallery25.png", "states"): "face 0 (annotated 25), no_face 1 (annotated 0)",
+    ("zoom_websdk_gallery25.png", "faces"): "0 faces found, annotated 27-28",
+    ("zoom_websdk_gallery25.png", "participants"):
+        "present 0 (annotated 25-28), away 1 (0), participants 1 (25-28)",
+    ("zoom_websdk_share_strip.png", "tiles"): "1 tile found, annotated 5",
+    ("zoom_websdk_share_strip.png", "states"): "face 0 (annotated 5), no_face 1 (annotated 0)",
+    ("zoom_websdk_share_strip.png", "faces"): "0 faces found, annotated 5",
+    ("zoom_websdk_share_strip.png", "participants"):
+        "present 0 (annotated 5), away 1 (0), participants 1 (5)",
+    ("zoom_websdk_speaker.png", "tiles"): "1 tile found, annotated 6",
+    ("zoom_websdk_speaker.png", "states"): "face 1 (annotated 6)",
+    ("zoom_websdk_speaker.png", "faces"): "1 face found, annotated 6",
+    ("zoom_websdk_speaker.png", "participants"): "present 1 (annotated 6), participants 1 (6)",
+    # cases/compression/: the PNG original's annotation (annotations.py). The grid collapses to one
+    # tile in 3 of 10 at q90 and 7 of 10 at q50 (as cases/README.md says); the other 10 pass.
+    ("real_test_q90.jpg", "tiles"): "1 tile found, annotated 4",
+    ("real_test_q90.jpg", "states"): "states found: face; annotated: face x4",
+    ("real_test_q90.jpg", "faces"): "1 tile found, annotated 4",
+    ("real_test_q50.jpg", "tiles"): "1 tile found, annotated 4",
+    ("real_test_q50.jpg", "states"): "states found: face; annotated: face x4",
+    ("real_test_q50.jpg", "faces"): "1 tile found, annotated 4",
+    ("real_test2_q90.jpg", "tiles"): "1 tile found, annotated 5",
+    ("real_test2_q90.jpg", "states"): "states found: face; annotated: face x4, camera_off",
+    ("real_test2_q90.jpg", "faces"): "1 tile found, annotated 5",
+    ("real_test2_q50.jpg", "tiles"): "1 tile found, annotated 5",
+    ("real_test2_q50.jpg", "states"): "states found: face; annotated: face x4, camera_off",
+    ("real_test2_q50.jpg", "faces"): "1 tile found, annotated 5",
+    ("real_test3_q50.jpg", "tiles"): "1 tile found, annotated 4",
+    ("real_test3_q50.jpg", "states"): "states found: face; annotated: face, camera_off, face x2",
+    ("real_test3_q50.jpg", "faces"): "1 tile found, annotated 4",
+    ("root_image2_q50.jpg", "tiles"): "1 tile found, annotated 3",
+    ("root_image2_q50.jpg", "states"): "states found: face; annotated: face x3",
+    ("root_image2_q50.jpg", "faces"): "1 tile found, annotated 3",
+    ("screenshot_j_q50.jpg", "tiles"): "1 tile found, annotated 7",
+    ("screenshot_j_q50.jpg", "states"): "states found: face; annotated: face x7",
+    ("screenshot_j_q50.jpg", "faces"): "1 tile found, annotated 7",
+    ("zoom1_q50.jpg", "tiles"): "1 tile found, annotated 16",
+    ("zoom1_q50.jpg", "states"): "states found: face; annotated: face x16",
+    ("zoom1_q50.jpg", "faces"): "1 tile found, annotated 16",
+    ("zoom2_q90.jpg", "tiles"): "1 tile found, annotated 4",
+    ("zoom2_q90.jpg", "states"): "states found: face; annotated: face x4",
+    ("zoom2_q90.jpg", "faces"): "1 tile found, annotated 4",
+    ("zoom2_q50.jpg", "tiles"): "1 tile found, annotated 4",
+    ("zoom2_q50.jpg", "states"): "states found: face; annotated: face x4",
+    ("zoom2_q50.jpg", "faces"): "1 tile found, annotated 4",
+    # cases/rescale/: the PNG original's annotation, scaled. Bicubic 4/3 enlargement and a 3x3 blur
+    # both collapse the 4-tile grid to one tile (4 faces in it).
+    ("real_test_2560x1440.png", "tiles"): "1 tile found, annotated 4",
+    ("real_test_2560x1440.png", "states"): "states found: face; annotated: face x4",
+    ("real_test_2560x1440.png", "faces"): "1 tile found, annotated 4",
+    ("real_test_2560x1440.png", "participants"): "1 participants, 1 present; annotated 4 and 4",
+    ("real_test_1080p_blur3.png", "tiles"): "1 tile found, annotated 4",
+    ("real_test_1080p_blur3.png", "states"): "states found: face; annotated: face x4",
+    ("real_test_1080p_blur3.png", "faces"): "1 tile found, annotated 4",
+    ("real_test_1080p_blur3.png", "participants"): "1 participants, 1 present; annotated 4 and 4",
+    # cases/presence/: truth JSONs and cases/README.md. Small faces (28/36 px), faces cut by the
+    # tile edge (>= 40 %) and dim tiles are lost (away / no tile); several people in a tile count
+    # once; some confident labels are wrong (sad for angry, neutral for angry/happy).
+    # Passing today: every check on lowlight_bright, and tiles on the other four files.
+    ("far_face28px.png", "present"): "0 present of 9 participants (away 9, camera off 0); true 9 present",
+    ("far_face28px.png", "labels"): "no label in tiles [0, 1, 2, 3, 4, 5, 6, 7, 8] (of 9)",
+    ("far_face36px.png", "present"): "8 present of 9 participants (away 1, camera off 0); true 9 present",
+    ("far_face36px.png", "labels"):
+        "no label in tiles [3] (of 9); tile 2 sad, true angry; tile 7 sad, true angry",
+    ("face_cut_by_edge.png", "present"):
+        "5 present of 9 participants (away 4, camera off 0); true 9 present",
+    ("face_cut_by_edge.png", "labels"): "no label in tiles [4, 5, 6, 8] (of 9)",
+    ("multi_face_tiles.png", "present"):
+        "9 present of 9 participants (away 0, camera off 0); true 12 present",
+    ("multi_face_tiles.png", "people_per_tile"):
+        "participants per tile [1, 1, 1, 1, 1, 1, 1, 1, 1], true [2, 1, 1, 1, 3, 1, 1, 1, 1]",
+    ("multi_face_tiles.png", "labels"):
+        "tile 0 1 of 2 people classified (neutral; true happy/neutral); tile 3 neutral, true angry; tile "
+        "4 1 of 3 people classified (happy; true happy/angry/happy); tile 8 neutral, true happy",
+    ("lowlight_dim25.png", "tiles"): "6 tiles found, true 9",
+    ("lowlight_dim25.png", "present"): "6 present of 6 participants (away 0, camera off 0); true 9 present",
+    ("lowlight_dim25.png", "labels"): "no label in tiles [4, 5, 6] (of 9)",
+    ("lowlight_dim25.png", "valence"): "class valence -0.191 dim vs -0.013 bright (tolerance 0.05)",
+    # cases/exif/: the upright file's result. load_image ignores EXIF orientation 6, so the gallery is
+    # analysed sideways (the states happen to agree: all 16 are faces either way).
+    ("zoom1_exif6.jpg", "load"): "load_image gives 625x1000, upright 1000x625",
+    ("zoom1_exif6.jpg", "tiles"):
+        "16 tile boxes differ from upright by > 2 px, e.g. ((40, 49, 126, 223), (49, 40, 223, 126))",
+    ("zoom1_exif6.jpg", "faces"):
+        "18 faces in 16 tiles, upright 16 in 16: tile 2 2 vs 1, tile 10 2 vs 1 (sideways tiles)",
+}
+
+# --------------------------------------------------------------------------------------
+
+F, NF, OFF, PH = TileState.FACE, TileState.NO_FACE, TileState.CAMERA_OFF, TileState.PHOTO
+BOX_TOL = 6
+"""Pixels: the tolerance of the hand-read boxes in annotations.py, at the original's scale."""
+VALENCE_TOL = 0.05
+"""How far below the bright image's class valence the dim one may fall."""
+UNCERTAIN = "uncertain"
+
+G2_CHECKS = ("tiles", "states", "faces", "participants")
+COMPRESSION_CHECKS = ("tiles", "states", "faces")
+RESCALE = {  # case file -> its PNG original in galleries/
+    "real_test_2560x1440.png": "real_test.png",
+    "real_test_1080p_blur3.png": "real_test.png",
+}
+RESCALE_CHECKS = ("tiles", "states", "faces", "participants")
+PRESENCE_CHECKS = {
+    "far_face28px.png": ("tiles", "present", "labels"),
+    "far_face36px.png": ("tiles", "present", "labels"),
+    "face_cut_by_edge.png": ("tiles", "present", "labels"),
+    "multi_face_tiles.png": ("tiles", "faces", "present", "people_per_tile", "labels"),
+    "lowlight_bright.png": ("tiles", "present", "labels"),
+    "lowlight_dim25.png": ("tiles", "present", "labels", "valence"),
+}
+EXIF = {"zoom1_exif6.jpg": "zoom1_upright.jpg"}
+EXIF_CHECKS = ("load", "tiles", "states", "faces")
+
+
+def _g2_annotations() -> dict[str, dict]:
+    path = DATA / "galleries2" / "annotations.json"
+    if not path.is_file():
+        return {}
+    return {e["file"]: e for e in json.loads(path.read_text())["images"]}
+
+
+G2 = _g2_annotations()
+
+
+def _params(files_checks) -> list:
+    out = []
+    for name, checks in files_checks:
+        for check in checks:
+            marks = []
+            reason = XFAIL_TODAY.get((name, check))
+            if reason is not None:
+                marks = [pytest.mark.xfail(strict=True, reason=reason)]
+            out.append(pytest.param(name, check, marks=marks, id=f"{name}:{check}"))
+    return out
+
+
+def _compression_files() -> list[str]:
+    return [f"{Path(n).stem}_{q}.jpg" for n in sorted(REAL_STATES) for q in ("q90", "q50")]
+
+
+def _all_keys() -> set[tuple[str, str]]:
+    keys = {(n, c) for n in G2 for c in G2_CHECKS}
+    keys |= {(n, c) for n in _compression_files() for c in COMPRESSION_CHECKS}
+    keys |= {(n, c) for n in RESCALE for c in RESCALE_CHECKS}
+    keys |= {(n, c) for n, cs in PRESENCE_CHECKS.items() for c in cs}
+    keys |= {(n, c) for n in EXIF for c in EXIF_CHECKS}
+    return keys
+
+
+# ------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def perception():
+    from classmood.detectors import GalleryPerception
+
+    with GalleryPerception() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def pipeline(perception):
+    """The full pipeline (expressions on) over the module's one GalleryPerception; it is
+    reset before every image, so each is the first frame of its own class."""
+    from classmood import Pipeline
+
+    return Pipeline(perception=perception)  # closing the perception frees it
+
+
+@pytest.fixture(scope="module")
+def analysed(perception):
+    """``analysed(path)``: GalleryPerception.analyze of the file, computed once."""
+    cache: dict[Path, object] = {}
+
+    def get(path: Path):
+        if path not in cache:
+            cache[path] = perception.analyze(load_image(path))
+        return cache[path]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def processed(pipeline):
+    """``processed(path)``: Pipeline.process(image, 0.0) of the file, computed once."""
+    cache: dict[Path, object] = {}
+
+    def get(path: Path):
+        if path not in cache:
+            pipeline.reset()
+            cache[path] = pipeline.process(load_image(path), 0.0)
+        return cache[path]
+
+    return get
+
+
+# -------------------------------------------------------------------------- helpers
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _range(v) -> tuple[int, int]:
+    return (int(v), int(v)) if isinstance(v, (int, float)) else (int(v[0]), int(v[1]))
+
+
+def _in(n: int, r: tuple[int, int]) -> bool:
+    return r[0] <= n <= r[1]
+
+
+def _fmt(r: tuple[int, int]) -> str:
+    return str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"
+
+
+def _close(box, want, tol: float) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip(box, want))
+
+
+def _face_inside(face, tile_bbox) -> bool:
+    fx, fy, fw, fh = face.bbox
+    x, y, w, h = tile_bbox
+    return x - 1 <= fx + fw / 2 <= x + w + 1 and y - 1 <= fy + fh / 2 <= y + h + 1
+
+
+def _check_tiles(result, states: list, boxes: dict, sx: float, sy: float) -> None:
+    n = len(result.tiles)
+    assert n == len(states), f"{_n(n, 'tile')} found, annotated {len(states)}"
+    for i, (x, y, w, h) in boxes.items():
+        want = (x * sx, y * sy, w * sx, h * sy)
+        got = result.tiles[i].tile.bbox
+        tol = BOX_TOL * max(sx, sy)
+        assert _close(got, want, tol), (
+            f"tile {i}: {got}, annotated {tuple(round(v) for v in want)} +-{tol:.0f}")
+
+
+def _runs(states: list) -> str:
+    """Reading-order states, run-length: ``face x4, camera_off``."""
+    out: list[list] = []
+    for s in states:
+        if out and out[-1][0] is s:
+            out[-1][1] += 1
+        else:
+            out.append([s, 1])
+    return ", ".join(s.value + (f" x{n}" if n > 1 else "") for s, n in out) or "no tiles"
+
+
+def _check_states(result, states: list) -> None:
+    got = [t.state for t in result.tiles]
+    assert got == states, f"states found: {_runs(got)}; annotated: {_runs(states)}"
+
+
+def _check_faces(result, states: list) -> None:
+    assert len(result.tiles) == len(states), f"{_n(len(result.tiles), 'tile')} found, annotated {len(states)}"
+    for i, (t, want) in enumerate(zip(result.tiles, states)):
+        if want is F:
+            assert t.faces, f"tile {i}: no face, annotated a face"
+            for face in t.faces:
+                assert _face_inside(face, t.tile.bbox), f"tile {i}: face {face.bbox} outside the tile"
+        else:
+            assert not t.faces, f"tile {i}: {len(t.faces)} faces, annotated {want.value}"
+
+
+# ---------------------------------------------------------------------- galleries2
+def _g2_participants(frame, a: dict) -> None:
+    """The class snapshot after one frame. ``present`` is at least the tiles with a live
+    face and at most the people in view: one per live tile today, but a tile may hold
+    several people (cases/presence/multi_face_tiles), so up to the faces not on photo
+    tiles. Camera off = photo + name tiles; away = empty video."""
+    tiles, live, faces = _range(a["tiles"]), _range(a["live_faces"]), _range(a["faces_total"])
+    photo, name, empty = _range(a["photo_tiles"]), _range(a["name_tiles"]), _range(a["empty_video"])
+    people_hi = max(live[1], faces[1] - photo[0])
+    present = (live[0], people_hi)
+    off = (photo[0] + name[0], photo[1] + name[1])
+    total = (tiles[0], tiles[1] + people_hi - live[0])
+    m = frame.mood
+    bad = []
+    if not _in(m.present, present):
+        bad.append(f"present {m.present} (annotated {_fmt(present)})")
+    if not _in(m.camera_off, off):
+        bad.append(f"camera_off {m.camera_off} ({_fmt(off)})")
+    if not _in(m.away, empty):
+        bad.append(f"away {m.away} ({_fmt(empty)})")
+    if not _in(m.participants, total):
+        bad.append(f"participants {m.participants} ({_fmt(total)})")
+    assert not bad, ", ".join(bad)
+
+
+@pytest.mark.parametrize(
+    "name, check",
+    _params((n, G2_CHECKS) for n in sorted(G2))
+    or [pytest.param("-", "-", marks=pytest.mark.skip(reason=f"no {DATA / 'galleries2'}"))],
+)
+def test_galleries2(name, check, analysed, processed):
+    a = G2[name]
+    path = data_path("galleries2", name)
+    if check == "participants":
+        _g2_participants(processed(path), a)
+        return
+    r = analysed(path)
+    if check == "tiles":
+        want = _range(a["tiles"])
+        assert _in(len(r.tiles), want), f"{_n(len(r.tiles), 'tile')} found, annotated {_fmt(want)}"
+    elif check == "states":
+        counts = Counter(t.state for t in r.tiles)
+        bad = [
+            f"{s.value} {counts[s]} (annotated {_fmt(_range(a[key]))})"
+            for s, key in ((F, "live_faces"), (PH, "photo_tiles"), (OFF, "name_tiles"), (NF, "empty_video"))
+            if not _in(counts[s], _range(a[key]))
+        ]
+        assert not bad, ", ".join(bad)
+    elif check == "faces":
+        want = _range(a["faces_total"])
+        assert _in(len(r.faces), want), f"{_n(len(r.faces), 'face')} found, annotated {_fmt(want)}"
+    else:
+        raise AssertionError(check)
+
+
+# ------------------------------------------------------------------ compression, rescale
+@pytest.mark.parametrize("name, check", _params((n, COMPRESSION_CHECKS) for n in _compression_files()))
+def test_compression_same_as_png_original(name, check, analysed):
+    original = name.rsplit("_", 1)[0] + ".png"
+    r = analysed(data_path("cases", "compression", name))
+    states = REAL_STATES[original]
+    if check == "tiles":
+        _check_tiles(r, states, REAL_BOXES.get(original, {}), 1.0, 1.0)
+    elif check == "states":
+        _check_states(r, states)
+    else:
+        _check_faces(r, states)
+
+
+@pytest.mark.parametrize("name, check", _params((n, RESCALE_CHECKS) for n in RESCALE))
+def test_rescale_same_as_png_original(name, check, analysed, processed):
+    original = RESCALE[name]
+    path = data_path("cases", "rescale", name)
+    states = REAL_STATES[original]
+    if check == "participants":
+        m = processed(path).mood
+        n = len(states)
+        assert (m.participants, m.present) == (n, n), (
+            f"{m.participants} participants, {m.present} present; annotated {n} and {n}")
+        return
+    r = analysed(path)
+    if check == "tiles":
+        orig = load_image(data_path("galleries", original))
+        sx, sy = r.width / orig.shape[1], r.height / orig.shape[0]
+        _check_tiles(r, states, REAL_BOXES.get(original, {}), sx, sy)
+    elif check == "states":
+        _check_states(r, states)
+    else:
+        _check_faces(r, states)
+
+
+# ------------------------------------------------------------------------- presence
+def _truth_tiles(gallery, truth: list[dict]) -> list[int | None]:
+    """For each truth tile, the index of ClassMood's tile that is it (None: not found).
+    Truth gives a box ``[x, y, w, h]`` (matched within BOX_TOL) or a reading-order index
+    (trusted only when the tile count is right)."""
+    out: list[int | None] = []
+    for t in truth:
+        spec = t["tile"]
+        if isinstance(spec, list):
+            hit = [tr.tile.index for tr in gallery.tiles if _close(tr.tile.bbox, spec, BOX_TOL)]
+            out.append(hit[0] if hit else None)
+        else:
+            out.append(spec if len(gallery.tiles) == len(truth) else None)
+    return out
+
+
+def _people(t: dict) -> list[str]:
+    """The true labels of the people in one truth tile."""
+    return [p[0] for p in t["people"]] if "people" in t else [t["label"]]
+
+
+def _labels_ok(labels: list[str | None], want: list[str]) -> str | None:
+    """None if every person is classified, each as its true label or uncertain."""
+    got = [lab for lab in labels if lab is not None]
+    if len(got) != len(want):
+        return f"{len(got)} of {len(want)} people classified ({'/'.join(got)}; true {'/'.join(want)})"
+    left = list(want)
+    for lab in got:
+        if lab == UNCERTAIN:
+            continue
+        if lab not in left:
+            return f"{'/'.join(got)}, true {'/'.join(want)}"
+        left.remove(lab)
+    return None
+
+
+@pytest.mark.parametrize(
+    "name, check", _params((n, cs) for n, cs in PRESENCE_CHECKS.items()))
+def test_presence_cases(name, check, processed):
+    path = data_path("cases", "presence", name)
+    truth = json.loads(path.with_suffix(".json").read_text())
+    frame = processed(path)
+    g = frame.gallery
+    where = _truth_tiles(g, truth)
+    n_people = sum(len(_people(t)) for t in truth)
+    if check == "tiles":
+        assert len(g.tiles) == len(truth), f"{_n(len(g.tiles), 'tile')} found, true {len(truth)}"
+        lost = [i for i, w in enumerate(where) if w is None]
+        assert not lost, f"truth tiles {lost} not found within {BOX_TOL} px"
+    elif check == "present":
+        m = frame.mood
+        assert (m.participants, m.present) == (n_people, n_people), (
+            f"{m.present} present of {m.participants} participants "
+            f"(away {m.away}, camera off {m.camera_off}); true {n_people} present")
+    elif check == "faces":
+        per = [None if w is None else len(g.tiles[w].faces) for w in where]
+        want = [len(_people(t)) for t in truth]
+        assert per == want and len(g.faces) == n_people, f"faces per tile {per}, true {want}"
+    elif check == "people_per_tile":
+        per = [None if w is None else sum(p.tile_index == w for p in frame.participants) for w in where]
+        want = [len(_people(t)) for t in truth]
+        assert per == want, f"participants per tile {per}, true {want}"
+    elif check == "labels":
+        unread, wrong = [], []
+        for i, (t, w) in enumerate(zip(truth, where)):
+            labels = [] if w is None else [p.label for p in frame.participants if p.tile_index == w]
+            people = _people(t)
+            if not any(labels):
+                unread.append(i)
+            elif _labels_ok(labels, people):
+                wrong.append(f"tile {i} {_labels_ok(labels, people)}")
+        assert not unread and not wrong, "; ".join(
+            ([f"no label in tiles {unread} (of {len(truth)})"] if unread else []) + wrong)
+    elif check == "valence":
+        bright = processed(data_path("cases", "presence", "lowlight_bright.png")).mood.valence
+        dim = frame.mood.valence
+        assert bright is not None and dim is not None and dim >= bright - VALENCE_TOL, (
+            f"class valence {dim if dim is None else round(dim, 3)} dim vs "
+            f"{bright if bright is None else round(bright, 3)} bright (tolerance {VALENCE_TOL})")
+    else:
+        raise AssertionError(check)
+
+
+# ----------------------------------------------------------------------------- exif
+@pytest.mark.parametrize("name, check", _params((n, EXIF_CHECKS) for n in EXIF))
+def test_exif_same_as_upright(name, check, analysed):
+    path = data_path("cases", "exif", name)
+    upright = data_path("cases", "exif", EXIF[name])
+    if check == "load":
+        a, b = load_image(path), load_image(upright)
+        assert a.shape == b.shape, (
+            f"load_image gives {a.shape[1]}x{a.shape[0]}, upright {b.shape[1]}x{b.shape[0]}")
+        diff = float(np.abs(a.astype(np.int16) - b).mean())
+        assert diff < 3.0, f"mean pixel difference {diff:.1f} from the upright file"
+        return
+    r, u = analysed(path), analysed(upright)
+    if check == "tiles":
+        assert len(r.tiles) == len(u.tiles), f"{len(r.tiles)} tiles, upright {len(u.tiles)}"
+        far = [(t.tile.bbox, s.tile.bbox) for t, s in zip(r.tiles, u.tiles)
+               if not _close(t.tile.bbox, s.tile.bbox, 2)]
+        assert not far, f"{len(far)} tile boxes differ from upright by > 2 px, e.g. {far[0]}"
+    elif check == "states":
+        assert [t.state for t in r.tiles] == [t.state for t in u.tiles], "states differ from upright"
+    else:
+        got, want = [len(t.faces) for t in r.tiles], [len(t.faces) for t in u.tiles]
+        diff = [f"tile {i} {a} vs {b}" for i, (a, b) in enumerate(zip(got, want)) if a != b]
+        assert got == want, f"{sum(got)} faces in {len(got)} tiles, upright {sum(want)} in {len(want)}: " + (
+            ", ".join(diff) + " (sideways tiles)" if diff else "tile counts differ")
+
+
+# -------------------------------------------------------------------- the list itself
+def test_xfail_list_names_real_parameters():
+    """Every XFAIL_TODAY entry names a (file, check) that is tested: no stale entries."""
+    if not G2:
+        pytest.skip(f"no {DATA / 'galleries2' / 'annotations.json'}: galleries2 files unknown")
+    stale = [k for k in XFAIL_TODAY if k not in _all_keys()]
+    assert not stale, f"XFAIL_TODAY entries with no test: {stale}"
