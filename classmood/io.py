@@ -128,7 +128,9 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         path: the image file.
 
     Returns:
-        The picture as a contiguous BGR uint8 array of shape (H, W, 3).
+        The picture as a contiguous BGR uint8 array of shape (H, W, 3), turned upright as
+        its EXIF orientation tag says (a phone JPEG stored sideways reads as every viewer
+        shows it; OpenCV applies the tag when decoding with ``IMREAD_ANYCOLOR``).
 
     Raises:
         InputError: one line (what, where, what to do) for a missing path, a folder, an
@@ -142,7 +144,9 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror}); check its permissions") from None
     with quiet_decoders():
-        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        # ANYCOLOR | ANYDEPTH: gray, colour and 16-bit as stored, alpha dropped (as_bgr drops
+        # it anyway) and, unlike IMREAD_UNCHANGED, the EXIF orientation applied
+        image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     if image is None:
         raise InputError(
             f"{p}: not a readable image (corrupt or unsupported format); "

@@ -42,3 +42,20 @@ def test_as_bgr_rejects_non_images():
         as_bgr(np.zeros((4, 4, 3), np.float32))
     with pytest.raises(InputError):
         as_bgr(np.zeros((4, 4, 2), np.uint8))
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    """A JPEG stored sideways with EXIF orientation 6 (turn 90 degrees clockwise to view)
+    reads upright, as every viewer shows it."""
+    from PIL import Image
+
+    img = np.zeros((60, 100, 3), np.uint8)
+    img[:, :50] = (0, 0, 255)  # left half red (BGR), right half black
+    stored = cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)  # what the camera wrote
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(stored[:, :, ::-1]).save(path, quality=95, exif=exif)
+    got = load_image(path)
+    assert got.shape == (60, 100, 3)
+    assert np.abs(got.astype(int) - img).mean() < 4

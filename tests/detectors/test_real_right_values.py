@@ -219,13 +219,6 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     ("lowlight_dim25.png", "present"): "6 present of 6 participants (away 0, camera off 0); true 9 present",
     ("lowlight_dim25.png", "labels"): "no label in tiles [4, 5, 6] (of 9)",
     ("lowlight_dim25.png", "valence"): "class valence -0.191 dim vs -0.013 bright (tolerance 0.05)",
-    # cases/exif/: the upright file's result. load_image ignores EXIF orientation 6, so the gallery is
-    # analysed sideways (the states happen to agree: all 16 are faces either way).
-    ("zoom1_exif6.jpg", "load"): "load_image gives 625x1000, upright 1000x625",
-    ("zoom1_exif6.jpg", "tiles"):
-        "16 tile boxes differ from upright by > 2 px, e.g. ((40, 49, 126, 223), (49, 40, 223, 126))",
-    ("zoom1_exif6.jpg", "faces"):
-        "18 faces in 16 tiles, upright 16 in 16: tile 2 2 vs 1, tile 10 2 vs 1 (sideways tiles)",
 }
 
 # --------------------------------------------------------------------------------------
