@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..io import IMAGE_EXTENSIONS
 from .errors import EXIT_OK
-from .options import add_agent_options, check_seconds
+from .options import add_agent_options
 from .session import AgentOptions
 from .text import frame_table, summary_text
 
@@ -35,11 +36,32 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "then one with the session summary")
     a.add_argument("--save-annotated", metavar="OUT.png", type=Path,
                    help="write each image with what was found drawn on it (with several images, OUT-<n>.png)")
-    a.add_argument("--every", type=float, metavar="SECONDS",
-                   help="videos: analyse one frame every SECONDS of video (default 0.5); images: the time between them")
+    a.add_argument("--every", metavar="SECONDS",
+                   help="videos: analyse one frame every SECONDS of recording time (default 0.5; 0 or 'all': "
+                   "every frame); images: the time between them (default 0.5)")
     add_agent_options(a)
     a.set_defaults(func=handle)
     return a
+
+
+def _every(text: str | None) -> float | None:
+    """``--every``: None (not given), seconds as a float, or 0 for ``all``.
+
+    Raises:
+        InputError: not a number or ``all``, or below 0 (the message names ``--every``).
+    """
+    if text is None:
+        return None
+    if text.strip().lower() == "all":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"--every {text}: give the seconds of recording between analysed frames, e.g. 0.5, "
+                         f"or 0 (or all) for every frame of a video")
+    return value
 
 
 def _annotated_path(base: Path, i: int, n: int) -> Path:
@@ -91,11 +113,11 @@ def handle(args: argparse.Namespace) -> int:
     from ..annotate import GalleryAnnotator
 
     options = AgentOptions.from_args(args)
-    check_seconds("--every", args.every, example="0.5")
+    every = _every(args.every)
     if args.save_annotated is not None:
         _check_output_path(args.save_annotated)
     # Open (and check) every input first: a bad file is reported before any work is done.
-    source = open_source(paths=args.paths, every=args.every)
+    source = open_source(paths=args.paths, every=every)
     if args.save_annotated is not None and not isinstance(source, ImageSource):
         raise InputError(f"{args.save_annotated}: --save-annotated works with images, not videos")
     video = isinstance(source, VideoSource)
@@ -118,7 +140,9 @@ def handle(args: argparse.Namespace) -> int:
             print(f"annotated image: {out}", file=sys.stderr)
 
     with source, options.pipeline() as pipeline:
-        store = options.open_store(source, "analyze", every=args.every)
+        # the sampling used, for the report (None: every frame of a video)
+        step = (source.every or None) if video else getattr(source, "interval", every)
+        store = options.open_store(source, "analyze", every=step)
         sid = None if store is None else store.session_id
         try:
             summary = run_session(source, pipeline, store, on_result=show)
@@ -128,6 +152,10 @@ def handle(args: argparse.Namespace) -> int:
             progress.done()
             if store is not None:
                 store.close()
+    if video:  # how much of the recording was read: a partly unreadable file is never silently cut
+        for line in source.report.warnings():
+            print(f"classmood: warning: {line}", file=sys.stderr)
+        print(source.report.summary(), file=sys.stderr)
     final = summary.to_dict()
     if args.json:
         print(json.dumps({"summary": final, "session": sid,

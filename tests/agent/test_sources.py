@@ -66,7 +66,7 @@ def one_line(exc) -> str:
 
 # --------------------------------------------------------------------------- video
 def test_video_reads_every_frame_in_order_with_timestamps(video):
-    with VideoSource(video) as src:
+    with VideoSource(video, every=0) as src:  # 0: every frame (the default is one per 0.5 s)
         assert not src.live
         assert src.duration_s == pytest.approx(N_FRAMES / FPS)
         assert src.description == "video class.avi (10.0 fps, 2.0 s)"
@@ -113,7 +113,7 @@ def test_truncated_video_ends_early_or_fails_at_open(video, tmp_path):
         cut = tmp_path / f"cut{int(frac * 100)}.avi"
         cut.write_bytes(data[: int(len(data) * frac)])
         try:
-            src = VideoSource(cut)
+            src = VideoSource(cut, every=0)
         except InputError as exc:
             assert str(cut) in str(exc) and "\n" not in str(exc)
             continue
@@ -143,7 +143,7 @@ def test_video_errors_are_one_clear_line(tmp_path, video):
         VideoSource(empty)
     assert "empty" in one_line(exc)
 
-    for bad in (0, -1, float("nan"), "soon"):
+    for bad in (-1, float("nan"), "soon"):  # 0 is every frame
         with pytest.raises(InputError) as exc:
             VideoSource(video, every=bad)
         assert "every" in one_line(exc)
@@ -182,14 +182,15 @@ def test_first_frame_undecodable_is_an_input_error(tmp_path):
 @pytest.mark.parametrize("name, count", [("fer_test.mp4", 115), ("single_face.avi", 67)])
 def test_shared_videos_read_fully(name, count):
     path = data_path("videos", name)
-    with VideoSource(path) as src:
+    with VideoSource(path, every=0) as src:
         frames = list(src)
         fps = src.fps
     assert len(frames) == count
     assert src.duration_s == pytest.approx(count / fps)
     ts = [f.timestamp for f in frames]
     assert ts[0] == 0 and all(b > a for a, b in zip(ts, ts[1:]))
-    assert ts[-1] == pytest.approx((count - 1) / fps)
+    # the container's presentation times (fer_test.mp4: 40 ms steps, while its average rate is 24.7 fps)
+    assert ts[-1] == pytest.approx((count - 1) / fps, rel=0.02)
     assert len({f.image.shape for f in frames}) == 1
 
 

@@ -15,7 +15,7 @@ from ...io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, quiet_decoders
 from .base import Source, positive
 from .images import ImageSource
 from .screen import ScreenSource, parse_region
-from .video import VideoSource
+from .video import VideoSource, check_every
 from .webcam import WebcamSource
 
 
@@ -74,8 +74,9 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
         window: live: capture the window whose title contains this.
         webcam: live: read this camera instead of the screen.
         fps: live: frames per second, above 0.
-        every: files: seconds of video between analysed frames (default every frame),
-            or seconds between images (default 0.5).
+        every: a video: seconds of recording between analysed frames (default
+            :data:`~classmood.agent.sources.video.DEFAULT_EVERY_S`, 0.5; 0: every
+            frame); images: seconds between consecutive images (default 0.5, above 0).
 
     Returns:
         A :class:`VideoSource`, :class:`ImageSource`, :class:`WebcamSource` or
@@ -83,10 +84,11 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
 
     Raises:
         InputError: paths together with live capture, a video mixed with images or
-            several videos (``option="paths"``), ``every`` not above 0 or given for live
-            capture (``option="every"``), a webcam together with a screen choice, or any
-            error of the chosen source (``option`` names the parameter where one
-            parameter fixes it).
+            several videos (``option="paths"``), ``every`` not a number, below 0 for a
+            video, not above 0 for images, or given for live capture
+            (``option="every"``), a webcam together with a screen choice, or any error
+            of the chosen source (``option`` names the parameter where one parameter
+            fixes it).
     """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths or ())
     screen = [n for n, v in (("monitor", monitor), ("region", region), ("window", window)) if v is not None]
@@ -108,10 +110,12 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
                 f"give one video at a time (got {len(videos)}: {', '.join(p.name for p in videos[:3])}"
                 f"{', ...' if len(videos) > 3 else ''})", option="paths"
             )
+        if videos:
+            return VideoSource(videos[0], every=check_every(every))
         if every is None:
-            return VideoSource(videos[0]) if videos else ImageSource(images)
-        every = positive(every, "every", "a number of seconds between frames", "1")
-        return VideoSource(videos[0], every=every) if videos else ImageSource(images, interval=every)
+            return ImageSource(images)
+        every = positive(every, "every", "a number of seconds between images", "0.5")
+        return ImageSource(images, interval=every)
     if every is not None:
         raise InputError("every applies to files (a video or images); for live capture set the rate "
                          "with fps", option="every")

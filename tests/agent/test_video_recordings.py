@@ -1,0 +1,384 @@
+"""Recordings as a teacher has them: true times (the container's presentation times,
+a variable frame rate included), one analysed frame every 0.5 s of recording by
+default, every frame with ``every=0``, damaged frames skipped and counted rather than
+taken for the end, long unreadable stretches and truncated files reported in one
+warning line. Synthetic recordings are written here with a real encoder (OpenCV's
+FFmpeg, MPEG-4 part 2); the shared cases (cases/video/) are skipped without the data."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.agent.sources import ImageSource, VideoSource, open_source
+from classmood.agent.sources import video as video_module
+from classmood.agent.sources.video import DEFAULT_EVERY_S, GAP_WARNING_S
+from classmood.cli import main
+from classmood.errors import InputError
+from tests.conftest import data_path
+
+W, H = 160, 96
+_VOP = b"\x00\x00\x01\xb6"  # MPEG-4 part 2: a frame (video object plane) starts
+_GOV = b"\x00\x00\x01\xb3"  # a group of frames starts: the keyframe follows
+
+
+def _level(digit: int) -> int:
+    return 25 + 25 * digit  # 8 levels, far enough apart for the lossy codec
+
+
+def frame_number(image: np.ndarray) -> int:
+    """Which frame this is (0-63), from the two blocks :func:`write_video` drew."""
+    hi = float(image[8: H // 2 - 8, W // 2 + 8: -8].mean())
+    lo = float(image[H // 2 + 8: -8, W // 2 + 8: -8].mean())
+    return 8 * int(round((hi - 25) / 25)) + int(round((lo - 25) / 25))
+
+
+def write_video(path: Path, n: int, fps: float, fourcc: str = "mp4v") -> Path:
+    """``n`` frames at ``fps``: a fixed texture on the left (keyframes are sizeable),
+    the frame's number in octal as the brightness of two blocks on the right."""
+    tex = np.random.default_rng(0).integers(0, 256, (H, W // 2, 3), dtype=np.uint8)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
+    assert out.isOpened()
+    for i in range(n):
+        img = np.empty((H, W, 3), np.uint8)
+        img[:, : W // 2] = tex
+        img[: H // 2, W // 2:] = _level(i // 8 % 8)
+        img[H // 2:, W // 2:] = _level(i % 8)
+        out.write(img)
+    out.release()
+    return path
+
+
+def vop_offsets(data: bytes) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(_VOP), data)]
+
+
+def keyframes(data: bytes) -> list[int]:
+    """The frame numbers of the keyframes (each follows a group-of-frames header)."""
+    vops = vop_offsets(data)
+    return [sum(v < g for v in vops) for g in (m.start() for m in re.finditer(re.escape(_GOV), data))]
+
+
+def damage(path: Path, out: Path, first: int, last: int, with_header: bool = True) -> Path:
+    """A copy of ``path`` with frames ``first`` .. ``last`` replaced by random bytes
+    (their sizes kept, so the container still points at them); ``with_header``: the
+    group-of-frames header before ``first`` too (a damaged keyframe)."""
+    data = bytearray(path.read_bytes())
+    vops = vop_offsets(data)
+    start = vops[first]
+    if with_header:
+        start = data.rindex(_GOV, vops[first - 1], vops[first])
+    end = vops[last + 1] if last + 1 < len(vops) else None
+    assert end is not None
+    data[start:end] = np.random.default_rng(1).integers(0, 256, end - start, dtype=np.uint8).tobytes()
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int]:
+    """(offset, size) of the first ``kind`` box between ``start`` and ``end``."""
+    i = start
+    while i + 8 <= end:
+        size, k = struct.unpack(">I4s", data[i:i + 8])
+        assert size >= 8, "64-bit or open-ended boxes are not expected here"
+        if k == kind:
+            return i, size
+        i += size
+    raise AssertionError(f"no {kind!r} box")
+
+
+def retime_mp4(path: Path, out: Path, durations_ms: list[float]) -> Path:
+    """A copy of an MP4 written by OpenCV with the frames lasting ``durations_ms`` (a
+    variable frame rate): its time-to-sample table (stts) rewritten. The total length is
+    kept, so the edit list and headers still hold; the table is only in the index
+    (``moov``, written after the data), so no chunk offset moves."""
+    data = bytearray(path.read_bytes())
+    chain = []
+    start, end = 0, len(data)
+    for kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"):
+        off, size = _box(data, start, end, kind)
+        chain.append((off, size))
+        start, end = off + 8, off + size
+    assert chain[0][0] > _box(data, 0, len(data), b"mdat")[0], "moov must follow the data"
+    mdia_off, mdia_size = chain[2]
+    mdhd, _ = _box(data, mdia_off + 8, mdia_off + mdia_size, b"mdhd")
+    assert data[mdhd + 8] == 0  # version 0: 32-bit fields
+    timescale = struct.unpack(">I", data[mdhd + 20:mdhd + 24])[0]
+    stts_off, stts_size = chain[-1]
+    old_n, old_delta = struct.unpack(">II", data[stts_off + 16:stts_off + 24])
+    deltas = [round(d * timescale / 1000) for d in durations_ms]
+    assert all(abs(d - ms * timescale / 1000) < 1e-6 for d, ms in zip(deltas, durations_ms))
+    assert len(deltas) == old_n and sum(deltas) == old_n * old_delta, "keep the frame count and the length"
+    runs: list[list[int]] = []
+    for d in deltas:
+        if runs and runs[-1][1] == d:
+            runs[-1][0] += 1
+        else:
+            runs.append([1, d])
+    body = struct.pack(">II", 0, len(runs)) + b"".join(struct.pack(">II", n, d) for n, d in runs)
+    new = struct.pack(">I4s", 8 + len(body), b"stts") + body
+    grow = len(new) - stts_size
+    data[stts_off:stts_off + stts_size] = new
+    for off, size in chain[:-1]:  # the boxes around it grow too
+        data[off:off + 4] = struct.pack(">I", size + grow)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def stamps(frames) -> list[float]:
+    return [f.timestamp for f in frames]
+
+
+# ------------------------------------------------------------------ time and sampling
+@pytest.mark.parametrize("fps", [5.0, 12.5, 30.0])
+def test_every_frame_at_the_recordings_own_times(tmp_path, fps):
+    n = 24
+    path = write_video(tmp_path / "class.mp4", n, fps)
+    with VideoSource(path, every=0) as src:
+        assert src.every == 0 and src.fps == pytest.approx(fps) and src.frame_count == n
+        frames = list(src)
+        report = src.report
+    assert [f.index for f in frames] == list(range(n))
+    assert [frame_number(f.image) for f in frames] == list(range(n))
+    assert stamps(frames) == pytest.approx([i / fps for i in range(n)], abs=1e-6)
+    assert (report.finished, report.cut_short, report.unreadable, report.gaps) == (True, False, 0, [])
+    assert (report.frames, report.decoded, report.estimated_times) == (n, n, 0)
+    assert report.read_s == pytest.approx(n / fps) and report.end_s == pytest.approx(n / fps)
+    assert report.warnings() == []
+    assert report.summary() == f"analysed {n / fps:.1f} of {n / fps:.1f} s ({n} frames)"
+
+
+def test_one_frame_every_half_second_by_default(tmp_path):
+    assert DEFAULT_EVERY_S == 0.5
+    path = write_video(tmp_path / "class.mp4", 30, 10.0)
+    for src in (VideoSource(path), open_source(paths=[path]), VideoSource(path, every=None)):
+        with src:
+            assert src.every == 0.5
+            frames = list(src)
+            report = src.report
+        assert stamps(frames) == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
+        assert [frame_number(f.image) for f in frames] == [0, 5, 10, 15, 20, 25]
+        # the frames between were decoded (never converted): the whole recording was read
+        assert (report.frames, report.decoded, report.read_s) == (6, 30, pytest.approx(3.0))
+    # 0 (every frame) and other steps, through open_source as the CLI calls it
+    with open_source(paths=[path], every=0) as src:
+        assert len(list(src)) == 30
+    with open_source(paths=[path], every=1.2) as src:
+        assert stamps(src) == pytest.approx([0.0, 1.2, 2.4])
+
+
+def test_every_below_zero_is_one_clear_error_naming_the_parameter(tmp_path):
+    path = write_video(tmp_path / "class.mp4", 5, 10.0)
+    for bad in (-0.5, float("nan"), float("inf"), "soon"):
+        with pytest.raises(InputError) as exc:
+            open_source(paths=[path], every=bad)
+        assert exc.value.option == "every" and "\n" not in str(exc.value) and "--" not in str(exc.value)
+    # images keep their meaning: the seconds between them, above 0 (0 is no interval)
+    img = tmp_path / "shot.png"
+    cv2.imwrite(str(img), np.zeros((H, W, 3), np.uint8))
+    assert isinstance(open_source(paths=[img]), ImageSource) and open_source(paths=[img]).interval == 0.5
+    with pytest.raises(InputError) as exc:
+        open_source(paths=[img], every=0)
+    assert exc.value.option == "every"
+
+
+def test_variable_frame_rate_is_timed_by_the_container(tmp_path):
+    """20 frames of 40 ms, then 20 of 120 ms (12.5 fps on average): index / fps would put
+    frame 20 at 1.6 s; it is at 0.8 s."""
+    durations = [40.0] * 20 + [120.0] * 20
+    path = retime_mp4(write_video(tmp_path / "cfr.mp4", 40, 12.5), tmp_path / "vfr.mp4", durations)
+    truth = list(np.cumsum([0.0] + durations[:-1]) / 1000)
+    with VideoSource(path, every=0) as src:
+        assert src.duration_s == pytest.approx(3.2)
+        frames = list(src)
+        report = src.report
+    assert [frame_number(f.image) for f in frames] == list(range(40))
+    assert stamps(frames) == pytest.approx(truth, abs=1e-6)
+    assert frames[20].timestamp == pytest.approx(0.8)
+    assert report.estimated_times == 0 and report.end_s == pytest.approx(3.2)
+    # sampling is by that time: the first frame at or after 0, 0.5, 1.0, ...
+    with VideoSource(path) as src:
+        got = stamps(src)
+    assert got == pytest.approx([0.0, 0.52, 1.04, 1.52, 2.0, 2.6, 3.08], abs=1e-6)
+
+
+def test_times_fall_back_to_the_frame_rate_when_the_container_gives_none(tmp_path, monkeypatch):
+    path = write_video(tmp_path / "class.mp4", 12, 10.0)
+
+    real = cv2.VideoCapture
+
+    class NoTimes:
+        """A capture whose container gives no times (OpenCV answers 0)."""
+
+        def __init__(self, *args):
+            self._cap = real(*args)
+
+        def get(self, prop):
+            return 0.0 if prop == cv2.CAP_PROP_POS_MSEC else self._cap.get(prop)
+
+        def __getattr__(self, name):
+            return getattr(self._cap, name)
+
+    monkeypatch.setattr(video_module.cv2, "VideoCapture", NoTimes)
+    with VideoSource(path, every=0) as src:
+        frames = list(src)
+        assert src.report.estimated_times == 11  # all but the first, which is at 0
+    assert stamps(frames) == pytest.approx([i / 10 for i in range(12)])
+
+
+# ------------------------------------------------------------------ damaged recordings
+def test_a_damaged_keyframe_is_skipped_and_the_rest_read(tmp_path):
+    path = write_video(tmp_path / "class.mp4", 40, 10.0)
+    key = [k for k in keyframes(path.read_bytes()) if 10 <= k <= 30][0]
+    bad = damage(path, tmp_path / "damaged.mp4", key, key)
+    with VideoSource(bad, every=0) as src:
+        frames = list(src)
+        report = src.report
+    assert [f.index for f in frames] == [i for i in range(40) if i != key]
+    assert stamps(frames) == pytest.approx([i / 10 for i in range(40) if i != key])
+    assert [frame_number(f.image) for f in frames[:key]] == list(range(key))
+    assert (report.unreadable, report.decoded, report.finished, report.cut_short) == (1, 39, True, False)
+    assert report.gaps == [pytest.approx((key / 10, key / 10 + 0.1))]
+    assert report.read_s == pytest.approx(3.9) and report.end_s == pytest.approx(4.0)
+    assert report.warnings() == []  # one frame: counted, not worth a warning
+    assert report.summary() == "analysed 3.9 of 4.0 s (39 frames; 1 unreadable skipped)"
+    # sampled: the next readable frame takes the damaged one's slot
+    with VideoSource(bad) as src:
+        got = stamps(src)
+    want = [t / 10 for t in range(0, 40, 5)]
+    if key % 5 == 0:
+        want[key // 5] += 0.1
+    assert got == pytest.approx(want)
+
+
+def test_a_long_unreadable_stretch_is_one_warning_and_the_rest_is_read(tmp_path):
+    path = write_video(tmp_path / "class.mp4", 60, 10.0)
+    bad = damage(path, tmp_path / "damaged.mp4", 20, 44, with_header=False)
+    with VideoSource(bad, every=0) as src:
+        frames = list(src)
+        report = src.report
+    assert [f.index for f in frames] == list(range(20)) + list(range(45, 60))
+    assert stamps(frames)[19:21] == pytest.approx([1.9, 4.5])
+    assert report.unreadable == 25 and report.gaps == [pytest.approx((2.0, 4.5))]
+    assert 2.5 >= GAP_WARNING_S
+    assert report.warnings() == [f"could not read 2.0-4.5 s of {bad}; analysed the rest"]
+    assert report.summary() == "analysed 3.5 of 6.0 s (35 frames; 25 unreadable skipped)"
+
+
+def test_a_truncated_recording_ends_with_a_warning_saying_where(tmp_path):
+    path = write_video(tmp_path / "class.avi", 60, 10.0)  # AVI: readable without its end
+    data = path.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: vop_offsets(data)[30]])  # cut where frame 30 starts
+    with VideoSource(cut, every=0) as src:
+        assert src.duration_s == pytest.approx(6.0)  # the header still says 60 frames
+        frames = list(src)
+        report = src.report
+    n = len(frames)
+    assert n == 30
+    assert [frame_number(f.image) for f in frames] == list(range(n))
+    assert stamps(frames) == pytest.approx([i / 10 for i in range(n)])
+    assert report.finished and report.cut_short and report.end_s == pytest.approx(n / 10)
+    assert report.warnings() == [f"could not read {cut} after {n / 10:.1f} s of 6.0 s (the file is truncated "
+                                 f"or damaged); analysed up to there"]
+    assert report.summary().endswith("; the rest of the file cannot be read)")
+
+
+def test_the_cli_says_how_much_was_analysed_and_warns_once(tmp_path, capsys):
+    path = write_video(tmp_path / "class.mp4", 60, 10.0)
+    bad = damage(path, tmp_path / "damaged.mp4", 20, 44, with_header=False)
+    assert main(["analyze", str(bad), "--json", "--no-store", "--every", "all"]) == 0
+    out, err = capsys.readouterr()
+    lines = [json.loads(ln) for ln in out.strip().splitlines()]
+    assert len(lines) == 36 and lines[-1]["summary"]["frames"] == 35
+    assert [ln["timestamp"] for ln in lines[19:21]] == pytest.approx([1.9, 4.5])
+    assert err.splitlines() == [f"classmood: warning: could not read 2.0-4.5 s of {bad}; analysed the rest",
+                                "analysed 3.5 of 6.0 s (35 frames; 25 unreadable skipped)"]
+    # the default: one frame every 0.5 s of recording
+    assert main(["analyze", str(path), "--json", "--no-store"]) == 0
+    out, err = capsys.readouterr()
+    frames = [json.loads(ln) for ln in out.strip().splitlines()][:-1]
+    assert [f["timestamp"] for f in frames] == pytest.approx([i / 2 for i in range(12)])
+    assert err.splitlines() == ["analysed 6.0 of 6.0 s (12 frames)"]
+    assert main(["analyze", str(path), "--json", "--no-store", "--every", "0"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 61
+
+
+def test_the_cli_every_option(tmp_path, capsys):
+    path = write_video(tmp_path / "class.mp4", 5, 10.0)
+    for bad in ("-1", "soon", "nan"):
+        assert main(["analyze", str(path), "--every", bad, "--no-store"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"classmood: error: --every {bad}:"), err
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default 0.5" in text and "0 or 'all': every frame" in text
+
+
+# ------------------------------------------------------------------ the shared cases
+CASES = ("cases", "video")
+
+
+def test_vfr_case_is_timed_by_the_container():
+    path = data_path(*CASES, "vfr_10s.mp4")
+    with VideoSource(path, every=0) as src:
+        frames = list(src)
+        assert src.report.end_s == pytest.approx(10.0) and src.report.estimated_times == 0
+    truth = [i * 0.05 for i in range(20)] + [1.0 + i * 0.45 for i in range(20)]
+    assert stamps(frames) == pytest.approx(truth, abs=1e-6)  # index / average fps: frame 20 at 5.0 s
+    with VideoSource(path) as src:
+        assert stamps(src) == pytest.approx([0.0, 0.5, 1.0] + [1.9 + 0.45 * i for i in range(8)]
+                                            + [5.5] + [6.4 + 0.45 * i for i in range(8)], abs=1e-6)
+
+
+def _analyze_json(path: Path, capsys, *extra: str) -> tuple[list[dict], dict, str]:
+    assert main(["analyze", str(path), "--json", "--no-store", *extra]) == 0
+    out, err = capsys.readouterr()
+    lines = [json.loads(ln) for ln in out.strip().splitlines()]
+    return lines[:-1], lines[-1]["summary"], err
+
+
+def test_vfr_case_the_change_is_at_one_second(capsys):
+    frames, summary, err = _analyze_json(data_path(*CASES, "vfr_10s.mp4"), capsys)
+    states = [(f["timestamp"], f["tiles"][0]["state"]) for f in frames]
+    assert [t for t, s in states if s == "camera_off"][0] == pytest.approx(1.0)  # was 5.0 s
+    assert all(s != "camera_off" for t, s in states if t < 1.0)
+    assert summary["duration_s"] == pytest.approx(10.0)
+    assert err.splitlines()[-1] == "analysed 10.0 of 10.0 s (20 frames)"
+
+
+@pytest.mark.xfail(strict=True, reason="a change of presence shows after confirm_frames (2) analysed frames "
+                   "(agent/mood.py); the summary counts the frame at 1.0 s as present: 1.9 s / 8.1 s")
+def test_vfr_case_participant_seconds(capsys):
+    _, summary, _ = _analyze_json(data_path(*CASES, "vfr_10s.mp4"), capsys)
+    p01 = next(p for p in summary["participants"] if p["id"] == "P01")
+    assert (p01["present_s"], p01["camera_off_s"]) == pytest.approx((1.0, 9.0), abs=0.05)
+
+
+def test_damaged_keyframe_case_is_read_to_the_end(capsys):
+    path = data_path(*CASES, "class60s_keyframe_damaged_at30s.mp4")
+    frames, summary, err = _analyze_json(path, capsys)
+    ts = [f["timestamp"] for f in frames]
+    assert ts == pytest.approx([i / 2 for i in range(120) if i != 60])  # 30.0 s unreadable: skipped
+    assert summary["frames"] == 119 and summary["duration_s"] == pytest.approx(60.0)  # was 60 frames, 30.0 s
+    assert err.splitlines() == ["analysed 59.5 of 60.0 s (119 frames; 1 unreadable skipped)"]
+    with VideoSource(path, every=0) as src:
+        list(src)
+        assert src.report.gaps == [pytest.approx((30.0, 30.5))] and not src.report.cut_short
+
+
+@pytest.mark.parametrize("name, count, fps", [("real_test_mp4v.mp4", 30, 10.0), ("class60s_src.mp4", 120, 2.0)])
+def test_other_cases_are_read_whole_at_their_times(name, count, fps):
+    """Their perception problems are another issue's; their times are recorded here."""
+    with VideoSource(data_path(*CASES, name), every=0) as src:
+        ts = stamps(src)
+        report = src.report
+    assert ts == pytest.approx([i / fps for i in range(count)], abs=1e-6)
+    assert (report.unreadable, report.cut_short, report.end_s) == (0, False, pytest.approx(count / fps))
