@@ -47,6 +47,8 @@ class _Cache:
     frame_shape: tuple = ()
     gap_level: float | None = None
     tiles: dict[tuple[int, int, int, int], _TileMemo] = field(default_factory=dict)
+    blind: int = 0
+    """Searches in a row whose answer does not explain the frame (see ``_unexplained``)."""
 
 
 class _Clock:
@@ -180,11 +182,14 @@ class GalleryPerception:
         """Find the tiles again; what was known of each tile is kept if the grid is the same."""
         layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
         same = cache is not None and cache.layout.tiles == layout.tiles
+        blind = 0
+        if _unexplained(layout):
+            blind = cache.blind + 1 if cache is not None and same else 1
         self._cache = _Cache(
             layout=layout, layout_t=t, probe=_gap_probe(layout, image), scale=_THUMB_W / image.shape[1],
             frame_shape=image.shape, tiles=cache.tiles if same else {},
             gap_level=None if layout.background_bgr is None else float(
-                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))))
+                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), blind=blind)
         return self._cache
 
     def update(self, image: np.ndarray, timestamp: float, *, layout_every_s: float = 10.0,
@@ -194,7 +199,10 @@ class GalleryPerception:
         where something changed (the same answers, a fraction of the time).
 
         Tile finding re-runs when the gallery's layout changed (the gaps between tiles
-        no longer look the same), when no grid was found, or every ``layout_every_s``;
+        no longer look the same), or every ``layout_every_s``; never blind: when the
+        answer does not explain the frame (no grid, or one tile), again at the next frame,
+        then after 0.5, 1 and every 2 s while the answer stays the same (a one-camera view
+        is not searched every frame);
         face finding re-runs in a tile when its pixels changed (mean absolute change of
         a gray thumbnail over ``change_level`` levels) or every ``faces_every_s``; name
         labels are read again when a tile's picture changed hands (reordered tiles), when
@@ -213,7 +221,7 @@ class GalleryPerception:
         if cache is not None and (cache.frame_shape != image.shape or t < cache.layout_t):
             cache = None  # another screen size, or time went back: a new class
         due = (cache is None or t - cache.layout_t >= layout_every_s
-               or (cache.layout.fallback or not cache.layout.tiles) and t - cache.layout_t >= 1.0
+               or cache.blind > 0 and t - cache.layout_t >= _retry_s(cache.blind, layout_every_s)
                or clock.run("change", lambda: _gaps_changed(cache, image)))
         if due:
             cache = self._relayout(image, t, cache, clock)
@@ -298,6 +306,27 @@ class GalleryPerception:
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
         return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms))
+
+
+def _unexplained(layout: Layout) -> bool:
+    """A tile-finder answer that does not explain the frame: no grid (the whole-frame
+    fallback), no tiles, or a single tile. On a re-compressed recording's first frame
+    that may be a grid the finder missed, so it is not kept for ``layout_every_s``."""
+    return layout.fallback or len(layout.tiles) <= 1
+
+
+_RETRY_MAX_S = 2.0
+"""Longest wait between searches while the answer does not explain the frame: a gallery
+that appears after a one-camera view or a blank screen is found within 2 s (it was 1 s
+for no grid and 10 s for one tile); a search costs ~10-30 ms at 1080p, ~1% of the time."""
+
+
+def _retry_s(blind: int, layout_every_s: float) -> float:
+    """Seconds before searching again after ``blind`` (>= 1) unexplained answers in a
+    row: 0 after the first (the next frame), then 0.5, 1, 2, 2 ... s (_RETRY_MAX_S), at
+    most ``layout_every_s``; the doubling keeps a one-camera view from costing a search
+    per frame."""
+    return 0.0 if blind <= 1 else min(float(layout_every_s), _RETRY_MAX_S, 0.5 * 2.0 ** (blind - 2))
 
 
 def _tile_results(tiles, faces, states, names) -> tuple[TileResult, ...]:
