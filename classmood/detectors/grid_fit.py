@@ -1,0 +1,891 @@
+"""Grid fit: a regular grid of equal tiles fitted to the straight edges between tiles.
+
+The tile finder's second path (``Layout.method == "grid"``, see
+:mod:`classmood.detectors.tiles`). A re-compressed (JPEG), rescaled or softened frame
+has no exact, flat gap pixels: the gap-colour cut then finds no grid, one tile, some of
+the tiles, merged blocks or slices. The frame is then read for evidence that survives
+JPEG, blur and scaling, at work scale (<= 1400 x 1000, INTER_AREA):
+
+* **Straight edges.** For every boundary between two pixel columns (rows), the contrast of
+  the 2-pixel sums on its two sides, clipped to +-6 grey levels, summed along any segment
+  in O(1) from one integral image; the evidence of a tile side is |sum| / (6 x length):
+  1 when one edge of one sign runs its whole length, near 0 for texture and noise (they
+  cancel). A gap gives a pair of such edges; an 8-level border (Zoom's letterbox bars on
+  its gap) still counts fully after JPEG q50, a 3x3 blur or bicubic scaling.
+* **Tolerant gap colour.** The background grey level, its tolerance learnt from the frame
+  (the width of its histogram peak: noise and JPEG spread), chosen among the main grey
+  levels as the one whose region spans the frame and lies beside the strongest lines.
+* **Regular grid.** Rows are regular 1-D layouts (start, tile height, pitch, count) of the
+  horizontal-edge profile; columns likewise from the vertical edges of their full rows,
+  with the tile's w/h in ``grid_aspect`` (4:3 to beyond 16:9). Every R x C grid (up to
+  7 x 7) with a last row of 1..C tiles, centred or from the left, is scored at once; a
+  grid is kept only when every tile is at least okay, 3 in 4 are strong, lines shared by
+  tiles are strong on average, the tiles are not blocks of a finer grid (a table), cover
+  enough of the frame and stand on their background (:class:`_GridRules`). Sides are
+  then placed again at full resolution, never across a gap, a speaker frame included.
+
+The tile finder (:class:`classmood.detectors.tiles.TileFinder`) calls :func:`cut_is_whole`,
+:func:`fit_grid` and :func:`explains_more` on one frame's :class:`Evidence`. Boxes of the
+gap cut come in as plain (x, y, w, h) tuples at the cut's scale (``step``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..types import Tile
+
+# The second path (issue 16): re-compressed, rescaled or softened frames have no exact,
+# flat gap pixels, and the gap-colour cut (tiles.py) finds one tile. A regular grid is fitted instead to
+# evidence that survives JPEG, blur and scaling: straight edges. Numbers below were
+# measured on the 10 shared real Zoom screenshots (PNG, and JPEG at quality 90 and 50)
+# and on synthetic galleries (classmood.synth) re-encoded, resized and blurred.
+
+Colour = tuple[int, int, int]
+Box = tuple[int, int, int, int]
+"""A box (x, y, w, h) in pixels."""
+GridFit = tuple[tuple[Tile, ...], Colour | None, tuple[int, int]]
+"""A fitted grid at full resolution: its tiles in reading order, the gap colour (None when
+no background was found) and the tile size (w, h)."""
+
+_EDGE_SAT = 12
+"""A boundary's contrast is the difference of the 2-pixel sums on its two sides, clipped
+to +-_EDGE_SAT: a step of 6 grey levels or more counts fully. The faintest tile border
+in the real screenshots is Zoom's letterbox bar (34) on its gap (26): 8 levels, 16 here,
+still 13 after a 3x3 blur; JPEG noise in flat areas is 1-2 levels."""
+
+_WORK_SIZE = (1400, 1000)
+"""Frames larger than this are shrunk by an integer factor (INTER_AREA) for the search:
+1080p and 1440p to half, 4K to a third. Gaps of 6 px at 1080p stay 3 px; borders are
+placed again at full resolution at the end."""
+
+_MAX_SIDE = 7  # Zoom, Meet and Teams show at most 7 x 7 tiles per page
+
+_FRAME_EDGE = 0.5
+"""Edge evidence of a tile side lying on the frame's edge (nothing to see there)."""
+
+
+@dataclass(frozen=True)
+class _GridRules:
+    """Acceptance thresholds of the grid fit (see :func:`fit_grid`).
+
+    A tile side's evidence is the share of its length showing one straight edge of one
+    sign (0..1, :class:`Evidence`); its fill, the share of the lines just inside it that
+    are not background (:meth:`Evidence.fills`). Measured on the 10 real Zoom
+    screenshots (PNG and JPEG q50), true tiles score: mean of the 4 sides >= 0.64, second
+    weakest side >= 0.62 (5th percentile 0.78); one side can be weak where dark video
+    meets a dark gap (0.14 at worst), and dark clothes make up to 56% of a bottom strip
+    background-like. Blocks cut out of video by a wrong grid have two weak sides (second
+    weakest < 0.3); a box that takes in a gap or a margin has a side strip ~100%
+    background. A tile is *strong* with mean >= ``strong_mean``, second weakest side >=
+    ``strong_second`` and every side's fill >= ``fill``; *okay* with its second weakest
+    side >= ``okay_second`` and all but one side's fill >= ``fill``.
+    """
+
+    strong_mean: float = 0.6
+    strong_second: float = 0.45
+    okay_second: float = 0.3
+    fill: float = 0.3
+    strong_share: float = 0.75  # at least 3 tiles in 4 strong; all the others okay
+    line_mean: float = 0.55  # a grid line shared by >= 2 tiles: its mean side evidence
+    score_offset: float = 0.5  # a tile adds (mean evidence - 0.5): weak tiles cost
+    compound_share: float = 0.6  # the same interior line in this share of tiles: a table
+    compound_level: float = 0.5
+    cover_min: float = 0.08
+    cover_tiles: float = 0.4
+    """The tiles cover at least max(cover_min, cover_tiles / n) of the frame (n tiles: 20%
+    for 2, 10% for 4). A gallery fills its meeting area: on the shared real screenshots
+    gallery tiles cover 30% of the frame or more, a 4-tile dock 12%; buttons, browser tabs
+    or a textured wall taken for 2-4 "tiles" cover under 8%. (A filmstrip, 5%, is left to
+    the gap cut.)"""
+
+
+_GRID_RULES = _GridRules()
+
+
+def _clamp(a, lo, hi):
+    """np.clip without its Python-level overhead (this runs on many small arrays)."""
+    if hi is None:
+        return np.maximum(a, lo)
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+class Evidence:
+    """Straight-edge and background evidence of one frame, at work scale.
+
+    ``ix``/``iy``: integral images of the signed contrast (+ _EDGE_SAT) of the vertical
+    boundaries (between columns x-1 and x) and of the horizontal ones; :meth:`vseg` and
+    :meth:`hseg` sum any boundary segment in O(1). The evidence of a boundary segment is
+    |sum| / (_EDGE_SAT * length): edges of one sign along the whole segment give 1,
+    texture and noise cancel out. ``bg``, ``tol``, ``S``: the background grey level, its
+    tolerance and the integral image of its mask (:func:`_background`).
+    """
+
+    def __init__(self, gray_full: np.ndarray) -> None:
+        H, W = gray_full.shape
+        f = max(1, int(np.ceil(max(W / _WORK_SIZE[0], H / _WORK_SIZE[1]))))
+        gray = gray_full
+        if f > 1:
+            gray = cv2.resize(gray_full, (W // f, H // f), interpolation=cv2.INTER_AREA)
+        self.f = f
+        self.gray = gray
+        h, w = gray.shape
+        self.h, self.w = h, w
+        # contrast of the boundary between x-1 and x: g[x] + g[x+1] - g[x-2] - g[x-1],
+        # clipped to +-_EDGE_SAT and stored + _EDGE_SAT as uint8 (OpenCV, few large
+        # temporaries), so that one integral image sums any boundary segment
+        k = np.array([[-1, -1, 1, 1]], np.float32)
+        pad = cv2.copyMakeBorder(gray, 0, 1, 0, 1, cv2.BORDER_REPLICATE)
+        bx = cv2.filter2D(pad[:h], cv2.CV_8U, k, anchor=(2, 0), delta=_EDGE_SAT)  # (h, w + 1)
+        by = cv2.filter2D(pad[:, :w], cv2.CV_8U, k.T, anchor=(0, 2), delta=_EDGE_SAT)  # (h + 1, w)
+        cv2.min(bx, 2 * _EDGE_SAT, dst=bx)
+        cv2.min(by, 2 * _EDGE_SAT, dst=by)
+        bx[:, :2] = bx[:, w - 1 :] = _EDGE_SAT  # no boundary evidence at the frame's edges
+        by[:2] = by[h - 1 :] = _EDGE_SAT
+        self.ix = cv2.integral(bx, sdepth=cv2.CV_32S)  # (h + 1, w + 2)
+        self.iy = cv2.integral(by, sdepth=cv2.CV_32S)  # (h + 2, w + 1)
+        # whole-frame profiles in 16 segments each: a border's sign may differ from tile
+        # to tile (a speaker frame is brighter than the video inside it)
+        self.row_prof = self.row_profile(0, w, 16)
+        self.col_prof = self.col_profile(0, h, 16)
+        self.bg, self.tol, self.S = _background(gray, self.row_prof, self.col_prof)
+
+    def vseg(self, y0, y1, x):
+        """Summed contrast of the vertical boundary at x over rows [y0, y1) (arrays
+        broadcast)."""
+        ix = self.ix
+        return (ix[y1, x + 1] - ix[y1, x]) - (ix[y0, x + 1] - ix[y0, x]) - _EDGE_SAT * (y1 - y0)
+
+    def hseg(self, x0, x1, y):
+        """Summed contrast of the horizontal boundary at y over columns [x0, x1)."""
+        iy = self.iy
+        return (iy[y + 1, x1] - iy[y, x1]) - (iy[y + 1, x0] - iy[y, x0]) - _EDGE_SAT * (x1 - x0)
+
+    def col_profile(self, y0: int, y1: int, segments: int = 1) -> np.ndarray:
+        """Evidence of a vertical boundary at every x in [0, w], over rows [y0, y1), the
+        rows cut in ``segments`` parts (each part's sign counts on its own)."""
+        ys = np.linspace(y0, y1, segments + 1).round().astype(np.int64)
+        c = np.diff(self.ix[ys], axis=1)  # per listed row, the cumulative column sums
+        d = np.abs(np.diff(c, axis=0) - _EDGE_SAT * np.diff(ys)[:, None]).sum(axis=0)
+        return d / float(_EDGE_SAT * max(1, y1 - y0))
+
+    def row_profile(self, x0: int, x1: int, segments: int = 1) -> np.ndarray:
+        """Evidence of a horizontal boundary at every y in [0, h], over columns [x0, x1)."""
+        xs = np.linspace(x0, x1, segments + 1).round().astype(np.int64)
+        c = np.diff(self.iy[:, xs], axis=0)
+        d = np.abs(np.diff(c, axis=1) - _EDGE_SAT * np.diff(xs)[None, :]).sum(axis=1)
+        return d / float(_EDGE_SAT * max(1, x1 - x0))
+
+    def surrounded(self, grid: np.ndarray) -> bool:
+        """Whether the grid stands on its background: just outside each side of its
+        bounding box (on one of the lines up to 8 px out at full scale: a speaker frame
+        may lie outside the regular box) nearly half the pixels or more (0.45) are within
+        max(6, 2 x tolerance) grey levels of the frame's background or of the grid's gap
+        colour (the median between its tiles), unless that side lies on the frame's
+        edge. A gallery's margin and gaps are one colour around its tiles; a "grid" cut
+        out of a larger picture (blocks of one big video, parts of a dock of thumbnails)
+        has video around it."""
+        g = self.gray
+        # the grid's own gap colour: the median of the pixels between neighbouring tiles
+        # (the frame's background estimate where the grid has no gaps)
+        between = []
+        order = np.lexsort((grid[:, 0], grid[:, 1]))
+        for i, j in zip(order[:-1].tolist(), order[1:].tolist()):
+            a, b = grid[i], grid[j]
+            if abs(a[1] - b[1]) <= a[3] // 4 and b[0] - (a[0] + a[2]) >= 2:  # same row
+                between.append(g[a[1] + a[3] // 4 : a[1] + 3 * a[3] // 4, a[0] + a[2] + 1 : b[0] - 1].ravel())
+        for a in grid.tolist():  # below each tile, down to the next row
+            below = [b for b in grid.tolist()
+                     if abs(b[0] - a[0]) <= a[2] // 4 and 2 <= b[1] - (a[1] + a[3]) < a[3]]
+            if below:
+                b = below[0]
+                between.append(g[a[1] + a[3] + 1 : b[1] - 1, a[0] + a[2] // 4 : a[0] + 3 * a[2] // 4].ravel())
+        px = np.concatenate(between) if between else np.zeros(0, np.uint8)
+        colours = [] if self.bg is None else [float(self.bg)]
+        if px.size >= 8:
+            colours.append(float(np.median(px)))
+        if not colours:
+            return True
+        t = max(6, 2 * self.tol)  # looser than the mask: JPEG rings here
+        reach = 1 + int(round(8 / self.f))  # a speaker frame (6 px at 1080p) may lie outside
+        x0, y0 = int(grid[:, 0].min()), int(grid[:, 1].min())
+        x1, y1 = int((grid[:, 0] + grid[:, 2]).max()), int((grid[:, 1] + grid[:, 3]).max())
+
+        def share(ax0, ay0, ax1, ay1):
+            ax0, ax1 = max(0, min(self.w, ax0)), max(0, min(self.w, ax1))
+            ay0, ay1 = max(0, min(self.h, ay0)), max(0, min(self.h, ay1))
+            part = g[ay0:ay1, ax0:ax1].astype(np.float32)
+            return max(float((np.abs(part - c) <= t).mean()) for c in colours) if part.size else 1.0
+
+        sides = []
+        if x0 > 4:
+            sides.append(max(share(x0 - d - 1, y0, x0 - d, y1) for d in range(reach)))
+        if x1 < self.w - 4:
+            sides.append(max(share(x1 + d, y0, x1 + d + 1, y1) for d in range(reach)))
+        if y0 > 4:
+            sides.append(max(share(x0, y0 - d - 1, x1, y0 - d) for d in range(reach)))
+        if y1 < self.h - 4:
+            sides.append(max(share(x0, y1 + d, x1, y1 + d + 1) for d in range(reach)))
+        return all(v >= 0.45 for v in sides)
+
+    def bg_rows(self) -> np.ndarray:
+        """Share of background pixels in every row, shape (h,)."""
+        if self.S is None:
+            return np.zeros(self.h)
+        return (self.S[1:, self.w] - self.S[:-1, self.w]) / float(self.w)
+
+    def bg_cols(self, y0: int, y1: int) -> np.ndarray:
+        """Share of background pixels in every column over rows [y0, y1), shape (w,)."""
+        if self.S is None:
+            return np.zeros(self.w)
+        return np.diff(self.S[y1] - self.S[y0]).astype(np.float64) / float(max(1, y1 - y0))
+
+    def borders(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Evidence of the left, right, top and bottom side of each box (x, y, w, h), each
+        the best of the boundary and its two neighbours, shape (n, 4); and the boxes with
+        their sides moved there."""
+        x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
+        x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
+        y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
+        bw, bh = x1 - x, y1 - y
+        ev = np.full((len(boxes), 4), -1.0)
+        at = np.zeros((len(boxes), 4), np.int64)
+        for d in (0, -1, 1):  # ties stay
+            xl, xr = _clamp(x + d, 0, self.w), _clamp(x1 + d, 0, self.w)
+            yt, yb = _clamp(y + d, 0, self.h), _clamp(y1 + d, 0, self.h)
+            cand = np.stack([
+                np.abs(self.vseg(y, y1, xl)) / (_EDGE_SAT * bh),
+                np.abs(self.vseg(y, y1, xr)) / (_EDGE_SAT * bh),
+                np.abs(self.hseg(x, x1, yt)) / (_EDGE_SAT * bw),
+                np.abs(self.hseg(x, x1, yb)) / (_EDGE_SAT * bw)], axis=1)
+            better = cand > ev + 1e-9
+            ev = np.where(better, cand, ev)
+            at = np.where(better, np.stack([xl, xr, yt, yb], axis=1), at)
+        # a side on the frame's edge (within 2 px) is bounded by the frame itself: a tile
+        # flush with a window capture's edge shows no edge there. It counts as half an
+        # edge (_FRAME_EDGE): enough with three clear sides, never a side of its own
+        ev[:, 0] = np.where(x <= 2, np.maximum(ev[:, 0], _FRAME_EDGE), ev[:, 0])
+        ev[:, 1] = np.where(x1 >= self.w - 2, np.maximum(ev[:, 1], _FRAME_EDGE), ev[:, 1])
+        ev[:, 2] = np.where(y <= 2, np.maximum(ev[:, 2], _FRAME_EDGE), ev[:, 2])
+        ev[:, 3] = np.where(y1 >= self.h - 2, np.maximum(ev[:, 3], _FRAME_EDGE), ev[:, 3])
+        moved = np.stack([at[:, 0], at[:, 2], np.maximum(1, at[:, 1] - at[:, 0]),
+                          np.maximum(1, at[:, 3] - at[:, 2])], axis=1)
+        return ev, moved
+
+    def fills(self, boxes: np.ndarray) -> np.ndarray:
+        """Per side, the share of the strip inside it that is not background, sorted
+        weakest first; shape (n, 4). Two strips, the weaker counts: the first 3 lines, or
+        lines 2-4 if better (a tile does not begin with gap: a box that takes in a gap of 3
+        px or more fails; one a pixel too large does not), and the first 8% of the tile (a
+        box that takes in a margin behind a window frame fails). A box on
+        empty background fails both. All ones when no background colour was found."""
+        if self.S is None:
+            return np.ones((len(boxes), 4))
+        S = self.S
+        x, y, bw, bh = boxes.T
+
+        def filled(ax0, ay0, ax1, ay1):
+            ax0, ax1 = _clamp(ax0, 0, self.w), _clamp(ax1, 0, self.w)
+            ay0, ay1 = _clamp(ay0, 0, self.h), _clamp(ay1, 0, self.h)
+            n = np.maximum(1, (ax1 - ax0) * (ay1 - ay0))
+            return 1.0 - (S[ay1, ax1] - S[ay0, ax1] - S[ay1, ax0] + S[ay0, ax0]) / n
+
+        def sides(d0, dx, dy):  # strips [d0, d0 + d) inside each side
+            return np.stack([filled(x + d0, y, x + d0 + dx, y + bh),
+                             filled(x + bw - d0 - dx, y, x + bw - d0, y + bh),
+                             filled(x, y + d0, x + bw, y + d0 + dy),
+                             filled(x, y + bh - d0 - dy, x + bw, y + bh - d0)], axis=1)
+
+        dx, dy = np.minimum(3, np.maximum(1, bw // 4)), np.minimum(3, np.maximum(1, bh // 4))
+        first = np.maximum(sides(0, dx, dy), sides(1, dx, dy))  # a side may be 1 px out
+        band = sides(0, np.maximum(3, bw // 12), np.maximum(3, bh // 12))
+        out = np.minimum(first, band)
+        return np.sort(out, axis=1)
+
+    def interior(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Evidence of straight lines across each box (x, y, w, h) at 121 places from 20%
+        to 80% of its width (vertical lines, first array) and of its height (horizontal),
+        each line the box's full height or width; shapes (n, 121)."""
+        r = np.linspace(0.2, 0.8, 121)
+        x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
+        x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
+        y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
+        X = np.rint(x[:, None] + r[None, :] * (x1 - x)[:, None]).astype(np.int64)
+        Y = np.rint(y[:, None] + r[None, :] * (y1 - y)[:, None]).astype(np.int64)
+        ev_v = np.abs(self.vseg(y[:, None], y1[:, None], X)) / (_EDGE_SAT * (y1 - y))[:, None]
+        ev_h = np.abs(self.hseg(x[:, None], x1[:, None], Y)) / (_EDGE_SAT * (x1 - x))[:, None]
+        return ev_v, ev_h
+
+    def compound(self, boxes: np.ndarray, rules: _GridRules) -> bool:
+        """True when most tiles show a strong straight line at the same place inside
+        them (20-80% across): the "tiles" are blocks of a finer grid (table cells, a
+        calendar), not video tiles."""
+        for e in self.interior(boxes):
+            hit = e >= rules.compound_level
+            hit[:, 1:] |= hit[:, :-1].copy()
+            if hit.mean(axis=0).max() >= rules.compound_share:
+                return True
+        return False
+
+
+def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
+                ) -> tuple[int | None, int, np.ndarray | None]:
+    """The gap/background grey level, its tolerance and the integral image of its mask.
+
+    Candidates are the main peaks of the grey histogram (up to 4, each >= 1% of the
+    pixels: thin gaps around a few big tiles are 2-4% of a 1080p frame), each
+    with a tolerance of its peak's half width (where the count falls under 10% of the
+    peak: the frame's own noise and JPEG spread, 2-3 levels at q50; at most 6, under the 8
+    levels between Zoom's gap and its letterbox bars). The background's largest connected
+    region spans the frame (gaps and margins), unlike bars or a card inside one tile; of
+    those that do, it is the one found beside both the horizontal and the vertical
+    strongest lines (tile borders).
+    """
+    h, w = gray.shape
+    hist = np.bincount(gray[::2, ::2].ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    cands: list[tuple[int, int]] = []
+    rest = hist.copy()
+    for _ in range(4):
+        m = int(np.argmax(rest))
+        if rest[m] < 0.01 * total:
+            break
+        tol = 1
+        while tol < 5 and m - tol - 1 >= 0 and m + tol + 1 <= 255 and \
+                max(hist[m - tol - 1], hist[m + tol + 1]) >= 0.1 * hist[m]:
+            tol += 1
+        cands.append((m, tol + 1))
+        rest[max(0, m - tol - 2) : m + tol + 3] = 0
+    if not cands:
+        return None, 0, None
+    if len(cands) > 1:
+        small = np.ascontiguousarray(gray[::4, ::4])
+        span = []
+        for m, t in cands:
+            mask = cv2.inRange(small, max(0, m - t), min(255, m + t))
+            n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+            span.append(0 if n <= 1 else int((st[1:, 2] * st[1:, 3]).max()))
+        votes = np.array([1.0 if s >= 0.5 * max(span) else 0.0 for s in span])
+        for prof, horizontal in ((row_prof, True), (col_prof, False)):
+            strips = []
+            for p in _peaks(prof, n=8, floor=0.2):
+                for q in (p - 3, p - 2, p + 1, p + 2):
+                    if horizontal and 0 <= q < h:
+                        strips.append(gray[q, ::2])
+                    elif not horizontal and 0 <= q < w:
+                        strips.append(gray[::2, q])
+            if strips:
+                px = np.concatenate(strips).astype(np.int16)
+                votes = np.minimum(votes, [float((np.abs(px - m) <= t).mean()) for m, t in cands])
+        cands = [cands[int(np.argmax(votes))]]
+    m, tol = cands[0]
+    mask = cv2.inRange(gray, max(0, m - tol), min(255, m + tol))
+    return m, tol, cv2.integral(mask // 255, sdepth=cv2.CV_32S)
+
+
+def _peaks(p: np.ndarray, n: int = 32, floor: float = 0.05, radius: int = 2) -> np.ndarray:
+    """Positions of the ``n`` highest values of ``p`` (at least ``floor``) after greedy
+    non-maximum suppression within ``radius``, ascending. Greedy, not strict local maxima:
+    the two edges of a 3-px gap make one broad bump, and both must be kept."""
+    idx = np.flatnonzero(p >= floor)
+    idx = idx[np.argsort(-p[idx], kind="stable")]
+    free = np.ones(len(p) + 2 * radius, bool)
+    taken: list[int] = []
+    for i in idx.tolist():
+        if free[i + radius]:
+            taken.append(i)
+            if len(taken) >= n:
+                break
+            free[i : i + 2 * radius + 1] = False
+    return np.array(sorted(taken), np.int64)
+
+
+def _dilate(p: np.ndarray, r: int) -> np.ndarray:
+    """1-D grey dilation: the maximum of ``p`` within +-r."""
+    q = p.copy()
+    for d in range(1, r + 1):
+        np.maximum(q[d:], p[:-d], out=q[d:])
+        np.maximum(q[:-d], p[d:], out=q[:-d])
+    return q
+
+
+def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: int, max_len: int,
+                     keep: int, npeaks: int = 32) -> list[tuple[int, int, float, int, int, int]]:
+    """Regular 1-D layouts along one axis: ``count`` tiles of ``length`` from ``start``
+    every ``pitch`` (length + gap), best first, as (start, length, pitch, best count,
+    lowest count, highest count) with counts from the best count - 1 to + 1.
+
+    A tile starts and ends at peaks of the boundary evidence ``p`` (the gap after it: 0,
+    or up to 15% of its length to the next peak: Meet's 10 px gaps between 90 px tiles are
+    11%). Each tile scores the evidence at its two ends (within +-2 px) above half the
+    profile's maximum, plus how little background lies just inside them (``bg_share``).
+    The pitch is then set to a quarter pixel (an integer pitch drifts by a pixel a tile).
+    """
+    p = p.copy()
+    p[[0, size]] = np.maximum(p[[0, size]], _FRAME_EDGE)  # the frame bounds tiles flush with it
+    p[[1, 2, size - 2, size - 1]] = 0.0
+    pk = _peaks(p, n=npeaks)
+    if len(pk) < 2 or max_len < min_len:
+        return []
+    pm = _dilate(p, 2)
+    theta = max(0.05, 0.5 * float(p.max()))
+    A, B = np.meshgrid(pk, pk, indexing="ij")
+    A, B = A.ravel(), B.ravel()
+    L = B - A
+    ok = (L >= min_len) & (L <= max_len)
+    A, B, L = A[ok], B[ok], L[ok]
+    if len(A) == 0:
+        return []
+    gmax = np.maximum(3, (0.15 * L).astype(np.int64))
+    D = pk[None, :] - B[:, None]
+    ii, jj = np.nonzero((D > 0) & (D <= gmax[:, None]))
+    A = np.concatenate([A, A[ii]])
+    L = np.concatenate([L, L[ii]])
+    P = L + np.concatenate([np.zeros(len(B), np.int64), D[ii, jj]])
+
+    ks = np.arange(_MAX_SIDE)
+
+    def scores(a, length, pitch, prof):
+        """Cumulative score of 1..7 tiles, (n, 7); -inf past the frame."""
+        s = np.rint(a[..., None] + ks * np.asarray(pitch, np.float64)[..., None]).astype(np.int64)
+        e = s + length[..., None]
+        inside = e <= size
+        s, e = np.minimum(s, size), np.minimum(e, size)
+        fill = 1.0 - np.maximum(bg_share[_clamp(s + 3, 0, size - 1)], bg_share[_clamp(e - 4, 0, size - 1)])
+        ev = np.where(inside, prof[s] + prof[e] - 2 * theta + (fill - 0.5), -np.inf)
+        return np.cumsum(ev, axis=-1), inside
+
+    cum, _ = scores(A, L, P.astype(np.float64), pm)
+    best = cum.max(axis=1)
+    order = np.argsort(-best, kind="stable")
+    # structures on one lattice (same length and pitch, starts a whole number of pitches
+    # apart) are one candidate: the best, and the one from the lattice's earliest start
+    # (a weak first tile must not hide the rest of a row behind a shorter structure)
+    chosen: list[int] = []
+    earliest: list[int] = []
+    Al, Ll, Pl, bl = A.tolist(), L.tolist(), P.tolist(), best.tolist()  # fast scalars
+    for i in order[: 40 * keep].tolist():
+        if not bl[i] > -np.inf:
+            break
+        dup = False
+        for n, j in enumerate(chosen):
+            if abs(Ll[i] - Ll[j]) <= 2 and abs(Pl[i] - Pl[j]) <= 2:
+                off = (Al[i] - Al[j]) % Pl[j]
+                if min(off, Pl[j] - off) <= 2:
+                    dup = True
+                    if Al[i] < Al[earliest[n]] and bl[i] > 0:
+                        earliest[n] = i
+                    break
+        if not dup:
+            if len(chosen) >= keep:
+                continue
+            chosen.append(i)
+            earliest.append(i)
+    chosen = chosen + [e for e, j in zip(earliest, chosen) if e != j]
+    if not chosen:
+        return []
+    c = np.array(chosen)
+    deltas = np.linspace(-1.5, 1.5, 13)
+    pitches = P[c][:, None] + deltas[None, :]  # (m, 13); tiles never overlap
+    pitches = np.where(pitches >= L[c][:, None], pitches, P[c][:, None].astype(np.float64))
+    p1 = _dilate(p, 1)  # sharper than pm: the pitch is set to a quarter pixel on it
+    cumd, inside = scores(np.broadcast_to(A[c][:, None], pitches.shape),
+                          np.broadcast_to(L[c][:, None], pitches.shape), pitches, p1)
+    cumd = cumd - 0.01 * np.abs(pitches - P[c][:, None])[..., None]  # (m, 13, 7)
+    out = []
+    for j, i in enumerate(chosen):
+        di, kk = np.unravel_index(int(np.argmax(cumd[j])), cumd[j].shape)
+        kmax = int(inside[j, di].sum())
+        k = int(kk) + 1
+        out.append((int(A[i]), int(L[i]), float(pitches[j, di]), k, max(1, k - 1), min(kmax, k + 1)))
+    return out
+
+
+def _grid_tuples() -> dict[str, np.ndarray]:
+    """Every grid shape the fit tries, as index arrays: ``R`` rows, ``C`` columns, the
+    last row holding ``k`` tiles centred (``left`` = 0) or from the left (1); the last row
+    starts at regular column ``start`` (``half`` = 0) or half a pitch further (1)."""
+    rows = []
+    for R in range(1, _MAX_SIDE + 1):
+        for C in range(1, _MAX_SIDE + 1):
+            for k in range(1, C + 1):
+                for left in (0, 1):
+                    if (left and k == C) or (R == 1 and (k != C or left)):
+                        continue
+                    d = C - k
+                    half = 0 if left or d % 2 == 0 else 1
+                    start = 0 if left else d // 2
+                    rows.append((R, C, k, left, half, start))
+    a = np.array(rows, np.int64)
+    return {name: a[:, i] for i, name in enumerate(("R", "C", "k", "left", "half", "start"))}
+
+
+_TUPLES = _grid_tuples()
+
+
+def _refine_borders(gray: np.ndarray, bg: int | None, tol: int, box: tuple[int, int, int, int],
+                    r_in: int, r_out: int) -> tuple[int, int, int, int]:
+    """Place each side of one tile on the strongest straight edge within ``r_in`` px
+    inwards and ``r_out`` px outwards (full resolution), never where the tile's first
+    lines would be background (that is a gap or a margin: a side may not jump across it),
+    preferring a side with background right outside it (a speaker frame is part of its
+    tile, as the gap path has it)."""
+    x, y, w, h = box
+    x1, y1 = x + w, y + h
+    my0, my1 = y + h // 10, y1 - h // 10  # the middle 80%: corners are rounded or shared
+    mx0, mx1 = x + w // 10, x1 - w // 10
+    left = _best_boundary(gray, bg, tol, x, x - r_out, x + r_in, my0, my1, True, +1)
+    right = _best_boundary(gray, bg, tol, x1, x1 - r_in, x1 + r_out, my0, my1, True, -1)
+    top = _best_boundary(gray, bg, tol, y, y - r_out, y + r_in, mx0, mx1, False, +1)
+    bottom = _best_boundary(gray, bg, tol, y1, y1 - r_in, y1 + r_out, mx0, mx1, False, -1)
+    return left, top, max(1, right - left), max(1, bottom - top)
+
+
+def _best_boundary(gray: np.ndarray, bg: int | None, tol: int, p: int, lo: int, hi: int,
+                   a0: int, a1: int, vertical: bool, inside: int) -> int:
+    """The best boundary in [lo, hi] (a boundary q lies between pixels q-1 and q) along
+    [a0, a1); ``inside`` +1: the tile lies after the boundary, -1: before it."""
+    n = gray.shape[1] if vertical else gray.shape[0]
+    lo, hi = max(4, lo), min(n - 4, hi)
+    if hi < lo or a1 <= a0:
+        return p
+    c0, c1 = lo - 4, hi + 4
+    strip = gray[a0:a1, c0:c1] if vertical else gray[c0:c1, a0:a1].T
+    s = strip.astype(np.int16)
+    pair = s[:, :-1] + s[:, 1:]
+    qs = np.arange(lo, hi + 1)
+    k = qs - c0
+    d = _clamp(pair[:, k] - pair[:, k - 2], -_EDGE_SAT, _EDGE_SAT)
+    e = np.abs(d.sum(axis=0)) / float(_EDGE_SAT * (a1 - a0))
+    if bg is not None:
+        # the lines the tile would hold next to this side: its first 3, and all between
+        # here and the grid's place; none may be background (a side never takes in a gap,
+        # nor jumps over one onto the neighbour's frame). Background just outside (4 px):
+        # a speaker frame's outer edge, which belongs to the tile
+        bgline = (np.abs(s - bg) <= tol).mean(axis=0) >= 0.9  # a gap line: bg end to end
+        # (dark clothes or a dark room make a tile's own lines 60-80% background-like)
+        cb = np.concatenate([[0], np.cumsum(bgline)])
+        m = len(bgline)
+        if inside > 0:
+            a, b = k, np.maximum(k + 3, p - c0)
+            oa, ob = k - 4, k
+        else:
+            a, b = np.minimum(k - 3, p - c0), k
+            oa, ob = k, k + 4
+        a, b, oa, ob = (_clamp(v, 0, m) for v in (a, b, oa, ob))
+        e = e - ((cb[b] - cb[a]) > 0) + 0.1 * ((cb[ob] - cb[oa]) > 0)
+    e = e - 0.004 * np.abs(qs - p)  # ties: stay
+    return int(qs[int(np.argmax(e))])
+
+
+def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, float]) -> bool:
+    """Whether the gap cut's answer certainly needs no grid fit (a shortcut: the fit
+    costs ~10 ms at 1080p and would keep such a cut anyway): 2 to 49 tiles of a video
+    tile's shape (w/h in ``aspect``), at least 3 in 4 of them well supported by straight
+    edges (:class:`_GridRules`), none a block of merged tiles (a strong line across its
+    middle), and no well-supported tile at a free place of the cut's own lattice (a hole,
+    left or right of a row, a row above or below, whole or half a pitch aside): a cut
+    that missed, merged or sliced tiles on a re-compressed frame goes on to the fit."""
+    rules = _GRID_RULES
+    if not 2 <= len(cut) <= _MAX_SIDE * _MAX_SIDE:
+        return False
+    b = np.array(cut, np.float64) * step / ev.f
+    b = np.rint(b).astype(np.int64)
+    b[:, 2:] = np.maximum(b[:, 2:], 1)
+    if not ((b[:, 2] >= aspect[0] * b[:, 3]) & (b[:, 2] <= aspect[1] * b[:, 3])).all():
+        return False
+    side, moved = ev.borders(b)
+    fill = ev.fills(moved)
+    srt = np.sort(side, axis=1)
+    strong = (side.mean(axis=1) >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
+        & (fill[:, 0] >= rules.fill)
+    if not strong.all() or ev.compound(b, rules):
+        return False
+    tw, th = int(np.median(b[:, 2])), int(np.median(b[:, 3]))
+    # one size (3%, and a speaker frame: 12 px at full scale), rows evenly spaced, all but
+    # the last as long as the first, the last centred or from the left
+    slack = 12 / ev.f
+    if (np.abs(b[:, 2] - tw) > 0.03 * tw + slack).any() or (np.abs(b[:, 3] - th) > 0.03 * th + slack).any():
+        return False
+    rows: list[list[int]] = []
+    for i in np.argsort(b[:, 1] + b[:, 3] / 2, kind="stable").tolist():
+        cy = b[i, 1] + b[i, 3] / 2
+        if rows and abs(cy - (b[rows[-1][0], 1] + b[rows[-1][0], 3] / 2)) <= th / 2:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    xs_rows = [np.sort(b[r, 0] + b[r, 2] / 2) for r in rows]
+    pitches = np.concatenate([np.diff(x) for x in xs_rows]) if any(len(x) > 1 for x in xs_rows) else np.zeros(0)
+    if len(pitches):
+        p0 = float(np.median(pitches))
+        if (np.abs(pitches - p0) > 0.03 * p0 + slack).any():
+            return False
+    first = xs_rows[0]
+    if any(len(x) != len(first) or abs(x[0] - first[0]) > tw / 4 for x in xs_rows[:-1]):
+        return False
+    last = xs_rows[-1]
+    centred, from_left = abs(last.mean() - first.mean()) <= tw / 4, abs(last[0] - first[0]) <= tw / 4
+    if len(last) > len(first) or not (centred or from_left):
+        return False
+
+    def lattice(v: np.ndarray, size: int) -> tuple[np.ndarray, float | None]:
+        """Positions along one axis (clusters of starts), and the pitch (None: one)."""
+        v = np.sort(v)
+        starts = v[np.concatenate(([True], np.diff(v) > size // 2))]
+        d = np.diff(starts)
+        return starts, float(np.median(d)) if len(d) else None
+
+    xs, px = lattice(b[:, 0], tw)
+    ys, py = lattice(b[:, 1], th)
+    # one row or one column: the other axis' gap, or 3%, give its pitch, tried +-2, 4 px
+    gap = px - tw if px is not None else (py - th if py is not None else 0.03 * tw)
+    pxs = [px] if px is not None else [tw + gap + d for d in (-4, -2, 0, 2, 4)]
+    pys = [py] if py is not None else [th + gap + d for d in (-4, -2, 0, 2, 4)]
+    xs = np.concatenate([xs] + [[xs[0] - p, xs[-1] + p] for p in pxs] + [xs[:-1] + p / 2 for p in pxs])
+    ys = np.concatenate([ys] + [[ys[0] - p, ys[-1] + p] for p in pys])
+    gx, gy = np.meshgrid(xs, ys)
+    c = np.rint(np.stack([gx.ravel(), gy.ravel()], 1)).astype(np.int64)
+    c = c[(c[:, 0] >= 0) & (c[:, 1] >= 0) & (c[:, 0] + tw <= ev.w) & (c[:, 1] + th <= ev.h)]
+    if len(c) == 0:
+        return True
+    # free places: not on a cut tile (overlapping none by more than a quarter)
+    ox = np.clip(np.minimum(c[:, None, 0] + tw, b[None, :, 0] + b[None, :, 2])
+                 - np.maximum(c[:, None, 0], b[None, :, 0]), 0, None)
+    oy = np.clip(np.minimum(c[:, None, 1] + th, b[None, :, 1] + b[None, :, 3])
+                 - np.maximum(c[:, None, 1], b[None, :, 1]), 0, None)
+    c = c[(ox * oy).max(axis=1) < 0.25 * tw * th]
+    if len(c) == 0:
+        return True
+    c = np.concatenate([c, np.tile([[tw, th]], (len(c), 1))], axis=1)
+    side, moved = ev.borders(c)
+    fill = ev.fills(moved)
+    srt = np.sort(side, axis=1)
+    more = (side.mean(axis=1) >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
+        & (fill[:, 0] >= rules.fill)
+    return not more.any()
+
+
+def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidence,
+                   aspect: tuple[float, float]) -> bool:
+    """Whether the fitted grid should replace the gap cut's answer.
+
+    Yes when the cut found no grid, one tile, or more tiles than a page holds (49). No
+    when the cut holds the grid's tiles (as many, each IoU >= 0.9): on an exact
+    screenshot the cut is exact and is kept as it is. Yes when it holds as many, each
+    one of the grid's (IoU >= 0.5), and those that differ lie inside the grid's (>= 90%
+    of their area) and are a tenth smaller or more: the cut stopped short in some tiles
+    (a dark edge on a dark gap; a speaker frame alone changes a tile by less).
+    Otherwise the answer whose tiles' sides show more straight edges wins: each tile
+    counts (mean side evidence - 0.5), as in the fit; only tiles of a video tile's shape
+    (w/h in ``aspect``) count, and the grid must lead by half a clear tile (0.25) to
+    replace the cut (merged blocks, slices of tiles, toolbar icons taken for tiles,
+    missed tiles).
+    """
+    if len(cut) <= 1 or len(cut) > _MAX_SIDE * _MAX_SIDE:
+        return True
+    g = np.array([t.bbox for t in grid], np.float64)
+    c = np.array([(x * step, y * step, w * step, h * step) for x, y, w, h in cut], np.float64)
+    if len(g) == len(c):
+        ix = np.clip(np.minimum(c[:, None, 0] + c[:, None, 2], g[None, :, 0] + g[None, :, 2])
+                     - np.maximum(c[:, None, 0], g[None, :, 0]), 0, None)
+        iy = np.clip(np.minimum(c[:, None, 1] + c[:, None, 3], g[None, :, 1] + g[None, :, 3])
+                     - np.maximum(c[:, None, 1], g[None, :, 1]), 0, None)
+        inter = ix * iy
+        union = (c[:, 2] * c[:, 3])[:, None] + (g[:, 2] * g[:, 3])[None, :] - inter
+        best = (inter / np.maximum(union, 1)).max(axis=1)
+        if (best >= 0.9).all():
+            return False
+        j = (inter / np.maximum(union, 1)).argmax(axis=1)
+        area_c = np.maximum(c[:, 2] * c[:, 3], 1)
+        inside = inter[np.arange(len(c)), j] / area_c
+        ratio = area_c / np.maximum(g[j, 2] * g[j, 3], 1)
+        differ = best < 0.9
+        if (best >= 0.5).all() and (inside[differ] >= 0.9).all() and (ratio[differ] <= 0.9).all():
+            return True  # the same tiles, some cut short by a tenth or more (a dark edge)
+
+    def support(boxes: np.ndarray) -> float:
+        b = np.rint(boxes / ev.f).astype(np.int64)
+        b[:, 2:] = np.maximum(b[:, 2:], 1)
+        side, _ = ev.borders(b)
+        video = (boxes[:, 2] >= aspect[0] * boxes[:, 3]) & (boxes[:, 2] <= aspect[1] * boxes[:, 3])
+        return float(((side.mean(axis=1) - _GRID_RULES.score_offset) * video).sum())
+
+    return support(g) > support(c) + 0.25
+
+
+def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
+             min_tile: tuple[int, int], grid_aspect: tuple[float, float]) -> GridFit | None:
+    """The regular grid best supported by straight edges, as (tiles, gap colour, tile
+    size) at full resolution, or None when no grid is well supported. ``gray_full``:
+    the frame in grey; ``ev``: its edge evidence (:class:`Evidence`); ``min_tile``:
+    smallest tile (w, h) in pixels; ``grid_aspect``: allowed w/h of a tile.
+
+    1. Evidence (:class:`_Evidence`): signed boundary contrast summed along rows and
+       columns (cumulative sums: any segment in O(1)), and the background colour
+       with a tolerance from the frame's own noise (:func:`_background`).
+    2. Rows: regular layouts of the horizontal-edge profile (:func:`_axis_candidates`);
+       for each, columns from the vertical-edge profile of its full rows, with the tile
+       aspect (w/h) in ``grid_aspect``.
+    3. Every combination is tried as R x C tiles with the last row holding 1..C tiles,
+       centred or from the left (:data:`_TUPLES`), at once on arrays. A grid is kept
+       when every tile is at least okay, 3 in 4 are strong, each grid line shared by
+       two tiles or more is strong on average and the tiles are not blocks of a finer
+       grid (:class:`_GridRules`); the best keeps the most well-supported tiles.
+    4. Each side is placed again at full resolution (:func:`_refine_borders`).
+    """
+    rules = _GRID_RULES
+    f, h, w = ev.f, ev.h, ev.w
+    min_w = max(6, -(-min_tile[0] // f))
+    min_h = max(4, -(-min_tile[1] // f))
+    lo_asp, hi_asp = grid_aspect
+    combos = []
+    for ya, th, py, kb, r_lo, r_hi in _axis_candidates(ev.row_prof, ev.bg_rows(), h, min_h,
+                                                       int(0.98 * h), keep=5):
+        bands = [int(round(ya + i * py)) for i in range(max(1, kb - 1))]
+        prof = sum(ev.col_profile(y0, y0 + th) for y0 in bands) / len(bands)
+        bgc = sum(ev.bg_cols(y0, y0 + th) for y0 in bands) / len(bands)
+        lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
+        for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
+            combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
+    if not combos:
+        return None
+    cb = np.array(combos, np.float64)
+    n = len(cb)
+    xa, ya, tw, th, px, py = (cb[:, i] for i in range(6))
+    K = _MAX_SIDE
+    ks = np.arange(K, dtype=np.float64)
+    # every combination's 7 x 7 regular grid and, per row, the 6 half-pitch positions
+    gx = np.rint(xa[:, None, None] + ks[None, None, :] * px[:, None, None])
+    hx = np.rint(xa[:, None, None] + (ks[None, None, :-1] + 0.5) * px[:, None, None])
+    gy = np.rint(ya[:, None, None] + ks[None, :, None] * py[:, None, None])
+    reg = np.stack(np.broadcast_arrays(gx, gy, tw[:, None, None], th[:, None, None]), -1)
+    half = np.stack(np.broadcast_arrays(hx, gy, tw[:, None, None], th[:, None, None]), -1)
+    boxes = np.concatenate([reg.reshape(-1, 4), half.reshape(-1, 4)]).astype(np.int64)
+    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 0] + boxes[:, 2] <= w) \
+        & (boxes[:, 1] + boxes[:, 3] <= h)
+    boxes[:, 0] = _clamp(boxes[:, 0], 0, w - 2)
+    boxes[:, 1] = _clamp(boxes[:, 1], 0, h - 2)
+    boxes[:, 2] = _clamp(boxes[:, 2], 1, w - boxes[:, 0])
+    boxes[:, 3] = _clamp(boxes[:, 3], 1, h - boxes[:, 1])
+    side, moved = ev.borders(boxes)
+    fill = ev.fills(moved)
+    srt = np.sort(side, axis=1)
+    mean = side.mean(axis=1)
+    strong = inside & (mean >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
+        & (fill[:, 0] >= rules.fill)
+    bad = ~(inside & (srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill))
+    score = mean - rules.score_offset
+    nr = n * K * K
+
+    def split(v):
+        return v[:nr].reshape(n, K, K).astype(np.float64), v[nr:].reshape(n, K, K - 1).astype(np.float64)
+
+    (b_r, b_h), (s_r, s_h), (m_r, m_h) = split(bad), split(strong), split(score)
+    (l_r, _), (r_r, _) = split(side[:, 0]), split(side[:, 1])
+    (t_r, t_h), (o_r, o_h) = split(side[:, 2]), split(side[:, 3])
+
+    def pre2(v):  # P[n, r, c]: sum over rows < r and columns < c
+        out = np.zeros((n, K + 1, K + 1))
+        out[:, 1:, 1:] = v.cumsum(1).cumsum(2)
+        return out
+
+    def pre1(v):  # per row, sum over columns < c
+        out = np.zeros(v.shape[:2] + (v.shape[2] + 1,))
+        out[:, :, 1:] = v.cumsum(2)
+        return out
+
+    T = _TUPLES
+    R, C, k = T["R"], T["C"], T["k"]
+    F = R - 1  # full rows
+    cols = np.maximum(C, 1).astype(np.float64)
+    # the last row: k tiles from column `start`, regular or half a pitch further
+    last = F
+    s0, s1 = T["start"], T["start"] + k
+    ishalf = T["half"] == 1
+
+    def window(vr, vh):
+        pr, ph = pre1(vr), pre1(np.concatenate([vh, np.zeros((n, K, 1))], 2))
+        a = pr[:, last, s1] - pr[:, last, s0]
+        b = ph[:, last, s1] - ph[:, last, s0]
+        return np.where(ishalf[None, :], b, a)
+
+    w_bad, w_strong, w_score = window(b_r, b_h), window(s_r, s_h), window(m_r, m_h)
+    kf = k.astype(np.float64)
+    # grid lines shared by two tiles or more must be strong on average (lines of one
+    # tile are the tile's own): each column's left and right over the full rows; each
+    # row's top, and its bottom or the next row's top (the two sides of one gap: the
+    # bottom of a video tile is often dark clothes on a dark gap); the last row's top,
+    # and its bottom at least weakly (rules.okay_second)
+    L = rules.line_mean
+    top = pre1(t_r)[:, :, C] / cols  # (n, K, tuples): row r's top over C tiles
+    bot = pre1(o_r)[:, :, C] / cols
+    top_last, bot_last = window(t_r, t_h) / kf, window(o_r, o_h) / kf
+    rows_idx = np.arange(K)[None, :, None]
+    top_next = np.concatenate([top[:, 1:], np.zeros((n, 1, len(R)))], 1)
+    top_next = np.where(rows_idx + 1 == F[None, None, :], top_last[:, None, :], top_next)
+    row_ok = ((top >= L) & ((bot >= L) | (top_next >= L))) | (C < 2)
+    row_ok = np.concatenate([np.ones((n, 1, len(R)), bool), np.logical_and.accumulate(row_ok, axis=1)], 1)
+    rows_ok = row_ok[:, F, np.arange(len(R))]
+    lc = np.concatenate([np.zeros((n, 1, K)), l_r.cumsum(1)], 1)
+    rc = np.concatenate([np.zeros((n, 1, K)), r_r.cumsum(1)], 1)
+    fr = np.maximum(F, 1).astype(np.float64)
+    col_ok = ((lc[:, F, :] / fr[None, :, None] >= L)
+              & (rc[:, F, :] / fr[None, :, None] >= L)) | (F < 2)[None, :, None]
+    cols_ok = np.concatenate([np.ones((n, len(R), 1), bool), np.logical_and.accumulate(col_ok, axis=2)], 2)
+    cols_ok = cols_ok[:, np.arange(len(R)), C]
+    # a last row of one tile has no line to share: that tile must be strong itself
+    last_ok = np.where((k < 2)[None, :], w_strong >= 1, (top_last >= L) & (bot_last >= rules.okay_second))
+    P_bad, P_strong, P_score = pre2(b_r), pre2(s_r), pre2(m_r)
+    total_bad = P_bad[:, F, C] + w_bad
+    total_strong = P_strong[:, F, C] + w_strong
+    total_score = P_score[:, F, C] + w_score
+    count = (F * C + k).astype(np.float64)
+    need = np.maximum(2.0, np.ceil(rules.strong_share * count))
+    r_lo, r_hi, c_lo, c_hi = (cb[:, i][:, None] for i in range(6, 10))
+    cover = count[None, :] * (tw * th)[:, None] / float(w * h)
+    valid = (total_bad == 0) & (total_strong >= need) & rows_ok & cols_ok & last_ok \
+        & (count >= 2) & (R >= r_lo) & (R <= r_hi) & (C >= c_lo) & (C <= c_hi) \
+        & (cover >= np.maximum(rules.cover_min, rules.cover_tiles / count)[None, :])
+    if not valid.any():
+        return None
+    key = np.where(valid, total_score + 1e-9 * count * (tw * th)[:, None], -np.inf)
+    for flat in np.argsort(-key, axis=None)[:8]:
+        ci, ti = divmod(int(flat), len(R))
+        if not np.isfinite(key[ci, ti]):
+            break
+        Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
+        chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
+        chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
+        grid = np.array(chosen, np.int64)
+        if ev.compound(grid, rules) or not ev.surrounded(grid):
+            continue
+        return _grid_result(image_bgr, gray_full, ev, grid, cb[ci])
+    return None
+
+
+def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
+                 grid: np.ndarray, combo: np.ndarray) -> GridFit:
+    """The fitted grid (work scale) at full resolution: (tiles, gap colour, tile size)."""
+    f = ev.f
+    H, W = gray_full.shape
+    # inwards: the work scale's rounding; outwards also a speaker frame (Zoom draws it
+    # up to 6 px outside the tile at 1080p). A side never crosses a gap (see
+    # _best_boundary), so this reach is safe where the gap is narrower.
+    r_in = f + 2
+    r_out = f + 2 + int(round(6 * min(W / 1920, H / 1080)))
+    tiles = []
+    for i, (x, y, bw, bh) in enumerate(grid.tolist()):
+        box = _refine_borders(gray_full, ev.bg, ev.tol, (x * f, y * f, bw * f, bh * f), r_in, r_out)
+        x0, y0 = max(0, box[0]), max(0, box[1])
+        tiles.append(Tile(i, (x0, y0, min(W, box[0] + box[2]) - x0, min(H, box[1] + box[3]) - y0)))
+    colour = None
+    if ev.bg is not None:
+        sample = image_bgr[::8, ::8].reshape(-1, 3)
+        near = np.abs(gray_full[::8, ::8].reshape(-1).astype(np.int16) - ev.bg) <= ev.tol
+        if near.any():
+            colour = tuple(int(v) for v in np.median(sample[near], axis=0))
+    size = (int(round(combo[2] * f)), int(round(combo[3] * f)))
+    return tuple(tiles), colour, size
