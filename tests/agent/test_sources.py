@@ -341,10 +341,34 @@ def pattern_window(xvfb, tmp_path_factory):
         line = proc.stdout.readline() if ready else ""
         if line.strip() != "shown":
             pytest.skip("OpenCV HighGUI cannot open a window here (headless OpenCV?)")
+        _wait_until_drawn(xvfb)
         yield flag
     finally:
         proc.kill()
         proc.wait()
+
+
+def _wait_until_drawn(display: str, timeout: float = 15.0) -> None:
+    """HighGUI says "shown" before the X server has drawn the window: on a loaded machine
+    the first captures were black. Wait until the screen really shows PATTERN at WIN_POS."""
+    import mss
+
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    try:
+        with mss.MSS() as sct:
+            t_end = time.monotonic() + timeout
+            box = {"left": WIN_POS[0], "top": WIN_POS[1], "width": 300, "height": 200}
+            while time.monotonic() < t_end:
+                if np.array_equal(np.asarray(sct.grab(box))[:, :, :3], PATTERN):
+                    return
+                time.sleep(0.05)
+    finally:
+        if old is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = old
+    raise AssertionError(f"the test pattern window was not drawn on {display} within {timeout:.0f} s")
 
 
 def first_frame(src):
