@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import numpy as np
 
 from .agent.sources import Source
-from .synth import compose_gallery, sample_portrait, webcam_view
+from .synth import PortraitLibrary, compose_gallery, sample_portrait, webcam_view
 from .types import Frame, FrameResult
 
 if TYPE_CHECKING:
@@ -46,8 +46,10 @@ class DemoClass:
 
     def __post_init__(self) -> None:
         portrait = sample_portrait()
-        views = [webcam_view(portrait, (640, 360), seed=40 + 3 * i) for i in range(len(NAMES))]
-        empty = [webcam_view(portrait, (640, 360), seed=40 + 3 * i, present=False) for i in range(len(NAMES))]
+        with PortraitLibrary() as lib:  # one face finder and matte for the 24 views of one portrait
+            views = [webcam_view(portrait, (640, 360), seed=40 + 3 * i, library=lib) for i in range(len(NAMES))]
+            empty = [webcam_view(portrait, (640, 360), seed=40 + 3 * i, present=False, library=lib)
+                     for i in range(len(NAMES))]
         object.__setattr__(self, "_views", views)
         object.__setattr__(self, "_empty", empty)
 

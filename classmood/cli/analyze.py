@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
-from ..io import IMAGE_EXTENSIONS
 from .errors import EXIT_OK
 from .options import add_agent_options
 from .session import AgentOptions
@@ -71,6 +70,8 @@ def _annotated_path(base: Path, i: int, n: int) -> Path:
 
 def _check_output_path(path: Path) -> None:
     """``--save-annotated``: an image file name in a folder that exists (else InputError)."""
+    from ..io import IMAGE_EXTENSIONS  # here: io loads OpenCV, and classmood --help must not
+
     if path.suffix.lower() not in IMAGE_EXTENSIONS:
         raise InputError(f"{path}: --save-annotated needs an image file name (.png or .jpg)")
     parent = path.parent if str(path.parent) else Path(".")

@@ -3,9 +3,10 @@ dictionaries instead): one analysed frame as a table, a session's summary."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..types import FrameResult
+if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help must not
+    from ..types import FrameResult
 
 
 def frame_table(label: str, result: FrameResult) -> str:

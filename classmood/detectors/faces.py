@@ -33,6 +33,7 @@ suppression in frame pixels.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import weakref
@@ -131,7 +132,7 @@ class FaceFinder:
         self._tasks: list = []
         self._finalizer = weakref.finalize(self, _close_tasks, self._tasks)
         self._tasks.append(self._load(self.model_path, INPUT_SIDE))
-        if far_retry:
+        if zoom_retry and far_retry:  # with zoom_retry off no second look ever runs
             self._tasks.append(self._load(self.far_model_path, FAR_INPUT_SIDE))
 
     def _load(self, p: Path, side: int):
@@ -167,7 +168,7 @@ class FaceFinder:
 
     @property
     def _far_detector(self):
-        """The full-range MediaPipe FaceDetector task (None once closed or without far_retry)."""
+        """The full-range MediaPipe FaceDetector task (None once closed, or without far_retry or zoom_retry)."""
         return self._tasks[1] if len(self._tasks) > 1 else None
 
     def close(self) -> None:
@@ -588,14 +589,12 @@ def _on_flat_ui(image: np.ndarray, box, clip) -> bool:
     ax1, ay1 = int(min(X1, x + 2 * w)), int(min(Y1, y + 2 * h))
     if ax1 - ax0 < 2 or ay1 - ay0 < 2:
         return False
-    sub = image[ay0:ay1, ax0:ax1].astype(np.int32)
-    yy, xx = np.mgrid[ay0:ay1, ax0:ax1]
-    ring = ~((xx >= x) & (xx < x + w) & (yy >= y) & (yy < y + h))
-    px = sub[ring]
-    if len(px) == 0:
-        return False
-    keys = (px[:, 0] << 16) | (px[:, 1] << 8) | px[:, 2]
-    return np.unique(keys, return_counts=True)[1].max() >= UI_RING_SHARE * len(keys)
+    ring = np.ones((ay1 - ay0, ax1 - ax0), bool)  # pixel (xx, yy) is in the box when x <= xx < x + w
+    bx0, bx1 = (min(max(math.ceil(v) - ax0, 0), ax1 - ax0) for v in (x, x + w))
+    by0, by1 = (min(max(math.ceil(v) - ay0, 0), ay1 - ay0) for v in (y, y + h))
+    ring[by0:by1, bx0:bx1] = False
+    px = image[ay0:ay1, ax0:ax1][ring]
+    return len(px) > 0 and _top_colour_share(px) >= UI_RING_SHARE
 
 
 def _pairable(a: BBox, b: BBox) -> bool:
@@ -613,10 +612,14 @@ def _flat_card(image: np.ndarray, roi: BBox) -> bool:
     H, W = image.shape[:2]
     x0, y0, x1, y1 = _clip(roi, W, H)
     sub = image[y0:y1:4, x0:x1:4].reshape(-1, 3)
-    if len(sub) == 0:
-        return True
-    keys = (sub[:, 0].astype(np.int32) << 16) | (sub[:, 1].astype(np.int32) << 8) | sub[:, 2]
-    return np.bincount(np.unique(keys, return_inverse=True)[1]).max() >= 0.6 * len(keys)
+    return len(sub) == 0 or _top_colour_share(sub) >= 0.6
+
+
+def _top_colour_share(pixels: np.ndarray) -> float:
+    """The share of the most common exact colour among ``pixels`` (uint8 [N, 3], N > 0)."""
+    px = pixels.astype(np.int32)
+    keys = (px[:, 0] << 16) | (px[:, 1] << 8) | px[:, 2]
+    return np.unique(keys, return_counts=True)[1].max() / len(keys)
 
 
 def _square_windows(x: int, y: int, w: int, h: int, overlap: float = 0.35) -> list[BBox]:

@@ -169,7 +169,7 @@ class TileFinder:
         # On a re-compressed, rescaled or soft frame the gaps are not exact and the cut
         # stops early: no grid, one tile, or some of the tiles. A regular grid fitted to
         # straight edges replaces it when it explains more (see grid_fit.explains_more).
-        gray_full = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+        gray_full = gray if step == 1 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)  # step 1: work is the frame
         ev = Evidence(gray_full)
         cut = [] if best is None else [(b.x, b.y, b.w, b.h) for b in best[0]]
         if not cut_is_whole(ev, cut, step, self.grid_aspect):

@@ -2,7 +2,7 @@
 
 - :mod:`.layout`: where each participant's badge goes (screen rectangles), its text
   and colour; pure.
-- :mod:`.model`: FrameResult -> the JSON each page gets; the 10-minute valence history;
+- :mod:`.view_model`: FrameResult -> the JSON each page gets; the 10-minute valence history;
   the pause / hide / presence-only :class:`Controls`; pure.
 - :mod:`.pages`: the self-contained HTML of the two pages (``assets/``).
 - :mod:`.clickthrough`: ``make_click_through(window)`` per platform.
@@ -11,11 +11,13 @@
 
 Typical use (what ``classmood run`` does)::
 
-    def work(overlay):
-        return run_session(overlay.controls.gate(source, overlay.stop), pipeline, store,
-                           stop=overlay.stop, on_result=overlay.update, mask=overlay.mask_rects)
+    controls = Controls()
 
-    summary = run_with_overlay(source.rect, work)
+    def work(overlay):
+        return run_session(source, pipeline, store, stop=overlay.stop, on_result=overlay.update,
+                           mask=overlay.mask_rects, controls=controls)
+
+    summary = run_with_overlay(source.rect, work, controls=controls)
 """
 
 from .layout import Badge, badge_content, badge_rect, place_badges

@@ -195,7 +195,7 @@ class _Seen:
 
 
 def _trend(x: np.ndarray) -> list[float | None]:
-    return [None if not math.isfinite(v) else round(float(v), 4) for v in x]
+    return [json_number(v, 4) for v in x]
 
 
 def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray, lengths: np.ndarray,

@@ -134,8 +134,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     # ---- summary
     w('<section id="summary">')
     w(f"<h1>Class report: session {info.id}</h1>")
-    end_txt = ("no end time" if info.ended_at is None else
-               dt.datetime.fromtimestamp(info.ended_at).astimezone().strftime("%H:%M:%S"))
+    end_txt = "no end time" if info.ended_at is None else wall_clock(info.ended_at, 0.0)
     w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
       f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
       f"from {escape(info.source)}; {len(d.ids)} participant{'s' if len(d.ids) != 1 else ''} "

@@ -15,7 +15,7 @@ from ...io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, quiet_decoders
 from .base import Source, positive
 from .images import ImageSource
 from .screen import ScreenSource, parse_region
-from .video import VideoSource, check_every
+from .video import VideoSource
 from .webcam import WebcamSource
 
 
@@ -111,7 +111,7 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
                 f"{', ...' if len(videos) > 3 else ''})", option="paths"
             )
         if videos:
-            return VideoSource(videos[0], every=check_every(every))
+            return VideoSource(videos[0], every=every)  # VideoSource checks it
         if every is None:
             return ImageSource(images)
         every = positive(every, "every", "a number of seconds between images", "0.5")
