@@ -40,3 +40,11 @@ def test_unknown_name_is_an_attribute_error():
         assert "NoSuchThing" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("classmood.NoSuchThing resolved")
+
+
+def test_cli_start_is_light():
+    """The CLI's parser loads no OpenCV or numpy (``classmood --help`` answers at once)."""
+    code = ("import sys, classmood.cli.app; "
+            "print(sorted(m for m in ('cv2', 'numpy', 'mediapipe') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -153,17 +153,6 @@ def test_degraded_synthetic_galleries_keep_every_tile(finder, galleries, degrade
             assert max(abs(a - b) for a, b in zip(got, want)) <= slack, (what, got, want)
 
 
-def test_dark_bottom_edge_tile_is_found(finder, grace):
-    """A tile whose bottom rows are the gap's colour (dark clothes on Meet's dark gap):
-    the gap cut drops it (19 of 20); the grid fit finds all 20."""
-    g = make_gallery([grace], 20, (1920, 1080), style="meet", seed=60)
-    layout = finder.find_layout(g.image)
-    assert len(layout.tiles) == 20
-    for got, truth in zip(layout.tiles, g.tiles):
-        assert iou(got.bbox, truth.bbox) >= 0.9
-
-
-# --- no grid where there is none ----------------------------------------------------------
 def test_a_table_is_not_a_gallery(finder):
     """A spreadsheet: a regular grid of thin lines, any block of cells shaped like a
     video tile. Its "tiles" would hold the same lines inside them: no grid."""
