@@ -866,6 +866,29 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     return None
 
 
+def _keep_apart(edges: list[list[int]], fitted: list[tuple]) -> None:
+    """Where the outward reach let two neighbours' sides cross the gap between them (a
+    gap narrower than the reach for a speaker frame: Teams' 6 px at 1080p), put the two
+    facing sides back where the fitted grid has them (it keeps its gaps), in place.
+    ``edges``: [x0, y0, x1, y1] per tile; ``fitted``: the grid's (x, y, w, h), same order."""
+    for a in range(len(edges)):
+        for b in range(a + 1, len(edges)):
+            A, B = edges[a], edges[b]
+            ox = min(A[2], B[2]) - max(A[0], B[0])
+            oy = min(A[3], B[3]) - max(A[1], B[1])
+            if ox <= 1 or oy <= 1:
+                continue
+            fa, fb = fitted[a], fitted[b]
+            if abs(fa[1] - fb[1]) >= abs(fa[0] - fb[0]):  # one above the other: their rows meet
+                up, dn, fu, fd = (A, B, fa, fb) if fa[1] < fb[1] else (B, A, fb, fa)
+                up[3] = min(up[3], int(round(fu[1] + fu[3])))
+                dn[1] = max(dn[1], int(round(fd[1])))
+            else:  # side by side: their columns meet
+                lt, rt, fl, fr = (A, B, fa, fb) if fa[0] < fb[0] else (B, A, fb, fa)
+                lt[2] = min(lt[2], int(round(fl[0] + fl[2])))
+                rt[0] = max(rt[0], int(round(fr[0])))
+
+
 def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
                  grid: np.ndarray, combo: np.ndarray) -> GridFit:
     """The fitted grid (work scale) at full resolution: (tiles, gap colour, tile size)."""
@@ -876,11 +899,13 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     # _best_boundary), so this reach is safe where the gap is narrower.
     r_in = f + 2
     r_out = f + 2 + int(round(6 * min(W / 1920, H / 1080)))
-    tiles = []
-    for i, (x, y, bw, bh) in enumerate(grid.tolist()):
-        box = _refine_borders(gray_full, ev.bg, ev.tol, (x * f, y * f, bw * f, bh * f), r_in, r_out)
-        x0, y0 = max(0, box[0]), max(0, box[1])
-        tiles.append(Tile(i, (x0, y0, min(W, box[0] + box[2]) - x0, min(H, box[1] + box[3]) - y0)))
+    fitted = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in grid.tolist()]
+    edges = []  # (x0, y0, x1, y1) of each tile after its sides were placed again
+    for box in fitted:
+        b = _refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)
+        edges.append([max(0, b[0]), max(0, b[1]), min(W, b[0] + b[2]), min(H, b[1] + b[3])])
+    _keep_apart(edges, fitted)
+    tiles = tuple(Tile(i, (x0, y0, x1 - x0, y1 - y0)) for i, (x0, y0, x1, y1) in enumerate(edges))
     colour = None
     if ev.bg is not None:
         sample = image_bgr[::8, ::8].reshape(-1, 3)
@@ -888,4 +913,4 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         if near.any():
             colour = tuple(int(v) for v in np.median(sample[near], axis=0))
     size = (int(round(combo[2] * f)), int(round(combo[3] * f)))
-    return tuple(tiles), colour, size
+    return tiles, colour, size
