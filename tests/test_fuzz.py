@@ -23,7 +23,10 @@ from classmood.types import FrameResult, Presence, TileState
 
 from .detectors.annotations import REAL_BOXES, REAL_COUNTS
 
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+                derandomize=True)
+"""The same examples every run (CI must not pass or fail by lottery); the cases a random
+search once found are pinned with @example below."""
 
 PRESENCE_OF = {TileState.FACE: Presence.PRESENT, TileState.NO_FACE: Presence.AWAY,
                TileState.CAMERA_OFF: Presence.CAMERA_OFF, TileState.PHOTO: Presence.CAMERA_OFF}
@@ -153,6 +156,7 @@ def test_8_bit_arrays_of_the_wrong_shape_are_one_clear_error(pipe, shape, what):
        size=st.sampled_from([(640, 400), (1280, 720), (1366, 768), (1920, 1080)]), seed=st.integers(0, 1000),
        pad=st.tuples(*[st.integers(0, 32)] * 4), noise=st.integers(0, 2))
 @example(n=7, style="teams", size=(1920, 1080), seed=205, pad=(0, 0, 0, 0), noise=0)  # a fitted grid's side once crossed Teams' 6 px gap
+@example(n=1, style="meet", size=(640, 400), seed=10, pad=(0, 0, 0, 0), noise=0)  # a fitted "grid" once replaced a one-tile gallery
 def test_odd_grids(pipe, finder, grace, n, style, size, seed, pad, noise):
     """Any grid: every tile found is a true tile, in reading order, and a gallery found
     exactly is still found exactly when moved on a larger screen with a little noise."""
@@ -241,3 +245,4 @@ def test_truncated_videos_never_crash_the_cli(tmp_path_factory, frac, capsys):
     assert "Traceback" not in err
     if code != 0:
         assert code == 2 and len([ln for ln in err.splitlines() if ln.strip()]) == 1, err
+

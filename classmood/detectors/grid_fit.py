@@ -668,11 +668,26 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     return not more.any()
 
 
+_ONE_TILE_COVER = 0.5
+"""Share of the gap cut's one tile that a fitted grid must fill to replace it: a gallery
+fills the area the cut took for one tile (the collapsed JPEG cases: most of it), while a
+"grid" of a few boxes inside a one-tile gallery's video (a room's furniture, a window)
+fills little of it (a synthetic one-tile Meet gallery: 2 boxes, 25%)."""
+
+
+def _covered(box: np.ndarray, tiles: np.ndarray) -> float:
+    """Share of ``box`` (x, y, w, h) covered by ``tiles`` ([N, 4], apart from each other)."""
+    ix = np.clip(np.minimum(box[0] + box[2], tiles[:, 0] + tiles[:, 2]) - np.maximum(box[0], tiles[:, 0]), 0, None)
+    iy = np.clip(np.minimum(box[1] + box[3], tiles[:, 1] + tiles[:, 3]) - np.maximum(box[1], tiles[:, 1]), 0, None)
+    return float((ix * iy).sum() / max(box[2] * box[3], 1.0))
+
+
 def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidence,
                    aspect: tuple[float, float]) -> bool:
     """Whether the fitted grid should replace the gap cut's answer.
 
-    Yes when the cut found no grid, one tile, or more tiles than a page holds (49). No
+    Yes when the cut found no grid or more tiles than a page holds (49), and when it
+    found one tile that the grid fills by half or more (:data:`_ONE_TILE_COVER`). No
     when the cut holds the grid's tiles (as many, each IoU >= 0.9): on an exact
     screenshot the cut is exact and is kept as it is. Yes when it holds as many, each
     one of the grid's (IoU >= 0.5), and those that differ lie inside the grid's (>= 90%
@@ -684,10 +699,12 @@ def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidenc
     replace the cut (merged blocks, slices of tiles, toolbar icons taken for tiles,
     missed tiles).
     """
-    if len(cut) <= 1 or len(cut) > _MAX_SIDE * _MAX_SIDE:
+    if len(cut) == 0 or len(cut) > _MAX_SIDE * _MAX_SIDE:
         return True
     g = np.array([t.bbox for t in grid], np.float64)
     c = np.array([(x * step, y * step, w * step, h * step) for x, y, w, h in cut], np.float64)
+    if len(c) == 1:  # a gallery collapsed into one tile, or a one-tile gallery
+        return _covered(c[0], g) >= _ONE_TILE_COVER
     if len(g) == len(c):
         ix = np.clip(np.minimum(c[:, None, 0] + c[:, None, 2], g[None, :, 0] + g[None, :, 2])
                      - np.maximum(c[:, None, 0], g[None, :, 0]), 0, None)
