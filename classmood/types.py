@@ -147,6 +147,15 @@ class GalleryResult:
     height: int
     tiles: tuple[TileResult, ...]
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    layout: str | None = None
+    """The kind of layout the tiles make: ``"gallery"``, ``"speaker"``, ``"filmstrip"``,
+    ``"mixed"``, ``"single"`` or ``"none"`` (see
+    :func:`classmood.detectors.face_layout.layout_kind`); None when not known."""
+    layout_method: str | None = None
+    """How the tiles were found: ``"gap"`` (cut on exact gap-colour lines), ``"grid"`` (a
+    regular grid fitted to straight edges), ``"faces"`` (a region around every face
+    found in the frame, when no grid fits), ``"frame"`` (the whole frame, one camera);
+    None when not known."""
 
     @property
     def faces(self) -> list[Face]:
@@ -155,6 +164,8 @@ class GalleryResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "frame": {"width": self.width, "height": self.height},
+            "layout": self.layout,
+            "layout_method": self.layout_method,
             "tiles": [t.to_dict() for t in self.tiles],
             "timings_ms": {k: round(float(v), 2) for k, v in self.timings_ms.items()},
         }

@@ -15,8 +15,10 @@ import cv2
 import numpy as np
 
 from ..io import as_bgr
-from ..types import GalleryResult, Tile, TileResult, TileState
+from ..types import Face, GalleryResult, Tile, TileResult, TileState
+from .face_layout import face_regions, layout_kind
 from .faces import FaceFinder
+from .grid_fit import Evidence
 from .tile_state import StillnessMonitor, TileStateClassifier
 from .tiles import Layout, TileFinder
 
@@ -49,6 +51,9 @@ class _Cache:
     tiles: dict[tuple[int, int, int, int], _TileMemo] = field(default_factory=dict)
     blind: int = 0
     """Searches in a row whose answer does not explain the frame (see ``_unexplained``)."""
+    seeded: dict[tuple[int, int, int, int], list] = field(default_factory=dict)
+    """Faces already found per tile by the frame-wide search that made a ``"faces"``
+    layout: that frame's tiles need no search of their own."""
 
 
 class _Clock:
@@ -154,6 +159,12 @@ class GalleryPerception:
         layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
         tiles: list[Tile] = list(layout.tiles)
         faces = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, tiles))
+        if _unexplained(layout):
+            by_faces = self._layout_from_faces(image, layout, any(faces), clock)
+            if by_faces is not None:
+                layout, seeded = by_faces
+                tiles = list(layout.tiles)
+                faces = [seeded[t.bbox] for t in tiles]
 
         # A frame with no gallery structure comes back as one whole-frame tile (a
         # single-participant view, a webcam). Without a face in it, it is not a gallery
@@ -175,12 +186,50 @@ class GalleryPerception:
 
         results = _tile_results(tiles, faces, states, names)
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
-        return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms))
+        return _result(w, h, results, clock, layout)
+
+    def _layout_from_faces(self, image: np.ndarray, layout: Layout, tiles_have_faces: bool,
+                           clock: _Clock) -> tuple[Layout, dict] | None:
+        """When the tile finder's answer does not explain the frame (no grid, one tile),
+        a region around every face found anywhere in it
+        (:mod:`classmood.detectors.face_layout`): a speaker view, a filmstrip beside
+        shared content, an app no grid fits. Used when it finds two regions or more, or
+        one where the tile finder's tiles hold no face; otherwise None (the tile
+        finder's answer stands: one camera filling the frame stays one tile).
+
+        Returns:
+            The ``"faces"`` layout and the faces found per tile box, or None.
+        """
+        found = clock.run("faces", lambda: self.face_finder.find_everywhere(image))
+        if not found or (len(found) == 1 and tiles_have_faces):
+            return None
+        H, W = image.shape[:2]
+
+        def regions():
+            ev = Evidence(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+            return face_regions(ev, found, (W, H))
+
+        regs = clock.run("tiles", regions)
+        if len(regs) < 2 and (tiles_have_faces or not regs):
+            return None
+        tiles = tuple(Tile(i, box) for i, (box, _) in enumerate(regs))
+        seeded = {box: [found[j] for j in idx] for box, idx in regs}
+        return Layout(tiles, None, None, False, method="faces"), seeded
 
     # -- change-driven analysis -------------------------------------------------------
     def _relayout(self, image: np.ndarray, t: float, cache: _Cache | None, clock: _Clock) -> _Cache:
         """Find the tiles again; what was known of each tile is kept if the grid is the same."""
         layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+        seeded: dict = {}
+        if _unexplained(layout):
+            # whether the tile finder's one tile holds a face: known from the last frame
+            # when it is the same tile, else looked for (one call, as analyze would)
+            old = cache.tiles.get(layout.tiles[0].bbox) if cache is not None and len(layout.tiles) == 1 else None
+            has_faces = bool(old.faces) if old is not None else bool(layout.tiles) and any(
+                clock.run("faces", lambda: self.face_finder.find_in_tiles(image, layout.tiles)))
+            by_faces = self._layout_from_faces(image, layout, has_faces, clock)
+            if by_faces is not None:
+                layout, seeded = by_faces
         same = cache is not None and cache.layout.tiles == layout.tiles
         blind = 0
         if _unexplained(layout):
@@ -189,7 +238,8 @@ class GalleryPerception:
             layout=layout, layout_t=t, probe=_gap_probe(layout, image), scale=_THUMB_W / image.shape[1],
             frame_shape=image.shape, tiles=cache.tiles if same else {},
             gap_level=None if layout.background_bgr is None else float(
-                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), blind=blind)
+                np.dot(layout.background_bgr, (0.114, 0.587, 0.299))), blind=blind,
+            seeded=seeded)
         return self._cache
 
     def update(self, image: np.ndarray, timestamp: float, *, layout_every_s: float = 10.0,
@@ -249,9 +299,13 @@ class GalleryPerception:
         spread = max(1, -(-len(tiles) // 6))
         todo += [i for _, i in sorted(stale)[:spread]]
         todo.sort()
-        found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in todo]))
+        seeded = cache.seeded
+        cache.seeded = {}  # the frame-wide search's faces hold for its own frame only
+        search = [i for i in todo if tiles[i].bbox not in seeded]
+        found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in search]))
         faces: list[list] = []
-        found_in = dict(zip(todo, found))
+        found_in = dict(zip(search, found))
+        found_in.update({i: seeded[tiles[i].bbox] for i in todo if tiles[i].bbox in seeded})
         changed = set(todo)
         for i, tile in enumerate(tiles):
             if i in changed:
@@ -305,14 +359,26 @@ class GalleryPerception:
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
-        return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms))
+        return _result(w, h, results, clock, cache.layout)
+
+
+def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layout: Layout) -> GalleryResult:
+    """The frame's answer, with its layout named."""
+    method = "frame" if layout.fallback else layout.method
+    if not results:
+        method = None
+    kind = layout_kind([r.tile for r in results], (w, h))
+    return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
+                         layout_method=method)
 
 
 def _unexplained(layout: Layout) -> bool:
-    """A tile-finder answer that does not explain the frame: no grid (the whole-frame
-    fallback), no tiles, or a single tile. On a re-compressed recording's first frame
-    that may be a grid the finder missed, so it is not kept for ``layout_every_s``."""
-    return layout.fallback or len(layout.tiles) <= 1
+    """An answer that does not explain the frame: no grid (the whole-frame fallback), no
+    tiles, a single tile, or regions around faces (``"faces"``: no layout fitted). On a
+    re-compressed recording's first frame that may be a grid the finder missed, and a
+    speaker view or a filmstrip changes as people come and go, so it is not kept for
+    ``layout_every_s``."""
+    return layout.fallback or len(layout.tiles) <= 1 or layout.method == "faces"
 
 
 _RETRY_MAX_S = 2.0
@@ -361,7 +427,7 @@ def _gap_probe(layout: Layout, image: np.ndarray, n: int = 4000) -> tuple[np.nda
     """Up to ``n`` full-resolution pixels between and around the tiles, and their grey
     values now: where a layout change shows first (tiles moving into a gap, a new row
     growing into the margin). The probe covers the grid's box grown by one tile."""
-    if layout.fallback or not layout.tiles:
+    if layout.fallback or not layout.tiles or layout.method == "faces":  # no gaps to watch
         return None
     h, w = image.shape[:2]
     x0 = min(t.bbox[0] for t in layout.tiles)

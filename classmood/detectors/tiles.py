@@ -55,9 +55,10 @@ class Layout:
     fallback: bool
     """True when no grid was found and the whole frame is returned as one tile."""
     method: str = "gap"
-    """How the tiles were found: ``"gap"`` (cut on exact gap-colour lines) or ``"grid"``
+    """How the tiles were found: ``"gap"`` (cut on exact gap-colour lines), ``"grid"``
     (a regular grid fitted to straight edges, for re-compressed, rescaled or soft
-    frames)."""
+    frames) or ``"faces"`` (a region around every face in the frame, when no grid fits:
+    :mod:`classmood.detectors.face_layout`, chosen by the gallery perception)."""
 
 
 @dataclass(frozen=True)

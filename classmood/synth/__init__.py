@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from .gallery import compose_gallery, make_gallery, random_gallery
 from .layout import MAX_TILES, grid_layout, grid_shape
+from .layouts import MAX_STRIP, STRIPS, make_filmstrip_share, make_speaker_view
 from .library import PortraitLibrary, portrait_face_box
 from .looks import STYLES, THEMES, style_colors
 from .names import DEFAULT_NAMES
@@ -46,6 +47,8 @@ __all__ = [
     "STYLES",
     "THEMES",
     "MAX_TILES",
+    "MAX_STRIP",
+    "STRIPS",
     "SynthTile",
     "SynthGallery",
     "PortraitLibrary",
@@ -53,6 +56,8 @@ __all__ = [
     "grid_layout",
     "make_gallery",
     "random_gallery",
+    "make_speaker_view",
+    "make_filmstrip_share",
     "compose_gallery",
     "webcam_view",
     "load_portraits",

@@ -48,68 +48,50 @@ from .annotations import REAL_BOXES, REAL_STATES
 # Remove an entry when a fix makes its test pass (strict: an unexpected pass fails).
 # --------------------------------------------------------------------------------------
 XFAIL_TODAY: dict[tuple[str, str], str] = {
-    # galleries2/: hand counts in annotations.json. 24 of 30 screens fail at least one check. The grid
-    # is not found on most non-Zoom layouts (BigBlueButton, Carbonio 4K, Meet, Teams strips, Zoom Web
-    # SDK, phone portrait): one tile, or none, or extra tiles (side-by-side, whiteboard); camera-off
-    # name and photo tiles on live-video screens read as no_face (Zoom slava*, Teams logo tiles).
-    ("bbb_dock4.png", "tiles"): "1 tile found, annotated 4",
-    ("bbb_dock4.png", "states"): "face 0 (annotated 4), no_face 1 (annotated 0)",
-    ("bbb_dock4.png", "faces"): "0 faces found, annotated 4",
-    ("bbb_dock4.png", "participants"): "present 0 (annotated 4), away 1 (0), participants 1 (4)",
-    ("bbb_flash_dock.png", "tiles"): "1 tile found, annotated 8",
-    ("bbb_flash_dock.png", "states"): "face 1 (annotated 7-8)",
-    ("bbb_flash_dock.png", "faces"): "1 face found, annotated 9-12",
-    ("bbb_flash_dock.png", "participants"): "present 1 (annotated 7-12), participants 1 (8-13)",
-    ("carbonio_grid4_4k.png", "tiles"): "1 tile found, annotated 4",
-    ("carbonio_grid4_4k.png", "states"): "face 1 (annotated 4)",
-    ("carbonio_grid4_4k.png", "participants"): "present 1 (annotated 4), participants 1 (4)",
-    ("carbonio_speaker_4k.png", "tiles"): "1 tile found, annotated 2",
-    ("carbonio_speaker_4k.png", "states"): "face 0 (annotated 2), no_face 1 (annotated 0)",
-    ("carbonio_speaker_4k.png", "faces"): "0 faces found, annotated 2",
-    ("carbonio_speaker_4k.png", "participants"): "present 0 (annotated 2), away 1 (0), participants 1 (2)",
-    ("meet_room_speaker.png", "tiles"): "1 tile found, annotated 4-5",
-    ("meet_room_speaker.png", "states"): "face 1 (annotated 4-5)",
-    ("meet_room_speaker.png", "faces"): "4 faces found, annotated 7-11",
-    ("meet_room_speaker.png", "participants"): "present 1 (annotated 4-11), participants 1 (4-12)",
-    ("meet_sidebar.png", "tiles"): "1 tile found, annotated 4-5",
-    ("meet_sidebar.png", "states"): "face 1 (annotated 4-5)",
-    ("meet_sidebar.png", "faces"): "1 face found, annotated 6-10",
-    ("meet_sidebar.png", "participants"): "present 1 (annotated 4-10), participants 1 (4-11)",
-    ("nextcloud_talk_android_call3.png", "tiles"): "1 tile found, annotated 4",
-    ("nextcloud_talk_android_call3.png", "states"): "face 1 (annotated 3-4)",
-    ("nextcloud_talk_android_call3.png", "faces"): "1 face found, annotated 3-4",
-    ("nextcloud_talk_android_call3.png", "participants"): "present 1 (annotated 3-4), participants 1 (4-5)",
+    # galleries2/: hand counts in annotations.json. Where no grid fits (speaker views, filmstrips
+    # beside shared content, phone portrait, touching tiles) every face found in the frame gets a
+    # region of its own (detectors/face_layout.py): the faces and present counts hold on most such
+    # screens. What is left: tiles with no face there (Teams initials strips, camera-off cards
+    # beside shared content), faces under ~20 px or in profile (Meet 2018, BigBlueButton Flash, a
+    # phone's close-ups), a room counted as one region per person (Meet), camera-off name and
+    # photo tiles on live-video screens read as no_face (Zoom slava*, Teams logo tiles).
+    ("bbb_flash_dock.png", "tiles"): "6 tiles found, annotated 8",
+    ("bbb_flash_dock.png", "states"): "face 6 (annotated 7-8)",
+    ("bbb_flash_dock.png", "faces"): "6 faces found, annotated 9-12",
+    ("bbb_flash_dock.png", "participants"): "present 6 (annotated 7-12), participants 6 (8-13)",
+    ("meet_room_speaker.png", "tiles"): "6 tiles found, annotated 4-5",
+    ("meet_room_speaker.png", "states"): "face 6 (annotated 4-5)",
+    ("meet_room_speaker.png", "faces"): "6 faces found, annotated 7-11",
+    ("meet_sidebar.png", "tiles"): "3 tiles found, annotated 4-5",
+    ("meet_sidebar.png", "states"): "face 3 (annotated 4-5)",
+    ("meet_sidebar.png", "faces"): "3 faces found, annotated 6-10",
+    ("meet_sidebar.png", "participants"): "present 3 (annotated 4-10), participants 3 (4-11)",
+    ("nextcloud_talk_android_call3.png", "tiles"): "2 tiles found, annotated 4",
+    ("nextcloud_talk_android_call3.png", "states"): "face 2 (annotated 3-4)",
+    ("nextcloud_talk_android_call3.png", "faces"): "2 faces found, annotated 3-4",
+    ("nextcloud_talk_android_call3.png", "participants"): "present 2 (annotated 3-4), participants 2 (4-5)",
     ("teams_camoff_logo_tiles2.png", "tiles"): "1 tile found, annotated 2",
     ("teams_camoff_logo_tiles2.png", "states"): "photo 0 (annotated 2), no_face 1 (annotated 0)",
     ("teams_camoff_logo_tiles2.png", "participants"): "camera_off 0 (2), away 1 (0), participants 1 (2)",
-    ("teams_evo_gallery4_strip_a.png", "tiles"): "1 tile found, annotated 18",
-    ("teams_evo_gallery4_strip_a.png", "states"): "face 1 (annotated 4), camera_off 0 (annotated 14)",
-    ("teams_evo_gallery4_strip_a.png", "participants"):
-        "present 1 (annotated 4), camera_off 0 (14), participants 1 (18)",
-    ("teams_evo_gallery4_strip_b.png", "tiles"): "1 tile found, annotated 18",
-    ("teams_evo_gallery4_strip_b.png", "states"): "face 1 (annotated 4), camera_off 0 (annotated 14)",
-    ("teams_evo_gallery4_strip_b.png", "participants"):
-        "present 1 (annotated 4), camera_off 0 (14), participants 1 (18)",
-    ("teams_evo_share_strip_3video.png", "tiles"): "0 tiles found, annotated 14",
-    ("teams_evo_share_strip_3video.png", "states"): "face 0 (annotated 3), camera_off 0 (annotated 11)",
-    ("teams_evo_share_strip_3video.png", "faces"): "0 faces found, annotated 3",
-    ("teams_evo_share_strip_3video.png", "participants"):
-        "present 0 (annotated 3), camera_off 0 (11), participants 0 (14)",
-    ("teams_evo_share_strip_4video.png", "tiles"): "1 tile found, annotated 14",
-    ("teams_evo_share_strip_4video.png", "states"): "face 0 (annotated 4), camera_off 1 (annotated 10)",
-    ("teams_evo_share_strip_4video.png", "faces"): "0 faces found, annotated 4",
+    ("teams_evo_gallery4_strip_a.png", "tiles"): "4 tiles found, annotated 18",
+    ("teams_evo_gallery4_strip_a.png", "states"): "camera_off 0 (annotated 14)",
+    ("teams_evo_gallery4_strip_a.png", "participants"): "camera_off 0 (14), participants 4 (18)",
+    ("teams_evo_gallery4_strip_b.png", "tiles"): "4 tiles found, annotated 18",
+    ("teams_evo_gallery4_strip_b.png", "states"): "camera_off 0 (annotated 14)",
+    ("teams_evo_gallery4_strip_b.png", "participants"): "camera_off 0 (14), participants 4 (18)",
+    ("teams_evo_share_strip_3video.png", "tiles"): "3 tiles found, annotated 14",
+    ("teams_evo_share_strip_3video.png", "states"): "camera_off 0 (annotated 11)",
+    ("teams_evo_share_strip_3video.png", "participants"): "camera_off 0 (11), participants 3 (14)",
+    ("teams_evo_share_strip_4video.png", "tiles"): "2 tiles found, annotated 14",
+    ("teams_evo_share_strip_4video.png", "states"): "face 2 (annotated 4), camera_off 0 (annotated 10)",
+    ("teams_evo_share_strip_4video.png", "faces"): "2 faces found, annotated 4",
     ("teams_evo_share_strip_4video.png", "participants"):
-        "present 0 (annotated 4), camera_off 1 (10), participants 1 (14)",
-    ("teams_evo_share_strip_minicall.png", "tiles"): "1 tile found, annotated 14",
-    ("teams_evo_share_strip_minicall.png", "states"):
-        "face 0 (annotated 3), camera_off 0 (annotated 11), no_face 1 (annotated 0)",
-    ("teams_evo_share_strip_minicall.png", "faces"): "0 faces found, annotated 3",
-    ("teams_evo_share_strip_minicall.png", "participants"):
-        "present 0 (annotated 3), camera_off 0 (11), away 1 (0), participants 1 (14)",
-    ("teams_gallery7_dialog.png", "tiles"): "1 tile found, annotated 8",
-    ("teams_gallery7_dialog.png", "states"): "face 1 (annotated 7-8)",
-    ("teams_gallery7_dialog.png", "faces"): "1 face found, annotated 7-8",
-    ("teams_gallery7_dialog.png", "participants"): "present 1 (annotated 7-8), participants 1 (8-9)",
+        "present 2 (annotated 4), camera_off 0 (10), participants 2 (14)",
+    ("teams_evo_share_strip_minicall.png", "tiles"): "3 tiles found, annotated 14",
+    ("teams_evo_share_strip_minicall.png", "states"): "camera_off 0 (annotated 11)",
+    ("teams_evo_share_strip_minicall.png", "participants"): "camera_off 0 (11), participants 3 (14)",
+    ("teams_gallery7_dialog.png", "tiles"): "7 tiles found, annotated 8",
+    ("teams_gallery7_dialog.png", "participants"): "participants 7 (8-9)",
     ("teams_whiteboard_side2_ru.png", "tiles"): "3 tiles found, annotated 2",
     ("teams_whiteboard_side2_ru.png", "states"): "face 0 (annotated 2), no_face 3 (annotated 0)",
     ("teams_whiteboard_side2_ru.png", "faces"): "0 faces found, annotated 2",
@@ -119,49 +101,34 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     ("webexsdk_ios_multistream.png", "states"): "no_face 3 (annotated 5)",
     ("webexsdk_ios_multistream.png", "participants"): "away 3 (5), participants 4 (6)",
     ("zoom_slava16.png", "states"):
-        "face 12 (annotated 11), photo 0 (annotated 1), camera_off 0 (annotated 4), no_face 4 (annotated "
-        "0)",
+        "face 12 (annotated 11), photo 0 (annotated 1), camera_off 0 (annotated 4), no_face 4 (annotated 0)",
     ("zoom_slava16.png", "participants"): "present 12 (annotated 11), camera_off 0 (5), away 4 (0)",
     ("zoom_slava_filmstrip.png", "states"): "camera_off 0 (annotated 1), no_face 1 (annotated 0)",
     ("zoom_slava_filmstrip.png", "participants"): "camera_off 0 (1), away 1 (0)",
-    ("zoom_slava_poll.png", "tiles"): "0 tiles found, annotated 4-5",
-    ("zoom_slava_poll.png", "states"): "face 0 (annotated 2-4)",
-    ("zoom_slava_poll.png", "participants"): "present 0 (annotated 2-4), participants 0 (4-7)",
+    ("zoom_slava_poll.png", "tiles"): "2 tiles found, annotated 4-5",
+    ("zoom_slava_poll.png", "participants"): "participants 2 (4-7)",
     ("zoom_slava_sidebyside.png", "states"):
-        "face 11 (annotated 10), photo 0 (annotated 1), camera_off 0 (annotated 3), no_face 12 (annotated"
-        " 0)",
-    ("zoom_slava_sidebyside.png", "participants"):
-        "present 11 (annotated 10), camera_off 0 (4), away 12 (0), participants 23 (14)",
-    ("zoom_websdk_gallery25.png", "faces"): "0 faces found, annotated 27-28",
-    ("zoom_websdk_share_strip.png", "tiles"): "1 tile found, annotated 5",
-    ("zoom_websdk_share_strip.png", "states"): "face 0 (annotated 5), no_face 1 (annotated 0)",
-    ("zoom_websdk_share_strip.png", "faces"): "0 faces found, annotated 5",
-    ("zoom_websdk_share_strip.png", "participants"):
-        "present 0 (annotated 5), away 1 (0), participants 1 (5)",
-    ("zoom_websdk_speaker.png", "tiles"): "1 tile found, annotated 6",
-    ("zoom_websdk_speaker.png", "states"): "face 1 (annotated 6)",
-    ("zoom_websdk_speaker.png", "faces"): "1 face found, annotated 6",
-    ("zoom_websdk_speaker.png", "participants"): "present 1 (annotated 6), participants 1 (6)",
+        "face 11 (annotated 10), photo 0 (annotated 1), camera_off 0 (annotated 3), no_face 3 (annotated 0)",
+    ("zoom_slava_sidebyside.png", "participants"): "present 11 (annotated 10), camera_off 0 (4), away 3 (0)",
+    ("zoom_websdk_gallery25.png", "faces"): "25 faces found, annotated 27-28",
     # cases/compression/: the PNG original's annotation (annotations.py). Every grid is found (the
     # fitted grid); at q50 two camera-off cards read as live video.
-    ("real_test2_q50.jpg", "states"): "states found: face; annotated: face x4, camera_off",
-    ("real_test3_q50.jpg", "states"): "states found: face; annotated: face, camera_off, face x2",
+    ("real_test2_q50.jpg", "states"): "states found: face x4, no_face; annotated: face x4, camera_off",
+    ("real_test3_q50.jpg", "states"):
+        "states found: face, no_face, face x2; annotated: face, camera_off, face x2",
     # cases/rescale/: the PNG original's annotation, scaled: every check passes.
     # cases/presence/: truth JSONs and cases/README.md. Far and cut faces are found (present); what
-    # is left: labels (no "uncertain" for faces too small or too dark, some confident wrong labels;
-    # the reasons below were measured before the far/cut faces were found), several people in a
-    # tile counted once, dim tiles lost. Passing: every check on lowlight_bright.
-    ("far_face28px.png", "labels"): "no label in tiles [0, 1, 2, 3, 4, 5, 6, 7, 8] (of 9)",
-    ("far_face36px.png", "labels"):
-        "no label in tiles [3] (of 9); tile 2 sad, true angry; tile 7 sad, true angry",
-    ("face_cut_by_edge.png", "labels"): "no label in tiles [4, 5, 6, 8] (of 9)",
+    # is left: labels (no "uncertain" for faces too small or too dark, some confident wrong labels),
+    # several people in a tile counted once, dim tiles lost. Passing: every check on lowlight_bright.
+    ("far_face28px.png", "labels"): "tile 2 neutral, true angry",
+    ("far_face36px.png", "labels"): "tile 2 neutral, true angry",
+    ("face_cut_by_edge.png", "labels"): "tile 8 neutral, true angry",
     ("multi_face_tiles.png", "present"):
         "9 present of 9 participants (away 0, camera off 0); true 12 present",
     ("multi_face_tiles.png", "people_per_tile"):
         "participants per tile [1, 1, 1, 1, 1, 1, 1, 1, 1], true [2, 1, 1, 1, 3, 1, 1, 1, 1]",
     ("multi_face_tiles.png", "labels"):
-        "tile 0 1 of 2 people classified (neutral; true happy/neutral); tile 3 neutral, true angry; tile "
-        "4 1 of 3 people classified (happy; true happy/angry/happy); tile 8 neutral, true happy",
+        "tile 0 1 of 2 people classified (neutral; true happy/neutral); tile 3 neutral, true angry; tile 4 1 of 3 people classified (happy; true happy/angry/happy); tile 8 neutral, true happy",
     ("lowlight_dim25.png", "tiles"): "6 tiles found, true 9",
     ("lowlight_dim25.png", "present"): "6 present of 6 participants (away 0, camera off 0); true 9 present",
     ("lowlight_dim25.png", "labels"): "no label in tiles [4, 5, 6] (of 9)",

@@ -198,6 +198,9 @@ class _NoFaces:
     def find_in_tiles(self, image, tiles):
         return [[] for _ in tiles]
 
+    def find_everywhere(self, image, roi=None):
+        return []
+
     def close(self) -> None:
         pass
 
