@@ -8,7 +8,7 @@ returns a :class:`~classmood.types.GalleryResult` with per-stage timings.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, TypeVar
 
 import cv2
@@ -25,6 +25,10 @@ from .tiles import Layout, TileFinder
 T = TypeVar("T")
 
 _THUMB_W = 192  # change detection works on a gray thumbnail this wide
+_SPEAKER_SCORE = 0.75
+"""A larger box of the gap cut becomes a tile (a speaker's video) only with a face this
+sure: the shared screen beside a Zoom side-by-side gallery gave a 0.58 "face" 480 px
+wide; speakers' faces in the synthetic speaker views and real screenshots score 0.9+."""
 
 
 @dataclass
@@ -157,9 +161,13 @@ class GalleryPerception:
         t_start = time.perf_counter()
 
         layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+        layout, seeded = self._keep_candidates_with_faces(image, layout, clock)
         tiles: list[Tile] = list(layout.tiles)
-        faces = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, tiles))
-        if _unexplained(layout):
+        search = [t for t in tiles if t.bbox not in seeded]
+        found = dict(zip((t.bbox for t in search),
+                         clock.run("faces", lambda: self.face_finder.find_in_tiles(image, search))))
+        faces = [seeded[t.bbox] if t.bbox in seeded else found[t.bbox] for t in tiles]
+        if _unexplained(layout) or not any(faces):
             by_faces = self._layout_from_faces(image, layout, any(faces), clock)
             if by_faces is not None:
                 layout, seeded = by_faces
@@ -188,6 +196,27 @@ class GalleryPerception:
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         return _result(w, h, results, clock, layout)
 
+    def _keep_candidates_with_faces(self, image: np.ndarray, layout: Layout, clock: _Clock
+                                    ) -> tuple[Layout, dict]:
+        """The gap cut's larger boxes (``Layout.candidates``: an active speaker's or a
+        pinned video beside the gallery's tiles, or shared content) in which a face is
+        found become tiles too: speaker view and spotlight mix tile sizes, and a slide
+        is no participant.
+
+        Returns:
+            The layout (tiles in reading order, no candidates left) and the faces found
+            in each kept box.
+        """
+        if not layout.candidates:
+            return layout, {}
+        found = clock.run("faces", lambda: self.face_finder.find_in_rois(image, list(layout.candidates)))
+        keep = {box: faces for box, faces in zip(layout.candidates, found)
+                if any(f.score >= _SPEAKER_SCORE for f in faces)}
+        if not keep:
+            return replace(layout, candidates=()), {}
+        boxes = _reading_order([t.bbox for t in layout.tiles] + list(keep))
+        return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), keep
+
     def _layout_from_faces(self, image: np.ndarray, layout: Layout, tiles_have_faces: bool,
                            clock: _Clock) -> tuple[Layout, dict] | None:
         """When the tile finder's answer does not explain the frame (no grid, one tile),
@@ -202,6 +231,10 @@ class GalleryPerception:
         """
         found = clock.run("faces", lambda: self.face_finder.find_everywhere(image))
         if not found or (len(found) == 1 and tiles_have_faces):
+            return None
+        if not _unexplained(layout) and 2 * sum(_inside_any(f, layout.tiles) for f in found) >= len(found):
+            # tiles that hold no face, with the faces inside them: a gallery of cameras off
+            # whose one face the tile's own search missed; the tiles stand
             return None
         H, W = image.shape[:2]
 
@@ -220,13 +253,16 @@ class GalleryPerception:
     def _relayout(self, image: np.ndarray, t: float, cache: _Cache | None, clock: _Clock) -> _Cache:
         """Find the tiles again; what was known of each tile is kept if the grid is the same."""
         layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
-        seeded: dict = {}
-        if _unexplained(layout):
-            # whether the tile finder's one tile holds a face: known from the last frame
-            # when it is the same tile, else looked for (one call, as analyze would)
-            old = cache.tiles.get(layout.tiles[0].bbox) if cache is not None and len(layout.tiles) == 1 else None
-            has_faces = bool(old.faces) if old is not None else bool(layout.tiles) and any(
-                clock.run("faces", lambda: self.face_finder.find_in_tiles(image, layout.tiles)))
+        layout, seeded = self._keep_candidates_with_faces(image, layout, clock)
+        # whether the tiles hold a face: known from the last frame where a tile is the same,
+        # else looked for now (and kept: these tiles need no second search this frame)
+        todo = [tl for tl in layout.tiles if tl.bbox not in seeded and
+                (cache is None or tl.bbox not in cache.tiles)]
+        seeded.update(zip((tl.bbox for tl in todo),
+                          clock.run("faces", lambda: self.face_finder.find_in_tiles(image, todo))))
+        has_faces = any(seeded.get(tl.bbox) or (cache is not None and tl.bbox in cache.tiles
+                                                 and cache.tiles[tl.bbox].faces) for tl in layout.tiles)
+        if _unexplained(layout) or not has_faces:
             by_faces = self._layout_from_faces(image, layout, has_faces, clock)
             if by_faces is not None:
                 layout, seeded = by_faces
@@ -370,6 +406,24 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     kind = layout_kind([r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
                          layout_method=method)
+
+
+def _inside_any(face: Face, tiles) -> bool:
+    """Whether the face's centre lies in one of the tiles."""
+    cx, cy = face.bbox[0] + face.bbox[2] / 2, face.bbox[1] + face.bbox[3] / 2
+    return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
+
+
+def _reading_order(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes of mixed sizes in reading order: rows (boxes whose tops lie within half the
+    smaller height of the row's first) top to bottom, left to right in a row."""
+    rows: list[list[tuple[int, int, int, int]]] = []
+    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+        if rows and abs(b[1] - rows[-1][0][1]) <= 0.5 * min(b[3], rows[-1][0][3]):
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
 
 
 def _unexplained(layout: Layout) -> bool:

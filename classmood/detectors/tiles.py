@@ -59,6 +59,11 @@ class Layout:
     (a regular grid fitted to straight edges, for re-compressed, rescaled or soft
     frames) or ``"faces"`` (a region around every face in the frame, when no grid fits:
     :mod:`classmood.detectors.face_layout`, chosen by the gallery perception)."""
+    candidates: tuple[tuple[int, int, int, int], ...] = ()
+    """Boxes (x, y, w, h) cut out on the gap colour that are larger than the gallery's
+    tile and are not blocks of it: an active speaker's or a pinned video, or shared
+    content (a slide). Geometry cannot tell them apart; the gallery perception keeps
+    those in which it finds a face as tiles."""
 
 
 @dataclass(frozen=True)
@@ -154,13 +159,13 @@ class TileFinder:
             work = cv2.resize(image_bgr, (W // step, H // step), interpolation=cv2.INTER_NEAREST)
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
         h, w = work.shape[:2]
-        best: tuple[list[_Box], Colour, tuple[int, int]] | None = None
+        best: tuple[list[_Box], Colour, tuple[int, int], list[_Box]] | None = None
         best_cover = 0.0
         for colour in self._candidate_colours(sample, _border_colour(image_bgr)):
-            boxes, size = self._grid_for(work, gray, colour)
+            boxes, size, larger = self._grid_for(work, gray, colour)
             cover = sum(b.area for b in boxes) / float(h * w)
             if boxes and cover > best_cover:
-                best, best_cover = (boxes, colour, size), cover
+                best, best_cover = (boxes, colour, size, larger), cover
             if best_cover >= 0.35:
                 break  # tiles cover most of the frame: this is the gallery's gap colour
         if best is not None and len(best[0]) == 1 and best_cover < 0.15:
@@ -179,11 +184,12 @@ class TileFinder:
                 return Layout(grid[0], grid[1], grid[2], False, method="grid")
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
-        boxes, colour, size = best
+        boxes, colour, size, larger = best
         tiles = tuple(
             Tile(i, _scale_box(b, step, W, H)) for i, b in enumerate(_reading_order(boxes))
         )
-        return Layout(tiles, colour, (size[0] * step, size[1] * step), False)
+        return Layout(tiles, colour, (size[0] * step, size[1] * step), False,
+                      candidates=tuple(_scale_box(b, step, W, H) for b in larger))
 
     # ------------------------------------------------------------------ steps
     def _candidate_colours(self, sample: np.ndarray, border: Colour | None = None) -> list[Colour]:
@@ -217,7 +223,7 @@ class TileFinder:
 
     def _grid_for(
         self, image: np.ndarray, gray: np.ndarray, colour: Colour
-    ) -> tuple[list[_Box], tuple[int, int]]:
+    ) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
         gap = self._gap_mask(image, gray, colour)
         H, W = gap.shape
         x, y, w, h = _largest_region(gap)
@@ -227,7 +233,7 @@ class TileFinder:
         self._xycut(integral, x, y, x + w, y + h, leaves, depth=0)
         leaves = [self._tighten(integral, b) for b in leaves]
         leaves = [b for b in leaves if b.w > 0 and b.h > 0 and self._filled_edges(integral, b)]
-        return self._regularise(leaves, W, H)
+        return self._regularise(leaves, W, H, integral, gray)
 
     def _tighten(self, S: np.ndarray, b: _Box) -> _Box:
         """Trim a leaf's edge rows/columns that are mostly gap. Full-span gap lines need
@@ -324,15 +330,18 @@ class TileFinder:
         slack = 8  # an active-speaker border adds a few pixels around a tile
         return abs(b.w - w) <= t * w + slack and abs(b.h - h) <= t * h + slack
 
-    def _regularise(self, leaves: list[_Box], W: int, H: int) -> tuple[list[_Box], tuple[int, int]]:
+    def _regularise(self, leaves: list[_Box], W: int, H: int, S: np.ndarray | None = None,
+                    gray: np.ndarray | None = None) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
+        """The gallery's tiles among the cut's leaves, its tile size, and the plausible
+        leaves larger than that tile that are no block of it (``Layout.candidates``)."""
         cands = [b for b in leaves if self._plausible(b, W, H)]
         if not cands:
-            return [], (0, 0)
+            return [], (0, 0), []
         # The gallery's tile size: the candidate size that explains the most tiles, a
         # leaf counting as k tiles when it is a kx x ky block of that size (ties: larger).
         def explained(size: _Box) -> int:
             return sum(
-                1 if self._similar(o, size.w, size.h) else len(self._split_merged(o, size.w, size.h))
+                1 if self._similar(o, size.w, size.h) else len(self._split_merged(o, size.w, size.h, S, gray))
                 for o in leaves
             )
 
@@ -346,18 +355,28 @@ class TileFinder:
         tw = float(np.median([o.w for o in group]))
         th = float(np.median([o.h for o in group]))
         tiles: list[_Box] = []
+        larger: list[_Box] = []
         for b in leaves:
             if self._similar(b, tw, th):
                 tiles.append(b)
                 continue
-            tiles.extend(self._split_merged(b, tw, th))
+            split = self._split_merged(b, tw, th, S, gray)
+            tiles.extend(split)
+            if not split and b in cands and b.area > 2.0 * tw * th:
+                larger.append(b)
         # a real gallery tile holds content over most of its area; drop the rest
         tiles = [b for b in tiles if b.w >= self.min_tile[0] and b.h >= self.min_tile[1]]
-        return _dedupe(tiles), (int(round(tw)), int(round(th)))
+        return _dedupe(tiles), (int(round(tw)), int(round(th))), larger
 
-    def _split_merged(self, b: _Box, tw: float, th: float) -> list[_Box]:
+    def _split_merged(self, b: _Box, tw: float, th: float, S: np.ndarray | None = None,
+                      gray: np.ndarray | None = None) -> list[_Box]:
         """A leaf that is kx tiles wide and ky tall, because an active-speaker border
-        bridged the thin gaps around its tile: cut it into the kx x ky grid."""
+        bridged the thin gaps around its tile: cut it into the kx x ky grid. With the
+        gap mask's integral ``S`` and the gray frame, every cut must lie on a gap line
+        (a quarter of its pixels or more gap-coloured, within a few pixels of the cut)
+        or on a straight edge (tiles touching, as in a Zoom filmstrip): a bridged gap is
+        still there beside the border (48% of the line in the shared screenshot_j.png), while a speaker's video or a slide that happens to measure
+        k tiles has no gap inside (found on synthetic speaker views: a 6 x 6 "block")."""
         t = self.size_tolerance
         for ky in range(1, 8):
             if abs(b.h - ky * th) > t * th + 8 * ky:
@@ -366,12 +385,46 @@ class TileFinder:
                 if kx * ky == 1 or abs(b.w - kx * tw) > t * tw + 8 * kx:
                     continue
                 sx, sy = b.w / kx, b.h / ky
+                if S is not None and gray is not None and not self._gap_lines_inside(S, gray, b, kx, ky):
+                    return []
                 return [
                     _Box(int(round(b.x + i * sx)), int(round(b.y + j * sy)), int(round(sx)), int(round(sy)))
                     for j in range(ky)
                     for i in range(kx)
                 ]
         return []
+
+    def _gap_lines_inside(self, S: np.ndarray, gray: np.ndarray, b: _Box, kx: int, ky: int,
+                          share: float = 0.25, edge: float = 0.6) -> bool:
+        """Whether every inner cut of ``b`` into kx x ky lies, within max(4, 6%) of the
+        cell size, on a gap line (``share`` of it gap-coloured) or on a straight edge
+        (``edge``: the contrast of the 2-pixel sums either side, clipped to 12 levels,
+        summed per quarter of the line with its sign: 1 for one clean edge, ~0.3 inside
+        video; see :class:`classmood.detectors.grid_fit.Evidence`)."""
+        x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
+        g = gray[y0:y1, x0:x1].astype(np.int32)
+        for axis, k, n in ((1, kx, b.w), (0, ky, b.h)):
+            step = n / k
+            r = max(4, int(0.06 * step))
+            for i in range(1, k):
+                c = int(round(i * step))
+                lines = np.arange(max(2, c - r), min(n - 2, c + r + 1))
+                if len(lines) == 0:
+                    return False
+                if axis == 1:
+                    cols = lines + x0
+                    gap = (S[y1, cols + 1] - S[y1, cols] - S[y0, cols + 1] + S[y0, cols]) / 255.0 / b.h
+                    d = g[:, lines] + g[:, lines + 1] - g[:, lines - 2] - g[:, lines - 1]  # (h, m)
+                else:
+                    rows = lines + y0
+                    gap = (S[rows + 1, x1] - S[rows, x1] - S[rows + 1, x0] + S[rows, x0]) / 255.0 / b.w
+                    d = (g[lines] + g[lines + 1] - g[lines - 2] - g[lines - 1]).T  # (w, m)
+                d = np.clip(d, -12, 12)
+                parts = np.array_split(d, 4, axis=0)
+                ev = sum(np.abs(p.sum(axis=0)) for p in parts) / (12.0 * d.shape[0])
+                if gap.max() < share and ev.max() < edge:
+                    return False
+        return True
 
 
 def _scale_box(b: _Box, step: int, W: int, H: int) -> tuple[int, int, int, int]:

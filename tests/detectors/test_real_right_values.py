@@ -92,11 +92,6 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     ("teams_evo_share_strip_minicall.png", "participants"): "camera_off 0 (11), participants 3 (14)",
     ("teams_gallery7_dialog.png", "tiles"): "7 tiles found, annotated 8",
     ("teams_gallery7_dialog.png", "participants"): "participants 7 (8-9)",
-    ("teams_whiteboard_side2_ru.png", "tiles"): "3 tiles found, annotated 2",
-    ("teams_whiteboard_side2_ru.png", "states"): "face 0 (annotated 2), no_face 3 (annotated 0)",
-    ("teams_whiteboard_side2_ru.png", "faces"): "0 faces found, annotated 2",
-    ("teams_whiteboard_side2_ru.png", "participants"):
-        "present 0 (annotated 2), away 3 (0), participants 3 (2)",
     ("webexsdk_ios_multistream.png", "tiles"): "4 tiles found, annotated 6",
     ("webexsdk_ios_multistream.png", "states"): "no_face 3 (annotated 5)",
     ("webexsdk_ios_multistream.png", "participants"): "away 3 (5), participants 4 (6)",

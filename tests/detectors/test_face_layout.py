@@ -1,0 +1,171 @@
+"""Layouts beyond the regular grid (issue 16): speaker view, a filmstrip beside shared
+content, and regions around faces where no layout fits.
+
+Synthetic pages from :mod:`classmood.synth` (exact truth) as PNG and after bicubic
+scaling by 0.67; the real screenshots' right values are in test_real_right_values.py.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.detectors import GalleryPerception
+from classmood.detectors.face_layout import face_regions, layout_kind
+from classmood.detectors.grid_fit import Evidence
+from classmood.geometry import iou
+from classmood.synth import PortraitLibrary, make_filmstrip_share, make_speaker_view
+from classmood.synth.portraits import sample_portrait
+from classmood.types import Face, Tile, TileState
+
+
+@pytest.fixture(scope="module")
+def library():
+    with PortraitLibrary() as lib:
+        yield lib
+
+
+@pytest.fixture(scope="module")
+def perception():
+    with GalleryPerception() as p:
+        yield p
+
+
+def _variant(image: np.ndarray, v: str) -> tuple[np.ndarray, float]:
+    if v == "x0.67":
+        return cv2.resize(image, None, fx=0.67, fy=0.67, interpolation=cv2.INTER_CUBIC), 0.67
+    return image, 1.0
+
+
+def _matched(found, truth, scale: float, min_iou: float = 0.7) -> list[int]:
+    """Truth tiles (indices) that no found tile matches."""
+    lost = []
+    for i, t in enumerate(truth):
+        box = tuple(v * scale for v in t.bbox)
+        if not any(iou(box, r.tile.bbox) >= min_iou for r in found):
+            lost.append(i)
+    return lost
+
+
+@pytest.mark.parametrize("variant", ["png", "x0.67"])
+@pytest.mark.parametrize("strip", ["top", "right", "bottom"])
+@pytest.mark.parametrize("size,n", [((1920, 1080), 6), ((1280, 720), 3)])
+def test_speaker_view_every_tile_with_its_face(perception, library, strip, size, n, variant):
+    """The speaker's large tile and every strip tile are found, each with its face, and
+    the layout is named ``speaker`` (the gap cut alone kept only the strip's size and
+    dropped the speaker, or cut the speaker's video into a 6 x 6 "block" of strip tiles)."""
+    g = make_speaker_view([sample_portrait()], n, size, strip=strip, seed=n, library=library)
+    image, scale = _variant(g.image, variant)
+    r = perception.analyze(image)
+    assert len(r.tiles) == len(g.tiles), [t.tile.bbox for t in r.tiles]
+    assert not _matched(r.tiles, g.tiles, scale)
+    assert len(r.faces) == len(g.tiles)
+    assert all(t.state is TileState.FACE and len(t.faces) == 1 for t in r.tiles)
+    assert r.layout == "speaker"
+
+
+@pytest.mark.parametrize("variant", ["png", "x0.67"])
+@pytest.mark.parametrize("strip", ["top", "right", "bottom"])
+@pytest.mark.parametrize("size,n", [((1920, 1080), 6), ((1280, 720), 3)])
+def test_filmstrip_beside_shared_content(perception, library, strip, size, n, variant):
+    """Only the strip's tiles are participants: the slide is no tile, however the gap
+    colour cuts it, and the layout is a ``filmstrip``."""
+    g = make_filmstrip_share([sample_portrait()], n, size, strip=strip, seed=n, library=library)
+    image, scale = _variant(g.image, variant)
+    r = perception.analyze(image)
+    assert len(r.tiles) == n, [t.tile.bbox for t in r.tiles]
+    assert not _matched(r.tiles, g.tiles, scale)
+    assert len(r.faces) == n
+    assert r.layout == "filmstrip"
+
+
+def test_speaker_view_camera_off_strip_tiles_stay_tiles(perception, library):
+    """A strip with camera-off and empty tiles: those stay tiles of their own states."""
+    states = ["face", "face", "camera_off", "no_face", "face"]
+    g = make_speaker_view([sample_portrait()], 4, (1920, 1080), strip="top", states=states, seed=3,
+                          library=library)
+    r = perception.analyze(g.image)
+    assert len(r.tiles) == 5
+    assert sorted(t.state.value for t in r.tiles) == sorted(states)
+
+
+def test_update_finds_the_speaker_view_as_analyze_does(library):
+    """The live path (update) gives the same tiles and faces as one-shot analyze, on the
+    first frame and on unchanged frames after it."""
+    g = make_speaker_view([sample_portrait()], 5, (1280, 720), strip="right", seed=5, library=library)
+    with GalleryPerception() as a, GalleryPerception() as b:
+        want = a.analyze(g.image)
+        for t in (0.0, 0.5, 1.0):
+            got = b.update(g.image, t)
+            assert [x.tile.bbox for x in got.tiles] == [x.tile.bbox for x in want.tiles]
+            assert len(got.faces) == len(want.faces) == 6
+            assert got.layout == "speaker"
+
+
+# ------------------------------------------------------------------ face_regions itself
+def _face(x: float, y: float, s: float, score: float = 0.9) -> Face:
+    return Face(bbox=(x, y, s, s), score=score, keypoints=np.zeros((6, 2), np.float32))
+
+
+def _page(boxes: list[tuple[int, int, int, int]], size=(960, 540)) -> np.ndarray:
+    """A dark page with textured (noise) video rectangles: tile borders and no others."""
+    W, H = size
+    rng = np.random.default_rng(0)
+    img = np.full((H, W, 3), 30, np.uint8)
+    for x, y, w, h in boxes:
+        img[y:y + h, x:x + w] = rng.integers(110, 150, (h, w, 3), dtype=np.uint8)
+    return img
+
+
+def _regions(img, faces):
+    ev = Evidence(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    return face_regions(ev, faces, (img.shape[1], img.shape[0]))
+
+
+def test_regions_snap_to_the_tile_borders():
+    tiles = [(40, 40, 400, 225), (480, 40, 400, 225)]
+    img = _page(tiles)
+    regs = _regions(img, [_face(200, 100, 60), _face(660, 110, 50)])
+    assert len(regs) == 2
+    for (box, idx), want in zip(regs, tiles):
+        assert iou(box, want) > 0.95, (box, want)
+
+
+def test_two_people_in_one_tile_are_one_region():
+    """Both faces reach the tile's borders (REACH face sizes): one region, two people."""
+    img = _page([(100, 100, 480, 270)])
+    regs = _regions(img, [_face(180, 180, 70), _face(400, 190, 66)])
+    assert len(regs) == 1 and regs[0][1] == [0, 1]
+    assert iou(regs[0][0], (100, 100, 480, 270)) > 0.95
+
+
+def test_without_borders_regions_are_head_and_shoulders_and_never_overlap():
+    img = np.full((540, 960, 3), 128, np.uint8)  # no line anywhere
+    faces = [_face(100, 100, 40), _face(150, 110, 40), _face(600, 300, 60)]
+    regs = _regions(img, faces)
+    assert len(regs) == 3
+    boxes = [b for b, _ in regs]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            a, b = boxes[i], boxes[j]
+            ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+            iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+            assert ix <= 1 or iy <= 1, (a, b)
+    for (box, idx) in regs:  # each region holds its own face's centre
+        f = faces[idx[0]]
+        cx, cy = f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2
+        assert box[0] <= cx <= box[0] + box[2] and box[1] <= cy <= box[1] + box[3]
+
+
+def test_layout_kind_names():
+    t = lambda *b: Tile(0, b)  # noqa: E731
+    size = (1920, 1080)
+    assert layout_kind([], size) == "none"
+    assert layout_kind([t(0, 0, 1920, 1080)], size) == "single"
+    grid = [t(10 + 640 * (i % 3), 10 + 360 * (i // 3), 620, 340) for i in range(9)]
+    assert layout_kind(grid, size) == "gallery"
+    strip = [t(1650, 20 + 160 * i, 256, 144) for i in range(5)]
+    assert layout_kind(strip, size) == "filmstrip"
+    assert layout_kind([t(100, 200, 1400, 788)] + strip, size) == "speaker"
+    assert layout_kind([t(0, 0, 900, 500), t(950, 0, 700, 400), t(950, 420, 300, 170)], size) == "mixed"
