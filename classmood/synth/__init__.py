@@ -26,8 +26,9 @@ and geometry), :mod:`.chrome` (window and toolbars), :mod:`.tiles` (one tile:
 video, card, photo, label), :mod:`.webcam` (a webcam picture), :mod:`.person`
 (a person in it), :mod:`.rooms` (the room behind), :mod:`.library` and
 :mod:`.matte` (portrait analysis), :mod:`.portraits` (portrait images),
-:mod:`.names`, :mod:`.draw` (primitives), :mod:`.truth` (ground-truth records) and
-:mod:`.gallery` (whole screenshots).
+:mod:`.names`, :mod:`.draw` (primitives), :mod:`.truth` (ground-truth records),
+:mod:`.gallery` (whole screenshots) and :mod:`.layouts` (speaker view, and a
+filmstrip beside a shared slide: tiles of mixed sizes, the slide no tile).
 """
 
 from __future__ import annotations
