@@ -111,8 +111,10 @@ def test_json_shape_on_real_screenshot(galleries_dir, capsys):
     assert main(["analyze", str(galleries_dir / "zoom1.png"), "--json"]) == 0
     frames, summary = _json_lines(capsys.readouterr().out)
     out = frames[0]
-    assert set(out) == {"frame", "tiles", "timings_ms", "timestamp", "participants", "mood", "presence_only"}
+    assert set(out) == {"frame", "layout", "layout_method", "tiles", "timings_ms", "timestamp", "participants",
+                        "mood", "presence_only"}
     assert out["frame"] == {"width": 1000, "height": 625}
+    assert (out["layout"], out["layout_method"]) == ("gallery", "gap")
     assert len(out["tiles"]) == 16
     for i, tile in enumerate(out["tiles"]):
         assert tile["id"] == i
