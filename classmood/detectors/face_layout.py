@@ -34,7 +34,8 @@ import numpy as np
 
 from ..geometry import BBox, iou
 from ..types import Face, Tile
-from .grid_fit import _EDGE_SAT, Evidence
+from .grid_fit import Evidence
+from .tiles import reading_order
 
 SNAP_LEVEL = 0.85
 """Straight-line evidence over the face's band (one face size above and below its centre,
@@ -70,8 +71,8 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
 
     Returns:
         ``(box, face_indices)`` per region, box ``(x, y, w, h)`` int frame pixels,
-        in reading order (top to bottom, then left to right, by the box's centre row
-        band); ``face_indices`` index ``faces``.
+        in reading order (:func:`~classmood.detectors.tiles.reading_order`; regions
+        that round to one box are one); ``face_indices`` index ``faces``.
     """
     W, H = frame_size
     boxes = [_region(evidence, f) for f in faces]
@@ -87,14 +88,13 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
     regions = [g[0] for g in groups]
     centres = [_centre_of(faces, g[1]) for g in groups]
     _cut_apart(regions, centres)
-    out = []
+    out = {}
     for (box, idx) in zip(regions, (g[1] for g in groups)):
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0], box[1], box[0] + box[2], box[1] + box[3]))
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
         if x1 - x0 >= 8 and y1 - y0 >= 8:
-            out.append(((x0, y0, x1 - x0, y1 - y0), sorted(idx)))
-    out.sort(key=lambda r: (round((r[0][1] + r[0][3] / 2) / max(1, r[0][3] / 2)), r[0][0]))
-    return out
+            out.setdefault((x0, y0, x1 - x0, y1 - y0), []).extend(idx)
+    return [(box, sorted(out[box])) for box in reading_order(list(out))]
 
 
 def layout_kind(tiles: Sequence[Tile], frame_size: tuple[int, int]) -> str:
@@ -132,29 +132,6 @@ def layout_kind(tiles: Sequence[Tile], frame_size: tuple[int, int]) -> str:
 
 
 # ------------------------------------------------------------------------------ sides
-def _vline(ev: Evidence, y0, y1, x, parts: int = 4):
-    """Evidence of a vertical boundary at ``x`` over rows [y0, y1) (work pixels; arrays
-    broadcast), its ``parts`` quarters' signs counted apart: 0..1."""
-    y0, y1 = np.asarray(y0), np.asarray(y1)
-    total = 0.0
-    for k in range(parts):
-        a = y0 + (y1 - y0) * k // parts
-        b = y0 + (y1 - y0) * (k + 1) // parts
-        total = total + np.abs(ev.vseg(a, b, x))
-    return total / (_EDGE_SAT * np.maximum(1, y1 - y0))
-
-
-def _hline(ev: Evidence, x0, x1, y, parts: int = 4):
-    """Evidence of a horizontal boundary at ``y`` over columns [x0, x1), as :func:`_vline`."""
-    x0, x1 = np.asarray(x0), np.asarray(x1)
-    total = 0.0
-    for k in range(parts):
-        a = x0 + (x1 - x0) * k // parts
-        b = x0 + (x1 - x0) * (k + 1) // parts
-        total = total + np.abs(ev.hseg(a, b, y))
-    return total / (_EDGE_SAT * np.maximum(1, x1 - x0))
-
-
 def _nearest(profile: np.ndarray, start: float, stop: float) -> int | None:
     """The position nearest ``start`` in the direction of ``stop`` where ``profile`` is at
     least ``SNAP_LEVEL`` (the first of a run), or None."""
@@ -178,8 +155,8 @@ def _region(ev: Evidence, face: Face) -> tuple[float, float, float, float]:
     a0, a1 = int(max(0, cx - s)), int(min(ev.w, cx + s))
     snapped = [None, None, None, None]
     if b1 - b0 >= 4 and a1 - a0 >= 4:
-        col = _vline(ev, b0, b1, np.arange(ev.w + 1), parts=2)
-        row = _hline(ev, a0, a1, np.arange(ev.h + 1), parts=2)
+        col = ev.col_profile(b0, b1, segments=2)
+        row = ev.row_profile(a0, a1, segments=2)
         snapped = [
             _nearest(col, cx - 0.5 * fw, cx - REACH * s),
             _nearest(col, cx + 0.5 * fw, cx + REACH * s),
@@ -192,13 +169,11 @@ def _region(ev: Evidence, face: Face) -> tuple[float, float, float, float]:
     sides = [clip(k, default[k] if snapped[k] is None else snapped[k]) for k in range(4)]
     # a snapped side must hold along the region's whole side, or it goes back to the default
     l, r, t, b = (int(round(v)) for v in sides)
-    if r - l >= 4 and b - t >= 4:
-        held = [
-            lambda: _vline(ev, t, b, l), lambda: _vline(ev, t, b, r),
-            lambda: _hline(ev, l, r, t), lambda: _hline(ev, l, r, b),
-        ]
+    if r - l >= 4 and b - t >= 4 and any(v is not None for v in snapped):
+        cols, rows = ev.col_profile(t, b, segments=4), ev.row_profile(l, r, segments=4)
+        held = (cols[l], cols[r], rows[t], rows[b])
         for k in range(4):
-            if snapped[k] is not None and float(held[k]()) < SIDE_LEVEL:
+            if snapped[k] is not None and float(held[k]) < SIDE_LEVEL:
                 sides[k] = clip(k, default[k])
     l, r, t, b = sides
     return (l * f, t * f, max(1.0, r - l) * f, max(1.0, b - t) * f)

@@ -20,7 +20,7 @@ from .face_layout import face_regions, layout_kind
 from .faces import FaceFinder
 from .grid_fit import Evidence
 from .tile_state import StillnessMonitor, TileStateClassifier
-from .tiles import Layout, TileFinder
+from .tiles import Layout, TileFinder, reading_order
 
 T = TypeVar("T")
 
@@ -160,19 +160,9 @@ class GalleryPerception:
         clock = _Clock()
         t_start = time.perf_counter()
 
-        layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
-        layout, seeded = self._keep_candidates_with_faces(image, layout, clock)
+        layout, found = self._find_layout(image, clock)
         tiles: list[Tile] = list(layout.tiles)
-        search = [t for t in tiles if t.bbox not in seeded]
-        found = dict(zip((t.bbox for t in search),
-                         clock.run("faces", lambda: self.face_finder.find_in_tiles(image, search))))
-        faces = [seeded[t.bbox] if t.bbox in seeded else found[t.bbox] for t in tiles]
-        if _unexplained(layout) or not any(faces):
-            by_faces = self._layout_from_faces(image, layout, any(faces), clock)
-            if by_faces is not None:
-                layout, seeded = by_faces
-                tiles = list(layout.tiles)
-                faces = [seeded[t.bbox] for t in tiles]
+        faces = [found[t.bbox] for t in tiles]
 
         # A frame with no gallery structure comes back as one whole-frame tile (a
         # single-participant view, a webcam). Without a face in it, it is not a gallery
@@ -196,6 +186,34 @@ class GalleryPerception:
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         return _result(w, h, results, clock, layout)
 
+    def _find_layout(self, image: np.ndarray, clock: _Clock, known: dict | None = None
+                     ) -> tuple[Layout, dict]:
+        """The tile finder's layout, completed: its larger boxes that hold a face become
+        tiles (:meth:`_keep_candidates_with_faces`), and where it does not explain the
+        frame (no grid, one tile, or no face in any tile) regions around the faces found
+        anywhere replace it (:meth:`_layout_from_faces`).
+
+        Args:
+            known: faces per tile box already known (the last frame's, for tiles that did
+                not move): those tiles are not searched again.
+
+        Returns:
+            The layout and the faces found on this frame per tile box (every tile not
+            in ``known``).
+        """
+        known = known or {}
+        layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
+        layout, found = self._keep_candidates_with_faces(image, layout, clock)
+        todo = [t for t in layout.tiles if t.bbox not in found and t.bbox not in known]
+        found.update(zip((t.bbox for t in todo),
+                         clock.run("faces", lambda: self.face_finder.find_in_tiles(image, todo))))
+        has_faces = any(found.get(t.bbox) or known.get(t.bbox) for t in layout.tiles)
+        if _unexplained(layout) or not has_faces:
+            by_faces = self._layout_from_faces(image, layout, has_faces, clock)
+            if by_faces is not None:
+                layout, found = by_faces
+        return layout, found
+
     def _keep_candidates_with_faces(self, image: np.ndarray, layout: Layout, clock: _Clock
                                     ) -> tuple[Layout, dict]:
         """The gap cut's larger boxes (``Layout.candidates``: an active speaker's or a
@@ -214,7 +232,7 @@ class GalleryPerception:
                 if any(f.score >= _SPEAKER_SCORE for f in faces)}
         if not keep:
             return replace(layout, candidates=()), {}
-        boxes = _reading_order([t.bbox for t in layout.tiles] + list(keep))
+        boxes = reading_order([t.bbox for t in layout.tiles] + list(keep))
         return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), keep
 
     def _layout_from_faces(self, image: np.ndarray, layout: Layout, tiles_have_faces: bool,
@@ -252,20 +270,10 @@ class GalleryPerception:
     # -- change-driven analysis -------------------------------------------------------
     def _relayout(self, image: np.ndarray, t: float, cache: _Cache | None, clock: _Clock) -> _Cache:
         """Find the tiles again; what was known of each tile is kept if the grid is the same."""
-        layout = clock.run("tiles", lambda: self.tile_finder.find_layout(image))
-        layout, seeded = self._keep_candidates_with_faces(image, layout, clock)
-        # whether the tiles hold a face: known from the last frame where a tile is the same,
-        # else looked for now (and kept: these tiles need no second search this frame)
-        todo = [tl for tl in layout.tiles if tl.bbox not in seeded and
-                (cache is None or tl.bbox not in cache.tiles)]
-        seeded.update(zip((tl.bbox for tl in todo),
-                          clock.run("faces", lambda: self.face_finder.find_in_tiles(image, todo))))
-        has_faces = any(seeded.get(tl.bbox) or (cache is not None and tl.bbox in cache.tiles
-                                                 and cache.tiles[tl.bbox].faces) for tl in layout.tiles)
-        if _unexplained(layout) or not has_faces:
-            by_faces = self._layout_from_faces(image, layout, has_faces, clock)
-            if by_faces is not None:
-                layout, seeded = by_faces
+        # tiles that did not move keep what was found in them (and are not searched again);
+        # the faces found now seed this frame's new tiles
+        known = {} if cache is None else {b: m.faces for b, m in cache.tiles.items()}
+        layout, seeded = self._find_layout(image, clock, known)
         same = cache is not None and cache.layout.tiles == layout.tiles
         blind = 0
         if _unexplained(layout):
@@ -412,18 +420,6 @@ def _inside_any(face: Face, tiles) -> bool:
     """Whether the face's centre lies in one of the tiles."""
     cx, cy = face.bbox[0] + face.bbox[2] / 2, face.bbox[1] + face.bbox[3] / 2
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
-
-
-def _reading_order(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Boxes of mixed sizes in reading order: rows (boxes whose tops lie within half the
-    smaller height of the row's first) top to bottom, left to right in a row."""
-    rows: list[list[tuple[int, int, int, int]]] = []
-    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
-        if rows and abs(b[1] - rows[-1][0][1]) <= 0.5 * min(b[3], rows[-1][0][3]):
-            rows[-1].append(b)
-        else:
-            rows.append([b])
-    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
 
 
 def _unexplained(layout: Layout) -> bool:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..geometry import BBox
 from ..io import as_bgr
 from ..types import Tile
 from .grid_fit import Evidence, cut_is_whole, explains_more, fit_grid
@@ -159,10 +160,12 @@ class TileFinder:
             work = cv2.resize(image_bgr, (W // step, H // step), interpolation=cv2.INTER_NEAREST)
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
         h, w = work.shape[:2]
+        gray_full = gray if step == 1 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)  # step 1: work is the frame
+        ev = Evidence(gray_full)  # straight edges: the cut checks merged blocks on them, the grid fit uses them
         best: tuple[list[_Box], Colour, tuple[int, int], list[_Box]] | None = None
         best_cover = 0.0
         for colour in self._candidate_colours(sample, _border_colour(image_bgr)):
-            boxes, size, larger = self._grid_for(work, gray, colour)
+            boxes, size, larger = self._grid_for(work, gray, colour, ev, step)
             cover = sum(b.area for b in boxes) / float(h * w)
             if boxes and cover > best_cover:
                 best, best_cover = (boxes, colour, size, larger), cover
@@ -175,8 +178,6 @@ class TileFinder:
         # On a re-compressed, rescaled or soft frame the gaps are not exact and the cut
         # stops early: no grid, one tile, or some of the tiles. A regular grid fitted to
         # straight edges replaces it when it explains more (see grid_fit.explains_more).
-        gray_full = gray if step == 1 else cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)  # step 1: work is the frame
-        ev = Evidence(gray_full)
         cut = [] if best is None else [(b.x, b.y, b.w, b.h) for b in best[0]]
         if not cut_is_whole(ev, cut, step, self.grid_aspect):
             grid = fit_grid(image_bgr, gray_full, ev, self.min_tile, self.grid_aspect)
@@ -186,7 +187,7 @@ class TileFinder:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size, larger = best
         tiles = tuple(
-            Tile(i, _scale_box(b, step, W, H)) for i, b in enumerate(_reading_order(boxes))
+            Tile(i, b) for i, b in enumerate(reading_order([_scale_box(b, step, W, H) for b in boxes]))
         )
         return Layout(tiles, colour, (size[0] * step, size[1] * step), False,
                       candidates=tuple(_scale_box(b, step, W, H) for b in larger))
@@ -222,7 +223,7 @@ class TileFinder:
         return cv2.bitwise_and(near_luma, cv2.inRange(image, lo, hi))
 
     def _grid_for(
-        self, image: np.ndarray, gray: np.ndarray, colour: Colour
+        self, image: np.ndarray, gray: np.ndarray, colour: Colour, ev: Evidence | None = None, step: int = 1
     ) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
         gap = self._gap_mask(image, gray, colour)
         H, W = gap.shape
@@ -233,7 +234,7 @@ class TileFinder:
         self._xycut(integral, x, y, x + w, y + h, leaves, depth=0)
         leaves = [self._tighten(integral, b) for b in leaves]
         leaves = [b for b in leaves if b.w > 0 and b.h > 0 and self._filled_edges(integral, b)]
-        return self._regularise(leaves, W, H, integral, gray)
+        return self._regularise(leaves, W, H, integral, ev, step)
 
     def _tighten(self, S: np.ndarray, b: _Box) -> _Box:
         """Trim a leaf's edge rows/columns that are mostly gap. Full-span gap lines need
@@ -331,7 +332,7 @@ class TileFinder:
         return abs(b.w - w) <= t * w + slack and abs(b.h - h) <= t * h + slack
 
     def _regularise(self, leaves: list[_Box], W: int, H: int, S: np.ndarray | None = None,
-                    gray: np.ndarray | None = None) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
+                    ev: Evidence | None = None, step: int = 1) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
         """The gallery's tiles among the cut's leaves, its tile size, and the plausible
         leaves larger than that tile that are no block of it (``Layout.candidates``)."""
         cands = [b for b in leaves if self._plausible(b, W, H)]
@@ -341,7 +342,7 @@ class TileFinder:
         # leaf counting as k tiles when it is a kx x ky block of that size (ties: larger).
         def explained(size: _Box) -> int:
             return sum(
-                1 if self._similar(o, size.w, size.h) else len(self._split_merged(o, size.w, size.h, S, gray))
+                1 if self._similar(o, size.w, size.h) else len(self._split_merged(o, size.w, size.h, S, ev, step))
                 for o in leaves
             )
 
@@ -360,7 +361,7 @@ class TileFinder:
             if self._similar(b, tw, th):
                 tiles.append(b)
                 continue
-            split = self._split_merged(b, tw, th, S, gray)
+            split = self._split_merged(b, tw, th, S, ev, step)
             tiles.extend(split)
             if not split and b in cands and b.area > 2.0 * tw * th:
                 larger.append(b)
@@ -369,10 +370,11 @@ class TileFinder:
         return _dedupe(tiles), (int(round(tw)), int(round(th))), larger
 
     def _split_merged(self, b: _Box, tw: float, th: float, S: np.ndarray | None = None,
-                      gray: np.ndarray | None = None) -> list[_Box]:
+                      ev: Evidence | None = None, step: int = 1) -> list[_Box]:
         """A leaf that is kx tiles wide and ky tall, because an active-speaker border
         bridged the thin gaps around its tile: cut it into the kx x ky grid. With the
-        gap mask's integral ``S`` and the gray frame, every cut must lie on a gap line
+        gap mask's integral ``S`` and the frame's straight-edge evidence ``ev`` (the cut
+        works at 1 / ``step`` of the frame), every cut must lie on a gap line
         (a quarter of its pixels or more gap-coloured, within a few pixels of the cut)
         or on a straight edge (tiles touching, as in a Zoom filmstrip): a bridged gap is
         still there beside the border (48% of the line in the shared screenshot_j.png), while a speaker's video or a slide that happens to measure
@@ -385,7 +387,7 @@ class TileFinder:
                 if kx * ky == 1 or abs(b.w - kx * tw) > t * tw + 8 * kx:
                     continue
                 sx, sy = b.w / kx, b.h / ky
-                if S is not None and gray is not None and not self._gap_lines_inside(S, gray, b, kx, ky):
+                if S is not None and ev is not None and not self._cuts_on_lines(S, ev, step, b, kx, ky):
                     return []
                 return [
                     _Box(int(round(b.x + i * sx)), int(round(b.y + j * sy)), int(round(sx)), int(round(sy)))
@@ -394,35 +396,36 @@ class TileFinder:
                 ]
         return []
 
-    def _gap_lines_inside(self, S: np.ndarray, gray: np.ndarray, b: _Box, kx: int, ky: int,
-                          share: float = 0.25, edge: float = 0.6) -> bool:
+    def _cuts_on_lines(self, S: np.ndarray, ev: Evidence, step: int, b: _Box, kx: int, ky: int,
+                       share: float = 0.25, edge: float = 0.6) -> bool:
         """Whether every inner cut of ``b`` into kx x ky lies, within max(4, 6%) of the
-        cell size, on a gap line (``share`` of it gap-coloured) or on a straight edge
-        (``edge``: the contrast of the 2-pixel sums either side, clipped to 12 levels,
-        summed per quarter of the line with its sign: 1 for one clean edge, ~0.3 inside
-        video; see :class:`classmood.detectors.grid_fit.Evidence`)."""
+        cell size, on a gap line (``share`` of it gap-coloured, from the gap mask's
+        integral ``S``) or on a straight edge (``edge`` of :class:`Evidence` along the
+        box's span, its quarters' signs counted apart: 1 for one clean edge, ~0.3
+        inside video)."""
         x0, y0, x1, y1 = b.x, b.y, b.x + b.w, b.y + b.h
-        g = gray[y0:y1, x0:x1].astype(np.int32)
-        for axis, k, n in ((1, kx, b.w), (0, ky, b.h)):
-            step = n / k
-            r = max(4, int(0.06 * step))
+        to_ev = step / ev.f  # cut pixels -> evidence pixels
+        for axis, k, lo, hi in ((1, kx, x0, x1), (0, ky, y0, y1)):
+            cell = (hi - lo) / k
+            r = max(4, int(0.06 * cell))
+            if axis == 1:
+                prof = ev.col_profile(int(y0 * to_ev), max(int(y0 * to_ev) + 1, int(y1 * to_ev)), segments=4)
+            else:
+                prof = ev.row_profile(int(x0 * to_ev), max(int(x0 * to_ev) + 1, int(x1 * to_ev)), segments=4)
             for i in range(1, k):
-                c = int(round(i * step))
-                lines = np.arange(max(2, c - r), min(n - 2, c + r + 1))
-                if len(lines) == 0:
+                c = int(round(lo + i * cell))
+                a, z = max(lo + 2, c - r), min(hi - 2, c + r + 1)
+                if a >= z:
                     return False
+                lines = np.arange(a, z)
                 if axis == 1:
-                    cols = lines + x0
-                    gap = (S[y1, cols + 1] - S[y1, cols] - S[y0, cols + 1] + S[y0, cols]) / 255.0 / b.h
-                    d = g[:, lines] + g[:, lines + 1] - g[:, lines - 2] - g[:, lines - 1]  # (h, m)
+                    gap = (S[y1, lines + 1] - S[y1, lines] - S[y0, lines + 1] + S[y0, lines]) / 255.0 / b.h
                 else:
-                    rows = lines + y0
-                    gap = (S[rows + 1, x1] - S[rows, x1] - S[rows + 1, x0] + S[rows, x0]) / 255.0 / b.w
-                    d = (g[lines] + g[lines + 1] - g[lines - 2] - g[lines - 1]).T  # (w, m)
-                d = np.clip(d, -12, 12)
-                parts = np.array_split(d, 4, axis=0)
-                ev = sum(np.abs(p.sum(axis=0)) for p in parts) / (12.0 * d.shape[0])
-                if gap.max() < share and ev.max() < edge:
+                    gap = (S[lines + 1, x1] - S[lines, x1] - S[lines + 1, x0] + S[lines, x0]) / 255.0 / b.w
+                if gap.max() >= share:
+                    continue
+                near = prof[int(a * to_ev): max(int(a * to_ev) + 1, int(np.ceil(z * to_ev)))]
+                if near.size == 0 or near.max() < edge:
                     return False
         return True
 
@@ -486,14 +489,15 @@ def _dedupe(boxes: list[_Box]) -> list[_Box]:
     return [order[i] for i in kept]
 
 
-def _reading_order(boxes: list[_Box]) -> list[_Box]:
-    """Rows top to bottom (a box joins a row when its vertical centre lies within the
-    row's first box), then left to right."""
-    rows: list[list[_Box]] = []
-    for b in sorted(boxes, key=lambda b: b.y + b.h / 2):
-        cy = b.y + b.h / 2
-        if rows and rows[-1][0].y <= cy <= rows[-1][0].y + rows[-1][0].h:
+def reading_order(boxes: list[BBox]) -> list[BBox]:
+    """Boxes ``(x, y, w, h)`` in reading order: rows top to bottom (a box joins a row when
+    its vertical centre lies within the row's first box, so tiles of mixed sizes, a
+    speaker beside a strip, order as they are seen), then left to right."""
+    rows: list[list[BBox]] = []
+    for b in sorted(boxes, key=lambda b: b[1] + b[3] / 2):
+        cy = b[1] + b[3] / 2
+        if rows and rows[-1][0][1] <= cy <= rows[-1][0][1] + rows[-1][0][3]:
             rows[-1].append(b)
         else:
             rows.append([b])
-    return [b for row in rows for b in sorted(row, key=lambda b: b.x)]
+    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
