@@ -29,6 +29,21 @@ def grace():
 
 
 @pytest.fixture(scope="session")
+def library():
+    """One synth.PortraitLibrary for the run: each portrait's face and matte are found once."""
+    from classmood.synth import PortraitLibrary
+
+    with PortraitLibrary() as lib:
+        yield lib
+
+
+def box_inside(inner, outer) -> bool:
+    """Whether box ``inner`` (x, y, w, h) lies wholly inside box ``outer``."""
+    return (inner[0] >= outer[0] and inner[1] >= outer[1]
+            and inner[0] + inner[2] <= outer[0] + outer[2] and inner[1] + inner[3] <= outer[1] + outer[3])
+
+
+@pytest.fixture(scope="session")
 def galleries_dir() -> Path:
     return data_path("galleries")
 

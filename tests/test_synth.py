@@ -11,8 +11,9 @@ import pytest
 
 from classmood import synth
 from classmood.errors import InputError
-from classmood.types import TileState as S
 from classmood.geometry import iou
+from classmood.types import TileState as S
+from tests.conftest import box_inside
 
 FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
 
@@ -20,18 +21,6 @@ FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
 @pytest.fixture(scope="module")
 def nimstim(faces_dir) -> list[np.ndarray]:
     return synth.load_portraits(faces_dir / "nimstim", limit=24, seed=1)
-
-
-@pytest.fixture(scope="module")
-def library():
-    """One portrait library for the sweeps: each portrait's face is found once."""
-    with synth.PortraitLibrary() as lib:
-        yield lib
-
-
-def _inside(inner, outer) -> bool:
-    return (inner[0] >= outer[0] and inner[1] >= outer[1]
-            and inner[0] + inner[2] <= outer[0] + outer[2] and inner[1] + inner[3] <= outer[1] + outer[3])
 
 
 def _check_invariants(g: synth.SynthGallery) -> None:
@@ -44,19 +33,19 @@ def _check_invariants(g: synth.SynthGallery) -> None:
         assert t.index == i
         x, y, w, h = t.bbox
         assert 0 <= x and 0 <= y and x + w <= W and y + h <= H
-        assert _inside(t.bbox, g.area)
+        assert box_inside(t.bbox, g.area)
         assert abs(w / h - 16 / 9) < 0.05
         live = t.state in (FACE, NO_FACE)
         assert (t.video_bbox is not None) == live
         if live:
-            assert _inside(t.video_bbox, t.bbox)
+            assert box_inside(t.video_bbox, t.bbox)
         if t.state in (NO_FACE, OFF):
             assert t.face_boxes == ()
         if t.state is FACE:
             assert 1 <= len(t.face_boxes) <= 2
-            assert all(_inside(b, t.video_bbox) for b in t.face_boxes)
+            assert all(box_inside(b, t.video_bbox) for b in t.face_boxes)
         if t.state is PHOTO:
-            assert len(t.face_boxes) == 1 and _inside(t.face_boxes[0], t.bbox)
+            assert len(t.face_boxes) == 1 and box_inside(t.face_boxes[0], t.bbox)
     # reading order, no overlaps
     keys = [(t.bbox[1], t.bbox[0]) for t in g.tiles]
     assert keys == sorted(keys)
@@ -212,7 +201,7 @@ def test_photo_tiles_show_a_small_textured_picture_in_the_middle(grace):
         g = synth.make_gallery([grace], 4, (1920, 1080), style=style, states=[PHOTO] * 4, seed=2)
         for t in g.tiles:
             x, y, w, h = t.bbox
-            assert _inside(t.face_boxes[0], (x + w // 3, y + h // 4, w // 3, h // 2))
+            assert box_inside(t.face_boxes[0], (x + w // 3, y + h // 4, w // 3, h // 2))
             c = g.image[y + h // 2 - h // 10 : y + h // 2 + h // 10, x + w // 2 - h // 10 : x + w // 2 + h // 10]
             assert c.std() > 15, "the centre holds a photo, not a flat card"
             card = np.array(synth.style_colors(style)["card"], np.uint8)

@@ -9,21 +9,10 @@ import pytest
 from classmood import synth
 from classmood.geometry import iou
 from classmood.types import TileState as S
+from tests.conftest import box_inside
 
 FACE, NO_FACE, OFF, PHOTO = S.FACE, S.NO_FACE, S.CAMERA_OFF, S.PHOTO
 SIZE = (1280, 720)
-
-
-@pytest.fixture(scope="module")
-def library():
-    """One portrait library for the module: the sample portrait's face is found once."""
-    with synth.PortraitLibrary() as lib:
-        yield lib
-
-
-def _inside(inner, outer) -> bool:
-    return (inner[0] >= outer[0] and inner[1] >= outer[1]
-            and inner[0] + inner[2] <= outer[0] + outer[2] and inner[1] + inner[3] <= outer[1] + outer[3])
 
 
 def _check_tiles(g: synth.SynthGallery) -> None:
@@ -31,16 +20,16 @@ def _check_tiles(g: synth.SynthGallery) -> None:
     H, W = g.image.shape[:2]
     for i, t in enumerate(g.tiles):
         assert t.index == i
-        assert _inside(t.bbox, (0, 0, W, H)) and _inside(t.bbox, g.area)
+        assert box_inside(t.bbox, (0, 0, W, H)) and box_inside(t.bbox, g.area)
         assert abs(t.bbox[2] / t.bbox[3] - 16 / 9) < 0.05
         live = t.state in (FACE, NO_FACE)
         assert (t.video_bbox is not None) == live
         if t.state in (NO_FACE, OFF):
             assert t.face_boxes == ()
         if t.state is FACE:
-            assert len(t.face_boxes) == 1 and _inside(t.face_boxes[0], t.video_bbox)
+            assert len(t.face_boxes) == 1 and box_inside(t.face_boxes[0], t.video_bbox)
         if t.state is PHOTO:
-            assert len(t.face_boxes) == 1 and _inside(t.face_boxes[0], t.bbox)
+            assert len(t.face_boxes) == 1 and box_inside(t.face_boxes[0], t.bbox)
     for a in g.tiles:
         for b in g.tiles:
             if a.index < b.index:
@@ -132,7 +121,7 @@ def test_filmstrip_share_geometry_and_slide(side, grace, library):
     ys, xs = np.nonzero(light)
     slide = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     assert slide[2] * slide[3] >= 0.45 * SIZE[0] * SIZE[1]
-    assert _inside(slide, g.area)
+    assert box_inside(slide, g.area)
     for t in g.tiles:
         assert iou(t.bbox, slide) == 0.0, "the slide holds no tile"
     x, y, w, h = slide

@@ -15,7 +15,7 @@ from ..types import TileState
 from .chrome import draw_chrome
 from .layout import MAX_TILES, grid_layout
 from .library import PortraitLibrary, library_or_temporary
-from .looks import STYLES, look_of
+from .looks import STYLES, Look, look_of
 from .names import tile_names
 from .person import Placed
 from .tiles import TilePlan, finish_tile, render_card, render_tile
@@ -30,15 +30,39 @@ def _check_args(n_tiles: int, size: tuple[int, int], style: str, theme: str, let
     """Raise ValueError naming the first gallery argument out of range."""
     if not 1 <= n_tiles <= MAX_TILES:
         raise ValueError(f"n_tiles must be in 1..{MAX_TILES}, got {n_tiles}")
-    W, H = size
-    if not (MIN_SIZE[0] <= W <= MAX_SIZE[0] and MIN_SIZE[1] <= H <= MAX_SIZE[1]):
-        raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE} (width, height), got {size}")
+    _check_size(size)
     look_of(style, theme)
     for what, v in (("letterbox", letterbox), ("two_people", two_people)):
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"{what} must be a fraction in [0, 1], got {v}")
     if active_speaker is not None and not 0 <= active_speaker < n_tiles:
         raise ValueError(f"active_speaker must be a tile index in 0..{n_tiles - 1}, got {active_speaker}")
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    """Raise ValueError when ``size`` (width, height) is outside MIN_SIZE..MAX_SIZE."""
+    W, H = size
+    if not (MIN_SIZE[0] <= W <= MAX_SIZE[0] and MIN_SIZE[1] <= H <= MAX_SIZE[1]):
+        raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE} (width, height), got {size}")
+
+
+def _tile_states(states: Sequence[TileState | str] | None, n: int) -> list[TileState]:
+    """Each of ``n`` tiles' state (all ``face`` when None); ValueError on a wrong count."""
+    st = [TileState.FACE] * n if states is None else [TileState(s) for s in states]
+    if len(st) != n:
+        raise ValueError(f"states has {len(st)} entries for {n} tiles")
+    return st
+
+
+def _blank_page(size: tuple[int, int], style: str, theme: str) -> tuple[Look, float, np.ndarray, int]:
+    """The app's look, the UI scale ``u`` (1 at 1080p, 0.5..2), the page filled with its
+    background colour (BGR uint8, (H, W, 3)) and the gap between tiles in pixels."""
+    look = look_of(style, theme)
+    W, H = size
+    u = float(np.clip(min(W / 1920, H / 1080), 0.5, 2.0))
+    image = np.empty((H, W, 3), np.uint8)
+    image[:] = look.bg
+    return look, u, image, max(2, round(look.gap * u))
 
 
 def _pick(rng: np.random.Generator, candidates: list[int], fraction: float) -> set[int]:
@@ -96,19 +120,13 @@ def make_gallery(
         InputError: an entry of ``portraits`` is not an image array.
     """
     _check_args(n_tiles, size, style, theme, letterbox, two_people, active_speaker)
-    look = look_of(style, theme)
     rng = np.random.default_rng(seed)
-    st = [TileState.FACE] * n_tiles if states is None else [TileState(s) for s in states]
-    if len(st) != n_tiles:
-        raise ValueError(f"states has {len(st)} entries for {n_tiles} tiles")
+    st = _tile_states(states, n_tiles)
     labels = tile_names(names, n_tiles, rng)
 
     W, H = size
-    u = float(np.clip(min(W / 1920, H / 1080), 0.5, 2.0))
-    image = np.empty((H, W, 3), np.uint8)
-    image[:] = look.bg
+    look, u, image, gap = _blank_page(size, style, theme)
     top, bottom = draw_chrome(image, style, look, u, rng) if chrome else (0, H)
-    gap = max(2, round(look.gap * u))
     area = (gap, top + gap, W - 2 * gap, bottom - top - 2 * gap)
     grid, boxes = grid_layout(n_tiles, area, gap)
 
@@ -218,14 +236,10 @@ def compose_gallery(views: Sequence[np.ndarray | None], size: tuple[int, int] = 
     """
     n = len(views)
     _check_args(n, size, style, theme, 0.0, 0.0, None)
-    look = look_of(style, theme)
     rng = np.random.default_rng(seed)
     labels = tile_names(names, n, np.random.default_rng(0))
     W, H = size
-    u = float(np.clip(min(W / 1920, H / 1080), 0.5, 2.0))
-    image = np.empty((H, W, 3), np.uint8)
-    image[:] = look.bg
-    gap = max(2, round(look.gap * u))
+    look, u, image, gap = _blank_page(size, style, theme)
     area = (gap, gap, W - 2 * gap, H - 4 * gap)
     grid, boxes = grid_layout(n, area, gap)
     tiles = []

@@ -14,7 +14,7 @@ import numpy as np
 from ..geometry import BBox
 from ..types import TileState
 from .draw import FONT, FONT_BOLD, fit_text, put_text
-from .gallery import MAX_SIZE, MIN_SIZE, _plan_tiles
+from .gallery import _blank_page, _check_size, _plan_tiles, _tile_states
 from .layout import tile_size
 from .library import PortraitLibrary, library_or_temporary
 from .looks import Look, look_of
@@ -36,20 +36,10 @@ def _check(n_strip: int, lo: int, size: tuple[int, int], style: str, theme: str,
     """Raise ValueError naming the first argument out of range."""
     if not lo <= n_strip <= MAX_STRIP:
         raise ValueError(f"n_strip must be in {lo}..{MAX_STRIP}, got {n_strip}")
-    W, H = size
-    if not (MIN_SIZE[0] <= W <= MAX_SIZE[0] and MIN_SIZE[1] <= H <= MAX_SIZE[1]):
-        raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE} (width, height), got {size}")
+    _check_size(size)
     look_of(style, theme)
     if strip not in STRIPS:
         raise ValueError(f"strip must be one of {STRIPS}, got {strip!r}")
-
-
-def _states(states: Sequence[TileState | str] | None, n: int) -> list[TileState]:
-    """Each tile's state (all ``face`` when None); ValueError on a wrong count."""
-    st = [TileState.FACE] * n if states is None else [TileState(s) for s in states]
-    if len(st) != n:
-        raise ValueError(f"states has {len(st)} entries for {n} tiles")
-    return st
 
 
 def _strip_layout(n: int, area: BBox, gap: int, strip: str, u: float) -> tuple[list[BBox], BBox]:
@@ -99,15 +89,10 @@ def _fit_16_9(rest: BBox) -> BBox:
 
 
 def _page(size: tuple[int, int], style: str, theme: str) -> tuple[Look, float, np.ndarray, int, BBox]:
-    """The look, scale ``u``, blank page, gap and meeting area (as make_gallery)."""
-    look = look_of(style, theme)
+    """The look, scale ``u``, blank page, gap and meeting area (as make_gallery, no chrome)."""
+    look, u, image, gap = _blank_page(size, style, theme)
     W, H = size
-    u = float(np.clip(min(W / 1920, H / 1080), 0.5, 2.0))
-    image = np.empty((H, W, 3), np.uint8)
-    image[:] = look.bg
-    gap = max(2, round(look.gap * u))
-    area = (gap, gap, W - 2 * gap, H - 2 * gap)
-    return look, u, image, gap, area
+    return look, u, image, gap, (gap, gap, W - 2 * gap, H - 2 * gap)
 
 
 def _strip_grid(n: int, strip: str) -> tuple[int, int]:
@@ -170,7 +155,7 @@ def make_speaker_view(
         InputError: an entry of ``portraits`` is not an image array.
     """
     _check(n_strip, 0, size, style, theme, strip)
-    st = _states(states, n_strip + 1)
+    st = _tile_states(states, n_strip + 1)
     rng = np.random.default_rng(seed)
     labels = tile_names(None, n_strip + 1, rng)
     look, u, image, gap, area = _page(size, style, theme)
@@ -231,7 +216,7 @@ def make_filmstrip_share(
         InputError: an entry of ``portraits`` is not an image array.
     """
     _check(n_strip, 1, size, style, theme, strip)
-    st = _states(states, n_strip)
+    st = _tile_states(states, n_strip)
     rng = np.random.default_rng(seed)
     labels = tile_names(None, n_strip, rng)
     look, u, image, gap, area = _page(size, style, theme)

@@ -15,15 +15,9 @@ from classmood.detectors import GalleryPerception
 from classmood.detectors.face_layout import face_regions, layout_kind
 from classmood.detectors.grid_fit import Evidence
 from classmood.geometry import iou
-from classmood.synth import PortraitLibrary, make_filmstrip_share, make_speaker_view
+from classmood.synth import make_filmstrip_share, make_speaker_view
 from classmood.synth.portraits import sample_portrait
 from classmood.types import Face, Tile, TileState
-
-
-@pytest.fixture(scope="module")
-def library():
-    with PortraitLibrary() as lib:
-        yield lib
 
 
 @pytest.fixture(scope="module")
