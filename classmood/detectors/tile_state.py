@@ -38,6 +38,12 @@ from ..types import Face, Tile, TileState
 
 __all__ = ["TileFeatures", "TileStateClassifier", "StillnessMonitor"]
 
+# A profile photo drawn to the card's full height is square (width / height between the
+# flat bars 1.01-1.02 measured on three real Zoom screenshots); a letterboxed camera is 4:3
+# (1.33; as low as 1.15 measured on synthetic tiles whose wall nears the card colour),
+# 3:4 (0.75), 16:9 or a phone's 9:16 (0.56).
+_SQUARE_PHOTO = (0.92, 1.08)
+
 # Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
 # camera noise into a fake flat colour) to at most this many pixels on the long side.
 _SAMPLE_LONG_SIDE = 320
@@ -57,6 +63,14 @@ class TileFeatures:
     ring_exact: float
     """Fraction of the ring *exactly* the card colour: an app draws its cards in one
     exact colour; a camera never produces one (noise, gradients)."""
+    ring_one_colour: float
+    """The least, over the ring's sides, of the share of its card-coloured pixels that
+    are within one level of the card colour: a UI colour after lossy capture (a level of
+    noise, the same on every side); a camera's wall has noise and a lighting gradient."""
+    bars_only: bool
+    """Only the ring's left and right sides are flat: content fills the tile's height
+    between two flat bars (a letterboxed video, or a profile photo that fills the card's
+    height)."""
     flat: float
     """Fraction of the tile (label corner excluded) within ``tol`` of the card colour."""
     content_box: tuple[float, float, float, float] | None
@@ -65,6 +79,9 @@ class TileFeatures:
     """Distance of the content box's centre from the tile centre (fraction of size)."""
     spans_height: bool
     """The content runs from the top to the bottom of the tile (letterboxed video)."""
+    window_aspect: float
+    """Width / height of what lies between the flat bars when the content spans the
+    height (0 otherwise): the bars are the columns of card colour from top to bottom."""
     touches_edge: bool
     """The content reaches the edge of the analysed area (a card's content never does)."""
     entropy: float
@@ -103,7 +120,11 @@ class TileStateClassifier:
     fraction of card-coloured pixels (an initials square or a photo covers at most
     ~15% of a tile, a big name less). ``min_ring_flat``/``min_ring_exact``: the ring
     just inside the tile edge is card colour (within ``tol`` / exactly) at least this
-    often; camera footage of a plain wall is flat but never exact. ``photo_dominance``:
+    often; camera footage of a plain wall is flat but never exact. ``min_ring_one_colour``:
+    after lossy capture (a re-saved screenshot, a recording) the card is no longer exact but
+    stays within one level of one colour on every side of the ring (0.94-1.0 on real Zoom
+    cards re-saved by their authors, against <= 0.3 for a camera's wall with 2 levels of
+    noise). ``photo_dominance``:
     content whose commonest colour covers less than this share is a photo (measured
     on 1,479 synthetic card contents, PNG and JPEG q70/q90: initials and names
     >= 0.81, photos <= 0.51). ``photo_squareness``: a profile photo is a square or
@@ -118,6 +139,7 @@ class TileStateClassifier:
         min_flat: float = 0.6,
         min_ring_flat: float = 0.75,
         min_ring_exact: float = 0.5,
+        min_ring_one_colour: float = 0.85,
         photo_squareness: float = 0.6,
         photo_dominance: float = 0.66,
         photo_still_s: float = 4.0,
@@ -126,6 +148,7 @@ class TileStateClassifier:
         self.min_flat = float(min_flat)
         self.min_ring_flat = float(min_ring_flat)
         self.min_ring_exact = float(min_ring_exact)
+        self.min_ring_one_colour = float(min_ring_one_colour)
         self.photo_squareness = float(photo_squareness)
         self.photo_dominance = float(photo_dominance)
         self.photo_still_s = float(photo_still_s)
@@ -165,12 +188,12 @@ class TileStateClassifier:
     def _edge_is_live(self, crop: np.ndarray) -> bool:
         """The tile's edge ring is not one flat neutral UI grey: it shows video.
         Exactly the first two rules of :meth:`_decide_layout`, on the ring alone."""
-        pixels = _ring_pixels(crop)
-        card = _mode_color(pixels)
+        sides = _ring_sides(crop)
+        card = _mode_color(np.concatenate(sides))
         if max(card) - min(card) > 12:
             return True
-        near = np.abs(pixels - np.array(card, np.int16)).max(axis=1) <= self.tol
-        return float(near.mean()) < self.min_ring_flat
+        ring_flat, lr_flat = _ring_flatness(sides, card, self.tol)
+        return ring_flat < self.min_ring_flat and lr_flat < self.min_ring_flat
 
     def explain(
         self,
@@ -196,19 +219,27 @@ class TileStateClassifier:
         y0, y1, x0, x1, ly, lx = inner_region(h, w)
         s, valid, ys, xs = _sample(crop, with_coords=True)
 
-        ring = _ring_mask(s.shape[0], s.shape[1]) & valid
-        card = _mode_color(s[ring])
-        near = np.abs(s - np.array(card, np.int16)).max(axis=2) <= self.tol
-        ring_flat = float(near[ring].mean())
-        ring_exact = float((s[ring] == np.array(card, np.int16)).all(axis=1).mean())
+        strips = _ring_strips(s.shape[0], s.shape[1])
+        sides = [s[rs, cs][valid[rs, cs]] for rs, cs in strips]
+        ring_px = np.concatenate(sides)
+        card = _mode_color(ring_px)
+        card_a = np.array(card, np.int16)
+        ring_flat, lr_flat = _ring_flatness(sides, card, self.tol)
+        bars_only = ring_flat < self.min_ring_flat <= lr_flat
+        used = sides[2:] if bars_only else sides
+        ring_exact = float((ring_px == card_a).all(axis=1).mean()) if len(ring_px) else 0.0
+        ring_one_colour = _one_colour(used, card_a, self.tol)
+        diff = np.abs(s - card_a).max(axis=2)
+        near = diff <= self.tol
         flat = float(near[valid].mean())
 
         content = valid & ~near
         ly_rows = int(np.searchsorted(ys, ly))  # first sampled row of the label band
-        content, large = _components(content, ly_rows)
+        content, large = _components(content, ly_rows, _edge_depth(*s.shape[:2]))
         box, offset, spans, touches, squareness, fill = _content_geometry(
             content, large, ys, xs, h, w, ly
         )
+        window_aspect = _window_aspect(near, valid, xs, h) if spans or bars_only else 0.0
         entropy, top2, dominance = 0.0, 1.0, 1.0
         n_in = 0
         if box is not None:
@@ -227,10 +258,13 @@ class TileStateClassifier:
             card_neutral=max(card) - min(card) <= 12,
             ring_flat=ring_flat,
             ring_exact=ring_exact,
+            ring_one_colour=ring_one_colour,
+            bars_only=bool(bars_only),
             flat=flat,
             content_box=box,
             content_offset=offset,
             spans_height=spans,
+            window_aspect=window_aspect,
             touches_edge=touches,
             entropy=entropy,
             top2=top2,
@@ -246,7 +280,7 @@ class TileStateClassifier:
     def _decide(
         self, f: TileFeatures, has_faces: bool, still_seconds: float | None
     ) -> tuple[TileState, str]:
-        state, reason = self._decide_layout(f, has_faces)
+        state, reason = self._decide_layout(f, has_faces, still_seconds)
         if (
             state is TileState.FACE
             and still_seconds is not None
@@ -258,25 +292,28 @@ class TileStateClassifier:
             )
         return state, reason
 
-    def _decide_layout(self, f: TileFeatures, has_faces: bool) -> tuple[TileState, str]:
+    def _decide_layout(
+        self, f: TileFeatures, has_faces: bool, still_seconds: float | None = None
+    ) -> tuple[TileState, str]:
         live = TileState.FACE if has_faces else TileState.NO_FACE
         if not f.card_neutral:
             return live, "tile edge is not a neutral UI grey: live video"
-        if f.ring_flat < self.min_ring_flat:
+        if f.ring_flat < self.min_ring_flat and not f.bars_only:
             return live, f"tile edge is not flat ({f.ring_flat:.2f} < {self.min_ring_flat}): live video"
+        if f.ring_exact < self.min_ring_exact and f.ring_one_colour < self.min_ring_one_colour:
+            return live, (
+                f"tile edge is flat but not one colour (exact {f.ring_exact:.2f} < "
+                f"{self.min_ring_exact}, within a level on every side {f.ring_one_colour:.2f} "
+                f"< {self.min_ring_one_colour}): a plain wall on camera"
+            )
+        if f.bars_only or f.spans_height:
+            return self._letterbox(f, live, still_seconds)
         if f.flat < self.min_flat:
             return live, f"too little flat card colour ({f.flat:.2f} < {self.min_flat}): live video"
-        if f.ring_exact < self.min_ring_exact:
-            return live, (
-                f"tile edge is flat but not one exact colour ({f.ring_exact:.2f} < "
-                f"{self.min_ring_exact}): a plain wall on camera"
-            )
         if f.content_box is None:
             # Every app writes the name or initials on a camera-off card: a tile with
             # nothing on it is video of nothing (a wall, a covered camera, darkness).
             return live, "one flat colour and nothing on it: live video of a plain scene"
-        if f.spans_height:
-            return live, "content spans the tile's height between flat bars: letterboxed video"
         if f.touches_edge:
             return live, "content reaches the tile edge: live video, not a card's centred content"
         if f.squareness < self.photo_squareness:
@@ -291,6 +328,36 @@ class TileStateClassifier:
         return TileState.CAMERA_OFF, (
             f"flat card with flat content (dominant colour {f.dominance:.2f}): a name or initials"
         )
+
+
+    def _letterbox(
+        self, f: TileFeatures, live: TileState, still_seconds: float | None
+    ) -> tuple[TileState, str]:
+        """Content fills the tile's height between two flat bars of the card colour.
+
+        Live video letterboxed into the tile has a camera's aspect (4:3 webcam 1.33,
+        16:9 1.78, a phone's portrait 0.56); a profile photo that Zoom draws to the card's
+        full height is square (1.01-1.02 measured on real Zoom screenshots), but so is a
+        square live video (a real Zoom screenshot shows one). One frame cannot tell them
+        apart, so it is live video; across frames a square patch that has not changed for
+        a second is the photo (the general rule waits ``photo_still_s``)."""
+        if f.content_box is None or not f.spans_height:
+            return live, "edge flat only at the sides, but nothing fills the height: live video"
+        bx, _, bw, _ = f.content_box
+        centred = abs(bx + bw / 2 - 0.5) <= 0.05
+        square = _SQUARE_PHOTO[0] <= f.window_aspect <= _SQUARE_PHOTO[1]
+        if centred and square and f.dominance < self.photo_dominance:
+            if still_seconds is not None and still_seconds >= min(1.0, self.photo_still_s):
+                return TileState.PHOTO, (
+                    f"a square photographic patch (aspect {f.window_aspect:.2f}) fills the "
+                    f"card's height between flat bars, unchanged for {still_seconds:.1f} s: "
+                    "a profile photo"
+                )
+            return live, (
+                f"a square patch (aspect {f.window_aspect:.2f}) between flat bars: a profile "
+                "photo or square live video; live until it stays still"
+            )
+        return live, "content spans the tile's height between flat bars: letterboxed video"
 
 
 def _sample(crop: np.ndarray, with_coords: bool = False):
@@ -309,46 +376,103 @@ def _sample(crop: np.ndarray, with_coords: bool = False):
     return s, valid
 
 
-def _ring_pixels(crop: np.ndarray) -> np.ndarray:
-    """The samples of ``_ring_mask & valid`` from :func:`_sample`, as int16 (N, 3),
-    read from the four edge strips alone (the fast path need not touch the middle)."""
+def _window_aspect(near: np.ndarray, valid: np.ndarray, xs: np.ndarray, height_px: int) -> float:
+    """Width / height (pixels) of the part of the tile between its flat side bars: the
+    columns on the left and right that are card colour (``near``) from top to bottom
+    (98% of their valid samples), measured inwards from each side."""
+    n = valid.sum(axis=0)
+    share = np.where(n > 0, (near & valid).sum(axis=0) / np.maximum(n, 1), 1.0)
+    bar = share >= 0.98
+    left = int(np.argmin(bar)) if not bar.all() else len(bar)
+    right = int(np.argmin(bar[::-1])) if not bar.all() else 0
+    c0, c1 = left, len(bar) - right
+    if c1 <= c0:
+        return 0.0
+    x0 = int(xs[c0])
+    x1 = int(xs[c1 - 1]) + (int(xs[1] - xs[0]) if len(xs) > 1 else 1)
+    return (x1 - x0) / max(1, height_px)
+
+
+def _edge_depth(sh: int, sw: int) -> int:
+    """Samples next to the analysed area's edge that are not the tile's own: a
+    neighbour's edge or the gap bleeding in where the tile box is a pixel or two off, an
+    active-speaker border, JPEG ringing along the gap (3% of the short side)."""
+    return max(1, int(round(0.03 * min(sh, sw))))
+
+
+def _ring_strips(sh: int, sw: int) -> list[tuple[slice, slice]]:
+    """(rows, cols) of the ring's four sides (top, bottom, left, right) on the sample
+    grid: a band ~6% of the short side wide, :func:`_edge_depth` inside the edge."""
+    r = max(2, int(round(0.06 * min(sh, sw))))
+    d = _edge_depth(sh, sw)
+    if min(sh, sw) - 2 * d < 2 * r + 1:
+        d = 0
+    top, bottom = slice(d, d + r), slice(max(d + r, sh - d - r), max(d + r, sh - d))
+    middle = slice(d + r, max(d + r, sh - d - r))
+    across = slice(d, max(d, sw - d))
+    return [
+        (top, across),
+        (bottom, across),
+        (middle, slice(d, d + r)),
+        (middle, slice(max(d + r, sw - d - r), max(d + r, sw - d))),
+    ]
+
+
+def _ring_sides(crop: np.ndarray) -> list[np.ndarray]:
+    """The ring's four sides (top, bottom, left, right; see :func:`_ring_strips`) on the
+    :func:`_sample` grid, label corner left out, each int16 (N, 3); read from the edge
+    strips alone (the fast path need not touch the middle)."""
     h, w = crop.shape[:2]
     step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
     y0, y1, x0, x1, ly, lx = inner_region(h, w)
     ys = np.arange(y0, y1, step)
     xs = np.arange(x0, x1, step)
     sv = crop[y0:y1:step, x0:x1:step]  # a view: nothing copied yet
-    sh, sw = sv.shape[:2]
-    r = max(2, int(round(0.06 * min(sh, sw))))
     parts = []
-    for rows, cols in (
-        (slice(0, r), slice(None)),
-        (slice(max(r, sh - r), sh), slice(None)),
-        (slice(r, max(r, sh - r)), slice(0, r)),
-        (slice(r, max(r, sh - r)), slice(max(r, sw - r), sw)),
-    ):
-        block = sv[rows, cols]
-        # drop the name-label corner (bottom left), built for this strip only
+    for rows, cols in _ring_strips(*sv.shape[:2]):
         keep = ~((ys[rows][:, None] >= ly) & (xs[cols][None, :] < lx))
-        parts.append(block[keep])
-    return np.concatenate(parts).astype(np.int16)
+        parts.append(sv[rows, cols][keep].astype(np.int16))
+    return parts
+
+
+def _one_colour(sides: list[np.ndarray], card: np.ndarray, tol: int) -> float:
+    """The least, over ``sides`` (each int16 (N, 3)), of the share of its card-coloured
+    pixels (within ``tol``) that are within one level of their median colour (one colour
+    for all sides, so a gradient shows): capture noise on a UI
+    colour, against a camera's noise and lighting gradient. Content reaching into the
+    ring (a long name) is left out; a side with too little card colour left to judge is
+    skipped."""
+    flat = [np.abs(p - card).max(axis=1) <= tol for p in sides]
+    pooled = np.concatenate([p[f] for p, f in zip(sides, flat)])
+    if len(pooled) == 0:
+        return 0.0
+    # the centre of the noise: the per-channel median (the exact mode can sit a level off it)
+    centre = np.median(pooled, axis=0)
+    shares = []
+    for p, f in zip(sides, flat):
+        if len(p) and f.mean() >= 0.3:
+            shares.append(float((np.abs(p[f] - centre).max(axis=1) <= 1).mean()))
+    return min(shares) if shares else 0.0
+
+
+def _ring_flatness(sides: list[np.ndarray], card: tuple[int, int, int], tol: int) -> tuple[float, float]:
+    """Share of the whole ring, and the least share of its left and right sides, within
+    ``tol`` levels of ``card``."""
+    c = np.array(card, np.int16)
+    near = [np.abs(p - c).max(axis=1) <= tol for p in sides]
+    n = sum(len(x) for x in near)
+    ring = float(sum(int(x.sum()) for x in near) / n) if n else 0.0
+    lr = min((float(x.mean()) if len(x) else 0.0) for x in near[2:])
+    return ring, lr
 
 
 def _features_without_layout(state: TileState, reason: str) -> TileFeatures:
     return TileFeatures(
-        card_color=(0, 0, 0), card_neutral=False, ring_flat=0.0, ring_exact=0.0, flat=0.0, content_box=None,
-        content_offset=0.0, spans_height=False, touches_edge=False, entropy=0.0, top2=1.0,
+        card_color=(0, 0, 0), card_neutral=False, ring_flat=0.0, ring_exact=0.0, ring_one_colour=0.0,
+        bars_only=False, flat=0.0, content_box=None,
+        content_offset=0.0, spans_height=False, window_aspect=0.0, touches_edge=False, entropy=0.0, top2=1.0,
         dominance=1.0, squareness=0.0, fill=0.0, faces_in_content=0, state=state, reason=reason,
     )
-
-
-def _ring_mask(h: int, w: int) -> np.ndarray:
-    """A ring ~6% of the short side wide just inside the analysed area."""
-    r = max(2, int(round(0.06 * min(h, w))))
-    m = np.zeros((h, w), bool)
-    m[:r, :] = m[-r:, :] = True
-    m[:, :r] = m[:, -r:] = True
-    return m
 
 
 def _mode_color(pixels: np.ndarray) -> tuple[int, int, int]:
@@ -362,7 +486,7 @@ def _mode_color(pixels: np.ndarray) -> tuple[int, int, int]:
     return ((k >> 16) & 255, (k >> 8) & 255, k & 255)
 
 
-def _components(mask: np.ndarray, ly_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def _components(mask: np.ndarray, ly_rows: int, edge: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Split content into what counts and what is large.
 
     Components are found on the mask dilated by one pixel, so that the letters of a
@@ -370,7 +494,9 @@ def _components(mask: np.ndarray, ly_rows: int) -> tuple[np.ndarray, np.ndarray]
     pixels). Returns ``(kept, large)``: ``kept`` drops specks (under 0.15% of the
     analysed pixels: JPEG ringing, stray pixels, a neighbour's edge bleeding in) and
     the top rim of a tall name label (a strip that touches the left edge, lies in
-    the bottom third and ends at the label band); ``large`` keeps only components
+    the bottom third and ends at the label band) and anything lying wholly within
+    ``edge`` samples of one side (a neighbour's edge, an active-speaker border, gap
+    ringing: see :func:`_edge_depth`); ``large`` keeps only components
     of at least 1% (a video frame, a photo, an initials square), which are what the
     edge tests look at, so that a few specks near the border cannot make a card
     look like video.
@@ -384,7 +510,14 @@ def _components(mask: np.ndarray, ly_rows: int) -> tuple[np.ndarray, np.ndarray]
     bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
     rows, cols = mask.shape
     label_rim = (left <= max(1, int(0.03 * cols))) & (top >= 0.66 * rows) & (bottom >= ly_rows - 2)
-    keep = (area >= max(3, 0.0015 * mask.size)) & ~label_rim
+    along_edge = np.zeros(n, bool)
+    e = edge + 1  # the dilation grows a line by one sample
+    if edge > 0 and rows > 2 * e and cols > 2 * e:
+        # a component with no pixel further than ``e`` from the edge: lines along one
+        # side, or a whole frame (an active-speaker border a pixel or two inside the box)
+        inner = np.bincount(lab[e:-e, e:-e].ravel(), minlength=n)
+        along_edge = inner == 0
+    keep = (area >= max(3, 0.0015 * mask.size)) & ~label_rim & ~along_edge
     big = keep & (area >= 0.01 * mask.size)
     keep[0] = big[0] = False
     return keep[lab] & mask, big[lab] & mask
@@ -416,7 +549,11 @@ def _content_geometry(
         # the middle and never touches the top.
         spans = lrows[0] <= 0.03 * ch and (int(ys[lrows[-1]]) + 1) >= 0.95 * max(1, ly)
         er, ec = max(1, int(0.03 * ch)), max(1, int(0.03 * cw))
-        touches = lrows[0] < er or lcols[0] < ec or lcols[-1] >= cw - ec
+        # A name is a centred line that may run close to the sides of a small card
+        # (long names, a blurred name); reaching the top, or the sides with anything
+        # taller than a line, is video.
+        line = (py1 - py0) < 0.5 * (px1 - px0) and abs((py0 + py1) / 2 / h - 0.5) < 0.15
+        touches = lrows[0] < er or (not line and (lcols[0] < ec or lcols[-1] >= cw - ec))
     side_px = (px1 - px0, py1 - py0)
     squareness = min(side_px) / max(1, max(side_px))
     fill = float(content[r0 : r1 + 1, c0 : c1 + 1].mean())

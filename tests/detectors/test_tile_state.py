@@ -277,3 +277,62 @@ def test_still_face_becomes_photo(grace, clf):
     assert clf.classify(frame, tile, ONE_FACE, still_seconds=clf.photo_still_s) is PHOTO
     # stillness never turns an empty tile into a photo
     assert clf.classify(frame, tile, [], still_seconds=60.0) is NO_FACE
+
+
+# -- cards after lossy capture, borders and bleeding edges, full-height photos -----------
+def _card(rng=None, noise=0, h=138, w=245, grey=35):
+    """A Zoom-like card; ``noise`` levels of capture noise (a re-saved screenshot keeps
+    the card within one level of its grey, measured on real ones)."""
+    card = np.full((h, w, 3), grey, np.int16)
+    if noise:
+        card += rng.integers(-noise, noise + 1, (h, w, 3), dtype=np.int16)
+    return np.clip(card, 0, 255).astype(np.uint8)
+
+
+def test_card_within_one_level_of_its_grey_is_still_a_card(clf):
+    """A real re-saved Zoom screenshot: only 36-48% of the card exactly its grey, the rest
+    one level off; the name is a blurred line running close to the card's sides."""
+    rng = np.random.default_rng(4)
+    card = _card(rng, noise=1)
+    cv2.rectangle(card, (16, 58), (230, 82), (150, 150, 150), -1)  # a long blurred name
+    card[58:82, 16:230] = cv2.GaussianBlur(card[50:90, 8:238], (0, 0), 2)[8:32, 8:222]
+    got = clf.explain(card, Tile(0, (0, 0, 245, 138)), [])
+    assert got.ring_exact < 0.5 and got.ring_one_colour >= 0.85
+    assert got.state is OFF, got.reason
+
+
+def test_wall_with_two_levels_of_noise_is_not_one_colour(clf):
+    """The lossy-card rule does not take a camera's wall: its flat pixels are not within a
+    level of one colour."""
+    wall = _noisy_wall(np.random.default_rng(5), 138, 245, (35, 35, 35), sigma=2.0, grad=0)
+    cv2.putText(wall, "Ann", (90, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (200, 200, 200), 2, cv2.LINE_AA)
+    got = clf.explain(wall, Tile(0, (0, 0, 245, 138)), [])
+    assert got.ring_one_colour < 0.85 and got.state is NO_FACE, got.reason
+
+
+@pytest.mark.parametrize("inset", [0, 1, 2])
+def test_card_with_a_border_or_a_neighbours_edge_inside_its_box(inset, clf):
+    """An active-speaker border, or a tile box a pixel or two off so that the gap and a
+    neighbour's edge bleed in, is not the card's content."""
+    frame = np.zeros((160, 280, 3), np.uint8)
+    frame[10:150, 10:270] = 35
+    cv2.putText(frame, "Hyung Gyu Lee", (70, 85), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
+    bordered = frame.copy()
+    cv2.rectangle(bordered, (10 + inset, 10 + inset), (269 - inset, 149 - inset), (110, 220, 220), 3)
+    assert clf.classify(bordered, Tile(0, (10, 10, 260, 140)), []) is OFF
+    frame[10:150, 266:270] = (90, 120, 160)  # the neighbour's video, 4 px in
+    assert clf.classify(frame, Tile(0, (8 - inset, 8 - inset, 264 + 2 * inset, 144 + 2 * inset)), []) is OFF
+
+
+def test_square_photo_filling_the_cards_height(grace, clf):
+    """Zoom draws a profile photo as a square filling the card's height; a square live
+    video looks the same on one frame (a real screenshot shows one), so one frame says
+    live and a second of stillness says photo. A 4:3 letterboxed webcam is never a photo
+    on layout alone."""
+    tile = Tile(0, (0, 0, 640, 360))
+    for width, still, want in ((360, None, FACE), (360, 0.0, FACE), (360, 1.5, PHOTO), (480, 1.5, FACE)):
+        card = np.full((360, 640, 3), 35, np.uint8)
+        x0 = (640 - width) // 2
+        card[:, x0 : x0 + width] = cv2.resize(grace, (width, 360), interpolation=cv2.INTER_AREA)
+        got = clf.explain(card, tile, ONE_FACE, still_seconds=still)
+        assert got.state is want, (width, still, got.reason)
