@@ -154,8 +154,9 @@ class GalleryResult:
     layout_method: str | None = None
     """How the tiles were found: ``"gap"`` (cut on exact gap-colour lines), ``"grid"`` (a
     regular grid fitted to straight edges), ``"faces"`` (a region around every face
-    found in the frame, when no grid fits), ``"frame"`` (the whole frame, one camera);
-    None when not known."""
+    found in the frame, when no grid fits), ``"avatars"`` (only a row of camera-off
+    avatar discs), ``"frame"`` (the whole frame, one camera); None when not known. Avatar
+    tiles beside a grid or faces layout keep that layout's method."""
 
     @property
     def faces(self) -> list[Face]:

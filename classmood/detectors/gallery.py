@@ -16,6 +16,7 @@ import numpy as np
 
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
+from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, find_avatars
 from .face_layout import face_regions, layout_kind
 from .faces import FaceFinder
 from .grid_fit import Evidence
@@ -29,6 +30,11 @@ _SPEAKER_SCORE = 0.75
 """A larger box of the gap cut becomes a tile (a speaker's video) only with a face this
 sure: the shared screen beside a Zoom side-by-side gallery gave a 0.58 "face" 480 px
 wide; speakers' faces in the synthetic speaker views and real screenshots score 0.9+."""
+
+
+_DISC_TILE = 4.0
+"""A disc inside a tile more than this many times its box's area is the tile's content
+(a camera-off card's initials), not an avatar of its own."""
 
 
 @dataclass
@@ -174,8 +180,7 @@ class GalleryPerception:
         states = clock.run(
             "states",
             lambda: [
-                self.state_classifier.classify(image, t, f, still_seconds=s)
-                for t, f, s in zip(tiles, faces, still)
+                self._classify(image, layout, t, f, s) for t, f, s in zip(tiles, faces, still)
             ],
         )
         names: list[str | None] = [None] * len(tiles)
@@ -212,7 +217,69 @@ class GalleryPerception:
             by_faces = self._layout_from_faces(image, layout, has_faces, clock)
             if by_faces is not None:
                 layout, found = by_faces
-        return layout, found
+                has_faces = True
+        return self._add_avatars(image, layout, found, has_faces, clock)
+
+    def _add_avatars(self, image: np.ndarray, layout: Layout, found: dict, has_faces: bool,
+                     clock: _Clock) -> tuple[Layout, dict]:
+        """Participants shown as a row of avatar discs (camera off; Teams' strip under the
+        stage or beside a share: :mod:`classmood.detectors.avatars`) become tiles, each the
+        square around its disc.
+
+        A disc inside a tile several times its size is that tile's content (a camera-off
+        card's initials): left to the tile. A tile about the disc's size is the gap cut's
+        box around the disc (discs on a flat page): the avatar replaces it, and an overflow
+        badge's box ("+N") is dropped. Regions around faces (a ``"faces"`` layout) are
+        approximate: one that reaches over an avatar is cut back to clear it. A
+        whole-frame fallback with a face in it (one camera filling the frame) is left alone.
+
+        Returns:
+            The layout with the avatar tiles (reading order) and ``found`` with no face for
+            each of them.
+        """
+        if layout.fallback and has_faces:
+            return layout, found
+        H, W = image.shape[:2]
+        regions = layout.method == "faces"
+        base = [] if layout.fallback else [t.bbox for t in layout.tiles]
+        # tiles too large to be a box around one disc are not searched (a card's initials
+        # are its own; and the search is several times faster)
+        largest = (2 * BOX_SCALE * RADIUS_RANGE[1] * max(H, W)) ** 2
+        exclude = [] if regions else [b for b in base if b[2] * b[3] > _DISC_TILE * largest]
+        discs = clock.run("tiles", lambda: find_avatars(image, exclude))
+        if not discs:
+            return layout, found
+        extra, dropped = [], set()
+        for disc in discs:
+            box = avatar_box(disc, (W, H))
+            cx, cy = disc.center
+            inside = [b for b in base if b[0] <= cx < b[0] + b[2] and b[1] <= cy < b[1] + b[3]]
+            if not regions and any(b[2] * b[3] > _DISC_TILE * box[2] * box[3] for b in inside):
+                continue  # a card's initials
+            if not regions:
+                dropped.update(inside)
+            if not disc.overflow:
+                extra.append(box)
+        base = [b for b in base if b not in dropped]
+        if not extra:
+            return layout, found
+        if regions:
+            cleared = {b: _clear_of(b, extra, found.get(b, [])) for b in base}
+            found = {cleared.get(b, b): f for b, f in found.items()}
+            base = list(cleared.values())
+        boxes = reading_order(extra + base)
+        found = {**found, **{b: [] for b in extra}}
+        tiles = tuple(Tile(i, b) for i, b in enumerate(boxes))
+        method = layout.method if base else "avatars"
+        return replace(layout, tiles=tiles, fallback=False, method=method, avatars=tuple(extra)), found
+
+    def _classify(self, image: np.ndarray, layout: Layout, tile: Tile, faces, still: float | None
+                  ) -> TileState:
+        """The tile's state: an avatar disc is a camera-off participant by what it is; any
+        other tile is the state classifier's."""
+        if tile.bbox in layout.avatars:
+            return TileState.CAMERA_OFF
+        return self.state_classifier.classify(image, tile, faces, still_seconds=still)
 
     def _keep_candidates_with_faces(self, image: np.ndarray, layout: Layout, clock: _Clock
                                     ) -> tuple[Layout, dict]:
@@ -367,7 +434,7 @@ class GalleryPerception:
         def decide(i: int, tl, f, s) -> TileState:
             m = cache.tiles[tl.bbox]
             if i in changed or m.state is None:
-                m.state = self.state_classifier.classify(image, tl, f, still_seconds=s)
+                m.state = self._classify(image, cache.layout, tl, f, s)
                 return m.state
             # unchanged tile: same answer, except that a face tile still for long enough
             # is a profile photo (and a "photo" that moves again is live)
@@ -414,6 +481,24 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     kind = layout_kind([r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
                          layout_method=method)
+
+
+def _clear_of(box: tuple, others: list, faces) -> tuple:
+    """``box`` (x, y, w, h) cut back, one side per box of ``others`` it overlaps, so that it
+    overlaps none of them: of the four cuts the one keeping the most area with every
+    face's centre still inside (unchanged where no cut keeps them)."""
+    x0, y0, x1, y1 = box[0], box[1], box[0] + box[2], box[1] + box[3]
+    centres = [(f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2) for f in faces]
+    for ox, oy, ow, oh in others:
+        if ox >= x1 or ox + ow <= x0 or oy >= y1 or oy + oh <= y0:
+            continue
+        cuts = [(x0, y0, x1, min(y1, oy)), (x0, max(y0, oy + oh), x1, y1),
+                (x0, y0, min(x1, ox), y1), (max(x0, ox + ow), y0, x1, y1)]
+        cuts = [c for c in cuts if c[2] > c[0] and c[3] > c[1]
+                and all(c[0] <= cx <= c[2] and c[1] <= cy <= c[3] for cx, cy in centres)]
+        if cuts:
+            x0, y0, x1, y1 = max(cuts, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _inside_any(face: Face, tiles) -> bool:

@@ -65,6 +65,10 @@ class Layout:
     tile and are not blocks of it: an active speaker's or a pinned video, or shared
     content (a slide). Geometry cannot tell them apart; the gallery perception keeps
     those in which it finds a face as tiles."""
+    avatars: tuple[tuple[int, int, int, int], ...] = ()
+    """Tiles (x, y, w, h) that are avatar discs in a row outside the video tiles:
+    participants with the camera off (:mod:`classmood.detectors.avatars`, added by the
+    gallery perception)."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from .gallery import compose_gallery, make_gallery, random_gallery
 from .layout import MAX_TILES, grid_layout, grid_shape
 from .layouts import MAX_STRIP, STRIPS, make_filmstrip_share, make_speaker_view
 from .library import PortraitLibrary, portrait_face_box
+from .avatars import draw_avatar_row
 from .looks import STYLES, THEMES, style_colors
 from .names import DEFAULT_NAMES
 from .portraits import load_portraits, sample_portrait
@@ -60,6 +61,7 @@ __all__ = [
     "make_speaker_view",
     "make_filmstrip_share",
     "compose_gallery",
+    "draw_avatar_row",
     "webcam_view",
     "load_portraits",
     "sample_portrait",
