@@ -221,6 +221,9 @@ class ParticipantResult:
     ``label`` is the expression to show: a FER2013 class, ``"uncertain"`` when the
     smoothed confidence is low, or None (no face, or presence-only). ``away_s`` and
     ``negative_s`` are how long the participant has been away / negative without a break.
+    ``bbox`` is the participant's tile, or their part of it (a full-height band) when
+    several people share the camera; those others have the tile participant's id with
+    ``.1``, ``.2`` ... added.
     """
 
     id: str

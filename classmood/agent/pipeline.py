@@ -57,10 +57,43 @@ class PipelineConfig:
     """Smoothing, labels and alerts."""
 
 
+PERSON_FACE_RATIO = 0.5
+"""A second face in a tile is another person in the class when it is at least this wide
+relative to the tile's largest face: people sharing one camera sit at about the same
+distance (0.81-0.95 measured in cases/presence/multi_face_tiles.png); a face far behind
+(a sibling walking past, a picture on the wall) is smaller."""
+
+
 def main_face(faces: Sequence[Face]) -> Face | None:
     """The participant's face in a tile: the largest (a sibling walking behind is not
     the student)."""
     return max(faces, key=lambda f: f.bbox[2] * f.bbox[3]) if faces else None
+
+
+def people_in_tile(faces: Sequence[Face]) -> list[Face]:
+    """The faces of the people a tile shows: the main face (:func:`main_face`) first, then
+    every other face at least ``PERSON_FACE_RATIO`` as wide, left to right (two or three
+    students sharing a camera each count and are classified)."""
+    main = main_face(faces)
+    if main is None:
+        return []
+    others = [f for f in faces if f is not main and f.bbox[2] >= PERSON_FACE_RATIO * main.bbox[2]]
+    return [main] + sorted(others, key=lambda f: f.bbox[0])
+
+
+def person_regions(tile_bbox: BBox, faces: Sequence[Face]) -> list[BBox]:
+    """Each person's part of a tile, in the order of ``faces``: the tile cut into full-height
+    bands halfway between neighbouring face centres (the whole tile for one face)."""
+    if len(faces) <= 1:
+        return [tile_bbox]
+    x, y, w, h = tile_bbox
+    centres = sorted((f.bbox[0] + f.bbox[2] / 2, k) for k, f in enumerate(faces))
+    cuts = [x] + [int(round((a + b) / 2)) for (a, _), (b, _) in zip(centres, centres[1:])] + [x + w]
+    out: list[BBox] = [tile_bbox] * len(faces)
+    for j, (_, k) in enumerate(centres):
+        x0, x1 = max(x, cuts[j]), min(x + w, cuts[j + 1])
+        out[k] = (x0, y, max(1, x1 - x0), h)
+    return out
 
 
 class Pipeline:
@@ -141,8 +174,9 @@ class Pipeline:
                 be analysed.
 
         Returns:
-            The frame's tiles, participants (one per tile, stable ids), class mood and
-            per-stage timings in milliseconds.
+            The frame's tiles, participants (one per tile, one per person where several
+            share a camera: :func:`people_in_tile`; stable ids), class mood and per-stage
+            timings in milliseconds.
 
         Raises:
             InputError: ``frame_bgr`` is not an image (one line, from
@@ -166,18 +200,19 @@ class Pipeline:
             gallery = self.perception.analyze(image, timestamp=t)
         timings = {k: v for k, v in gallery.timings_ms.items() if k != "total"}
 
-        # one batched expression call for every live face
+        # the people in each live tile, and one batched expression call for all their faces
         t1 = time.perf_counter()
-        live = [i for i, tr in enumerate(gallery.tiles) if tr.state is TileState.FACE and tr.faces]
-        faces = [main_face(gallery.tiles[i].faces) for i in live]
-        probs_by_tile: dict[int, np.ndarray] = {}
+        people = [people_in_tile(tr.faces) if tr.state is TileState.FACE else [] for tr in gallery.tiles]
+        keys = [(i, k) for i, ps in enumerate(people) for k in range(len(ps))]
+        faces = [people[i][k] for i, k in keys]
+        probs_of: dict[tuple[int, int], np.ndarray] = {}
         if self.classifier is not None and faces:
             crops = self.aligner.align_many(image, faces)
             t2 = time.perf_counter()
             timings["align"] = (t2 - t1) * 1000.0
             probs = self.classifier.predict(crops)
             timings["classify"] = (time.perf_counter() - t2) * 1000.0
-            probs_by_tile = {i: p for i, p in zip(live, probs)}
+            probs_of = dict(zip(keys, probs))
 
         t3 = time.perf_counter()
         ids = self.tracker.update(image, gallery.tiles, t)
@@ -186,8 +221,15 @@ class Pipeline:
         t4 = time.perf_counter()
         participants = []
         for i, (pid, tr) in enumerate(zip(ids, gallery.tiles)):
-            participants.append(self._participant(pid, tr, probs_by_tile.get(i), t))
-        seen = set(ids)
+            # the tile's participant is its main person; others sharing the camera get
+            # their own ids (the tile's id and their place left to right among the others)
+            regions = person_regions(tr.tile.bbox, people[i])
+            for k in range(max(1, len(people[i]))):
+                face = people[i][k] if people[i] else None
+                participants.append(self._participant(
+                    pid if k == 0 else f"{pid}.{k}", pid, tr, probs_of.get((i, k)), t,
+                    face, regions[k] if people[i] else tr.tile.bbox))
+        seen = {p.id for p in participants}
         for pid, m in self._moods.items():  # gone from the gallery: left (not shown)
             if pid not in seen and m.presence is not Presence.LEFT:
                 m.update(t, Presence.LEFT, None)
@@ -200,21 +242,21 @@ class Pipeline:
         return FrameResult(timestamp=t, gallery=gallery, participants=participants, mood=mood,
                            timings_ms=timings, presence_only=self.presence_only)
 
-    def _participant(self, pid: str, tr: TileResult, probs: np.ndarray | None, t: float) -> ParticipantResult:
+    def _participant(self, pid: str, tile_id: str, tr: TileResult, probs: np.ndarray | None, t: float,
+                     face: Face | None, bbox: BBox) -> ParticipantResult:
         m = self._moods.get(pid)
         if m is None:
             m = self._moods[pid] = ParticipantMood(self.config.mood)
         raw = _PRESENCE[tr.state]
         presence = m.update(t, raw, probs)
-        face = main_face(tr.faces) if tr.state is TileState.FACE else None
-        track = self.tracker.tracks[pid]
+        track = self.tracker.tracks[tile_id]
         return ParticipantResult(
             id=pid,
             tile_index=tr.tile.index,
-            bbox=tr.tile.bbox,
+            bbox=bbox,
             tile_state=tr.state,
             presence=presence,
-            name=(track.name if self.names else None),
+            name=(track.name if self.names and pid == tile_id else None),
             face_bbox=None if face is None else face.bbox,
             probs=probs,
             smoothed=None if (self.presence_only or presence is not Presence.PRESENT) else m.smoothed,
@@ -242,4 +284,4 @@ def _masked(image: np.ndarray, rects: Sequence[BBox]) -> np.ndarray:
     return out
 
 
-__all__ = ["Pipeline", "PipelineConfig", "main_face"]
+__all__ = ["Pipeline", "PipelineConfig", "main_face", "people_in_tile", "person_regions"]
