@@ -73,7 +73,9 @@ def main_face(faces: Sequence[Face]) -> Face | None:
 def people_in_tile(faces: Sequence[Face]) -> list[Face]:
     """The faces of the people a tile shows: the main face (:func:`main_face`) first, then
     every other face at least ``PERSON_FACE_RATIO`` as wide, left to right (two or three
-    students sharing a camera each count and are classified)."""
+    students sharing a camera each count and are classified; the face finder keeps a
+    second face in a tile only when a second look confirms it:
+    :meth:`classmood.detectors.faces.FaceFinder.confirm`)."""
     main = main_face(faces)
     if main is None:
         return []

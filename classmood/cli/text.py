@@ -11,8 +11,8 @@ if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help m
 
 def frame_table(label: str, result: FrameResult) -> str:
     """One analysed frame as a table: a row per tile (state, faces, face score, box,
-    participant, expression and its confidence, name), the class line, its alerts and
-    the stage timings.
+    participant, expression and its confidence, name), and under it a row for each other
+    person sharing its camera; the class line, its alerts and the stage timings.
 
     Args:
         label: what the frame is (a file name, ``"frame 3"``), the table's first word.
@@ -26,15 +26,23 @@ def frame_table(label: str, result: FrameResult) -> str:
     if g.tiles:
         lines.append(f"  {'id':>3}  {'state':<10} {'faces':>5} {'score':>5}  {'box (x,y w x h)':<22} "
                      f"{'who':<5} {'expression':<11} {'conf':>4}  name")
-        for t, p in zip(g.tiles, result.participants):
+        for t in g.tiles:
             x, y, w, h = t.tile.bbox
-            score = f"{t.faces[0].score:.2f}" if t.faces else "-"
-            expr = p.label or ("-" if result.presence_only or p.presence.value != "present" else "...")
-            conf = f"{p.confidence:.2f}" if p.label and not result.presence_only else "-"
-            lines.append(
-                f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  "
-                f"{f'{x},{y} {w}x{h}':<22} {p.id:<5} {expr:<11} {conf:>4}  {t.name or '-'}"
-            )
+            people = [p for p in result.participants if p.tile_index == t.tile.index]
+            for k, p in enumerate(people or [None]):
+                face = _face_of(t, p)
+                score = f"{face.score:.2f}" if face is not None else "-"
+                who = "-" if p is None else p.id
+                expr = "-" if p is None else p.label or (
+                    "-" if result.presence_only or p.presence.value != "present" else "...")
+                conf = f"{p.confidence:.2f}" if p is not None and p.label and not result.presence_only else "-"
+                if k == 0:  # the tile's row
+                    head = f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  {f'{x},{y} {w}x{h}':<22}"
+                    name = t.name or "-"
+                else:  # another person sharing the tile's camera
+                    head = f"  {'':>3}  {'+ same tile':<10} {'':>5} {score:>5}  {'':<22}"
+                    name = "-"
+                lines.append(f"{head} {who:<5} {expr:<11} {conf:>4}  {name}")
         m = result.mood
         valence = "-" if m.valence is None else f"{m.valence:+.2f}"
         lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; valence {valence}")
@@ -45,6 +53,15 @@ def frame_table(label: str, result: FrameResult) -> str:
     timing = ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items() if not k.startswith("n_"))
     lines.append(f"  timings (ms): {timing}")
     return "\n".join(lines)
+
+
+def _face_of(tile, participant):
+    """The tile's face that is the participant's (by its box), else the tile's first."""
+    if participant is not None and participant.face_bbox is not None:
+        for f in tile.faces:
+            if tuple(f.bbox) == tuple(participant.face_bbox):
+                return f
+    return tile.faces[0] if tile.faces else None
 
 
 def summary_text(what: str, summary: dict[str, Any]) -> str:

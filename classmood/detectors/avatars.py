@@ -59,9 +59,10 @@ SEARCH_SIDE = 1000
 """Circles are searched on the frame shrunk to at most this many pixels on the long side
 (Teams' discs, radius 45 px in a 3356 px frame, stay 13 px: at 800 px a fifth of them
 were lost)."""
-LOOK_SIDE = 1600
-"""Each circle found is then measured (fill, surroundings, plus sign) on the frame at up
-to this many pixels on the long side."""
+LOOK_RADIUS = 48
+"""Each circle found is then measured (fill, surroundings, plus sign) on its patch of the
+frame, shrunk so that the disc is at most this many pixels in radius (a plus sign stays
+~17 px)."""
 RADIUS_RANGE = (1 / 160, 1 / 25)
 """Radii searched, as fractions of the frame's long side."""
 BOX_SCALE = 1.3
@@ -106,13 +107,10 @@ def find_avatars(image_bgr: np.ndarray, exclude: Sequence[BBox] = ()) -> list[Av
         is no row.
     """
     H, W = image_bgr.shape[:2]
-    look_k = min(1.0, LOOK_SIDE / max(H, W))
-    look = image_bgr if look_k >= 1 else cv2.resize(image_bgr, None, fx=look_k, fy=look_k,
-                                                   interpolation=cv2.INTER_AREA)
     search_k = min(1.0, SEARCH_SIDE / max(H, W))
-    small = look if search_k >= look_k else cv2.resize(
-        look, None, fx=search_k / look_k, fy=search_k / look_k, interpolation=cv2.INTER_AREA)
-    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    if search_k < 1:
+        gray = cv2.resize(gray, None, fx=search_k, fy=search_k, interpolation=cv2.INTER_AREA)
     for bx, by, bw, bh in exclude:
         x0, y0 = int(bx * search_k), int(by * search_k)
         gray[y0:int(np.ceil((by + bh) * search_k)), x0:int(np.ceil((bx + bw) * search_k))] = 0
@@ -121,41 +119,41 @@ def find_avatars(image_bgr: np.ndarray, exclude: Sequence[BBox] = ()) -> list[Av
     circles = cv2.HoughCircles(cv2.medianBlur(gray, 3), cv2.HOUGH_GRADIENT_ALT, dp=1.5,
                                minDist=2 * rmin, param1=150, param2=0.85,
                                minRadius=rmin, maxRadius=rmax)
-    up = look_k / search_k  # search pixels -> look pixels
     discs = []
     for sx, sy, sr in ([] if circles is None else circles[0]):
-        x, y, r = sx * up, sy * up, sr * up
-        cx, cy = x / look_k, y / look_k
-        if any(bx <= cx < bx + bw and by <= cy < by + bh for bx, by, bw, bh in exclude):
+        x, y, r = sx / search_k, sy / search_k, sr / search_k  # frame pixels
+        if any(bx <= x < bx + bw and by <= y < by + bh for bx, by, bw, bh in exclude):
             continue
-        lab = _lab_patch(look, x, y, 1.45 * r)
+        lab = _lab_patch(image_bgr, x, y, 1.45 * r)
         if lab is None:
             continue
-        patch, px, py = lab
-        fill = _annulus(patch, px, py, 0.62 * r, 0.9 * r)
-        around = _annulus(patch, px, py, 1.15 * r, 1.4 * r)
+        patch, px, py, k = lab
+        pr = r * k
+        fill = _annulus(patch, px, py, 0.62 * pr, 0.9 * pr)
+        around = _annulus(patch, px, py, 1.15 * pr, 1.4 * pr)
         if fill is None or around is None or fill[1] < FLAT or around[1] < FLAT:
             continue
         if float(np.abs(fill[0] - around[0]).max()) < MIN_CONTRAST:
             continue
-        discs.append((float(x), float(y), float(r), fill[0], _is_plus(patch, px, py, r, fill[0])))
-    out: list[Avatar] = []
-    for row in _rows(discs):
-        for x, y, r, fill, plus in row:
-            out.append(Avatar((x / look_k, y / look_k), r / look_k, tuple(int(v) for v in fill), plus))
-    return out
+        discs.append((x, y, r, fill[0], _is_plus(patch, px, py, pr, fill[0])))
+    return [Avatar((x, y), r, tuple(int(v) for v in fill), plus)
+            for row in _rows(discs) for x, y, r, fill, plus in row]
 
 
 def _lab_patch(image: np.ndarray, x: float, y: float, half: float):
-    """The Lab square of half-side ``half`` around (x, y) and (x, y) in it; None where it
-    leaves the image."""
+    """The Lab square of half-side ``half`` frame pixels around (x, y), shrunk (area
+    average) to at most ``LOOK_RADIUS`` * 2.9 pixels across; with (x, y) in it and the
+    scale. None where it leaves the image."""
     H, W = image.shape[:2]
     R = int(np.ceil(half)) + 1
     xa, ya = int(x) - R, int(y) - R
     if xa < 0 or ya < 0 or xa + 2 * R + 1 > W or ya + 2 * R + 1 > H:
         return None
-    patch = cv2.cvtColor(np.ascontiguousarray(image[ya:ya + 2 * R + 1, xa:xa + 2 * R + 1]), cv2.COLOR_BGR2LAB)
-    return patch, x - xa, y - ya
+    patch = np.ascontiguousarray(image[ya:ya + 2 * R + 1, xa:xa + 2 * R + 1])
+    k = min(1.0, LOOK_RADIUS * 1.45 / half)
+    if k < 1:
+        patch = cv2.resize(patch, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(patch, cv2.COLOR_BGR2LAB), (x - xa) * k, (y - ya) * k, k
 
 
 def _annulus(lab: np.ndarray, x: float, y: float, r0: float, r1: float):

@@ -82,3 +82,23 @@ def test_a_person_leaving_the_shared_camera_is_gone(pairs):
     gone = {p.id for p in before.participants} - {p.id for p in after.participants}
     assert gone and all("." in i for i in gone), "the second people went; the tiles' ids stay"
     assert after.mood.participants == len(g.tiles) and after.mood.away == 0
+
+
+def test_the_text_table_shows_every_person_under_their_tile(pairs):
+    """One row per tile, then a row for each other person sharing its camera: every
+    participant's id once, beside their own tile (a newcomer found ids shifted by one row
+    per extra person)."""
+    from classmood.cli.text import frame_table
+
+    _, first, _ = pairs
+    rows = frame_table("page", first).splitlines()[2:2 + len(first.participants)]
+    assert len(rows) == len(first.participants)
+    tile = None
+    for row, p in zip(rows, first.participants):
+        cells = row.split()
+        if row.strip().startswith("+ same tile"):
+            assert p.tile_index == tile and p.id in cells
+        else:
+            tile = int(cells[0])
+            assert p.tile_index == tile and p.id in cells
+    assert sum(r.strip().startswith("+ same tile") for r in rows) == sum("." in p.id for p in first.participants)

@@ -187,3 +187,24 @@ def test_paired_tiles_find_the_same_faces_as_single_tiles(portrait):
         cx, cy = fa[0].bbox[0] + fa[0].bbox[2] / 2, fa[0].bbox[1] + fa[0].bbox[3] / 2
         assert x <= cx <= x + w and y <= cy <= y + h
         assert np.abs(fa[0].keypoints - fb[0].keypoints).max() < 0.25 * fb[0].bbox[2]
+
+
+def test_second_look_confirms_a_face_and_not_a_false_one(finder, portrait):
+    """confirm: a face seen again alone scores high wherever it was found; a box where
+    there is no face scores 0 (people sharing a camera keep each face; a false face
+    beside the student does not stay: FaceFinder.find_in_rois)."""
+    from classmood.detectors.faces import SECOND_LOOK
+    from classmood.types import Face
+
+    p = cv2.resize(portrait, (253, 325))
+    tile = np.full((360, 640, 3), 200, np.uint8)
+    tile[20:345, 40:293] = p
+    tile[20:345, 350:603] = p
+    faces = finder.find_in_rois(tile, [(0, 0, 640, 360)])[0]
+    assert len(faces) == 2 and all(finder.confirm(tile, f) >= SECOND_LOOK for f in faces)
+    nothing = Face(bbox=(300.0, 150.0, 40.0, 40.0), score=0.52, keypoints=np.zeros((6, 2), np.float32))
+    assert finder.confirm(np.full((360, 640, 3), 200, np.uint8), nothing) == 0.0
+    closed = FaceFinder()
+    closed.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.confirm(tile, faces[0])
