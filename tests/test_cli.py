@@ -100,6 +100,19 @@ def test_black_frame_has_no_tiles(tmp_path, capsys):
     assert summary["summary"]["participants"] == []
 
 
+def test_a_recording_with_no_gallery_says_so(tmp_path, capsys):
+    """A recording in which no analysed frame shows a participant ends with a hint, not a
+    bare "0 participants" (a newcomer's Zoom recording of two profile pictures)."""
+    path = tmp_path / "blank.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 4.0, (320, 180))
+    for _ in range(8):
+        out.write(np.zeros((180, 320, 3), np.uint8))
+    out.release()
+    assert main(["analyze", str(path), "--every", "0.5"]) == 0
+    text = capsys.readouterr().out
+    assert "0 participants" in text and "no participant tiles found in any analysed frame" in text
+
+
 def test_one_pixel_image(tmp_path, capsys):
     img = tmp_path / "dot.png"
     cv2.imwrite(str(img), np.full((1, 1, 3), 128, np.uint8))

@@ -82,6 +82,9 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
         top = ", ".join(f"{k} {v:.0%}" for k, v in sorted(p["expressions"].items(), key=lambda kv: -kv[1])[:3])
         lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "
                      f"camera off {p['camera_off_s']:5.1f} s  {top}")
+    if not summary["participants"] and summary["frames"]:
+        lines.append("  no participant tiles found in any analysed frame: is the meeting's gallery, "
+                     "speaker or filmstrip view in the picture?")
     mv = summary["mood"]["mean_valence"]
     lines.append(f"  mean class valence: {'-' if mv is None else f'{mv:+.2f}'}")
     return "\n".join(lines)
