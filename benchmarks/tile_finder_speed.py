@@ -1,6 +1,9 @@
 """Tile-finder speed: milliseconds per layout search at 1080p (and 1440p, 4K) on one core,
 for exact screenshots (the gap cut) and re-compressed, rescaled or soft frames (the cut
-plus the fitted grid, issue 16).
+plus the fitted grid, issue 16); then the gallery perception's whole layout search (the
+``tiles`` stage of GalleryPerception.analyze: the tile finder, larger boxes kept for their
+faces, the avatar-row search, and where no layout explains the frame the frame-wide face
+search and its regions) on the real screenshots.
 
     python benchmarks/tile_finder_speed.py              # synthetic galleries only
     python benchmarks/tile_finder_speed.py --data ../shared/data   # also the real cases
@@ -83,6 +86,28 @@ def main() -> None:
             lo, med, method, k = timed(finder, image, args.repeats)
             label = f"{path.name} {image.shape[1]}x{image.shape[0]}"
             print(f"{label:44s} {lo:6.1f} {med:7.1f}  {method:6s} {k}")
+
+    shots = sorted((args.data / "galleries").glob("*.png")) + sorted((args.data / "galleries2").glob("*.png"))
+    if shots:
+        from classmood.detectors.gallery import GalleryPerception
+
+        print(f"\n## gallery layout search: GalleryPerception.analyze 'tiles' stage, milliseconds "
+              f"(median of {max(3, args.repeats // 5)}), one core")
+        print(f"{'frame':44s} {'layout':>7s} {'total':>7s}  method  tiles")
+        per = []
+        with GalleryPerception() as perception:
+            for path in shots:
+                image = cv2.imread(str(path))
+                if image is None:
+                    continue
+                perception.analyze(image)  # warm
+                runs = [perception.analyze(image) for _ in range(max(3, args.repeats // 5))]
+                lay = statistics.median(r.timings_ms.get("tiles", 0.0) for r in runs)
+                tot = statistics.median(r.timings_ms["total"] for r in runs)
+                per.append(lay)
+                label = f"{path.parent.name}/{path.name}"[:44]
+                print(f"{label:44s} {lay:7.1f} {tot:7.1f}  {str(runs[0].layout_method):6s}  {len(runs[0].tiles)}")
+        print(f"{'median over the real screenshots':44s} {statistics.median(per):7.1f}")
 
 
 if __name__ == "__main__":

@@ -240,6 +240,10 @@ class ParticipantResult:
     valence: float | None = None
     away_s: float = 0.0
     negative_s: float = 0.0
+    too_small: bool = False
+    """The face is too small to read an expression from (narrower than
+    :data:`classmood.agent.pipeline.MIN_READABLE_FACE_PX`): present, label ``uncertain``,
+    no probabilities."""
 
     def to_dict(self) -> dict[str, Any]:
         def _p(a):
@@ -260,6 +264,7 @@ class ParticipantResult:
             "valence": None if self.valence is None else round(float(self.valence), 4),
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
+            "too_small": bool(self.too_small),
         }
 
 

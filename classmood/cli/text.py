@@ -33,7 +33,7 @@ def frame_table(label: str, result: FrameResult) -> str:
                 face = _face_of(t, p)
                 score = f"{face.score:.2f}" if face is not None else "-"
                 who = "-" if p is None else p.id
-                expr = "-" if p is None else p.label or (
+                expr = "-" if p is None else "too small" if p.too_small else p.label or (
                     "-" if result.presence_only or p.presence.value != "present" else "...")
                 conf = f"{p.confidence:.2f}" if p is not None and p.label and not result.presence_only else "-"
                 if k == 0:  # the tile's row
