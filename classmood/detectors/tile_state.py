@@ -193,7 +193,14 @@ class TileStateClassifier:
         if max(card) - min(card) > 12:
             return True
         ring_flat, lr_flat = _ring_flatness(sides, card, self.tol)
-        return ring_flat < self.min_ring_flat and lr_flat < self.min_ring_flat
+        if ring_flat >= self.min_ring_flat:
+            return False
+        if lr_flat < self.min_ring_flat:
+            return True
+        # flat side bars, content filling the height between them: only a square window
+        # can be a profile photo (:meth:`_letterbox`); a camera's 4:3, 16:9 or 9:16 is video
+        lo, hi = _SQUARE_PHOTO
+        return not 0.8 * lo <= _top_window_aspect(crop, card, self.tol) <= 1.2 * hi
 
     def explain(
         self,
@@ -453,6 +460,22 @@ def _one_colour(sides: list[np.ndarray], card: np.ndarray, tol: int) -> float:
         if len(p) and f.mean() >= 0.3:
             shares.append(float((np.abs(p[f] - centre).max(axis=1) <= 1).mean()))
     return min(shares) if shares else 0.0
+
+
+def _top_window_aspect(crop: np.ndarray, card: tuple[int, int, int], tol: int) -> float:
+    """Width / height of what lies between the side bars, read off the ring's top side
+    alone (columns not mostly ``card``-coloured there, over the tile's height): a quick
+    estimate of :func:`_window_aspect` for the fast path."""
+    h, w = crop.shape[:2]
+    step = max(1, int(np.ceil(max(h, w) / _SAMPLE_LONG_SIDE)))
+    y0, y1, x0, x1, _, _ = inner_region(h, w)
+    sv = crop[y0:y1:step, x0:x1:step]
+    rows, cols = _ring_strips(*sv.shape[:2])[0]
+    top = sv[rows, cols].astype(np.int16)
+    if top.size == 0:
+        return 0.0
+    near = (np.abs(top - np.array(card, np.int16)).max(axis=2) <= tol).mean(axis=0)
+    return float((near < 0.9).sum() * step) / max(1, h)
 
 
 def _ring_flatness(sides: list[np.ndarray], card: tuple[int, int, int], tol: int) -> tuple[float, float]:
