@@ -9,11 +9,16 @@ BBox = tuple[int, int, int, int]
 """An axis-aligned box ``(x, y, w, h)`` in integer pixels of the full frame."""
 
 
+def overlap(a: tuple, b: tuple) -> float:
+    """Area two ``(x, y, w, h)`` boxes share (0 when apart), in their pixels squared."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy
+
+
 def iou(a: tuple, b: tuple) -> float:
     """Intersection over union of two ``(x, y, w, h)`` boxes (0.0 for empty boxes)."""
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    inter = overlap(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
 

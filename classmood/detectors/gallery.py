@@ -14,11 +14,12 @@ from typing import Callable, TypeVar
 import cv2
 import numpy as np
 
+from ..geometry import overlap
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
 from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, find_avatars
 from .face_layout import face_regions, layout_kind
-from .faces import FaceFinder
+from .faces import SECOND_LOOK, FaceFinder
 from .grid_fit import Evidence
 from .tile_state import StillnessMonitor, TileStateClassifier
 from .tiles import Layout, TileFinder, reading_order
@@ -32,6 +33,9 @@ sure: the shared screen beside a Zoom side-by-side gallery gave a 0.58 "face" 48
 wide; speakers' faces in the synthetic speaker views and real screenshots score 0.9+."""
 
 
+_STRIP_BAND = 5.2
+"""Height of an avatar row's strip, in disc radii (twice an avatar's box: Teams' thumbnails
+beside 45 px discs are 180 px high)."""
 _DISC_TILE = 4.0
 """A disc inside a tile more than this many times its box's area is the tile's content
 (a camera-off card's initials), not an avatar of its own."""
@@ -269,11 +273,54 @@ class GalleryPerception:
             cleared = {b: _clear_of(b, extra, found.get(b, [])) for b in base}
             found = {cleared.get(b, b): f for b, f in found.items()}
             base = list(cleared.values())
-        boxes = reading_order(extra + base)
         found = {**found, **{b: [] for b in extra}}
+        strip = clock.run("faces", lambda: self._strip_faces(image, discs, extra + base))
+        if strip:
+            regs = clock.run("tiles", lambda: face_regions(
+                Evidence(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)), strip, (W, H)))
+            for box, idx in regs:
+                box = _clear_of(box, extra + base, [strip[j] for j in idx])
+                if not any(overlap(box, b) > 0.2 * box[2] * box[3] for b in extra + base):
+                    base.append(box)
+                    found[box] = [strip[j] for j in idx]
+        boxes = reading_order(extra + base)
         tiles = tuple(Tile(i, b) for i, b in enumerate(boxes))
         method = layout.method if base else "avatars"
         return replace(layout, tiles=tiles, fallback=False, method=method, avatars=tuple(extra)), found
+
+    def _strip_faces(self, image: np.ndarray, discs, taken: list) -> list[Face]:
+        """Faces in the strip of an avatar row that no tile holds: the row's small video
+        thumbnails (Teams shows up to four beside the initials; their faces, ~60 px in a
+        3339 px frame, are too small and too turned for the frame-wide search). The band
+        along the row, ``_STRIP_BAND`` disc radii high, is searched where no tile or avatar
+        lies, in overlapping windows of the band's height; a face is kept when a second
+        look confirms it (a poster in a thumbnail's room scored 0.76 and confirmed 0.64)."""
+        H, W = image.shape[:2]
+        out: list[Face] = []
+        for cy, r in _rows_of(discs):
+            y0, y1 = max(0, int(cy - _STRIP_BAND * r / 2)), min(H, int(cy + _STRIP_BAND * r / 2))
+            side = int(1.3 * (y1 - y0))
+            if y1 - y0 < 16:
+                continue
+            busy = sorted((b[0], b[0] + b[2]) for b in taken if b[1] < y1 and b[1] + b[3] > y0)
+            windows, x = [], 0
+            for a, b in busy + [(W, W)]:
+                for wx in range(x, max(x, a - side // 2), side // 2):  # the free stretch x..a
+                    windows.append((wx, y0, min(side, W - wx), y1 - y0))
+                x = max(x, b)
+            if not windows:
+                continue
+            for faces in self.face_finder.find_in_rois(image, windows):
+                for f in faces:
+                    cx, cy_f = f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2
+                    if any(bx <= cx < bx + bw and by <= cy_f < by + bh for bx, by, bw, bh in taken):
+                        continue
+                    if any(abs(cx - (g.bbox[0] + g.bbox[2] / 2)) < max(g.bbox[2], f.bbox[2]) / 2 and
+                           abs(cy_f - (g.bbox[1] + g.bbox[3] / 2)) < max(g.bbox[3], f.bbox[3]) / 2 for g in out):
+                        continue
+                    if self.face_finder.confirm(image, f) >= SECOND_LOOK:
+                        out.append(f)
+        return out
 
     def _classify(self, image: np.ndarray, layout: Layout, tile: Tile, faces, still: float | None
                   ) -> TileState:
@@ -483,6 +530,18 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     kind = layout_kind([r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
                          layout_method=method)
+
+
+def _rows_of(discs) -> list[tuple[float, float]]:
+    """(centre y, radius) of each row of avatar discs (discs within a radius of one line)."""
+    rows: list[list] = []
+    for d in sorted(discs, key=lambda d: d.center[1]):
+        if rows and abs(d.center[1] - rows[-1][-1].center[1]) <= d.radius:
+            rows[-1].append(d)
+        else:
+            rows.append([d])
+    return [(float(np.median([d.center[1] for d in row])), float(np.median([d.radius for d in row])))
+            for row in rows]
 
 
 def _disc_sized(box: tuple, largest: float) -> bool:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import BBox
+from ..geometry import BBox, overlap
 from ..io import as_bgr
 from ..types import Tile
 from .grid_fit import Evidence, cut_is_whole, explains_more, fit_grid
@@ -519,7 +519,7 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
             if x < 0 or y < 0 or x + w > W or y + h > H:
                 continue
             cell = _Box(x, y, w, h)
-            if any(_overlap(cell, b) > 0.05 * cell.area for b in tiles + holes):
+            if any(overlap((x, y, w, h), (b.x, b.y, b.w, b.h)) > 0.05 * cell.area for b in tiles + holes):
                 continue
             row_has = any(abs(b.y - y) <= 0.1 * th for b in tiles)
             col_has = any(abs(b.x - x) <= 0.1 * tw for b in tiles)
@@ -527,13 +527,6 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
             if row_has and col_has and gap < LATTICE_HOLE_GAP * cell.area:
                 holes.append(cell)
     return holes
-
-
-def _overlap(a: _Box, b: _Box) -> int:
-    """Pixels two boxes share."""
-    ix = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
-    iy = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
-    return max(0, ix) * max(0, iy)
 
 
 def _dedupe(boxes: list[_Box]) -> list[_Box]:

@@ -142,3 +142,26 @@ def test_cards_with_initials_discs_stay_tiles():
         r = p.analyze(page)
     assert [t.tile.bbox for t in r.tiles] == cards
     assert all(t.state is S.CAMERA_OFF for t in r.tiles) and r.layout_method == "gap"
+
+
+def test_share_strip_avatars_and_video_thumbnails(grace):
+    """Teams' share view: a slide, and under it one strip of initials discs then three
+    touching video thumbnails: ten camera-off participants (the "+7" badge none) and
+    three live faces, each its own tile clear of the others."""
+    page = np.zeros((1080, 1920, 3), np.uint8)
+    cv2.rectangle(page, (100, 80), (1820, 880), (240, 240, 240), -1)  # the shared slide
+    synth.draw_avatar_row(page, 10, 1030, 60, 22, 75, overflow=7, seed=1)
+    tw, th = 200, 112
+    for k in range(3):
+        view = synth.webcam_view(grace, seed=k)
+        page[1075 - th:1075, 1000 + k * tw:1000 + (k + 1) * tw] = cv2.resize(view, (tw, th), interpolation=cv2.INTER_AREA)
+    with GalleryPerception() as p:
+        r = p.analyze(page)
+    states = [t.state for t in r.tiles]
+    assert states.count(S.CAMERA_OFF) == 10 and states.count(S.FACE) == 3 and len(r.tiles) == 13
+    boxes = [t.tile.bbox for t in r.tiles]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            ix = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+            iy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+            assert ix <= 2 or iy <= 2, (a, b)
