@@ -35,7 +35,8 @@ def frame_table(label: str, result: FrameResult) -> str:
                 who = "-" if p is None else p.id
                 expr = "-" if p is None else "too small" if p.too_small else p.label or (
                     "-" if result.presence_only or p.presence.value != "present" else "...")
-                conf = f"{p.confidence:.2f}" if p is not None and p.label and not result.presence_only else "-"
+                conf = (f"{p.confidence:.2f}" if p is not None and p.label and not p.too_small
+                        and not result.presence_only else "-")
                 if k == 0:  # the tile's row
                     head = f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  {f'{x},{y} {w}x{h}':<22}"
                     name = t.name or "-"

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..geometry import BBox
 
-__all__ = ["Avatar", "find_avatars", "avatar_box"]
+__all__ = ["Avatar", "find_avatars", "avatar_box", "avatar_rows"]
 
 MIN_ROW = 4
 """Discs in a row for it to be an avatar strip (a toolbar: 3-7 round buttons of one
@@ -197,6 +197,19 @@ def _lab_patch(image: np.ndarray, x: float, y: float, half: float):
     if k < 1:
         patch = cv2.resize(patch, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(patch, cv2.COLOR_BGR2LAB), (x - xa) * k, (y - ya) * k, k
+
+
+def avatar_rows(avatars: Sequence[Avatar]) -> list[tuple[float, float]]:
+    """(centre y, radius) in frame pixels of each row of ``avatars`` (discs whose centres lie
+    within a radius of one line), top to bottom."""
+    rows: list[list] = []
+    for d in sorted(avatars, key=lambda d: d.center[1]):
+        if rows and abs(d.center[1] - rows[-1][-1].center[1]) <= d.radius:
+            rows[-1].append(d)
+        else:
+            rows.append([d])
+    return [(float(np.median([d.center[1] for d in row])), float(np.median([d.radius for d in row])))
+            for row in rows]
 
 
 def _annulus(lab: np.ndarray, x: float, y: float, r0: float, r1: float):

@@ -97,6 +97,24 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
     return [(box, sorted(out[box])) for box in reading_order(list(out))]
 
 
+def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:
+    """``box`` (x, y, w, h) cut back, one side per box of ``others`` it overlaps, so that it
+    overlaps none of them: of the four cuts the one keeping the most area with every
+    face's centre still inside (unchanged where no cut keeps them)."""
+    x0, y0, x1, y1 = box[0], box[1], box[0] + box[2], box[1] + box[3]
+    centres = [(f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2) for f in faces]
+    for ox, oy, ow, oh in others:
+        if ox >= x1 or ox + ow <= x0 or oy >= y1 or oy + oh <= y0:
+            continue
+        cuts = [(x0, y0, x1, min(y1, oy)), (x0, max(y0, oy + oh), x1, y1),
+                (x0, y0, min(x1, ox), y1), (max(x0, ox + ow), y0, x1, y1)]
+        cuts = [c for c in cuts if c[2] > c[0] and c[3] > c[1]
+                and all(c[0] <= cx <= c[2] and c[1] <= cy <= c[3] for cx, cy in centres)]
+        if cuts:
+            x0, y0, x1, y1 = max(cuts, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def layout_kind(tiles: Sequence[Tile], frame_size: tuple[int, int]) -> str:
     """Name the kind of layout a set of tiles makes.
 

@@ -17,8 +17,8 @@ import numpy as np
 from ..geometry import overlap
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
-from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, find_avatars
-from .face_layout import face_regions, layout_kind
+from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, avatar_rows, find_avatars
+from .face_layout import clear_of, face_regions, layout_kind
 from .faces import SECOND_LOOK, FaceFinder
 from .grid_fit import Evidence
 from .tile_state import StillnessMonitor, TileStateClassifier
@@ -270,7 +270,7 @@ class GalleryPerception:
         if not extra:
             return layout, found
         if regions:
-            cleared = {b: _clear_of(b, extra, found.get(b, [])) for b in base}
+            cleared = {b: clear_of(b, extra, found.get(b, [])) for b in base}
             found = {cleared.get(b, b): f for b, f in found.items()}
             base = list(cleared.values())
         found = {**found, **{b: [] for b in extra}}
@@ -279,7 +279,7 @@ class GalleryPerception:
             regs = clock.run("tiles", lambda: face_regions(
                 Evidence(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)), strip, (W, H)))
             for box, idx in regs:
-                box = _clear_of(box, extra + base, [strip[j] for j in idx])
+                box = clear_of(box, extra + base, [strip[j] for j in idx])
                 if not any(overlap(box, b) > 0.2 * box[2] * box[3] for b in extra + base):
                     base.append(box)
                     found[box] = [strip[j] for j in idx]
@@ -297,7 +297,7 @@ class GalleryPerception:
         look confirms it (a poster in a thumbnail's room scored 0.76 and confirmed 0.64)."""
         H, W = image.shape[:2]
         out: list[Face] = []
-        for cy, r in _rows_of(discs):
+        for cy, r in avatar_rows(discs):
             y0, y1 = max(0, int(cy - _STRIP_BAND * r / 2)), min(H, int(cy + _STRIP_BAND * r / 2))
             side = int(1.3 * (y1 - y0))
             if y1 - y0 < 16:
@@ -527,45 +527,18 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     method = "frame" if layout.fallback else layout.method
     if not results:
         method = None
-    kind = layout_kind([r.tile for r in results], (w, h))
+    # the layout is named by its video tiles: a row of small avatar discs beside a 2x2
+    # stage is no speaker view (it is named by the discs alone when there is nothing else)
+    video = [r.tile for r in results if r.tile.bbox not in layout.avatars]
+    kind = layout_kind(video or [r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
                          layout_method=method)
-
-
-def _rows_of(discs) -> list[tuple[float, float]]:
-    """(centre y, radius) of each row of avatar discs (discs within a radius of one line)."""
-    rows: list[list] = []
-    for d in sorted(discs, key=lambda d: d.center[1]):
-        if rows and abs(d.center[1] - rows[-1][-1].center[1]) <= d.radius:
-            rows[-1].append(d)
-        else:
-            rows.append([d])
-    return [(float(np.median([d.center[1] for d in row])), float(np.median([d.radius for d in row])))
-            for row in rows]
 
 
 def _disc_sized(box: tuple, largest: float) -> bool:
     """Whether a tile could be the gap cut's box around one avatar disc: about square and
     at most ``_DISC_TILE`` times the largest avatar box (``largest``, pixels)."""
     return 0.75 <= box[2] / max(1, box[3]) <= 1.33 and box[2] * box[3] <= _DISC_TILE * largest
-
-
-def _clear_of(box: tuple, others: list, faces) -> tuple:
-    """``box`` (x, y, w, h) cut back, one side per box of ``others`` it overlaps, so that it
-    overlaps none of them: of the four cuts the one keeping the most area with every
-    face's centre still inside (unchanged where no cut keeps them)."""
-    x0, y0, x1, y1 = box[0], box[1], box[0] + box[2], box[1] + box[3]
-    centres = [(f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2) for f in faces]
-    for ox, oy, ow, oh in others:
-        if ox >= x1 or ox + ow <= x0 or oy >= y1 or oy + oh <= y0:
-            continue
-        cuts = [(x0, y0, x1, min(y1, oy)), (x0, max(y0, oy + oh), x1, y1),
-                (x0, y0, min(x1, ox), y1), (max(x0, ox + ow), y0, x1, y1)]
-        cuts = [c for c in cuts if c[2] > c[0] and c[3] > c[1]
-                and all(c[0] <= cx <= c[2] and c[1] <= cy <= c[3] for cx, cy in centres)]
-        if cuts:
-            x0, y0, x1, y1 = max(cuts, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _inside_any(face: Face, tiles) -> bool:
