@@ -322,29 +322,27 @@ class FaceFinder:
         Raises:
             RuntimeError: the finder is closed.
         """
-        det = self._detector
-        if det is None:
+        if self._detector is None:
             raise RuntimeError("FaceFinder is closed")
-        H, W = image_bgr.shape[:2]
         x, y, w, h = face.bbox
         cx, cy, size = x + w / 2, y + h / 2, max(w, h)
         half = FAR_WINDOW * size / 2
-        ax0, ay0 = max(0, int(round(cx - half))), max(0, int(round(cy - half)))
-        ax1, ay1 = min(W, int(round(cx + half))), min(H, int(round(cy + half)))
-        if ax1 - ax0 < 8 or ay1 - ay0 < 8:
-            return 0.0
-        crop = image_bgr[ay0:ay1, ax0:ax1]
-        ch, cw = crop.shape[:2]
-        side = max(ch, cw)
-        oy, ox = (side - ch) // 2, (side - cw) // 2
-        canvas, scale = _compose(side, [(crop, ox, oy)])
-        best = 0.0
-        for (bx, by, bw, bh), _kps, score in self._detect_square(canvas, det):
-            fx = (bx + bw / 2) / scale - ox + ax0
-            fy = (by + bh / 2) / scale - oy + ay0
-            if abs(fx - cx) <= size / 2 and abs(fy - cy) <= size / 2:
-                best = max(best, float(score))
-        return best
+        x0, y0 = int(round(cx - half)), int(round(cy - half))
+        window = (x0, y0, int(round(cx + half)) - x0, int(round(cy + half)) - y0)
+        return max((f.score for f in self._find_once(image_bgr, window)
+                    if abs(f.bbox[0] + f.bbox[2] / 2 - cx) <= size / 2
+                    and abs(f.bbox[1] + f.bbox[3] / 2 - cy) <= size / 2), default=0.0)
+
+    def find_confirmed(self, image_bgr: np.ndarray, windows: Sequence[BBox]) -> list[Face]:
+        """Faces over overlapping ``windows`` (frame pixels), one per face (the
+        best-scoring of its sightings), each kept only when :meth:`confirm` scores it at
+        least ``SECOND_LOOK``: a search where a false face costs a participant.
+
+        Raises:
+            RuntimeError: the finder is closed.
+        """
+        seen = _suppress([f for faces in self.find_in_rois(image_bgr, windows) for f in faces], self.nms_iou)
+        return [f for f in seen if self.confirm(image_bgr, f) >= SECOND_LOOK]
 
     def _sure(self, image_bgr: np.ndarray, faces: list[Face]) -> list[Face]:
         """Of several faces in one region, the best and those a second look confirms."""

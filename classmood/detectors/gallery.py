@@ -19,7 +19,7 @@ from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
 from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, avatar_rows, find_avatars
 from .face_layout import clear_of, face_regions, layout_kind
-from .faces import SECOND_LOOK, FaceFinder
+from .faces import FaceFinder
 from .grid_fit import Evidence
 from .tile_state import StillnessMonitor, TileStateClassifier
 from .tiles import Layout, TileFinder, reading_order
@@ -310,16 +310,10 @@ class GalleryPerception:
                 x = max(x, b)
             if not windows:
                 continue
-            for faces in self.face_finder.find_in_rois(image, windows):
-                for f in faces:
-                    cx, cy_f = f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2
-                    if any(bx <= cx < bx + bw and by <= cy_f < by + bh for bx, by, bw, bh in taken):
-                        continue
-                    if any(abs(cx - (g.bbox[0] + g.bbox[2] / 2)) < max(g.bbox[2], f.bbox[2]) / 2 and
-                           abs(cy_f - (g.bbox[1] + g.bbox[3] / 2)) < max(g.bbox[3], f.bbox[3]) / 2 for g in out):
-                        continue
-                    if self.face_finder.confirm(image, f) >= SECOND_LOOK:
-                        out.append(f)
+            for f in self.face_finder.find_confirmed(image, windows):
+                cx, cy_f = f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2
+                if not any(bx <= cx < bx + bw and by <= cy_f < by + bh for bx, by, bw, bh in taken):
+                    out.append(f)
         return out
 
     def _classify(self, image: np.ndarray, layout: Layout, tile: Tile, faces, still: float | None
