@@ -262,14 +262,11 @@ class Pipeline:
         raw = _PRESENCE[tr.state]
         presence = m.update(t, raw, probs)
         track = self.tracker.tracks[tile_id]
-        small = face is not None and face.bbox[2] < MIN_READABLE_FACE_PX and presence is Presence.PRESENT
-        if small and not self.presence_only:
-            # no expression is read from a face this small: say so, show no stale label
-            return ParticipantResult(
-                id=pid, tile_index=tr.tile.index, bbox=bbox, tile_state=tr.state, presence=presence,
-                name=(track.name if self.names and pid == tile_id else None), face_bbox=face.bbox,
-                label=UNCERTAIN, too_small=True,
-                away_s=0.0 if m.away_since is None else t - m.away_since)
+        # no expression is read from a face too small to read: say so, show no stale label
+        small = (not self.presence_only and face is not None and presence is Presence.PRESENT
+                 and face.bbox[2] < MIN_READABLE_FACE_PX)
+        expressions = not (self.presence_only or small)
+        shown = expressions and presence is Presence.PRESENT
         return ParticipantResult(
             id=pid,
             tile_index=tr.tile.index,
@@ -279,12 +276,13 @@ class Pipeline:
             name=(track.name if self.names and pid == tile_id else None),
             face_bbox=None if face is None else face.bbox,
             probs=probs,
-            smoothed=None if (self.presence_only or presence is not Presence.PRESENT) else m.smoothed,
-            label=None if self.presence_only else m.label,
-            confidence=0.0 if self.presence_only else m.confidence,
-            valence=None if (self.presence_only or presence is not Presence.PRESENT) else m.valence,
+            smoothed=m.smoothed if shown else None,
+            label=UNCERTAIN if small else (m.label if expressions else None),
+            confidence=m.confidence if expressions else 0.0,
+            valence=m.valence if shown else None,
             away_s=0.0 if m.away_since is None else t - m.away_since,
-            negative_s=0.0 if (m.negative_since is None or self.presence_only) else t - m.negative_since,
+            negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
+            too_small=small,
         )
 
 

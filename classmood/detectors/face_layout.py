@@ -215,17 +215,10 @@ def _cut_apart(regions: list[list[float]], centres: list[tuple[float, float]]) -
             if ix <= 0 or iy <= 0:
                 continue
             (ax, ay), (bx, by) = centres[i], centres[j]
-            if abs(ax - bx) >= abs(ay - by):
-                mid = (ax + bx) / 2
-                lo, hi = (a, b) if ax < bx else (b, a)
-                lo_r = min(lo[0] + lo[2], mid)
-                lo[2] = max(1.0, lo_r - lo[0])
-                hi_l = max(hi[0], mid)
-                hi[2], hi[0] = max(1.0, hi[0] + hi[2] - hi_l), hi_l
-            else:
-                mid = (ay + by) / 2
-                lo, hi = (a, b) if ay < by else (b, a)
-                lo_b = min(lo[1] + lo[3], mid)
-                lo[3] = max(1.0, lo_b - lo[1])
-                hi_t = max(hi[1], mid)
-                hi[3], hi[1] = max(1.0, hi[1] + hi[3] - hi_t), hi_t
+            k = 0 if abs(ax - bx) >= abs(ay - by) else 1  # cut across x (k=0) or y (k=1)
+            ca, cb = centres[i][k], centres[j][k]
+            mid = (ca + cb) / 2
+            lo, hi = (a, b) if ca < cb else (b, a)
+            lo[k + 2] = max(1.0, min(lo[k] + lo[k + 2], mid) - lo[k])
+            start = max(hi[k], mid)
+            hi[k + 2], hi[k] = max(1.0, hi[k] + hi[k + 2] - start), start

@@ -488,8 +488,8 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
     """Tiles the cut missed inside the gallery's lattice.
 
     A gallery is a lattice of equal tiles: the columns are the found tiles' left edges,
-    the rows their top edges (within a tenth of a tile). A place on it whose row and
-    column both hold found tiles, that overlaps no found tile and is mostly not gap
+    the rows their top edges (within a tenth of a tile), so every row and column of it
+    holds a found tile. A place on it that overlaps no found tile and is mostly not gap
     colour (``LATTICE_HOLE_GAP``; ``S`` is the gap mask's integral) is a tile whose
     edges the cut could not see: a dim room's video as dark as the gap, a tile the gap
     colour bleeds into. A centred last row sits off the lattice and an empty place is
@@ -521,10 +521,8 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
             cell = _Box(x, y, w, h)
             if any(overlap((x, y, w, h), (b.x, b.y, b.w, b.h)) > 0.05 * cell.area for b in tiles + holes):
                 continue
-            row_has = any(abs(b.y - y) <= 0.1 * th for b in tiles)
-            col_has = any(abs(b.x - x) <= 0.1 * tw for b in tiles)
             gap = int(S[y + h, x + w] - S[y, x + w] - S[y + h, x] + S[y, x]) // 255
-            if row_has and col_has and gap < LATTICE_HOLE_GAP * cell.area:
+            if gap < LATTICE_HOLE_GAP * cell.area:
                 holes.append(cell)
     return holes
 

@@ -155,17 +155,7 @@ def make_speaker_view(
         InputError: an entry of ``portraits`` is not an image array.
     """
     _check(n_strip, 0, size, style, theme, strip)
-    st = _tile_states(states, n_strip + 1)
-    rng = np.random.default_rng(seed)
-    labels = tile_names(None, n_strip + 1, rng)
-    look, u, image, gap, area = _page(size, style, theme)
-    strip_boxes, rest = _strip_layout(n_strip, area, gap, strip, u)
-    boxes = [_fit_16_9(rest)] + strip_boxes
-    with library_or_temporary(library) as lib:
-        plans = _plan_tiles(lib, portraits, boxes, st, labels, 0.0, 0.0, None, rng)
-    tiles = tuple(render_tile(image, p, look, u, rng) for p in plans)
-    return SynthGallery(image=image, tiles=tiles, style=style, theme=theme, grid=_strip_grid(n_strip, strip),
-                        area=area, gap=gap, bg=look.bg)
+    return _strip_page(portraits, n_strip, size, style, theme, strip, states, seed, library, speaker=True)
 
 
 def make_filmstrip_share(
@@ -216,16 +206,29 @@ def make_filmstrip_share(
         InputError: an entry of ``portraits`` is not an image array.
     """
     _check(n_strip, 1, size, style, theme, strip)
-    st = _tile_states(states, n_strip)
+    return _strip_page(portraits, n_strip, size, style, theme, strip, states, seed, library, speaker=False)
+
+
+def _strip_page(portraits: Sequence[np.ndarray], n_strip: int, size: tuple[int, int], style: str, theme: str,
+                strip: str, states: Sequence[TileState | str] | None, seed: int,
+                library: PortraitLibrary | None, speaker: bool) -> SynthGallery:
+    """A strip of small tiles and, in what it leaves, a 16:9 main box: the speaker's tile
+    (``speaker``, the first tile) or a slide (no tile); arguments as for the callers,
+    already checked."""
+    n = n_strip + int(speaker)
+    st = _tile_states(states, n)
     rng = np.random.default_rng(seed)
-    labels = tile_names(None, n_strip, rng)
+    labels = tile_names(None, n, rng)
     look, u, image, gap, area = _page(size, style, theme)
     boxes, rest = _strip_layout(n_strip, area, gap, strip, u)
-    slide_box = _fit_16_9(rest)
+    main = _fit_16_9(rest)
+    if speaker:
+        boxes = [main] + boxes
     with library_or_temporary(library) as lib:
         plans = _plan_tiles(lib, portraits, boxes, st, labels, 0.0, 0.0, None, rng)
-    sx, sy, sw, sh = slide_box
-    image[sy : sy + sh, sx : sx + sw] = _slide(sw, sh, np.random.default_rng([seed, 1]))
+    if not speaker:
+        sx, sy, sw, sh = main
+        image[sy : sy + sh, sx : sx + sw] = _slide(sw, sh, np.random.default_rng([seed, 1]))
     tiles = tuple(render_tile(image, p, look, u, rng) for p in plans)
     return SynthGallery(image=image, tiles=tiles, style=style, theme=theme, grid=_strip_grid(n_strip, strip),
                         area=area, gap=gap, bg=look.bg)
