@@ -19,7 +19,14 @@ region here, as its tile:
   picture);
 * faces whose regions are the same box are one tile holding several people (a room);
   other regions that overlap are cut apart halfway between their faces, so that every
-  region holds its own people.
+  region holds its own people;
+* **strips** (:func:`fit_strips`): faces of about one size on one line (a filmstrip, a
+  speaker view's strip, a row of a gallery the grid fit missed) are fitted as a strip of
+  equal tiles: its two long sides are the strongest lines beside the faces over the whole
+  line, its tiles the equal intervals between straight lines across it. The tiles are
+  exact where a face's own region is not (a name label's edge, a shelf), and the strip's
+  tiles without a face (a camera-off card, a face too small for the frame-wide search)
+  are tiles too.
 
 The regions are what a teacher would point at: boxes around each visible person, exact
 where the app draws a tile border, approximate where it does not. Their kind of layout
@@ -57,6 +64,27 @@ DEFAULT_EXTENT = (1.6, 1.6, 1.1, 2.0)
 shoulders picture, as in a filmstrip tile."""
 SAME_TILE_IOU = 0.6
 """Two faces' regions overlapping this much (intersection over union) are one tile."""
+STRIP_LINE = 0.6
+"""Straight-line evidence (each quarter of the line counted apart) of a border across a
+strip, between two of its tiles; as ``SIDE_LEVEL``."""
+_DBG = False
+STRIP_ALIGN = 1.5
+"""Faces whose centres lie within this many face sizes of a line's mean are on it: a
+face sits anywhere across a 16:9 tile of a column (4-5 face sizes wide), and a row's
+neighbouring tiles are 4 face sizes or more apart."""
+STRIP_SIDE_REACH = (3.0, 4.5)
+"""How far a strip's long sides may lie from its faces, in face sizes: before the faces
+(above a row, left of a column) and after them. Measured on the shared real strips: a
+tile's top 0.4-1.4 face sizes above the face, its bottom 1.4-2.6 below; 16:9 tiles of a
+column 1.5-3 face sizes to each side."""
+STRIP_SAME = 0.04
+"""Tiles of one strip are equal: two lines this share of the strip's tile length (at
+least 3 px at work scale) off its length apart are a tile of it (their places are a
+pixel or two off after JPEG and scaling); the gap between two tiles is at most
+``STRIP_GAP`` of it (Zoom's 4-6 px on 250 px strip tiles at 1080p, Meet's ~4%)."""
+STRIP_GAP = 0.12
+STRIP_ASPECT = (0.55, 2.6)
+"""w/h of a strip's tiles (a phone's portrait video to a wide 16:9 name card)."""
 
 
 def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[int, int]
@@ -88,13 +116,70 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
     regions = [g[0] for g in groups]
     centres = [_centre_of(faces, g[1]) for g in groups]
     _cut_apart(regions, centres)
-    out = {}
-    for (box, idx) in zip(regions, (g[1] for g in groups)):
+    pairs = fit_strips(evidence, faces, [(tuple(b), g[1]) for b, g in zip(regions, groups)])
+    out: dict[tuple[int, int, int, int], list[int]] = {}
+    for (box, idx) in pairs:
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0], box[1], box[0] + box[2], box[1] + box[3]))
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
         if x1 - x0 >= 8 and y1 - y0 >= 8:
             out.setdefault((x0, y0, x1 - x0, y1 - y0), []).extend(idx)
     return [(box, sorted(out[box])) for box in reading_order(list(out))]
+
+
+def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tuple[BBox, list[int]]]
+               ) -> list[tuple[BBox, list[int]]]:
+    """Regions of faces on one line replaced by a fitted strip of equal tiles.
+
+    Faces of about one size (within 2x) whose centres lie on one horizontal line (within
+    ``STRIP_ALIGN`` face sizes; a row of tiles) or one vertical line (a column) are a strip when:
+    its two long sides are the strongest straight lines beside the faces over the whole
+    line (within ``STRIP_SIDE_REACH``); the straight lines across the strip
+    (``STRIP_LINE``) cut it into intervals; the intervals holding a face are of one length
+    (within ``STRIP_SAME``; tile w/h within ``STRIP_ASPECT``) and there are two or more.
+    Its tiles are then those intervals and every interval of that length joined to them
+    by tiles and gaps (``STRIP_GAP``), each with four clear sides (a camera-off card
+    beside the faces; a tile's picture with no side is the shared content beside the
+    strip).
+
+    Args:
+        evidence: the frame's :class:`Evidence` (work scale ``evidence.f``).
+        faces: the faces, frame pixels.
+        regions: ``(box, face_indices)`` per region, box (x, y, w, h) frame pixels.
+
+    Returns:
+        The regions, those of faces in a strip replaced by its tiles (a tile with no face
+        has an empty index list); other regions are cut back to clear the strip's tiles
+        (:func:`clear_of`).
+    """
+    ev, f = evidence, evidence.f
+    regions = [(tuple(float(v) for v in b), list(idx)) for b, idx in regions]
+    tiles: list[tuple[BBox, list[int]]] = []
+    taken: set[int] = set()  # faces in a strip
+    group = {i: k for k, (_, idx) in enumerate(regions) for i in idx}
+    for axis in (0, 1):
+        for line in _face_lines(faces, axis, taken):
+            strip = _strip(ev, faces, line, axis)
+            if strip is None:
+                continue
+            for box, idx in strip:
+                box = tuple(v * f for v in box)
+                if len(idx) > 1:
+                    # a smaller face with a region of its own inside the tile (a self-view
+                    # picture-in-picture) keeps it; people sharing the camera share a region
+                    main = max(idx, key=lambda i: faces[i].bbox[2])
+                    idx = [i for i in idx if group.get(i) == group.get(main)
+                           or _area(regions[group[i]][0]) >= 0.5 * _area(box)]
+                tiles.append((box, idx))
+                taken.update(idx)
+    if not tiles:
+        return regions
+    boxes = [b for b, _ in tiles]
+    rest = []
+    for box, idx in regions:
+        idx = [i for i in idx if i not in taken]
+        if idx:
+            rest.append((clear_of(box, boxes, [faces[i] for i in idx]), idx))
+    return tiles + rest
 
 
 def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:
@@ -222,3 +307,198 @@ def _cut_apart(regions: list[list[float]], centres: list[tuple[float, float]]) -
             lo[k + 2] = max(1.0, min(lo[k] + lo[k + 2], mid) - lo[k])
             start = max(hi[k], mid)
             hi[k + 2], hi[k] = max(1.0, hi[k] + hi[k + 2] - start), start
+
+
+# ----------------------------------------------------------------------------- strips
+def _face_lines(faces: Sequence[Face], axis: int, taken: set[int]) -> list[list[int]]:
+    """Groups (face indices) of two or more faces of about one size on one line: a row
+    (``axis`` 0: centres' y within ``STRIP_ALIGN`` face sizes) or a column (1: their x)."""
+    idx = [i for i in range(len(faces)) if i not in taken]
+    key = lambda i: faces[i].bbox[1 - axis] + faces[i].bbox[3 - axis] / 2  # noqa: E731
+    size = lambda i: max(faces[i].bbox[2], faces[i].bbox[3])  # noqa: E731
+    lines: list[list[int]] = []
+    for i in sorted(idx, key=key):
+        for g in lines:
+            s = float(np.median([size(j) for j in g]))
+            if abs(key(i) - np.mean([key(j) for j in g])) <= STRIP_ALIGN * s and 0.5 * s <= size(i) <= 2.0 * s:
+                g.append(i)
+                break
+        else:
+            lines.append([i])
+    return [g for g in lines if len(g) >= 2]
+
+
+def _line_positions(profile: np.ndarray, level: float) -> list[int]:
+    """Where ``profile`` is at least ``level``: the strongest position of each run."""
+    hit = np.flatnonzero(profile >= level)
+    out: list[int] = []
+    start = 0
+    for k in range(1, len(hit) + 1):
+        if k == len(hit) or hit[k] != hit[k - 1] + 1:
+            run = hit[start:k]
+            if len(run):
+                out.append(int(run[np.argmax(profile[run])]))
+            start = k
+    return out
+
+
+def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
+           ) -> list[tuple[tuple[float, float, float, float], list[int]]] | None:
+    """The strip of equal tiles through one line of faces (work scale boxes, each with
+    the faces in it), or None when the evidence does not make one (:func:`fit_strips`)."""
+    f = ev.f
+    fb = np.array([faces[i].bbox for i in line], np.float64) / f  # x, y, w, h
+    s = float(np.median(np.maximum(fb[:, 2], fb[:, 3])))
+    n_along, n_across = (ev.w, ev.h) if axis == 0 else (ev.h, ev.w)
+    lo = int(max(0, fb[:, axis].min() - s))  # the faces' extent along the strip
+    hi = int(min(n_along, (fb[:, axis] + fb[:, axis + 2]).max() + s))
+    c0 = float(np.max(fb[:, 1 - axis]))  # the faces' band across it: every face inside
+    c1 = float(np.min(fb[:, 1 - axis] + fb[:, 3 - axis]))
+    c0, c1 = min(c0, c1), max(c0, c1)
+    prof = ev.row_profile(lo, hi, segments=8) if axis == 0 else ev.col_profile(lo, hi, segments=8)
+    before, after = STRIP_SIDE_REACH
+    a = _strongest(prof, float(fb[:, 1 - axis].min()) - 1, float(fb[:, 1 - axis].min()) - before * s)
+    b = _strongest(prof, float((fb[:, 1 - axis] + fb[:, 3 - axis]).max()) + 1, c1 + after * s)
+    if a is None or b is None or b - a < 8:
+        return None
+    # the innermost line of the border (a tile's edge before the gap's or a frame line's)
+    ends = _maxima(prof, STRIP_LINE)
+    d = max(3.0, 0.05 * (b - a))
+    a = int(ends[(ends >= a) & (ends <= a + d)].max(initial=a))
+    b = int(ends[(ends <= b) & (ends >= b - d)].min(initial=b))
+    across = b - a
+    along = ev.col_profile(a, b, segments=4) if axis == 0 else ev.row_profile(a, b, segments=4)
+    lines = _maxima(along, STRIP_LINE)
+    lo_asp, hi_asp = STRIP_ASPECT
+    t_lo, t_hi = (lo_asp * across, hi_asp * across) if axis == 0 else (across / hi_asp, across / lo_asp)
+    centre = fb[:, axis] + fb[:, axis + 2] / 2
+    # every face's candidate tiles: two lines around it at a tile's length apart
+    pairs = []
+    for c in centre:
+        us, vs = lines[lines < c - 0.3 * s], lines[lines > c + 0.3 * s]
+        pairs.append([(int(u), int(v), _pair_score(along, int(u), int(v))) for u in us for v in vs
+                      if t_lo <= v - u <= t_hi])
+    if _DBG: print('a b', a, b, 'lines', lines.tolist(), [len(p) for p in pairs])
+    best = None
+    for L in sorted({v - u for p in pairs for u, v, _ in p}):
+        tol = max(3.0, STRIP_SAME * L)
+        # each face's best tile of that length (of equal ones, the nearest to it)
+        pick = [max((q for q in p if abs(q[1] - q[0] - L) <= tol),
+                    key=lambda q: q[2] - 0.05 * abs(q[1] - q[0] - L) / tol, default=None)
+                for p in pairs]
+        got = [q for q in pick if q is not None]
+        spans = sorted({q[:2] for q in got})
+        if any(_overlaps(p, q) for p, q in zip(spans[:-1], spans[1:])) or not _regular(spans, L):
+            continue  # tiles that overlap, or not at one pitch: not a strip of equal tiles
+        key = (len(spans), len(got), sum(q[2] for q in got))
+        if len(spans) >= 2 and (best is None or key > best[0]):
+            best = (key, L, pick)
+    if best is None:
+        return None
+    _, L, pick = best
+    if _DBG: print('L', L, pick)
+    held: dict[tuple[int, int], list[int]] = {}
+    for j, q in zip(line, pick):
+        if q is not None:
+            held.setdefault((q[0], q[1]), []).append(j)
+    spans = sorted(held)
+    box = lambda u, v: ((u, a, v - u, across) if axis == 0 else (a, u, across, v - u))  # noqa: E731
+    # tiles with no face: the strip's tiles of that length beyond and between the faces',
+    # each after a gap of at most STRIP_GAP of it
+    tol = max(3.0, STRIP_SAME * L)
+    out = dict(held)
+    for u, v in spans:
+        for step in (-1, 1):
+            cu, cv = u, v
+            while True:
+                if step > 0:
+                    nxt = [(int(p), int(q)) for p in lines[(lines >= cv) & (lines <= cv + STRIP_GAP * L)]
+                           for q in lines[np.abs(lines - p - L) <= tol]]
+                else:
+                    nxt = [(int(p), int(q)) for q in lines[(lines <= cu) & (lines >= cu - STRIP_GAP * L)]
+                           for p in lines[np.abs(q - lines - L) <= tol]]
+                nxt = [t for t in nxt if t not in out and _clear_sides(ev, box(*t))]
+                if not nxt or any(_overlaps(t, o) for t in nxt[:1] for o in out):
+                    break
+                t = max(nxt, key=lambda t: along[t[0]] + along[t[1]])
+                if any(_overlaps(t, o) for o in out):
+                    break
+                out[t] = []
+                cu, cv = t
+    # a tile's side is the innermost of the lines that make its border (a drawn frame
+    # line, a neighbour's last pixels): the picture starts there
+    d = max(3.0, 0.05 * L)
+    inner = lambda u, v: (int(lines[(lines >= u) & (lines <= u + d)].max()),  # noqa: E731
+                          int(lines[(lines <= v) & (lines >= v - d)].min()))
+    return [(box(*inner(u, v)), idx) for (u, v), idx in sorted(out.items())]
+
+
+def _pair_score(along: np.ndarray, u: int, v: int) -> float:
+    """How well lines ``u`` and ``v`` bound one tile of a strip: their evidence, less twice
+    the strongest line across its middle (20-80%): two tiles taken for one have the
+    border between them there."""
+    m0, m1 = u + int(0.2 * (v - u)), v - int(0.2 * (v - u))
+    inner = float(along[m0:m1].max()) if m1 > m0 else 0.0
+    return float(along[u] + along[v]) - 2.0 * inner
+
+
+def _regular(spans: list[tuple[int, int]], L: float) -> bool:
+    """Whether tiles (start, end) of length ``L`` start at one pitch (``L`` plus a gap of
+    at most ``STRIP_GAP`` of it): each distance between neighbours' starts a whole
+    number of pitches, within 3% of the pitch (at least 3 px)."""
+    d = np.diff([u for u, _ in spans]).astype(np.float64)
+    if len(d) == 0:
+        return True
+    for m in range(1, 8):  # the pitch, from the shortest distance (m tiles apart)
+        P = float(d.min()) / m
+        if P < L - max(3.0, 0.03 * L):
+            break
+        if P > L * (1 + STRIP_GAP) + 3:
+            continue
+        k = np.maximum(1, np.round(d / P))
+        if np.all(np.abs(d - k * P) <= np.maximum(3.0, 0.03 * P) * k):
+            return True
+    return False
+
+
+def _area(box) -> float:
+    return float(box[2]) * float(box[3])
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return min(a[1], b[1]) - max(a[0], b[0]) > 1
+
+
+def _maxima(profile: np.ndarray, level: float) -> np.ndarray:
+    """Positions where ``profile`` is at least ``level`` and no lower than either
+    neighbour (local maxima; a plateau gives each of its positions)."""
+    p = profile
+    left = np.concatenate([[-1.0], p[:-1]])
+    right = np.concatenate([p[1:], [-1.0]])
+    return np.flatnonzero((p >= level) & (p >= left) & (p >= right))
+
+
+def _strongest(profile: np.ndarray, start: float, stop: float) -> int | None:
+    """Between ``start`` and ``stop``, the line nearest ``start`` of those at least 0.85 of
+    the strongest there (and at least ``SIDE_LEVEL``), or None."""
+    n = len(profile)
+    a, b = int(np.clip(round(start), 0, n - 1)), int(np.clip(round(stop), 0, n - 1))
+    if a == b:
+        return None
+    idx = np.arange(a, b + (1 if b > a else -1), 1 if b > a else -1)
+    top = float(profile[idx].max())
+    if top < SIDE_LEVEL:
+        return None
+    k = int(np.flatnonzero(profile[idx] >= 0.85 * top)[0])
+    run = k  # the strongest position of that run of strong lines
+    while run + 1 < len(idx) and profile[idx[run + 1]] >= 0.85 * top:
+        run += 1
+    return int(idx[k + int(np.argmax(profile[idx[k:run + 1]]))])
+
+
+def _clear_sides(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
+    """Whether the four sides of a box (work scale) are straight lines: all but one at
+    least ``SIDE_LEVEL``, that one at least half of it (a card's side on a dark gap)."""
+    side, _ = ev.borders(np.array([box], np.int64))
+    srt = np.sort(side[0])
+    return bool(srt[1] >= SIDE_LEVEL and srt[0] >= 0.5 * SIDE_LEVEL)

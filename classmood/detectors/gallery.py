@@ -234,7 +234,8 @@ class GalleryPerception:
         card's initials): left to the tile. A tile about the disc's size is the gap cut's
         box around the disc (discs on a flat page): the avatar replaces it, and an overflow
         badge's box ("+N") is dropped. Regions around faces (a ``"faces"`` layout) are
-        approximate: one that reaches over an avatar is cut back to clear it. A
+        approximate: one that reaches over an avatar is cut back to clear it, and a "face"
+        found on a disc is its initials (dropped; a region left with none is a card). A
         whole-frame fallback with a face in it (one camera filling the frame) is left alone.
 
         Returns:
@@ -255,24 +256,33 @@ class GalleryPerception:
         discs = clock.run("tiles", lambda: find_avatars(image, exclude))
         if not discs:
             return layout, found
-        extra, dropped = [], set()
+        if regions:  # a "face" on an avatar disc is the disc's initials (BlazeFace
+            # scored Teams' pink "MG" disc 0.69, and 0.75 on a second look)
+            found = {b: [f for f in fs if not any(_on_disc(f, d) for d in discs)]
+                     for b, fs in found.items()}
+        extra, dropped, cards = [], set(), []
         for disc in discs:
             box = avatar_box(disc, (W, H))
             cx, cy = disc.center
             inside = [b for b in base if b[0] <= cx < b[0] + b[2] and b[1] <= cy < b[1] + b[3]]
-            if not regions and any(b[2] * b[3] > _DISC_TILE * box[2] * box[3] for b in inside):
-                continue  # a card's initials
+            card = [b for b in inside if b[2] * b[3] > _DISC_TILE * box[2] * box[3]
+                    and not (regions and found.get(b))]
+            if card:  # a card's initials (a region holding faces is no card)
+                if regions:  # a region's box is approximate: its disc says camera off
+                    cards.extend(card)
+                continue
             if not regions:
                 dropped.update(inside)
             if not disc.overflow:
                 extra.append(box)
         base = [b for b in base if b not in dropped]
         if not extra:
-            return layout, found
+            return replace(layout, avatars=tuple(cards)) if cards else layout, found
         if regions:
             cleared = {b: clear_of(b, extra, found.get(b, [])) for b in base}
             found = {cleared.get(b, b): f for b, f in found.items()}
             base = list(cleared.values())
+            cards = [cleared.get(b, b) for b in cards]
         found = {**found, **{b: [] for b in extra}}
         strip = clock.run("faces", lambda: self._strip_faces(image, discs, extra + base))
         if strip:
@@ -286,7 +296,8 @@ class GalleryPerception:
         boxes = reading_order(extra + base)
         tiles = tuple(Tile(i, b) for i, b in enumerate(boxes))
         method = layout.method if base else "avatars"
-        return replace(layout, tiles=tiles, fallback=False, method=method, avatars=tuple(extra)), found
+        return replace(layout, tiles=tiles, fallback=False, method=method,
+                       avatars=tuple(extra + [b for b in cards if b in base])), found
 
     def _strip_faces(self, image: np.ndarray, discs, taken: list) -> list[Face]:
         """Faces in the strip of an avatar row that no tile holds: the row's small video
@@ -375,6 +386,13 @@ class GalleryPerception:
             return None
         tiles = tuple(Tile(i, box) for i, (box, _) in enumerate(regs))
         seeded = {box: [found[j] for j in idx] for box, idx in regs}
+        # a strip's tiles without a face (face_layout.fit_strips): a camera-off card, or a
+        # face too small or too compressed for the frame-wide search, looked for in the
+        # tile itself, as a grid's tiles are (an initials disc taken for a face there is
+        # dropped with the avatars: _add_avatars)
+        empty = [box for box, idx in regs if not idx]
+        if empty:
+            seeded.update(zip(empty, clock.run("faces", lambda: self.face_finder.find_in_rois(image, empty))))
         return Layout(tiles, None, None, False, method="faces"), seeded
 
     # -- change-driven analysis -------------------------------------------------------
@@ -533,6 +551,12 @@ def _disc_sized(box: tuple, largest: float) -> bool:
     """Whether a tile could be the gap cut's box around one avatar disc: about square and
     at most ``_DISC_TILE`` times the largest avatar box (``largest``, pixels)."""
     return 0.75 <= box[2] / max(1, box[3]) <= 1.33 and box[2] * box[3] <= _DISC_TILE * largest
+
+
+def _on_disc(face: Face, disc) -> bool:
+    """Whether the face's centre lies on the avatar disc."""
+    cx, cy = face.bbox[0] + face.bbox[2] / 2, face.bbox[1] + face.bbox[3] / 2
+    return (cx - disc.center[0]) ** 2 + (cy - disc.center[1]) ** 2 <= disc.radius ** 2
 
 
 def _inside_any(face: Face, tiles) -> bool:

@@ -47,6 +47,9 @@ _SQUARE_PHOTO = (0.92, 1.08)
 # Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
 # camera noise into a fake flat colour) to at most this many pixels on the long side.
 _SAMPLE_LONG_SIDE = 320
+_JPEG_BLOCK = 9
+"""Pixels of a neighbour's JPEG ringing inside a tile's edge: one 8 x 8 block (and the
+pixel a fitted box may be off), whatever the tile's size."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,10 @@ class TileStateClassifier:
 
         content = valid & ~near
         ly_rows = int(np.searchsorted(ys, ly))  # first sampled row of the label band
-        content, large = _components(content, ly_rows, _edge_depth(*s.shape[:2]))
+        depth = _edge_depth(*s.shape[:2])
+        step = max(1, int(ys[1] - ys[0])) if len(ys) > 1 else 1
+        content = _trim_bleed(content, valid, max(2 * depth, -(-_JPEG_BLOCK // step)))
+        content, large = _components(content, ly_rows, depth)
         box, offset, spans, touches, squareness, fill = _content_geometry(
             content, large, ys, xs, h, w, ly
         )
@@ -405,6 +411,36 @@ def _edge_depth(sh: int, sw: int) -> int:
     neighbour's edge or the gap bleeding in where the tile box is a pixel or two off, an
     active-speaker border, JPEG ringing along the gap (3% of the short side)."""
     return max(1, int(round(0.03 * min(sh, sw))))
+
+
+def _trim_bleed(content: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
+    """``content`` without what lies outside the innermost clean line (at most 15% content)
+    among the ``depth`` outer lines of each side: a neighbour's video, the gap and their
+    JPEG ringing (up to a JPEG block into the card at quality 50) where the tile box runs a
+    few pixels past the card (a box fitted on a compressed or rescaled frame). Content that runs on inwards past that band (video,
+    letterboxed video's top) has no clean line there and is left alone."""
+    out = content.copy()
+    rows, cols = out.shape
+    if rows <= 4 * depth or cols <= 4 * depth:
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row_share = np.where(valid.sum(1) > 0, content.sum(1) / np.maximum(1, valid.sum(1)), 1.0)
+        col_share = np.where(valid.sum(0) > 0, content.sum(0) / np.maximum(1, valid.sum(0)), 1.0)
+
+    def clean(share: np.ndarray) -> int:
+        """How many outer lines to drop: up to and with the innermost clean one."""
+        k = np.flatnonzero(share[:depth] <= 0.15)
+        return int(k[-1]) + 1 if len(k) and share[: k[-1]].max(initial=0.0) > 0.15 else 0
+
+    out[: clean(row_share)] = False
+    b = clean(row_share[::-1])
+    if b:
+        out[rows - b :] = False
+    out[:, : clean(col_share)] = False
+    r = clean(col_share[::-1])
+    if r:
+        out[:, cols - r :] = False
+    return out
 
 
 def _ring_strips(sh: int, sw: int) -> list[tuple[slice, slice]]:

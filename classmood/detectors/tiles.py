@@ -66,9 +66,10 @@ class Layout:
     content (a slide). Geometry cannot tell them apart; the gallery perception keeps
     those in which it finds a face as tiles."""
     avatars: tuple[tuple[int, int, int, int], ...] = ()
-    """Tiles (x, y, w, h) that are avatar discs in a row outside the video tiles:
-    participants with the camera off (:mod:`classmood.detectors.avatars`, added by the
-    gallery perception)."""
+    """Tiles (x, y, w, h) that are avatar discs in a row outside the video tiles, or
+    regions of a ``"faces"`` layout whose content is an initials disc: participants with
+    the camera off (:mod:`classmood.detectors.avatars`, added by the gallery
+    perception)."""
 
 
 @dataclass(frozen=True)
