@@ -67,7 +67,6 @@ SAME_TILE_IOU = 0.6
 STRIP_LINE = 0.6
 """Straight-line evidence (each quarter of the line counted apart) of a border across a
 strip, between two of its tiles; as ``SIDE_LEVEL``."""
-_DBG = False
 STRIP_ALIGN = 1.5
 """Faces whose centres lie within this many face sizes of a line's mean are on it: a
 face sits anywhere across a 16:9 tile of a column (4-5 face sizes wide), and a row's
@@ -131,15 +130,18 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
     """Regions of faces on one line replaced by a fitted strip of equal tiles.
 
     Faces of about one size (within 2x) whose centres lie on one horizontal line (within
-    ``STRIP_ALIGN`` face sizes; a row of tiles) or one vertical line (a column) are a strip when:
-    its two long sides are the strongest straight lines beside the faces over the whole
-    line (within ``STRIP_SIDE_REACH``); the straight lines across the strip
-    (``STRIP_LINE``) cut it into intervals; the intervals holding a face are of one length
-    (within ``STRIP_SAME``; tile w/h within ``STRIP_ASPECT``) and there are two or more.
-    Its tiles are then those intervals and every interval of that length joined to them
-    by tiles and gaps (``STRIP_GAP``), each with four clear sides (a camera-off card
-    beside the faces; a tile's picture with no side is the shared content beside the
-    strip).
+    ``STRIP_ALIGN`` face sizes; a row of tiles) or one vertical line (a column) are a
+    strip when: its two long sides are the strongest straight lines beside the faces over
+    the whole line (within ``STRIP_SIDE_REACH``), and around two faces or more there are
+    two straight lines across the strip (``STRIP_LINE``) one tile length apart, the same
+    length for all (within ``STRIP_SAME``; tile w/h within ``STRIP_ASPECT``), no two
+    overlapping, all at one pitch (the tile and a gap of at most ``STRIP_GAP`` of it),
+    and no strong line across a tile's middle (two tiles taken for one). Of the lengths
+    that do, the one giving the most tiles wins, then the strongest lines. The strip's
+    tiles are those, and the tiles of that length joined to them over gaps, each with four
+    clear sides (a camera-off card, a face the frame-wide search missed; shared content
+    beside the strip has no such sides). A smaller face inside a strip tile with a region
+    of its own (a self-view picture-in-picture) keeps its region.
 
     Args:
         evidence: the frame's :class:`Evidence` (work scale ``evidence.f``).
@@ -328,20 +330,6 @@ def _face_lines(faces: Sequence[Face], axis: int, taken: set[int]) -> list[list[
     return [g for g in lines if len(g) >= 2]
 
 
-def _line_positions(profile: np.ndarray, level: float) -> list[int]:
-    """Where ``profile`` is at least ``level``: the strongest position of each run."""
-    hit = np.flatnonzero(profile >= level)
-    out: list[int] = []
-    start = 0
-    for k in range(1, len(hit) + 1):
-        if k == len(hit) or hit[k] != hit[k - 1] + 1:
-            run = hit[start:k]
-            if len(run):
-                out.append(int(run[np.argmax(profile[run])]))
-            start = k
-    return out
-
-
 def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
            ) -> list[tuple[tuple[float, float, float, float], list[int]]] | None:
     """The strip of equal tiles through one line of faces (work scale boxes, each with
@@ -349,16 +337,16 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
     f = ev.f
     fb = np.array([faces[i].bbox for i in line], np.float64) / f  # x, y, w, h
     s = float(np.median(np.maximum(fb[:, 2], fb[:, 3])))
-    n_along, n_across = (ev.w, ev.h) if axis == 0 else (ev.h, ev.w)
+    n_along = ev.w if axis == 0 else ev.h
     lo = int(max(0, fb[:, axis].min() - s))  # the faces' extent along the strip
     hi = int(min(n_along, (fb[:, axis] + fb[:, axis + 2]).max() + s))
-    c0 = float(np.max(fb[:, 1 - axis]))  # the faces' band across it: every face inside
-    c1 = float(np.min(fb[:, 1 - axis] + fb[:, 3 - axis]))
-    c0, c1 = min(c0, c1), max(c0, c1)
+    first = float(fb[:, 1 - axis].min())  # and across it
+    last = float((fb[:, 1 - axis] + fb[:, 3 - axis]).max())
+    # the strip's long sides: the strongest lines over the whole line, before and after
     prof = ev.row_profile(lo, hi, segments=8) if axis == 0 else ev.col_profile(lo, hi, segments=8)
     before, after = STRIP_SIDE_REACH
-    a = _strongest(prof, float(fb[:, 1 - axis].min()) - 1, float(fb[:, 1 - axis].min()) - before * s)
-    b = _strongest(prof, float((fb[:, 1 - axis] + fb[:, 3 - axis]).max()) + 1, c1 + after * s)
+    a = _strongest(prof, first - 1, first - before * s)
+    b = _strongest(prof, last + 1, last + after * s)
     if a is None or b is None or b - a < 8:
         return None
     # the innermost line of the border (a tile's edge before the gap's or a frame line's)
@@ -378,7 +366,6 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
         us, vs = lines[lines < c - 0.3 * s], lines[lines > c + 0.3 * s]
         pairs.append([(int(u), int(v), _pair_score(along, int(u), int(v))) for u in us for v in vs
                       if t_lo <= v - u <= t_hi])
-    if _DBG: print('a b', a, b, 'lines', lines.tolist(), [len(p) for p in pairs])
     best = None
     for L in sorted({v - u for p in pairs for u, v, _ in p}):
         tol = max(3.0, STRIP_SAME * L)
@@ -396,7 +383,6 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
     if best is None:
         return None
     _, L, pick = best
-    if _DBG: print('L', L, pick)
     held: dict[tuple[int, int], list[int]] = {}
     for j, q in zip(line, pick):
         if q is not None:
@@ -418,7 +404,7 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
                     nxt = [(int(p), int(q)) for q in lines[(lines <= cu) & (lines >= cu - STRIP_GAP * L)]
                            for p in lines[np.abs(q - lines - L) <= tol]]
                 nxt = [t for t in nxt if t not in out and _clear_sides(ev, box(*t))]
-                if not nxt or any(_overlaps(t, o) for t in nxt[:1] for o in out):
+                if not nxt:
                     break
                 t = max(nxt, key=lambda t: along[t[0]] + along[t[1]])
                 if any(_overlaps(t, o) for o in out):
