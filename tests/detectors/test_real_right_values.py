@@ -50,7 +50,8 @@ from .annotations import REAL_BOXES, REAL_STATES
 XFAIL_TODAY: dict[tuple[str, str], str] = {
     # galleries2/: hand counts in annotations.json. Where no grid fits (speaker views, filmstrips
     # beside shared content, phone portrait, touching tiles) every face found in the frame gets a
-    # region of its own (detectors/face_layout.py): the faces and present counts hold on most such
+    # region of its own (detectors/face_layout.py), and faces of one size on one line are fitted as
+    # a strip of equal tiles (its faceless tiles kept): the faces and present counts hold on most such
     # screens; rows of avatar discs (Teams' initials strip) are camera-off tiles and the strip's
     # small video thumbnails are searched for faces (detectors/avatars.py, gallery.py). What is left: tiles with no face there (camera-off cards beside
     # shared content), faces under ~20 px or in profile (Meet 2018, BigBlueButton Flash, a
