@@ -337,7 +337,8 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     """The gap/background grey level, its tolerance and the integral image of its mask.
 
     Candidates are the main peaks of the grey histogram (up to 4, each >= 1% of the
-    pixels: thin gaps around a few big tiles are 2-4% of a 1080p frame), each
+    pixels: thin gaps around a few big tiles are 2-4% of a 1080p frame; or, for a thin gap
+    re-saved as JPEG, 1% over five levels, tolerance 4), each
     with a tolerance of its peak's half width (where the count falls under 10% of the
     peak: the frame's own noise and JPEG spread, 2-3 levels at q50; at most 6, under the 8
     levels between Zoom's gap and its letterbox bars). The background's largest connected
@@ -360,6 +361,12 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
             tol += 1
         cands.append((m, tol + 1))
         rest[max(0, m - tol - 2) : m + tol + 3] = 0
+    # a thin gap after JPEG: its level spread over +-5 (3 px lines between flat tiles at
+    # q50: no level holds 1% of the frame, five together do)
+    spread = np.convolve(rest, np.ones(5), mode="same")
+    m = int(np.argmax(spread))
+    if len(cands) < 4 and spread[m] >= 0.01 * total:
+        cands.append((m, 4))
     if not cands:
         return None, 0, None
     if len(cands) > 1:
