@@ -375,19 +375,32 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
                 for p in pairs]
         got = [q for q in pick if q is not None]
         spans = sorted({q[:2] for q in got})
-        if any(_overlaps(p, q) for p, q in zip(spans[:-1], spans[1:])) or not _regular(spans, L):
+        P = None if any(_overlaps(p, q) for p, q in zip(spans[:-1], spans[1:])) else _pitch(spans, L)
+        if P is None:
             continue  # tiles that overlap, or not at one pitch: not a strip of equal tiles
-        key = (len(spans), len(got), sum(q[2] for q in got))
+        # the strip's places between the faces' tiles are tiles too: a strong line across
+        # the middle of one (the border of two real tiles) says the length is wrong
+        between = [_pair_score(along, int(round(v + k * P - L)), int(round(v + k * P)))
+                   - float(along[int(round(v + k * P - L))] + along[min(len(along) - 1, int(round(v + k * P)))])
+                   for (_, v), (u2, _) in zip(spans[:-1], spans[1:])
+                   for k in range(1, int(round((u2 - v) / P)) + 1) if v + k * P <= u2 + 2]
+        key = (len(spans), len(got), sum(q[2] for q in got) + sum(between))
         if len(spans) >= 2 and (best is None or key > best[0]):
             best = (key, L, pick)
     if best is None:
         return None
     _, L, pick = best
+    # a tile's side is the innermost of the lines that make its border (a drawn frame
+    # line, the gap's far edge, a neighbour's last pixels): the picture starts there
+    d = max(3.0, 0.05 * L)
+    inner = lambda u, v: (int(lines[(lines >= u) & (lines <= u + d)].max()),  # noqa: E731
+                          int(lines[(lines <= v) & (lines >= v - d)].min()))
     held: dict[tuple[int, int], list[int]] = {}
     for j, q in zip(line, pick):
         if q is not None:
-            held.setdefault((q[0], q[1]), []).append(j)
+            held.setdefault(inner(q[0], q[1]), []).append(j)
     spans = sorted(held)
+    L = float(np.median([v - u for u, v in spans]))
     box = lambda u, v: ((u, a, v - u, across) if axis == 0 else (a, u, across, v - u))  # noqa: E731
     # tiles with no face: the strip's tiles of that length beyond and between the faces',
     # each after a gap of at most STRIP_GAP of it
@@ -403,19 +416,13 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
                 else:
                     nxt = [(int(p), int(q)) for q in lines[(lines <= cu) & (lines >= cu - STRIP_GAP * L)]
                            for p in lines[np.abs(q - lines - L) <= tol]]
-                nxt = [t for t in nxt if t not in out and _clear_sides(ev, box(*t))]
+                nxt = [t for t in nxt if t not in out and not any(_overlaps(t, o) for o in out)
+                       and _clear_sides(ev, box(*t))]
                 if not nxt:
                     break
-                t = max(nxt, key=lambda t: along[t[0]] + along[t[1]])
-                if any(_overlaps(t, o) for o in out):
-                    break
+                t = max(nxt, key=lambda t: along[t[0]] + along[t[1]] - 0.05 * abs(t[1] - t[0] - L) / tol)
                 out[t] = []
                 cu, cv = t
-    # a tile's side is the innermost of the lines that make its border (a drawn frame
-    # line, a neighbour's last pixels): the picture starts there
-    d = max(3.0, 0.05 * L)
-    inner = lambda u, v: (int(lines[(lines >= u) & (lines <= u + d)].max()),  # noqa: E731
-                          int(lines[(lines <= v) & (lines >= v - d)].min()))
     return [(box(*inner(u, v)), idx) for (u, v), idx in sorted(out.items())]
 
 
@@ -428,13 +435,13 @@ def _pair_score(along: np.ndarray, u: int, v: int) -> float:
     return float(along[u] + along[v]) - 2.0 * inner
 
 
-def _regular(spans: list[tuple[int, int]], L: float) -> bool:
-    """Whether tiles (start, end) of length ``L`` start at one pitch (``L`` plus a gap of
-    at most ``STRIP_GAP`` of it): each distance between neighbours' starts a whole
-    number of pitches, within 3% of the pitch (at least 3 px)."""
+def _pitch(spans: list[tuple[int, int]], L: float) -> float | None:
+    """The pitch at which tiles (start, end) of length ``L`` start (``L`` plus a gap of at
+    most ``STRIP_GAP`` of it: each distance between neighbours' starts a whole number of
+    pitches, within 3% of the pitch, at least 3 px), or None when there is none."""
     d = np.diff([u for u, _ in spans]).astype(np.float64)
     if len(d) == 0:
-        return True
+        return float(L)
     for m in range(1, 8):  # the pitch, from the shortest distance (m tiles apart)
         P = float(d.min()) / m
         if P < L - max(3.0, 0.03 * L):
@@ -443,8 +450,8 @@ def _regular(spans: list[tuple[int, int]], L: float) -> bool:
             continue
         k = np.maximum(1, np.round(d / P))
         if np.all(np.abs(d - k * P) <= np.maximum(3.0, 0.03 * P) * k):
-            return True
-    return False
+            return float(np.sum(d) / np.sum(k))
+    return None
 
 
 def _area(box) -> float:
