@@ -340,6 +340,8 @@ class TileFinder:
                     ev: Evidence | None = None, step: int = 1) -> tuple[list[_Box], tuple[int, int], list[_Box]]:
         """The gallery's tiles among the cut's leaves, its tile size, and the plausible
         leaves larger than that tile that are no block of it (``Layout.candidates``)."""
+        if ev is not None:
+            leaves = [c for b in leaves for c in (self._split_cards(b, ev, step) or [b])]
         cands = [b for b in leaves if self._plausible(b, W, H)]
         if not cands:
             return [], (0, 0), []
@@ -376,6 +378,51 @@ class TileFinder:
         if S is not None:
             tiles += _lattice_holes(tiles, S, tw, th)
         return tiles, (int(round(tw)), int(round(th))), larger
+
+    def _split_cards(self, b: _Box, ev: Evidence, step: int) -> list[_Box]:
+        """A leaf too wide (or tall) for one tile that is k camera-off cards touching, in
+        one row (column): each part of a tile's aspect (``grid_aspect``), the card's one
+        grey across every seam (no line to cut on: Zoom draws touching cards of one grey,
+        two profile photos side by side in a real recording), and something on every
+        card (a name, initials, a photo) around the middle of its part. [] otherwise."""
+        g = ev.gray_full
+        x0, y0, x1, y1 = b.x * step, b.y * step, (b.x + b.w) * step, (b.y + b.h) * step
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return []
+        aspect = b.w / b.h
+        if self.aspect[0] <= aspect <= self.aspect[1]:
+            return []
+        crop = g[y0:y1, x0:x1]
+        card = int(np.bincount(np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])).argmax())
+        along = 1 if aspect > 1 else 0  # the axis the cards run along (1: x)
+        n_along = crop.shape[along]
+        lo, hi = self.grid_aspect
+        for k in range(2, 8):
+            cell = n_along / k
+            cell_aspect = cell / crop.shape[0] if along == 1 else crop.shape[1] / cell
+            if not lo <= cell_aspect <= hi:
+                continue
+            flat = np.abs(crop.astype(np.int16) - card) <= self.tolerance
+            ok = True
+            for i in range(k):
+                if i:  # the seam: one grey, 3% of a card to each side
+                    c, r = int(round(i * cell)), max(2, int(0.03 * cell))
+                    band = flat[:, c - r:c + r] if along == 1 else flat[c - r:c + r]
+                    if band.mean() < 0.95:
+                        ok = False
+                        break
+                a, z = int(round((i + 0.3) * cell)), int(round((i + 0.7) * cell))
+                middle = flat[:, a:z] if along == 1 else flat[a:z]
+                if middle.mean() > 0.97:  # nothing on this card
+                    ok = False
+                    break
+            if ok:
+                sx = b.w / k if along == 1 else b.w
+                sy = b.h / k if along == 0 else b.h
+                return [_Box(int(round(b.x + i * sx)) if along == 1 else b.x,
+                             int(round(b.y + i * sy)) if along == 0 else b.y,
+                             int(round(sx)), int(round(sy))) for i in range(k)]
+        return []
 
     def _split_merged(self, b: _Box, tw: float, th: float, S: np.ndarray | None = None,
                       ev: Evidence | None = None, step: int = 1) -> list[_Box]:

@@ -21,7 +21,7 @@ from classmood.agent.sources import video as video_module
 from classmood.agent.sources.video import DEFAULT_EVERY_S, GAP_WARNING_S
 from classmood.cli import main
 from classmood.errors import InputError
-from tests.conftest import data_path
+from tests.conftest import DATA, data_path
 
 W, H = 160, 96
 _VOP = b"\x00\x00\x01\xb6"  # MPEG-4 part 2: a frame (video object plane) starts
@@ -382,3 +382,33 @@ def test_other_cases_are_read_whole_at_their_times(name, count, fps):
         report = src.report
     assert ts == pytest.approx([i / fps for i in range(count)], abs=1e-6)
     assert (report.unreadable, report.cut_short, report.end_s) == (0, False, pytest.approx(count / fps))
+
+
+# ------------------------------------------------ galleries2/videos: annotated real recordings
+def _galleries2_videos() -> list[dict]:
+    """The annotated recordings; one placeholder (the test skips) without the shared data."""
+    path = DATA / "galleries2" / "annotations.json"
+    if not path.is_file():
+        return [{"file": "(no shared data)"}]
+    return json.loads(path.read_text()).get("videos", [])
+
+
+@pytest.mark.parametrize("video", _galleries2_videos(), ids=lambda v: v["file"])
+def test_galleries2_recordings_every_participant_no_phantom(video, capsys):
+    """The annotated real recordings (galleries2/README.md), as a teacher runs them: from
+    the first frame that shows the meeting (some start black) every frame has the
+    annotated tiles, no more, and the live faces; at the end of the first 5 s the
+    participants are the tiles, each present where it shows a face and camera off where
+    it shows none (profile pictures: a default avatar, a club's crest). Before: the two
+    touching Zoom photo cards were one block too wide for a tile, and "no participant
+    tiles found in any analysed frame"."""
+    frames, _, _ = _analyze_json(data_path("galleries2", "videos", video["file"]), capsys)
+    first5 = [f for f in frames if f["timestamp"] <= 5.0]
+    shown = [f for f in first5 if f["tiles"]]
+    assert shown, "no tile in the first 5 s"
+    for f in shown[1:]:  # the first frame that shows the meeting may be its fade-in
+        assert len(f["tiles"]) == video["tiles"], (f["timestamp"], [t["bbox"] for t in f["tiles"]])
+    last = shown[-1]
+    states = [t["state"] for t in last["tiles"]]
+    assert states.count("face") == video["faces"], states
+    assert all(s in ("photo", "camera_off") for s in states if s != "face"), states

@@ -87,3 +87,41 @@ def test_desktop_without_gallery_is_not_a_grid(finder):
     assert layout.fallback
     assert [t.bbox for t in layout.tiles] == [(0, 0, 1920, 1080)]
     assert layout.background_bgr is None and layout.tile_size is None
+
+
+def _touching_cards(pictures: list[bool], size=(1280, 720), box=(16, 126, 832, 234)) -> np.ndarray:
+    """A black meeting area with one block of flat grey cards touching (no gap, no line
+    between them: Zoom's camera-off cards in a real recording), each with a square
+    picture at its middle where ``pictures`` says so."""
+    W, H = size
+    img = np.zeros((H, W, 3), np.uint8)
+    x, y, w, h = box
+    img[y:y + h, x:x + w] = 27
+    k = len(pictures)
+    for i, pic in enumerate(pictures):
+        if pic:
+            cx = x + int((i + 0.5) * w / k)
+            img[y:y + h, cx - h // 2:cx + h // 2] = 250
+            cv2.circle(img, (cx, y + h // 2 - 20), h // 5, (200, 205, 205), -1)
+            cv2.ellipse(img, (cx, y + h), (h // 2 - 10, h // 3), 0, 180, 360, (200, 205, 205), -1)
+    return img
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_touching_camera_off_cards_are_split(finder, k):
+    """Cards of one grey touching in a row make a block k tiles wide with no gap or line
+    to cut on; with a picture on every card around its part's middle and the card's grey
+    across every seam, the block is k tiles (before: a block too wide for one tile, and
+    no tile at all)."""
+    x, y, w, h = 16, 126, 416 * k, 234
+    img = _touching_cards([True] * k, size=(max(1280, x + w + 16), 720), box=(x, y, w, h))
+    got = [t.bbox for t in finder.find_layout(img).tiles]
+    want = [(x + 416 * i, y, 416, h) for i in range(k)]
+    assert len(got) == k and all(iou(a, b) > 0.95 for a, b in zip(got, want)), got
+
+
+def test_a_wide_block_with_one_picture_is_not_split(finder):
+    """A wide flat bar with something on one part only (a banner, a toolbar) is no row of
+    cards."""
+    layout = finder.find_layout(_touching_cards([True, False]))
+    assert len(layout.tiles) != 2
