@@ -82,8 +82,10 @@ least 3 px at work scale) off its length apart are a tile of it (their places ar
 pixel or two off after JPEG and scaling); the gap between two tiles is at most
 ``STRIP_GAP`` of it (Zoom's 4-6 px on 250 px strip tiles at 1080p, Meet's ~4%)."""
 STRIP_GAP = 0.12
-STRIP_ASPECT = (0.55, 2.6)
-"""w/h of a strip's tiles (a phone's portrait video to a wide 16:9 name card)."""
+STRIP_ASPECT = (0.5, 2.1)
+"""w/h of a strip's tiles: a phone's portrait video (0.56) to 16:9 with a speaker frame, as
+the grid fit's tiles (``TileFinder.grid_aspect``); a strip "tile" of 2.3 was half a 16:9
+tile and a name label's edge."""
 
 
 def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[int, int]

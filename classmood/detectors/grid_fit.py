@@ -914,6 +914,56 @@ def _keep_apart(edges: list[list[int]], fitted: list[tuple]) -> None:
                 rt[0] = max(rt[0], int(round(fr[0])))
 
 
+def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float = 0.12) -> list[int]:
+    """A fitted tile's sides moved in off the background: where the lines just inside a
+    side are background over 90% of its middle (within max(4, 2 x tolerance) levels),
+    the side lies in a margin or a gap (a
+    grid whose tiles touch, fitted over a gallery with 32 px margins: real_test3 at JPEG
+    q50), and moves in to the first line that is not, up to ``reach`` of the tile, when
+    a straight edge runs there (:class:`Evidence`, at least 0.6 along the side: dark
+    video beside its tile's edge is no margin). ``edge``: [x0, y0, x1, y1] full
+    resolution; returns the new one."""
+    bg, tol, f = ev.bg, ev.tol, ev.f
+    x0, y0, x1, y1 = edge
+    w, h = x1 - x0, y1 - y0
+    if w < 16 or h < 16:
+        return edge
+    t = max(4, 2 * tol)  # JPEG rings next to the content
+    my0, my1, mx0, mx1 = y0 + h // 10, y1 - h // 10, x0 + w // 10, x1 - w // 10
+    kx, ky = int(reach * w), int(reach * h)
+    near = lambda a: (np.abs(a.astype(np.int16) - bg) <= t).mean(axis=0) >= 0.9  # noqa: E731
+    cols_l = near(gray[my0:my1, x0:x0 + kx])
+    cols_r = near(gray[my0:my1, x1 - kx:x1])[::-1]
+    rows_t = near(gray[y0:y0 + ky, mx0:mx1].T)
+    rows_b = near(gray[y1 - ky:y1, mx0:mx1].T)[::-1]
+
+    def inward(bgline: np.ndarray) -> int:
+        """How far in the picture starts: past a run of at least 3 background lines that
+        begins within the side's first 8 lines (a window's edge, 8 px in real_test3,
+        may lie outside the margin); 0 when there is none, or all is background (an
+        empty tile)."""
+        first = np.flatnonzero(bgline[:8])
+        if len(first) == 0:
+            return 0
+        stop = np.flatnonzero(~bgline[first[0]:])
+        if len(stop) == 0 or stop[0] < 3:
+            return 0
+        return int(first[0] + stop[0])
+
+    def edge_at(p: int, vertical: bool) -> bool:
+        q = int(round(p / f))
+        prof = ev.col_profile(y0 // f, max(y0 // f + 1, y1 // f)) if vertical else \
+            ev.row_profile(x0 // f, max(x0 // f + 1, x1 // f))
+        return bool(prof[max(0, q - 1):q + 2].max(initial=0.0) >= 0.6)
+
+    out = [x0, y0, x1, y1]
+    for k, (d, sign, vertical) in enumerate(((inward(cols_l), 1, True), (inward(rows_t), 1, False),
+                                             (inward(cols_r), -1, True), (inward(rows_b), -1, False))):
+        if d and edge_at(edge[k] + sign * d, vertical):
+            out[k] = edge[k] + sign * d
+    return out
+
+
 def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
                  grid: np.ndarray, combo: np.ndarray) -> GridFit:
     """The fitted grid (work scale) at full resolution: (tiles, gap colour, tile size)."""
@@ -930,6 +980,8 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         b = refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)
         edges.append([max(0, b[0]), max(0, b[1]), min(W, b[0] + b[2]), min(H, b[1] + b[3])])
     _keep_apart(edges, fitted)
+    if ev.bg is not None:
+        edges = [_off_margin(gray_full, ev, e) for e in edges]
     tiles = tuple(Tile(i, (x0, y0, x1 - x0, y1 - y0)) for i, (x0, y0, x1, y1) in enumerate(edges))
     colour = None
     if ev.bg is not None:
