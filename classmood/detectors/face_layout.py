@@ -377,6 +377,9 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
                 for p in pairs]
         got = [q for q in pick if q is not None]
         spans = sorted({q[:2] for q in got})
+        if axis == 1 and any(q1 is not None and q1[:2] == q2[:2] and abs(c1 - c2) > s
+                             for q1, c1 in zip(pick, centre) for q2, c2 in zip(pick, centre) if q2 is not None):
+            continue  # one tile of a column holding faces one above the other: two tiles
         P = None if any(_overlaps(p, q) for p, q in zip(spans[:-1], spans[1:])) else _pitch(spans, L)
         if P is None:
             continue  # tiles that overlap, or not at one pitch: not a strip of equal tiles

@@ -239,3 +239,15 @@ def test_faces_of_different_sizes_or_not_at_one_pitch_are_no_strip():
     regs = _regions(img, [_face(280, 150, 120), _face(770, 60, 30), _face(760, 420, 30)])
     assert len(regs) == 3
     assert all(idx for _, idx in regs)
+
+
+def test_faces_one_above_the_other_are_two_tiles_of_a_column():
+    """Five tiles in a column, the face of each near its top: no "tile" of twice the
+    length holding two faces one above the other (a rescaled Zoom side strip came back
+    as tiles of two students each)."""
+    # the border inside each pair is lost (upscaled video on both sides): pairs of tiles
+    # look like tiles of twice the length
+    img = _page([(700, 40, 160, 182), (700, 224, 160, 182), (700, 408, 160, 90)])
+    faces = [_face(760, 48 + 92 * i, 24) for i in range(5)]
+    regs = _regions(img, faces)
+    assert all(len(idx) <= 1 for _, idx in regs), regs
