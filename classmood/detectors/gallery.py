@@ -120,16 +120,17 @@ class GalleryPerception:
         return self._name_reader
 
     def _stillness(self, image, tiles, faces, timestamp) -> list[float | None]:
-        """Seconds each tile's pixels have been unchanged (None without timestamps): a
-        face tile still for long enough is a profile photo, and so is a square picture
-        filling a card's height with no face in it (a default avatar, a logo)."""
+        """Seconds each face tile's pixels have been unchanged (None without timestamps)."""
         if timestamp is None:
             return [None] * len(tiles)
         keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
         for gone in set(self._seen) - set(keys):
             self.stillness.forget(gone)
         self._seen = set(keys)
-        return [self.stillness.update(k, t.crop(image), timestamp) for k, t in zip(keys, tiles)]
+        return [
+            self.stillness.update(k, t.crop(image), timestamp) if f else None
+            for k, t, f in zip(keys, tiles, faces)
+        ]
 
     def reset(self) -> None:
         """Forget everything learnt from earlier frames (a new class, another screen)."""
@@ -503,10 +504,6 @@ class GalleryPerception:
             photo_s = self.state_classifier.photo_still_s
             if m.state is TileState.FACE and s is not None and s >= photo_s:
                 return TileState.PHOTO
-            if m.state is TileState.NO_FACE and s is not None and s >= min(1.0, photo_s):
-                # a square picture between a card's bars becomes a photo once still
-                m.state = self._classify(image, cache.layout, tl, f, s)
-                return m.state
             if m.state is TileState.PHOTO and f and s is not None and s < photo_s and \
                     self.state_classifier.classify(image, tl, f, still_seconds=s) is TileState.FACE:
                 return TileState.FACE

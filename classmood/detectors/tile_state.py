@@ -353,13 +353,23 @@ class TileStateClassifier:
         full height is square (1.01-1.02 measured on real Zoom screenshots), but so is a
         square live video (a real Zoom screenshot shows one). One frame cannot tell them
         apart, so it is live video; across frames a square patch that has not changed for
-        a second is the photo (the general rule waits ``photo_still_s``)."""
+        a second is the photo (the general rule waits ``photo_still_s``). A square patch
+        with no face is a profile picture at once (a default avatar, a logo: a real Zoom
+        recording's two camera-off cards): square live video of an empty place is rare,
+        and its participant is not there either way."""
         if f.content_box is None or not f.spans_height:
             return live, "edge flat only at the sides, but nothing fills the height: live video"
         bx, _, bw, _ = f.content_box
         centred = abs(bx + bw / 2 - 0.5) <= 0.05
         square = _SQUARE_PHOTO[0] <= f.window_aspect <= _SQUARE_PHOTO[1]
         if centred and square and f.dominance < self.photo_dominance:
+            if live is TileState.NO_FACE:
+                # no face in it: a default avatar, a logo, a pet's picture; an empty square
+                # live video would be someone away, not there either way
+                return TileState.PHOTO, (
+                    f"a square picture (aspect {f.window_aspect:.2f}) with no face fills the "
+                    "card's height between flat bars: a profile picture"
+                )
             if still_seconds is not None and still_seconds >= min(1.0, self.photo_still_s):
                 return TileState.PHOTO, (
                     f"a square photographic patch (aspect {f.window_aspect:.2f}) fills the "

@@ -336,3 +336,19 @@ def test_square_photo_filling_the_cards_height(grace, clf):
         card[:, x0 : x0 + width] = cv2.resize(grace, (width, 360), interpolation=cv2.INTER_AREA)
         got = clf.explain(card, tile, ONE_FACE, still_seconds=still)
         assert got.state is want, (width, still, got.reason)
+
+
+def test_square_picture_without_a_face_is_a_profile_picture_at_once(clf):
+    """A square picture filling a camera-off card's height with no face in it (a default
+    avatar silhouette, a club's crest: a real Zoom recording's two cards) is a profile
+    picture on one frame: before, it read as live video of nobody, "away"."""
+    tile = Tile(0, (0, 0, 640, 360))
+    card = np.full((360, 640, 3), 27, np.uint8)
+    card[:, 140:500] = 250
+    cv2.circle(card, (320, 130), 70, (200, 205, 205), -1)
+    cv2.ellipse(card, (320, 360), (170, 120), 0, 180, 360, (200, 205, 205), -1)
+    got = clf.explain(card, tile, [])
+    assert got.state is PHOTO, got.reason
+    card[:, 140:500] = cv2.resize(np.random.default_rng(3).integers(0, 255, (36, 36, 3), dtype=np.uint8),
+                                  (360, 360), interpolation=cv2.INTER_NEAREST)  # a picture, not flat
+    assert clf.explain(card, tile, []).state is PHOTO
