@@ -114,10 +114,12 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
                 break
         else:
             groups.append((list(b), [i]))
-    regions = [g[0] for g in groups]
-    centres = [_centre_of(faces, g[1]) for g in groups]
-    _cut_apart(regions, centres)
-    pairs = fit_strips(evidence, faces, [(tuple(b), g[1]) for b, g in zip(regions, groups)])
+    # strips first, on the regions as found: a region beside a strip (the speaker's) is
+    # then cut back to the strip's tiles, not halfway to the strip's faces
+    tiles, rest = _fit_strips(evidence, faces, [(tuple(g[0]), g[1]) for g in groups])
+    cut = [list(b) for b, _ in rest]
+    _cut_apart(cut, [_centre_of(faces, idx) for _, idx in rest])
+    pairs = tiles + [(tuple(b), idx) for b, (_, idx) in zip(cut, rest)]
     out: dict[tuple[int, int, int, int], list[int]] = {}
     for (box, idx) in pairs:
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0], box[1], box[0] + box[2], box[1] + box[3]))
@@ -155,6 +157,13 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
         has an empty index list); other regions are cut back to clear the strip's tiles
         (:func:`clear_of`).
     """
+    tiles, rest = _fit_strips(evidence, faces, regions)
+    return tiles + rest
+
+
+def _fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tuple[BBox, list[int]]]
+                ) -> tuple[list[tuple[BBox, list[int]]], list[tuple[BBox, list[int]]]]:
+    """:func:`fit_strips`, the strips' tiles and the other regions apart."""
     ev, f = evidence, evidence.f
     regions = [(tuple(float(v) for v in b), list(idx)) for b, idx in regions]
     tiles: list[tuple[BBox, list[int]]] = []
@@ -176,14 +185,14 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
                 tiles.append((box, idx))
                 taken.update(idx)
     if not tiles:
-        return regions
+        return [], regions
     boxes = [b for b, _ in tiles]
     rest = []
     for box, idx in regions:
         idx = [i for i in idx if i not in taken]
         if idx:
             rest.append((clear_of(box, boxes, [faces[i] for i in idx]), idx))
-    return tiles + rest
+    return tiles, rest
 
 
 def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:
