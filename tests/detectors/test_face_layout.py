@@ -15,9 +15,11 @@ from classmood.detectors import GalleryPerception
 from classmood.detectors.face_layout import face_regions, layout_kind
 from classmood.detectors.grid_fit import Evidence
 from classmood.geometry import iou
+from classmood.io import load_image
 from classmood.synth import make_filmstrip_share, make_speaker_view
 from classmood.synth.portraits import sample_portrait
 from classmood.types import Face, Tile, TileState
+from tests.conftest import data_path
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +253,16 @@ def test_faces_one_above_the_other_are_two_tiles_of_a_column():
     faces = [_face(760, 48 + 92 * i, 24) for i in range(5)]
     regs = _regions(img, faces)
     assert all(len(idx) <= 1 for _, idx in regs), regs
+
+
+def test_a_speakers_region_beside_a_strip_is_its_video(perception):
+    """zoom_websdk_speaker.png (galleries2): the speaker's video, hand-measured from the
+    pixels at (177, 141)-(1024, 614), is its tile within a few pixels. Before, the
+    speaker's region was cut halfway between its face and the strip's faces (top at 213,
+    72 px inside the video) because the strip was fitted after overlapping regions were
+    cut apart."""
+    image = load_image(data_path("galleries2", "zoom_websdk_speaker.png"))
+    r = perception.analyze(image)
+    big = max((t.tile.bbox for t in r.tiles), key=lambda b: b[2] * b[3])
+    want = (177, 141, 847, 473)
+    assert all(abs(a - b) <= 4 for a, b in zip(big, want)), big
