@@ -107,6 +107,8 @@ def find_avatars(image_bgr: np.ndarray, exclude: Sequence[BBox] = ()) -> list[Av
         is no row.
     """
     H, W = image_bgr.shape[:2]
+    if not _anything_outside(image_bgr, exclude):
+        return []
     search_k = min(1.0, SEARCH_SIDE / max(H, W))
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     if search_k < 1:
@@ -158,6 +160,25 @@ def find_avatars(image_bgr: np.ndarray, exclude: Sequence[BBox] = ()) -> list[Av
         discs.append((x, y, r, fill[0], _is_plus(patch, px, py, pr, fill[0])))
     return [Avatar((x, y), r, tuple(int(v) for v in fill), plus)
             for row in _rows(discs) for x, y, r, fill, plus in row]
+
+
+def _anything_outside(image_bgr: np.ndarray, exclude: Sequence[BBox]) -> bool:
+    """A quick look (every s-th pixel, ~480 px on the long side) at what the tiles leave:
+    whether enough of it differs from its own median to hold a row of ``MIN_ROW`` discs
+    of the smallest radius (the full search's first test, at a sixteenth of the cost:
+    a full gallery's margins hold nothing, 5 -> ~1 ms at 1080p)."""
+    H, W = image_bgr.shape[:2]
+    s = max(1, int(max(H, W) // 480))
+    thumb = cv2.cvtColor(np.ascontiguousarray(image_bgr[::s, ::s]), cv2.COLOR_BGR2GRAY)
+    searched = np.ones(thumb.shape, bool)
+    for bx, by, bw, bh in exclude:
+        searched[int(by // s):int(np.ceil((by + bh) / s)), int(bx // s):int(np.ceil((bx + bw) / s))] = False
+    rest = thumb[searched]
+    if rest.size == 0:
+        return False
+    marked = int((np.abs(rest.astype(np.int16) - int(np.median(rest))) > 12).sum()) * s * s
+    rmin = max(4.0, max(H, W) * RADIUS_RANGE[0])  # frame pixels
+    return marked >= MIN_ROW * np.pi * rmin * rmin * 0.5
 
 
 def _bands(rows: np.ndarray, join: int, pad: int) -> list[tuple[int, int]]:
