@@ -98,6 +98,12 @@ class Face:
         object.__setattr__(self, "keypoints", kp)
 
     @property
+    def center(self) -> tuple[float, float]:
+        """The box's centre (x, y), frame pixels."""
+        x, y, w, h = self.bbox
+        return x + w / 2, y + h / 2
+
+    @property
     def right_eye(self) -> np.ndarray:
         return self.keypoints[0]
 

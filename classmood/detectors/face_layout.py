@@ -116,7 +116,7 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
             groups.append((list(b), [i]))
     # strips first, on the regions as found: a region beside a strip (the speaker's) is
     # then cut back to the strip's tiles, not halfway to the strip's faces
-    tiles, rest = _fit_strips(evidence, faces, [(tuple(g[0]), g[1]) for g in groups])
+    tiles, rest = fit_strips(evidence, faces, [(tuple(g[0]), g[1]) for g in groups])
     cut = [list(b) for b, _ in rest]
     _cut_apart(cut, [_centre_of(faces, idx) for _, idx in rest])
     pairs = tiles + [(tuple(b), idx) for b, (_, idx) in zip(cut, rest)]
@@ -130,7 +130,7 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
 
 
 def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tuple[BBox, list[int]]]
-               ) -> list[tuple[BBox, list[int]]]:
+               ) -> tuple[list[tuple[BBox, list[int]]], list[tuple[BBox, list[int]]]]:
     """Regions of faces on one line replaced by a fitted strip of equal tiles.
 
     Faces of about one size (within 2x) whose centres lie on one horizontal line (within
@@ -153,17 +153,10 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
         regions: ``(box, face_indices)`` per region, box (x, y, w, h) frame pixels.
 
     Returns:
-        The regions, those of faces in a strip replaced by its tiles (a tile with no face
-        has an empty index list); other regions are cut back to clear the strip's tiles
-        (:func:`clear_of`).
+        ``(tiles, rest)``: the strips' tiles, each with the faces in it (a tile with no
+        face has an empty index list), and the other regions, each cut back to clear the
+        strips' tiles (:func:`clear_of`; unchanged when there is no strip).
     """
-    tiles, rest = _fit_strips(evidence, faces, regions)
-    return tiles + rest
-
-
-def _fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tuple[BBox, list[int]]]
-                ) -> tuple[list[tuple[BBox, list[int]]], list[tuple[BBox, list[int]]]]:
-    """:func:`fit_strips`, the strips' tiles and the other regions apart."""
     ev, f = evidence, evidence.f
     regions = [(tuple(float(v) for v in b), list(idx)) for b, idx in regions]
     tiles: list[tuple[BBox, list[int]]] = []
@@ -200,7 +193,7 @@ def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:
     overlaps none of them: of the four cuts the one keeping the most area with every
     face's centre still inside (unchanged where no cut keeps them)."""
     x0, y0, x1, y1 = box[0], box[1], box[0] + box[2], box[1] + box[3]
-    centres = [(f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2) for f in faces]
+    centres = [f.center for f in faces]
     for ox, oy, ow, oh in others:
         if ox >= x1 or ox + ow <= x0 or oy >= y1 or oy + oh <= y0:
             continue
@@ -394,8 +387,7 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
             continue  # tiles that overlap, or not at one pitch: not a strip of equal tiles
         # the strip's places between the faces' tiles are tiles too: a strong line across
         # the middle of one (the border of two real tiles) says the length is wrong
-        between = [_pair_score(along, int(round(v + k * P - L)), int(round(v + k * P)))
-                   - float(along[int(round(v + k * P - L))] + along[min(len(along) - 1, int(round(v + k * P)))])
+        between = [-2.0 * _middle_line(along, int(round(v + k * P - L)), int(round(v + k * P)))
                    for (_, v), (u2, _) in zip(spans[:-1], spans[1:])
                    for k in range(1, int(round((u2 - v) / P)) + 1) if v + k * P <= u2 + 2]
         key = (len(spans), len(got), sum(q[2] for q in got) + sum(between))
@@ -442,11 +434,15 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
 
 def _pair_score(along: np.ndarray, u: int, v: int) -> float:
     """How well lines ``u`` and ``v`` bound one tile of a strip: their evidence, less twice
-    the strongest line across its middle (20-80%): two tiles taken for one have the
-    border between them there."""
+    the strongest line across its middle (:func:`_middle_line`): two tiles taken for one
+    have the border between them there."""
+    return float(along[u] + along[v]) - 2.0 * _middle_line(along, u, v)
+
+
+def _middle_line(along: np.ndarray, u: int, v: int) -> float:
+    """The strongest line across the middle (20-80%) of the tile from ``u`` to ``v``."""
     m0, m1 = u + int(0.2 * (v - u)), v - int(0.2 * (v - u))
-    inner = float(along[m0:m1].max()) if m1 > m0 else 0.0
-    return float(along[u] + along[v]) - 2.0 * inner
+    return float(along[m0:m1].max()) if m1 > m0 else 0.0
 
 
 def _pitch(spans: list[tuple[int, int]], L: float) -> float | None:

@@ -324,14 +324,13 @@ class FaceFinder:
         """
         if self._detector is None:
             raise RuntimeError("FaceFinder is closed")
-        x, y, w, h = face.bbox
-        cx, cy, size = x + w / 2, y + h / 2, max(w, h)
+        (cx, cy), size = face.center, max(face.bbox[2], face.bbox[3])
         half = FAR_WINDOW * size / 2
         x0, y0 = int(round(cx - half)), int(round(cy - half))
         window = (x0, y0, int(round(cx + half)) - x0, int(round(cy + half)) - y0)
         return max((f.score for f in self._find_once(image_bgr, window)
-                    if abs(f.bbox[0] + f.bbox[2] / 2 - cx) <= size / 2
-                    and abs(f.bbox[1] + f.bbox[3] / 2 - cy) <= size / 2), default=0.0)
+                    if abs(f.center[0] - cx) <= size / 2 and abs(f.center[1] - cy) <= size / 2),
+                   default=0.0)
 
     def find_confirmed(self, image_bgr: np.ndarray, windows: Sequence[BBox]) -> list[Face]:
         """Faces over overlapping ``windows`` (frame pixels), one per face (the

@@ -324,7 +324,7 @@ class GalleryPerception:
             if not windows:
                 continue
             for f in self.face_finder.find_confirmed(image, windows):
-                cx, cy_f = f.bbox[0] + f.bbox[2] / 2, f.bbox[1] + f.bbox[3] / 2
+                cx, cy_f = f.center
                 if not any(bx <= cx < bx + bw and by <= cy_f < by + bh for bx, by, bw, bh in taken):
                     out.append(f)
         return out
@@ -557,13 +557,13 @@ def _disc_sized(box: tuple, largest: float) -> bool:
 
 def _on_disc(face: Face, disc) -> bool:
     """Whether the face's centre lies on the avatar disc."""
-    cx, cy = face.bbox[0] + face.bbox[2] / 2, face.bbox[1] + face.bbox[3] / 2
+    cx, cy = face.center
     return (cx - disc.center[0]) ** 2 + (cy - disc.center[1]) ** 2 <= disc.radius ** 2
 
 
 def _inside_any(face: Face, tiles) -> bool:
     """Whether the face's centre lies in one of the tiles."""
-    cx, cy = face.bbox[0] + face.bbox[2] / 2, face.bbox[1] + face.bbox[3] / 2
+    cx, cy = face.center
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
 
 

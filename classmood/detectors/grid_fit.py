@@ -534,7 +534,7 @@ def _grid_tuples() -> dict[str, np.ndarray]:
 _TUPLES = _grid_tuples()
 
 
-def refine_borders(gray: np.ndarray, bg: int | None, tol: int, box: tuple[int, int, int, int],
+def _refine_borders(gray: np.ndarray, bg: int | None, tol: int, box: tuple[int, int, int, int],
                     r_in: int, r_out: int) -> tuple[int, int, int, int]:
     """Place each side of one tile on the strongest straight edge within ``r_in`` px
     inwards and ``r_out`` px outwards (full resolution), never where the tile's first
@@ -759,7 +759,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
        when every tile is at least okay, 3 in 4 are strong, each grid line shared by
        two tiles or more is strong on average and the tiles are not blocks of a finer
        grid (:class:`_GridRules`); the best keeps the most well-supported tiles.
-    4. Each side is placed again at full resolution (:func:`refine_borders`).
+    4. Each side is placed again at full resolution (:func:`_refine_borders`).
     """
     rules = _GRID_RULES
     f, h, w = ev.f, ev.h, ev.w
@@ -977,7 +977,7 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     fitted = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in grid.tolist()]
     edges = []  # (x0, y0, x1, y1) of each tile after its sides were placed again
     for box in fitted:
-        b = refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)
+        b = _refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)
         edges.append([max(0, b[0]), max(0, b[1]), min(W, b[0] + b[2]), min(H, b[1] + b[3])])
     _keep_apart(edges, fitted)
     if ev.bg is not None:

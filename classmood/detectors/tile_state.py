@@ -427,15 +427,15 @@ def _trim_bleed(content: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarra
     """``content`` without what lies outside the innermost clean line (at most 15% content)
     among the ``depth`` outer lines of each side: a neighbour's video, the gap and their
     JPEG ringing (up to a JPEG block into the card at quality 50) where the tile box runs a
-    few pixels past the card (a box fitted on a compressed or rescaled frame). Content that runs on inwards past that band (video,
-    letterboxed video's top) has no clean line there and is left alone."""
+    few pixels past the card (a box fitted on a compressed or rescaled frame). Content that
+    runs on inwards past that band (video, letterboxed video's top) has no clean line there
+    and is left alone."""
     out = content.copy()
     rows, cols = out.shape
     if rows <= 4 * depth or cols <= 4 * depth:
         return out
-    with np.errstate(invalid="ignore", divide="ignore"):
-        row_share = np.where(valid.sum(1) > 0, content.sum(1) / np.maximum(1, valid.sum(1)), 1.0)
-        col_share = np.where(valid.sum(0) > 0, content.sum(0) / np.maximum(1, valid.sum(0)), 1.0)
+    row_share = np.where(valid.sum(1) > 0, content.sum(1) / np.maximum(1, valid.sum(1)), 1.0)
+    col_share = np.where(valid.sum(0) > 0, content.sum(0) / np.maximum(1, valid.sum(0)), 1.0)
 
     def clean(share: np.ndarray) -> int:
         """How many outer lines to drop: up to and with the innermost clean one."""

@@ -397,12 +397,14 @@ class TileFinder:
         along = 1 if aspect > 1 else 0  # the axis the cards run along (1: x)
         n_along = crop.shape[along]
         lo, hi = self.grid_aspect
+        flat = None  # the card's grey, measured once a part count fits
         for k in range(2, 8):
             cell = n_along / k
             cell_aspect = cell / crop.shape[0] if along == 1 else crop.shape[1] / cell
             if not lo <= cell_aspect <= hi:
                 continue
-            flat = np.abs(crop.astype(np.int16) - card) <= self.tolerance
+            if flat is None:
+                flat = np.abs(crop.astype(np.int16) - card) <= self.tolerance
             ok = True
             for i in range(k):
                 if i:  # the seam: one grey, 3% of a card to each side
