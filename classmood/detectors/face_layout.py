@@ -26,7 +26,11 @@ region here, as its tile:
   line, its tiles the equal intervals between straight lines across it. The tiles are
   exact where a face's own region is not (a name label's edge, a shelf), and the strip's
   tiles without a face (a camera-off card, a face too small for the frame-wide search)
-  are tiles too.
+  are tiles too;
+* **lattices** (:func:`fit_lattice`): regions of one size on two rows and two columns or
+  more are tiles of a gallery: a region of the lattice cut short (an app's dialog over
+  it) is its whole cell, and a place of the lattice with no face (hidden, turned away)
+  and straight sides is a tile too.
 
 The regions are what a teacher would point at: boxes around each visible person, exact
 where the app draws a tile border, approximate where it does not. Their kind of layout
@@ -39,7 +43,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..geometry import BBox, iou
+from ..geometry import BBox, iou, overlap
 from ..types import Face, Tile
 from .grid_fit import Evidence
 from .tiles import reading_order
@@ -82,6 +86,16 @@ least 3 px at work scale) off its length apart are a tile of it (their places ar
 pixel or two off after JPEG and scaling); the gap between two tiles is at most
 ``STRIP_GAP`` of it (Zoom's 4-6 px on 250 px strip tiles at 1080p, Meet's ~4%)."""
 STRIP_GAP = 0.12
+LATTICE_SAME = 0.04
+"""Regions of one lattice are equal: width and height within this share (and 3 px), as a
+strip's tiles (``STRIP_SAME``)."""
+HOLE_SIDES = 0.5
+"""Mean straight-line evidence of an empty lattice place's four sides (a Teams tile with
+a dialog over its top border: 0.6, that side 0.23; a tile's sides on a dark gap beside
+dark video 0.52)."""
+HOLE_TEXTURE = 8.0
+"""Grey levels' standard deviation inside an empty lattice place (its inner 80%) below
+which it is flat background, not a tile (a gallery's unfilled last places)."""
 STRIP_ASPECT = (0.5, 2.1)
 """w/h of a strip's tiles: a phone's portrait video (0.56) to 16:9 with a speaker frame, as
 the grid fit's tiles (``TileFinder.grid_aspect``); a strip "tile" of 2.3 was half a 16:9
@@ -120,6 +134,8 @@ def face_regions(evidence: Evidence, faces: Sequence[Face], frame_size: tuple[in
     cut = [list(b) for b, _ in rest]
     _cut_apart(cut, [_centre_of(faces, idx) for _, idx in rest])
     pairs = tiles + [(tuple(b), idx) for b, (_, idx) in zip(cut, rest)]
+    snapped, holes = fit_lattice(evidence, [b for b, _ in pairs])
+    pairs = [(b, idx) for b, (_, idx) in zip(snapped, pairs)] + [(b, []) for b in holes]
     out: dict[tuple[int, int, int, int], list[int]] = {}
     for (box, idx) in pairs:
         x0, y0, x1, y1 = (int(round(v)) for v in (box[0], box[1], box[0] + box[2], box[1] + box[3]))
@@ -186,6 +202,104 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
         if idx:
             rest.append((clear_of(box, boxes, [faces[i] for i in idx]), idx))
     return tiles, rest
+
+
+def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], list[BBox]]:
+    """Regions on a lattice of equal tiles, completed: cut-short ones and empty places.
+
+    Two regions or more of one size (within ``LATTICE_SAME``) are tiles of a lattice, as a
+    gallery's are: its columns are their left sides, its rows their tops (within a tenth
+    of a tile). A region of the lattice's width on one of its rows (or of its height on
+    one of its columns) but shorter is a tile cut short by what lies over it (an app's
+    dialog, a self-view picture): it becomes the lattice's cell when that overlaps no
+    other region (5% of a tile) and its four sides are straight lines
+    (:func:`_clear_sides`), and its side gives the lattice a column (row). With three
+    tiles or more on two rows and two columns, each other place of the lattice that
+    overlaps no region and has four straight sides is a tile whose face is not visible
+    (covered by a dialog, turned away, out of the picture): the 2x2 block of a Teams
+    gallery with a dialog over one face. Regions of several sizes make several lattices.
+
+    Args:
+        evidence: the frame's :class:`Evidence` (work scale ``evidence.f``).
+        boxes: the regions found, ``(x, y, w, h)`` frame pixels.
+
+    Returns:
+        ``(boxes, holes)``: ``boxes`` in the same order, cut-short ones replaced by their
+        cell, and the empty places; ``(x, y, w, h)`` float frame pixels, in the frame.
+    """
+    ev, f = evidence, evidence.f
+    W, H = ev.w * f, ev.h * f
+    boxes = [tuple(float(v) for v in b) for b in boxes]
+    holes: list[BBox] = []
+    done: set[int] = set()
+
+    def same(a: float, b: float) -> bool:
+        return abs(a - b) <= LATTICE_SAME * b + 3
+
+    def free(cell: BBox, skip: int = -1) -> bool:
+        inside = cell[0] >= -2 and cell[1] >= -2 and cell[0] + cell[2] <= W + 2 and cell[1] + cell[3] <= H + 2
+        return inside and not any(overlap(cell, o) > 0.05 * cell[2] * cell[3]
+                                  for j, o in enumerate(boxes + holes) if j != skip)
+
+    for i, b in enumerate(boxes):
+        if i in done:
+            continue
+        group = [j for j, o in enumerate(boxes) if j not in done and same(o[2], b[2]) and same(o[3], b[3])]
+        if len(group) < 2:
+            continue
+        done.update(group)
+        w = float(np.median([boxes[j][2] for j in group]))
+        h = float(np.median([boxes[j][3] for j in group]))
+        on = lambda v, starts, size: any(abs(v - t) <= 0.1 * size for t in starts)  # noqa: E731
+        for j, o in enumerate(boxes):
+            if j in done:
+                continue
+            xs, ys = [boxes[k][0] for k in group], [boxes[k][1] for k in group]
+            if same(o[2], w) and on(o[1], ys, h) and o[3] < h:
+                cell = (o[0], o[1], o[2], h)
+            elif same(o[3], h) and on(o[0], xs, w) and o[2] < w:
+                cell = (o[0], o[1], w, o[3])
+            else:
+                continue
+            if free(cell, skip=j) and _clear_sides(ev, tuple(v / f for v in cell)):
+                boxes[j] = cell
+                group.append(j)
+                done.add(j)
+        cols = _clusters([boxes[j][0] for j in group], 0.1 * w)
+        rows = _clusters([boxes[j][1] for j in group], 0.1 * h)
+        if len(group) < 3 or len(cols) < 2 or len(rows) < 2:
+            continue
+        for y in rows:
+            for x in cols:
+                cell = (x, y, w, h)
+                if free(cell) and _lattice_place(ev, tuple(v / f for v in cell)):
+                    holes.append(cell)
+    return boxes, holes
+
+
+def _lattice_place(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
+    """Whether a lattice's empty place (work scale) holds a tile: a picture, not flat
+    background (grey levels' spread at least ``HOLE_TEXTURE``), with straight lines on
+    two sides or more (``SIDE_LEVEL``) and ``HOLE_SIDES`` on average; one side may be
+    mostly hidden (a dialog over the tile's border)."""
+    side, _ = ev.borders(np.array([box], np.int64))
+    srt = np.sort(side[0])
+    if srt[2] < SIDE_LEVEL or srt.mean() < HOLE_SIDES:
+        return False
+    x, y, w, h = (int(round(v)) for v in box)
+    inner = ev.gray[max(0, y + h // 10): y + h - h // 10, max(0, x + w // 10): x + w - w // 10]
+    return inner.size > 0 and float(inner.std()) >= HOLE_TEXTURE
+
+
+def _clusters(values: list[float], tol: float) -> list[float]:
+    """Medians of runs of sorted ``values`` each within ``tol`` of the previous."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [float(np.median(g)) for g in out]
 
 
 def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:

@@ -266,3 +266,40 @@ def test_a_speakers_region_beside_a_strip_is_its_video(perception):
     big = max((t.tile.bbox for t in r.tiles), key=lambda b: b[2] * b[3])
     want = (177, 141, 847, 473)
     assert all(abs(a - b) <= 4 for a, b in zip(big, want)), big
+
+
+def _lattice_page():
+    """A 2 x 2 block of 400 x 225 tiles on a dark page (gap 10 px) with a flat dialog (the
+    page's UI grey, its own border) over the lower half of the top-right tile and the
+    top of the bottom-right one, whose face it hides."""
+    tiles = [(40, 40, 400, 225), (450, 40, 400, 225), (40, 275, 400, 225), (450, 275, 400, 225)]
+    img = _page(tiles)
+    img[180:330, 500:760] = 60
+    cv2.rectangle(img, (500, 180), (760, 330), (200, 200, 200), 2)
+    return img, tiles
+
+
+def test_a_lattice_of_face_regions_gets_its_hidden_and_cut_short_tiles_back():
+    """Faces in three tiles of a 2 x 2 block, the fourth hidden under a dialog that also
+    covers the lower half of the top-right tile: the top-right face's own region stops at
+    the dialog; fitted on the lattice of its equal neighbours it is the whole tile, and
+    the hidden tile is a tile with no face (Teams' in-meeting dialog, galleries2)."""
+    img, tiles = _lattice_page()
+    faces = [_face(200, 90, 60), _face(620, 70, 50), _face(210, 330, 60)]
+    regs = _regions(img, faces)
+    assert len(regs) == 4, regs
+    for (box, idx), want in zip(regs, tiles):
+        assert iou(box, want) > 0.9, (box, want)
+    assert [idx for _, idx in regs] == [[0], [1], [2], []]
+
+
+def test_no_lattice_place_on_flat_background_or_with_two_tiles():
+    """The empty last place of a 2 x 2 lattice that is page background is no tile, and
+    two equal tiles alone (one row) make no lattice to complete."""
+    tiles = [(40, 40, 400, 225), (450, 40, 400, 225), (40, 275, 400, 225)]
+    img = _page(tiles)
+    regs = _regions(img, [_face(200, 90, 60), _face(620, 90, 50), _face(210, 330, 60)])
+    assert len(regs) == 3
+    img = _page(tiles[:2])
+    regs = _regions(img, [_face(200, 90, 60), _face(620, 90, 50)])
+    assert len(regs) == 2
