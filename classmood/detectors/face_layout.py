@@ -46,7 +46,7 @@ import numpy as np
 from ..geometry import BBox, iou, overlap
 from ..types import Face, Tile
 from .grid_fit import Evidence
-from .tiles import reading_order
+from .tiles import lattice_lines, reading_order
 
 SNAP_LEVEL = 0.85
 """Straight-line evidence over the face's band (one face size above and below its centre,
@@ -215,7 +215,8 @@ def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], 
     other region (5% of a tile) and its four sides are straight lines
     (:func:`_clear_sides`), and its side gives the lattice a column (row). With three
     tiles or more on two rows and two columns, each other place of the lattice that
-    overlaps no region and has four straight sides is a tile whose face is not visible
+    overlaps no region and is a picture with straight sides (:func:`_lattice_place`: one
+    may be hidden) is a tile whose face is not visible
     (covered by a dialog, turned away, out of the picture): the 2x2 block of a Teams
     gallery with a dialog over one face. Regions of several sizes make several lattices.
 
@@ -265,8 +266,8 @@ def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], 
                 boxes[j] = cell
                 group.append(j)
                 done.add(j)
-        cols = _clusters([boxes[j][0] for j in group], 0.1 * w)
-        rows = _clusters([boxes[j][1] for j in group], 0.1 * h)
+        cols = lattice_lines([boxes[j][0] for j in group], 0.1 * w)
+        rows = lattice_lines([boxes[j][1] for j in group], 0.1 * h)
         if len(group) < 3 or len(cols) < 2 or len(rows) < 2:
             continue
         for y in rows:
@@ -289,17 +290,6 @@ def _lattice_place(ev: Evidence, box: tuple[float, float, float, float]) -> bool
     x, y, w, h = (int(round(v)) for v in box)
     inner = ev.gray[max(0, y + h // 10): y + h - h // 10, max(0, x + w // 10): x + w - w // 10]
     return inner.size > 0 and float(inner.std()) >= HOLE_TEXTURE
-
-
-def _clusters(values: list[float], tol: float) -> list[float]:
-    """Medians of runs of sorted ``values`` each within ``tol`` of the previous."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [float(np.median(g)) for g in out]
 
 
 def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:

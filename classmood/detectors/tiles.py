@@ -32,6 +32,7 @@ altogether (:func:`~classmood.detectors.grid_fit.cut_is_whole`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -534,6 +535,19 @@ LATTICE_HOLE_GAP = 0.5
 end of a left-aligned last row: ~100%)."""
 
 
+def lattice_lines(values: Sequence[float], tol: float) -> list[float]:
+    """A lattice's lines from its tiles' sides: ``values`` (the tiles' left sides, or their
+    tops, pixels) sorted and grouped into runs each within ``tol`` of the previous; the
+    median of each run, ascending."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [float(np.median(g)) for g in out]
+
+
 def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> list[_Box]:
     """Tiles the cut missed inside the gallery's lattice.
 
@@ -548,17 +562,8 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
     if len(tiles) < 3:
         return []
 
-    def lines(values: list[int], tol: float) -> list[int]:
-        out: list[list[int]] = []
-        for v in sorted(values):
-            if out and v - out[-1][-1] <= tol:
-                out[-1].append(v)
-            else:
-                out.append([v])
-        return [int(np.median(g)) for g in out]
-
-    cols = lines([b.x for b in tiles], 0.1 * tw)
-    rows = lines([b.y for b in tiles], 0.1 * th)
+    cols = [int(v) for v in lattice_lines([b.x for b in tiles], 0.1 * tw)]
+    rows = [int(v) for v in lattice_lines([b.y for b in tiles], 0.1 * th)]
     if len(cols) < 2 or len(rows) < 2:
         return []
     H, W = S.shape[0] - 1, S.shape[1] - 1
