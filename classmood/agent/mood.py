@@ -9,7 +9,9 @@ average starts again from the new frame.
 **Labels.** The label shown is the smoothed top class, or ``uncertain`` when its
 smoothed probability is under ``uncertain_below``. A new label replaces the shown
 one only after it has led for ``confirm_frames`` consecutive analysed frames, so a
-label never changes because of one frame.
+label never changes because of one frame; so does a change between present and away (a
+missed face). A camera switched off or on is shown at once: the app's card is no detector's
+guess, and a recording's timeline then has the change where it happened.
 
 **Valence** of a participant is ``sum_c p_c * v_c`` over the smoothed probabilities
 with the weights in :data:`classmood.labels.VALENCE` (happy +1, surprise +0.2, neutral 0,
@@ -131,8 +133,10 @@ class ParticipantMood:
                 order, or None (no face, or presence-only).
 
         Returns:
-            The presence to show: a change of presence, like a change of label, needs
-            ``confirm_frames`` frames in a row.
+            The presence to show: a change between present and away, like a change of
+            label, needs ``confirm_frames`` frames in a row (a face detector misses a
+            face now and then); a camera switched off or on (the app's card appears or
+            goes) and a tile that is gone or new show at once.
         """
         shown = self._confirm_presence(presence)
         self.away_since = (self.away_since if self.away_since is not None else t) \
@@ -148,7 +152,11 @@ class ParticipantMood:
         return shown
 
     def _confirm_presence(self, presence: Presence) -> Presence:
-        if self.presence in (None, Presence.LEFT) or presence is Presence.LEFT or presence is self.presence:
+        # a camera switched off or on is the app's own card appearing or going: one
+        # frame shows it (the wait is for a face detector's misses)
+        switched = Presence.CAMERA_OFF in (presence, self.presence)
+        if (self.presence in (None, Presence.LEFT) or presence is Presence.LEFT or presence is self.presence
+                or switched):
             self.presence = presence
             self._pending_presence, self._pending_presence_n = None, 0
             return presence

@@ -158,6 +158,28 @@ def same_name(a: str, b: str) -> bool:
     return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
+SAME_GRID_IOU = 0.8
+"""Two tiles this much alike (intersection over union) are the same place of the grid: a
+layout found again after a change of picture moves a side by a few pixels (a synthetic
+2x2 class re-found when one camera switched off: 1-5 px, IoU >= 0.95)."""
+
+
+def same_grid(a: list[BBox], b: list[BBox]) -> bool:
+    """Whether two frames' tiles are the same grid: as many tiles, each with a tile of
+    the other at :data:`SAME_GRID_IOU` or more."""
+    if len(a) != len(b):
+        return False
+    if not a:
+        return True
+    A, B = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
+    ix = np.clip(np.minimum(A[..., 0] + A[..., 2], B[..., 0] + B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
+    iy = np.clip(np.minimum(A[..., 1] + A[..., 3], B[..., 1] + B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
+    inter = ix * iy
+    union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
+    best = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0).max(axis=1)
+    return bool((best >= SAME_GRID_IOU).all())
+
+
 class ParticipantTracker:
     """Assigns a stable participant id ("P01", "P02", ...) to every tile, frame by frame.
 
@@ -188,7 +210,7 @@ class ParticipantTracker:
         self.learn = float(learn)
         self.tracks: dict[str, Track] = {}
         self._count = 0
-        self._last_layout: tuple | None = None
+        self._last_layout: list[BBox] | None = None
 
     def _new_id(self) -> str:
         """The next unused id: ``P01``, ``P02``, ... (ids are never reused)."""
@@ -214,8 +236,8 @@ class ParticipantTracker:
         sigs = signatures(image_bgr, [t.tile.bbox for t in tiles])
         centers = [((t.tile.bbox[0] + t.tile.bbox[2] / 2) / w, (t.tile.bbox[1] + t.tile.bbox[3] / 2) / h)
                    for t in tiles]
-        layout = (n, tuple(sorted({(t.tile.bbox[2] // 8, t.tile.bbox[3] // 8) for t in tiles})))
-        relayout = self._last_layout is not None and layout != self._last_layout
+        layout = [tuple(t.tile.bbox) for t in tiles]
+        relayout = self._last_layout is not None and not same_grid(layout, self._last_layout)
         self._last_layout = layout
         pos_w = self.relayout_position_weight if relayout else self.position_weight
 

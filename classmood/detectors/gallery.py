@@ -106,7 +106,6 @@ class GalleryPerception:
         self.state_classifier = state_classifier or TileStateClassifier()
         self.names = bool(names or name_reader is not None)
         self.stillness = StillnessMonitor()
-        self._seen: set[tuple[int, ...]] = set()
         self._name_reader = name_reader
         self._cache: _Cache | None = None
 
@@ -120,22 +119,18 @@ class GalleryPerception:
         return self._name_reader
 
     def _stillness(self, image, tiles, faces, timestamp) -> list[float | None]:
-        """Seconds each face tile's pixels have been unchanged (None without timestamps)."""
+        """Seconds each face tile's pixels have been unchanged while another tile moved
+        (:class:`~classmood.detectors.tile_state.StillnessMonitor`; every tile is fed,
+        faceless ones are evidence that the picture is live); None without timestamps."""
         if timestamp is None:
             return [None] * len(tiles)
         keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
-        for gone in set(self._seen) - set(keys):
-            self.stillness.forget(gone)
-        self._seen = set(keys)
-        return [
-            self.stillness.update(k, t.crop(image), timestamp) if f else None
-            for k, t, f in zip(keys, tiles, faces)
-        ]
+        still = self.stillness.update({k: t.crop(image) for k, t in zip(keys, tiles)}, timestamp)
+        return [still[k] if f else None for k, f in zip(keys, faces)]
 
     def reset(self) -> None:
         """Forget everything learnt from earlier frames (a new class, another screen)."""
         self._cache = None
-        self._seen = set()
         self.stillness.reset()
 
     def close(self) -> None:

@@ -19,16 +19,17 @@ So the classifier measures, inside the tile and away from its name label:
    share of the two commonest colours (flat fill + text vs. a photo's many colours).
 
 Across frames, :class:`StillnessMonitor` adds what one frame cannot show: a profile
-photo never changes, while live video always does (sensor noise alone changes most
-pixels in every frame). ``classify(..., still_seconds=...)`` turns a face tile whose
-content has not changed for :attr:`TileStateClassifier.photo_still_s` seconds into
-``photo``.
+photo never changes, while live video on screen always does (sensor noise alone changes
+most pixels in every frame); a recording's codec holds still pictures too, so stillness
+counts only while another tile of the frame moves. ``classify(..., still_seconds=...)``
+turns a face tile whose content has not changed for
+:attr:`TileStateClassifier.photo_still_s` such seconds into ``photo``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Hashable, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -662,64 +663,92 @@ def _colour_stats(region: np.ndarray, card: tuple[int, int, int], tol: int) -> t
 
 
 class StillnessMonitor:
-    """How long each tile's content has stayed exactly the same, across frames.
+    """How long each tile's content has stayed the same while the picture was live.
 
     A profile photo is a still image drawn by the app: frame after frame its pixels
-    are identical (up to a level or two of screen-capture compression). Live video
-    is never identical: camera noise and compression alone change most pixels in
-    every frame, even when the person sits still. So the monitor compares each new
-    tile with the last one at a moderate resolution (no averaging that would hide
-    noise) and counts a frame as changed when more than ``changed_frac`` of the
-    pixels moved by more than ``level`` grey levels.
+    are identical (up to a level or two of screen-capture compression), while live
+    video on screen changes with camera noise alone. But a recording's codec holds a
+    still picture too: between two keyframes it repeats every unchanged block exactly,
+    and at a keyframe every tile changes at once (a real 2 fps class with a keyframe
+    every 6 s: mean change 0.1-0.3 grey levels between keyframes, 1.2-2.2 at each). A
+    still live student and a profile photo then look the same, and pixel identity
+    alone turned a whole still class into photos for 4 of every 6 s. So stillness is
+    measured against the rest of the frame: a tile's clock runs only over an interval
+    in which it stayed the same while another tile of the frame changed (the picture
+    was live then, so this tile really did not move); when nothing changed anywhere
+    (a codec holding the frame, a paused or still recording) the clock stops, and any
+    change of the tile starts it again. A still tile therefore needs another tile
+    that moves beside it: one tile alone, or a frame of nothing but still pictures,
+    never becomes still here (the layout rules still see a profile picture).
 
-    Keys are the caller's (a participant id, a name, a tile index); the name-label
-    corner and the tile edge are ignored (mute icon, speaker border). A tile whose
-    size changes (new layout) starts again.
+    A tile counts as changed when more than ``changed_frac`` of its pixels moved by
+    more than ``level`` grey levels, compared at a moderate resolution (no averaging
+    that would hide noise). Keys are the caller's (a participant id, a position); the
+    name-label corner and the tile edge are ignored (mute icon, speaker border). A
+    tile whose size changes (new layout) starts again.
     """
 
     def __init__(self, level: int = 4, changed_frac: float = 0.01, max_side: int = 160) -> None:
         self.level = int(level)
         self.changed_frac = float(changed_frac)
         self.max_side = int(max_side)
-        self._last: dict[Hashable, tuple[np.ndarray, float, float]] = {}
+        self._last: dict[Hashable, tuple[np.ndarray, float]] = {}  # key -> (signature, still s)
+        self._t: float | None = None
 
-    def update(self, key: Hashable, tile_pixels: np.ndarray, timestamp: float) -> float:
-        """Feed one frame of one tile.
+    def update(self, tiles: Mapping[Hashable, np.ndarray], timestamp: float) -> dict[Hashable, float]:
+        """Feed one frame: every tile it shows (keys not given are forgotten).
 
         Args:
-            key: the caller's name for the tile (a participant id, a position).
-            tile_pixels: the tile's pixels, uint8 BGR (h, w, 3) or gray (h, w).
-            timestamp: the frame's time in seconds; an earlier time than the last
-                starts the tile again.
+            tiles: the caller's name for each tile (a participant id, a position) ->
+                its pixels, uint8 BGR (h, w, 3) or gray (h, w). Give every tile of the
+                frame, faceless and camera-off ones too: they are the evidence that
+                the picture is live.
+            timestamp: the frame's time in seconds; a time earlier than the last
+                frame's starts every tile again.
 
         Returns:
-            The seconds its content has been still (0.0 on the first frame and whenever
-            it changed).
+            For each key, the seconds its content has been still while another tile
+            changed (0.0 on its first frame and whenever it changed).
         """
-        sig = self._signature(tile_pixels)
-        prev = self._last.get(key)
-        if prev is None or prev[0].shape != sig.shape or timestamp < prev[2]:
-            self._last[key] = (sig, float(timestamp), float(timestamp))
-            return 0.0
-        last_sig, still_since, _ = prev
-        diff = np.abs(sig.astype(np.int16) - last_sig.astype(np.int16)) > self.level
-        if float(diff.mean()) > self.changed_frac:
-            still_since = float(timestamp)
-        self._last[key] = (sig, still_since, float(timestamp))
-        return float(timestamp) - still_since
+        t = float(timestamp)
+        if self._t is None or t < self._t:
+            self._last.clear()
+        dt = 0.0 if self._t is None else t - self._t
+        self._t = t
+        sigs = {k: self._signature(px) for k, px in tiles.items()}
+        changed: dict[Hashable, bool | None] = {}
+        for k, sig in sigs.items():
+            prev = self._last.get(k)
+            if prev is None or prev[0].shape != sig.shape:
+                changed[k] = None  # new here: nothing to compare with
+                continue
+            diff = np.abs(sig.astype(np.int16) - prev[0].astype(np.int16)) > self.level
+            changed[k] = float(diff.mean()) > self.changed_frac
+        n_changed = sum(c is True for c in changed.values())
+        out: dict[Hashable, float] = {}
+        for k, sig in sigs.items():
+            c = changed[k]
+            if c is None or c:
+                still = 0.0
+            else:
+                still = self._last[k][1]
+                if n_changed > 0:  # another tile moved: the picture was live meanwhile
+                    still += dt
+            self._last[k] = (sig, still)
+            out[k] = still
+        for gone in set(self._last) - set(sigs):
+            del self._last[gone]
+        return out
 
     def still_seconds(self, key: Hashable) -> float:
         """The last answer of :meth:`update` for ``key`` (0.0 if never seen)."""
         prev = self._last.get(key)
-        return 0.0 if prev is None else prev[2] - prev[1]
-
-    def forget(self, key: Hashable) -> None:
-        """Drop what is known of ``key`` (its tile is gone)."""
-        self._last.pop(key, None)
+        return 0.0 if prev is None else prev[1]
 
     def reset(self) -> None:
         """Forget every tile (a new class)."""
         self._last.clear()
+        self._t = None
 
     def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:
         t = tile_pixels

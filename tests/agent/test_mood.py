@@ -64,6 +64,18 @@ def test_presence_changes_need_two_frames_and_away_time_counts():
     assert m.update(2.0, Presence.PRESENT, onehot("sad")) is Presence.PRESENT  # and back at once
 
 
+def test_a_camera_switched_off_or_on_shows_at_once():
+    """The app's camera-off card is no detector's guess: its time in a recording is the
+    time of the click (cases/video/vfr_10s.mp4: off at 1.0 s, was counted from 1.9 s)."""
+    m = ParticipantMood(MoodConfig())
+    assert m.update(0.0, Presence.PRESENT, onehot("happy")) is Presence.PRESENT
+    assert m.update(0.5, Presence.CAMERA_OFF, None) is Presence.CAMERA_OFF
+    assert m.label is None
+    assert m.update(1.0, Presence.AWAY, None) is Presence.AWAY  # camera on, nobody there
+    assert m.update(1.5, Presence.PRESENT, onehot("happy")) is Presence.AWAY  # a face: two frames
+    assert m.update(2.0, Presence.PRESENT, onehot("happy")) is Presence.PRESENT
+
+
 def _p(pid, presence, valence=None, away_s=0.0, negative_s=0.0, label=None):
     return ParticipantResult(id=pid, tile_index=0, bbox=(0, 0, 10, 10), tile_state=None, presence=presence,
                              label=label, valence=valence, away_s=away_s, negative_s=negative_s)

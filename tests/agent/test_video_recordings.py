@@ -354,12 +354,36 @@ def test_vfr_case_the_change_is_at_one_second(capsys):
     assert err.splitlines()[-1] == "analysed 10.0 of 10.0 s (20 frames)"
 
 
-@pytest.mark.xfail(strict=True, reason="a change of presence shows after confirm_frames (2) analysed frames "
-                   "(agent/mood.py); the summary counts the frame at 1.0 s as present: 1.9 s / 8.1 s")
 def test_vfr_case_participant_seconds(capsys):
     _, summary, _ = _analyze_json(data_path(*CASES, "vfr_10s.mp4"), capsys)
     p01 = next(p for p in summary["participants"] if p["id"] == "P01")
     assert (p01["present_s"], p01["camera_off_s"]) == pytest.approx((1.0, 9.0), abs=0.05)
+
+
+def test_vfr_case_the_still_class_stays_present(capsys):
+    """The other 15 tiles of the variable-rate case are one still picture for 10 s: a
+    still student is present, not a profile photo (before: all 15 "camera off" from
+    5.5 s, 4 s after the last change anywhere)."""
+    frames, summary, _ = _analyze_json(data_path(*CASES, "vfr_10s.mp4"), capsys)
+    assert all(t["state"] == "face" for f in frames for t in f["tiles"][1:])
+    others = [p for p in summary["participants"] if p["id"] != "P01"]
+    assert len(others) == 15
+    assert all((p["present_s"], p["camera_off_s"]) == pytest.approx((10.0, 0.0)) for p in others)
+
+
+@pytest.mark.parametrize("name", ["class60s_src.mp4", "class60s_keyframe_damaged_at30s.mp4"])
+def test_still_class_recording_every_student_present_all_along(name, capsys):
+    """cases/video: 16 students sitting still, 2 fps, a keyframe every 6 s; the codec holds
+    every tile exactly between keyframes. Right value: every live student present for the
+    whole recording, camera off 0 s (before: every one a "photo", camera off, 11-19 s of
+    60, in the last 2 s before each keyframe)."""
+    frames, summary, _ = _analyze_json(data_path(*CASES, name), capsys)
+    assert all(len(f["tiles"]) == 16 for f in frames)
+    assert all(t["state"] == "face" for f in frames for t in f["tiles"])
+    people = summary["participants"]
+    assert len(people) == 16
+    assert all(p["camera_off_s"] == 0.0 and p["away_s"] == 0.0 for p in people)
+    assert all(p["present_s"] == pytest.approx(60.0) for p in people)  # a 1 s gap is no pause
 
 
 def test_damaged_keyframe_case_is_read_to_the_end(capsys):
@@ -382,6 +406,42 @@ def test_other_cases_are_read_whole_at_their_times(name, count, fps):
         report = src.report
     assert ts == pytest.approx([i / fps for i in range(count)], abs=1e-6)
     assert (report.unreadable, report.cut_short, report.end_s) == (0, False, pytest.approx(count / fps))
+
+
+@pytest.mark.parametrize("fps, key_every", [(2.0, 12), (10.0, 50)])
+def test_a_still_class_recorded_second_by_second(tmp_path, grace, capsys, fps, key_every):
+    """A synthetic 2x2 class written with a real encoder (MPEG-4 part 2; its keyframes
+    every 6 s at 2 fps, every 1.2 s at 10 fps): four students sitting perfectly still,
+    student 1's camera switched off at 3.0 s. Second by second: the three others present
+    all along (the codec holds their tiles exactly: not photos), student 1 present until
+    3.0 s and camera off from 3.0 s, the same participant (not a new one), and the summary
+    3.0 s / 9.0 s (before: 3.5 / 8.5 s, the change counted one frame late; a fifth,
+    phantom participant for the card when the tiles were found again 1-5 px off)."""
+    from classmood.synth import make_gallery
+
+    pictures = [grace, np.ascontiguousarray(grace[:, ::-1])]
+    on = make_gallery(pictures, 4, (640, 360), seed=1)
+    off = make_gallery(pictures, 4, (640, 360), seed=1, states=["camera_off", "face", "face", "face"])
+    x, y, w, h = on.tiles[0].bbox
+    later = on.image.copy()
+    later[y:y + h, x:x + w] = off.image[y:y + h, x:x + w]
+    path = tmp_path / "class.mp4"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 360),
+                          [cv2.VIDEOWRITER_PROP_KEY_INTERVAL, key_every])
+    for i in range(int(12 * fps)):
+        out.write(on.image if i / fps < 3.0 else later)
+    out.release()
+    frames, summary, _ = _analyze_json(path, capsys)
+    assert [f["timestamp"] for f in frames] == pytest.approx([0.5 * k for k in range(24)])
+    for f in frames:
+        states = [t["state"] for t in f["tiles"]]
+        assert states == ["face" if f["timestamp"] < 3.0 else "camera_off"] + ["face"] * 3, f["timestamp"]
+        who = [(p["id"], p["presence"]) for p in sorted(f["participants"], key=lambda p: p["tile"])]
+        assert who == [("P01", "present" if f["timestamp"] < 3.0 else "camera_off"), ("P02", "present"),
+                       ("P03", "present"), ("P04", "present")], f["timestamp"]
+    got = {p["id"]: (p["present_s"], p["camera_off_s"], p["away_s"]) for p in summary["participants"]}
+    assert got == {"P01": (3.0, 9.0, 0.0), "P02": (12.0, 0.0, 0.0), "P03": (12.0, 0.0, 0.0),
+                   "P04": (12.0, 0.0, 0.0)}
 
 
 # ------------------------------------------------ galleries2/videos: annotated real recordings

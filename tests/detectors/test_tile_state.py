@@ -242,31 +242,67 @@ def test_stillness_monitor_photo_vs_live(grace):
     mon = StillnessMonitor()
     rng = np.random.default_rng(0)
     still = cv2.resize(grace, (320, 180))
+    def noisy():  # live video: fresh camera noise in every frame
+        return np.clip(still + rng.normal(0, 4.0, still.shape), 0, 255).astype(np.uint8)
+
     for t in np.arange(0, 6.01, 0.5):
-        s_photo = mon.update("photo", still, t)
-        noisy = np.clip(still + rng.normal(0, 2.0, still.shape), 0, 255).astype(np.uint8)
-        s_live = mon.update("live", noisy, t)
-    assert s_photo == pytest.approx(6.0)
-    assert s_live == 0.0
+        got = mon.update({"photo": still, "live": noisy()}, t)
+    assert got == {"photo": pytest.approx(6.0), "live": 0.0}
     assert mon.still_seconds("photo") == pytest.approx(6.0)
     # any real change restarts the clock; so does a new tile size (new layout)
     moved = np.roll(still, 8, axis=1)
-    assert mon.update("photo", moved, 6.5) == 0.0
-    assert mon.update("photo", moved, 7.0) == pytest.approx(0.5)
-    assert mon.update("photo", cv2.resize(moved, (300, 170)), 7.5) == 0.0
-    mon.forget("photo")
+    assert mon.update({"photo": moved, "live": noisy()}, 6.5)["photo"] == 0.0
+    assert mon.update({"photo": moved, "live": noisy()}, 7.0)["photo"] == pytest.approx(0.5)
+    assert mon.update({"photo": cv2.resize(moved, (300, 170)), "live": noisy()}, 7.5)["photo"] == 0.0
+    mon.update({"live": noisy()}, 8.0)  # a tile not given is gone
     assert mon.still_seconds("photo") == 0.0
+
+
+def test_stillness_counts_only_while_another_tile_moves(grace):
+    """A recording's codec holds every unchanged block between keyframes and changes every
+    tile at a keyframe (cases/video/class60s_src.mp4: 0.1-0.3 grey levels between its
+    keyframes, 1.2-2.2 at each): a still class is not a class of photos. The clock stops
+    while nothing in the frame changes and runs while another tile moves."""
+    mon = StillnessMonitor()
+    a = cv2.resize(grace, (320, 180))
+    b = np.ascontiguousarray(a[:, ::-1])
+    rng = np.random.default_rng(1)
+
+    def keyframe(img):  # a keyframe's fresh quantisation: a few levels everywhere
+        return np.clip(img + rng.integers(-8, 9, img.shape), 0, 255).astype(np.uint8)
+
+    pictures = {"a": a, "b": b}
+    longest = 0.0
+    for i in range(24):  # 12 s at 2 fps, a keyframe every 6 s: held exactly in between
+        if i % 12 == 0:
+            pictures = {k: keyframe(v) for k, v in (("a", a), ("b", b))}
+        longest = max(longest, *mon.update(pictures, i * 0.5).values())
+    assert longest == 0.0
+    # one tile alone never becomes still: nothing shows that the picture is live
+    alone = StillnessMonitor()
+    assert [alone.update({"a": a}, t)["a"] for t in (0.0, 5.0, 10.0)] == [0.0, 0.0, 0.0]
+    # b moves from 12 s on: a's clock runs from then; b's picture held again: it stops
+    for t in (12.0, 12.5, 13.0):
+        got = mon.update({"a": pictures["a"], "b": keyframe(b)}, t)
+    assert got["a"] == pytest.approx(1.5) and got["b"] == 0.0
+    last_b = keyframe(b)
+    assert mon.update({"a": pictures["a"], "b": last_b}, 13.5) == {"a": pytest.approx(2.0), "b": 0.0}
+    assert mon.update({"a": pictures["a"], "b": last_b}, 20.0) == {"a": pytest.approx(2.0), "b": 0.0}
+    # time going back (another recording) starts every tile again
+    assert mon.update({"a": pictures["a"], "b": last_b}, 1.0) == {"a": 0.0, "b": 0.0}
 
 
 def test_stillness_ignores_label_corner():
     """The mute icon toggling in the label corner is not a change of content."""
     mon = StillnessMonitor()
+    rng = np.random.default_rng(2)
     img = np.full((180, 320, 3), 35, np.uint8)
     cv2.circle(img, (160, 80), 40, (90, 120, 200), -1)
-    mon.update("k", img, 0.0)
+    live = lambda: rng.integers(0, 256, (180, 320, 3), dtype=np.uint8)  # noqa: E731
+    mon.update({"k": img, "live": live()}, 0.0)
     toggled = img.copy()
     toggled[165:178, 4:20] = (60, 60, 230)
-    assert mon.update("k", toggled, 3.0) == pytest.approx(3.0)
+    assert mon.update({"k": toggled, "live": live()}, 3.0)["k"] == pytest.approx(3.0)
 
 
 def test_still_face_becomes_photo(grace, clf):
