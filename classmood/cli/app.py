@@ -4,6 +4,7 @@ which runs one and turns whatever goes wrong into one line and an exit status.""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Sequence
 
@@ -31,6 +32,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _StderrWarnings(logging.Handler):
+    """The library's warnings (``logging`` under ``classmood``) as ``classmood: warning:``
+    lines on the stderr of the moment (tests swap it), like the CLI's own warnings."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            kind = "warning" if record.levelno < logging.ERROR else "error"
+            print(f"classmood: {kind}: {record.getMessage()}", file=sys.stderr, flush=True)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _log_to_stderr() -> None:
+    """Show the library's warnings on stderr (once per process)."""
+    logger = logging.getLogger("classmood")
+    if not any(isinstance(h, _StderrWarnings) for h in logger.handlers):
+        handler = _StderrWarnings(logging.WARNING)
+        logger.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``classmood`` with ``argv`` (default: the process's arguments).
 
@@ -42,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:  # its own options (argparse's REMAINDER would swallow --help)
         return train.run(argv[1:])
+    _log_to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

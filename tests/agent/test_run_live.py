@@ -18,7 +18,7 @@ import pytest
 from classmood.agent.store import SessionStore
 
 from . import classvideo
-from ..xserver import SHOW_IMAGE, env_for
+from ..xserver import SHOW_IMAGE, env_for, start_xvfb, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,3 +98,18 @@ def test_no_display_is_one_clear_error(tmp_path):
                           env=env, capture_output=True, text=True, timeout=60)
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("classmood: error:"), proc.stderr
+
+
+def test_a_black_capture_is_one_warning_line_and_the_run_goes_on(tmp_path):
+    """An empty, black screen (what a hardware-overlay video or a Wayland session gives):
+    one `classmood: warning:` line after 5 s saying why, exit 0."""
+    server, display = start_xvfb((640, 480))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "classmood", "run", "--no-overlay", "--no-store",
+                               "--duration", "7"], env=env_for(display), capture_output=True, text=True, timeout=120)
+    finally:
+        stop(server)
+    assert proc.returncode == 0, proc.stderr
+    warned = [ln for ln in proc.stderr.splitlines() if ln.startswith("classmood: warning: the capture of")]
+    assert len(warned) == 1 and "all black" in warned[0] and "hardware acceleration" in warned[0], proc.stderr
+    assert "Traceback" not in proc.stderr

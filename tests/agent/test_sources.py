@@ -532,6 +532,32 @@ def test_xwayland_black_screen_is_reported_as_wayland(display, pattern_window, m
     assert np.array_equal(frame.image, PATTERN)
 
 
+def test_a_capture_that_stays_black_is_one_warning_saying_why(display, pattern_window, monkeypatch, caplog):
+    """A meeting app that draws its video through a hardware overlay, a minimised window or
+    a locked screen give a black capture: after 5 s one warning line says so and what to
+    do, and the frames go on (before: "0 participants", no hint)."""
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    clock = FakeClock()
+    src = ScreenSource(region=(900, 0, 100, 100), fps=2.0, clock=clock, sleep=clock.sleep)  # bare black root
+    with caplog.at_level("WARNING", logger="classmood"), src:
+        frames = [f for f, _ in zip(src, range(20))]
+    assert len(frames) == 20
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1  # once, not every frame
+    assert warned[0].startswith("the capture of screen region 100x100 at 900,0 has been all black for 5 s")
+    assert "hardware acceleration" in warned[0] and "the analysis goes on" in warned[0]
+    caplog.clear()
+    clock = FakeClock()
+    src = ScreenSource(region=(200, 150, 300, 200), fps=2.0, clock=clock, sleep=clock.sleep)  # a window
+    with caplog.at_level("WARNING", logger="classmood"), src:
+        assert len([f for f, _ in zip(src, range(20))]) == 20
+    assert not caplog.records
+    # on Wayland the line names the session as the likely cause
+    msg = S.screen.blank_capture_message("screen 1 (0,0 1920x1080)", 6.0, black=True, wayland=True, window=False)
+    assert "Wayland session" in msg and "X11/Xorg" in msg
+
+
 # --------------------------------------------------------------------------- webcam
 def test_webcam_that_cannot_be_opened():
     with pytest.raises(InputError) as exc:

@@ -77,6 +77,29 @@ def check_region(region, shown: str | None = None) -> Rect:
     return (x, y, w, h)
 
 
+def blank_capture_message(description: str, seconds: float, *, black: bool, wayland: bool, window: bool) -> str:
+    """One line for a capture that shows nothing: what, the likely causes, what to do.
+
+    Args:
+        description: what is captured (``ScreenSource.description``).
+        seconds: how long it has been blank.
+        black: all black (else one flat colour).
+        wayland: the desktop session is Wayland (:func:`~classmood.display.wayland_session`).
+        window: a window is captured (it may be minimised or on another desktop).
+    """
+    what = "all black" if black else "one flat colour"
+    if wayland:
+        why = ("this is a Wayland session, where screen capture sees only X11 apps: log in to an "
+               "'X11/Xorg' session, or analyse a recording with: classmood analyze FILE")
+    else:
+        why = ("the meeting app may draw its video with hardware acceleration, which screen capture "
+               "cannot see (turn it off in the app's video settings), "
+               + ("the window may be minimised or on another desktop (bring it up), " if window else "")
+               + "or the screen is locked or asleep")
+    return (f"the capture of {description} has been {what} for {seconds:.0f} s, so no participant can "
+            f"be seen: {why}; the analysis goes on")
+
+
 class ScreenSource(Source):
     """Frames captured from the screen with mss.
 
@@ -110,6 +133,12 @@ class ScreenSource(Source):
     live = True
     WINDOW_REFRESH_S = 2.0
     """How often a captured window's rectangle is looked up again (seconds)."""
+    BLANK_WARNING_S = 5.0
+    """A capture that stays one flat colour (black, mostly) this long is reported once, in
+    one warning line saying why it may be and what to do: a meeting in progress never
+    shows one colour for seconds, a capture that sees nothing does."""
+    BLANK_LEVELS = 2
+    """A picture whose grey levels all lie within this many of each other is blank."""
 
     def __init__(self, monitor: int | None = None, region: tuple[int, int, int, int] | None = None,
                  window: str | None = None, fps: float = 2.0,
@@ -130,6 +159,8 @@ class ScreenSource(Source):
         self._window_checked = 0.0
         self._window_missing = False
         self._first_checked = False
+        self._blank_since: float | None = None
+        self._blank_warned = False
         self._sct = open_mss()
         try:
             self._setup(monitor, region, window)
@@ -221,7 +252,22 @@ class ScreenSource(Source):
             if not self._follow_window():
                 return None
         image = self.grab()
+        self._check_blank(image, timestamp)
         return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
+
+    def _check_blank(self, image: np.ndarray, timestamp: float) -> None:
+        """Warn once when the capture has stayed one flat colour for ``BLANK_WARNING_S``."""
+        small = image[:: max(1, image.shape[0] // 64), :: max(1, image.shape[1] // 64)]
+        if int(small.max()) - int(small.min()) > self.BLANK_LEVELS:
+            self._blank_since = None
+            return
+        if self._blank_since is None:
+            self._blank_since = timestamp
+        elif timestamp - self._blank_since >= self.BLANK_WARNING_S and not self._blank_warned:
+            self._blank_warned = True
+            log.warning(blank_capture_message(self.description, timestamp - self._blank_since,
+                                              black=int(small.max()) <= self.BLANK_LEVELS,
+                                              wayland=wayland_session(), window=self._window is not None))
 
     def __iter__(self) -> Iterator[Frame]:
         if self._closed:
