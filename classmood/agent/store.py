@@ -2,8 +2,8 @@
 
 One database per user (see :func:`default_db_path`), in WAL mode. A session holds,
 per recorded frame, one observation row per participant (presence, tile, box,
-expression label, smoothed probabilities, valence) and one class-mood row. It
-never holds pixels, and it holds participants' names only when the session was
+expression label, smoothed probabilities, valence) and one class-mood row, and the
+stretches of a recording that could not be read (``unread``). It never holds pixels, and it holds participants' names only when the session was
 started with ``names=True``.
 
 Writes are batched but durable: :meth:`SessionStore.record` buffers rows in
@@ -38,8 +38,9 @@ from ..errors import InputError
 from ..labels import FER_CLASSES, LABELS
 from ..types import FrameResult, Presence
 
-SCHEMA_VERSION = 1
-"""The schema this module writes, kept in ``PRAGMA user_version``."""
+SCHEMA_VERSION = 2
+"""The schema this module writes, kept in ``PRAGMA user_version`` (2 added ``unread``;
+a version-1 database is upgraded in place when opened for writing)."""
 
 _PROB_COLUMNS = tuple(f"p_{c}" for c in FER_CLASSES)
 
@@ -93,7 +94,23 @@ CREATE TABLE moods (
     alerts TEXT NOT NULL
 );
 CREATE INDEX moods_session_t ON moods(session_id, t);
+CREATE TABLE unread (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_s REAL NOT NULL,
+    end_s REAL,
+    frames INTEGER
+);
 """
+
+_MIGRATIONS: dict[int, str] = {
+    1: """CREATE TABLE unread (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_s REAL NOT NULL,
+    end_s REAL,
+    frames INTEGER
+)""",
+}
+"""The statement that takes a database from each version to the next."""
 
 _INSERT_OBSERVATION = (
     "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, x, y, w, h, "
@@ -265,6 +282,22 @@ class MoodRow:
 
 
 @dataclass(frozen=True)
+class UnreadRow:
+    """A stretch of the recording that could not be read (damaged or missing frames).
+
+    Attributes:
+        start_s: where it starts, seconds of the session (of the recording).
+        end_s: where reading went on, or None: nothing after ``start_s`` could be read
+            (a truncated or damaged end).
+        frames: the frames skipped in it, None when unknown.
+    """
+
+    start_s: float
+    end_s: float | None
+    frames: int | None = None
+
+
+@dataclass(frozen=True)
 class MoodSeries:
     """A session's class-mood rows (one per analysed frame) as arrays, ordered by time
     (then by the order they were stored).
@@ -395,6 +428,17 @@ class SessionStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA secure_delete = ON")  # deleted sessions are overwritten, not left in free pages
+        if 0 < version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for v in range(version, SCHEMA_VERSION):
+                    conn.execute(_MIGRATIONS[v])
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         if version == 0:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -532,6 +576,28 @@ class SessionStore:
         self._participants.clear()
         self._oldest = None
 
+    def mark_unread(self, start_s: float, end_s: float | None, frames: int | None = None) -> None:
+        """Mark a stretch of the current session's recording that could not be read, so
+        that the report says where the figures have a hole.
+
+        Args:
+            start_s: where it starts, seconds of the recording.
+            end_s: where reading went on, or None: nothing after ``start_s`` could be
+                read (a truncated or damaged end).
+            frames: the frames skipped in it, if known.
+
+        Raises:
+            RuntimeError: no session started, or the store is read-only or closed.
+        """
+        self._check_writable()
+        if self.session_id is None:
+            raise RuntimeError("SessionStore.mark_unread: call start_session() first")
+        with self._lock:
+            self.flush()
+            self._conn.execute("INSERT INTO unread (session_id, start_s, end_s, frames) VALUES (?, ?, ?, ?)",
+                               (self.session_id, float(start_s), None if end_s is None else float(end_s),
+                                None if frames is None else int(frames)))
+
     def end_session(self, ended_at: float | None = None) -> None:
         """Flush and mark the current session ended (now, unless ``ended_at`` is given)."""
         self._check_writable()
@@ -645,6 +711,17 @@ class SessionStore:
             probs = None if r[12] is None else tuple(r[12:])
             out.append(ObservationRow(r[0], r[1], r[2], r[3], r[4], box, r[9], r[10], r[11], probs))
         return out
+
+    def unread(self, session_id: int) -> list[UnreadRow]:
+        """The stretches of a session's recording that could not be read, by start."""
+        try:
+            rows = self._query("SELECT start_s, end_s, frames FROM unread WHERE session_id = ? "
+                               "ORDER BY start_s, rowid", (int(session_id),))
+        except sqlite3.OperationalError as exc:  # a version-1 database opened read-only
+            if "no such table" in str(exc):
+                return []
+            raise
+        return [UnreadRow(*r) for r in rows]
 
     def moods(self, session_id: int) -> list[MoodRow]:
         """A session's class-mood rows, ordered by time."""

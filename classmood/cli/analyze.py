@@ -148,6 +148,11 @@ def handle(args: argparse.Namespace) -> int:
         try:
             summary = run_session(source, pipeline, store, on_result=show)
             if store is not None:
+                if video:  # where the recording could not be read: the report shows the holes
+                    for a, b in source.report.gaps:
+                        store.mark_unread(a, b)
+                    if source.report.cut_short and source.report.end_s is not None:
+                        store.mark_unread(source.report.end_s, None)
                 store.end_session()
         finally:
             progress.done()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..agent.store import MoodSeries, ObservationArrays, ParticipantRow, SessionInfo, SessionStore
+from ..agent.store import MoodSeries, ObservationArrays, ParticipantRow, SessionInfo, SessionStore, UnreadRow
 from ..agent.summary import PAUSE_STEPS, frame_seconds, frame_step, observation_seconds
 from ..errors import InputError
 from ..labels import LABELS
@@ -52,6 +52,7 @@ class SessionRows:
         start, end: the window, seconds from the session start.
         interval_s: the intervals' length, seconds.
         edges: float64 [n_int + 1], interval edges (the last one is ``end``).
+        unread: the stretches of the recording that could not be read, by start.
     """
 
     info: SessionInfo
@@ -65,6 +66,7 @@ class SessionRows:
     end: float
     interval_s: float
     edges: np.ndarray
+    unread: tuple[UnreadRow, ...] = ()
 
 
 def check_request(interval_s: float | None, start_s: float | None, end_s: float | None) -> None:
@@ -127,7 +129,7 @@ def read_session(store: SessionStore, ref: int | str = "latest", *, interval_s: 
         edges[-1] = end
     return SessionRows(info=info, participants=participants, moods=moods, frame_s=frame_s,
                        observations=observations, step=step, duration=duration, start=start, end=end,
-                       interval_s=interval, edges=edges)
+                       interval_s=interval, edges=edges, unread=tuple(store.unread(sid)))
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,8 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
                         counts.sum(1) if n_int else np.zeros(0), po, info.started_at),
         alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
         caveats=caveats(model, po),
+        unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),
+                 "clock": clock(u.start_s), "to_end": u.end_s is None} for u in rows.unread],
         frames_in_window=int(((rows.moods.t >= rows.start) & (rows.moods.t < rows.end)).sum()),
         observations_in_window=int(((obs.t >= rows.start) & (obs.t < rows.end)).sum()),
     )

@@ -137,6 +137,9 @@ class ReportData:
     caveats: list[str]
     frames_in_window: int
     observations_in_window: int
+    unread: list[dict[str, Any]] = field(default_factory=list)
+    """The stretches of the recording that could not be read: ``start_s``, ``end_s``
+    (None: to the end of the file), ``clock``, ``to_end``."""
     generated_at: float = field(default_factory=time.time)
 
     @property
@@ -194,4 +197,5 @@ class ReportData:
             "moments": self.moments,
             "alerts": self.alerts,
             "caveats": self.caveats,
+            "unread": self.unread,
         }

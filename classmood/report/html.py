@@ -146,6 +146,12 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         w('<p class="note" id="cut-short"><b>Cut short:</b> this session has no end time: the recording stopped '
           "without ending the session (the app was closed or crashed), or it is still running. The report "
           f"goes to the last stored frame ({clock(max(d.duration_s - d.step_s, 0.0))}).</p>")
+    if d.unread:
+        holes = "; ".join(
+            f"after {clock(u['start_s'])} to the end of the file" if u["to_end"]
+            else f"{clock(u['start_s'])} to {clock(u['end_s'])} ({u['end_s'] - u['start_s']:.1f} s)" for u in d.unread)
+        w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
+          f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")
     if po:
         w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
           "so this report has no expression sections; it shows presence, cameras and away time only.</p>")

@@ -175,11 +175,48 @@ def test_delete_cascade_and_purge(db):
     conn = sqlite3.connect(db)
     for table in ("participants", "observations", "moods"):
         assert conn.execute(f"SELECT DISTINCT session_id FROM {table}").fetchall() == [(ids[2],)]
+    assert conn.execute("SELECT COUNT(*) FROM unread").fetchone()[0] == 0
     conn.close()
     # The checkpoint left no deleted rows behind in the write-ahead log.
     wal = db.with_name(db.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert b"40d" not in db.read_bytes()  # secure_delete: the purged session is overwritten
+
+
+def test_unread_stretches_round_trip_cascade_and_a_version_1_database(db):
+    """Where a recording could not be read is kept with its session (deleted with it); a
+    database written before that table existed (schema 1) is read (no stretches) and
+    upgraded when opened for writing."""
+    from classmood.agent.store import SCHEMA_VERSION, UnreadRow
+
+    with SessionStore(db) as store:
+        sid = store.start_session(source="video:class.mp4")
+        store.record(frame(0.0))
+        store.mark_unread(30.0, 30.5)
+        store.mark_unread(59.0, None, frames=12)
+        store.end_session()
+        assert store.unread(sid) == [UnreadRow(30.0, 30.5), UnreadRow(59.0, None, 12)]
+        with pytest.raises(RuntimeError):
+            store.mark_unread(1.0, 2.0)  # no session now
+        store.delete_session(sid)
+        assert store.unread(sid) == []
+        old = store.start_session(source="video:old.mp4")
+        store.record(frame(0.0))
+        store.end_session()
+    conn = sqlite3.connect(db)  # as an older ClassMood left it
+    conn.execute("DROP TABLE unread")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with SessionStore(db, readonly=True) as store:
+        assert store.unread(old) == [] and len(store.observations(old)) == 2
+    with SessionStore(db) as store:
+        store.start_session(source="video:new.mp4")
+        store.mark_unread(1.0, 2.0)
+        assert store.unread(old) == []
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()
 
 
 def test_reopen_after_close_and_wal(db):

@@ -310,6 +310,40 @@ def test_the_cli_says_how_much_was_analysed_and_warns_once(tmp_path, capsys):
     assert len(capsys.readouterr().out.strip().splitlines()) == 61
 
 
+def test_what_could_not_be_read_is_marked_in_the_session_and_the_report(tmp_path, capsys):
+    """A recording with an unreadable stretch, and one with a truncated end: the stored
+    session marks where, and the report (HTML note, JSON ``unread``) says where nothing
+    was analysed (before: only a warning line on the terminal)."""
+    from classmood.agent.store import SessionStore, UnreadRow
+    from classmood.report import build_report
+
+    path = write_video(tmp_path / "class.mp4", 60, 10.0)
+    bad = damage(path, tmp_path / "damaged.mp4", 20, 44, with_header=False)
+    avi = write_video(tmp_path / "class.avi", 60, 10.0)  # AVI: readable without its end
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(avi.read_bytes()[: vop_offsets(avi.read_bytes())[30]])  # cut where frame 30 starts
+    db = tmp_path / "s.db"
+    for recording in (bad, cut, path):
+        assert main(["analyze", str(recording), "--db", str(db), "--every", "all"]) == 0
+    err = capsys.readouterr().err
+    assert "could not read 2.0-4.5 s" in err and "after 3.0 s" in err
+    with SessionStore(db, readonly=True) as store:
+        damaged, truncated, whole = sorted(s.id for s in store.sessions())
+        assert store.unread(damaged) == [UnreadRow(pytest.approx(2.0), pytest.approx(4.5))]
+        assert store.unread(truncated) == [UnreadRow(pytest.approx(3.0), None)]
+        assert store.unread(whole) == []  # a recording read whole marks nothing
+        reports = [build_report(store, sid, tmp_path / f"r{sid}") for sid in (damaged, truncated, whole)]
+    docs = [json.loads(r.json.read_text()) for r in reports]
+    assert docs[0]["unread"] == [{"start_s": pytest.approx(2.0), "end_s": pytest.approx(4.5), "clock": "0:02",
+                                  "to_end": False}]
+    assert docs[1]["unread"] == [{"start_s": pytest.approx(3.0), "end_s": None, "clock": "0:03", "to_end": True}]
+    assert docs[2]["unread"] == []
+    html = [r.html.read_text() for r in reports]
+    assert 'id="unread"' in html[0] and "0:02 to 0:04 (2.5 s)" in html[0]
+    assert "after 0:03 to the end of the file" in html[1]
+    assert 'id="unread"' not in html[2]
+
+
 def test_the_cli_every_option(tmp_path, capsys):
     path = write_video(tmp_path / "class.mp4", 5, 10.0)
     for bad in ("-1", "soon", "nan"):
