@@ -432,6 +432,17 @@ def test_damaged_keyframe_case_is_read_to_the_end(capsys):
         assert src.report.gaps == [pytest.approx((30.0, 30.5))] and not src.report.cut_short
 
 
+def test_compressed_recording_case_has_every_student_from_the_first_frame(capsys):
+    """cases/video/real_test_mp4v.mp4: the real 4-student gallery as a compressed video.
+    Right value: 4 participants, each present, from the first frame on (before: 1 of 4)."""
+    frames, summary, _ = _analyze_json(data_path(*CASES, "real_test_mp4v.mp4"), capsys)
+    assert frames and frames[0]["timestamp"] == 0.0
+    for f in frames:
+        assert sorted((p["id"], p["presence"]) for p in f["participants"]) == [
+            (f"P0{i}", "present") for i in range(1, 5)], f["timestamp"]
+    assert len(summary["participants"]) == 4
+
+
 @pytest.mark.parametrize("name, count, fps", [("real_test_mp4v.mp4", 30, 10.0), ("class60s_src.mp4", 120, 2.0)])
 def test_other_cases_are_read_whole_at_their_times(name, count, fps):
     """Their perception problems are another issue's; their times are recorded here."""
@@ -442,15 +453,17 @@ def test_other_cases_are_read_whole_at_their_times(name, count, fps):
     assert (report.unreadable, report.cut_short, report.end_s) == (0, False, pytest.approx(count / fps))
 
 
-@pytest.mark.parametrize("fps, key_every", [(2.0, 12), (10.0, 50)])
-def test_a_still_class_recorded_second_by_second(tmp_path, grace, capsys, fps, key_every):
-    """A synthetic 2x2 class written with a real encoder (MPEG-4 part 2; its keyframes
-    every 6 s at 2 fps, every 1.2 s at 10 fps): four students sitting perfectly still,
-    student 1's camera switched off at 3.0 s. Second by second: the three others present
-    all along (the codec holds their tiles exactly: not photos), student 1 present until
-    3.0 s and camera off from 3.0 s, the same participant (not a new one), and the summary
-    3.0 s / 9.0 s (before: 3.5 / 8.5 s, the change counted one frame late; a fifth,
-    phantom participant for the card when the tiles were found again 1-5 px off)."""
+@pytest.mark.parametrize("fps, key_every, vfr", [(2.0, 12, False), (10.0, 50, False), (10.0, 30, True)],
+                         ids=["2fps-key6s", "10fps-key5s", "vfr-key3s"])
+def test_a_still_class_recorded_second_by_second(tmp_path, grace, capsys, fps, key_every, vfr):
+    """A synthetic 2x2 class written with a real encoder (MPEG-4 part 2, a keyframe every
+    ``key_every`` frames), at 2 fps, at 10 fps, and at a variable rate (60 frames of 50 ms,
+    then 60 of 150 ms): four students sitting perfectly still, student 1's camera
+    switched off at 3.0 s. Frame by frame: the three others present all along (the codec
+    holds their tiles exactly: not photos), student 1 present until 3.0 s and camera off
+    from 3.0 s, the same participant (not a new one); the summary 3.0 s / 9.0 s (before:
+    3.5 / 8.5 s, the change counted one frame late; a fifth, phantom participant for the
+    card when the tiles were found again 1-5 px off)."""
     from classmood.synth import make_gallery
 
     pictures = [grace, np.ascontiguousarray(grace[:, ::-1])]
@@ -459,14 +472,21 @@ def test_a_still_class_recorded_second_by_second(tmp_path, grace, capsys, fps, k
     x, y, w, h = on.tiles[0].bbox
     later = on.image.copy()
     later[y:y + h, x:x + w] = off.image[y:y + h, x:x + w]
+    n, switch = (120, 60) if vfr else (int(12 * fps), int(3 * fps))
     path = tmp_path / "class.mp4"
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 360),
                           [cv2.VIDEOWRITER_PROP_KEY_INTERVAL, key_every])
-    for i in range(int(12 * fps)):
-        out.write(on.image if i / fps < 3.0 else later)
+    for i in range(n):
+        out.write(on.image if i < switch else later)
     out.release()
+    if vfr:
+        path = retime_mp4(path, tmp_path / "vfr.mp4", [50.0] * 60 + [150.0] * 60)
     frames, summary, _ = _analyze_json(path, capsys)
-    assert [f["timestamp"] for f in frames] == pytest.approx([0.5 * k for k in range(24)])
+    step = [0.05] * 60 + [0.15] * 60 if vfr else [1 / fps] * n
+    frame_t = np.round(np.cumsum([0.0] + step[:-1]), 6)
+    kept = sorted({float(frame_t[np.searchsorted(frame_t, g - 1e-6)]) for g in np.arange(0, frame_t[-1] + 1e-6, 0.5)})
+    assert [f["timestamp"] for f in frames] == pytest.approx(kept, abs=1e-6)  # the recording's own times
+    assert 3.0 in kept
     for f in frames:
         states = [t["state"] for t in f["tiles"]]
         assert states == ["face" if f["timestamp"] < 3.0 else "camera_off"] + ["face"] * 3, f["timestamp"]
@@ -474,8 +494,10 @@ def test_a_still_class_recorded_second_by_second(tmp_path, grace, capsys, fps, k
         assert who == [("P01", "present" if f["timestamp"] < 3.0 else "camera_off"), ("P02", "present"),
                        ("P03", "present"), ("P04", "present")], f["timestamp"]
     got = {p["id"]: (p["present_s"], p["camera_off_s"], p["away_s"]) for p in summary["participants"]}
-    assert got == {"P01": (3.0, 9.0, 0.0), "P02": (12.0, 0.0, 0.0), "P03": (12.0, 0.0, 0.0),
-                   "P04": (12.0, 0.0, 0.0)}
+    assert sorted(got) == ["P01", "P02", "P03", "P04"]
+    for pid, want in {"P01": (3.0, 9.0, 0.0), "P02": (12.0, 0.0, 0.0), "P03": (12.0, 0.0, 0.0),
+                      "P04": (12.0, 0.0, 0.0)}.items():
+        assert got[pid] == pytest.approx(want, abs=0.1), pid  # vfr: the last frame at 11.55 s
 
 
 # ------------------------------------------------ galleries2/videos: annotated real recordings
