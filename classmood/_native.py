@@ -237,6 +237,11 @@ class _Fd2Capture:
             self._emitted = []
 
 
+NATIVE_LOGS_ENV = "CLASSMOOD_NATIVE_LOGS"
+"""Set to ``1`` (``classmood --verbose`` does) to let native libraries' own log lines
+through: :func:`quiet_native_stderr` then holds nothing back, and FFmpeg keeps its log
+(see :mod:`classmood.io`). For debugging."""
+
 _CAPTURE = _Fd2Capture()
 """The one redirect of fd 2 in this process (see :class:`_Fd2Capture`)."""
 
@@ -266,9 +271,10 @@ def quiet_native_stderr() -> Iterator[None]:
       cannot be told apart) is written to the real stderr after all, before the
       exception propagates; text already written out for another failing block is not
       written twice. Text captured while only successful blocks were open is dropped.
-    - No real stderr (e.g. pythonw) or no temporary file: the block runs unquieted.
+    - No real stderr (e.g. pythonw) or no temporary file: the block runs unquieted; so
+      does every block while ``CLASSMOOD_NATIVE_LOGS=1`` (:data:`NATIVE_LOGS_ENV`).
     """
-    token = _CAPTURE.enter()
+    token = None if os.environ.get(NATIVE_LOGS_ENV) == "1" else _CAPTURE.enter()
     if token is None:
         yield
         return

@@ -13,7 +13,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from ._native import quiet_native_stderr
+from ._native import NATIVE_LOGS_ENV, quiet_native_stderr
 from .errors import InputError
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -22,6 +22,15 @@ VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".wmv", ".flv", ".mpg", ".mpeg", ".ts"}
 )
 """File name endings (lower case) read as videos."""
+
+
+if os.environ.get(NATIVE_LOGS_ENV) != "1":
+    # FFmpeg's own log (a damaged frame's "[mpeg4 @ 0x..] marker does not match f_code",
+    # thousands of lines for a damaged recording) comes partly from its decoding threads
+    # after a read has returned, so no redirect around the read can hold it back: silence
+    # it at its source. OpenCV reads this when its FFmpeg backend starts (the first video
+    # opened); a value the user set is kept.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 
 class _OpenCVLog:

@@ -39,8 +39,9 @@ from ..labels import FER_CLASSES, LABELS
 from ..types import FrameResult, Presence
 
 SCHEMA_VERSION = 2
-"""The schema this module writes, kept in ``PRAGMA user_version`` (2 added ``unread``;
-a version-1 database is upgraded in place when opened for writing)."""
+"""The schema this module writes, kept in ``PRAGMA user_version`` (2 added a recording's
+end, ``sessions.recording_end_s``, and its unreadable stretches, ``unread``; a version-1
+database is upgraded in place when opened for writing)."""
 
 _PROB_COLUMNS = tuple(f"p_{c}" for c in FER_CLASSES)
 
@@ -57,7 +58,8 @@ CREATE TABLE sessions (
     names INTEGER NOT NULL,
     presence_only INTEGER NOT NULL,
     settings TEXT NOT NULL,
-    app_version TEXT NOT NULL
+    app_version TEXT NOT NULL,
+    recording_end_s REAL
 );
 CREATE TABLE participants (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -102,15 +104,16 @@ CREATE TABLE unread (
 );
 """
 
-_MIGRATIONS: dict[int, str] = {
-    1: """CREATE TABLE unread (
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE sessions ADD COLUMN recording_end_s REAL",
+        """CREATE TABLE unread (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     start_s REAL NOT NULL,
     end_s REAL,
     frames INTEGER
-)""",
+)"""),
 }
-"""The statement that takes a database from each version to the next."""
+"""The statements that take a database from each version to the next."""
 
 _INSERT_OBSERVATION = (
     "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, x, y, w, h, "
@@ -212,7 +215,8 @@ class SessionSettings:
 @dataclass(frozen=True)
 class SessionInfo:
     """One stored session. ``ended_at`` is None while it runs or when it was cut short;
-    ``duration_s`` is the last recorded frame's time (or ended - started without frames).
+    ``duration_s`` is the recording's end for a recording, else the last recorded frame's
+    time plus the frame step asked for (or ended - started without frames).
 
     Attributes:
         id: the session's id in the database.
@@ -225,6 +229,10 @@ class SessionInfo:
         participants: participants stored.
         duration_s: seconds, as above.
         app_version: the ClassMood version that recorded it.
+        recording_end_s: for a recording, where reading it ended (seconds of the
+            recording: its length when it was read whole); None for a live session.
+            Frames of a recording count until the next frame or this end: it has no
+            pauses.
     """
 
     id: int
@@ -238,6 +246,12 @@ class SessionInfo:
     participants: int
     duration_s: float
     app_version: str = ""
+    recording_end_s: float | None = None
+
+    @property
+    def recording(self) -> bool:
+        """A recording was analysed (not a live screen or camera)."""
+        return self.recording_end_s is not None
 
 
 @dataclass(frozen=True)
@@ -432,7 +446,8 @@ class SessionStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for v in range(version, SCHEMA_VERSION):
-                    conn.execute(_MIGRATIONS[v])
+                    for stmt in _MIGRATIONS[v]:
+                        conn.execute(stmt)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -598,15 +613,23 @@ class SessionStore:
                                (self.session_id, float(start_s), None if end_s is None else float(end_s),
                                 None if frames is None else int(frames)))
 
-    def end_session(self, ended_at: float | None = None) -> None:
-        """Flush and mark the current session ended (now, unless ``ended_at`` is given)."""
+    def end_session(self, ended_at: float | None = None, *, recording_end_s: float | None = None) -> None:
+        """Flush and mark the current session ended (now, unless ``ended_at`` is given).
+
+        Args:
+            ended_at: Unix seconds (default: now).
+            recording_end_s: for a recording, where reading it ended, in seconds of the
+                recording (its length when read whole): the last frame counts until
+                there, and the session's length is this.
+        """
         self._check_writable()
         with self._lock:
             if self.session_id is None:
                 return
             self.flush()
-            self._conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?",
-                               (time.time() if ended_at is None else float(ended_at), self.session_id))
+            self._conn.execute("UPDATE sessions SET ended_at = ?, recording_end_s = ? WHERE id = ?",
+                               (time.time() if ended_at is None else float(ended_at),
+                                None if recording_end_s is None else float(recording_end_s), self.session_id))
             self.session_id = None
 
     def close(self) -> None:
@@ -655,19 +678,32 @@ class SessionStore:
     def sessions(self) -> list[SessionInfo]:
         """Every stored session, newest first."""
         rows = self._query(
-            "SELECT s.id, s.started_at, s.ended_at, s.source, s.names, s.presence_only, s.settings, s.app_version, "
+            f"SELECT s.id, s.started_at, s.ended_at, s.source, s.names, s.presence_only, s.settings, s.app_version, "
             "(SELECT COUNT(*) FROM moods m WHERE m.session_id = s.id), "
             "(SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), "
-            "(SELECT MAX(t) FROM moods m WHERE m.session_id = s.id) "
+            "(SELECT MAX(t) FROM moods m WHERE m.session_id = s.id), "
+            f"{'s.recording_end_s' if self._has_recording_end() else 'NULL'} "
             "FROM sessions s ORDER BY s.started_at DESC, s.id DESC"
         )
         out = []
-        for sid, started, ended, source, names, po, settings, version, frames, parts, last_t in rows:
-            duration = last_t if last_t is not None else (ended - started if ended is not None else 0.0)
-            out.append(SessionInfo(sid, started, ended, source, bool(names), bool(po),
-                                   SessionSettings.from_dict(json.loads(settings)), frames, parts,
-                                   float(max(duration, 0.0)), version or ""))
+        for sid, started, ended, source, names, po, settings, version, frames, parts, last_t, rec_end in rows:
+            settings = SessionSettings.from_dict(json.loads(settings))
+            if rec_end is not None:
+                duration = rec_end
+            elif last_t is not None:
+                duration = last_t + (settings.frame_step_s or 0.0)
+            else:
+                duration = ended - started if ended is not None else 0.0
+            out.append(SessionInfo(sid, started, ended, source, bool(names), bool(po), settings, frames, parts,
+                                   float(max(duration, 0.0)), version or "",
+                                   None if rec_end is None else float(rec_end)))
         return out
+
+    def _has_recording_end(self) -> bool:
+        """The sessions table has ``recording_end_s`` (a version-1 database opened
+        read-only has not)."""
+        cols = self._query("PRAGMA table_info(sessions)")
+        return any(c[1] == "recording_end_s" for c in cols)
 
     def session(self, ref: int | str) -> SessionInfo:
         """One session by id (an int or a digit string) or ``"latest"``.

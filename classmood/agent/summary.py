@@ -7,15 +7,18 @@ the store). Each analysed frame counts for the time until the next analysed fram
 frame followed by a pause (the next frame more than :data:`PAUSE_STEPS` median frame
 steps later: nothing was analysed in between, e.g. the teacher paused the agent) counts
 for one median step, and so does the last frame. The seconds of a pause count for no
-state. Each participant in a frame counts for that frame's seconds in the state they
-were in; a participant who has left is in no state.
+state. A recording has no pauses: each frame counts until the next however far (a
+variable frame rate slows down on a still screen), the last one until the recording's
+end as read, and no frame counts into a stretch that could not be read. Each participant
+in a frame counts for that frame's seconds in the state they were in; a participant who
+has left is in no state.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -43,23 +46,36 @@ def frame_step(t: np.ndarray, default: float) -> float:
     return float(np.median(d)) if len(d) else float(default)
 
 
-def frame_seconds(t: np.ndarray, step: float) -> np.ndarray:
+def frame_seconds(t: np.ndarray, step: float, *, end: float | None = None,
+                  unread: Sequence[tuple[float, float | None]] = ()) -> np.ndarray:
     """How many seconds each analysed frame counts for (the module's rule).
 
     Args:
         t: float64 [K], the frames' times in seconds, non-decreasing. Of frames at the
             same time, all but the last count for 0 s.
         step: the session's frame step in seconds (:func:`frame_step`).
+        end: for a recording, where reading it ended (seconds). A recording has no
+            pauses: a frame counts until the next one however far (a variable frame
+            rate slows down on a still screen), the last one until ``end``.
+        unread: for a recording, the stretches ``(start, end)`` that could not be read
+            (``end`` None: the rest of it); no frame counts into one.
 
     Returns:
-        float64 [K]: until the next frame; ``step`` for a frame followed by a pause (a
-        gap over ``PAUSE_STEPS * step``) and for the last frame.
+        float64 [K]: live, until the next frame; ``step`` for a frame followed by a
+        pause (a gap over ``PAUSE_STEPS * step``) and for the last frame. A recording:
+        as ``end`` and ``unread`` say.
     """
-    s = np.full(len(t), float(step))
-    if len(t) > 1:
-        gap = t[1:] - t[:-1]
-        s[:-1] = np.where(gap > PAUSE_STEPS * step, step, np.maximum(gap, 0.0))
-    return s
+    if end is None:
+        s = np.full(len(t), float(step))
+        if len(t) > 1:
+            gap = t[1:] - t[:-1]
+            s[:-1] = np.where(gap > PAUSE_STEPS * step, step, np.maximum(gap, 0.0))
+        return s
+    stop = np.append(t[1:], max(float(end), float(t[-1]) if len(t) else 0.0))
+    for a, _ in unread:  # a frame before an unreadable stretch stands for no time inside it
+        cut = (t <= a) & (stop > a)
+        stop = np.where(cut, a, stop)
+    return np.maximum(stop - t, 0.0)
 
 
 def observation_seconds(obs_t: np.ndarray, frame_t: np.ndarray, frame_s: np.ndarray) -> np.ndarray:
@@ -126,8 +142,15 @@ class SessionSummary:
             self._obs_presence.append(_PRESENCES.index(p.presence))
             self._obs_label.append(_LABEL_CODE.get(p.label, -1) if p.label is not None else -1)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, end_s: float | None = None,
+                unread: Sequence[tuple[float, float | None]] = ()) -> dict[str, Any]:
         """The summary so far.
+
+        Args:
+            end_s: for a recording, where reading it ended (seconds of the recording);
+                frames then count by the recording's rule (:func:`frame_seconds`) and
+                the duration is ``end_s``.
+            unread: for a recording, its unreadable stretches ``(start, end or None)``.
 
         Returns:
             ``{"frames", "duration_s" (last frame + one step), "participants": [{"id",
@@ -139,7 +162,7 @@ class SessionSummary:
         """
         t = np.array(self._t, np.float64)  # copies: the buffers keep growing
         step = frame_step(t, default=0.0)
-        frame_s = frame_seconds(t, step)
+        frame_s = frame_seconds(t, step, end=end_s, unread=unread)
         n = len(self._names)
         frame = np.array(self._obs_frame, np.int64)
         who = np.array(self._obs_who, np.int64)
@@ -176,7 +199,8 @@ class SessionSummary:
                                   minlength=1)[0])
         return {
             "frames": self.frames,
-            "duration_s": round(float(t[-1]) + step, 2) if len(t) else 0.0,
+            "duration_s": (round(float(end_s), 2) if end_s is not None
+                           else round(float(t[-1]) + step, 2) if len(t) else 0.0),
             "participants": people,
             "mood": {
                 "mean_valence": None if v_t <= 0 else round(v_sum / v_t, 4),

@@ -147,13 +147,14 @@ def handle(args: argparse.Namespace) -> int:
         sid = None if store is None else store.session_id
         try:
             summary = run_session(source, pipeline, store, on_result=show)
+            read = source.report if video else None
+            unread = [] if read is None else list(read.gaps)
+            if read is not None and read.cut_short and read.end_s is not None:
+                unread.append((read.end_s, None))
             if store is not None:
-                if video:  # where the recording could not be read: the report shows the holes
-                    for a, b in source.report.gaps:
-                        store.mark_unread(a, b)
-                    if source.report.cut_short and source.report.end_s is not None:
-                        store.mark_unread(source.report.end_s, None)
-                store.end_session()
+                for a, b in unread:  # where the recording could not be read: the report shows the holes
+                    store.mark_unread(a, b)
+                store.end_session(recording_end_s=None if read is None else read.end_s)
         finally:
             progress.done()
             if store is not None:
@@ -162,7 +163,7 @@ def handle(args: argparse.Namespace) -> int:
         for line in source.report.warnings():
             print(f"classmood: warning: {line}", file=sys.stderr)
         print(source.report.summary(), file=sys.stderr)
-    final = summary.to_dict()
+    final = summary.to_dict(end_s=read.end_s, unread=unread) if read is not None else summary.to_dict()
     if args.json:
         print(json.dumps({"summary": final, "session": sid,
                           "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Sequence
 
 from .. import __version__
+from .._native import NATIVE_LOGS_ENV
 from ..errors import ClassMoodError
 from . import analyze, demo, evaluate, report, run, sessions, train
 from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR, error_line
@@ -26,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"classmood {__version__}")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    p.add_argument("--verbose", action="store_true",
+                   help="let native libraries' own log lines through (FFmpeg, MediaPipe, LiteRT), for debugging")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
@@ -69,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USER_ERROR
+    if args.verbose:  # before any video or model is opened (no OpenCV is loaded yet)
+        os.environ[NATIVE_LOGS_ENV] = "1"
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "24")  # FFmpeg's warnings and errors
     try:
         return args.func(args)
     except ClassMoodError as exc:

@@ -57,8 +57,11 @@ def handle(args: argparse.Namespace) -> int:
         print(f"{'id':>4}  {'started':<16} {'length':>8} {'frames':>6} {'people':>6}  source")
         for r in rows:
             start = dt.datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+            unread = store.unread(r.id)
             flags = [f for f, on in (("names", r.names), ("presence-only", r.presence_only),
-                                     ("cut short", r.ended_at is None)) if on]
+                                     ("cut short", r.ended_at is None),
+                                     ("not read to its end", any(u.end_s is None for u in unread)),
+                                     ("parts unreadable", any(u.end_s is not None for u in unread))) if on]
             print(f"{r.id:>4}  {start:<16} {clock(r.duration_s):>8} {r.frames:>6} {r.participants:>6}  {r.source}"
                   + (f"  ({', '.join(flags)})" if flags else ""))
         print(f"({store.path})")

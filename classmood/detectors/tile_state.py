@@ -679,7 +679,10 @@ class StillnessMonitor:
     (a codec holding the frame, a paused or still recording) the clock stops, and any
     change of the tile starts it again. A still tile therefore needs another tile
     that moves beside it: one tile alone, or a frame of nothing but still pictures,
-    never becomes still here (the layout rules still see a profile picture).
+    never becomes still here (the layout rules still see a profile picture). And one look
+    proves little: stillness counts only once the clock has run over ``min_looks``
+    intervals between analysed frames (a coarse sampling step, or an unreadable stretch of
+    a recording, is one long interval in which a codec may have held every still tile).
 
     A tile counts as changed when more than ``changed_frac`` of its pixels moved by
     more than ``level`` grey levels, compared at a moderate resolution (no averaging
@@ -688,12 +691,16 @@ class StillnessMonitor:
     tile whose size changes (new layout) starts again.
     """
 
-    def __init__(self, level: int = 4, changed_frac: float = 0.01, max_side: int = 160) -> None:
+    def __init__(self, level: int = 4, changed_frac: float = 0.01, max_side: int = 160,
+                 min_looks: int = 3) -> None:
         self.level = int(level)
         self.changed_frac = float(changed_frac)
         self.max_side = int(max_side)
-        self._last: dict[Hashable, tuple[np.ndarray, float]] = {}  # key -> (signature, still s)
+        self.min_looks = int(min_looks)
+        # key -> (signature, seconds still, intervals the clock ran in)
+        self._last: dict[Hashable, tuple[np.ndarray, float, int]] = {}
         self._t: float | None = None
+        self._answers: dict[Hashable, float] = {}
 
     def update(self, tiles: Mapping[Hashable, np.ndarray], timestamp: float) -> dict[Hashable, float]:
         """Feed one frame: every tile it shows (keys not given are forgotten).
@@ -708,7 +715,8 @@ class StillnessMonitor:
 
         Returns:
             For each key, the seconds its content has been still while another tile
-            changed (0.0 on its first frame and whenever it changed).
+            changed (0.0 on its first frame, whenever it changed, and until the clock
+            has run over ``min_looks`` intervals).
         """
         t = float(timestamp)
         if self._t is None or t < self._t:
@@ -729,25 +737,26 @@ class StillnessMonitor:
         for k, sig in sigs.items():
             c = changed[k]
             if c is None or c:
-                still = 0.0
+                still, looks = 0.0, 0
             else:
-                still = self._last[k][1]
+                _, still, looks = self._last[k]
                 if n_changed > 0:  # another tile moved: the picture was live meanwhile
-                    still += dt
-            self._last[k] = (sig, still)
-            out[k] = still
+                    still, looks = still + dt, looks + 1
+            self._last[k] = (sig, still, looks)
+            out[k] = still if looks >= self.min_looks else 0.0
+        self._answers = out
         for gone in set(self._last) - set(sigs):
             del self._last[gone]
         return out
 
     def still_seconds(self, key: Hashable) -> float:
         """The last answer of :meth:`update` for ``key`` (0.0 if never seen)."""
-        prev = self._last.get(key)
-        return 0.0 if prev is None else prev[1]
+        return self._answers.get(key, 0.0) if key in self._last else 0.0
 
     def reset(self) -> None:
         """Forget every tile (a new class)."""
         self._last.clear()
+        self._answers = {}
         self._t = None
 
     def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:

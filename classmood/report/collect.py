@@ -110,8 +110,13 @@ def read_session(store: SessionStore, ref: int | str = "latest", *, interval_s: 
     participants = store.participants(sid)
     moods = store.mood_series(sid)
     step = frame_step(moods.t, default=info.settings.frame_step_s or DEFAULT_STEP_S)
-    frame_s = frame_seconds(moods.t, step)
-    duration = float(moods.t[-1]) + step if len(moods.t) else 0.0
+    unread = tuple(store.unread(sid))
+    frame_s = frame_seconds(moods.t, step, end=info.recording_end_s,
+                            unread=[(u.start_s, u.end_s) for u in unread])
+    if info.recording_end_s is not None:  # a recording lasts as long as it was read
+        duration = max(float(info.recording_end_s), float(moods.t[-1]) if len(moods.t) else 0.0)
+    else:
+        duration = float(moods.t[-1]) + step if len(moods.t) else 0.0
     interval = default_interval(info.duration_s) if interval_s is None else float(interval_s)
     start = 0.0 if start_s is None else float(start_s)
     end = duration if end_s is None else min(float(end_s), duration)
@@ -129,7 +134,7 @@ def read_session(store: SessionStore, ref: int | str = "latest", *, interval_s: 
         edges[-1] = end
     return SessionRows(info=info, participants=participants, moods=moods, frame_s=frame_s,
                        observations=observations, step=step, duration=duration, start=start, end=end,
-                       interval_s=interval, edges=edges, unread=tuple(store.unread(sid)))
+                       interval_s=interval, edges=edges, unread=unread)
 
 
 @dataclass(frozen=True)
@@ -310,7 +315,7 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         present=presence, labels=labels, valence=valence, class_valence=class_valence, people=people,
         intervals=_intervals(edges, counts, labels.sum(0), class_valence, po),
         moments=moments(edges, class_valence, counts[:, 1] if n_int else np.zeros(0),
-                        counts.sum(1) if n_int else np.zeros(0), po, info.started_at),
+                        counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at),
         alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
         caveats=caveats(model, po),
         unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),

@@ -88,7 +88,7 @@ class Moment(TypedDict):
     start_s: float | None
     end_s: float | None
     clock: str
-    wall_clock: str               # local HH:MM:SS
+    wall_clock: str | None        # local HH:MM:SS; None for a recording (its time of day is not known)
     value: float | None           # the largest drop, or away share, in it
     description: str
 
@@ -154,8 +154,9 @@ class ReportData:
 
     @property
     def cut_short(self) -> bool:
-        """The session has no end time (the app stopped without ending it, or it runs)."""
-        return self.info.ended_at is None
+        """The session has no end time (the app stopped without ending it, or it runs),
+        or its recording could not be read to the end (truncated or damaged)."""
+        return self.info.ended_at is None or any(u["to_end"] for u in self.unread)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document (``"schema_version": 1``), as ``json.dump`` takes it."""

@@ -32,7 +32,7 @@ def _consecutive(score: np.ndarray, ok: np.ndarray) -> Iterator[tuple[int, int, 
 
 
 def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_class: np.ndarray,
-            presence_only: bool, started_at: float) -> list[Moment]:
+            presence_only: bool, started_at: float | None) -> list[Moment]:
     """The moments to look at again, by start time: at most :data:`MOMENTS_PER_KIND`
     valence drops (class valence at least ``MOMENT_DROP`` below the mean of the up to
     three intervals before; none in presence-only sessions) and as many away spells (at
@@ -45,7 +45,8 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
         away: float64 [n_int], mean number of participants away.
         in_class: float64 [n_int], mean number of participants in the meeting.
         presence_only: the session recognised no expressions.
-        started_at: the session's start, Unix seconds (for the wall-clock times).
+        started_at: the session's start, Unix seconds (for the wall-clock times); None
+            for a recording, whose class time of day is not known (``wall_clock`` None).
     """
     n = len(edges) - 1
     cands: list[dict] = []
@@ -73,7 +74,7 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
     for c in sorted(cands, key=lambda c: (edges[c["k"]], c["kind"])):
         s, e = float(edges[c["k"]]), float(edges[c["j"] + 1])
         out.append({"kind": c["kind"], "start_s": json_number(s), "end_s": json_number(e), "clock": clock(s),
-                    "wall_clock": wall_clock(started_at, s), "value": json_number(c["value"], 4),
+                    "wall_clock": None if started_at is None else wall_clock(started_at, s), "value": json_number(c["value"], 4),
                     "description": c["text"]})
     return out
 

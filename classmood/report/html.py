@@ -100,11 +100,17 @@ def _secs(s: float | None, total: float | None = None) -> str:
     return out
 
 
-def _stretch(st: dict | None, started_at: float) -> str:
+def _at(started_at: float | None, s: float) -> str:
+    """`` (HH:MM:SS)``, the wall-clock time ``s`` seconds into a live session; nothing
+    for a recording (``started_at`` None: when its class took place is not known)."""
+    return "" if started_at is None else f" ({wall_clock(started_at, s)})"
+
+
+def _stretch(st: dict | None, started_at: float | None) -> str:
     if not st:
         return '<span class="muted">none</span>'
-    return (f'{duration(st["duration_s"])} <span class="muted">from {st["clock"]} '
-            f'({wall_clock(started_at, st["start_s"])})</span>')
+    return (f'{duration(st["duration_s"])} <span class="muted">from {st["clock"]}'
+            f'{_at(started_at, st["start_s"])}</span>')
 
 
 def render(d: ReportData, figures: dict[str, bytes]) -> str:
@@ -134,30 +140,38 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     # ---- summary
     w('<section id="summary">')
     w(f"<h1>Class report: session {info.id}</h1>")
+    wall = None if info.recording else info.started_at  # a recording's time of day is not known
     end_txt = "no end time" if info.ended_at is None else wall_clock(info.ended_at, 0.0)
-    w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
-      f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
-      f"from {escape(info.source)}; {len(d.ids)} participant{'s' if len(d.ids) != 1 else ''} "
-      f"{'in this window' if (d.start_s > 0 or d.end_s < d.duration_s) else 'seen'}.</p>")
+    people = f"{len(d.ids)} participant{'s' if len(d.ids) != 1 else ''}"
+    seen = "in this window" if (d.start_s > 0 or d.end_s < d.duration_s) else "seen"
+    if info.recording:
+        w(f'<p class="meta">A recording of {duration(d.duration_s)}, {escape(info.source)}, analysed '
+          f"{started:%A %d %B %Y} at {started:%H:%M %Z} ({info.frames} analysed frames, one every {d.step_s:g} s); "
+          f"{people} {seen}. Times are positions in the recording.</p>")
+    else:
+        w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
+          f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
+          f"from {escape(info.source)}; {people} {seen}.</p>")
     if d.start_s > 0 or d.end_s < d.duration_s:
-        w(f'<p class="meta">This report covers {clock(d.start_s)} to {clock(d.end_s)} '
-          f"({wall_clock(info.started_at, d.start_s)} to {wall_clock(info.started_at, d.end_s)}) only.</p>")
-    if d.cut_short:
+        span = "" if wall is None else f" ({wall_clock(wall, d.start_s)} to {wall_clock(wall, d.end_s)})"
+        w(f'<p class="meta">This report covers {clock(d.start_s)} to {clock(d.end_s)}{span} only.</p>')
+    if info.ended_at is None:
         w('<p class="note" id="cut-short"><b>Cut short:</b> this session has no end time: the recording stopped '
           "without ending the session (the app was closed or crashed), or it is still running. The report "
           f"goes to the last stored frame ({clock(max(d.duration_s - d.step_s, 0.0))}).</p>")
     if d.unread:
         holes = "; ".join(
             f"after {clock(u['start_s'])} to the end of the file" if u["to_end"]
-            else f"{clock(u['start_s'])} to {clock(u['end_s'])} ({u['end_s'] - u['start_s']:.1f} s)" for u in d.unread)
+            else f"{u['end_s'] - u['start_s']:.1f} s from {clock(u['start_s'])}" for u in d.unread)
         w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
           f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")
     if po:
         w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
           "so this report has no expression sections; it shows presence, cameras and away time only.</p>")
     w(f'<p class="meta">Names: {"shown (stored with the session)" if d.names_shown else "not shown (anonymous ids)"}. '
-      f"Times are positions in the recording (m:ss from the session start) with the wall-clock time in "
-      f"brackets. Intervals of {d.interval_s:g} s.</p>")
+      + ("Times are positions in the recording (m:ss). " if info.recording else
+         "Times are positions in the session (m:ss from its start) with the wall-clock time in brackets. ")
+      + f"Intervals of {d.interval_s:g} s.</p>")
     if not d.ids:
         w('<p class="note">No participant was seen in this session'
           + (" (no frames were recorded)" if info.frames == 0 else "") + ".</p>")
@@ -190,8 +204,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         for n, m in enumerate(d.moments, 1):
             kind = "valence drop" if m["kind"] == "valence_drop" else "many away"
             w(f'<tr class="moment" data-kind="{m["kind"]}"><td class="n">{n}</td>'
-              f'<td class="n"><b>{m["clock"]}</b> <span class="muted">({m["wall_clock"]})</span></td>'
-              f'<td class="n">{clock(m["end_s"])} <span class="muted">({wall_clock(info.started_at, m["end_s"])})'
+              f'<td class="n"><b>{m["clock"]}</b> <span class="muted">{_at(wall, m["start_s"])}</span></td>'
+              f'<td class="n">{clock(m["end_s"])} <span class="muted">{_at(wall, m["end_s"])}'
               f'</span></td><td><b>{kind}</b>: {escape(m["description"])}</td></tr>')
         w("</tbody></table>")
     else:
@@ -219,8 +233,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             if not po:
                 mv = p["mean_valence"]
                 cells += [_svg_shares(p["expressions"]), "-" if mv is None else f"{mv:+.2f}",
-                          _stretch(p["longest_negative"], info.started_at)]
-            cells.append(_stretch(p["longest_away"], info.started_at))
+                          _stretch(p["longest_negative"], wall)]
+            cells.append(_stretch(p["longest_away"], wall))
             cells.append(_svg_spark(p["trend"], 0.0, 1.0, zero=False) if po else _svg_spark(p["trend"], -1.0, 1.0))
             w(f'<tr class="participant" data-id="{escape(p["id"])}">' + "".join(f"<td>{c}</td>" for c in cells)
               + "</tr>")
@@ -236,7 +250,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         for a in d.alerts:
             who = escape(a["participant"] or "class") + (f" {escape(a['name'])}" if a.get("name") else "")
             w(f'<tr class="alert"><td class="n">{clock(a["start_s"])} <span class="muted">'
-              f'({wall_clock(info.started_at, a["start_s"])})</span></td><td class="n">{clock(a["end_s"])}</td>'
+              f'{_at(wall, a["start_s"])}</span></td><td class="n">{clock(a["end_s"])}</td>'
               f'<td>{escape(str(a["kind"]).replace("_", " "))}</td><td>{who}</td><td>{escape(a["message"])}</td></tr>')
         w("</tbody></table>")
     else:

@@ -68,7 +68,8 @@ def test_round_trip(db):
         assert (info.id, info.started_at, info.ended_at, info.source) == (sid, 1000.0, 1010.0, "video:class.mp4")
         assert info.names and not info.presence_only and info.settings == SessionSettings(fps=2)
         assert info.settings.to_dict() == {"fps": 2} and info.app_version == __version__
-        assert (info.frames, info.participants, info.duration_s) == (5, 2, 2.0)
+        assert (info.frames, info.participants, info.duration_s) == (5, 2, 2.5)  # last frame + 1 / fps
+        assert info.recording_end_s is None and not info.recording  # no recording's end was given
 
         parts = store.participants(sid)
         assert [(p.id, p.name, p.first_seen_s, p.last_seen_s, p.frames) for p in parts] == [
@@ -205,15 +206,20 @@ def test_unread_stretches_round_trip_cascade_and_a_version_1_database(db):
         store.end_session()
     conn = sqlite3.connect(db)  # as an older ClassMood left it
     conn.execute("DROP TABLE unread")
+    conn.execute("ALTER TABLE sessions DROP COLUMN recording_end_s")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
     with SessionStore(db, readonly=True) as store:
         assert store.unread(old) == [] and len(store.observations(old)) == 2
+        assert store.session(old).recording_end_s is None
     with SessionStore(db) as store:
-        store.start_session(source="video:new.mp4")
+        new = store.start_session(source="video:new.mp4")
         store.mark_unread(1.0, 2.0)
-        assert store.unread(old) == []
+        store.record(frame(0.0))
+        store.end_session(recording_end_s=3.0)
+        assert store.unread(old) == [] and store.session(new).recording_end_s == 3.0
+        assert store.session(new).duration_s == 3.0 and store.session(new).recording
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     conn.close()

@@ -56,6 +56,27 @@ def test_frame_seconds_count_until_the_next_frame_and_one_step_before_a_pause():
     assert frame_seconds(np.zeros(0), 0.5).tolist() == []
 
 
+def test_a_recording_has_no_pauses_ends_where_it_was_read_and_skips_what_could_not_be_read():
+    """A recording's frames count until the next frame however far (a variable frame rate
+    slows down on a still screen: cases/video/vfr_10s with every frame, 50 ms then 450 ms
+    steps, was 9.6 s long, every student 2 s), the last one until the recording's end (a
+    3.0 s file sampled every 2 s was 4.0 s), and no frame counts into an unreadable
+    stretch (the damaged case counted its 0.5 s hole as present)."""
+    t = np.array([0.0, 0.05, 0.1, 0.55, 1.0])
+    assert frame_seconds(t, 0.05).tolist() == pytest.approx([0.05, 0.05, 0.05, 0.05, 0.05])  # live: pauses
+    assert frame_seconds(t, 0.05, end=1.45).tolist() == pytest.approx([0.05, 0.05, 0.45, 0.45, 0.45])
+    assert frame_seconds(np.array([0.0, 2.0]), 2.0, end=3.0).tolist() == [2.0, 1.0]
+    t = np.array([0.0, 0.5, 1.0, 2.5, 3.0])
+    got = frame_seconds(t, 0.5, end=4.2, unread=[(1.2, 2.5), (3.4, None)])
+    assert got.tolist() == pytest.approx([0.5, 0.5, 0.2, 0.5, 0.4])
+    frames = [frame(ts, [("P01", "present", "happy")]) for ts in t]
+    s = SessionSummary()
+    for f in frames:
+        s.add(f)
+    d = s.to_dict(end_s=4.2, unread=[(1.2, 2.5), (3.4, None)])
+    assert d["duration_s"] == 4.2 and people(d)["P01"]["present_s"] == pytest.approx(2.1)
+
+
 def test_observation_seconds_are_their_frames():
     ft = np.array([0.0, 0.5, 1.0, 5.0])
     fs = frame_seconds(ft, 0.5)
