@@ -1,7 +1,7 @@
 """Full int8 against float32: PublicTest accuracy as served (one pass) and LiteRT ms per face
 at batch 49 on one thread, same run, for the shipped model and/or training checkpoints.
 
-    python benchmarks/int8.py                                   # the shipped emotion.tflite
+    python benchmarks/int8.py                                   # the shipped float emotion.tflite (served as int8)
     python benchmarks/int8.py runs/w24s2/best.pt runs/w32s2/best.pt
 
 Full int8 is ``ai_edge_quantizer``'s ``static_wi8_ai8`` (int8 weights per channel, int8
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from emotion import ms_per_face  # noqa: E402
 
-from classmood.models.expression import DEFAULT_MODEL  # noqa: E402
+from classmood.models.expression import FLOAT_MODEL  # noqa: E402
 
 
 class Runner:
@@ -95,7 +95,7 @@ def main() -> int:
     calibration = train[pick].astype(np.float32)[:, None]
     print(f"{'model':<28} {'kind':<6} {'as served':>9} {'ms/face b49':>12}   (PublicTest {len(y)} faces, one thread)")
     with tempfile.TemporaryDirectory() as tmp:
-        for model in args.models or [DEFAULT_MODEL]:
+        for model in args.models or [FLOAT_MODEL]:
             if not model.is_file():
                 raise SystemExit(f"int8: {model}: no such model file (give .tflite files or best.pt checkpoints)")
             label = model.parent.name if model.suffix == ".pt" else model.name

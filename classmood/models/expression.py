@@ -1,8 +1,11 @@
 """Serve the expression model with the LiteRT interpreter (no torch, no tensorflow).
 
-The model file is a ``.tflite`` whose graph takes raw pixels, float32 ``[N, 1, 48, 48]``
-in 0..255, normalises them itself (the same constants training used, folded into a 1x1
-convolution) and returns FER2013 logits ``[N, 7]``. Beside it, ``<model>.json`` carries
+The model file is a ``.tflite`` whose graph takes raw pixels ``[N, 1, 48, 48]`` in 0..255,
+normalises them itself (the same constants training used, folded into a 1x1 convolution)
+and returns FER2013 logits ``[N, 7]``: float32 in and out (the reference export,
+``emotion.tflite``), or full int8 (``emotion_int8.tflite``, served by default: int8
+weights and activations with scales fixed at export, its input the pixel minus 128, its
+logits dequantised here with the file's own scale). Beside it, ``<model>.json`` carries
 the class order, the calibration temperature and the model's measured accuracy::
 
     clf = ExpressionClassifier()             # the bundled model
@@ -26,12 +29,16 @@ from .preprocess import INPUT_SIZE
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 """The folder of the bundled model's files."""
-DEFAULT_MODEL = ASSETS / "emotion.tflite"
-"""The bundled expression model (its metadata is ``emotion.json`` beside it)."""
+FLOAT_MODEL = ASSETS / "emotion.tflite"
+"""The float32 export of the bundled model: the reference the int8 file is measured
+against, and what matches PyTorch (its metadata is ``emotion.json`` beside it)."""
+DEFAULT_MODEL = ASSETS / "emotion_int8.tflite"
+"""The served expression model: :data:`FLOAT_MODEL` in full int8
+(``python -m classmood.models.quantize``; metadata ``emotion_int8.json``)."""
 
 
 def default_model_path() -> Path:
-    """The bundled expression model's ``.tflite`` (:data:`DEFAULT_MODEL`)."""
+    """The served expression model's ``.tflite`` (:data:`DEFAULT_MODEL`)."""
     return DEFAULT_MODEL
 
 
@@ -129,12 +136,19 @@ class ExpressionClassifier:
         out = [int(s) for s in self._out.get("shape_signature", self._out["shape"])]
         if len(outs) != 1:
             out = f"{len(outs)} outputs"
-        if (len(ins) != 1 or len(outs) != 1 or len(shape) != 4 or shape[1:] != [1, INPUT_SIZE, INPUT_SIZE] or self._inp["dtype"] != np.float32
-                or len(out) != 2 or out[1] != len(FER_CLASSES)):
+        dtypes_ok = all(d["dtype"] == np.float32 or (d["dtype"] == np.int8 and d["quantization"][0] > 0)
+                        for d in (self._inp, self._out))
+        if (len(ins) != 1 or len(outs) != 1 or len(shape) != 4 or shape[1:] != [1, INPUT_SIZE, INPUT_SIZE]
+                or not dtypes_ok or len(out) != 2 or out[1] != len(FER_CLASSES)):
             raise ModelError(
                 f"{self.model_path}: takes {np.dtype(self._inp['dtype']).name} {shape} and gives {out}; ClassMood "
-                f"needs float32 [N, 1, {INPUT_SIZE}, {INPUT_SIZE}] -> [N, {len(FER_CLASSES)}] (export one with "
-                "python -m classmood.models.export)", option="model")
+                f"needs float32 (or quantised int8) [N, 1, {INPUT_SIZE}, {INPUT_SIZE}] -> [N, {len(FER_CLASSES)}] "
+                "(export one with python -m classmood.models.export)", option="model")
+
+    @property
+    def quantized(self) -> bool:
+        """The model takes int8 (full int8): pixels are quantised with its input scale."""
+        return self._inp["dtype"] == np.int8
 
     def logits(self, faces: np.ndarray) -> np.ndarray:
         """Raw logits ``[N, 7]`` (flip-averaged when asked); what calibration is fitted on."""
@@ -159,10 +173,22 @@ class ExpressionClassifier:
                     self._interp.resize_tensor_input(self._inp["index"], list(chunk.shape))
                     self._interp.allocate_tensors()
                     self._batch = len(chunk)
-                self._interp.set_tensor(self._inp["index"], chunk)
+                self._interp.set_tensor(self._inp["index"], self._quantize(chunk))
                 self._interp.invoke()
-                out[i : i + len(chunk)] = self._interp.get_tensor(self._out["index"])
+                y = self._interp.get_tensor(self._out["index"])
+                if self._out["dtype"] == np.int8:
+                    scale, zero = self._out["quantization"]
+                    y = (y.astype(np.float32) - np.float32(zero)) * np.float32(scale)
+                out[i : i + len(chunk)] = y
         return out
+
+    def _quantize(self, x: np.ndarray) -> np.ndarray:
+        """float32 pixels 0..255 -> the model's input (int8 by its own scale and zero point)."""
+        if self._inp["dtype"] != np.int8:
+            return x
+        scale, zero = self._inp["quantization"]
+        return np.ascontiguousarray(np.clip(np.round(x / np.float32(scale) + np.float32(zero)), -128, 127)
+                                    .astype(np.int8))
 
 
 def _as_batch(faces: np.ndarray) -> np.ndarray:

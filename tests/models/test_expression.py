@@ -88,7 +88,7 @@ def test_missing_corrupt_and_foreign_model_files_name_the_file(tmp_path):
         ExpressionClassifier(garbage)
     from classmood.detectors.faces import default_model_path as blazeface
 
-    with pytest.raises(ModelError, match=r"face_detection_short_range.tflite: takes .*needs float32 \[N, 1, 48, 48\]"):
+    with pytest.raises(ModelError, match=r"face_detection_short_range.tflite: takes .*needs float32 \(or quantised int8\) \[N, 1, 48, 48\]"):
         ExpressionClassifier(blazeface())
     with pytest.raises(ModelError, match="is a folder"):
         ExpressionClassifier(tmp_path)
@@ -145,8 +145,9 @@ def test_real_studio_photos_are_mostly_recognised(faces_dir):
 
 def test_model_card_figures_are_generated_from_the_shipped_metadata():
     from classmood.models.card import CARD, END, START, measured_block
+    from classmood.models.expression import FLOAT_MODEL
 
-    path = default_model_path()
+    path = FLOAT_MODEL
     meta = json.loads(path.with_suffix(".json").read_text())
     log_path = path.with_suffix(".train_log.jsonl")
     log = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]

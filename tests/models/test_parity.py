@@ -7,12 +7,12 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="parity needs PyTorch: pip install -e '.[train]'")
 
-from classmood.models.expression import ExpressionClassifier, default_model_path, softmax  # noqa: E402
+from classmood.models.expression import FLOAT_MODEL, ExpressionClassifier, softmax  # noqa: E402
 from classmood.models.weights import load_npz  # noqa: E402
 
 
 def test_litert_matches_pytorch_on_100_publictest_faces(fer_dir):
-    path = default_model_path()
+    path = FLOAT_MODEL  # the float export matches PyTorch; the served int8 file is tested against it
     meta = json.loads(path.with_suffix(".json").read_text())
     model = load_npz(path.with_suffix(".npz"), meta["training"])
     x = np.load(fer_dir / "fer2013_publictest.npz")["images"][:100]

@@ -116,10 +116,10 @@ def test_first_stride_two_quarters_the_work_with_the_same_weights():
 
 
 def test_init_copies_same_shaped_weights_and_kd_distils_from_a_served_teacher(tiny_fer, tmp_path):
-    from classmood.models.expression import default_model_path
+    from classmood.models.expression import FLOAT_MODEL
     from classmood.models.weights import state_dict_of
 
-    teacher = default_model_path()  # the bundled model as the teacher (a real .tflite)
+    teacher = FLOAT_MODEL  # the bundled float model as the teacher (a real .tflite)
     src = teacher.with_suffix(".npz")
     shipped = state_dict_of(src)
     # a student of the other first-stage stride: all but the first block's shortcut fits
