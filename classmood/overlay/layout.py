@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from ..labels import COLOURS, PRESENCE_WORDS, UNCERTAIN
 from ..timefmt import duration
 from ..types import ParticipantResult, Presence
@@ -227,3 +229,98 @@ def indicator_rect(frame_size: tuple[int, int], avoid: Iterable[Sequence[float]]
         if not any(_overlaps(r, a) for a in avoid):
             return r
     return None
+
+
+PANEL_FULL = (380, 660)
+"""The class-mood panel's full size (w, h) in window units (screen pixels at scale 1;
+times the display's scale factor on a HiDPI screen): every section."""
+PANEL_COMPACT = (330, 40)
+"""The panel as a strip (w, h), window units: the status and the four counts on one line
+(panel.css shows only these when the window is this low); the teacher enlarges it to see
+the rest."""
+_PANEL_GRID = 4
+"""The placement search's step, pixels."""
+
+
+def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors: Sequence[Rect],
+                full: tuple[int, int] = PANEL_FULL, compact: tuple[int, int] = PANEL_COMPACT,
+                gap: int = 4) -> Rect:
+    """Where the class-mood panel goes so that it hides no student: a rectangle on the
+    gallery's monitor that overlaps no tile, as near as can be to the right of the
+    gallery, at full size where one fits (on another monitor if the gallery's has no
+    room), else as a compact strip (over the app's own margins or toolbar, or beside the
+    gallery); only where even the strip fits nowhere (tiles edge to edge over the whole
+    screen), the strip at the gallery's bottom edge where it covers the least of any
+    tile (the bottom of a tile holds the name and shoulders, rarely the face).
+
+    Args:
+        region: the captured gallery, SCREEN ``(x, y, w, h)`` (None: no gallery, e.g. a
+            webcam: the monitor's top-right corner).
+        tiles: the tiles now, SCREEN ``(x, y, w, h)``; none yet (before the first
+            frame): the whole region counts as tiles.
+        monitors: the monitors' SCREEN rectangles (empty: the region is the screen).
+        full, compact: the panel's two sizes ``(w, h)``.
+        gap: pixels kept from tiles and from the monitor's edges.
+
+    Returns:
+        The panel's SCREEN ``(x, y, w, h)``; its size is ``full`` (height cut to the
+        monitor) or ``compact``.
+    """
+    mons = [tuple(int(v) for v in m) for m in monitors] or ([tuple(region)] if region else [(0, 0, 1280, 720)])
+    if region is None:
+        mx, my, mw, mh = mons[0]
+        fw, fh = full[0], min(full[1], mh - 80)
+        return (mx + mw - fw - 16, my + 40, fw, fh)
+    rx, ry, rw, rh = (int(v) for v in region)
+    cx, cy = rx + rw / 2, ry + rh / 2
+    mon = next((m for m in mons if m[0] <= cx < m[0] + m[2] and m[1] <= cy < m[1] + m[3]), None)
+    mon = mon or next((m for m in mons if _overlaps(m, region)), mons[0])
+    boxes = [tuple(float(v) for v in t) for t in tiles] or [(rx, ry, rw, rh)]
+    anchor = (rx + rw + gap, ry + 20)  # beside the gallery, near its top
+    # full size on the gallery's monitor, then on another one; then the strip on the
+    # gallery's monitor; then the strip where it covers the least
+    for m, size in ([(mon, full)] + [(m, full) for m in mons if m != mon] + [(mon, compact)]):
+        found = _free_spot(m, boxes, size, compact, anchor, gap, least=False)
+        if found is not None:
+            return found
+    found = _free_spot(mon, boxes, compact, compact, (rx + rw, ry + rh), gap, least=True)
+    if found is not None:
+        return found
+    mx, my, mw, mh = mon
+    return (mx + mw - compact[0], my, compact[0], compact[1])
+
+
+def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int], compact: tuple[int, int],
+               anchor: tuple[float, float], gap: int, least: bool) -> Rect | None:
+    """The panel's place on monitor ``mon`` nearest ``anchor`` that overlaps none of
+    ``boxes`` (kept ``gap`` pixels away from them), at ``size``
+    (its height cut to the monitor, never under ``compact``'s); with ``least``, where it
+    covers the least of them. None if there is none."""
+    mx, my, mw, mh = (int(v) for v in mon)
+    g = _PANEL_GRID
+    gw, gh = max(1, mw // g), max(1, mh // g)
+    blocked = np.zeros((gh, gw), np.float64)
+    for x, y, w, h in boxes:  # each tile and a gap around it, in grid cells
+        x0, y0 = int((x - gap - mx) // g), int((y - gap - my) // g)
+        x1, y1 = int(math.ceil((x + w + gap - mx) / g)), int(math.ceil((y + h + gap - my) / g))
+        blocked[max(0, y0):max(0, min(gh, y1)), max(0, x0):max(0, min(gw, x1))] = 1.0
+    integral = np.zeros((gh + 1, gw + 1))
+    integral[1:, 1:] = blocked.cumsum(0).cumsum(1)
+    pw, ph = int(size[0]), int(max(min(size[1], mh - 40), compact[1]))
+    cw, ch = -(-pw // g), -(-ph // g)
+    m0 = 0
+    if gw < cw or gh < ch:
+        return None
+    ys, xs = np.arange(m0, gh - m0 - ch + 1), np.arange(m0, gw - m0 - cw + 1)
+    covered = (integral[ys[:, None] + ch, xs[None, :] + cw] - integral[ys[:, None], xs[None, :] + cw]
+               - integral[ys[:, None] + ch, xs[None, :]] + integral[ys[:, None], xs[None, :]])
+    px, py = mx + xs[None, :] * g, my + ys[:, None] * g
+    dist = np.abs(px - anchor[0]) + np.abs(py - anchor[1])
+    if least:
+        score = covered * 1e6 + dist
+    elif (covered <= 0).any():
+        score = np.where(covered <= 0, dist, np.inf)
+    else:
+        return None
+    k = np.unravel_index(np.argmin(score), score.shape)
+    return (int(px[0, k[1]]), int(py[k[0], 0]), pw, ph)

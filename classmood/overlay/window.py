@@ -41,18 +41,19 @@ import subprocess
 import sys
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
-from .layout import Rect
+from .layout import PANEL_COMPACT, PANEL_FULL, Rect, place_panel
 from .view_model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
 from .pages import page_html
 
 log = logging.getLogger(__name__)
 
-PANEL_SIZE = (380, 660)
-"""The panel window's (width, height) at start, in screen pixels."""
+PANEL_SIZE = PANEL_FULL
+"""The panel window's full (width, height), in screen pixels."""
 PROBE_TIMEOUT_S = 60.0
 
 
@@ -159,30 +160,46 @@ def _intersects(a: Rect, b: Rect) -> bool:
     return min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0]) and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1])
 
 
-def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
-                       monitors: list[Rect] | None = None) -> Rect:
-    """Where the panel opens: right of the captured region when the screen has room
-    there, else inside the region's top-right corner (the teacher can move it)."""
-    pw, ph = size
-    if monitors is None:
-        try:
-            from ..display import list_monitors
+def _monitors() -> list[Rect]:
+    """The monitors' SCREEN rectangles (empty when they cannot be listed)."""
+    try:
+        from ..display import list_monitors
 
-            monitors = [r for _, r in list_monitors()]
-        except Exception:
-            monitors = []
-    if region is None:
-        mon = monitors[0] if monitors else (0, 0, 1280, 720)
-        return (mon[0] + mon[2] - pw - 16, mon[1] + 40, pw, min(ph, mon[3] - 80))
-    rx, ry, rw, rh = region
-    mon = next((m for m in monitors if _intersects(m, region)), None) or (rx, ry, rw, rh)
-    ph = min(ph, max(200, mon[3] - 40))
-    y = max(mon[1], min(ry + 20, mon[1] + mon[3] - ph))
-    if rx + rw + 8 + pw <= mon[0] + mon[2]:
-        return (rx + rw + 8, y, pw, ph)
-    if rx - 8 - pw >= mon[0]:
-        return (rx - 8 - pw, y, pw, ph)
-    return (max(mon[0], rx + rw - pw - 16), y, pw, ph)
+        return [r for _, r in list_monitors()]
+    except Exception:
+        return []
+
+
+def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
+                       monitors: list[Rect] | None = None, tiles: list[Rect] | None = None) -> Rect:
+    """Where the panel opens: where it hides no tile (:func:`~classmood.overlay.layout.place_panel`:
+    beside the gallery when the screen has room, else a compact strip over the app's own
+    margins); before the tiles are known the whole region counts as tiles."""
+    return place_panel(region, tiles or [], _monitors() if monitors is None else monitors, full=size)
+
+
+def default_panel_file() -> Path:
+    """Where the panel's place is remembered once the teacher moved it: beside the
+    session database (``panel.json``)."""
+    from ..agent.store import default_db_path
+
+    return default_db_path().parent / "panel.json"
+
+
+def _load_panel(path: Path | None, monitors: list[Rect]) -> Rect | None:
+    """The remembered panel rectangle, if it lies on a monitor there is now."""
+    if path is None:
+        return None
+    try:
+        r = tuple(int(v) for v in json.loads(path.read_text())["rect"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(r) != 4 or r[2] < 100 or r[3] < 40:
+        return None
+    if monitors and not any(m[0] <= r[0] and m[1] <= r[1] and r[0] + 100 <= m[0] + m[2] and r[1] + 40 <= m[1] + m[3]
+                            for m in monitors):
+        return None
+    return r  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- the overlay
@@ -219,12 +236,22 @@ class Overlay:
 
     def __init__(self, region: Rect | None, *, controls: Controls | None = None,
                  stop: threading.Event | None = None, history_s: float = HISTORY_S,
-                 attention_after_s: float = ATTENTION_AFTER_S, panel_rect: Rect | None = None) -> None:
+                 attention_after_s: float = ATTENTION_AFTER_S, panel_rect: Rect | None = None,
+                 monitors: list[Rect] | None = None, panel_file: Path | None = None) -> None:
         self.region: Rect | None = None if region is None else tuple(int(v) for v in region)  # type: ignore[assignment]
         self.model = OverlayModel(controls, history_s=history_s, attention_after_s=attention_after_s)
         self.controls = self.model.controls
         self.stop = stop if stop is not None else threading.Event()
-        self.panel_rect: Rect = tuple(panel_rect) if panel_rect else default_panel_rect(self.region)  # type: ignore
+        self.monitors = _monitors() if monitors is None else list(monitors)
+        self.panel_file = panel_file
+        remembered = None if panel_rect else _load_panel(panel_file, self.monitors)
+        # the panel stays where the caller or the teacher put it; else it moves to where it
+        # hides no tile whenever the tiles change
+        self.panel_pinned = bool(panel_rect or remembered)
+        self.panel_rect: Rect = tuple(panel_rect or remembered or  # type: ignore
+                                      default_panel_rect(self.region, monitors=self.monitors))
+        self._panel_placed: Rect | None = None  # where we last put the window ourselves
+        self._tiles_key: tuple | None = None
         self.backend: str | None = None
         self.click_through = False
         self.excluded_from_capture = False
@@ -249,7 +276,35 @@ class Overlay:
             self.region = (ox, oy, w, h)  # the meeting window moved or was resized: follow it
             self._schedule(self._fit_overlay)
         self.model.update(result, (ox, oy), (w, h))
+        self._place_panel(result, (ox, oy))
         self._refresh()
+
+    def _place_panel(self, result, origin: tuple[int, int]) -> None:
+        """Move the panel to where it hides no tile, when the tiles changed (unless the
+        teacher or the caller placed it)."""
+        if self.panel_pinned or self.region is None:
+            return
+        boxes = [t.tile.bbox for t in result.gallery.tiles] + [p.bbox for p in result.participants if p.bbox]
+        tiles = sorted({(int(b[0]) + origin[0], int(b[1]) + origin[1], int(b[2]), int(b[3])) for b in boxes})
+        key = (self.region, tuple(tiles))
+        if key == self._tiles_key:
+            return
+        self._tiles_key = key
+        s = self.scale or 1.0  # the panel's sizes are in window units: screen pixels x scale
+        rect = place_panel(self.region, tiles, self.monitors, full=(round(PANEL_FULL[0] * s), round(PANEL_FULL[1] * s)),
+                           compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)))
+        if rect != self.panel_rect:
+            self.panel_rect = self._panel_placed = rect
+            self._schedule(self._fit_panel)
+
+    def _fit_panel(self) -> None:
+        w = self._windows.get("panel")
+        if w is None:
+            return
+        self._panel_placed = self.panel_rect
+        x, y, pw, ph = self._to_window_units(self.panel_rect)
+        w.resize(pw, ph)
+        w.move(x, y)
 
     def mask_rects(self) -> list[Rect]:
         """SCREEN rectangles that our windows cover on the captured region now (badges,
@@ -360,9 +415,10 @@ class Overlay:
             ov.events.before_show += self._before_show_overlay
             self._windows["overlay"] = ov
         px, py, pw, ph = self.panel_rect
+        self._panel_placed = self.panel_rect
         panel = webview.create_window(
             title, html=page_html("panel"), js_api=PanelApi(self.controls), x=px, y=py, width=pw, height=ph,
-            on_top=True, resizable=True, min_size=(280, 360), background_color="#151a21")
+            on_top=True, resizable=True, min_size=(160, 24), background_color="#151a21")
         panel.events.before_show += self._before_show_panel
         panel.events.moved += self._panel_moved
         panel.events.resized += self._panel_resized
@@ -390,15 +446,44 @@ class Overlay:
             log.warning("the overlay could not be made click-through on this platform")
 
     def _before_show_panel(self, window) -> None:
+        # positions and sizes in the toolkit's units: on a HiDPI screen (Qt's scale factor 2)
+        # screen pixels are twice the window units (the panel opened off a 3840-px screen)
+        if backend_of(window) == "qt":
+            from .clickthrough.qt import device_pixel_ratio
+
+            self.scale = device_pixel_ratio(window.native)
+            if self.scale != 1.0:
+                window.native.setGeometry(*self._to_window_units(self.panel_rect))
         exclude_from_capture(window)
+
+    def _ours(self, rect: Rect) -> bool:
+        """``rect`` (SCREEN) is where we put the panel (within the window units' rounding)."""
+        p, tol = self._panel_placed, 2 * (self.scale or 1.0) + 1
+        return p is not None and all(abs(a - b) <= tol for a, b in zip(rect, p))
 
     def _panel_moved(self, x, y) -> None:
         s = self.scale or 1.0
-        self.panel_rect = (round(x * s), round(y * s), self.panel_rect[2], self.panel_rect[3])
+        rect = (round(x * s), round(y * s), self.panel_rect[2], self.panel_rect[3])
+        if not self._ours(rect[:2] + (self._panel_placed or rect)[2:]):
+            self._pin_panel(rect)
+        self.panel_rect = rect
 
     def _panel_resized(self, width, height) -> None:
         s = self.scale or 1.0
-        self.panel_rect = (self.panel_rect[0], self.panel_rect[1], round(width * s), round(height * s))
+        rect = (self.panel_rect[0], self.panel_rect[1], round(width * s), round(height * s))
+        if not self._ours((self._panel_placed or rect)[:2] + rect[2:]):
+            self._pin_panel(rect)
+        self.panel_rect = rect
+
+    def _pin_panel(self, rect: Rect) -> None:
+        """The teacher moved or resized the panel: it stays there, this time and next."""
+        self.panel_pinned = True
+        if self.panel_file is not None:
+            try:
+                self.panel_file.parent.mkdir(parents=True, exist_ok=True)
+                self.panel_file.write_text(json.dumps({"rect": list(rect)}))
+            except OSError:
+                log.debug("could not remember the panel's place in %s", self.panel_file, exc_info=True)
 
     def _panel_closed(self) -> None:
         self.stop.set()  # closing the panel ends the session
@@ -446,7 +531,8 @@ def run_with_overlay(region_rect: Rect | None, work: Callable[[Overlay], Any], *
     import webview
 
     overlay = Overlay(region_rect, controls=controls, stop=stop, panel_rect=panel_rect,
-                      history_s=history_s, attention_after_s=attention_after_s)
+                      history_s=history_s, attention_after_s=attention_after_s,
+                      panel_file=None if panel_rect else default_panel_file())
     overlay._create_windows(webview, title)
     outcome: dict[str, Any] = {}
 

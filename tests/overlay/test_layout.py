@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from classmood.labels import COLOURS, PANEL_ORDER
 from classmood.overlay import layout as L
-from classmood.overlay.layout import badge_content, badge_rect, indicator_rect, place_badges, tile_badge_rect
+from classmood.overlay.layout import _overlaps, badge_content, badge_rect, indicator_rect, place_badges, tile_badge_rect
 from classmood.timefmt import duration
 
 from .synthetic import participant
@@ -136,3 +136,45 @@ def test_indicator_avoids_faces_and_badges():
     assert not overlap(r2, (600, 0, 100, 40))
     assert indicator_rect(size, avoid=[(0, 0, 1280, 720)]) is None
     assert indicator_rect((30, 10)) is None
+
+
+# -- the class-mood panel never hides a student --------------------------------------------
+@pytest.mark.parametrize("n, size, chrome", [(25, (1920, 1080), True), (49, (1920, 1080), True),
+                                             (25, (1920, 1080), False), (49, (3840, 2160), True),
+                                             (9, (1280, 720), True)])
+def test_the_panel_covers_no_tile_of_a_full_screen_gallery(grace, n, size, chrome):
+    """A 5x5 or 7x7 gallery filling the screen (the panel opened over its right column:
+    4 of 25 students hidden from the teacher and masked out of the class figures): the
+    panel goes where no tile is (the app's title bar or toolbar), as a compact strip."""
+    from classmood.overlay.layout import PANEL_COMPACT, place_panel
+    from classmood.synth import make_gallery
+
+    g = make_gallery([grace], n, size, seed=4, chrome=chrome)
+    screen = (0, 0, size[0], size[1])
+    tiles = [t.bbox for t in g.tiles]
+    r = place_panel(screen, tiles, [screen])
+    assert 0 <= r[0] and r[0] + r[2] <= size[0] and 0 <= r[1] and r[1] + r[3] <= size[1]
+    assert r[2:] == PANEL_COMPACT or r[3] >= 360
+    top, bottom = min(t[1] for t in tiles), size[1] - max(t[1] + t[3] for t in tiles)
+    if max(top, bottom) >= PANEL_COMPACT[1] + 4:  # the app leaves a margin or a toolbar: the strip fits there
+        assert not any(_overlaps(r, t) for t in tiles), (r, tiles)
+    else:  # tiles edge to edge: the strip at the bottom edge, over the last row's lowest 40 px only
+        assert r[1] + r[3] == size[1] and all(t[1] + t[3] - r[1] <= PANEL_COMPACT[1]
+                                              for t in tiles if _overlaps(r, t))
+
+
+def test_the_panel_goes_beside_a_gallery_with_room_and_covers_least_when_none_is_free():
+    from classmood.overlay.layout import PANEL_COMPACT, PANEL_FULL, place_panel
+
+    # room to the right of a 1280x720 gallery on a 1920x1080 screen: full size beside it
+    assert place_panel((0, 0, 1280, 720), [(0, 0, 1280, 720)], [(0, 0, 1920, 1080)]) == (1284, 20, *PANEL_FULL)
+    # tiles edge to edge over the whole screen: the strip, where it covers the least
+    screen = (0, 0, 1920, 1080)
+    tiles = [(x, y, 384, 216) for x in range(0, 1920, 384) for y in range(0, 1080, 216)]
+    r = place_panel(screen, tiles, [screen])
+    assert r[2:] == PANEL_COMPACT
+    # a second monitor to the left has room: the full panel goes there, beside the gallery
+    r = place_panel(screen, tiles, [screen, (-1280, 0, 1280, 1024)])
+    assert r[2] == PANEL_FULL[0] and -1280 <= r[0] and r[0] + r[2] <= 0
+    # no gallery (a webcam): the monitor's top-right corner
+    assert place_panel(None, [], [(0, 0, 1920, 1080)])[0] == 1920 - PANEL_FULL[0] - 16

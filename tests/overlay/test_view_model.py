@@ -11,6 +11,7 @@ import pytest
 
 from classmood.labels import COLOURS
 from classmood.overlay.view_model import Controls, OverlayModel, ValenceHistory
+from classmood.overlay import layout as L
 from classmood.overlay.window import Overlay, PanelApi, default_panel_rect
 from classmood.types import Alert, Frame
 
@@ -219,7 +220,7 @@ def test_overlay_follows_the_captured_region_and_masks_the_panel():
     assert ov.payloads["overlay"]["badges"][0]["x"] == bx["x"]
     ov.panel_rect = (1700, 100, 380, 600)
     assert (1700, 100, 380, 600) not in ov.mask_rects()
-    assert default_panel_rect((0, 0, 1280, 720), monitors=[(0, 0, 1920, 1080)])[0] == 1288
+    assert default_panel_rect((0, 0, 1280, 720), monitors=[(0, 0, 1920, 1080)])[0] == 1284
     webcam = Overlay(None, panel_rect=(0, 0, 380, 600))  # no overlay window: the panel alone
     webcam.update(Frame(np.zeros((720, 1280, 3), np.uint8), 0.0), r)
     assert webcam.mask_rects() == [] and webcam.payloads["panel"]["counts"]["participants"] == 2
@@ -237,3 +238,35 @@ def test_fifty_participants():
     p = m.panel_payload()
     assert p["counts"]["participants"] == 50
     assert [a["who"] for a in p["attention"]][:1] == ["P05"]
+
+
+def test_the_panel_moves_off_the_tiles_and_stays_where_the_teacher_puts_it(tmp_path):
+    """A 5x5 gallery filling a 1920x1080 screen with the app's toolbar below: the panel
+    leaves the tiles for the toolbar as a strip (it had opened over the right column,
+    hiding 4 of 25 students and masking them out of the figures). Moved by the teacher,
+    it stays there, this time and next."""
+    screen = (0, 0, 1920, 1080)
+    boxes = grid_tiles(25, (1920, 1020))  # the toolbar: the lowest 60 px
+    r = frame_result([participant(i, b) for i, b in enumerate(boxes)], size=(1920, 1080))
+    saved = tmp_path / "panel.json"
+    ov = Overlay(screen, monitors=[screen], panel_file=saved)
+    ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.0), r)
+    assert not any(L._overlaps(ov.panel_rect, b) for b in boxes), ov.panel_rect
+    assert ov.panel_rect[3] == L.PANEL_COMPACT[1] and ov.panel_rect[1] >= 1020 - 8
+    # what is masked out of analysis is what we draw: the badges, and the panel over no tile
+    assert ov.panel_rect in ov.mask_rects()
+    placed = ov.panel_rect
+    ov._panel_moved(*placed[:2])  # the window reporting our own move: still ours
+    assert not ov.panel_pinned and not saved.exists()
+    ov._panel_moved(40, 300)  # the teacher drags it
+    assert ov.panel_pinned and json.loads(saved.read_text())["rect"][:2] == [40, 300]
+    ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.5), frame_result(
+        [participant(i, b) for i, b in enumerate(grid_tiles(16, (1920, 1020)))], size=(1920, 1080)))
+    assert ov.panel_rect[:2] == (40, 300)  # not moved again
+    ov.close()
+    again = Overlay(screen, monitors=[screen], panel_file=saved)
+    assert again.panel_pinned and again.panel_rect[:2] == (40, 300)
+    again.close()
+    gone = Overlay(screen, monitors=[(0, 0, 30, 30)], panel_file=saved)  # not on any monitor now
+    assert not gone.panel_pinned
+    gone.close()

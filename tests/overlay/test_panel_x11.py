@@ -1,0 +1,69 @@
+"""The class-mood panel on a real X screen (Xvfb + xcompmgr, Qt WebEngine) over a 5x5
+and a 7x7 gallery filling the screen, at Qt scale factor 1 and 2 (a HiDPI laptop): the
+panel window lies on the screen, where the overlay believes it is, and covers no tile
+(before: it opened over the gallery's right column, hiding 4 of 25 students, and at
+scale 2 at x=3856 of a 3840-pixel screen). Skips cleanly without Xvfb, xcompmgr,
+xdotool or the GUI backend."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+
+import cv2
+import pytest
+
+from classmood.overlay.layout import _overlaps
+
+from .conftest import ROOT, SCREEN, Driver, env_for
+
+
+def _panel_geometry(display: str) -> tuple[int, int, int, int] | None:
+    """The panel window's (x, y, w, h) on the X screen, screen pixels (xdotool)."""
+    env = env_for(display)
+    ids = subprocess.run(["xdotool", "search", "--name", "^ClassMood$"], env=env, capture_output=True,
+                         text=True, timeout=20).stdout.split()
+    for wid in ids:
+        out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid], env=env, capture_output=True,
+                             text=True, timeout=20).stdout
+        v = dict(line.split("=", 1) for line in out.split() if "=" in line)
+        if {"X", "Y", "WIDTH", "HEIGHT"} <= set(v) and int(v["WIDTH"]) > 1:
+            return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
+    return None
+
+
+@pytest.mark.parametrize("n, scale", [(25, 1), (25, 2), (49, 2)])
+def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_path, grace, n, scale):
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    from classmood.synth import make_gallery
+
+    g = make_gallery([grace], n, SCREEN, seed=6, chrome=True)  # the app's title bar and toolbar around it
+    path = tmp_path / "gallery.png"
+    cv2.imwrite(str(path), g.image)
+    tiles = [t.bbox for t in g.tiles]
+    env = env_for(x11, QT_SCALE_FACTOR=str(scale))
+    proc = subprocess.Popen([sys.executable, "-m", "tests.overlay.overlay_driver", str(path)], cwd=str(ROOT),
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    d = Driver(proc)
+    try:
+        state = d.wait_report(180)
+        believed = tuple(state["panel_rect"])
+        real = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # the move to a free place is applied by the GUI thread
+            real = _panel_geometry(x11)
+            if real is not None and all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real[:2], believed[:2])):
+                break
+            time.sleep(0.5)
+    finally:
+        d.close()
+    assert not any(_overlaps(believed, t) for t in tiles), (believed, tiles)
+    assert real is not None, "no panel window found"
+    assert all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real[:2], believed[:2])), (real, believed)
+    x, y, w, h = real
+    assert 0 <= x and x + w <= SCREEN[0] and 0 <= y and y + h <= SCREEN[1], real  # on the screen
+    assert not any(_overlaps(real, t) for t in tiles), (real, tiles)
