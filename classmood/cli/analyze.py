@@ -164,6 +164,9 @@ def handle(args: argparse.Namespace) -> int:
             print(f"classmood: warning: {line}", file=sys.stderr)
         print(source.report.summary(), file=sys.stderr)
     final = summary.to_dict(end_s=read.end_s, unread=unread) if read is not None else summary.to_dict()
+    if read is not None:  # what of the recording could be read, and where not
+        final["read_s"] = round(read.read_s, 2)
+        final["unread"] = [{"start_s": round(a, 2), "end_s": None if b is None else round(b, 2)} for a, b in unread]
     if args.json:
         print(json.dumps({"summary": final, "session": sid,
                           "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)

@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_db_option(rp)
     rp.add_argument("--out", type=Path, metavar="DIR",
                     help="write the files here (default: <db folder>/reports/session-<id>/)")
-    rp.add_argument("--interval", type=float, default=60.0, metavar="SECONDS",
-                    help="length of the report's time intervals (default 60)")
+    rp.add_argument("--interval", type=float, default=None, metavar="SECONDS",
+                    help="length of the report's time intervals (default: by the session's length, as the "
+                         "report written at the end of run / analyze: 60 from 30 minutes on, else about 30 intervals)")
     rp.add_argument("--no-names", action="store_true",
                     help="anonymous ids only, even if the session stored participants' names")
     rp.add_argument("--from", dest="start", type=float, metavar="SECONDS",

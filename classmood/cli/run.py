@@ -147,4 +147,8 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
         return run_session(source, pipeline, store, stop=stop, on_result=on_result, mask=overlay.mask_rects,
                            controls=controls)
 
-    return run_with_overlay(region, work, controls=controls, stop=stop)
+    # the panel's place, once the teacher moved it, is remembered beside the session database
+    from ..agent.store import default_db_path
+
+    folder = store.path.parent if store is not None else default_db_path().parent
+    return run_with_overlay(region, work, controls=controls, stop=stop, panel_file=folder / "panel.json")

@@ -77,8 +77,12 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
     Returns:
         The lines, joined by newlines (no trailing newline).
     """
-    lines = [f"{what}: {summary['frames']} frames analysed, {summary['duration_s']:.1f} s, "
-             f"{len(summary['participants'])} participants"]
+    n, people = summary["frames"], len(summary["participants"])
+    length = f"{summary['duration_s']:.1f} s"
+    if summary.get("read_s") is not None and summary["read_s"] < summary["duration_s"] - 0.05:
+        length = f"{summary['read_s']:.1f} of {summary['duration_s']:.1f} s read"
+    lines = [f"{what}: {n} frame{'' if n == 1 else 's'} analysed, {length}, "
+             f"{people} participant{'' if people == 1 else 's'}"]
     for p in summary["participants"]:
         top = ", ".join(f"{k} {v:.0%}" for k, v in sorted(p["expressions"].items(), key=lambda kv: -kv[1])[:3])
         lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "

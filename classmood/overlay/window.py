@@ -178,14 +178,6 @@ def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
     return place_panel(region, tiles or [], _monitors() if monitors is None else monitors, full=size)
 
 
-def default_panel_file() -> Path:
-    """Where the panel's place is remembered once the teacher moved it: beside the
-    session database (``panel.json``)."""
-    from ..agent.store import default_db_path
-
-    return default_db_path().parent / "panel.json"
-
-
 def _load_panel(path: Path | None, monitors: list[Rect]) -> Rect | None:
     """The remembered panel rectangle, if it lies on a monitor there is now."""
     if path is None:
@@ -515,15 +507,17 @@ class Overlay:
 def run_with_overlay(region_rect: Rect | None, work: Callable[[Overlay], Any], *,
                      controls: Controls | None = None, stop: threading.Event | None = None,
                      title: str = "ClassMood", panel_rect: Rect | None = None,
-                     history_s: float = HISTORY_S, attention_after_s: float = ATTENTION_AFTER_S) -> Any:
+                     history_s: float = HISTORY_S, attention_after_s: float = ATTENTION_AFTER_S,
+                     panel_file: Path | None = None) -> Any:
     """Show the overlay over ``region_rect`` (SCREEN x, y, w, h; None: the panel only)
     and the panel, and run ``work(overlay)`` in a background thread while the GUI loop
     owns the main thread. Returns what ``work`` returned (re-raises what it raised).
 
     The windows close when ``work`` returns; closing the panel, Ctrl+C or the GUI
     ending otherwise sets ``overlay.stop`` (``stop`` if given) and waits for ``work``
-    to return. Raises :class:`OverlayUnavailable` (before running anything) when no
-    window can be shown here."""
+    to return. ``panel_file``: where the panel's place is remembered once the teacher
+    moves it (None: not remembered). Raises :class:`OverlayUnavailable` (before running
+    anything) when no window can be shown here."""
     reason = overlay_unavailable()
     if reason is not None:
         raise OverlayUnavailable(reason)
@@ -532,7 +526,7 @@ def run_with_overlay(region_rect: Rect | None, work: Callable[[Overlay], Any], *
 
     overlay = Overlay(region_rect, controls=controls, stop=stop, panel_rect=panel_rect,
                       history_s=history_s, attention_after_s=attention_after_s,
-                      panel_file=None if panel_rect else default_panel_file())
+                      panel_file=None if panel_rect else panel_file)
     overlay._create_windows(webview, title)
     outcome: dict[str, Any] = {}
 

@@ -261,13 +261,15 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
 
 
 def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_valence: np.ndarray,
-               presence_only: bool) -> list[Interval]:
+               presence_only: bool, read: np.ndarray) -> list[Interval]:
     """The class per interval, from the mean numbers per state ``counts`` [n_int, 3] and
-    the label seconds of all participants ``labels`` [n_int, len(LABELS)]."""
+    the label seconds of all participants ``labels`` [n_int, len(LABELS)]; ``read`` [n_int]:
+    the seconds of each that were read."""
     po = presence_only
     dom = dominant(labels)
     return [{
         "index": k, "start_s": json_number(edges[k]), "end_s": json_number(edges[k + 1]), "clock": clock(edges[k]),
+        "read_s": json_number(read[k]),
         "participants": json_number(counts[k].sum(), 3), "present": json_number(counts[k, 0], 3),
         "away": json_number(counts[k, 1], 3), "camera_off": json_number(counts[k, 2], 3),
         "valence": None if po else json_number(class_valence[k], 4),
@@ -295,7 +297,12 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
     names_shown = bool(names and info.names)
     shown = {pid: (stored.get(pid) or "") if names_shown else "" for pid in obs.ids}
     hidden = {} if names_shown else {n: p for p, n in stored.items()}
+    # seconds of each interval that were read: a recording's unreadable stretches count for
+    # no one, so the class per interval is averaged over the time that was read
     lengths = np.diff(edges)
+    for u in rows.unread:
+        b = rows.end if u.end_s is None else u.end_s
+        lengths = lengths - np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], u.start_s), 0.0, None)
     sel = np.nonzero(seen.seen & (cells.presence.sum((1, 2)) > 0) if n_int else seen.seen)[0]
     people = [_participant(i, obs.ids[i], shown[obs.ids[i]], cells, valence, lengths, seen, po) for i in sel]
     people.sort(key=lambda p: (-(p["attention_s"] or 0.0),
@@ -313,11 +320,12 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         info=info, names_shown=names_shown, start_s=rows.start, end_s=rows.end, duration_s=rows.duration,
         step_s=rows.step, interval_s=rows.interval_s, edges=edges, ids=ids, names=[shown[p] for p in ids],
         present=presence, labels=labels, valence=valence, class_valence=class_valence, people=people,
-        intervals=_intervals(edges, counts, labels.sum(0), class_valence, po),
+        intervals=_intervals(edges, counts, labels.sum(0), class_valence, po, lengths),
         moments=moments(edges, class_valence, counts[:, 1] if n_int else np.zeros(0),
                         counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at),
         alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
         caveats=caveats(model, po),
+        read_s=lengths,
         unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),
                  "clock": clock(u.start_s), "to_end": u.end_s is None} for u in rows.unread],
         frames_in_window=int(((rows.moods.t >= rows.start) & (rows.moods.t < rows.end)).sum()),

@@ -72,6 +72,7 @@ class Interval(TypedDict):
     start_s: float | None
     end_s: float | None
     clock: str
+    read_s: float | None          # seconds of it that were read (a recording's unreadable time left out)
     participants: float | None
     present: float | None
     away: float | None
@@ -137,6 +138,9 @@ class ReportData:
     caveats: list[str]
     frames_in_window: int
     observations_in_window: int
+    read_s: np.ndarray | None = None
+    """float64 [n_int]: the seconds of each interval that were read (a recording's
+    unreadable stretches left out); None: all of them. Per-interval means divide by it."""
     unread: list[dict[str, Any]] = field(default_factory=list)
     """The stretches of the recording that could not be read: ``start_s``, ``end_s``
     (None: to the end of the file), ``clock``, ``to_end``."""

@@ -173,7 +173,8 @@ def timeline(d: ReportData) -> bytes:
         ax.set_ylabel("valence", fontsize=9)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax = axes[i]
-    counts = d.present.sum(0) / np.where(lengths > 0, lengths, 1.0)[:, None]  # mean number per state
+    read = lengths if d.read_s is None else d.read_s  # a recording's unreadable time counts for no one
+    counts = d.present.sum(0) / np.where(read > 0, read, 1.0)[:, None]  # mean number per state
     lo = np.zeros(n)
     for j, (lab, col, hatch) in enumerate((("present", PRESENT, None), ("away", AWAY, None),
                                            ("camera off", CAMERA_OFF, "////"))):

@@ -264,12 +264,15 @@ def test_a_long_unreadable_stretch_is_one_warning_and_the_rest_is_read(tmp_path)
     with VideoSource(bad, every=0) as src:
         frames = list(src)
         report = src.report
-    assert [f.index for f in frames] == list(range(20)) + list(range(45, 60))
-    assert stamps(frames)[19:21] == pytest.approx([1.9, 4.5])
-    assert report.unreadable == 25 and report.gaps == [pytest.approx((2.0, 4.5))]
+    # after 2.5 s unread, the decoder builds frames 45-47 on its last picture from before
+    # the damage (they show frames 18, 22, 23): stale until the keyframe at 48, not analysed
+    assert [f.index for f in frames] == list(range(20)) + list(range(48, 60))
+    assert [frame_number(f.image) for f in frames] == [f.index for f in frames]  # no stale picture
+    assert stamps(frames)[19:21] == pytest.approx([1.9, 4.8])
+    assert report.unreadable == 28 and report.gaps == [pytest.approx((2.0, 4.8))]
     assert 2.5 >= GAP_WARNING_S
-    assert report.warnings() == [f"could not read 2.0-4.5 s of {bad}; analysed the rest"]
-    assert report.summary() == "analysed 3.5 of 6.0 s (35 frames; 25 unreadable skipped)"
+    assert report.warnings() == [f"could not read 2.0-4.8 s of {bad}; analysed the rest"]
+    assert report.summary() == "analysed 3.2 of 6.0 s (32 frames; 28 unreadable skipped)"
 
 
 def test_a_truncated_recording_ends_with_a_warning_saying_where(tmp_path):
@@ -297,10 +300,12 @@ def test_the_cli_says_how_much_was_analysed_and_warns_once(tmp_path, capsys):
     assert main(["analyze", str(bad), "--json", "--no-store", "--every", "all"]) == 0
     out, err = capsys.readouterr()
     lines = [json.loads(ln) for ln in out.strip().splitlines()]
-    assert len(lines) == 36 and lines[-1]["summary"]["frames"] == 35
-    assert [ln["timestamp"] for ln in lines[19:21]] == pytest.approx([1.9, 4.5])
-    assert err.splitlines() == [f"classmood: warning: could not read 2.0-4.5 s of {bad}; analysed the rest",
-                                "analysed 3.5 of 6.0 s (35 frames; 25 unreadable skipped)"]
+    assert len(lines) == 33 and lines[-1]["summary"]["frames"] == 32
+    assert [ln["timestamp"] for ln in lines[19:21]] == pytest.approx([1.9, 4.8])
+    assert err.splitlines() == [f"classmood: warning: could not read 2.0-4.8 s of {bad}; analysed the rest",
+                                "analysed 3.2 of 6.0 s (32 frames; 28 unreadable skipped)"]
+    assert lines[-1]["summary"]["read_s"] == pytest.approx(3.2)
+    assert lines[-1]["summary"]["unread"] == [{"start_s": 2.0, "end_s": 4.8}]
     # the default: one frame every 0.5 s of recording
     assert main(["analyze", str(path), "--json", "--no-store"]) == 0
     out, err = capsys.readouterr()
@@ -327,20 +332,20 @@ def test_what_could_not_be_read_is_marked_in_the_session_and_the_report(tmp_path
     for recording in (bad, cut, path):
         assert main(["analyze", str(recording), "--db", str(db), "--every", "all"]) == 0
     err = capsys.readouterr().err
-    assert "could not read 2.0-4.5 s" in err and "after 3.0 s" in err
+    assert "could not read 2.0-4.8 s" in err and "after 3.0 s" in err
     with SessionStore(db, readonly=True) as store:
         damaged, truncated, whole = sorted(s.id for s in store.sessions())
-        assert store.unread(damaged) == [UnreadRow(pytest.approx(2.0), pytest.approx(4.5))]
+        assert store.unread(damaged) == [UnreadRow(pytest.approx(2.0), pytest.approx(4.8))]
         assert store.unread(truncated) == [UnreadRow(pytest.approx(3.0), None)]
         assert store.unread(whole) == []  # a recording read whole marks nothing
         reports = [build_report(store, sid, tmp_path / f"r{sid}") for sid in (damaged, truncated, whole)]
     docs = [json.loads(r.json.read_text()) for r in reports]
-    assert docs[0]["unread"] == [{"start_s": pytest.approx(2.0), "end_s": pytest.approx(4.5), "clock": "0:02",
+    assert docs[0]["unread"] == [{"start_s": pytest.approx(2.0), "end_s": pytest.approx(4.8), "clock": "0:02",
                                   "to_end": False}]
     assert docs[1]["unread"] == [{"start_s": pytest.approx(3.0), "end_s": None, "clock": "0:03", "to_end": True}]
     assert docs[2]["unread"] == []
     html = [r.html.read_text() for r in reports]
-    assert 'id="unread"' in html[0] and "2.5 s from 0:02" in html[0]
+    assert 'id="unread"' in html[0] and "2.8 s from 0:02" in html[0]
     assert "after 0:03 to the end of the file" in html[1]
     assert 'id="unread"' not in html[2]
 
@@ -519,6 +524,23 @@ def test_compressed_recording_case_has_every_student_from_the_first_frame(capsys
         assert sorted((p["id"], p["presence"]) for p in f["participants"]) == [
             (f"P0{i}", "present") for i in range(1, 5)], f["timestamp"]
     assert len(summary["participants"]) == 4
+
+
+def test_the_report_averages_the_class_over_the_time_that_was_read(tmp_path, capsys):
+    """The damaged still class: its 0:30 interval showed 12 of 16 present (the half second
+    that could not be read counted as nobody there); over what was read, all 16."""
+    from classmood.agent.store import SessionStore
+    from classmood.report import build_report
+
+    db = tmp_path / "s.db"
+    assert main(["analyze", str(data_path(*CASES, "class60s_keyframe_damaged_at30s.mp4")), "--db", str(db)]) == 0
+    capsys.readouterr()
+    with SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        doc = json.loads(build_report(store, info.id, tmp_path / "r", interval_s=2.0).json.read_text())
+    hole = next(i for i in doc["intervals"] if i["start_s"] == 30.0)
+    assert hole["read_s"] == pytest.approx(1.5) and hole["present"] == pytest.approx(16.0)
+    assert all(i["present"] == pytest.approx(16.0) for i in doc["intervals"])
 
 
 @pytest.mark.parametrize("name, count, fps", [("real_test_mp4v.mp4", 30, 10.0), ("class60s_src.mp4", 120, 2.0)])

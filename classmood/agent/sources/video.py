@@ -254,6 +254,9 @@ class VideoSource(Source):
         failed_grabs = 0      # reads that failed in a row (not yet in seen)
         failed = 0            # undecodable frames since the last decoded one
         gap_start: float | None = None  # where the current unreadable stretch began
+        keys_seen = False     # keyframes reported in this file (the decoder says where they are)
+        stale = False         # after a long unreadable stretch, until the next keyframe
+        gap_checked = False   # the open unreadable stretch was looked at for staleness
 
         def time_of(msec: float) -> float:
             """This frame's time: the container's when it is one, else estimated."""
@@ -270,7 +273,8 @@ class VideoSource(Source):
 
         def decoded(t: float) -> None:
             """Book a decoded frame at ``t`` (closing the unreadable stretch before it)."""
-            nonlocal prev_t, prev_seen, step, failed, gap_start
+            nonlocal prev_t, prev_seen, step, failed, gap_start, gap_checked
+            gap_checked = False
             if failed:
                 start = gap_start
                 if start is None:  # where the first undecodable frame would have started
@@ -317,6 +321,23 @@ class VideoSource(Source):
                 failed_grabs = 0
                 index = seen - 1
                 ts = time_of(cap.get(cv2.CAP_PROP_POS_MSEC))
+                # the packet just read is a keyframe: the picture after this one is whole
+                # again (FFmpeg's decoders give each picture one read later)
+                key_next = cap.get(cv2.CAP_PROP_LRF_HAS_KEY_FRAME) > 0
+                if failed and not gap_checked and keys_seen:
+                    start = gap_start if gap_start is not None else (
+                        round(prev_t + step, 6) if prev_t is not None else 0.0)
+                    stale = ts - start >= GAP_WARNING_S - eps
+                    gap_checked = True
+                if stale:
+                    # after a long unreadable stretch the decoder builds each picture on the
+                    # last one it had, from before the damage: a class seconds old (a
+                    # student back at her desk shown still away) until the next keyframe
+                    failed += 1
+                    stale = not key_next
+                    keys_seen = keys_seen or key_next
+                    continue
+                keys_seen = keys_seen or key_next
                 if not keep(ts):
                     decoded(ts)
                     continue  # skipped: decoded, never converted
