@@ -54,6 +54,11 @@ class PipelineConfig:
     """Mean absolute change (grey levels, of a gray thumbnail) that makes a tile changed."""
     min_face_score: float = 0.5
     """BlazeFace's detection threshold, in (0, 1)."""
+    still_photos: bool = True
+    """A face tile unchanged for seconds while others move is a profile photo. True for
+    live capture; False for recordings: a codec repeats a still student's tile exactly
+    (and, with noise quantised away, everything but a few tiles), so a still class read
+    as photos (a newcomer's 10 fps recording: students camera off 8-19 s of 30)."""
     mood: MoodConfig = field(default_factory=MoodConfig)
     """Smoothing, labels and alerts."""
 
@@ -122,7 +127,8 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.names = names
         self.presence_only = presence_only
-        self.perception = perception or GalleryPerception(names=names, min_face_score=self.config.min_face_score)
+        self.perception = perception or GalleryPerception(names=names, min_face_score=self.config.min_face_score,
+                                                          still_photos=self.config.still_photos)
         self.aligner = FaceAligner()
         if presence_only:
             self.classifier = None

@@ -122,6 +122,8 @@ class Track:
     names: dict[str, int] = field(default_factory=dict)
     """Every name read on this participant's tile, with how often (OCR votes)."""
     active: bool = True
+    state: TileState | None = None
+    """What their tile showed last (face, nobody in view, card, photo)."""
 
     @property
     def name(self) -> str | None:
@@ -285,6 +287,12 @@ class ParticipantTracker:
             # the same place in an unchanged grid may look quite different (the student
             # stepped away from the desk): allowed, after every better pair is taken
             limit = np.where(same_place & ~switched, self.same_place_cost, self.max_cost)
+            # the same place of an unchanged grid whose picture changed kind (the student
+            # left the seat, a camera went to a plain card): whoever was there, at any cost
+            changed_kind = np.array([[tr.state is not None and tr.state is not tiles[i].state for tr in free_tracks]
+                                     for i in free_tiles], bool)
+            limit = np.where(same_place & changed_kind, np.inf, limit)
+            cost = np.where(same_place & changed_kind & ~np.isfinite(cost), 0.5 * self.max_cost, cost)
             order = np.argsort(cost, axis=None, kind="stable")
             for flat in order:
                 a, b = divmod(int(flat), len(free_tracks))
@@ -304,7 +312,7 @@ class ParticipantTracker:
             if tid is None:
                 tid = self._new_id()
                 self.tracks[tid] = Track(id=tid, looks={_look(t.state): sigs[i]}, center=centers[i],
-                                         first_seen=timestamp, last_seen=timestamp)
+                                         first_seen=timestamp, last_seen=timestamp, state=t.state)
                 self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
@@ -314,6 +322,7 @@ class ParticipantTracker:
                 tr.center = centers[i]
                 tr.last_seen = timestamp
                 tr.active = True
+                tr.state = t.state
                 tr.saw_name(t.name)
             out.append(tid)
         seen = set(out)

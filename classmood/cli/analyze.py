@@ -140,7 +140,7 @@ def handle(args: argparse.Namespace) -> int:
                 raise InputError(f"{out}: could not write the annotated image; check the folder")
             print(f"annotated image: {out}", file=sys.stderr)
 
-    with source, options.pipeline() as pipeline:
+    with source, options.pipeline(recording=video) as pipeline:
         # the sampling used, for the report (None: every frame of a video)
         step = (source.every or None) if video else getattr(source, "interval", every)
         store = options.open_store(source, "analyze", every=step)

@@ -53,12 +53,13 @@ class AgentOptions:
         return cls(names=args.names, presence_only=args.presence_only, db=args.db, store=not args.no_store,
                    report=not args.no_report, out=args.out, min_face_score=args.min_face_score)
 
-    def pipeline(self) -> Pipeline:
-        """A new per-frame pipeline with these options (a context manager)."""
+    def pipeline(self, recording: bool = False) -> Pipeline:
+        """A new per-frame pipeline with these options (a context manager); ``recording``:
+        the frames come from a recorded video (no profile photo from stillness)."""
         from ..agent.pipeline import Pipeline, PipelineConfig
 
         return Pipeline(names=self.names, presence_only=self.presence_only,
-                        config=PipelineConfig(min_face_score=self.min_face_score))
+                        config=PipelineConfig(min_face_score=self.min_face_score, still_photos=not recording))
 
     def open_store(self, source: Source, command: str, *, every: float | None = None,
                    fps: float | None = None) -> SessionStore | None:

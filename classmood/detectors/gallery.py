@@ -88,8 +88,12 @@ class GalleryPerception:
     """Find every tile, its faces, its state and (optionally) its name label.
 
     ``names`` is off by default: reading names is personal data, and the teacher has
-    to turn it on. Use as a context manager (or call :meth:`close`) to free the
-    native face detector.
+    to turn it on. ``still_photos``: a face tile whose pixels stay the same for
+    seconds while other tiles move is a profile photo (live screen capture, where live
+    video always changes); False for a recording, whose codec repeats a still student's
+    tile exactly (a profile photo is then told by its layout alone: a picture on the
+    card). Use as a context manager (or call :meth:`close`) to free the native face
+    detector.
     """
 
     def __init__(
@@ -100,12 +104,14 @@ class GalleryPerception:
         face_finder: FaceFinder | None = None,
         state_classifier: TileStateClassifier | None = None,
         name_reader=None,
+        still_photos: bool = True,
     ) -> None:
         self.tile_finder = tile_finder or TileFinder()
         self.face_finder = face_finder or FaceFinder(min_score=min_face_score)
         self.state_classifier = state_classifier or TileStateClassifier()
         self.names = bool(names or name_reader is not None)
         self.stillness = StillnessMonitor()
+        self.still_photos = bool(still_photos)
         self._name_reader = name_reader
         self._cache: _Cache | None = None
 
@@ -122,7 +128,7 @@ class GalleryPerception:
         """Seconds each face tile's pixels have been unchanged while another tile moved
         (:class:`~classmood.detectors.tile_state.StillnessMonitor`; every tile is fed,
         faceless ones are evidence that the picture is live); None without timestamps."""
-        if timestamp is None:
+        if timestamp is None or not self.still_photos:
             return [None] * len(tiles)
         keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
         still = self.stillness.update({k: t.crop(image) for k, t in zip(keys, tiles)}, timestamp)

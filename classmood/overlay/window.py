@@ -40,6 +40,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -55,6 +56,9 @@ log = logging.getLogger(__name__)
 PANEL_SIZE = PANEL_FULL
 """The panel window's full (width, height), in screen pixels."""
 PROBE_TIMEOUT_S = 60.0
+PANEL_SETTLE_S = 2.0
+"""Seconds after we place the panel in which what its window reports (the toolkit's own
+moves, a clamp to its minimum size) is not taken for the teacher moving it."""
 
 
 class OverlayUnavailable(ClassMoodError):
@@ -243,6 +247,7 @@ class Overlay:
         self.panel_rect: Rect = tuple(panel_rect or remembered or  # type: ignore
                                       default_panel_rect(self.region, monitors=self.monitors))
         self._panel_placed: Rect | None = None  # where we last put the window ourselves
+        self._panel_settling = 0.0  # until then (monotonic s) the window's moves are ours
         self._tiles_key: tuple | None = None
         self.backend: str | None = None
         self.click_through = False
@@ -278,7 +283,7 @@ class Overlay:
             return
         boxes = [t.tile.bbox for t in result.gallery.tiles] + [p.bbox for p in result.participants if p.bbox]
         tiles = sorted({(int(b[0]) + origin[0], int(b[1]) + origin[1], int(b[2]), int(b[3])) for b in boxes})
-        key = (self.region, tuple(tiles))
+        key = (self.region, tuple(tiles), self.scale)  # a scale learnt later resizes it
         if key == self._tiles_key:
             return
         self._tiles_key = key
@@ -294,6 +299,7 @@ class Overlay:
         if w is None:
             return
         self._panel_placed = self.panel_rect
+        self._placing()
         x, y, pw, ph = self._to_window_units(self.panel_rect)
         w.resize(pw, ph)
         w.move(x, y)
@@ -408,6 +414,7 @@ class Overlay:
             self._windows["overlay"] = ov
         px, py, pw, ph = self.panel_rect
         self._panel_placed = self.panel_rect
+        self._placing()
         panel = webview.create_window(
             title, html=page_html("panel"), js_api=PanelApi(self.controls), x=px, y=py, width=pw, height=ph,
             on_top=True, resizable=True, min_size=(160, 24), background_color="#151a21")
@@ -446,12 +453,22 @@ class Overlay:
             self.scale = device_pixel_ratio(window.native)
             if self.scale != 1.0:
                 window.native.setGeometry(*self._to_window_units(self.panel_rect))
+        self._placing()  # shown from now: its first moves are the toolkit's
         exclude_from_capture(window)
 
     def _ours(self, rect: Rect) -> bool:
-        """``rect`` (SCREEN) is where we put the panel (within the window units' rounding)."""
+        """``rect`` (SCREEN) is where we put the panel (within the window units' rounding),
+        or the window is still settling after we placed it (the toolkit's own moves and
+        clamps to its minimum size are not the teacher's)."""
+        if time.monotonic() < self._panel_settling:
+            return True
         p, tol = self._panel_placed, 2 * (self.scale or 1.0) + 1
         return p is not None and all(abs(a - b) <= tol for a, b in zip(rect, p))
+
+    def _placing(self) -> None:
+        """We are about to move or resize the panel: what the window reports for a moment
+        is ours."""
+        self._panel_settling = time.monotonic() + PANEL_SETTLE_S
 
     def _panel_moved(self, x, y) -> None:
         s = self.scale or 1.0

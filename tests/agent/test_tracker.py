@@ -147,6 +147,27 @@ def test_stepping_away_and_coming_back_keeps_the_id(tracker):
     assert tracker.update(*frame(faces(0, 1, 2, 3)), 1.5) == ["P01", "P02", "P03", "P04"]
 
 
+def test_a_seat_that_turns_into_something_quite_unlike_it_keeps_the_id(tracker):
+    """A tile in the same place of an unchanged grid whose picture changes kind (a student
+    in front of a busy room, then a plain grey picture read as nobody in view: a newcomer's
+    recording gave it a new, phantom participant, "away" 10 s) is still whoever sat there;
+    a tile that keeps its kind but looks like someone else is not."""
+    image, tiles = frame(faces(0, 1, 2, 3))
+    tracker.update(image, tiles, 0.0)
+    x, y, w, h = grid(4)[1]
+    plain = image.copy()
+    plain[y:y + h, x:x + w] = (200, 200, 200)
+    gone = [tiles[0], TileResult(tiles[1].tile, TileState.NO_FACE, (), None), tiles[2], tiles[3]]
+    assert signature_distance(signature(image, (x, y, w, h)), signature(plain, (x, y, w, h))) > \
+        tracker.same_place_cost
+    assert tracker.update(plain, gone, 0.5) == ["P01", "P02", "P03", "P04"]
+    assert tracker.update(image, tiles, 1.0) == ["P01", "P02", "P03", "P04"]
+    # the same kind (a face) but someone else entirely in that place: a new participant
+    other = image.copy()
+    other[y:y + h, x:x + w] = room(7, (w, h))
+    assert tracker.update(other, tiles, 1.5)[1] == "P05"
+
+
 def test_leaving_and_rejoining_gets_the_old_id_and_ids_are_never_reused(tracker):
     tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
     assert tracker.update(*frame(faces(0, 1, 3)), 0.5) == ["P01", "P02", "P04"]

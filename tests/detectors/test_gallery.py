@@ -107,3 +107,25 @@ def test_a_still_photo_in_a_live_looking_tile_becomes_photo_across_frames(faces_
     states = [t.state for t in result.tiles]
     assert states[1] is F
     assert states[0] is TileState.PHOTO and states[2] is TileState.PHOTO and states[3] is TileState.PHOTO
+
+
+def test_a_recording_never_reads_a_still_student_as_a_photo(faces_dir):
+    """In a recording the codec repeats a still student's tile exactly while another tile
+    moves (a newcomer's 10 fps class: students "camera off" 8-19 s of 30): with
+    ``still_photos=False`` (what classmood analyze uses for videos) stillness decides
+    nothing; a live screen capture keeps the rule."""
+    import numpy as np
+
+    from classmood.synth import load_portraits, make_gallery
+
+    portraits = load_portraits(faces_dir / "nimstim", limit=6)
+    g = make_gallery(portraits, 4, (1280, 720), seed=3)
+    rng = np.random.default_rng(0)
+    for still_photos, want in ((False, [F] * 4), (True, [TileState.PHOTO, F, TileState.PHOTO, TileState.PHOTO])):
+        with GalleryPerception(still_photos=still_photos) as p:
+            for i in range(12):  # 6 s at 2 fps; tile 1 moves (noise), the others are held exactly
+                frame = g.image.copy()
+                x, y, w, h = g.tiles[1].bbox
+                frame[y:y + h, x:x + w] = np.clip(frame[y:y + h, x:x + w] + rng.integers(-6, 7, (h, w, 3)), 0, 255)
+                result = p.analyze(frame, timestamp=i * 0.5)
+        assert [t.state for t in result.tiles] == want, still_photos

@@ -55,7 +55,8 @@ def main() -> int:
         time.sleep(0.6)  # let the compositor repaint
         print(json.dumps({"overlay": ov.payloads["overlay"], "panel": ov.payloads["panel"],
                           "mask": ov.mask_rects(), "panel_rect": list(ov.panel_rect), "region": list(ov.region),
-                          "backend": ov.backend, "click_through": ov.click_through,
+                          "backend": ov.backend, "click_through": ov.click_through, "scale": ov.scale,
+                          "pinned": ov.panel_pinned,
                           "participants": [p.to_dict() for p in result.participants]}), flush=True)
 
     def commands(ov) -> None:

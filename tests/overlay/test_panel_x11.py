@@ -15,7 +15,7 @@ import time
 import cv2
 import pytest
 
-from classmood.overlay.layout import _overlaps
+from classmood.overlay.layout import PANEL_COMPACT, _overlaps
 
 from .conftest import ROOT, SCREEN, Driver, env_for
 
@@ -50,20 +50,25 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
                             text=True)
     d = Driver(proc)
     try:
-        state = d.wait_report(180)
+        d.wait_report(180)
+        time.sleep(3)  # the tiles and the scale are known: the panel has moved to its place
+        d.send("hidden")
+        state = d.send("hidden")  # a fresh report (the overlay shown again)
         believed = tuple(state["panel_rect"])
+        assert state["scale"] == scale and not state["pinned"]
         real = None
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # the move to a free place is applied by the GUI thread
+        while time.monotonic() < deadline:  # the move is applied by the GUI thread
             real = _panel_geometry(x11)
-            if real is not None and all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real[:2], believed[:2])):
+            if real is not None and all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real, believed)):
                 break
             time.sleep(0.5)
     finally:
         d.close()
     assert not any(_overlaps(believed, t) for t in tiles), (believed, tiles)
     assert real is not None, "no panel window found"
-    assert all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real[:2], believed[:2])), (real, believed)
+    assert all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real, believed)), (real, believed)
     x, y, w, h = real
     assert 0 <= x and x + w <= SCREEN[0] and 0 <= y and y + h <= SCREEN[1], real  # on the screen
+    assert w >= PANEL_COMPACT[0] * scale - 2 and h >= PANEL_COMPACT[1] * scale - 2, real  # sized in window units
     assert not any(_overlaps(real, t) for t in tiles), (real, tiles)

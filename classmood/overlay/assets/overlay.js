@@ -17,6 +17,10 @@
     set(el.style, "top", px(b.y * s));
     set(el.style, "width", px(b.w * s));
     set(el.style, "height", px(b.h * s));
+    // the paddings and the gap the box was sized with (layout.py) are screen pixels too:
+    // at a scale factor of 2 fixed CSS pixels would take twice the room and clip the text
+    set(el.style, "padding", "0 " + px(6 * s));
+    set(el.style, "gap", px(4 * s));
   }
 
   function makeBadge(id) {
@@ -47,6 +51,7 @@
       if (el.dataset.kind !== b.kind) el.dataset.kind = b.kind;
       if (el.dataset.label !== b.label) el.dataset.label = b.label;
       el.classList.toggle("compact", !!b.compact);
+      if (b.compact) set(el.style, "padding", "0");  // the dot alone, centred
       if (el.title !== b.text) el.title = b.text;
       text(el.lastChild, b.text);
       seen.add(b.id);
@@ -57,6 +62,7 @@
     var ind = data.indicator;
     if (ind) {
       place(indicator, ind, s);
+      set(indicator.style, "fontSize", px(11 * s));
       indicator.classList.toggle("paused", ind.state === "paused");
       text(indicator.lastChild, ind.text);
       if (indicator.hidden) indicator.hidden = false;
