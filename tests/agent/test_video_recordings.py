@@ -294,6 +294,20 @@ def test_a_truncated_recording_ends_with_a_warning_saying_where(tmp_path):
     assert report.summary().endswith("; the rest of the file cannot be read)")
 
 
+def test_an_mp4_cut_before_its_index_is_one_line_saying_so(tmp_path, capsys):
+    """A recorder that crashed leaves an MP4 without its index (OpenCV writes it at the end):
+    nothing can be read, and the line says why and what to do (before: 'corrupt, or a
+    format OpenCV cannot read')."""
+    path = write_video(tmp_path / "class.mp4", 60, 10.0)
+    data = path.read_bytes()
+    cut = tmp_path / "crashed.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    assert video_module.mp4_without_index(cut) and not video_module.mp4_without_index(path)
+    assert main(["analyze", str(cut), "--no-store"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "never finished: its index (the 'moov' box" in err[0] and "untrunc" in err[0]
+
+
 def test_the_cli_says_how_much_was_analysed_and_warns_once(tmp_path, capsys):
     path = write_video(tmp_path / "class.mp4", 60, 10.0)
     bad = damage(path, tmp_path / "damaged.mp4", 20, 44, with_header=False)

@@ -63,6 +63,35 @@ def check_every(every) -> float:
     return number
 
 
+def mp4_without_index(path: Path) -> bool:
+    """Whether ``path`` is an MP4/MOV file (its first box is ``ftyp``) whose top-level boxes
+    hold no ``moov``: the index a recorder writes when it stops, without which no frame can
+    be found (a recording cut off by a crash, or a copy cut short). Reads box headers only."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            pos, first = 0, True
+            while pos + 8 <= size:
+                f.seek(pos)
+                head = f.read(16)
+                box, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if first and kind != b"ftyp":
+                    return False
+                first = False
+                if kind == b"moov":
+                    return False
+                if box == 1 and len(head) >= 16:
+                    box = int.from_bytes(head[8:16], "big")
+                elif box == 0:
+                    box = size - pos
+                if box < 8:
+                    return True
+                pos += box
+            return not first
+    except OSError:
+        return False
+
+
 @dataclass
 class ReadReport:
     """How much of a video one pass read: what a teacher must be told when a recording is
@@ -218,6 +247,13 @@ class VideoSource(Source):
                 ok = bool(ok) and first is not None and getattr(first, "size", 0) > 0
         if not cap.isOpened():
             cap.release()
+            if mp4_without_index(p):
+                raise InputError(
+                    f"{p}: an MP4 recording that was never finished: its index (the 'moov' box, written "
+                    "when recording stops) is missing, so no player can find its frames (the recording app "
+                    "stopped or crashed, or the copy was cut); recover it with the app's own recovery or a "
+                    "tool such as untrunc (with a good recording from the same app), then analyse that file"
+                )
             raise InputError(
                 f"{p}: not a readable video (corrupt, or a format OpenCV cannot read); give {_VIDEO_HINT}"
             )
