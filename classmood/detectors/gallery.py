@@ -409,6 +409,11 @@ class GalleryPerception:
         blind = 0
         if _unexplained(layout):
             blind = cache.blind + 1 if cache is not None and same else 1
+        elif cache is not None and not same and len(layout.tiles) < len(cache.layout.tiles):
+            # a grid that lost tiles is looked at again at the next frame: someone left, or
+            # one frame hid a tile from the fit (a compressed 5x5 class lost its last tile
+            # for the 8 s until the next search: a student gone from the figures)
+            blind = 1
         self._cache = _Cache(
             layout=layout, layout_t=t, probe=_gap_probe(layout, image), scale=_THUMB_W / image.shape[1],
             frame_shape=image.shape, tiles=cache.tiles if same else {},
@@ -425,7 +430,8 @@ class GalleryPerception:
 
         Tile finding re-runs when the gallery's layout changed (the gaps between tiles
         no longer look the same), or every ``layout_every_s``; never blind: when the
-        answer does not explain the frame (no grid, or one tile), again at the next frame,
+        answer does not explain the frame (no grid, or one tile) or has lost tiles, again
+        at the next frame,
         then after 0.5, 1 and every 2 s while the answer stays the same (a one-camera view
         is not searched every frame);
         face finding re-runs in a tile when its pixels changed (mean absolute change of

@@ -129,3 +129,28 @@ def test_a_recording_never_reads_a_still_student_as_a_photo(faces_dir):
                 frame[y:y + h, x:x + w] = np.clip(frame[y:y + h, x:x + w] + rng.integers(-6, 7, (h, w, 3)), 0, 255)
                 result = p.analyze(frame, timestamp=i * 0.5)
         assert [t.state for t in result.tiles] == want, still_photos
+
+
+def test_a_grid_that_lost_a_tile_is_searched_again_at_the_next_frame(faces_dir, monkeypatch):
+    """One search that misses a tile (a compressed frame: a 5x5 class found as 24 tiles)
+    must not drop a student until the next scheduled search 10 s later (a newcomer's
+    recording: its last student gone from 31.6 s to the end): a grid that lost tiles is
+    looked at again at once."""
+    import dataclasses
+
+    from classmood.synth import load_portraits, make_gallery
+
+    g = make_gallery(load_portraits(faces_dir / "nimstim", limit=9), 9, (1280, 720), seed=2)
+    with GalleryPerception() as p:
+        real, calls = p._find_layout, []
+
+        def flaky(image, clock, known):
+            layout, seeded = real(image, clock, known)
+            calls.append(len(layout.tiles))
+            if len(calls) == 2:  # the second search misses the last tile
+                layout = dataclasses.replace(layout, tiles=layout.tiles[:-1])
+            return layout, seeded
+
+        monkeypatch.setattr(p, "_find_layout", flaky)
+        counts = [len(p.update(g.image, t, layout_every_s=10.0).tiles) for t in (0.0, 10.0, 10.5, 11.0)]
+    assert counts == [9, 8, 9, 9] and len(calls) == 3
