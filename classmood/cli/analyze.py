@@ -149,12 +149,17 @@ def handle(args: argparse.Namespace) -> int:
             summary = run_session(source, pipeline, store, on_result=show)
             read = source.report if video else None
             unread = [] if read is None else list(read.gaps)
+            end = None if read is None else read.end_s
             if read is not None and read.cut_short and read.end_s is not None:
-                unread.append((read.end_s, None))
+                # the rest could not be read: up to the container's length when it says one
+                # (a recording of 40 s read to 24 s is not a recording of 24 s)
+                full = read.duration_s if read.duration_s and read.duration_s > read.end_s else None
+                unread.append((read.end_s, full))
+                end = full or read.end_s
             if store is not None:
                 for a, b in unread:  # where the recording could not be read: the report shows the holes
                     store.mark_unread(a, b)
-                store.end_session(recording_end_s=None if read is None else read.end_s)
+                store.end_session(recording_end_s=end)
         finally:
             progress.done()
             if store is not None:
@@ -163,7 +168,7 @@ def handle(args: argparse.Namespace) -> int:
         for line in source.report.warnings():
             print(f"classmood: warning: {line}", file=sys.stderr)
         print(source.report.summary(), file=sys.stderr)
-    final = summary.to_dict(end_s=read.end_s, unread=unread) if read is not None else summary.to_dict()
+    final = summary.to_dict(end_s=end, unread=unread) if read is not None else summary.to_dict()
     if read is not None:  # what of the recording could be read, and where not
         final["read_s"] = round(read.read_s, 2)
         final["unread"] = [{"start_s": round(a, 2), "end_s": None if b is None else round(b, 2)} for a, b in unread]

@@ -327,7 +327,9 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         caveats=caveats(model, po),
         read_s=lengths,
         unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),
-                 "clock": clock(u.start_s), "to_end": u.end_s is None} for u in rows.unread],
+                 "clock": clock(u.start_s), "to_end": u.end_s is None or (
+                     info.recording_end_s is not None and u.end_s >= info.recording_end_s - 1e-6)}
+                for u in rows.unread],
         frames_in_window=int(((rows.moods.t >= rows.start) & (rows.moods.t < rows.end)).sum()),
         observations_in_window=int(((obs.t >= rows.start) & (obs.t < rows.end)).sum()),
     )

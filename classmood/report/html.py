@@ -161,7 +161,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
           f"goes to the last stored frame ({clock(max(d.duration_s - d.step_s, 0.0))}).</p>")
     if d.unread:
         holes = "; ".join(
-            f"after {clock(u['start_s'])} to the end of the file" if u["to_end"]
+            (f"after {clock(u['start_s'])} to the end of the file"
+             + ("" if u["end_s"] is None else f" ({u['end_s'] - u['start_s']:.1f} s)")) if u["to_end"]
             else f"{u['end_s'] - u['start_s']:.1f} s from {clock(u['start_s'])}" for u in d.unread)
         w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
           f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")

@@ -350,17 +350,21 @@ def test_what_could_not_be_read_is_marked_in_the_session_and_the_report(tmp_path
     with SessionStore(db, readonly=True) as store:
         damaged, truncated, whole = sorted(s.id for s in store.sessions())
         assert store.unread(damaged) == [UnreadRow(pytest.approx(2.0), pytest.approx(4.8))]
-        assert store.unread(truncated) == [UnreadRow(pytest.approx(3.0), None)]
+        # the container says 6.0 s: the rest, 3.0-6.0 s, is marked and the recording lasts 6.0 s
+        assert store.unread(truncated) == [UnreadRow(pytest.approx(3.0), pytest.approx(6.0))]
+        assert store.session(truncated).duration_s == pytest.approx(6.0)
         assert store.unread(whole) == []  # a recording read whole marks nothing
         reports = [build_report(store, sid, tmp_path / f"r{sid}") for sid in (damaged, truncated, whole)]
     docs = [json.loads(r.json.read_text()) for r in reports]
     assert docs[0]["unread"] == [{"start_s": pytest.approx(2.0), "end_s": pytest.approx(4.8), "clock": "0:02",
                                   "to_end": False}]
-    assert docs[1]["unread"] == [{"start_s": pytest.approx(3.0), "end_s": None, "clock": "0:03", "to_end": True}]
+    assert docs[1]["unread"] == [{"start_s": pytest.approx(3.0), "end_s": pytest.approx(6.0), "clock": "0:03",
+                                  "to_end": True}]
+    assert docs[1]["cut_short"] if "cut_short" in docs[1] else docs[1]["session"]["cut_short"]
     assert docs[2]["unread"] == []
     html = [r.html.read_text() for r in reports]
     assert 'id="unread"' in html[0] and "2.8 s from 0:02" in html[0]
-    assert "after 0:03 to the end of the file" in html[1]
+    assert "after 0:03 to the end of the file (3.0 s)" in html[1] and "A recording of 6 s" in html[1]
     assert 'id="unread"' not in html[2]
 
 
