@@ -15,13 +15,16 @@ import tempfile
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
+import numpy as np
+
 from ..errors import InputError
 from ..labels import LABELS
 from .accounting import dominant
 from .data import ReportData
 
-CSV_COLUMNS = ("session_id", "participant", "name", "interval_start_s", "interval_end_s", "present_s", "away_s",
-               "camera_off_s", "dominant_expression", *(f"share_{c}" for c in LABELS), "mean_valence")
+CSV_COLUMNS = ("session_id", "participant", "name", "interval_start_s", "interval_end_s", "interval_read_s",
+               "present_s", "away_s", "camera_off_s", "dominant_expression", *(f"share_{c}" for c in LABELS),
+               "mean_valence")
 """The columns of ``report.csv``, in order."""
 
 PDF_TIMEOUT_S = 120.0
@@ -36,6 +39,7 @@ def csv_rows(d: ReportData) -> Iterator[tuple]:
     n_int = len(d.edges) - 1
     starts = [f"{x:.3f}" for x in d.edges[:-1]]
     ends = [f"{x:.3f}" for x in d.edges[1:]]
+    read = [f"{x:.3f}" for x in (np.diff(d.edges) if d.read_s is None else d.read_s)]
     po = d.presence_only
     for i, pid in enumerate(d.ids):
         name = d.names[i]
@@ -49,7 +53,7 @@ def csv_rows(d: ReportData) -> Iterator[tuple]:
             else:
                 shares = [f"{x / tot[k]:.4f}" for x in labs[k]]
             v = d.valence[i, k]
-            yield (sid, pid, name, starts[k], ends[k], f"{pres[k, 0]:.3f}", f"{pres[k, 1]:.3f}",
+            yield (sid, pid, name, starts[k], ends[k], read[k], f"{pres[k, 0]:.3f}", f"{pres[k, 1]:.3f}",
                    f"{pres[k, 2]:.3f}", "" if po or dom[k] < 0 else LABELS[dom[k]], *shares,
                    "" if po or not math.isfinite(v) else f"{v:.4f}")
 

@@ -555,7 +555,13 @@ def test_the_report_averages_the_class_over_the_time_that_was_read(tmp_path, cap
     capsys.readouterr()
     with SessionStore(db, readonly=True) as store:
         (info,) = store.sessions()
-        doc = json.loads(build_report(store, info.id, tmp_path / "r", interval_s=2.0).json.read_text())
+        paths = build_report(store, info.id, tmp_path / "r", interval_s=2.0)
+    doc = json.loads(paths.json.read_text())
+    import csv
+
+    rows = list(csv.DictReader(paths.csv.read_text(encoding="utf-8-sig").splitlines()))
+    at30 = [r for r in rows if r["interval_start_s"] == "30.000"]
+    assert len(at30) == 16 and all(r["interval_read_s"] == "1.500" and r["present_s"] == "1.500" for r in at30)
     hole = next(i for i in doc["intervals"] if i["start_s"] == 30.0)
     assert hole["read_s"] == pytest.approx(1.5) and hole["present"] == pytest.approx(16.0)
     assert all(i["present"] == pytest.approx(16.0) for i in doc["intervals"])
