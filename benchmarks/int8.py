@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from emotion import ms_per_face  # noqa: E402
 
 from classmood.models.expression import FLOAT_MODEL  # noqa: E402
+from classmood.models.quantize import CALIBRATION_FACES, full_int8  # noqa: E402
 
 
 class Runner:
@@ -66,17 +67,6 @@ class Runner:
         return y
 
 
-def full_int8(src: Path, dst: Path, calibration: np.ndarray) -> None:
-    from ai_edge_litert.interpreter import Interpreter
-    from ai_edge_quantizer import quantizer, recipe
-
-    q = quantizer.Quantizer(str(src))
-    q.load_quantization_recipe(recipe.static_wi8_ai8())
-    name = next(iter(Interpreter(model_path=str(src)).get_signature_runner().get_input_details()))
-    batches = [{name: calibration[i : i + 32]} for i in range(0, len(calibration), 32)]
-    q.quantize(q.calibrate({"serving_default": batches})).export_model(str(dst), overwrite=True)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="*", type=Path, help=".tflite files or training checkpoints (.pt); "
@@ -91,7 +81,7 @@ def main() -> int:
     train = np.load(data / "fer2013_train.npz")["images"]
     pub = np.load(data / "fer2013_publictest.npz")
     x, y = pub["images"].astype(np.float32)[:, None], pub["labels"]
-    pick = np.random.default_rng(0).choice(len(train), 512, replace=False)
+    pick = np.random.default_rng(0).choice(len(train), CALIBRATION_FACES, replace=False)
     calibration = train[pick].astype(np.float32)[:, None]
     print(f"{'model':<28} {'kind':<6} {'as served':>9} {'ms/face b49':>12}   (PublicTest {len(y)} faces, one thread)")
     with tempfile.TemporaryDirectory() as tmp:

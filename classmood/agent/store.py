@@ -3,8 +3,9 @@
 One database per user (see :func:`default_db_path`), in WAL mode. A session holds,
 per recorded frame, one observation row per participant (presence, tile, box,
 expression label, smoothed probabilities, valence) and one class-mood row, and the
-stretches of a recording that could not be read (``unread``). It never holds pixels, and it holds participants' names only when the session was
-started with ``names=True``.
+stretches of a recording that could not be read (``unread``). It never holds pixels,
+and it holds participants' names only when the session was started with
+``names=True``.
 
 Writes are batched but durable: :meth:`SessionStore.record` buffers rows in
 memory; they are committed, one transaction per flush, when the oldest is older
@@ -48,6 +49,14 @@ _PROB_COLUMNS = tuple(f"p_{c}" for c in FER_CLASSES)
 PRESENCES: tuple[str, ...] = (Presence.PRESENT.value, Presence.AWAY.value, Presence.CAMERA_OFF.value)
 """The stored presences, in the order of their codes in :class:`ObservationArrays`
 (0 present, 1 away, 2 camera off; a participant who left is never stored)."""
+
+_UNREAD_TABLE = """CREATE TABLE unread (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_s REAL NOT NULL,
+    end_s REAL,
+    frames INTEGER
+)"""
+"""A recording's unreadable stretches (schema 2): in a new database and added to an old one."""
 
 _SCHEMA = f"""
 CREATE TABLE sessions (
@@ -96,22 +105,11 @@ CREATE TABLE moods (
     alerts TEXT NOT NULL
 );
 CREATE INDEX moods_session_t ON moods(session_id, t);
-CREATE TABLE unread (
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    start_s REAL NOT NULL,
-    end_s REAL,
-    frames INTEGER
-);
+{_UNREAD_TABLE};
 """
 
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: ("ALTER TABLE sessions ADD COLUMN recording_end_s REAL",
-        """CREATE TABLE unread (
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    start_s REAL NOT NULL,
-    end_s REAL,
-    frames INTEGER
-)"""),
+    1: ("ALTER TABLE sessions ADD COLUMN recording_end_s REAL", _UNREAD_TABLE),
 }
 """The statements that take a database from each version to the next."""
 
@@ -442,26 +440,17 @@ class SessionStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA secure_delete = ON")  # deleted sessions are overwritten, not left in free pages
-        if 0 < version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION:  # a new database, or one of an older schema
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for v in range(version, SCHEMA_VERSION):
-                    for stmt in _MIGRATIONS[v]:
-                        conn.execute(stmt)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        if version == 0:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-                    raise self._fail("not a ClassMood database (it holds other tables)")
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        conn.execute(stmt)
+                if version == 0:
+                    if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                        raise self._fail("not a ClassMood database (it holds other tables)")
+                    statements = [stmt for stmt in _SCHEMA.split(";") if stmt.strip()]
+                else:
+                    statements = [stmt for v in range(version, SCHEMA_VERSION) for stmt in _MIGRATIONS[v]]
+                for stmt in statements:
+                    conn.execute(stmt)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:

@@ -148,14 +148,8 @@ def handle(args: argparse.Namespace) -> int:
         try:
             summary = run_session(source, pipeline, store, on_result=show)
             read = source.report if video else None
-            unread = [] if read is None else list(read.gaps)
-            end = None if read is None else read.end_s
-            if read is not None and read.cut_short and read.end_s is not None:
-                # the rest could not be read: up to the container's length when it says one
-                # (a recording of 40 s read to 24 s is not a recording of 24 s)
-                full = read.duration_s if read.duration_s and read.duration_s > read.end_s else None
-                unread.append((read.end_s, full))
-                end = full or read.end_s
+            unread = [] if read is None else read.unread
+            end = None if read is None else read.length_s
             if store is not None:
                 for a, b in unread:  # where the recording could not be read: the report shows the holes
                     store.mark_unread(a, b)

@@ -700,7 +700,6 @@ class StillnessMonitor:
         # key -> (signature, seconds still, intervals the clock ran in)
         self._last: dict[Hashable, tuple[np.ndarray, float, int]] = {}
         self._t: float | None = None
-        self._answers: dict[Hashable, float] = {}
 
     def update(self, tiles: Mapping[Hashable, np.ndarray], timestamp: float) -> dict[Hashable, float]:
         """Feed one frame: every tile it shows (keys not given are forgotten).
@@ -743,20 +742,23 @@ class StillnessMonitor:
                 if n_changed > 0:  # another tile moved: the picture was live meanwhile
                     still, looks = still + dt, looks + 1
             self._last[k] = (sig, still, looks)
-            out[k] = still if looks >= self.min_looks else 0.0
-        self._answers = out
+            out[k] = self._counted(still, looks)
         for gone in set(self._last) - set(sigs):
             del self._last[gone]
         return out
 
     def still_seconds(self, key: Hashable) -> float:
         """The last answer of :meth:`update` for ``key`` (0.0 if never seen)."""
-        return self._answers.get(key, 0.0) if key in self._last else 0.0
+        prev = self._last.get(key)
+        return 0.0 if prev is None else self._counted(prev[1], prev[2])
+
+    def _counted(self, still: float, looks: int) -> float:
+        """The seconds a tile counts as still: none until ``min_looks`` intervals."""
+        return still if looks >= self.min_looks else 0.0
 
     def reset(self) -> None:
         """Forget every tile (a new class)."""
         self._last.clear()
-        self._answers = {}
         self._t = None
 
     def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:

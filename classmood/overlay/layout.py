@@ -260,7 +260,7 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
             frame): the whole region counts as tiles.
         monitors: the monitors' SCREEN rectangles (empty: the region is the screen).
         full, compact: the panel's two sizes ``(w, h)``.
-        gap: pixels kept from tiles and from the monitor's edges.
+        gap: pixels kept from the tiles.
 
     Returns:
         The panel's SCREEN ``(x, y, w, h)``; its size is ``full`` (height cut to the
@@ -293,9 +293,9 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
 def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int], compact: tuple[int, int],
                anchor: tuple[float, float], gap: int, least: bool) -> Rect | None:
     """The panel's place on monitor ``mon`` nearest ``anchor`` that overlaps none of
-    ``boxes`` (kept ``gap`` pixels away from them), at ``size``
-    (its height cut to the monitor, never under ``compact``'s); with ``least``, where it
-    covers the least of them. None if there is none."""
+    ``boxes`` (kept ``gap`` pixels away from them), at ``size`` (its height cut to the
+    monitor, never under ``compact``'s); with ``least``, where it covers the least of
+    them. None if there is none."""
     mx, my, mw, mh = (int(v) for v in mon)
     g = _PANEL_GRID
     gw, gh = max(1, mw // g), max(1, mh // g)
@@ -308,10 +308,9 @@ def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int],
     integral[1:, 1:] = blocked.cumsum(0).cumsum(1)
     pw, ph = int(size[0]), int(max(min(size[1], mh - 40), compact[1]))
     cw, ch = -(-pw // g), -(-ph // g)
-    m0 = 0
     if gw < cw or gh < ch:
         return None
-    ys, xs = np.arange(m0, gh - m0 - ch + 1), np.arange(m0, gw - m0 - cw + 1)
+    ys, xs = np.arange(gh - ch + 1), np.arange(gw - cw + 1)
     covered = (integral[ys[:, None] + ch, xs[None, :] + cw] - integral[ys[:, None], xs[None, :] + cw]
                - integral[ys[:, None] + ch, xs[None, :]] + integral[ys[:, None], xs[None, :]])
     px, py = mx + xs[None, :] * g, my + ys[:, None] * g

@@ -142,6 +142,26 @@ class ReadReport:
             return 0.0
         return max(0.0, self.end_s - self.start_s - sum(b - a for a, b in self.gaps))
 
+    @property
+    def length_s(self) -> float | None:
+        """The recording's length: the container's when reading was cut short before it
+        (a recording of 40 s read to 24 s is not a recording of 24 s), else where reading
+        ended (None before a frame)."""
+        if self.cut_short and self.end_s is not None and self.duration_s and self.duration_s > self.end_s:
+            return self.duration_s
+        return self.end_s
+
+    @property
+    def unread(self) -> list[tuple[float, float | None]]:
+        """Every stretch that could not be read, ``(start_s, end_s)``: the gaps, then the
+        rest of a recording cut short (to :attr:`length_s`, or None when its end is not
+        known)."""
+        out = list(self.gaps)
+        if self.cut_short and self.end_s is not None:
+            length = self.length_s
+            out.append((self.end_s, length if length and length > self.end_s else None))
+        return out
+
     def warnings(self) -> list[str]:
         """One line per problem a teacher must hear of (no ``warning:`` prefix): each
         unreadable stretch of :data:`GAP_WARNING_S` or more, and a recording that ends
@@ -307,14 +327,19 @@ class VideoSource(Source):
             report.estimated_times += 1
             return round(prev_t + (seen - prev_seen) * step_fps, 6)
 
+        def open_gap_start() -> float:
+            """Where the open unreadable stretch began: its first damaged frame's time, or
+            where the first undecodable frame would have started."""
+            if gap_start is not None:
+                return gap_start
+            return round(prev_t + step, 6) if prev_t is not None else 0.0
+
         def decoded(t: float) -> None:
             """Book a decoded frame at ``t`` (closing the unreadable stretch before it)."""
             nonlocal prev_t, prev_seen, step, failed, gap_start, gap_checked
             gap_checked = False
             if failed:
-                start = gap_start
-                if start is None:  # where the first undecodable frame would have started
-                    start = round(prev_t + step, 6) if prev_t is not None else 0.0
+                start = open_gap_start()
                 if t > start + eps:
                     report.gaps.append((start, t))
                 report.unreadable += failed
@@ -361,9 +386,7 @@ class VideoSource(Source):
                 # again (FFmpeg's decoders give each picture one read later)
                 key_next = cap.get(cv2.CAP_PROP_LRF_HAS_KEY_FRAME) > 0
                 if failed and not gap_checked and keys_seen:
-                    start = gap_start if gap_start is not None else (
-                        round(prev_t + step, 6) if prev_t is not None else 0.0)
-                    stale = ts - start >= GAP_WARNING_S - eps
+                    stale = ts - open_gap_start() >= GAP_WARNING_S - eps
                     gap_checked = True
                 if stale:
                     # after a long unreadable stretch the decoder builds each picture on the
