@@ -289,21 +289,25 @@ class ParticipantTracker:
             limit = np.where(same_place & ~switched, self.same_place_cost, self.max_cost)
             # the same place of an unchanged grid whose picture changed kind (the student
             # left the seat, a camera went to a plain card): whoever was there, at any cost
-            changed_kind = np.array([[tr.state is not None and tr.state is not tiles[i].state for tr in free_tracks]
-                                     for i in free_tiles], bool)
+            kinds = {k: j for j, k in enumerate(TileState)}
+            track_kind = np.array([-1 if tr.state is None else kinds[tr.state] for tr in free_tracks])
+            tile_kind = np.array([kinds.get(tiles[i].state, -2) for i in free_tiles])
+            changed_kind = (track_kind[None, :] >= 0) & (track_kind[None, :] != tile_kind[:, None])
             limit = np.where(same_place & changed_kind, np.inf, limit)
             cost = np.where(same_place & changed_kind & ~np.isfinite(cost), 0.5 * self.max_cost, cost)
-            order = np.argsort(cost, axis=None, kind="stable")
-            for flat in order:
-                a, b = divmod(int(flat), len(free_tracks))
-                if not np.isfinite(cost[a, b]):
-                    break
-                if cost[a, b] > limit[a, b]:
-                    continue
+            allowed = np.isfinite(cost) & (cost <= limit)
+            flat_ok = np.flatnonzero(allowed.ravel())
+            order = flat_ok[np.argsort(cost.ravel()[flat_ok], kind="stable")]
+            left = min(len(free_tiles), len(free_tracks))
+            for flat in order.tolist():
+                a, b = divmod(flat, len(free_tracks))
                 i, tid = free_tiles[a], free_tracks[b].id
                 if ids[i] is None and tid not in taken:
                     ids[i] = tid
                     taken.add(tid)
+                    left -= 1
+                    if not left:
+                        break
 
         # 3. update matched tracks, create new ones, retire the unseen
         out: list[str] = []

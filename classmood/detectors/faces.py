@@ -46,6 +46,7 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import ModelError
+from .blazeface import BlazeFace
 from ..geometry import BBox, iou
 from ..types import Face, Tile
 
@@ -90,9 +91,13 @@ class FaceFinder:
             speaker view, a room) gets the far-face look, seen whole (one full-range
             call, ~5-7 ms), even when the first look found someone: at 128 px input a
             person at the back of such a room is a few pixels. None: never.
+        backend: ``"litert"``: the models run by the LiteRT interpreter and decoded as
+            MediaPipe does (:mod:`classmood.detectors.blazeface`; ~1.4 ms a detector call
+            where MediaPipe's task takes ~1.7-1.8); ``"mediapipe"``: MediaPipe's own
+            ``FaceDetector`` task, the reference the tests compare with.
 
     Raises:
-        ValueError: ``min_score`` outside (0, 1).
+        ValueError: ``min_score`` outside (0, 1), or an unknown ``backend``.
         ModelError: a model file is missing or is not a usable BlazeFace model.
     """
 
@@ -108,9 +113,13 @@ class FaceFinder:
         far_retry: bool = True,
         far_model_path: str | os.PathLike | None = None,
         far_always_px: int | None = 900,
+        backend: str = "litert",
     ) -> None:
         if not 0.0 < min_score < 1.0:
             raise ValueError(f"min_score must be in (0, 1), got {min_score}")
+        if backend not in ("litert", "mediapipe"):
+            raise ValueError(f"backend must be 'litert' or 'mediapipe', got {backend!r}")
+        self.backend = backend
         self.model_path = Path(model_path) if model_path is not None else default_model_path()
         self.far_model_path = (Path(far_model_path) if far_model_path is not None
                                else default_full_range_model_path())
@@ -138,6 +147,13 @@ class FaceFinder:
     def _load(self, p: Path, side: int):
         if not p.is_file():
             raise ModelError(f"{p}: face model file not found; reinstall classmood")
+        if self.backend == "litert":
+            detector = BlazeFace(p, min_score=self.min_score, nms_iou=self.nms_iou)
+            if detector.input_side != side:
+                detector.close()
+                raise ModelError(f"{p}: not the expected BlazeFace model ({detector.input_side} px input, "
+                                 f"{side} px expected)")
+            return detector
         os.environ.setdefault("GLOG_minloglevel", "2")
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -309,6 +325,80 @@ class FaceFinder:
                 i += 1
         return [self._sure(image_bgr, self._more_looks(image_bgr, roi, faces or [], skip_flat=True))
                 for roi, faces in zip(rois, results)]
+
+    def find_again(self, image_bgr: np.ndarray, rois: Sequence[BBox],
+                   known: Sequence[Face]) -> list[Face | None]:
+        """Each region's one known face, looked for again where it was: a square window
+        ``TRACK_WINDOW`` times the face's size around its last place, four windows to a
+        detector call (a 2x2 mosaic of the 128 px input, the face ~25 px there: larger
+        than a 16:9 tile's face in a paired first look). What a gallery's moving tiles
+        need between full searches (:meth:`find_in_rois`): the same student, moved.
+
+        Args:
+            image_bgr: the frame, BGR uint8 of shape (H, W, 3).
+            rois: the regions (``(x, y, w, h)`` frame pixels).
+            known: per region, the face found there last (frame pixels).
+
+        Returns:
+            Per region, the face found again (box clipped to the region, keypoints in
+            frame pixels), or None when the window shows no face scoring ``min_score``
+            centred within ``TRACK_SHIFT`` of a face size of the last place, with a size
+            within ``TRACK_SIZE`` of the last one: the caller searches the whole region.
+
+        Raises:
+            RuntimeError: the finder is closed.
+        """
+        if self._detector is None:
+            raise RuntimeError("FaceFinder is closed")
+        H, W = image_bgr.shape[:2]
+        cell = INPUT_SIDE // 2
+        jobs = []  # (index, clip, window x0, y0, scale)
+        canvases: list[np.ndarray] = []
+        out: list[Face | None] = [None] * len(rois)
+        for i, (roi, face) in enumerate(zip(rois, known)):
+            clip = _clip(roi, W, H)
+            (cx, cy), size = face.center, max(face.bbox[2], face.bbox[3])
+            side = max(16, int(round(TRACK_WINDOW * size)))
+            wx0, wy0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+            # the part of the window inside the region, placed where it lies in the window
+            ax0, ay0 = max(wx0, clip[0]), max(wy0, clip[1])
+            ax1, ay1 = min(wx0 + side, clip[2]), min(wy0 + side, clip[3])
+            if ax1 - ax0 < 8 or ay1 - ay0 < 8:
+                continue
+            k = len(jobs) % 4
+            if k == 0:
+                canvases.append(np.zeros((INPUT_SIDE, INPUT_SIDE, 3), np.uint8))
+            f = min(1.0, cell / side)
+            ox, oy = (k % 2) * cell, (k // 2) * cell
+            tx, ty = ox + int(round((ax0 - wx0) * f)), oy + int(round((ay0 - wy0) * f))
+            tw = max(1, min(ox + cell - tx, int(round((ax1 - ax0) * f))))
+            th = max(1, min(oy + cell - ty, int(round((ay1 - ay0) * f))))
+            crop = image_bgr[ay0:ay1, ax0:ax1]
+            canvases[-1][ty : ty + th, tx : tx + tw] = (
+                cv2.resize(crop, (tw, th), interpolation=cv2.INTER_LINEAR) if (tw, th) != crop.shape[1::-1] else crop)
+            # canvas px -> frame px: (p - (tx, ty)) * (crop / placed) + (ax0, ay0)
+            jobs.append((i, clip, face, tx, ty, (ax1 - ax0) / tw, (ay1 - ay0) / th, ax0, ay0, ox, oy))
+        if not jobs:
+            return out
+        found = [self._detect_square(c) for c in canvases]
+        for n, (i, clip, face, tx, ty, sx, sy, ax0, ay0, ox, oy) in enumerate(jobs):
+            (cx, cy), size = face.center, max(face.bbox[2], face.bbox[3])
+            for (bx, by, bw, bh), kps, score in found[n // 4]:
+                mx, my = bx + bw / 2, by + bh / 2
+                if not (ox <= mx < ox + cell and oy <= my < oy + cell):
+                    continue  # another window's face
+                box = ((bx - tx) * sx + ax0, (by - ty) * sy + ay0, bw * sx, bh * sy)
+                pts = (kps - np.array([tx, ty], np.float32)) * np.array([sx, sy], np.float32) + np.array(
+                    [ax0, ay0], np.float32)
+                g = _to_frame(box, pts, score, 0.0, 0.0, clip)
+                if g is None:
+                    continue
+                gsize = max(box[2], box[3])
+                moved = math.hypot(box[0] + box[2] / 2 - cx, box[1] + box[3] / 2 - cy)
+                if moved <= TRACK_SHIFT * size and 1 / TRACK_SIZE <= gsize / max(size, 1.0) <= TRACK_SIZE:
+                    out[i] = g
+                    break  # best score first
+        return out
 
     def confirm(self, image_bgr: np.ndarray, face: Face) -> float:
         """A second look at one face: BlazeFace short-range on a square ``FAR_WINDOW`` times
@@ -558,31 +648,47 @@ class FaceFinder:
         if self._detector is None:
             raise RuntimeError("FaceFinder is closed")
         detector = detector if detector is not None else self._detector
-        scale = 1.0
-        if canvas.shape[0] > 256:
-            scale = canvas.shape[0] / 256.0
-            canvas = cv2.resize(canvas, (256, 256), interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
-        import mediapipe as mp
+        if isinstance(detector, BlazeFace):
+            return detector.detect([canvas])[0]
+        return _detect_mediapipe(detector, canvas, self._lock)
 
-        # MediaPipe's LiteRT runner warns now and then that the input tensor is not aligned
-        # (and absl that it logs before InitGoogle): held back, 13 us a call
-        with self._lock, quiet_native_stderr():
-            result = detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-        cs = canvas.shape[0] * scale
-        out = []
-        for d in result.detections:
-            b = d.bounding_box
-            box = (b.origin_x * scale, b.origin_y * scale, b.width * scale, b.height * scale)
-            kps = np.array([[k.x * cs, k.y * cs] for k in d.keypoints], dtype=np.float32)
-            if kps.shape == (6, 2):
-                out.append((box, kps, float(min(1.0, max(0.0, d.categories[0].score)))))
-        out.sort(key=lambda t: -t[2])
-        return out
+
+def _detect_mediapipe(detector, canvas: np.ndarray,
+                      lock: threading.Lock) -> list[tuple[tuple[float, float, float, float], np.ndarray, float]]:
+    """MediaPipe's FaceDetector task on a square BGR canvas (the reference backend)."""
+    scale = 1.0
+    if canvas.shape[0] > 256:
+        scale = canvas.shape[0] / 256.0
+        canvas = cv2.resize(canvas, (256, 256), interpolation=cv2.INTER_AREA)
+    rgb = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB)
+    import mediapipe as mp
+
+    # MediaPipe's LiteRT runner warns now and then that the input tensor is not aligned
+    # (and absl that it logs before InitGoogle): held back, 13 us a call
+    with lock, quiet_native_stderr():
+        result = detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    cs = canvas.shape[0] * scale
+    out = []
+    for d in result.detections:
+        b = d.bounding_box
+        box = (b.origin_x * scale, b.origin_y * scale, b.width * scale, b.height * scale)
+        kps = np.array([[k.x * cs, k.y * cs] for k in d.keypoints], dtype=np.float32)
+        if kps.shape == (6, 2):
+            out.append((box, kps, float(min(1.0, max(0.0, d.categories[0].score)))))
+    out.sort(key=lambda t: -t[2])
+    return out
 
 
 INPUT_SIDE = 128  # BlazeFace short-range's input
 FAR_INPUT_SIDE = 192  # BlazeFace full-range's input
+TRACK_WINDOW = 2.5
+"""Side of :meth:`FaceFinder.find_again`'s window, in face sizes (the face ~25 px of a 64 px
+quarter of the input)."""
+TRACK_SHIFT = 0.6
+"""How far, in face sizes, a face found again may lie from its last place (a window of
+2.5 face sizes holds a face moved by up to ~0.75 of its size)."""
+TRACK_SIZE = 1.5
+"""Largest size ratio between a face found again and its last sighting."""
 EDGE_PAD = 0.3
 """Mirror padding of the edge look, as a fraction of the region's short side. Swept on the
 cut-face case (9 faces cut 0-60%, one padded view, score >= 0.5): mirror 0.15 found 7,
@@ -808,4 +914,7 @@ def _close_tasks(tasks: list) -> None:
     while tasks:
         task = tasks.pop()
         with quiet_native_stderr():
-            task.close()
+            try:
+                task.close()
+            except RuntimeError:  # MediaPipe's dispatcher already shut down at exit
+                pass

@@ -52,6 +52,9 @@ class _TileMemo:
     faces_t: float
     name_t: float
     name_thumb: np.ndarray | None = None
+    full_t: float = -1e9
+    """When the whole tile was last searched (faces_t: when its faces were last looked
+    for, perhaps only where they were)."""
 
 
 @dataclass
@@ -438,7 +441,8 @@ class GalleryPerception:
         a gray thumbnail over ``change_level`` levels) or every ``faces_every_s``; name
         labels are read again when a tile's picture changed hands (reordered tiles), when
         nothing was read, or every ``names_every_s``. Tile states are decided again for
-        changed tiles; unchanged ones keep theirs, except that the still-photo check is
+        changed tiles, and for a tile looked at again after ``faces_every_s`` when its
+        face count changed; others keep theirs, except that the still-photo check is
         fed every frame (a face tile still for long enough becomes a photo).
         ``timings_ms`` also counts the work done: ``n_layout`` (0 or 1), ``n_face_tiles``.
         """
@@ -478,21 +482,47 @@ class GalleryPerception:
         # unchanged tiles are looked at again every faces_every_s, a few per frame
         # (oldest first), so that the work is spread evenly instead of all at once
         spread = max(1, -(-len(tiles) // 6))
-        todo += [i for _, i in sorted(stale)[:spread]]
-        todo.sort()
+        rechecked = {i for _, i in sorted(stale)[:spread]}
+        todo = sorted(set(todo) | rechecked)
         seeded = cache.seeded
         cache.seeded = {}  # the frame-wide search's faces hold for its own frame only
         search = [i for i in todo if tiles[i].bbox not in seeded]
-        found = clock.run("faces", lambda: self.face_finder.find_in_tiles(image, [tiles[i] for i in search]))
+        # one face, the whole tile searched lately: look for it where it was (four tiles a
+        # detector call); where it is not there, and every faces_every_s, the whole tile
+        # (the whole-tile searches that fall due are spread too: a few per frame, oldest first)
+        memo = cache.tiles.get
+        one = [i for i in search if memo(tiles[i].bbox) is not None and len(memo(tiles[i].bbox).faces) == 1
+               and t - memo(tiles[i].bbox).full_t < 2 * faces_every_s]
+        due_whole = sorted((memo(tiles[i].bbox).full_t, i) for i in one
+                           if t - memo(tiles[i].bbox).full_t >= faces_every_s)
+        near = sorted(set(one) - {i for _, i in due_whole[:spread]})
+
+        def find() -> tuple[dict[int, list], set[int]]:
+            again = self.face_finder.find_again(image, [tiles[i].bbox for i in near],
+                                                [memo(tiles[i].bbox).faces[0] for i in near]) if near else []
+            out = {i: [g] for i, g in zip(near, again) if g is not None}
+            whole = [i for i in search if i not in out]
+            out.update(zip(whole, self.face_finder.find_in_tiles(image, [tiles[i] for i in whole])))
+            return out, set(whole)
+
+        found_in, whole = clock.run("faces", find)
         faces: list[list] = []
-        found_in = dict(zip(search, found))
         found_in.update({i: seeded[tiles[i].bbox] for i in todo if tiles[i].bbox in seeded})
         changed = set(todo)
+        redecide = set()  # tiles whose state is decided again
         for i, tile in enumerate(tiles):
             if i in changed:
                 f = found_in[i]
                 old = cache.tiles.get(tile.bbox)
-                cache.tiles[tile.bbox] = _TileMemo(thumb=tthumbs[i], faces=f, state=None,
+                # a tile looked at again only because time passed keeps its state when its
+                # pixels are unchanged and it shows as many faces as before
+                keep = (i in rechecked and old is not None and old.state is not None
+                        and len(f) == len(old.faces))
+                if not keep:
+                    redecide.add(i)
+                full_t = t if i in whole or i not in search else (old.full_t if old else -1e9)
+                cache.tiles[tile.bbox] = _TileMemo(thumb=tthumbs[i], faces=f, full_t=full_t,
+                                                   state=old.state if keep else None,
                                                    name=old.name if old else None, faces_t=t,
                                                    name_t=old.name_t if old else -1e9,
                                                    name_thumb=old.name_thumb if old else None)
@@ -503,7 +533,7 @@ class GalleryPerception:
         still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp))
         def decide(i: int, tl, f, s) -> TileState:
             m = cache.tiles[tl.bbox]
-            if i in changed or m.state is None:
+            if i in redecide or m.state is None:
                 m.state = self._classify(image, cache.layout, tl, f, s)
                 return m.state
             # unchanged tile: same answer, except that a face tile still for long enough

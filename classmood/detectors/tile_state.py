@@ -763,10 +763,11 @@ class StillnessMonitor:
 
     def _signature(self, tile_pixels: np.ndarray) -> np.ndarray:
         t = tile_pixels
-        if t.ndim == 3:
-            t = cv2.cvtColor(t, cv2.COLOR_BGR2GRAY)
         h, w = t.shape[:2]
         y0, y1, x0, x1, ly, lx = inner_region(h, w)
         t = t[y0:min(y1, ly), x0:x1] if ly - y0 >= 4 else t[y0:y1, x0:x1]
-        step = max(1, int(np.ceil(max(t.shape) / self.max_side)))
-        return np.ascontiguousarray(t[::step, ::step])
+        step = max(1, int(np.ceil(max(t.shape[:2]) / self.max_side)))
+        t = np.ascontiguousarray(t[::step, ::step])  # sampled first: gray is per pixel
+        if t.ndim == 3:
+            return cv2.cvtColor(t, cv2.COLOR_BGR2GRAY) if t.size else np.zeros(t.shape[:2], np.uint8)
+        return t

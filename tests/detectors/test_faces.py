@@ -208,3 +208,30 @@ def test_second_look_confirms_a_face_and_not_a_false_one(finder, portrait):
     closed.close()
     with pytest.raises(RuntimeError, match="closed"):
         closed.confirm(tile, faces[0])
+
+
+def test_find_again_finds_moved_faces_four_to_a_call_and_reports_a_face_gone(finder, portrait):
+    """find_again: each region's known face looked for in a window around its last place,
+    four windows per detector call; None where it is gone (or moved too far)."""
+    h, w = portrait.shape[:2]
+    frame = np.zeros((h, 5 * w, 3), np.uint8)
+    for k in range(5):
+        frame[:, k * w:(k + 1) * w] = portrait
+    rois = [(k * w, 0, w, h) for k in range(5)]
+    known = [finder.find(frame, roi=r)[0] for r in rois]
+    shifted = np.roll(frame, (6, -5), axis=(0, 1))  # everyone moved a little
+    shifted[:, 4 * w:] = 90  # the last one left
+    calls = []
+    real = finder._detect_square
+    finder._detect_square = lambda canvas, detector=None: calls.append(1) or real(canvas, detector)
+    try:
+        again = finder.find_again(shifted, rois, known)
+    finally:
+        del finder._detect_square
+    assert len(calls) == 2
+    assert again[4] is None
+    for k in range(4):
+        f, before = again[k], known[k]
+        assert f is not None and f.score > 0.8
+        assert np.allclose(np.subtract(f.center, before.center), (-5, 6), atol=0.08 * before.bbox[2])
+        assert abs(f.bbox[2] - before.bbox[2]) <= 0.15 * before.bbox[2]

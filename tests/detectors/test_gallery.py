@@ -154,3 +154,45 @@ def test_a_grid_that_lost_a_tile_is_searched_again_at_the_next_frame(faces_dir, 
         monkeypatch.setattr(p, "_find_layout", flaky)
         counts = [len(p.update(g.image, t, layout_every_s=10.0).tiles) for t in (0.0, 10.0, 10.5, 11.0)]
     assert counts == [9, 8, 9, 9] and len(calls) == 3
+
+
+def test_moving_students_are_found_again_where_they_were_and_leaving_is_seen_at_once(faces_dir):
+    """Between whole-tile searches a moving student's face is looked for where it was
+    (FaceFinder.find_again, four tiles a detector call): the same faces as a whole-tile
+    search, far fewer detector calls; a student who leaves is "no face" at the very
+    frame (the window finds nobody, so the whole tile is searched)."""
+    import numpy as np
+
+    from classmood.detectors.faces import FaceFinder
+    from classmood.synth import load_portraits, make_gallery
+
+    portraits = load_portraits(faces_dir / "nimstim", limit=9)
+    g = make_gallery(portraits, 9, (1280, 720), seed=4)
+    finder = FaceFinder()
+    calls = []
+    real = finder._detect_square
+    finder._detect_square = lambda canvas, detector=None: calls.append(1) or real(canvas, detector)
+    rng = np.random.default_rng(1)
+    with GalleryPerception(face_finder=finder) as p:
+        for k in range(8):  # every tile moves a few pixels each frame, camera noise on all
+            frame = g.image.copy()
+            for t in g.tiles:
+                x, y, w, h = t.bbox
+                view = np.roll(g.image[y:y + h, x:x + w], ((k % 3) - 1, 2 * (k % 3) - 2), axis=(0, 1))
+                frame[y:y + h, x:x + w] = np.clip(view + rng.integers(-5, 6, view.shape), 0, 255)
+            calls.clear()
+            result = p.update(frame, 0.5 * k)
+            assert [t.state for t in result.tiles] == [F] * 9, k
+            assert all(len(t.faces) == 1 for t in result.tiles), k
+        assert len(calls) <= 4  # 9 faces found again: three calls (a whole search may fall due)
+        # with one whole search per tile, the faces are where a whole search puts them
+        whole = finder.find_in_tiles(frame, [t.tile for t in result.tiles])
+        for t, w_ in zip(result.tiles, whole):
+            assert np.hypot(*np.subtract(t.faces[0].center, w_[0].center)) <= 0.1 * w_[0].bbox[2]
+        # the student of tile 4 leaves: a plain room where they sat
+        x, y, w, h = g.tiles[4].bbox
+        empty = frame.copy()
+        empty[y + 4:y + h - 4, x + 4:x + w - 4] = np.median(frame[y:y + h, x:x + w].reshape(-1, 3), axis=0)
+        result = p.update(empty, 4.0)
+        assert result.tiles[4].state is TileState.NO_FACE and not result.tiles[4].faces
+        assert [t.state for i, t in enumerate(result.tiles) if i != 4] == [F] * 8
