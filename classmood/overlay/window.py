@@ -314,6 +314,19 @@ class Overlay:
             rects.append(self.panel_rect)
         return rects
 
+    def clipped_badges(self) -> list[str] | None:
+        """Ids of the participants whose badge text does not fit its box on screen (the
+        page would cut it with an ellipsis); None without an overlay page. Asks the page
+        (waits for it): call it from the agent's thread, never the GUI thread."""
+        w = self._windows.get("overlay")
+        if w is None:
+            return None
+        try:
+            return list(w.evaluate_js("window.classmood.clipped()") or [])
+        except Exception:  # the window is closing
+            log.debug("asking the overlay page failed", exc_info=True)
+            return None
+
     @property
     def paused(self) -> bool:
         """Analysis is paused (the panel's P)."""

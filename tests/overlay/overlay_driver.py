@@ -56,7 +56,7 @@ def main() -> int:
         print(json.dumps({"overlay": ov.payloads["overlay"], "panel": ov.payloads["panel"],
                           "mask": ov.mask_rects(), "panel_rect": list(ov.panel_rect), "region": list(ov.region),
                           "backend": ov.backend, "click_through": ov.click_through, "scale": ov.scale,
-                          "pinned": ov.panel_pinned,
+                          "pinned": ov.panel_pinned, "clipped": ov.clipped_badges(),
                           "participants": [p.to_dict() for p in result.participants]}), flush=True)
 
     def commands(ov) -> None:

@@ -1,6 +1,7 @@
 """The class-mood panel on a real X screen (Xvfb + xcompmgr, Qt WebEngine) over a 5x5
-and a 7x7 gallery filling the screen, at Qt scale factor 1 and 2 (a HiDPI laptop): the
-panel window lies on the screen, where the overlay believes it is, and covers no tile
+and a 7x7 gallery filling the screen, at Qt scale factor 1 and 2 (a HiDPI laptop): every
+badge's text is whole on screen (the page measures it) and no badge lies on its
+student's face; the panel window lies on the screen, where the overlay believes it is, and covers no tile
 (before: it opened over the gallery's right column, hiding 4 of 25 students, and at
 scale 2 at x=3856 of a 3840-pixel screen). Skips cleanly without Xvfb, xcompmgr,
 xdotool or the GUI backend."""
@@ -34,7 +35,7 @@ def _panel_geometry(display: str) -> tuple[int, int, int, int] | None:
     return None
 
 
-@pytest.mark.parametrize("n, scale", [(25, 1), (25, 2), (49, 2)])
+@pytest.mark.parametrize("n, scale", [(25, 1), (25, 2), (49, 1), (49, 2)])
 def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_path, grace, n, scale):
     if shutil.which("xdotool") is None:
         pytest.skip("xdotool is not installed (apt-get install xdotool)")
@@ -56,6 +57,16 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
         state = d.send("hidden")  # a fresh report (the overlay shown again)
         believed = tuple(state["panel_rect"])
         assert state["scale"] == scale and not state["pinned"]
+        # every badge's text whole on screen (it read "happy 9..." at scale 2), and no badge
+        # over its student's face (badges are in overlay-window pixels; faces in the frame's)
+        badges = state["overlay"]["badges"]
+        assert len(badges) == len(state["participants"]) == n
+        assert state["clipped"] == [], state["clipped"]
+        faces = {p["id"]: p["face_bbox"] for p in state["participants"] if p["face_bbox"]}
+        assert len(faces) >= n - n // 8 - 1
+        for b in badges:
+            if b["id"] in faces:
+                assert not _overlaps((b["x"], b["y"], b["w"], b["h"]), tuple(faces[b["id"]])), b
         real = None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # the move is applied by the GUI thread

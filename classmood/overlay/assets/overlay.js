@@ -76,6 +76,15 @@
   window.classmood = {
     update: update,
     count: function () { return badges.size; },
+    // ids of the badges whose text does not fit its box (it would show cut, with an ellipsis)
+    clipped: function () {
+      var out = [];
+      badges.forEach(function (el, id) {
+        var t = el.lastChild;
+        if (!el.classList.contains("compact") && t.scrollWidth > t.clientWidth) out.push(id);
+      });
+      return out;
+    },
     updates: function () { return updates; }
   };
 })();
