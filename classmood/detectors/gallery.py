@@ -134,7 +134,8 @@ class GalleryPerception:
         if timestamp is None or not self.still_photos:
             return [None] * len(tiles)
         keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
-        still = self.stillness.update({k: t.crop(image) for k, t in zip(keys, tiles)}, timestamp)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if tiles else image  # once, not per tile
+        still = self.stillness.update({k: t.crop(gray) for k, t in zip(keys, tiles)}, timestamp)
         return [still[k] if f else None for k, f in zip(keys, faces)]
 
     def reset(self) -> None:

@@ -28,6 +28,7 @@ turns a face tile whose content has not changed for
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any, Hashable, Mapping, Sequence
 
@@ -48,6 +49,12 @@ _SQUARE_PHOTO = (0.92, 1.08)
 # Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
 # camera noise into a fake flat colour) to at most this many pixels on the long side.
 _SAMPLE_LONG_SIDE = 320
+_CHROMA_BLOCK = 16
+"""Pixels: JPEG's and H.264's colour block at 4:2:0 (two 8 px blocks of half-resolution
+colour), how far a coloured edge's colour bleeds into a flat area."""
+_BORDER_SEARCH = 12
+"""Pixels from a tile's edge searched for an active-speaker border (Zoom's is 3-7 px, and
+a tile box may start a few pixels outside it)."""
 _JPEG_BLOCK = 9
 """Pixels of a neighbour's JPEG ringing inside a tile's edge: one 8 x 8 block (and the
 pixel a fitted box may be off), whatever the tile's size."""
@@ -179,6 +186,7 @@ class TileStateClassifier:
             ``face`` / ``no_face`` for live video, ``camera_off`` for a name or initials
             card, ``photo`` for a still profile photo.
         """
+        tile = _inside_border(image_bgr, tile)
         crop = tile.crop(image_bgr)
         if crop.shape[0] >= 8 and crop.shape[1] >= 8 and self._edge_is_live(crop):
             # Fast path (most tiles): the first two layout rules already say "live
@@ -213,7 +221,10 @@ class TileStateClassifier:
         faces: Sequence[Face],
         still_seconds: float | None = None,
     ) -> TileFeatures:
-        """Like :meth:`classify`, with every measured feature and the reason."""
+        """Like :meth:`classify`, with every measured feature and the reason. A tile
+        framed by a coloured border (the active speaker's) is measured inside it
+        (:func:`_inside_border`); the content box is then a fraction of that part."""
+        tile = _inside_border(image_bgr, tile)
         crop = tile.crop(image_bgr)
         faces = list(faces)
         if crop.shape[0] < 8 or crop.shape[1] < 8:
@@ -382,6 +393,47 @@ class TileStateClassifier:
                 "photo or square live video; live until it stays still"
             )
         return live, "content spans the tile's height between flat bars: letterboxed video"
+
+
+def _inside_border(image_bgr: np.ndarray, tile: Tile) -> Tile:
+    """``tile`` without its active-speaker border, when it has one, and without the
+    ``_CHROMA_BLOCK`` px inside it where lossy capture bleeds the border's colour into the
+    tile (a camera-off card's flat grey became "not one colour" and the ringing "content
+    spanning the height": a real Zoom card read as away at JPEG q90 and q50). A border is
+    a band of clearly coloured lines (saturation >= 60 of 255, value >= 90: Zoom's pale
+    yellow is 86) of one colour family (hues within 30 of 180: Zoom's runs from yellow to
+    green, 30-45) within the outer ``_BORDER_SEARCH`` px of at least two sides (a tile box
+    fitted on a compressed frame may lie a few pixels inside the border on the others).
+    Every side is then moved in by its border's width and the colour block. Otherwise
+    ``tile`` itself."""
+    crop = tile.crop(image_bgr)
+    h, w = crop.shape[:2]
+    depth = min(_BORDER_SEARCH, h // 8, w // 8)
+    if depth < 3:
+        return tile
+    sx, sy = max(1, w // 64), max(1, h // 64)  # ~64 samples along each line are plenty
+    sides = [crop[:depth, ::sx], crop[h - depth:, ::sx][::-1],      # top, bottom, left, right;
+             crop[::sy, :depth].transpose(1, 0, 2),                  # outermost line first
+             crop[::sy, w - depth:][:, ::-1].transpose(1, 0, 2)]
+    hsv = cv2.cvtColor(np.ascontiguousarray(np.concatenate(sides, axis=1)), cv2.COLOR_BGR2HSV)
+    widths, hues = [], []
+    start = 0
+    for side in sides:
+        part = hsv[:, start:start + side.shape[1]]
+        start += side.shape[1]
+        sat = (part[..., 1] >= 60) & (part[..., 2] >= 90)
+        border = np.flatnonzero(sat.mean(axis=1) >= 0.6)
+        if len(border) >= 2:
+            widths.append(int(border[-1]) + 1)
+            hues.append(float(np.median(part[border][..., 0][sat[border]])))
+        else:
+            widths.append(0)
+    if len(hues) < 2 or max(hues) - min(hues) > 30:  # no frame, or several colours: a picture
+        return tile
+    bleed = _CHROMA_BLOCK if min(h, w) - 2 * (max(widths) + _CHROMA_BLOCK) >= 48 else 1
+    top, bottom, left, right = (wd + bleed for wd in widths)
+    x, y, bw, bh = tile.bbox
+    return dataclasses.replace(tile, bbox=(x + left, y + top, bw - left - right, bh - top - bottom))
 
 
 def _sample(crop: np.ndarray, with_coords: bool = False):

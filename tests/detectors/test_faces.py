@@ -235,3 +235,41 @@ def test_find_again_finds_moved_faces_four_to_a_call_and_reports_a_face_gone(fin
         assert f is not None and f.score > 0.8
         assert np.allclose(np.subtract(f.center, before.center), (-5, 6), atol=0.08 * before.bbox[2])
         assert abs(f.bbox[2] - before.bbox[2]) <= 0.15 * before.bbox[2]
+
+
+def test_a_region_a_pair_misses_is_seen_alone_before_any_other_look(tmp_path):
+    """A real 23-student Zoom gallery written as a 2 fps MPEG-4 recording, four students
+    moving, camera noise: a still student's masked, turned face ~25 px wide was missed in
+    8 of 20 decoded frames when searched stacked with its neighbour (half the resolution),
+    in none alone; every student's face is found in every frame."""
+    from ..conftest import data_path
+    from classmood.detectors import GalleryPerception
+
+    src = cv2.imread(str(data_path("galleries2", "zoom_evo_gallery23.png")))
+    with GalleryPerception() as p:
+        tiles = [t.tile for t in p.analyze(src).tiles]
+    assert len(tiles) == 23
+    rng = np.random.default_rng(0)
+    off = {i: np.zeros(2) for i in (2, 6, 12, 18)}
+    path = str(tmp_path / "class.mp4")
+    out = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), 2, (src.shape[1], src.shape[0]))
+    for _ in range(20):
+        img = src.copy()
+        for i in off:  # content moves inside the tile (a 1.15x zoom seen at an offset)
+            off[i] = np.clip(off[i] + rng.integers(2, 6, size=2) * rng.choice([-1, 1], size=2), -12, 12)
+            x, y, w, h = tiles[i].bbox
+            z = cv2.resize(src[y:y + h, x:x + w], None, fx=1.15, fy=1.15, interpolation=cv2.INTER_LINEAR)
+            ih, iw = h - 4, w - 4
+            cx0, cy0 = (z.shape[1] - iw) // 2 - int(off[i][0]), (z.shape[0] - ih) // 2 - int(off[i][1])
+            img[y + 2:y + 2 + ih, x + 2:x + 2 + iw] = z[cy0:cy0 + ih, cx0:cx0 + iw]
+        out.write(np.clip(img + rng.normal(0, 2, img.shape), 0, 255).astype(np.uint8))
+    out.release()
+    cap = cv2.VideoCapture(path)
+    frames = [cap.read()[1] for _ in range(20)]
+    with GalleryPerception() as p:  # the tiles as the recording shows them
+        tiles = [t.tile for t in p.analyze(frames[0]).tiles]
+    assert len(tiles) == 23
+    with FaceFinder() as finder:
+        missed = [(k, i) for k, frame in enumerate(frames)
+                  for i, faces in enumerate(finder.find_in_tiles(frame, tiles)) if len(faces) != 1]
+    assert missed == []

@@ -403,3 +403,62 @@ def test_square_picture_without_a_face_is_a_profile_picture_at_once(clf):
     card[:, 140:500] = cv2.resize(np.random.default_rng(3).integers(0, 255, (36, 36, 3), dtype=np.uint8),
                                   (360, 360), interpolation=cv2.INTER_NEAREST)  # a picture, not flat
     assert clf.explain(card, tile, []).state is PHOTO
+
+
+def _zoom_border(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, width: int = 6) -> None:
+    """Zoom's active-speaker frame: pale yellow along the top and bottom, green on the
+    sides (the colours measured on a real Zoom screenshot, BGR)."""
+    img[y0:y0 + width, x0:x1] = (162, 247, 244)
+    img[y1 - width:y1, x0:x1] = (162, 247, 244)
+    img[y0:y1, x0:x0 + width] = (80, 185, 131)
+    img[y0:y1, x1 - width:x1] = (80, 185, 131)
+
+
+@pytest.mark.parametrize("q", [None, 90, 70, 50])
+@pytest.mark.parametrize("box_off", [0, 4])
+def test_an_active_speakers_camera_off_card_after_lossy_capture(q, box_off, clf):
+    """The active speaker's camera-off card keeps its coloured frame; JPEG and H.264 halve
+    the colour resolution, so the frame's colour bleeds a block into the card: its flat grey
+    was "not one colour" (a real Zoom card: 0.47 at JPEG q90) and the ringing "content
+    spanning the height" (q50): the student read as away. Also with the tile box found a
+    few pixels inside the frame (a compressed frame's fit)."""
+    frame = np.full((190, 320, 3), 26, np.uint8)
+    frame[20:170, 30:290] = 35
+    cv2.putText(frame, "Hyung Gyu Lee", (95, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    _zoom_border(frame, 30, 20, 290, 170, width=6)
+    if q is not None:
+        frame = _jpeg(frame, q)
+    tile = Tile(0, (30 + box_off, 20 + box_off, 260 - box_off, 150 - box_off))
+    got = clf.explain(frame, tile, [])
+    assert got.state is OFF, got.reason
+    assert clf.classify(frame, tile, []) is OFF
+
+
+@pytest.mark.parametrize("q", [90, 50])
+def test_a_framed_wall_or_face_stays_live_after_lossy_capture(q, clf):
+    """Looking inside the active speaker's frame changes nothing for live video: a noisy
+    wall stays nobody in view, a face tile stays a face."""
+    frame = np.zeros((190, 320, 3), np.uint8)
+    frame[20:170, 30:290] = _noisy_wall(np.random.default_rng(3), 150, 260, (35, 35, 35), sigma=2.0, grad=6)
+    _zoom_border(frame, 30, 20, 290, 170, width=6)
+    frame = _jpeg(frame, q)
+    tile = Tile(0, (30, 20, 260, 150))
+    assert clf.classify(frame, tile, []) is NO_FACE
+    assert clf.classify(frame, tile, ONE_FACE) is FACE
+
+
+@pytest.mark.parametrize("q", [90, 50])
+def test_the_real_active_speaker_card_after_jpeg(q):
+    """galleries2/zoom_slava16.png re-saved as JPEG: the yellow-framed camera-off card
+    (the active speaker) is camera off, as in the PNG, not away."""
+    from classmood.detectors import GalleryPerception
+
+    from ..conftest import data_path
+
+    img = _jpeg(cv2.imread(str(data_path("galleries2", "zoom_slava16.png"))), q)
+    with GalleryPerception() as p:
+        result = p.analyze(img)
+    (framed,) = [t for t in result.tiles if t.tile.bbox[0] <= 640 <= t.tile.bbox[0] + t.tile.bbox[2]
+                 and t.tile.bbox[1] <= 580 <= t.tile.bbox[1] + t.tile.bbox[3]]
+    assert framed.state is OFF
+    assert sum(t.state is OFF for t in result.tiles) == 4
