@@ -196,3 +196,33 @@ def test_moving_students_are_found_again_where_they_were_and_leaving_is_seen_at_
         result = p.update(empty, 4.0)
         assert result.tiles[4].state is TileState.NO_FACE and not result.tiles[4].faces
         assert [t.state for i, t in enumerate(result.tiles) if i != 4] == [F] * 8
+
+
+@pytest.mark.parametrize("sure", [True, False])
+def test_unchanged_tiles_are_looked_at_again_sooner_when_their_face_is_not_sure(faces_dir, monkeypatch, sure):
+    """Unchanged tiles are searched again now and then (what a first search got wrong):
+    every faces_every_s (3 s) when a face is borderline (an empty room's false faces score
+    0.5-0.64), every SURE_EVERY times that when every face scores SURE_FACE or more."""
+    from classmood.detectors import gallery as G
+    from classmood.synth import load_portraits, make_gallery
+
+    g = make_gallery(load_portraits(faces_dir / "nimstim", limit=4), 4, (1280, 720), seed=5)
+    if not sure:
+        monkeypatch.setattr(G, "SURE_FACE", 1.01)  # no face is sure
+    with GalleryPerception() as p:
+        real, searched = p.face_finder.find_in_tiles, []
+
+        def counting(image, tiles):
+            searched.append(len(list(tiles)))
+            return real(image, tiles)
+
+        monkeypatch.setattr(p.face_finder, "find_in_tiles", counting)
+        times = []
+        for k in range(25):  # 12 s of an unchanged class at 2 fps
+            searched.clear()
+            result = p.update(g.image, 0.5 * k)
+            assert [t.state for t in result.tiles] == [F] * 4
+            if any(searched):
+                times.append(0.5 * k)
+    first_recheck = min(t for t in times if t > 0)
+    assert first_recheck == (9.0 if sure else 3.0), times
