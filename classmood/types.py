@@ -130,6 +130,11 @@ class TileResult:
     state: TileState
     faces: tuple[Face, ...] = ()
     name: str | None = None
+    changed: bool = True
+    """False when the tile's picture is the same as when it was last looked at (within
+    capture noise: a gray thumbnail's mean change under the live agent's change level), so
+    that later stages may reuse what they measured on it; True when it changed, or is not
+    known (a single frame)."""
 
     def __post_init__(self) -> None:
         if self.state is TileState.FACE and not self.faces:

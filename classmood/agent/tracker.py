@@ -213,6 +213,7 @@ class ParticipantTracker:
         self.tracks: dict[str, Track] = {}
         self._count = 0
         self._last_layout: list[BBox] | None = None
+        self._sigs: dict[BBox, np.ndarray] = {}  # last frame's signature per tile box
 
     def _new_id(self) -> str:
         """The next unused id: ``P01``, ``P02``, ... (ids are never reused)."""
@@ -235,7 +236,13 @@ class ParticipantTracker:
         """
         h, w = image_bgr.shape[:2]
         n = len(tiles)
-        sigs = signatures(image_bgr, [t.tile.bbox for t in tiles])
+        # a tile whose picture perception saw unchanged keeps last frame's signature
+        boxes = [tuple(t.tile.bbox) for t in tiles]
+        fresh = [i for i, t in enumerate(tiles) if t.changed or boxes[i] not in self._sigs]
+        sigs = [self._sigs.get(b) for b in boxes]
+        for i, sig in zip(fresh, signatures(image_bgr, [boxes[i] for i in fresh])):
+            sigs[i] = sig
+        self._sigs = dict(zip(boxes, sigs))
         centers = [((t.tile.bbox[0] + t.tile.bbox[2] / 2) / w, (t.tile.bbox[1] + t.tile.bbox[3] / 2) / h)
                    for t in tiles]
         layout = [tuple(t.tile.bbox) for t in tiles]
@@ -357,3 +364,4 @@ class ParticipantTracker:
         self.tracks.clear()
         self._count = 0
         self._last_layout = None
+        self._sigs.clear()

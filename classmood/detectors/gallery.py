@@ -485,6 +485,7 @@ class GalleryPerception:
                 stale.append((m.faces_t, i))
         # unchanged tiles are looked at again every faces_every_s, a few per frame
         # (oldest first), so that the work is spread evenly instead of all at once
+        moved = set(todo)  # the tiles whose picture changed
         spread = max(1, -(-len(tiles) // 6))
         rechecked = {i for _, i in sorted(stale)[:spread]}
         todo = sorted(set(todo) | rechecked)
@@ -570,7 +571,7 @@ class GalleryPerception:
         for gone in set(cache.tiles) - {tl.bbox for tl in cache.layout.tiles}:
             del cache.tiles[gone]
 
-        results = _tile_results(tiles, faces, states, names)
+        results = _tile_results(tiles, faces, states, names, changed=moved)
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
@@ -631,16 +632,18 @@ def _retry_s(blind: int, layout_every_s: float) -> float:
     return 0.0 if blind <= 1 else min(float(layout_every_s), _RETRY_MAX_S, 0.5 * 2.0 ** (blind - 2))
 
 
-def _tile_results(tiles, faces, states, names) -> tuple[TileResult, ...]:
+def _tile_results(tiles, faces, states, names, changed=None) -> tuple[TileResult, ...]:
     """One TileResult per tile, keeping the invariant: only face and photo tiles carry
-    faces, and a face tile without a face is an empty (no_face) one."""
+    faces, and a face tile without a face is an empty (no_face) one. ``changed``: the
+    indices of tiles whose picture changed (None: every tile, not known)."""
     results = []
-    for tile, tile_faces, state, name in zip(tiles, faces, states, names):
+    for i, (tile, tile_faces, state, name) in enumerate(zip(tiles, faces, states, names)):
         if state is not TileState.FACE and state is not TileState.PHOTO:
             tile_faces = []  # no_face / camera_off tiles carry no faces by definition
         elif state is TileState.FACE and not tile_faces:
             state = TileState.NO_FACE
-        results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name))
+        results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name,
+                                  changed=changed is None or i in changed))
     return tuple(results)
 
 

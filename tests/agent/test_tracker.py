@@ -238,3 +238,24 @@ def test_reset_starts_again_at_p01(tracker):
     tracker.reset()
     assert tracker.tracks == {}
     assert tracker.update(*frame(faces(3, 2)), 0.0) == ["P01", "P02"]
+
+
+def test_a_tile_perception_saw_unchanged_keeps_its_signature(tracker, monkeypatch):
+    """Signatures are measured only for tiles whose picture changed (TileResult.changed):
+    an unchanged tile reuses last frame's; a reorder (pictures changed) is measured and
+    followed; a tile at a new place is always measured."""
+    import dataclasses
+
+    from classmood.agent import tracker as T
+
+    measured = []
+    real = T.signatures
+    monkeypatch.setattr(T, "signatures", lambda image, boxes: measured.append(len(boxes)) or real(image, boxes))
+    image, tiles = frame(faces(0, 1, 2, 3))
+    assert tracker.update(image, tiles, 0.0) == ["P01", "P02", "P03", "P04"]
+    still = [dataclasses.replace(t, changed=False) for t in tiles]
+    assert tracker.update(image, still, 0.5) == ["P01", "P02", "P03", "P04"]
+    image2, swapped = frame(faces(1, 0, 2, 3))  # the app swapped the first two
+    swapped = [dataclasses.replace(t, changed=i < 2) for i, t in enumerate(swapped)]
+    assert tracker.update(image2, swapped, 1.0) == ["P02", "P01", "P03", "P04"]
+    assert measured == [4, 0, 2]
