@@ -229,6 +229,9 @@ class ParticipantTracker:
             tiles: perception's tiles for this frame (box, state, name when read).
             timestamp: the frame's time, seconds since the session started.
 
+        Appearance is measured only on tiles whose picture changed (``TileResult.changed``)
+        or that are new here; the others keep last frame's signature.
+
         Returns:
             One participant id per tile, in the order of ``tiles``; no id twice. A tile
             that matches nobody known gets a new id; participants whose tile is not in

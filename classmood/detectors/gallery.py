@@ -483,8 +483,9 @@ class GalleryPerception:
                 todo.append(i)
             elif t - m.faces_t >= _recheck_s(m, faces_every_s):
                 stale.append((m.faces_t, i))
-        # unchanged tiles are looked at again every faces_every_s, a few per frame
-        # (oldest first), so that the work is spread evenly instead of all at once
+        # unchanged tiles are looked at again every faces_every_s (sure faces: every
+        # SURE_EVERY times that), a few per frame (oldest first), so that the work is
+        # spread evenly instead of all at once
         moved = set(todo)  # the tiles whose picture changed
         spread = max(1, -(-len(tiles) // 6))
         rechecked = {i for _, i in sorted(stale)[:spread]}
@@ -493,7 +494,7 @@ class GalleryPerception:
         cache.seeded = {}  # the frame-wide search's faces hold for its own frame only
         search = [i for i in todo if tiles[i].bbox not in seeded]
         # one face, the whole tile searched lately: look for it where it was (four tiles a
-        # detector call); where it is not there, and every faces_every_s, the whole tile
+        # detector call); where it is not there, and at the pace above, the whole tile
         # (the whole-tile searches that fall due are spread too: a few per frame, oldest first)
         memo = cache.tiles.get
         one = [i for i in search if memo(tiles[i].bbox) is not None and len(memo(tiles[i].bbox).faces) == 1

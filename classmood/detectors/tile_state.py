@@ -195,7 +195,7 @@ class TileStateClassifier:
             if state is TileState.FACE and still_seconds is not None and still_seconds >= self.photo_still_s:
                 return TileState.PHOTO
             return state
-        return self.explain(image_bgr, tile, faces, still_seconds).state
+        return self._explain_inside(image_bgr, tile, faces, still_seconds).state
 
     def _edge_is_live(self, crop: np.ndarray) -> bool:
         """The tile's edge ring is not one flat neutral UI grey: it shows video.
@@ -224,7 +224,11 @@ class TileStateClassifier:
         """Like :meth:`classify`, with every measured feature and the reason. A tile
         framed by a coloured border (the active speaker's) is measured inside it
         (:func:`_inside_border`); the content box is then a fraction of that part."""
-        tile = _inside_border(image_bgr, tile)
+        return self._explain_inside(image_bgr, _inside_border(image_bgr, tile), faces, still_seconds)
+
+    def _explain_inside(self, image_bgr: np.ndarray, tile: Tile, faces: Sequence[Face],
+                        still_seconds: float | None) -> TileFeatures:
+        """:meth:`explain` of a tile already taken inside its border."""
         crop = tile.crop(image_bgr)
         faces = list(faces)
         if crop.shape[0] < 8 or crop.shape[1] < 8:
