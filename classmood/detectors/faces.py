@@ -1,4 +1,4 @@
-"""Face finder: MediaPipe's BlazeFace models, run per tile.
+"""Face finder: MediaPipe's BlazeFace models (run by LiteRT, :mod:`.blazeface`), per tile.
 
 BlazeFace short-range looks at a 128x128 picture of its input. On a whole 1080p gallery
 a face is a few pixels of that picture and is missed, so we run it on each tile (and on
@@ -46,9 +46,9 @@ import numpy as np
 
 from .._native import quiet_native_stderr
 from ..errors import ModelError
-from .blazeface import BlazeFace
 from ..geometry import BBox, iou
 from ..types import Face, Tile
+from .blazeface import BlazeFace
 
 MODEL_FILE = "face_detection_short_range.tflite"
 FULL_RANGE_MODEL_FILE = "face_detection_full_range_sparse.tflite"

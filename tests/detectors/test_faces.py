@@ -1,4 +1,5 @@
-"""FaceFinder: BlazeFace via the mediapipe Tasks API, per region, in frame pixels."""
+"""FaceFinder: BlazeFace (run by LiteRT; MediaPipe's task is the reference in test_blazeface.py),
+per region, in frame pixels."""
 
 from __future__ import annotations
 
