@@ -212,7 +212,8 @@ class Pipeline:
         cfg = self.config
         if cfg.incremental:
             gallery = self.perception.update(image, t, layout_every_s=cfg.layout_every_s,
-                                             faces_every_s=cfg.faces_every_s, change_level=cfg.change_level)
+                                             faces_every_s=cfg.faces_every_s, change_level=cfg.change_level,
+                                             ignore=mask)
         else:
             gallery = self.perception.analyze(image, timestamp=t)
         timings = {k: v for k, v in gallery.timings_ms.items() if k != "total"}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 import cv2
 import numpy as np
 
-from ..geometry import overlap
+from ..geometry import BBox, overlap
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
 from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, avatar_rows, find_avatars
@@ -127,7 +127,7 @@ class GalleryPerception:
             self._name_reader = NameReader()
         return self._name_reader
 
-    def _stillness(self, image, tiles, faces, timestamp) -> list[float | None]:
+    def _stillness(self, image, tiles, faces, timestamp, ignore: Sequence[BBox] = ()) -> list[float | None]:
         """Seconds each face tile's pixels have been unchanged while another tile moved
         (:class:`~classmood.detectors.tile_state.StillnessMonitor`; every tile is fed,
         faceless ones are evidence that the picture is live); None without timestamps."""
@@ -135,7 +135,13 @@ class GalleryPerception:
             return [None] * len(tiles)
         keys = [tuple(v // 8 for v in t.bbox) for t in tiles]  # position, a few px slack
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if tiles else image  # once, not per tile
-        still = self.stillness.update({k: t.crop(gray) for k, t in zip(keys, tiles)}, timestamp)
+        skip = None
+        if ignore and tiles:  # what the overlay drew there (blanked): not the picture
+            skip = np.zeros(gray.shape[:2], bool)
+            for x, y, w, h in ignore:
+                skip[max(0, int(y)):max(0, int(y + h)), max(0, int(x)):max(0, int(x + w))] = True
+        still = self.stillness.update({k: t.crop(gray) for k, t in zip(keys, tiles)}, timestamp,
+                                      None if skip is None else {k: t.crop(skip) for k, t in zip(keys, tiles)})
         return [still[k] if f else None for k, f in zip(keys, faces)]
 
     def reset(self) -> None:
@@ -428,7 +434,7 @@ class GalleryPerception:
 
     def update(self, image: np.ndarray, timestamp: float, *, layout_every_s: float = 10.0,
                faces_every_s: float = 3.0, names_every_s: float = 30.0,
-               change_level: float = 3.0) -> GalleryResult:
+               change_level: float = 3.0, ignore: Sequence[BBox] = ()) -> GalleryResult:
         """Like :meth:`analyze` for consecutive frames of one class, but does work only
         where something changed (the same answers, a fraction of the time).
 
@@ -449,6 +455,9 @@ class GalleryPerception:
         face count changed; others keep theirs, except that the still-photo check is
         fed every frame (a face tile still for long enough becomes a photo).
         ``timings_ms`` also counts the work done: ``n_layout`` (0 or 1), ``n_face_tiles``.
+        ``ignore``: rectangles ``(x, y, w, h)`` of frame pixels that are not the picture
+        (the overlay's badges, blanked by the caller): the still-photo check does not take
+        them, this frame's or the last one's, for a change.
         """
         image = as_bgr(image)
         h, w = image.shape[:2]
@@ -536,7 +545,7 @@ class GalleryPerception:
         if cache.layout.fallback and not any(faces):
             tiles, faces = [], []
 
-        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp))
+        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp, ignore))
         def decide(i: int, tl, f, s) -> TileState:
             m = cache.tiles[tl.bbox]
             if i in redecide or m.state is None:

@@ -753,11 +753,12 @@ class StillnessMonitor:
         self.changed_frac = float(changed_frac)
         self.max_side = int(max_side)
         self.min_looks = int(min_looks)
-        # key -> (signature, seconds still, intervals the clock ran in)
-        self._last: dict[Hashable, tuple[np.ndarray, float, int]] = {}
+        # key -> (signature, ignored samples or None, seconds still, intervals the clock ran in)
+        self._last: dict[Hashable, tuple[np.ndarray, np.ndarray | None, float, int]] = {}
         self._t: float | None = None
 
-    def update(self, tiles: Mapping[Hashable, np.ndarray], timestamp: float) -> dict[Hashable, float]:
+    def update(self, tiles: Mapping[Hashable, np.ndarray], timestamp: float,
+               ignore: Mapping[Hashable, np.ndarray] | None = None) -> dict[Hashable, float]:
         """Feed one frame: every tile it shows (keys not given are forgotten).
 
         Args:
@@ -767,6 +768,11 @@ class StillnessMonitor:
                 the picture is live.
             timestamp: the frame's time in seconds; a time earlier than the last
                 frame's starts every tile again.
+            ignore: per key, a bool (h, w) mask of pixels that are not the picture in
+                this frame (the overlay's own badges, blanked before analysis): a pixel
+                ignored in this frame or the last is no evidence of change either way
+                (a badge that grows or shrinks with its text would otherwise make a
+                still tile "move" and the still tiles beside it "photos").
 
         Returns:
             For each key, the seconds its content has been still while another tile
@@ -779,6 +785,8 @@ class StillnessMonitor:
         dt = 0.0 if self._t is None else t - self._t
         self._t = t
         sigs = {k: self._signature(px) for k, px in tiles.items()}
+        ignored = {k: (self._signature(ignore[k].view(np.uint8)) > 0 if ignore is not None and k in ignore
+                       and ignore[k].any() else None) for k in sigs}
         changed: dict[Hashable, bool | None] = {}
         for k, sig in sigs.items():
             prev = self._last.get(k)
@@ -786,7 +794,12 @@ class StillnessMonitor:
                 changed[k] = None  # new here: nothing to compare with
                 continue
             diff = np.abs(sig.astype(np.int16) - prev[0].astype(np.int16)) > self.level
-            changed[k] = float(diff.mean()) > self.changed_frac
+            skip = ignored[k] if prev[1] is None else (prev[1] if ignored[k] is None else prev[1] | ignored[k])
+            if skip is None:
+                changed[k] = float(diff.mean()) > self.changed_frac
+            else:
+                n = int((~skip).sum())
+                changed[k] = n > 0 and float(diff[~skip].sum()) / n > self.changed_frac
         n_changed = sum(c is True for c in changed.values())
         out: dict[Hashable, float] = {}
         for k, sig in sigs.items():
@@ -794,10 +807,10 @@ class StillnessMonitor:
             if c is None or c:
                 still, looks = 0.0, 0
             else:
-                _, still, looks = self._last[k]
+                _, _, still, looks = self._last[k]
                 if n_changed > 0:  # another tile moved: the picture was live meanwhile
                     still, looks = still + dt, looks + 1
-            self._last[k] = (sig, still, looks)
+            self._last[k] = (sig, ignored[k], still, looks)
             out[k] = self._counted(still, looks)
         for gone in set(self._last) - set(sigs):
             del self._last[gone]
@@ -806,7 +819,7 @@ class StillnessMonitor:
     def still_seconds(self, key: Hashable) -> float:
         """The last answer of :meth:`update` for ``key`` (0.0 if never seen)."""
         prev = self._last.get(key)
-        return 0.0 if prev is None else self._counted(prev[1], prev[2])
+        return 0.0 if prev is None else self._counted(prev[2], prev[3])
 
     def _counted(self, still: float, looks: int) -> float:
         """The seconds a tile counts as still: none until ``min_looks`` intervals."""

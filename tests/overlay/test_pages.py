@@ -269,3 +269,27 @@ def test_overlay_page_places_badges_and_is_transparent(browser, tmp_path):
     assert page.inner_text("#indicator") == "ClassMood paused"
     assert page.errors == []
     page.close()
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_compact_strip_shows_every_count_whole(browser, scale):
+    """The panel docked as a strip (PANEL_COMPACT, over an app's margin) with a full 7x7
+    class: the four counts fit, none cut ("49 in the galle..." read at scale 1 and 2)."""
+    from classmood.overlay.layout import PANEL_COMPACT
+
+    page = browser.new_page(viewport={"width": PANEL_COMPACT[0], "height": PANEL_COMPACT[1]},
+                            device_scale_factor=scale)
+    page.set_content(page_html("panel"))
+    model = OverlayModel()
+    for r in class_sequence(n=49, steps=3):
+        model.update(r)
+    push(page, model.panel_payload())
+    cut = page.evaluate("""() => [...document.querySelectorAll('.count, body')]
+        .filter(e => e.scrollWidth > e.clientWidth).map(e => e.className || e.tagName)""")
+    counts = page.eval_on_selector_all(".count", "els => els.map(e => e.innerText.replace(/\\s+/g, ' ').trim())")
+    right = page.evaluate("() => Math.max(...[...document.querySelectorAll('.count')].map(e => e.getBoundingClientRect().right))")
+    page.close()
+    assert cut == [], cut
+    assert right <= PANEL_COMPACT[0], right
+    assert [c.split(" ", 1)[1] for c in counts] == ["present", "off", "away", "all"]
+    assert counts[-1].startswith("49")

@@ -14,11 +14,12 @@ import sys
 import time
 
 import cv2
+import numpy as np
 import pytest
 
 from classmood.overlay.layout import PANEL_COMPACT, _overlaps
 
-from .conftest import ROOT, SCREEN, Driver, env_for
+from .conftest import ROOT, SCREEN, Driver, env_for, grab
 
 
 def _panel_geometry(display: str) -> tuple[int, int, int, int] | None:
@@ -62,6 +63,16 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
         badges = state["overlay"]["badges"]
         assert len(badges) == len(state["participants"]) == n
         assert state["clipped"] == [], state["clipped"]
+        # nothing of ours is drawn outside what is masked from analysis (at scale 2 a leak
+        # made badges' changing text look like moving tiles, and 25 of 49 still students
+        # were taken for profile photos): the screen outside the mask is the bare root
+        # window (nothing else is shown here)
+        shot = grab(x11, (0, 0) + SCREEN)
+        mask = np.zeros(shot.shape[:2], bool)
+        for mx, my, mw, mh in state["mask"]:
+            mask[max(0, my):max(0, my + mh), max(0, mx):max(0, mx + mw)] = True
+        leak = (np.abs(shot.astype(int) - shot[~mask].reshape(-1, 3).min(axis=0)).max(axis=2) > 2) & ~mask
+        assert leak.sum() == 0, (int(leak.sum()), np.argwhere(leak)[:5].tolist())
         faces = {p["id"]: p["face_bbox"] for p in state["participants"] if p["face_bbox"]}
         assert len(faces) >= n - n // 8 - 1
         for b in badges:
