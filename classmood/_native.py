@@ -242,6 +242,14 @@ NATIVE_LOGS_ENV = "CLASSMOOD_NATIVE_LOGS"
 through: :func:`quiet_native_stderr` then holds nothing back, and FFmpeg keeps its log
 (see :mod:`classmood.io`). For debugging."""
 
+
+
+def native_logs_wanted() -> bool:
+    """Whether native libraries' own log lines should reach the terminal (``classmood
+    --verbose``: :data:`NATIVE_LOGS_ENV` is ``1``)."""
+    return os.environ.get(NATIVE_LOGS_ENV) == "1"
+
+
 _CAPTURE = _Fd2Capture()
 """The one redirect of fd 2 in this process (see :class:`_Fd2Capture`)."""
 
@@ -274,7 +282,7 @@ def quiet_native_stderr() -> Iterator[None]:
     - No real stderr (e.g. pythonw) or no temporary file: the block runs unquieted; so
       does every block while ``CLASSMOOD_NATIVE_LOGS=1`` (:data:`NATIVE_LOGS_ENV`).
     """
-    token = None if os.environ.get(NATIVE_LOGS_ENV) == "1" else _CAPTURE.enter()
+    token = None if native_logs_wanted() else _CAPTURE.enter()
     if token is None:
         yield
         return

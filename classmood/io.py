@@ -13,7 +13,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from ._native import NATIVE_LOGS_ENV, quiet_native_stderr
+from ._native import native_logs_wanted, quiet_native_stderr
 from .errors import InputError
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -24,7 +24,7 @@ VIDEO_EXTENSIONS = frozenset(
 """File name endings (lower case) read as videos."""
 
 
-if os.environ.get(NATIVE_LOGS_ENV) != "1":
+if not native_logs_wanted():
     # FFmpeg's own log (a damaged frame's "[mpeg4 @ 0x..] marker does not match f_code",
     # thousands of lines for a damaged recording) comes partly from its decoding threads
     # after a read has returned, so no redirect around the read can hold it back: silence

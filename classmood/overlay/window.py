@@ -45,6 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from .._native import native_logs_wanted
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
 from .layout import PANEL_COMPACT, PANEL_FULL, Rect, place_panel
@@ -92,6 +93,31 @@ def prepare_environment() -> None:
         # OpenGL one costs 4x the CPU (benchmarks/overlay.py). QT_QUICK_BACKEND=opengl
         # (or rhi) overrides this.
         os.environ.setdefault("QT_QUICK_BACKEND", "software")
+    if not native_logs_wanted():
+        # Chromium's own log (a missing D-Bus, GPU probing) stays off the terminal unless
+        # `classmood --verbose`: only fatal lines
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--log-level" not in flags:
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --log-level=3").strip()
+
+
+def _quiet_qt() -> None:
+    """Route Qt's own messages (Qt WebEngine's "Sandboxing disabled by user.", "Unable to
+    detect GPU vendor", the Vulkan loader's, a profile released late at exit) to the
+    ``classmood.overlay.qt`` logger at debug level instead of the terminal; kept as they
+    are with ``classmood --verbose``."""
+    if native_logs_wanted():
+        return
+    try:
+        from PyQt6 import QtCore
+    except ImportError:  # another GUI backend: nothing to route
+        return
+    qt_log = logging.getLogger("classmood.overlay.qt")
+
+    def handler(kind, context, message) -> None:
+        qt_log.debug("%s", message)
+
+    QtCore.qInstallMessageHandler(handler)
 
 
 def _has(module: str) -> bool:
@@ -553,6 +579,9 @@ def run_with_overlay(region_rect: Rect | None, work: Callable[[Overlay], Any], *
         raise OverlayUnavailable(reason)
     prepare_environment()
     import webview
+
+    if _linux() and linux_gui() == "qt":
+        _quiet_qt()
 
     overlay = Overlay(region_rect, controls=controls, stop=stop, panel_rect=panel_rect,
                       history_s=history_s, attention_after_s=attention_after_s,

@@ -200,6 +200,10 @@ def test_classmood_run_with_the_overlay(x11, overlay_backend, gallery_window, tm
     err = proc.stderr.read()
     assert proc.returncode == 0, err[-3000:]
     assert "no on-screen overlay" not in err and "Traceback" not in err
+    # only our own lines: no Qt WebEngine / Chromium / Vulkan / LiteRT chatter ("Sandboxing
+    # disabled by user.", "Failed to load vulkan", a D-Bus ERROR, "GPUInfo not initialized")
+    foreign = [line for line in err.splitlines() if line.strip() and not line.startswith(("classmood:", "session "))]
+    assert foreign == [], foreign
     assert len(frames) >= first + 8 and shot is not None
     for f in frames[first:]:  # no feedback: what the agent sees does not change while we draw
         states = sorted(p["state"] for p in f["participants"])
