@@ -346,3 +346,31 @@ def test_a_camera_reader_thread_never_holds_back_the_main_threads_stderr():
     assert out["silent_while_reading"] and out["level_restored"]
     assert err == "status line\npython line\n"
     assert out["fd2_restored"]
+
+
+def test_our_messages_reach_the_terminal_while_the_models_run_in_another_thread():
+    """The analysis thread runs the face detector and the expression model frame after
+    frame; our own lines from another thread (a warning, the GUI's status) all arrive.
+    A redirect of fd 2 around every model call let 18 of 200 through."""
+    out, err = run_scenario("""
+        import numpy as np
+        from classmood.detectors.blazeface import BlazeFace
+        from classmood.detectors.faces import default_model_path
+        from classmood.models.expression import ExpressionClassifier
+        face, expr = BlazeFace(default_model_path()), ExpressionClassifier()
+        done = threading.Event()
+        def analyse():
+            rng = np.random.default_rng(0)
+            while not done.is_set():
+                face.detect([rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)])
+                expr.predict(rng.integers(0, 255, (9, 48, 48), dtype=np.uint8))
+        t = started(analyse)
+        import time
+        for i in range(200):
+            w(f"ours {i}\\n")
+            time.sleep(0.002)
+        done.set()
+        t.join()
+        waits.append(True)
+    """)
+    assert sum(1 for line in err.splitlines() if line.startswith("ours ")) == 200

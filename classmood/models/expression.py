@@ -174,8 +174,9 @@ class ExpressionClassifier:
                     self._interp.allocate_tensors()
                     self._batch = len(chunk)
                 self._interp.set_tensor(self._inp["index"], self._quantize(chunk))
-                with quiet_native_stderr():  # LiteRT's occasional alignment or delegate notes
-                    self._interp.invoke()
+                # no stderr redirect per call: invoking prints nothing (measured), and a
+                # redirect of the process-wide fd 2 swallowed other threads' messages
+                self._interp.invoke()
                 y = self._interp.get_tensor(self._out["index"])
                 if self._out["dtype"] == np.int8:
                     scale, zero = self._out["quantization"]
