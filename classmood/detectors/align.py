@@ -148,25 +148,27 @@ class FaceAligner:
         """(eye midpoint, unit eye-line direction, eye distance, eye-mouth distance), or
         None when the keypoints cannot be trusted. The eye-mouth distance is 0 when the
         mouth alone is implausible."""
-        kp = np.asarray(face.keypoints, dtype=np.float64)
-        if not np.all(np.isfinite(kp[:4])):
+        kp = face.keypoints
+        # plain floats: this runs for every face of every frame
+        (ax, ay), (bx, by), (mx, my) = ((float(kp[i][0]), float(kp[i][1])) for i in (0, 1, 3))
+        if not all(math.isfinite(v) for v in (ax, ay, bx, by, mx, my, float(kp[2][0]), float(kp[2][1]))):
             return None
         box_w = float(face.bbox[2])
-        v = kp[1] - kp[0]
-        d_eye = float(np.hypot(*v))
+        vx, vy = bx - ax, by - ay
+        d_eye = math.hypot(vx, vy)
         if not _EYE_RATIO_RANGE[0] * box_w <= d_eye <= _EYE_RATIO_RANGE[1] * box_w:
             return None
-        u = v / d_eye
-        mid = (kp[0] + kp[1]) / 2.0
-        down = np.array([-u[1], u[0]])  # eye line turned +90 deg: "down" in image coords
-        d_mouth = float((kp[3] - mid) @ down)
+        ux, uy = vx / d_eye, vy / d_eye
+        cx, cy = (ax + bx) / 2.0, (ay + by) / 2.0
+        # the eye line turned +90 deg ("down" in image coords): (-uy, ux)
+        d_mouth = (mx - cx) * -uy + (my - cy) * ux
         if d_mouth < 0:
             # Mouth on the other side of the eye line: the eye labels are swapped (a face
             # upside down or a mirrored labelling). Flip the direction, keep the geometry.
-            u, d_mouth = -u, -d_mouth
+            ux, uy, d_mouth = -ux, -uy, -d_mouth
         if not _MOUTH_RATIO_RANGE[0] * box_w <= d_mouth <= _MOUTH_RATIO_RANGE[1] * box_w:
             d_mouth = 0.0
-        return mid, u, d_eye, d_mouth
+        return np.array([cx, cy]), np.array([ux, uy]), d_eye, d_mouth
 
     def _similarity(self, face: Face) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(2x2 rotation-scale, frame anchor, output anchor) in continuous coordinates."""
@@ -225,14 +227,20 @@ def _to_gray(region: np.ndarray) -> np.ndarray:
 def _source_window(M: np.ndarray, size: int, shape: tuple[int, int], margin: float) -> tuple[int, int, int, int]:
     """Integer window (x0, y0, x1, y1) of the frame that the output square reads from,
     widened by ``margin`` source pixels and clipped to the frame (never empty)."""
-    Minv = cv2.invertAffineTransform(M)
-    corners = np.array([[-0.5, -0.5, 1], [size - 0.5, -0.5, 1], [-0.5, size - 0.5, 1], [size - 0.5, size - 0.5, 1]])
-    src = corners @ Minv.T
+    # the inverse of the affine map, in plain floats (this runs once per face per frame)
+    a, b, c = (float(v) for v in M[0])
+    d, e, f = (float(v) for v in M[1])
+    det = a * e - b * d
+    ia, ib, id_, ie = e / det, -b / det, -d / det, a / det
+    ic, if_ = -(ia * c + ib * f), -(id_ * c + ie * f)
+    lo, hi = -0.5, size - 0.5
+    xs = [ia * u + ib * v + ic for u in (lo, hi) for v in (lo, hi)]
+    ys = [id_ * u + ie * v + if_ for u in (lo, hi) for v in (lo, hi)]
     h, w = shape
-    x0 = int(math.floor(src[:, 0].min() - margin))
-    y0 = int(math.floor(src[:, 1].min() - margin))
-    x1 = int(math.ceil(src[:, 0].max() + margin)) + 1
-    y1 = int(math.ceil(src[:, 1].max() + margin)) + 1
+    x0 = int(math.floor(min(xs) - margin))
+    y0 = int(math.floor(min(ys) - margin))
+    x1 = int(math.ceil(max(xs) + margin)) + 1
+    y1 = int(math.ceil(max(ys) + margin)) + 1
     # Clip, keeping at least one pixel so a face entirely off-frame replicates the edge.
     x0, x1 = min(max(x0, 0), w - 1), max(min(x1, w), 1)
     y0, y1 = min(max(y0, 0), h - 1), max(min(y1, h), 1)
@@ -259,7 +267,7 @@ def warp_gray(
     (the window's mean grey) or a grey level.
     """
     M = np.asarray(M, dtype=np.float64)
-    scale = math.sqrt(abs(np.linalg.det(M[:, :2])))
+    scale = math.sqrt(abs(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]))  # sqrt |det| of the 2x2 part
     margin = 2.0 / max(scale, 1e-6)
     x0, y0, x1, y1 = _source_window(M, size, image.shape[:2], margin)
     region = _to_gray(image[y0:y1, x0:x1])

@@ -451,8 +451,9 @@ class GalleryPerception:
         at the same pace; name
         labels are read again when a tile's picture changed hands (reordered tiles), when
         nothing was read, or every ``names_every_s``. Tile states are decided again for
-        changed tiles, and for a tile looked at again after ``faces_every_s`` when its
-        face count changed; others keep theirs, except that the still-photo check is
+        changed tiles (except a live tile whose one face was found again where it was),
+        and for a tile looked at again after ``faces_every_s`` when its face count
+        changed; others keep theirs, except that the still-photo check is
         fed every frame (a face tile still for long enough becomes a photo).
         ``timings_ms`` also counts the work done: ``n_layout`` (0 or 1), ``n_face_tiles``.
         ``ignore``: rectangles ``(x, y, w, h)`` of frame pixels that are not the picture
@@ -485,11 +486,14 @@ class GalleryPerception:
 
         # which tiles need their faces found again
         todo, stale = [], []
+        small = set()  # changed tiles whose picture changed only a little (not a switch)
         for i, (tile, tt) in enumerate(zip(tiles, tthumbs)):
             m = cache.tiles.get(tile.bbox)
-            if (m is None or m.thumb.shape != tt.shape
-                    or float(np.abs(m.thumb - tt).mean()) > change_level):
+            change = None if m is None or m.thumb.shape != tt.shape else float(np.abs(m.thumb - tt).mean())
+            if change is None or change > change_level:
                 todo.append(i)
+                if change is not None and change <= 4 * change_level:
+                    small.add(i)
             elif t - m.faces_t >= _recheck_s(m, faces_every_s):
                 stale.append((m.faces_t, i))
         # unchanged tiles are looked at again every faces_every_s (sure faces: every
@@ -530,9 +534,13 @@ class GalleryPerception:
                 f = found_in[i]
                 old = cache.tiles.get(tile.bbox)
                 # a tile looked at again only because time passed keeps its state when its
-                # pixels are unchanged and it shows as many faces as before
-                keep = (i in rechecked and old is not None and old.state is not None
-                        and len(f) == len(old.faces))
+                # pixels are unchanged and it shows as many faces as before; a live tile
+                # whose one face was found again where it was is the same student, moved:
+                # still live video (a camera switched to a card changes the whole tile:
+                # more than 4 x change_level, as for name labels)
+                keep = old is not None and old.state is not None and (
+                    (i in rechecked and len(f) == len(old.faces))
+                    or (i in near and i not in whole and i in small and old.state is TileState.FACE))
                 if not keep:
                     redecide.add(i)
                 full_t = t if i in whole or i not in search else (old.full_t if old else -1e9)

@@ -420,16 +420,19 @@ def _inside_border(image_bgr: np.ndarray, tile: Tile) -> Tile:
              crop[::sy, :depth].transpose(1, 0, 2),                  # outermost line first
              crop[::sy, w - depth:][:, ::-1].transpose(1, 0, 2)]
     hsv = cv2.cvtColor(np.ascontiguousarray(np.concatenate(sides, axis=1)), cv2.COLOR_BGR2HSV)
+    sat = (hsv[..., 1] >= 60) & (hsv[..., 2] >= 90)  # (depth, all sides' samples)
+    ends = np.cumsum([side.shape[1] for side in sides])
+    shares = np.add.reduceat(sat, np.r_[0, ends[:-1]], axis=1) / np.diff(np.r_[0, ends])  # (depth, 4)
+    lines = shares >= 0.6
+    if (lines.sum(axis=0) >= 2).sum() < 2:  # most tiles: no coloured frame at all
+        return tile
     widths, hues = [], []
-    start = 0
-    for side in sides:
-        part = hsv[:, start:start + side.shape[1]]
-        start += side.shape[1]
-        sat = (part[..., 1] >= 60) & (part[..., 2] >= 90)
-        border = np.flatnonzero(sat.mean(axis=1) >= 0.6)
+    for k, start in enumerate(np.r_[0, ends[:-1]]):
+        border = np.flatnonzero(lines[:, k])
         if len(border) >= 2:
+            part, on = hsv[border, start:ends[k]], sat[border, start:ends[k]]
             widths.append(int(border[-1]) + 1)
-            hues.append(float(np.median(part[border][..., 0][sat[border]])))
+            hues.append(float(np.median(part[..., 0][on])))
         else:
             widths.append(0)
     if len(hues) < 2 or max(hues) - min(hues) > 30:  # no frame, or several colours: a picture

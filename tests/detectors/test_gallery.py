@@ -226,3 +226,43 @@ def test_unchanged_tiles_are_looked_at_again_sooner_when_their_face_is_not_sure(
                 times.append(0.5 * k)
     first_recheck = min(t for t in times if t > 0)
     assert first_recheck == (9.0 if sure else 3.0), times
+
+
+def test_a_moving_student_found_again_stays_live_without_a_new_decision_and_a_switch_is_decided_at_once(faces_dir):
+    """A live tile whose one face was found again where it was is the same student,
+    moved: its state is not decided again (the costly layout measurements); a tile whose
+    picture changes wholesale (the camera switched to a name card) is decided at once."""
+    import numpy as np
+
+    from classmood.synth import load_portraits, make_gallery
+
+    g = make_gallery(load_portraits(faces_dir / "nimstim", limit=4), 4, (1280, 720), seed=4)
+    rng = np.random.default_rng(2)
+    with GalleryPerception() as p:
+        decided = []
+        real = p._classify
+        p._classify = lambda image, layout, tile, faces, still: decided.append(tile.index) or real(
+            image, layout, tile, faces, still)
+
+        def frame(k):
+            img = g.image.copy()
+            for t in g.tiles:
+                x, y, w, h = t.bbox
+                view = np.roll(g.image[y:y + h, x:x + w], ((k % 3) - 1, 2 * (k % 3) - 2), axis=(0, 1))
+                img[y:y + h, x:x + w] = np.clip(view + rng.integers(-5, 6, view.shape), 0, 255)
+            return img
+
+        for k in range(6):
+            decided.clear()
+            result = p.update(frame(k), 0.5 * k)
+            assert [t.state for t in result.tiles] == [F] * 4
+        assert decided == []  # frames 1-5: every face found again, no tile decided again
+        img = frame(6)
+        x, y, w, h = g.tiles[2].bbox
+        img[y:y + h, x:x + w] = (36, 36, 36)  # tile 2's camera goes off: Zoom's grey card and a name
+        import cv2
+        cv2.putText(img, "Ana Li", (x + w // 2 - 40, y + h // 2 + 8), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (235, 235, 235), 2)
+        decided.clear()
+        result = p.update(img, 3.0)
+        assert result.tiles[2].state is TileState.CAMERA_OFF and 2 in decided
+        assert [t.state for i, t in enumerate(result.tiles) if i != 2] == [F] * 3
