@@ -112,8 +112,12 @@ def test_clicks_go_through_the_overlay_to_the_window_below(driver, gallery_windo
                  if not intersects((b["x"], b["y"], b["w"], b["h"]), PANEL))
     targets = [(200, 300), (badge["x"] + badge["w"] // 2, badge["y"] + badge["h"] // 2)]  # a face, a badge
     for x, y in targets:
-        click(x11, x, y)
-        line = gallery_window.clicks.get(timeout=10)
+        line = None
+        for _ in range(2):  # under a loaded machine an X click is now and then lost on its way
+            click(x11, x, y)
+            line = gallery_window.clicks.get(timeout=10)
+            if line is not None:
+                break
         assert line is not None, f"the click at {x},{y} did not reach the gallery window"
         cx, cy = (int(v) for v in line.split()[1:])
         assert abs(cx - x) <= 1 and abs(cy - y) <= 1
@@ -137,8 +141,13 @@ def test_hide_and_pause_from_the_controls(driver, gallery_window, x11):
     assert changed[b["y"] + 3:b["y"] + b["h"] - 3, b["x"] + 3:b["x"] + b["w"] - 3].mean() > 0.5  # back
     if shutil.which("xdotool"):  # shown again: still click-through
         gallery_window.clicks.drain()
-        click(x11, b["x"] + b["w"] // 2, b["y"] + b["h"] // 2)
-        assert gallery_window.clicks.get(timeout=10) is not None
+        got = None
+        for _ in range(2):  # under a loaded machine an X click is now and then lost on its way
+            click(x11, b["x"] + b["w"] // 2, b["y"] + b["h"] // 2)
+            got = gallery_window.clicks.get(timeout=10)
+            if got is not None:
+                break
+        assert got is not None
 
     state = driver.send("paused")
     ov = state["overlay"]
