@@ -1,11 +1,12 @@
 """BlazeFace run directly by LiteRT: MediaPipe's face detector without its graph.
 
 MediaPipe's ``FaceDetector`` task wraps a ~1.1 ms BlazeFace inference in a calculator
-graph that costs as much again per call (image packet, a dispatch thread, tensor
-conversion, projections): ~1.8 ms a call in all on this project's host. The face finder
-makes 6-60 such calls a frame. :class:`BlazeFace` runs the same vendored ``.tflite``
-with the LiteRT interpreter the expression model already uses, several canvases in one
-invocation, and decodes the output as MediaPipe's graph does:
+graph that adds ~0.6 ms a call (image packet, a dispatch thread, tensor conversion,
+projections): ~1.7-1.8 ms a call in all on this project's host. :class:`BlazeFace` runs
+the same vendored ``.tflite`` with the LiteRT interpreter the expression model already
+uses (~1.2-1.4 ms a call; batching canvases into one invocation was measured and is no
+faster per canvas, see ``max_batch``: the face finder packs several tiles into one
+canvas instead) and decodes the output as MediaPipe's graph does:
 
 - input: a canvas letterboxed into the model's square (bilinear, corners mapped onto
   corners as ``ImageToTensorCalculator``'s OpenCV path does), RGB scaled to [-1, 1]
