@@ -39,7 +39,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .._native import quiet_native_stderr
+from .._litert import open_interpreter
 from ..errors import ModelError
 
 NUM_KEYPOINTS = 6
@@ -270,19 +270,7 @@ def _weighted_nms(rects: np.ndarray, kps: np.ndarray, scores: np.ndarray, max_io
 
 
 def _open(path: Path, threads: int):
-    """A LiteRT interpreter of ``path`` with its tensors allocated; ModelError when it
-    cannot be (missing file, not a model, runtime not installed)."""
+    """A LiteRT interpreter of ``path``; ModelError when the file is missing or not a model."""
     if not path.is_file():
         raise ModelError(f"{path}: face model file not found; reinstall classmood")
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - a broken install
-        raise ModelError("the LiteRT runtime (ai-edge-litert) is not installed; run: pip install ai-edge-litert") from None
-    try:
-        with quiet_native_stderr():
-            interp = Interpreter(model_path=str(path), num_threads=max(1, int(threads)))
-            interp.allocate_tensors()
-    except (ValueError, RuntimeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a usable BlazeFace model ({first})") from None
-    return interp
+    return open_interpreter(path, threads, "BlazeFace model")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._native import quiet_native_stderr
+from .._litert import open_interpreter
 from ..errors import ModelError
 from ..labels import FER_CLASSES
 from .preprocess import INPUT_SIZE
@@ -214,19 +214,7 @@ def _open(path: Path, threads: int):
                          option="model")
     if path.is_dir():
         raise ModelError(f"{path}: is a folder; pass the .tflite model file", option="model")
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - a broken install
-        raise ModelError("the LiteRT runtime (ai-edge-litert) is not installed; run: pip install ai-edge-litert") from None
-    try:
-        with quiet_native_stderr():
-            interp = Interpreter(model_path=str(path), num_threads=max(1, int(threads)))
-            interp.allocate_tensors()
-    except (ValueError, RuntimeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a usable TFLite model ({first}); re-export it or reinstall classmood",
-                         option="model") from None
-    return interp
+    return open_interpreter(path, threads, "TFLite model", "; re-export it or reinstall classmood", option="model")
 
 
 EmotionClassifier = ExpressionClassifier
