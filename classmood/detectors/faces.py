@@ -361,7 +361,7 @@ class FaceFinder:
             raise RuntimeError("FaceFinder is closed")
         H, W = image_bgr.shape[:2]
         cell = INPUT_SIDE // 2
-        jobs = []  # (index, clip, window x0, y0, scale)
+        jobs = []  # per window: where it lies in its canvas and in the frame
         canvases: list[np.ndarray] = []
         out: list[Face | None] = [None] * len(rois)
         for i, (roi, face) in enumerate(zip(rois, known)):

@@ -509,16 +509,16 @@ class GalleryPerception:
         # one face, the whole tile searched lately: look for it where it was (four tiles a
         # detector call); where it is not there, and at the pace above, the whole tile
         # (the whole-tile searches that fall due are spread too: a few per frame, oldest first)
-        memo = cache.tiles.get
-        one = [i for i in search if memo(tiles[i].bbox) is not None and len(memo(tiles[i].bbox).faces) == 1
-               and t - memo(tiles[i].bbox).full_t < 2 * _recheck_s(memo(tiles[i].bbox), faces_every_s)]
-        due_whole = sorted((memo(tiles[i].bbox).full_t, i) for i in one
-                           if t - memo(tiles[i].bbox).full_t >= _recheck_s(memo(tiles[i].bbox), faces_every_s))
+        # per tile with one face: how long since its whole search, against its pace
+        since = {i: (t - m.full_t, _recheck_s(m, faces_every_s)) for i in search
+                 if (m := cache.tiles.get(tiles[i].bbox)) is not None and len(m.faces) == 1}
+        one = [i for i, (age, pace) in since.items() if age < 2 * pace]
+        due_whole = sorted((-since[i][0], i) for i in one if since[i][0] >= since[i][1])  # oldest first
         near = sorted(set(one) - {i for _, i in due_whole[:spread]})
 
         def find() -> tuple[dict[int, list], set[int]]:
             again = self.face_finder.find_again(image, [tiles[i].bbox for i in near],
-                                                [memo(tiles[i].bbox).faces[0] for i in near]) if near else []
+                                                [cache.tiles[tiles[i].bbox].faces[0] for i in near]) if near else []
             out = {i: [g] for i, g in zip(near, again) if g is not None}
             whole = [i for i in search if i not in out]
             out.update(zip(whole, self.face_finder.find_in_tiles(image, [tiles[i] for i in whole])))
