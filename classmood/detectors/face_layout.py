@@ -86,6 +86,22 @@ least 3 px at work scale) off its length apart are a tile of it (their places ar
 pixel or two off after JPEG and scaling); the gap between two tiles is at most
 ``STRIP_GAP`` of it (Zoom's 4-6 px on 250 px strip tiles at 1080p, Meet's ~4%)."""
 STRIP_GAP = 0.12
+INNER_SAME = 0.85
+"""A line within 5% of a tile's length inside its border line is the border's too (a gap's
+far edge, a drawn frame) when its evidence is at least this share of the border's: both
+edges of a gap score 0.95-1.0 in the shared real strips, lines inside touching videos
+next to their border 0.6-0.8."""
+STRIP_CENTRE_FREE = 0.1
+"""How far (a share of the tile's width) a face in a row strip may lie off its tile's middle
+at no cost. Measured on the 162 faces alone in gallery tiles of the shared real
+screenshots: the face centre at 0.38-0.60 of its tile's width (2nd-98th percentile; median
+0.50; the height is no guide: 0.26-0.78)."""
+STRIP_CENTRE_COST = 4.0
+"""Cost of each further share of the tile's width off its middle, in units of a line's
+evidence (a face at 0.25 of a wrongly fitted tile's width costs 0.6). On a strip of four
+touching videos with busy rooms (teams_evo_share_strip_4video.png at 0.67x), a length
+whose tiles began at a doorframe and a poster's edge (faces at 0.16 and 0.67 of them)
+outscored the true one by 0.04 and is now 1.2 behind."""
 LATTICE_SAME = 0.04
 """Regions of one lattice are equal: width and height within this share (and 3 px), as a
 strip's tiles (``STRIP_SAME``)."""
@@ -272,7 +288,13 @@ def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], 
             continue
         for y in rows:
             for x in cols:
-                cell = (x, y, w, h)
+                # the place's width is its column's and its height its row's, where known:
+                # a lattice's columns may differ by a few pixels (a Teams gallery at 0.67x:
+                # 388 and 383 px; the place in the second column, 388 wide, had its right
+                # side 5 px off the border and was lost)
+                cw = [boxes[k][2] for k in group if abs(boxes[k][0] - x) <= 0.1 * w]
+                rh = [boxes[k][3] for k in group if abs(boxes[k][1] - y) <= 0.1 * h]
+                cell = (x, y, float(np.median(cw)) if cw else w, float(np.median(rh)) if rh else h)
                 if free(cell) and _lattice_place(ev, tuple(v / f for v in cell)):
                     holes.append(cell)
     return boxes, holes
@@ -455,6 +477,14 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
     before, after = STRIP_SIDE_REACH
     a = _strongest(prof, first - 1, first - before * s)
     b = _strongest(prof, last + 1, last + after * s)
+    # a strip the frame cuts (a capture that ends across its tiles) is bounded by the
+    # frame's edge, where no line shows: a strip at the bottom of a screenshot had a
+    # dark last row as its side, gone when the screenshot was scaled by 0.67
+    n_across = len(prof) - 1
+    if a is None and first - before * s <= 0:
+        a = 0
+    if b is None and last + after * s >= n_across:
+        b = n_across
     if a is None or b is None or b - a < 8:
         return None
     # the innermost line of the border (a tile's edge before the gap's or a frame line's)
@@ -489,26 +519,42 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
         P = None if any(_overlaps(p, q) for p, q in zip(spans[:-1], spans[1:])) else _pitch(spans, L)
         if P is None:
             continue  # tiles that overlap, or not at one pitch: not a strip of equal tiles
-        # the strip's places between the faces' tiles are tiles too: a strong line across
-        # the middle of one (the border of two real tiles) says the length is wrong
-        between = [-2.0 * _middle_line(along, int(round(v + k * P - L)), int(round(v + k * P)))
+        # the strip's places between the faces' tiles are tiles too, scored as theirs: lines
+        # at both ends (touching videos' borders at one pitch), and a strong line across the
+        # middle of one (the border of two real tiles) says the length is wrong. Scored by
+        # the middle line alone, a strip of four touching videos with busy rooms (a poster,
+        # a doorframe) took a wrong length whose places fell between those lines
+        between = [_place_score(along, v + k * P - L, v + k * P)
                    for (_, v), (u2, _) in zip(spans[:-1], spans[1:])
                    for k in range(1, int(round((u2 - v) / P)) + 1) if v + k * P <= u2 + 2]
-        key = (len(spans), len(got), sum(q[2] for q in got) + sum(between))
+        # a row's faces sit near their tiles' middles (people face their camera); a length
+        # that puts them near the tiles' ends took lines inside the videos for borders
+        off = (sum(STRIP_CENTRE_COST * max(0.0, abs((c - (q[0] + q[1]) / 2) / (q[1] - q[0])) - STRIP_CENTRE_FREE)
+                   for q, c in zip(pick, centre) if q is not None) if axis == 0 else 0.0)
+        key = (len(spans), len(got), sum(q[2] for q in got) + sum(between) - off)
+        import os
+        if os.environ.get("DBG_STRIP"): print("L", L, "P", P, "spans", spans, "key", key, between, off)
         if len(spans) >= 2 and (best is None or key > best[0]):
             best = (key, L, pick)
     if best is None:
         return None
     _, L, pick = best
     # a tile's side is the innermost of the lines that make its border (a drawn frame
-    # line, the gap's far edge, a neighbour's last pixels): the picture starts there
+    # line, the gap's far edge, a neighbour's last pixels), each about as strong as the
+    # border's line (a line inside a touching video, a shelf or a headset, is not one):
+    # the picture starts there. Applied once, to the tiles as found (applied again, it
+    # walked on into the video: a tile 10 px short)
     d = max(3.0, 0.05 * L)
-    inner = lambda u, v: (int(lines[(lines >= u) & (lines <= u + d)].max()),  # noqa: E731
-                          int(lines[(lines <= v) & (lines >= v - d)].min()))
+
+    def inner(u: int, v: int) -> tuple[int, int]:
+        lu = lines[(lines >= u) & (lines <= u + d) & (along[lines] >= INNER_SAME * along[u])]
+        lv = lines[(lines <= v) & (lines >= v - d) & (along[lines] >= INNER_SAME * along[v])]
+        return int(lu.max(initial=u)), int(lv.min(initial=v))
+
     held: dict[tuple[int, int], list[int]] = {}
     for j, q in zip(line, pick):
         if q is not None:
-            held.setdefault(inner(q[0], q[1]), []).append(j)
+            held.setdefault((q[0], q[1]), []).append(j)
     spans = sorted(held)
     L = float(np.median([v - u for u, v in spans]))
     box = lambda u, v: ((u, a, v - u, across) if axis == 0 else (a, u, across, v - u))  # noqa: E731
@@ -526,8 +572,15 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
                 else:
                     nxt = [(int(p), int(q)) for q in lines[(lines <= cu) & (lines >= cu - STRIP_GAP * L)]
                            for p in lines[np.abs(q - lines - L) <= tol]]
+                cut = not nxt
+                if cut:  # the last tile, cut by the frame's edge (at least half of it shows)
+                    n = len(along) - 1
+                    nxt = ([(int(p), n) for p in lines[(lines >= cv) & (lines <= cv + STRIP_GAP * L)]
+                            if 0.5 * L <= n - p <= L + tol] if step > 0 else
+                           [(0, int(q)) for q in lines[(lines <= cu) & (lines >= cu - STRIP_GAP * L)]
+                            if 0.5 * L <= q <= L + tol])
                 nxt = [t for t in nxt if t not in out and not any(_overlaps(t, o) for o in out)
-                       and _clear_sides(ev, box(*t))]
+                       and _clear_sides(ev, box(*t), cut=cut)]
                 if not nxt:
                     break
                 t = max(nxt, key=lambda t: along[t[0]] + along[t[1]] - 0.05 * abs(t[1] - t[0] - L) / tol)
@@ -541,6 +594,14 @@ def _pair_score(along: np.ndarray, u: int, v: int) -> float:
     the strongest line across its middle (:func:`_middle_line`): two tiles taken for one
     have the border between them there."""
     return float(along[u] + along[v]) - 2.0 * _middle_line(along, u, v)
+
+
+def _place_score(along: np.ndarray, u: float, v: float) -> float:
+    """:func:`_pair_score` of a strip's place at ``u``-``v`` predicted from its pitch (not
+    found on lines): each end's evidence is the best within a pixel of it."""
+    n = len(along)
+    end = lambda p: float(along[max(0, int(round(p)) - 1):min(n, int(round(p)) + 2)].max(initial=0.0))  # noqa: E731
+    return end(u) + end(v) - 2.0 * _middle_line(along, int(round(u)), int(round(v)))
 
 
 def _middle_line(along: np.ndarray, u: int, v: int) -> float:
@@ -603,9 +664,16 @@ def _strongest(profile: np.ndarray, start: float, stop: float) -> int | None:
     return int(idx[k + int(np.argmax(profile[idx[k:run + 1]]))])
 
 
-def _clear_sides(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
+def _clear_sides(ev: Evidence, box: tuple[float, float, float, float], cut: bool = False) -> bool:
     """Whether the four sides of a box (work scale) are straight lines: all but one at
-    least ``SIDE_LEVEL``, that one at least half of it (a card's side on a dark gap)."""
-    side, _ = ev.borders(np.array([box], np.int64))
-    srt = np.sort(side[0])
+    least ``SIDE_LEVEL``, that one at least half of it (a card's side on a dark gap).
+    ``cut``: a tile the frame's edge cuts, whose sides on that edge show no line, judged
+    by its other sides: three as above, two or one all at least ``SIDE_LEVEL``."""
+    side = ev.borders(np.array([box], np.int64))[0][0]
+    if cut:
+        x, y, w, h = box
+        side = side[~np.array([x <= 2, x + w >= ev.w - 2, y <= 2, y + h >= ev.h - 2])]
+        if len(side) < 3:
+            return bool(len(side) and np.all(side >= SIDE_LEVEL))
+    srt = np.sort(side)
     return bool(srt[1] >= SIDE_LEVEL and srt[0] >= 0.5 * SIDE_LEVEL)

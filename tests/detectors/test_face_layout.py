@@ -219,6 +219,29 @@ def test_a_strip_is_fitted_through_faces_in_a_line():
     assert [idx for _, idx in regs] == [[0], [1], [], [2], [3]]
 
 
+def test_a_strip_of_touching_videos_cut_by_the_frame():
+    """A strip of four touching videos (no gap: each border is where one picture meets the
+    next) along the bottom of a capture that cuts it: no line under the strip, the last
+    tile cut by the frame's right edge; rooms with lines inside (a doorframe, a poster's
+    edges, a headset) over 3/4 of the strip's height; faces found in the first and third
+    only (teams_evo_share_strip_4video.png at 0.67x, galleries2). Every tile comes back at
+    its place, the cut one too. (Before: no strip without a line under it; then a length
+    whose tiles began at the doorframe and the poster; and each side moved inward twice.)"""
+    W, H = 1080, 636
+    rng = np.random.default_rng(0)
+    img = np.full((H, W, 3), 20, np.uint8)
+    tiles = [(651 + 117 * i, 575, 117, 61) for i in range(3)] + [(1002, 575, 78, 61)]
+    for (x, y, w, h), base in zip(tiles, (120, 150, 100, 135)):
+        img[y:y + h, x:x + w] = rng.integers(base - 15, base + 15, (h, w, 3), dtype=np.uint8)
+    for x0, x1, v in ((655, 662, 60), (699, 708, 200), (778, 791, 60), (970, 980, 230), (1050, 1055, 40)):
+        img[575:621, x0:x1] = v
+    regs = _regions(img, [_face(701, 599, 23), _face(938, 600, 21)])
+    assert len(regs) == 4, regs
+    for (box, _), want in zip(regs, tiles):
+        assert iou(box, want) > 0.95, (box, want)
+    assert [idx for _, idx in regs] == [[0], [], [1], []]
+
+
 def test_a_column_strip_and_tiles_of_twice_the_length_are_not_taken():
     """A column of four tiles with faces in the first and third only: the strip is four
     tiles of one length, never two tiles of twice the length (the border between
