@@ -38,7 +38,14 @@ _STRIP_BAND = 5.2
 beside 45 px discs are 180 px high)."""
 _DISC_TILE = 4.0
 """A disc inside a tile more than this many times its box's area is the tile's content
-(a camera-off card's initials), not an avatar of its own."""
+(a camera-off card's initials), not an avatar of its own; also the largest tile (in disc
+boxes) searched for a disc of its own (:func:`_disc_sized`)."""
+_CARD_DISC = 2.5
+"""A disc inside a tile more than this many times its box's area is the tile's content
+(a camera-off card's initials), not an avatar of its own: the gap cut's box around a disc
+on a flat page is about the box itself; a 16:9 card whose disc is 2/3 of its height is
+3-4 times it (Teams' strip card at 0.67x: 3.96, taken for an avatar beside an empty tile
+at 4)."""
 
 
 @dataclass
@@ -276,7 +283,7 @@ class GalleryPerception:
             box = avatar_box(disc, (W, H))
             cx, cy = disc.center
             inside = [b for b in base if b[0] <= cx < b[0] + b[2] and b[1] <= cy < b[1] + b[3]]
-            card = [b for b in inside if b[2] * b[3] > _DISC_TILE * box[2] * box[3]
+            card = [b for b in inside if b[2] * b[3] > _CARD_DISC * box[2] * box[3]
                     and not (regions and found.get(b))]
             if card:  # a card's initials (a region holding faces is no card)
                 if regions:  # a region's box is approximate: its disc says camera off
