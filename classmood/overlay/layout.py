@@ -88,9 +88,11 @@ def badge_box_size(text: str, tile: Rect | None = None) -> tuple[int, int]:
     return w, h
 
 
-def _overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two ``(x, y, w, h)`` rectangles share any area."""
     return (min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]) > 0
             and min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]) > 0)
+
 
 
 def _corners(tile: Rect, w: int, h: int, m: int) -> list[Rect]:
@@ -143,7 +145,7 @@ def tile_badge_rect(tile: Rect, face: Sequence[float] | None, size: tuple[int, i
     for w in widths:
         corners = _corners((tx, ty, tw, th), w, bh, m)
         for i in order:
-            if padded is None or not _overlaps(corners[i], padded):
+            if padded is None or not overlaps(corners[i], padded):
                 return corners[i]
     return None
 
@@ -226,7 +228,7 @@ def indicator_rect(frame_size: tuple[int, int], avoid: Iterable[Sequence[float]]
     for x, y in ((cx, top), (cx, bottom), (margin, top), (fw - margin - w, top),
                  (margin, bottom), (fw - margin - w, bottom)):
         r = (x, y, w, h)
-        if not any(_overlaps(r, a) for a in avoid):
+        if not any(overlaps(r, a) for a in avoid):
             return r
     return None
 
@@ -238,20 +240,35 @@ PANEL_COMPACT = (330, 40)
 """The panel as a strip (w, h), window units: the status and the four counts on one line
 (panel.css shows only these when the window is this low); the teacher enlarges it to see
 the rest."""
+PANEL_TAB = (44, 112)
+"""The panel as a tab (w, h), window units: the status dot over the four counts, one
+above the other (panel.css, a window this narrow). Its place where tiles fill the screen
+edge to edge and even the strip would cover a face: beside the faces, whose tiles hold
+them near their middles (0.38-0.60 of a tile's width on the shared real screenshots),
+a column free of faces runs down the gallery."""
 _PANEL_GRID = 4
 """The placement search's step, pixels."""
+FACE_CLEARANCE = 0.35
+"""Where the panel must cover part of a tile (tiles edge to edge over the whole screen), it
+keeps this share of a face's size clear of it on every side (hair and forehead above a
+face box, the chin below it)."""
 
 
 def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors: Sequence[Rect],
                 full: tuple[int, int] = PANEL_FULL, compact: tuple[int, int] = PANEL_COMPACT,
-                gap: int = 4) -> Rect:
+                gap: int = 4, faces: Sequence[Sequence[float]] = (),
+                tab: tuple[int, int] = PANEL_TAB) -> Rect:
     """Where the class-mood panel goes so that it hides no student: a rectangle on the
     gallery's monitor that overlaps no tile, as near as can be to the right of the
     gallery, at full size where one fits (on another monitor if the gallery's has no
     room), else as a compact strip (over the app's own margins or toolbar, or beside the
-    gallery); only where even the strip fits nowhere (tiles edge to edge over the whole
-    screen), the strip at the gallery's bottom edge where it covers the least of any
-    tile (the bottom of a tile holds the name and shoulders, rarely the face).
+    gallery). Only where even the strip fits nowhere (tiles edge to edge over the whole
+    screen: a full-screen gallery whose app hides its toolbar), it has to cover part of
+    a tile, never a face (each kept ``FACE_CLEARANCE`` of its size clear): the strip
+    where it covers no face, else the tab (``tab``: the status and the counts in a
+    column beside the faces), each where it covers the least of any tile, nearest the
+    gallery's bottom right; with every place on a face, the tab where it covers the
+    least of the faces.
 
     Args:
         region: the captured gallery, SCREEN ``(x, y, w, h)`` (None: no gallery, e.g. a
@@ -259,12 +276,14 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
         tiles: the tiles now, SCREEN ``(x, y, w, h)``; none yet (before the first
             frame): the whole region counts as tiles.
         monitors: the monitors' SCREEN rectangles (empty: the region is the screen).
-        full, compact: the panel's two sizes ``(w, h)``.
+        full, compact, tab: the panel's three sizes ``(w, h)``.
         gap: pixels kept from the tiles.
+        faces: the faces now, SCREEN ``(x, y, w, h)``: what the strip must never cover
+            where it has to cover tiles.
 
     Returns:
         The panel's SCREEN ``(x, y, w, h)``; its size is ``full`` (height cut to the
-        monitor) or ``compact``.
+        monitor), ``compact`` or ``tab``.
     """
     mons = [tuple(int(v) for v in m) for m in monitors] or ([tuple(region)] if region else [(0, 0, 1280, 720)])
     if region is None:
@@ -274,7 +293,7 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
     rx, ry, rw, rh = (int(v) for v in region)
     cx, cy = rx + rw / 2, ry + rh / 2
     mon = next((m for m in mons if m[0] <= cx < m[0] + m[2] and m[1] <= cy < m[1] + m[3]), None)
-    mon = mon or next((m for m in mons if _overlaps(m, region)), mons[0])
+    mon = mon or next((m for m in mons if overlaps(m, region)), mons[0])
     boxes = [tuple(float(v) for v in t) for t in tiles] or [(rx, ry, rw, rh)]
     anchor = (rx + rw + gap, ry + 20)  # beside the gallery, near its top
     # full size on the gallery's monitor, then on another one; then the strip on the
@@ -283,40 +302,65 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
         found = _free_spot(m, boxes, size, compact, anchor, gap, least=False)
         if found is not None:
             return found
-    found = _free_spot(mon, boxes, compact, compact, (rx + rw, ry + rh), gap, least=True)
-    if found is not None:
-        return found
+    corner = (rx + rw, ry + rh)
+    for size, face_free in ((compact, True), (tab, True), (tab, False)):
+        found = _free_spot(mon, boxes, size, size, corner, gap, least=True, faces=faces, face_free=face_free)
+        if found is not None:
+            return found
     mx, my, mw, mh = mon
-    return (mx + mw - compact[0], my, compact[0], compact[1])
+    return (mx + mw - tab[0], my, tab[0], tab[1])
+
+
+def face_clearance(face: Sequence[float]) -> tuple[float, float, float, float]:
+    """A face's box ``(x, y, w, h)`` grown by ``FACE_CLEARANCE`` of its size on every side."""
+    x, y, w, h = (float(v) for v in face)
+    c = FACE_CLEARANCE * max(w, h)
+    return (x - c, y - c, w + 2 * c, h + 2 * c)
+
+
+def covers_a_face(rect: Sequence[float], faces: Iterable[Sequence[float]]) -> bool:
+    """Whether ``rect`` covers any of ``faces`` or its clearance (:func:`face_clearance`)."""
+    return any(overlaps(rect, face_clearance(f)) for f in faces)
 
 
 def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int], compact: tuple[int, int],
-               anchor: tuple[float, float], gap: int, least: bool) -> Rect | None:
+               anchor: tuple[float, float], gap: int, least: bool,
+               faces: Sequence[Sequence[float]] = (), face_free: bool = False) -> Rect | None:
     """The panel's place on monitor ``mon`` nearest ``anchor`` that overlaps none of
     ``boxes`` (kept ``gap`` pixels away from them), at ``size`` (its height cut to the
     monitor, never under ``compact``'s); with ``least``, where it covers the least of
-    them. None if there is none."""
+    ``faces`` (with :func:`face_clearance`; with ``face_free``, none or no place), then
+    the least of ``boxes``. None if there is none."""
     mx, my, mw, mh = (int(v) for v in mon)
     g = _PANEL_GRID
     gw, gh = max(1, mw // g), max(1, mh // g)
-    blocked = np.zeros((gh, gw), np.float64)
-    for x, y, w, h in boxes:  # each tile and a gap around it, in grid cells
-        x0, y0 = int((x - gap - mx) // g), int((y - gap - my) // g)
-        x1, y1 = int(math.ceil((x + w + gap - mx) / g)), int(math.ceil((y + h + gap - my) / g))
-        blocked[max(0, y0):max(0, min(gh, y1)), max(0, x0):max(0, min(gw, x1))] = 1.0
-    integral = np.zeros((gh + 1, gw + 1))
-    integral[1:, 1:] = blocked.cumsum(0).cumsum(1)
     pw, ph = int(size[0]), int(max(min(size[1], mh - 40), compact[1]))
     cw, ch = -(-pw // g), -(-ph // g)
     if gw < cw or gh < ch:
         return None
     ys, xs = np.arange(gh - ch + 1), np.arange(gw - cw + 1)
-    covered = (integral[ys[:, None] + ch, xs[None, :] + cw] - integral[ys[:, None], xs[None, :] + cw]
-               - integral[ys[:, None] + ch, xs[None, :]] + integral[ys[:, None], xs[None, :]])
+
+    def covering(rects: Iterable[tuple[float, float, float, float]]) -> np.ndarray:
+        """Per place of the panel, how many grid cells of ``rects`` it covers."""
+        blocked = np.zeros((gh, gw), np.float64)
+        for x, y, w, h in rects:
+            x0, y0 = int((x - mx) // g), int((y - my) // g)
+            x1, y1 = int(math.ceil((x + w - mx) / g)), int(math.ceil((y + h - my) / g))
+            blocked[max(0, y0):max(0, min(gh, y1)), max(0, x0):max(0, min(gw, x1))] = 1.0
+        integral = np.zeros((gh + 1, gw + 1))
+        integral[1:, 1:] = blocked.cumsum(0).cumsum(1)
+        return (integral[ys[:, None] + ch, xs[None, :] + cw] - integral[ys[:, None], xs[None, :] + cw]
+                - integral[ys[:, None] + ch, xs[None, :]] + integral[ys[:, None], xs[None, :]])
+
+    # each tile and a gap around it
+    covered = covering((x - gap, y - gap, w + 2 * gap, h + 2 * gap) for x, y, w, h in boxes)
     px, py = mx + xs[None, :] * g, my + ys[:, None] * g
     dist = np.abs(px - anchor[0]) + np.abs(py - anchor[1])
     if least:
-        score = covered * 1e6 + dist
+        on_faces = covering(face_clearance(f) for f in faces)
+        if face_free and not (on_faces <= 0).any():
+            return None
+        score = on_faces * 1e12 + covered * 1e6 + dist
     elif (covered <= 0).any():
         score = np.where(covered <= 0, dist, np.inf)
     else:

@@ -48,7 +48,7 @@ from typing import Any, Callable
 from .._native import native_logs_wanted
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
-from .layout import PANEL_COMPACT, PANEL_FULL, Rect, place_panel
+from .layout import PANEL_COMPACT, PANEL_FULL, PANEL_TAB, Rect, covers_a_face, overlaps, place_panel
 from .view_model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
 from .pages import page_html
 
@@ -186,10 +186,6 @@ def overlay_unavailable() -> str | None:
 
 
 # --------------------------------------------------------------------------- geometry
-def _intersects(a: Rect, b: Rect) -> bool:
-    return min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0]) and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1])
-
-
 def _monitors() -> list[Rect]:
     """The monitors' SCREEN rectangles (empty when they cannot be listed)."""
     try:
@@ -309,13 +305,18 @@ class Overlay:
             return
         boxes = [t.tile.bbox for t in result.gallery.tiles] + [p.bbox for p in result.participants if p.bbox]
         tiles = sorted({(int(b[0]) + origin[0], int(b[1]) + origin[1], int(b[2]), int(b[3])) for b in boxes})
+        faces = [(f[0] + origin[0], f[1] + origin[1], f[2], f[3])
+                 for f in (p.face_bbox for p in result.participants) if f is not None]
         key = (self.region, tuple(tiles), self.scale)  # a scale learnt later resizes it
-        if key == self._tiles_key:
+        # placed again when the tiles change, or when a face came under a strip that had
+        # to cover tiles (a gallery edge to edge over the screen)
+        if key == self._tiles_key and not (self.panel_rect and covers_a_face(self.panel_rect, faces)):
             return
         self._tiles_key = key
         s = self.scale or 1.0  # the panel's sizes are in window units: screen pixels x scale
         rect = place_panel(self.region, tiles, self.monitors, full=(round(PANEL_FULL[0] * s), round(PANEL_FULL[1] * s)),
-                           compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)))
+                           compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)),
+                           tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)), faces=faces)
         if rect != self.panel_rect:
             self.panel_rect = self._panel_placed = rect
             self._schedule(self._fit_panel)
@@ -336,7 +337,7 @@ class Overlay:
         if self.region is None:  # no overlay window (a webcam): nothing of ours is captured
             return []
         rects = self.model.mask_rects()
-        if _intersects(self.panel_rect, self.region):
+        if overlaps(self.panel_rect, self.region):
             rects.append(self.panel_rect)
         return rects
 
@@ -456,7 +457,7 @@ class Overlay:
         self._placing()
         panel = webview.create_window(
             title, html=page_html("panel"), js_api=PanelApi(self.controls), x=px, y=py, width=pw, height=ph,
-            on_top=True, resizable=True, min_size=(160, 24), background_color="#151a21")
+            on_top=True, resizable=True, min_size=(32, 24), background_color="#151a21")
         panel.events.before_show += self._before_show_panel
         panel.events.moved += self._panel_moved
         panel.events.resized += self._panel_resized

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from classmood.labels import COLOURS, PANEL_ORDER
 from classmood.overlay import layout as L
-from classmood.overlay.layout import _overlaps, badge_content, badge_rect, indicator_rect, place_badges, tile_badge_rect
+from classmood.overlay.layout import badge_content, covers_a_face, overlaps, badge_rect, indicator_rect, place_badges, tile_badge_rect
 from classmood.timefmt import duration
 
 from .synthetic import participant
@@ -139,28 +139,35 @@ def test_indicator_avoids_faces_and_badges():
 
 
 # -- the class-mood panel never hides a student --------------------------------------------
-@pytest.mark.parametrize("n, size, chrome", [(25, (1920, 1080), True), (49, (1920, 1080), True),
-                                             (25, (1920, 1080), False), (49, (3840, 2160), True),
-                                             (9, (1280, 720), True)])
-def test_the_panel_covers_no_tile_of_a_full_screen_gallery(grace, n, size, chrome):
+@pytest.mark.parametrize("n, size, chrome, scale", [
+    (25, (1920, 1080), True, 1), (49, (1920, 1080), True, 1), (25, (1920, 1080), False, 1),
+    (49, (1920, 1080), False, 1), (25, (1920, 1080), False, 2), (49, (1920, 1080), False, 2),
+    (49, (3840, 2160), True, 1), (49, (3840, 2160), False, 2), (9, (1280, 720), True, 1)])
+def test_the_panel_covers_no_tile_of_a_full_screen_gallery(grace, n, size, chrome, scale):
     """A 5x5 or 7x7 gallery filling the screen (the panel opened over its right column:
     4 of 25 students hidden from the teacher and masked out of the class figures): the
-    panel goes where no tile is (the app's title bar or toolbar), as a compact strip."""
-    from classmood.overlay.layout import PANEL_COMPACT, place_panel
+    panel goes where no tile is (the app's title bar or toolbar), as a compact strip.
+    A gallery with no chrome or margin, its tiles edge to edge over the screen: the
+    strip covers no face (with its clearance), at scale 1 and 2 (before: the strip at the
+    bottom edge over the last row's names, at scale 2 its 80 px reached their chins)."""
+    from classmood.overlay.layout import PANEL_COMPACT, PANEL_FULL, PANEL_TAB, place_panel
     from classmood.synth import make_gallery
 
     g = make_gallery([grace], n, size, seed=4, chrome=chrome)
     screen = (0, 0, size[0], size[1])
     tiles = [t.bbox for t in g.tiles]
-    r = place_panel(screen, tiles, [screen])
+    faces = [f for t in g.tiles for f in t.face_boxes]
+    assert len(faces) >= n // 2
+    compact = (PANEL_COMPACT[0] * scale, PANEL_COMPACT[1] * scale)
+    tab = (PANEL_TAB[0] * scale, PANEL_TAB[1] * scale)
+    r = place_panel(screen, tiles, [screen], full=(PANEL_FULL[0] * scale, PANEL_FULL[1] * scale),
+                    compact=compact, faces=faces, tab=tab)
     assert 0 <= r[0] and r[0] + r[2] <= size[0] and 0 <= r[1] and r[1] + r[3] <= size[1]
-    assert r[2:] == PANEL_COMPACT or r[3] >= 360
+    assert r[2:] in (compact, tab) or r[3] >= 360
+    assert not covers_a_face(r, faces), (r, faces)
     top, bottom = min(t[1] for t in tiles), size[1] - max(t[1] + t[3] for t in tiles)
-    if max(top, bottom) >= PANEL_COMPACT[1] + 4:  # the app leaves a margin or a toolbar: the strip fits there
-        assert not any(_overlaps(r, t) for t in tiles), (r, tiles)
-    else:  # tiles edge to edge: the strip at the bottom edge, over the last row's lowest 40 px only
-        assert r[1] + r[3] == size[1] and all(t[1] + t[3] - r[1] <= PANEL_COMPACT[1]
-                                              for t in tiles if _overlaps(r, t))
+    if max(top, bottom) >= compact[1] + 4:  # the app leaves a margin or a toolbar: the strip fits there
+        assert not any(overlaps(r, t) for t in tiles), (r, tiles)
 
 
 def test_the_panel_goes_beside_a_gallery_with_room_and_covers_least_when_none_is_free():

@@ -293,3 +293,34 @@ def test_the_compact_strip_shows_every_count_whole(browser, scale):
     assert right <= PANEL_COMPACT[0], right
     assert [c.split(" ", 1)[1] for c in counts] == ["present", "off", "away", "all"]
     assert counts[-1].startswith("49")
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_tab_shows_every_count_whole(browser, scale):
+    """The panel as a tab (PANEL_TAB, beside the faces of a gallery filling the screen
+    edge to edge) with a class of 100: the status dot and the four counts, one above
+    the other, each whole and inside the tab, each saying what it counts on hover."""
+    from classmood.overlay.layout import PANEL_TAB
+
+    page = browser.new_page(viewport={"width": PANEL_TAB[0], "height": PANEL_TAB[1]}, device_scale_factor=scale)
+    page.set_content(page_html("panel"))
+    model = OverlayModel()
+    for r in class_sequence(n=49, steps=3):
+        model.update(r)
+    pay = model.panel_payload()
+    pay["counts"] = {**pay["counts"], "present": 88, "participants": 100}  # three digits (the synth class stops at 64)
+    push(page, pay)
+    cut = page.evaluate("""() => [...document.querySelectorAll('.count, .count b, body')]
+        .filter(e => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight)
+        .map(e => e.className || e.tagName)""")
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.count, .status .pulse')].map(e => {
+        const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+    counts = page.eval_on_selector_all(".count", "els => els.map(e => [e.innerText.trim(), e.title])")
+    visible = page.eval_on_selector_all("#expressions, .controls, #status-text",
+                                        "els => els.map(e => e.offsetParent !== null)")
+    page.close()
+    assert cut == [], cut
+    assert all(0 <= l and r <= PANEL_TAB[0] and 0 <= t and b <= PANEL_TAB[1] for l, t, r, b in boxes), boxes
+    assert [t for _, t in counts] == ["present", "cameras off", "away", "in the gallery"]
+    assert all(c.isdigit() for c, _ in counts) and counts[-1][0] == "100", counts
+    assert visible == [False, False, False]

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classmood.overlay.layout import PANEL_COMPACT, _overlaps
+from classmood.overlay.layout import PANEL_COMPACT, PANEL_TAB, covers_a_face, overlaps
 
 from .conftest import ROOT, SCREEN, Driver, env_for, grab
 
@@ -36,13 +36,17 @@ def _panel_geometry(display: str) -> tuple[int, int, int, int] | None:
     return None
 
 
-@pytest.mark.parametrize("n, scale", [(25, 1), (25, 2), (49, 1), (49, 2)])
-def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_path, grace, n, scale):
+@pytest.mark.parametrize("n, scale, chrome", [(25, 1, True), (25, 2, True), (49, 1, True), (49, 2, True),
+                                              (25, 1, False), (25, 2, False), (49, 1, False), (49, 2, False)])
+def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_path, grace, n, scale, chrome):
+    """With the app's title bar and toolbar around the gallery (``chrome``), the panel
+    covers no tile; without (a full-screen gallery whose toolbar is hidden, its tiles edge
+    to edge over the screen), it covers no face the overlay knows (a strip or a tab)."""
     if shutil.which("xdotool") is None:
         pytest.skip("xdotool is not installed (apt-get install xdotool)")
     from classmood.synth import make_gallery
 
-    g = make_gallery([grace], n, SCREEN, seed=6, chrome=True)  # the app's title bar and toolbar around it
+    g = make_gallery([grace], n, SCREEN, seed=6, chrome=chrome)
     path = tmp_path / "gallery.png"
     cv2.imwrite(str(path), g.image)
     tiles = [t.bbox for t in g.tiles]
@@ -77,7 +81,7 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
         assert len(faces) >= n - n // 8 - 1
         for b in badges:
             if b["id"] in faces:
-                assert not _overlaps((b["x"], b["y"], b["w"], b["h"]), tuple(faces[b["id"]])), b
+                assert not overlaps((b["x"], b["y"], b["w"], b["h"]), tuple(faces[b["id"]])), b
         real = None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # the move is applied by the GUI thread
@@ -87,10 +91,15 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
             time.sleep(0.5)
     finally:
         d.close()
-    assert not any(_overlaps(believed, t) for t in tiles), (believed, tiles)
     assert real is not None, "no panel window found"
     assert all(abs(a - b) <= 2 * scale + 2 for a, b in zip(real, believed)), (real, believed)
     x, y, w, h = real
     assert 0 <= x and x + w <= SCREEN[0] and 0 <= y and y + h <= SCREEN[1], real  # on the screen
-    assert w >= PANEL_COMPACT[0] * scale - 2 and h >= PANEL_COMPACT[1] * scale - 2, real  # sized in window units
-    assert not any(_overlaps(real, t) for t in tiles), (real, tiles)
+    smallest = PANEL_COMPACT if chrome else (PANEL_TAB[0], PANEL_COMPACT[1])
+    assert w >= smallest[0] * scale - 2 and h >= smallest[1] * scale - 2, real  # sized in window units
+    if chrome:
+        assert not any(overlaps(believed, t) for t in tiles), (believed, tiles)
+        assert not any(overlaps(real, t) for t in tiles), (real, tiles)
+    else:
+        assert not covers_a_face(believed, faces.values()) and not covers_a_face(real, faces.values()), (real, faces)
+        assert not any(overlaps(real, f) for t in g.tiles for f in t.face_boxes), real  # the drawn faces too

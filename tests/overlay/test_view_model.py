@@ -251,7 +251,7 @@ def test_the_panel_moves_off_the_tiles_and_stays_where_the_teacher_puts_it(tmp_p
     saved = tmp_path / "panel.json"
     ov = Overlay(screen, monitors=[screen], panel_file=saved)
     ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.0), r)
-    assert not any(L._overlaps(ov.panel_rect, b) for b in boxes), ov.panel_rect
+    assert not any(L.overlaps(ov.panel_rect, b) for b in boxes), ov.panel_rect
     assert ov.panel_rect[3] == L.PANEL_COMPACT[1] and ov.panel_rect[1] >= 1020 - 8
     # what is masked out of analysis is what we draw: the badges, and the panel over no tile
     assert ov.panel_rect in ov.mask_rects()
@@ -270,3 +270,34 @@ def test_the_panel_moves_off_the_tiles_and_stays_where_the_teacher_puts_it(tmp_p
     gone = Overlay(screen, monitors=[(0, 0, 30, 30)], panel_file=saved)  # not on any monitor now
     assert not gone.panel_pinned
     gone.close()
+
+
+def test_over_tiles_edge_to_edge_the_panel_keeps_off_the_faces_as_they_move():
+    """A 7x7 gallery edge to edge over a 1920x1080 screen (a full-screen gallery whose app
+    hid its toolbar): no place is free of tiles, so the strip covers part of a tile, never
+    a face with its clearance; when a student moves under it, it moves away; at scale 2
+    (its sizes doubled) it is a strip or a tab, still off every face."""
+    screen = (0, 0, 1920, 1080)
+    boxes = grid_tiles(49, (1920, 1080))
+    ps = [participant(i, b) for i, b in enumerate(boxes)]
+    ov = Overlay(screen, monitors=[screen])
+    ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.0), frame_result(ps, size=(1920, 1080)))
+    faces = [p.face_bbox for p in ps]
+    first = ov.panel_rect
+    assert first[2:] == L.PANEL_COMPACT and not L.covers_a_face(first, faces), first
+    # the student whose tile the strip covers stands up: their face now under the strip
+    under = next(i for i, b in enumerate(boxes) if L.overlaps(first, b))
+    x, y, w, h = first
+    moved = list(ps)
+    moved[under] = participant(under, boxes[under], face=(x + 10, y - 5, 40, 40))
+    faces = [p.face_bbox for p in moved]
+    ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.5), frame_result(moved, size=(1920, 1080)))
+    assert ov.panel_rect != first and not L.covers_a_face(ov.panel_rect, faces), ov.panel_rect
+    ov.close()
+    hidpi = Overlay(screen, monitors=[screen])
+    hidpi.scale = 2.0
+    hidpi.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.0), frame_result(ps, size=(1920, 1080)))
+    r = hidpi.panel_rect
+    assert r[2:] in ((2 * L.PANEL_COMPACT[0], 2 * L.PANEL_COMPACT[1]), (2 * L.PANEL_TAB[0], 2 * L.PANEL_TAB[1])), r
+    assert not L.covers_a_face(r, [p.face_bbox for p in ps]), r
+    hidpi.close()
