@@ -45,7 +45,7 @@ import numpy as np
 
 from ..geometry import BBox, iou, overlap
 from ..types import Face, Tile
-from .grid_fit import Evidence
+from .grid_fit import Evidence, holds_a_tile
 from .tiles import lattice_lines, reading_order
 
 SNAP_LEVEL = 0.85
@@ -105,13 +105,6 @@ outscored the true one by 0.04 and is now 1.2 behind."""
 LATTICE_SAME = 0.04
 """Regions of one lattice are equal: width and height within this share (and 3 px), as a
 strip's tiles (``STRIP_SAME``)."""
-HOLE_SIDES = 0.5
-"""Mean straight-line evidence of an empty lattice place's four sides (a Teams tile with
-a dialog over its top border: 0.6, that side 0.23; a tile's sides on a dark gap beside
-dark video 0.52)."""
-HOLE_TEXTURE = 8.0
-"""Grey levels' standard deviation inside an empty lattice place (its inner 80%) below
-which it is flat background, not a tile (a gallery's unfilled last places)."""
 STRIP_ASPECT = (0.5, 2.1)
 """w/h of a strip's tiles: a phone's portrait video (0.56) to 16:9 with a speaker frame, as
 the grid fit's tiles (``TileFinder.grid_aspect``); a strip "tile" of 2.3 was half a 16:9
@@ -168,16 +161,21 @@ def fit_strips(evidence: Evidence, faces: Sequence[Face], regions: Sequence[tupl
     Faces of about one size (within 2x) whose centres lie on one horizontal line (within
     ``STRIP_ALIGN`` face sizes; a row of tiles) or one vertical line (a column) are a
     strip when: its two long sides are the strongest straight lines beside the faces over
-    the whole line (within ``STRIP_SIDE_REACH``), and around two faces or more there are
+    the whole line (within ``STRIP_SIDE_REACH``; the frame's edge where the capture cuts
+    the strip and shows no line), and around two faces or more there are
     two straight lines across the strip (``STRIP_LINE``) one tile length apart, the same
     length for all (within ``STRIP_SAME``; tile w/h within ``STRIP_ASPECT``), no two
     overlapping, all at one pitch (the tile and a gap of at most ``STRIP_GAP`` of it),
     and no strong line across a tile's middle (two tiles taken for one). Of the lengths
-    that do, the one giving the most tiles wins, then the strongest lines. The strip's
-    tiles are those, and the tiles of that length joined to them over gaps, each with four
-    clear sides (a camera-off card, a face the frame-wide search missed; shared content
-    beside the strip has no such sides). A smaller face inside a strip tile with a region
-    of its own (a self-view picture-in-picture) keeps its region.
+    that do, the one giving the most tiles wins, then the best score: the lines at the
+    ends of the faces' tiles and of the places between them, less the lines across their
+    middles, less how far a row's faces lie off their tiles' middles
+    (``STRIP_CENTRE_FREE``, ``STRIP_CENTRE_COST``). The strip's tiles are those, and the
+    tiles of that length joined to them over gaps, each with four clear sides (a
+    camera-off card, a face the frame-wide search missed; shared content beside the strip
+    has no such sides), the last one at the frame's edge cut by it (half a tile or more).
+    A smaller face inside a strip tile with a region of its own (a self-view
+    picture-in-picture) keeps its region.
 
     Args:
         evidence: the frame's :class:`Evidence` (work scale ``evidence.f``).
@@ -231,7 +229,7 @@ def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], 
     other region (5% of a tile) and its four sides are straight lines
     (:func:`_clear_sides`), and its side gives the lattice a column (row). With three
     tiles or more on two rows and two columns, each other place of the lattice that
-    overlaps no region and is a picture with straight sides (:func:`_lattice_place`: one
+    overlaps no region and is a picture with straight sides (:func:`~classmood.detectors.grid_fit.holds_a_tile`: one
     may be hidden) is a tile whose face is not visible
     (covered by a dialog, turned away, out of the picture): the 2x2 block of a Teams
     gallery with a dialog over one face. Regions of several sizes make several lattices.
@@ -295,23 +293,9 @@ def fit_lattice(evidence: Evidence, boxes: Sequence[BBox]) -> tuple[list[BBox], 
                 cw = [boxes[k][2] for k in group if abs(boxes[k][0] - x) <= 0.1 * w]
                 rh = [boxes[k][3] for k in group if abs(boxes[k][1] - y) <= 0.1 * h]
                 cell = (x, y, float(np.median(cw)) if cw else w, float(np.median(rh)) if rh else h)
-                if free(cell) and _lattice_place(ev, tuple(v / f for v in cell)):
+                if free(cell) and holds_a_tile(ev, tuple(v / f for v in cell)):
                     holes.append(cell)
     return boxes, holes
-
-
-def _lattice_place(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
-    """Whether a lattice's empty place (work scale) holds a tile: a picture, not flat
-    background (grey levels' spread at least ``HOLE_TEXTURE``), with straight lines on
-    two sides or more (``SIDE_LEVEL``) and ``HOLE_SIDES`` on average; one side may be
-    mostly hidden (a dialog over the tile's border)."""
-    side, _ = ev.borders(np.array([box], np.int64))
-    srt = np.sort(side[0])
-    if srt[2] < SIDE_LEVEL or srt.mean() < HOLE_SIDES:
-        return False
-    x, y, w, h = (int(round(v)) for v in box)
-    inner = ev.gray[max(0, y + h // 10): y + h - h // 10, max(0, x + w // 10): x + w - w // 10]
-    return inner.size > 0 and float(inner.std()) >= HOLE_TEXTURE
 
 
 def clear_of(box: BBox, others: Sequence[BBox], faces: Sequence[Face]) -> BBox:

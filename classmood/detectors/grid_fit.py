@@ -67,6 +67,18 @@ _MAX_SIDE = 7  # Zoom, Meet and Teams show at most 7 x 7 tiles per page
 _FRAME_EDGE = 0.5
 """Edge evidence of a tile side lying on the frame's edge (nothing to see there)."""
 
+PLACE_SIDE = 0.6
+"""A place of a lattice or grid with no tile found there holds one when two of its sides
+or more are straight lines at least this strong (as a face region's snapped side,
+``face_layout.SIDE_LEVEL``)..."""
+PLACE_SIDES = 0.5
+"""...its four sides this on average (a Teams tile with a dialog over its top border:
+0.6, that side 0.23; a tile's sides on a dark gap beside dark video 0.52; touching
+videos of pale walls at 0.8x: 0.59, two sides 0.29-0.30)..."""
+PLACE_TEXTURE = 8.0
+"""...and the grey levels inside it (its inner 80%) spread at least this much (standard
+deviation): below, it is flat background, not a tile (a gallery's unfilled last places)."""
+
 
 @dataclass(frozen=True)
 class _GridRules:
@@ -104,6 +116,11 @@ class _GridRules:
 
 
 _GRID_RULES = _GridRules()
+
+
+def _inside(box, w: int, h: int) -> bool:
+    """Whether a box ``(x, y, w, h)`` lies inside a ``w`` x ``h`` frame."""
+    return box[0] >= 0 and box[1] >= 0 and box[0] + box[2] <= w and box[1] + box[3] <= h
 
 
 def _clamp(a, lo, hi):
@@ -892,8 +909,30 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         grid = np.array(chosen, np.int64)
         if ev.compound(grid, rules) or not ev.surrounded(grid):
             continue
+        if Rt >= 2 and kt < Ct and not hf:
+            # a place of the last row left out whose picture fills it, with straight sides,
+            # is a tile whose borders were too weak for the fit (touching videos of pale
+            # walls at 0.8x: a 2 x 2 Teams gallery came back as 3 tiles); a partial last
+            # row's empty places are flat background
+            last_row = [reg[ci, Rt - 1, c] for c in range(Ct)
+                        if st <= c < st + kt or (_inside(reg[ci, Rt - 1, c], w, h) and holds_a_tile(ev, reg[ci, Rt - 1, c]))]
+            grid = np.array(chosen[:(Rt - 1) * Ct] + last_row, np.int64)
         return _grid_result(image_bgr, gray_full, ev, grid, cb[ci])
     return None
+
+
+def holds_a_tile(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
+    """Whether an empty place of a lattice or grid (``(x, y, w, h)``, work scale) holds a
+    tile: a picture, not flat background (``PLACE_TEXTURE``), with straight lines on two
+    sides or more (``PLACE_SIDE``) and ``PLACE_SIDES`` on average; one side may be mostly
+    hidden (a dialog over the tile's border), two weak (touching videos alike there)."""
+    side, _ = ev.borders(np.array([box], np.int64))
+    srt = np.sort(side[0])
+    if srt[2] < PLACE_SIDE or srt.mean() < PLACE_SIDES:
+        return False
+    x, y, w, h = (int(round(v)) for v in box)
+    inner = ev.gray[max(0, y + h // 10): y + h - h // 10, max(0, x + w // 10): x + w - w // 10]
+    return inner.size > 0 and float(inner.std()) >= PLACE_TEXTURE
 
 
 def _keep_apart(edges: list[list[int]], fitted: list[tuple]) -> None:

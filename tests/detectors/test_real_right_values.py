@@ -90,6 +90,14 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     # cases/compression/: the PNG original's annotation (annotations.py): every check passes (the
     # fitted grid's sides are moved in off a margin of background: grid_fit._off_margin).
     # cases/rescale/: the PNG original's annotation, scaled: every check passes.
+    # galleries/ originals made into variants in memory (VARIANTS): counts, states and faces
+    # hold in every one; boxes of the active speaker's tile (Zoom's yellow frame around it,
+    # inside the annotated box) come out a few pixels inside after the grid fit, and one
+    # small tile at 0.5x 4 px narrow.
+    ("real_test2.png@q70", "tiles"): "tile 3: (332, 540, 624, 352), annotated (331, 534, 630, 359) +-6",
+    ("real_test2.png@x0.8", "tiles"): "tile 3: (267, 432, 501, 280), annotated (265, 427, 504, 287) +-5",
+    ("real_test2.png@x0.5", "tiles"): "tile 3: (168, 269, 310, 175), annotated (166, 267, 315, 180) +-3",
+    ("zoom2.png@x0.5", "tiles"): "tile 1: (158, 30, 150, 86), annotated (156, 30, 154, 88) +-3",
     # cases/presence/: truth JSONs and cases/README.md. Far and cut faces are found (present), people
     # sharing a camera each count, dim tiles are kept (lattice holes); what is left: labels (no
     # "uncertain" for faces too small or too dark, confident "neutral" on resting faces) and the dim
@@ -126,6 +134,12 @@ PRESENCE_CHECKS = {
     "lowlight_bright.png": ("tiles", "present", "labels"),
     "lowlight_dim25.png": ("tiles", "present", "labels", "valence"),
 }
+VARIANTS = ("q70", "x0.8", "x1.25", "x0.5")
+"""Made in memory from each PNG original in galleries/ (annotations.py): JPEG at quality 70
+and bicubic resizing, at settings neither the shared cases nor the benchmark's own
+variants use (a held-out check of the same kinds: a masked face near its tile's top lost
+at q70)."""
+VARIANT_CHECKS = ("tiles", "states", "faces")
 EXIF = {"zoom1_exif6.jpg": "zoom1_upright.jpg"}
 EXIF_CHECKS = ("load", "tiles", "states", "faces")
 
@@ -162,7 +176,23 @@ def _all_keys() -> set[tuple[str, str]]:
     keys |= {(n, c) for n in RESCALE for c in RESCALE_CHECKS}
     keys |= {(n, c) for n, cs in PRESENCE_CHECKS.items() for c in cs}
     keys |= {(n, c) for n in EXIF for c in EXIF_CHECKS}
+    keys |= {(n, c) for n in _variant_names() for c in VARIANT_CHECKS}
     return keys
+
+
+def _variant_names() -> list[str]:
+    return [f"{n}@{v}" for n in sorted(REAL_STATES) for v in VARIANTS]
+
+
+def _variant(image: np.ndarray, v: str) -> np.ndarray:
+    import cv2
+
+    if v.startswith("q"):
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(v[1:])])
+        assert ok
+        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    s = float(v[1:])
+    return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
 
 
 # ------------------------------------------------------------------------- fixtures
@@ -364,6 +394,35 @@ def test_rescale_same_as_png_original(name, check, analysed, processed):
         _check_states(r, states)
     else:
         _check_faces(r, states)
+
+
+@pytest.mark.parametrize("name, check", _params((n, VARIANT_CHECKS) for n in _variant_names()))
+def test_variants_same_as_png_original(name, check, perception, variants_analysed):
+    original, v = name.split("@")
+    r, (sx, sy) = variants_analysed(original, v)
+    states = REAL_STATES[original]
+    if check == "tiles":
+        _check_tiles(r, states, REAL_BOXES.get(original, {}), sx, sy)
+    elif check == "states":
+        _check_states(r, states)
+    else:
+        _check_faces(r, states)
+
+
+@pytest.fixture(scope="module")
+def variants_analysed(perception):
+    """``variants_analysed(original, v)``: the analysis of a galleries/ original made into
+    variant ``v`` in memory, and its scale (x, y), computed once."""
+    cache: dict[tuple[str, str], tuple] = {}
+
+    def get(original: str, v: str):
+        if (original, v) not in cache:
+            image = load_image(data_path("galleries", original))
+            out = _variant(image, v)
+            cache[(original, v)] = (perception.analyze(out), (out.shape[1] / image.shape[1], out.shape[0] / image.shape[0]))
+        return cache[(original, v)]
+
+    return get
 
 
 # ------------------------------------------------------------------------- presence
