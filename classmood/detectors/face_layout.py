@@ -516,8 +516,6 @@ def _strip(ev: Evidence, faces: Sequence[Face], line: list[int], axis: int
         off = (sum(STRIP_CENTRE_COST * max(0.0, abs((c - (q[0] + q[1]) / 2) / (q[1] - q[0])) - STRIP_CENTRE_FREE)
                    for q, c in zip(pick, centre) if q is not None) if axis == 0 else 0.0)
         key = (len(spans), len(got), sum(q[2] for q in got) + sum(between) - off)
-        import os
-        if os.environ.get("DBG_STRIP"): print("L", L, "P", P, "spans", spans, "key", key, between, off)
         if len(spans) >= 2 and (best is None or key > best[0]):
             best = (key, L, pick)
     if best is None:
@@ -602,14 +600,18 @@ def _pitch(spans: list[tuple[int, int]], L: float) -> float | None:
     if len(d) == 0:
         return float(L)
     for m in range(1, 8):  # the pitch, from the shortest distance (m tiles apart)
-        P = float(d.min()) / m
-        if P < L - max(3.0, 0.03 * L):
+        P0 = float(d.min()) / m
+        if P0 < L - max(3.0, 0.03 * L):
             break
-        if P > L * (1 + STRIP_GAP) + 3:
+        if P0 > L * (1 + STRIP_GAP) + 3:
             continue
-        k = np.maximum(1, np.round(d / P))
+        # each distance in whole pitches, then the pitch that fits them all (not the
+        # shortest distance itself: tiles found on either edge of 2-3 px gaps start 98,
+        # 99, 100 and 102 px apart at a 99.75 px pitch)
+        k = np.maximum(1, np.round(d / P0))
+        P = float(np.sum(d) / np.sum(k))
         if np.all(np.abs(d - k * P) <= np.maximum(3.0, 0.03 * P) * k):
-            return float(np.sum(d) / np.sum(k))
+            return P
     return None
 
 

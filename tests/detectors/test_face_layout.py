@@ -344,3 +344,16 @@ def test_a_teams_gallery_with_a_dialog_over_a_face_keeps_every_tile(perception, 
     # (663, 392)-(1019, 470)
     assert any(iou(t.tile.bbox, (635, 516, 574, 395)) > 0.9 and not t.faces for t in result.tiles)
     assert not any(663 <= f.center[0] <= 1019 and 392 <= f.center[1] <= 470 for f in result.faces)
+
+
+def test_a_strips_pitch_fits_tiles_found_on_either_edge_of_their_gaps():
+    """Tiles of a strip with 2-3 px gaps, some found from a gap's near edge and some from
+    its far one (zoom_websdk_speaker.png at 0.8x: starts 232, 331, 429, 531, 631, 96-98 px
+    long): one pitch, 99.75 px, fits them all within 3 px; the shortest distance (98) did
+    not, and the strip became six tiles of 75 px."""
+    from classmood.detectors.face_layout import _pitch
+
+    spans = [(232, 328), (331, 429), (429, 528), (531, 629), (631, 728)]
+    assert _pitch(spans, 96) == pytest.approx(99.75)
+    assert _pitch([(0, 96), (130, 226)], 96) is None  # a gap of a third of a tile: no strip
+    assert _pitch([(0, 96), (200, 296)], 96) == pytest.approx(100.0)  # a tile between them
