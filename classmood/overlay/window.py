@@ -48,7 +48,7 @@ from typing import Any, Callable
 from .._native import native_logs_wanted
 from ..errors import ClassMoodError
 from .clickthrough import backend_of, exclude_from_capture, make_click_through
-from .layout import PANEL_COMPACT, PANEL_FULL, PANEL_TAB, Rect, covers_a_face, overlaps, place_panel
+from .layout import PANEL_COMPACT, PANEL_FULL, PANEL_TAB, Rect, overlaps, place_panel
 from .view_model import ATTENTION_AFTER_S, HISTORY_S, Controls, OverlayModel, state_word
 from .pages import page_html
 
@@ -308,9 +308,10 @@ class Overlay:
         faces = [(f[0] + origin[0], f[1] + origin[1], f[2], f[3])
                  for f in (p.face_bbox for p in result.participants) if f is not None]
         key = (self.region, tuple(tiles), self.scale)  # a scale learnt later resizes it
-        # placed again when the tiles change, or when a face came under a strip that had
-        # to cover tiles (a gallery edge to edge over the screen)
-        if key == self._tiles_key and not (self.panel_rect and covers_a_face(self.panel_rect, faces)):
+        # placed again when the tiles change, or when a face itself came under a strip that
+        # had to cover tiles (a gallery edge to edge over the screen); placed with the
+        # faces' clearance, it does not move for a student who only nears it
+        if key == self._tiles_key and not (self.panel_rect and any(overlaps(self.panel_rect, f) for f in faces)):
             return
         self._tiles_key = key
         s = self.scale or 1.0  # the panel's sizes are in window units: screen pixels x scale

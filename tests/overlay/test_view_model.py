@@ -285,9 +285,15 @@ def test_over_tiles_edge_to_edge_the_panel_keeps_off_the_faces_as_they_move():
     faces = [p.face_bbox for p in ps]
     first = ov.panel_rect
     assert first[2:] == L.PANEL_COMPACT and not L.covers_a_face(first, faces), first
-    # the student whose tile the strip covers stands up: their face now under the strip
+    # the student whose tile the strip covers leans towards it: within the clearance, not
+    # under it: it stays (no jumping for a restless student)
     under = next(i for i, b in enumerate(boxes) if L.overlaps(first, b))
     x, y, w, h = first
+    near = list(ps)
+    near[under] = participant(under, boxes[under], face=(x + 10, y - 45, 40, 40))
+    ov.update(Frame(np.zeros((1080, 1920, 3), np.uint8), 0.25), frame_result(near, size=(1920, 1080)))
+    assert ov.panel_rect == first
+    # ... stands up: their face now under the strip, which moves off every face
     moved = list(ps)
     moved[under] = participant(under, boxes[under], face=(x + 10, y - 5, 40, 40))
     faces = [p.face_bbox for p in moved]
