@@ -43,7 +43,7 @@ import threading
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .._native import native_logs_wanted
 from ..errors import ClassMoodError
@@ -194,6 +194,34 @@ def _monitors() -> list[Rect]:
         return [r for _, r in list_monitors()]
     except Exception:
         return []
+
+
+def screen_scale(monitors: Sequence[Rect], screens: Sequence[tuple[float, float]]) -> float | None:
+    """Screen pixels per toolkit unit: the largest monitor's width in screen pixels (as
+    captured: ``monitors``, SCREEN rectangles) over the largest screen's width in the GUI
+    toolkit's units (``screens``: (width, height) each, pywebview's ``webview.screens``).
+    GTK on a HiDPI monitor counts its logical pixels (2 for 200%); a DPI-aware Windows
+    process counts screen pixels (1). None when either list is empty or the ratio is
+    outside 0.5-4 (the two lists do not describe the same monitors)."""
+    if not monitors or not screens:
+        return None
+    px = max(monitors, key=lambda m: m[2] * m[3])[2]
+    units = max(screens, key=lambda s: s[0] * s[1])[0]
+    if units <= 0:
+        return None
+    ratio = round(px / units, 2)
+    return ratio if 0.5 <= ratio <= 4.0 else None
+
+
+def _toolkit_scale(monitors: Sequence[Rect]) -> float | None:
+    """:func:`screen_scale` from pywebview's screens (None when they cannot be listed)."""
+    try:
+        import webview
+
+        return screen_scale(monitors, [(s.width, s.height) for s in webview.screens])
+    except Exception:
+        log.debug("the GUI toolkit's screens could not be listed", exc_info=True)
+        return None
 
 
 def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
@@ -480,6 +508,10 @@ class Overlay:
                 self.scale = float(window.native.backingScaleFactor())
             except Exception:
                 pass
+        else:  # GTK counts logical pixels on a HiDPI monitor; Windows (DPI-aware) screen pixels
+            self.scale = _toolkit_scale(self.monitors) or 1.0
+            if self.scale != 1.0:  # placed again in the toolkit's units once shown
+                self._schedule(self._fit_overlay)
         self.click_through = make_click_through(window)
         self.excluded_from_capture = exclude_from_capture(window)
         if not self.click_through:
@@ -488,12 +520,17 @@ class Overlay:
     def _before_show_panel(self, window) -> None:
         # positions and sizes in the toolkit's units: on a HiDPI screen (Qt's scale factor 2)
         # screen pixels are twice the window units (the panel opened off a 3840-px screen)
-        if backend_of(window) == "qt":
+        backend = backend_of(window)
+        if backend == "qt":
             from .clickthrough.qt import device_pixel_ratio
 
             self.scale = device_pixel_ratio(window.native)
             if self.scale != 1.0:
                 window.native.setGeometry(*self._to_window_units(self.panel_rect))
+        elif backend != "cocoa":
+            self.scale = _toolkit_scale(self.monitors) or self.scale or 1.0
+            if self.scale != 1.0:  # placed again in the toolkit's units once shown
+                self._schedule(self._fit_panel)
         self._placing()  # shown from now: its first moves are the toolkit's
         exclude_from_capture(window)
 

@@ -19,7 +19,7 @@ import time
 
 import cv2
 
-from classmood.overlay.window import run_with_overlay
+from classmood.overlay.window import _toolkit_scale, run_with_overlay
 from classmood.types import Frame
 
 
@@ -57,6 +57,7 @@ def main() -> int:
                           "mask": ov.mask_rects(), "panel_rect": list(ov.panel_rect), "region": list(ov.region),
                           "backend": ov.backend, "click_through": ov.click_through, "scale": ov.scale,
                           "pinned": ov.panel_pinned, "clipped": ov.clipped_badges(),
+                          "toolkit_scale": _toolkit_scale(ov.monitors),
                           "participants": [p.to_dict() for p in result.participants]}), flush=True)
 
     def commands(ov) -> None:

@@ -62,6 +62,9 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
         state = d.send("hidden")  # a fresh report (the overlay shown again)
         believed = tuple(state["panel_rect"])
         assert state["scale"] == scale and not state["pinned"]
+        # the toolkit-neutral measure (screen pixels over the toolkit's screen width), what
+        # GTK and Windows use, agrees with Qt's own device pixel ratio
+        assert state["toolkit_scale"] == scale
         # every badge's text whole on screen (it read "happy 9..." at scale 2), and no badge
         # over its student's face (badges are in overlay-window pixels; faces in the frame's)
         badges = state["overlay"]["badges"]

@@ -141,3 +141,17 @@ def test_qt_click_through_flags_offscreen():
         pytest.skip(f"Qt cannot start here: {proc.stderr.strip().splitlines()[-1]}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["True", "True", "True", "True", "1.0"]
+
+
+def test_screen_scale_from_the_monitors_measured_both_ways():
+    """Screen pixels per toolkit unit: GTK at 200% lists a 3840-px monitor as 1920 wide (2.0),
+    a DPI-aware Windows process lists screen pixels (1.0), 150% gives 1.5; the largest
+    monitor decides on a desk of two; lists that do not describe the same monitors give None."""
+    from classmood.overlay.window import screen_scale
+
+    assert screen_scale([(0, 0, 3840, 2160)], [(1920, 1080)]) == 2.0
+    assert screen_scale([(0, 0, 1920, 1080)], [(1920, 1080)]) == 1.0
+    assert screen_scale([(0, 0, 2880, 1620)], [(1920, 1080)]) == 1.5
+    assert screen_scale([(0, 0, 1280, 1024), (1280, 0, 3840, 2160)], [(1280, 1024), (1920, 1080)]) == 2.0
+    assert screen_scale([], [(1920, 1080)]) is None and screen_scale([(0, 0, 1920, 1080)], []) is None
+    assert screen_scale([(0, 0, 1920, 1080)], [(200, 100)]) is None
