@@ -138,6 +138,7 @@ class Pipeline:
         self.tracker = ParticipantTracker()
         self.meter = ClassMoodMeter(self.config.mood)
         self._moods: dict[str, ParticipantMood] = {}
+        self._unseen = _Unseen()
         self._last_t: float | None = None
         self.frames = 0
 
@@ -174,6 +175,7 @@ class Pipeline:
         self.tracker.reset()
         self.meter = ClassMoodMeter(self.config.mood)
         self._moods.clear()
+        self._unseen = _Unseen()
         self._last_t = None
         self.frames = 0
 
@@ -208,7 +210,9 @@ class Pipeline:
         if self._last_t is not None and t < self._last_t:
             raise ValueError(f"timestamps must not go back in a session: {t} after {self._last_t}")
         if mask:
-            image = _masked(image, mask)
+            image = self._unseen.fill(image, mask)
+        else:
+            self._unseen.remember(image)
         cfg = self.config
         if cfg.incremental:
             gallery = self.perception.update(image, t, layout_every_s=cfg.layout_every_s,
@@ -291,6 +295,50 @@ class Pipeline:
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
             too_small=small,
         )
+
+
+class _Unseen:
+    """What lies under our own windows (the overlay's badges, the panel the teacher moved
+    over the gallery): shown to the analysis as it was when last seen uncovered, so that
+    the students under them keep their tiles, faces and state instead of turning into
+    blank "away" tiles and a changed layout (a newcomer dragged the panel over four
+    students: four new ids, away, and the gallery read as a speaker view). Where nothing
+    was seen yet, the rectangle is filled with its border's colour (:func:`_masked`).
+    Holds the last frame's pixels in memory only (never stored)."""
+
+    def __init__(self) -> None:
+        self.frame: np.ndarray | None = None
+        self.seen: np.ndarray | None = None  # bool (H, W): the pixel was seen uncovered
+
+    def remember(self, image: np.ndarray, rects: Sequence[tuple[int, int, int, int]] = ()) -> None:
+        """Keep ``image``'s pixels but those inside ``rects`` ((x0, y0, x1, y1) each),
+        where what was seen before stays."""
+        if self.frame is None or self.frame.shape != image.shape:
+            self.frame = image.copy()
+            self.seen = np.ones(image.shape[:2], bool)
+            for x0, y0, x1, y1 in rects:
+                self.seen[y0:y1, x0:x1] = False
+            return
+        saved = [(r, self.frame[r[1]:r[3], r[0]:r[2]].copy(), self.seen[r[1]:r[3], r[0]:r[2]].copy())
+                 for r in rects]
+        np.copyto(self.frame, image)
+        self.seen[...] = True
+        for (x0, y0, x1, y1), px, seen in saved:
+            self.frame[y0:y1, x0:x1] = px
+            self.seen[y0:y1, x0:x1] = seen
+
+    def fill(self, image: np.ndarray, rects: Sequence[BBox]) -> np.ndarray:
+        """A copy of ``image`` with each rectangle as last seen uncovered (its border's
+        colour where it never was); the uncovered pixels are remembered."""
+        h, w = image.shape[:2]
+        boxes = [(max(0, int(x)), max(0, int(y)), min(w, int(x + bw)), min(h, int(y + bh))) for x, y, bw, bh in rects]
+        boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+        self.remember(image, boxes)
+        out = _masked(image, rects)
+        for x0, y0, x1, y1 in boxes:
+            known = self.seen[y0:y1, x0:x1]
+            out[y0:y1, x0:x1][known] = self.frame[y0:y1, x0:x1][known]
+        return out
 
 
 def _masked(image: np.ndarray, rects: Sequence[BBox]) -> np.ndarray:

@@ -46,6 +46,10 @@ __all__ = ["TileFeatures", "TileStateClassifier", "StillnessMonitor"]
 # 3:4 (0.75), 16:9 or a phone's 9:16 (0.56).
 _SQUARE_PHOTO = (0.92, 1.08)
 
+HOLD_SHARE = 0.25
+"""A tile whose picture shows less than this share of its samples (the rest under our own
+windows, ignored) gives no evidence of stillness either way: its still seconds hold."""
+
 # Analysis grid: tiles are sampled (nearest, never averaged: averaging would smooth
 # camera noise into a fake flat colour) to at most this many pixels on the long side.
 _SAMPLE_LONG_SIDE = 320
@@ -790,7 +794,7 @@ class StillnessMonitor:
         sigs = {k: self._signature(px) for k, px in tiles.items()}
         ignored = {k: (self._signature(ignore[k].view(np.uint8)) > 0 if ignore is not None and k in ignore
                        and ignore[k].any() else None) for k in sigs}
-        changed: dict[Hashable, bool | None] = {}
+        changed: dict[Hashable, bool | str | None] = {}  # "hold": no evidence
         for k, sig in sigs.items():
             prev = self._last.get(k)
             if prev is None or prev[0].shape != sig.shape:
@@ -802,16 +806,19 @@ class StillnessMonitor:
                 changed[k] = float(diff.mean()) > self.changed_frac
             else:
                 n = int((~skip).sum())
-                changed[k] = n > 0 and float(diff[~skip].sum()) / n > self.changed_frac
+                # a tile mostly under our own windows (the panel moved over it) shows too
+                # little to say whether it is still: it keeps its count, neither growing
+                # (a covered student turned into a "photo") nor starting again
+                changed[k] = "hold" if n < HOLD_SHARE * skip.size else float(diff[~skip].sum()) / n > self.changed_frac
         n_changed = sum(c is True for c in changed.values())
         out: dict[Hashable, float] = {}
         for k, sig in sigs.items():
             c = changed[k]
-            if c is None or c:
+            if c is None or c is True:
                 still, looks = 0.0, 0
             else:
                 _, _, still, looks = self._last[k]
-                if n_changed > 0:  # another tile moved: the picture was live meanwhile
+                if n_changed > 0 and c is False:  # another tile moved: the picture was live meanwhile
                     still, looks = still + dt, looks + 1
             self._last[k] = (sig, ignored[k], still, looks)
             out[k] = self._counted(still, looks)

@@ -257,18 +257,19 @@ face box, the chin below it)."""
 def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors: Sequence[Rect],
                 full: tuple[int, int] = PANEL_FULL, compact: tuple[int, int] = PANEL_COMPACT,
                 gap: int = 4, faces: Sequence[Sequence[float]] = (),
-                tab: tuple[int, int] = PANEL_TAB) -> Rect:
+                tab: tuple[int, int] = PANEL_TAB, avoid: Sequence[Sequence[float]] = ()) -> Rect:
     """Where the class-mood panel goes so that it hides no student: a rectangle on the
     gallery's monitor that overlaps no tile, as near as can be to the right of the
     gallery, at full size where one fits (on another monitor if the gallery's has no
     room), else as a compact strip (over the app's own margins or toolbar, or beside the
     gallery). Only where even the strip fits nowhere (tiles edge to edge over the whole
     screen: a full-screen gallery whose app hides its toolbar), it has to cover part of
-    a tile, never a face (each kept ``FACE_CLEARANCE`` of its size clear): the strip
-    where it covers no face, else the tab (``tab``: the status and the counts in a
-    column beside the faces), each where it covers the least of any tile, nearest the
-    gallery's bottom right; with every place on a face, the tab where it covers the
-    least of the faces.
+    a tile, never a face (each kept ``FACE_CLEARANCE`` of its size clear) and, where it
+    can, nothing of ``avoid`` (the students' badges): the strip where it covers neither,
+    else the tab (``tab``: the status and the counts in a column beside the faces), then
+    the strip and the tab covering no face, each where it covers the least of any tile,
+    nearest the gallery's bottom right; with every place on a face, the tab where it
+    covers the least of the faces, then of ``avoid``.
 
     Args:
         region: the captured gallery, SCREEN ``(x, y, w, h)`` (None: no gallery, e.g. a
@@ -280,6 +281,7 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
         gap: pixels kept from the tiles.
         faces: the faces now, SCREEN ``(x, y, w, h)``: what the strip must never cover
             where it has to cover tiles.
+        avoid: SCREEN rectangles it should not cover either there (the badges).
 
     Returns:
         The panel's SCREEN ``(x, y, w, h)``; its size is ``full`` (height cut to the
@@ -303,8 +305,8 @@ def place_panel(region: Rect | None, tiles: Sequence[Sequence[float]], monitors:
         if found is not None:
             return found
     corner = (rx + rw, ry + rh)
-    for size, face_free in ((compact, True), (tab, True), (tab, False)):
-        found = _free_spot(mon, boxes, size, size, corner, gap, least=True, faces=faces, face_free=face_free)
+    for size, free in ((compact, 2), (tab, 2), (compact, 1), (tab, 1), (tab, 0)):
+        found = _free_spot(mon, boxes, size, size, corner, gap, least=True, faces=faces, free=free, avoid=avoid)
         if found is not None:
             return found
     mx, my, mw, mh = mon
@@ -325,12 +327,14 @@ def covers_a_face(rect: Sequence[float], faces: Iterable[Sequence[float]]) -> bo
 
 def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int], compact: tuple[int, int],
                anchor: tuple[float, float], gap: int, least: bool,
-               faces: Sequence[Sequence[float]] = (), face_free: bool = False) -> Rect | None:
+               faces: Sequence[Sequence[float]] = (), free: int = 0,
+               avoid: Sequence[Sequence[float]] = ()) -> Rect | None:
     """The panel's place on monitor ``mon`` nearest ``anchor`` that overlaps none of
     ``boxes`` (kept ``gap`` pixels away from them), at ``size`` (its height cut to the
     monitor, never under ``compact``'s); with ``least``, where it covers the least of
-    ``faces`` (with :func:`face_clearance`; with ``face_free``, none or no place), then
-    the least of ``boxes``. None if there is none."""
+    ``faces`` (with :func:`face_clearance`), then of ``avoid``, then of ``boxes``; with
+    ``free`` 1, only where it covers no face, 2 no face and nothing of ``avoid`` (None
+    when there is no such place). None if there is none."""
     mx, my, mw, mh = (int(v) for v in mon)
     g = _PANEL_GRID
     gw, gh = max(1, mw // g), max(1, mh // g)
@@ -358,9 +362,12 @@ def _free_spot(mon: Rect, boxes: list[tuple[float, ...]], size: tuple[int, int],
     dist = np.abs(px - anchor[0]) + np.abs(py - anchor[1])
     if least:
         on_faces = covering(face_clearance(f) for f in faces)
-        if face_free and not (on_faces <= 0).any():
+        on_avoid = covering(tuple(float(v) for v in a) for a in avoid)
+        ok = (on_faces <= 0) & ((on_avoid <= 0) if free >= 2 else True)
+        if free and not ok.any():
             return None
-        score = on_faces * 1e12 + covered * 1e6 + dist
+        score = np.where(ok, 0.0, np.inf) if free else 0.0
+        score = score + on_faces * 1e12 + on_avoid * 1e9 + covered * 1e6 + dist
     elif (covered <= 0).any():
         score = np.where(covered <= 0, dist, np.inf)
     else:

@@ -291,6 +291,12 @@ class Overlay:
         self.monitors = _monitors() if monitors is None else list(monitors)
         self.panel_file = panel_file
         remembered = None if panel_rect else _load_panel(panel_file, self.monitors)
+        # where the teacher put it last time, over the gallery: there once the first frame
+        # was seen whole (what it covers is shown to the analysis as last seen: opened
+        # there at once, the students under it were unseen from the start, "away")
+        self._remembered = remembered if remembered and self.region and overlaps(remembered, self.region) else None
+        if self._remembered:
+            remembered = None
         # the panel stays where the caller or the teacher put it; else it moves to where it
         # hides no tile whenever the tiles change
         self.panel_pinned = bool(panel_rect or remembered)
@@ -323,6 +329,10 @@ class Overlay:
             self.region = (ox, oy, w, h)  # the meeting window moved or was resized: follow it
             self._schedule(self._fit_overlay)
         self.model.update(result, (ox, oy), (w, h))
+        if self._remembered is not None:  # the first frame was seen whole: the teacher's place
+            self.panel_rect = self._panel_placed = self._remembered
+            self.panel_pinned, self._remembered = True, None
+            self._schedule(self._fit_panel)
         self._place_panel(result, (ox, oy))
         self._refresh()
 
@@ -345,7 +355,8 @@ class Overlay:
         s = self.scale or 1.0  # the panel's sizes are in window units: screen pixels x scale
         rect = place_panel(self.region, tiles, self.monitors, full=(round(PANEL_FULL[0] * s), round(PANEL_FULL[1] * s)),
                            compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)),
-                           tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)), faces=faces)
+                           tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)), faces=faces,
+                           avoid=self.model.mask_rects())
         if rect != self.panel_rect:
             self.panel_rect = self._panel_placed = rect
             self._schedule(self._fit_panel)

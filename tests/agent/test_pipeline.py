@@ -183,3 +183,31 @@ def test_presence_only_can_be_switched_mid_session(video):
         assert pipe.classifier is None and all(p.probs is None and p.label is None for p in res.participants)
         pipe.set_presence_only(False)
         assert pipe.process(video[2][1], video[2][0]).participants[0].probs is not None
+
+
+def test_students_under_our_own_panel_keep_their_place_and_state(grace):
+    """The teacher drags the class-mood panel over four students of a live 3x3 class (its
+    window is masked from analysis): those four keep their ids, stay present with their
+    faces, the layout stays a gallery, and none turns into a still "photo" while covered
+    (before: four new ids, away, the gallery read as a speaker view)."""
+    from classmood.synth import make_gallery
+
+    g = make_gallery([grace], 9, (1280, 720), seed=2)
+    rng = np.random.default_rng(0)
+
+    def frame():  # live cameras: fresh sensor noise every frame
+        return np.clip(g.image.astype(np.int16) + rng.normal(0, 2.0, g.image.shape), 0, 255).astype(np.uint8)
+
+    tiles = [t.bbox for t in g.tiles]
+    x0, y0 = tiles[0][0] + 20, tiles[0][1] + 20
+    x1, y1 = tiles[4][0] + tiles[4][2] - 20, tiles[4][1] + tiles[4][3] - 20
+    panel = (x0, y0, x1 - x0, y1 - y0)  # over most of tiles 0, 1, 3 and 4
+    with Pipeline() as pipe:
+        first = [pipe.process(frame(), 0.5 * k) for k in range(4)][-1]
+        ids = [p.id for p in first.participants]
+        assert len(ids) == 9 and first.mood.present == 9
+        for k in range(4, 20):  # 8 s under the panel
+            r = pipe.process(frame(), 0.5 * k, mask=[panel])
+            assert [p.id for p in r.participants] == ids, k
+            assert r.mood.present == 9 and r.mood.away == 0 and r.mood.camera_off == 0, (k, r.mood)
+            assert r.gallery.layout == first.gallery.layout == "gallery"

@@ -306,6 +306,24 @@ def test_one_long_interval_is_not_stillness(grace):
     assert got == [0.0, 0.0, 0.0, pytest.approx(12.0)]
 
 
+def test_a_tile_under_our_own_window_holds_its_still_seconds():
+    """A live tile the teacher covers with the panel (its pixels ignored: our own window)
+    shows nothing to judge: its still seconds neither grow (it became a "photo", a camera-off
+    student, after 4 s under the panel) nor start again; uncovered, it counts on."""
+    mon = StillnessMonitor()
+    rng = np.random.default_rng(4)
+    a = rng.integers(0, 256, (180, 320, 3), dtype=np.uint8)
+    other = lambda: rng.integers(0, 256, (180, 320, 3), dtype=np.uint8)  # noqa: E731
+    for t in (0.0, 0.5, 1.0, 1.5):  # still while another tile moves
+        held = mon.update({"a": a, "b": other()}, t)["a"]
+    assert held == pytest.approx(1.5)
+    covered = {"a": np.ones((180, 320), bool)}
+    got = [mon.update({"a": a, "b": other()}, t, covered)["a"] for t in np.arange(2.0, 8.0, 0.5)]
+    assert got == [pytest.approx(1.5)] * len(got)
+    assert mon.update({"a": a, "b": other()}, 8.5)["a"] == pytest.approx(1.5)  # the last frame was covered
+    assert mon.update({"a": a, "b": other()}, 9.0)["a"] == pytest.approx(2.0)
+
+
 def test_stillness_ignores_label_corner():
     """The mute icon toggling in the label corner is not a change of content."""
     mon = StillnessMonitor()

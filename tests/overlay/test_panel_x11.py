@@ -106,3 +106,5 @@ def test_the_panel_hides_no_student_at_scale_1_and_2(x11, overlay_backend, tmp_p
     else:
         assert not covers_a_face(believed, faces.values()) and not covers_a_face(real, faces.values()), (real, faces)
         assert not any(overlaps(real, f) for t in g.tiles for f in t.face_boxes), real  # the drawn faces too
+        # nor a student's badge (it hid one or two: "neutral 74" cut, a badge gone)
+        assert not any(overlaps(real, (b["x"], b["y"], b["w"], b["h"])) for b in badges), (real, badges)
