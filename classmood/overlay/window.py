@@ -225,11 +225,17 @@ def _toolkit_scale(monitors: Sequence[Rect]) -> float | None:
 
 
 def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
-                       monitors: list[Rect] | None = None, tiles: list[Rect] | None = None) -> Rect:
+                       monitors: list[Rect] | None = None, tiles: list[Rect] | None = None,
+                       scale: float = 1.0) -> Rect:
     """Where the panel opens: where it hides no tile (:func:`~classmood.overlay.layout.place_panel`:
     beside the gallery when the screen has room, else a compact strip over the app's own
-    margins); before the tiles are known the whole region counts as tiles."""
-    return place_panel(region, tiles or [], _monitors() if monitors is None else monitors, full=size)
+    margins); before the tiles are known the whole region counts as tiles. ``scale``:
+    screen pixels per window unit (the sizes in screen pixels)."""
+    s = float(scale)
+    return place_panel(region, tiles or [], _monitors() if monitors is None else monitors,
+                       full=(round(size[0] * s), round(size[1] * s)),
+                       compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)),
+                       tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)))
 
 
 def _load_panel(path: Path | None, monitors: list[Rect]) -> Rect | None:
@@ -537,6 +543,11 @@ class Overlay:
 
             self.scale = device_pixel_ratio(window.native)
             if self.scale != 1.0:
+                if not self.panel_pinned and self._tiles_key is None:
+                    # its first place, sized in window units at this scale (sized at scale 1,
+                    # the strip was clamped to the window's minimum height, 8 px off a screen)
+                    self.panel_rect = self._panel_placed = default_panel_rect(
+                        self.region, monitors=self.monitors, scale=self.scale)
                 window.native.setGeometry(*self._to_window_units(self.panel_rect))
         elif backend != "cocoa":
             self.scale = _toolkit_scale(self.monitors) or self.scale or 1.0
