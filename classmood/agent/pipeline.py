@@ -334,22 +334,20 @@ class _Unseen:
         boxes = [(max(0, int(x)), max(0, int(y)), min(w, int(x + bw)), min(h, int(y + bh))) for x, y, bw, bh in rects]
         boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
         self.remember(image, boxes)
-        out = _masked(image, rects)
+        out = _masked(image, boxes)
         for x0, y0, x1, y1 in boxes:
             known = self.seen[y0:y1, x0:x1]
             out[y0:y1, x0:x1][known] = self.frame[y0:y1, x0:x1][known]
         return out
 
 
-def _masked(image: np.ndarray, rects: Sequence[BBox]) -> np.ndarray:
-    """A copy with each rectangle filled from its surroundings (inpainting by the
-    rectangle's border colour), so masked badges look like neither a face nor a card."""
+def _masked(image: np.ndarray, boxes: Sequence[tuple[int, int, int, int]]) -> np.ndarray:
+    """A copy with each box ((x0, y0, x1, y1), inside the image, not empty) filled from its
+    surroundings (inpainting by the box's border colour), so masked badges look like
+    neither a face nor a card."""
     out = image.copy()
     h, w = out.shape[:2]
-    for x, y, bw, bh in rects:
-        x0, y0, x1, y1 = max(0, int(x)), max(0, int(y)), min(w, int(x + bw)), min(h, int(y + bh))
-        if x1 <= x0 or y1 <= y0:
-            continue
+    for x0, y0, x1, y1 in boxes:
         ring = np.concatenate([
             out[max(0, y0 - 1), x0:x1], out[min(h - 1, y1), x0:x1],
             out[y0:y1, max(0, x0 - 1)], out[y0:y1, min(w - 1, x1)]])

@@ -655,10 +655,10 @@ def _clear_sides(ev: Evidence, box: tuple[float, float, float, float], cut: bool
     least ``SIDE_LEVEL``, that one at least half of it (a card's side on a dark gap).
     ``cut``: a tile the frame's edge cuts, whose sides on that edge show no line, judged
     by its other sides: three as above, two or one all at least ``SIDE_LEVEL``."""
-    side = ev.borders(np.array([box], np.int64))[0][0]
+    boxes = np.array([box], np.int64)
+    side = ev.borders(boxes)[0][0]
     if cut:
-        x, y, w, h = box
-        side = side[~np.array([x <= 2, x + w >= ev.w - 2, y <= 2, y + h >= ev.h - 2])]
+        side = side[~ev.frame_sides(boxes)[0]]
         if len(side) < 3:
             return bool(len(side) and np.all(side >= SIDE_LEVEL))
     srt = np.sort(side)

@@ -287,16 +287,24 @@ class Evidence:
             better = cand > ev + 1e-9
             ev = np.where(better, cand, ev)
             at = np.where(better, np.stack([xl, xr, yt, yb], axis=1), at)
-        # a side on the frame's edge (within 2 px) is bounded by the frame itself: a tile
-        # flush with a window capture's edge shows no edge there. It counts as half an
-        # edge (_FRAME_EDGE): enough with three clear sides, never a side of its own
-        ev[:, 0] = np.where(x <= 2, np.maximum(ev[:, 0], _FRAME_EDGE), ev[:, 0])
-        ev[:, 1] = np.where(x1 >= self.w - 2, np.maximum(ev[:, 1], _FRAME_EDGE), ev[:, 1])
-        ev[:, 2] = np.where(y <= 2, np.maximum(ev[:, 2], _FRAME_EDGE), ev[:, 2])
-        ev[:, 3] = np.where(y1 >= self.h - 2, np.maximum(ev[:, 3], _FRAME_EDGE), ev[:, 3])
+        # a side on the frame's edge is bounded by the frame itself: a tile flush with a
+        # window capture's edge shows no edge there. It counts as half an edge
+        # (_FRAME_EDGE): enough with three clear sides, never a side of its own
+        ev = np.where(self._on_edge(x, y, x1, y1), np.maximum(ev, _FRAME_EDGE), ev)
         moved = np.stack([at[:, 0], at[:, 2], np.maximum(1, at[:, 1] - at[:, 0]),
                           np.maximum(1, at[:, 3] - at[:, 2])], axis=1)
         return ev, moved
+
+    def frame_sides(self, boxes: np.ndarray) -> np.ndarray:
+        """Which of the left, right, top and bottom side of each box (x, y, w, h) lies on
+        the frame's edge (within 2 px), bool of shape (n, 4)."""
+        x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
+        x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
+        y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
+        return self._on_edge(x, y, x1, y1)
+
+    def _on_edge(self, x, y, x1, y1) -> np.ndarray:
+        return np.stack([x <= 2, x1 >= self.w - 2, y <= 2, y1 >= self.h - 2], axis=1)
 
     def fills(self, boxes: np.ndarray) -> np.ndarray:
         """Per side, the share of the strip inside it that is not background, sorted

@@ -94,7 +94,6 @@ def overlaps(a: Sequence[float], b: Sequence[float]) -> bool:
             and min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]) > 0)
 
 
-
 def _corners(tile: Rect, w: int, h: int, m: int) -> list[Rect]:
     """The four corner positions of a ``w`` x ``h`` box in ``tile``, in order of
     preference: top-right, top-left, bottom-right, bottom-left (meeting apps put the

@@ -231,11 +231,15 @@ def default_panel_rect(region: Rect | None, size: tuple[int, int] = PANEL_SIZE,
     beside the gallery when the screen has room, else a compact strip over the app's own
     margins); before the tiles are known the whole region counts as tiles. ``scale``:
     screen pixels per window unit (the sizes in screen pixels)."""
-    s = float(scale)
     return place_panel(region, tiles or [], _monitors() if monitors is None else monitors,
-                       full=(round(size[0] * s), round(size[1] * s)),
-                       compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)),
-                       tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)))
+                       **_panel_sizes(scale, size))
+
+
+def _panel_sizes(scale: float, full: tuple[int, int] = PANEL_FULL) -> dict[str, tuple[int, int]]:
+    """The panel's three sizes in screen pixels (``place_panel``'s ``full``, ``compact``,
+    ``tab``) at ``scale`` screen pixels per window unit."""
+    return {k: (round(v[0] * scale), round(v[1] * scale))
+            for k, v in (("full", full), ("compact", PANEL_COMPACT), ("tab", PANEL_TAB))}
 
 
 def _load_panel(path: Path | None, monitors: list[Rect]) -> Rect | None:
@@ -358,10 +362,8 @@ class Overlay:
         if key == self._tiles_key and not (self.panel_rect and any(overlaps(self.panel_rect, f) for f in faces)):
             return
         self._tiles_key = key
-        s = self.scale or 1.0  # the panel's sizes are in window units: screen pixels x scale
-        rect = place_panel(self.region, tiles, self.monitors, full=(round(PANEL_FULL[0] * s), round(PANEL_FULL[1] * s)),
-                           compact=(round(PANEL_COMPACT[0] * s), round(PANEL_COMPACT[1] * s)),
-                           tab=(round(PANEL_TAB[0] * s), round(PANEL_TAB[1] * s)), faces=faces,
+        # the panel's sizes are in window units: screen pixels x scale
+        rect = place_panel(self.region, tiles, self.monitors, **_panel_sizes(self.scale or 1.0), faces=faces,
                            avoid=self.model.mask_rects())
         if rect != self.panel_rect:
             self.panel_rect = self._panel_placed = rect
