@@ -19,7 +19,7 @@ from classmood.io import load_image
 from classmood.synth import make_filmstrip_share, make_speaker_view
 from classmood.synth.portraits import sample_portrait
 from classmood.types import Face, Tile, TileState
-from tests.conftest import data_path
+from tests.conftest import data_path, variant
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +87,7 @@ def test_speaker_view_camera_off_strip_tiles_stay_tiles(perception, library):
 
 
 def _lossy(image: np.ndarray, v: str) -> tuple[np.ndarray, float]:
-    if v == "q50":
-        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 50])
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR), 1.0
-    if v.startswith("x"):
-        s = float(v[1:])
-        return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC), s
-    return image, 1.0
+    return variant(image, v), float(v[1:]) if v.startswith("x") else 1.0
 
 
 @pytest.mark.parametrize("variant", ["q50", "x0.67", "x1.5"])

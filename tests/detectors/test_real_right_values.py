@@ -39,7 +39,7 @@ import pytest
 
 from classmood.io import load_image
 from classmood.types import TileState
-from tests.conftest import DATA, data_path
+from tests.conftest import DATA, data_path, variant
 
 from .annotations import REAL_BOXES, REAL_STATES
 
@@ -184,16 +184,6 @@ def _all_keys() -> set[tuple[str, str]]:
 def _variant_names() -> list[str]:
     return [f"{n}@{v}" for n in sorted(REAL_STATES) for v in VARIANTS]
 
-
-def _variant(image: np.ndarray, v: str) -> np.ndarray:
-    import cv2
-
-    if v.startswith("q"):
-        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(v[1:])])
-        assert ok
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    s = float(v[1:])
-    return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
 
 
 # ------------------------------------------------------------------------- fixtures
@@ -430,7 +420,7 @@ annotated tile count and live faces still hold."""
 def test_galleries2_variants(name, check, perception):
     original, v = name.split("@")
     a = G2[original]
-    r = perception.analyze(_variant(load_image(data_path("galleries2", original)), v))
+    r = perception.analyze(variant(load_image(data_path("galleries2", original)), v))
     if check == "tiles":
         want = _range(a["tiles"])
         assert _in(len(r.tiles), want), f"{_n(len(r.tiles), 'tile')} found, annotated {_fmt(want)}"
@@ -449,7 +439,7 @@ def variants_analysed(perception):
     def get(original: str, v: str):
         if (original, v) not in cache:
             image = load_image(data_path("galleries", original))
-            out = _variant(image, v)
+            out = variant(image, v)
             cache[(original, v)] = (perception.analyze(out), (out.shape[1] / image.shape[1], out.shape[0] / image.shape[0]))
         return cache[(original, v)]
 
