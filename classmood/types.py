@@ -249,6 +249,12 @@ class ParticipantResult:
     label: str | None = None
     confidence: float = 0.0
     valence: float | None = None
+    baseline_valence: float | None = None
+    """The participant's resting valence, learnt over their first minutes in view
+    (:class:`classmood.agent.mood.ValenceBaseline`); None without a face shown."""
+    valence_change: float | None = None
+    """``valence`` minus ``baseline_valence``: below 0, more negative than this student
+    usually looks."""
     away_s: float = 0.0
     negative_s: float = 0.0
     too_small: bool = False
@@ -273,6 +279,8 @@ class ParticipantResult:
             "label": self.label,
             "confidence": round(float(self.confidence), 4),
             "valence": None if self.valence is None else round(float(self.valence), 4),
+            "baseline_valence": None if self.baseline_valence is None else round(float(self.baseline_valence), 4),
+            "valence_change": None if self.valence_change is None else round(float(self.valence_change), 4),
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
             "too_small": bool(self.too_small),
@@ -300,7 +308,10 @@ class ClassSnapshot:
 
     ``distribution`` is the share of each label among participants with a face
     (FER2013 classes plus ``uncertain``); ``valence`` in [-1, 1] is the mean of the
-    present participants' valence (None when nobody's expression is known).
+    present participants' valence (None when nobody's expression is known);
+    ``valence_change`` the mean of their change from their own baselines
+    (:attr:`ParticipantResult.valence_change`), the figure to show: 0 is the class as it
+    usually looks.
     """
 
     participants: int
@@ -310,6 +321,7 @@ class ClassSnapshot:
     distribution: Mapping[str, float] = field(default_factory=dict)
     valence: float | None = None
     alerts: tuple[Alert, ...] = ()
+    valence_change: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -319,6 +331,7 @@ class ClassSnapshot:
             "camera_off": self.camera_off,
             "distribution": {k: round(float(v), 4) for k, v in self.distribution.items()},
             "valence": None if self.valence is None else round(float(self.valence), 4),
+            "valence_change": None if self.valence_change is None else round(float(self.valence_change), 4),
             "alerts": [a.to_dict() for a in self.alerts],
         }
 

@@ -16,15 +16,36 @@ guess, and a recording's timeline then has the change where it happened.
 **Valence** of a participant is ``sum_c p_c * v_c`` over the smoothed probabilities
 with the weights in :data:`classmood.labels.VALENCE` (happy +1, surprise +0.2, neutral 0,
 fear -0.6, angry / disgust / sad -0.8: the pleasure axis of Russell's circumplex model
-of affect, Russell 1980, rounded); it
-lies in [-1, 1]. The class valence is the mean over participants whose face is in
-view. A participant is *negative* while their valence is at or below
-``negative_below``.
+of affect, Russell 1980, rounded); it lies in [-1, 1].
+
+**Baseline.** People's resting faces differ, and FER models read many resting faces as
+sad or angry: on FER2013 PublicTest faces labelled neutral the bundled model's mean
+valence is -0.115 and 25.5% read at or below -0.3 (`benchmarks` figures in the README).
+So each participant's valence is also read against their own resting valence, their
+*baseline*: the median of their smoothed valence over their first ``baseline_s``
+seconds with a face in view (a median: a yawn or a laugh does not move it; after
+``baseline_min_s`` of them, a reading more than ``negative_drop`` from the median so far
+is not taken in, so a change in those minutes is seen, not learnt). Afterwards the
+baseline follows slowly (a half-life of ``baseline_half_life_s``, each step's pull
+clipped to ``negative_drop``: a new room light is taken in over minutes, a sad quarter
+of an hour only partly). A participant unseen for ``baseline_reset_s`` learns it again
+when back. ``valence_change`` is valence minus baseline.
+
+The **class valence change** (``ClassSnapshot.valence_change``), the headline figure of
+the panel, the status line and the report, is the mean ``valence_change`` of the
+participants whose face is in view: 0 is the class as it usually looks, below 0 more
+negative than usual. The absolute class valence (the mean valence) is kept beside it
+in the stored data and the JSON.
+
+A participant is *negative* while their valence is ``negative_drop`` or more below
+their baseline, or at or below ``negative_below`` whatever their baseline (a face
+strongly negative in absolute terms, which a baseline learnt while the student was
+already upset must not hide).
 
 **Alerts.** A participant negative, or away (camera on, nobody in view), for
 ``negative_alert_s`` / ``away_alert_s`` seconds without a break; and a sharp drop in
-class valence: the mean of the last ``drop_window_s`` seconds at least ``drop_by``
-below the mean of the ``drop_baseline_s`` seconds before (with at least
+the class valence change: the mean of the last ``drop_window_s`` seconds at least
+``drop_by`` below the mean of the ``drop_baseline_s`` seconds before (with at least
 ``drop_min_faces`` faces in view).
 """
 
@@ -65,8 +86,9 @@ class MoodConfig:
     baseline. Times are seconds of session time, probabilities and valences unitless.
 
     Raises:
-        ValueError: ``half_life_s`` <= 0, ``uncertain_below`` outside (0, 1), or
-            ``confirm_frames`` < 1.
+        ValueError: ``half_life_s`` <= 0, ``uncertain_below`` outside (0, 1),
+            ``confirm_frames`` < 1, ``negative_drop`` <= 0, or ``baseline_s`` or
+            ``baseline_half_life_s`` <= 0.
     """
 
     half_life_s: float = 2.0
@@ -77,8 +99,23 @@ class MoodConfig:
     """A smoothed top probability under this is shown as ``uncertain``."""
     confirm_frames: int = 2
     """Analysed frames in a row a new label or presence must lead before it is shown."""
-    negative_below: float = -0.30
-    """A participant is negative while their valence is at or below this."""
+    negative_drop: float = 0.30
+    """A participant is negative while their valence is this much or more below their own
+    baseline (the old absolute line, -0.30, flagged 25.5% of PublicTest's neutral faces)."""
+    negative_below: float = -0.65
+    """A participant is negative while their valence is at or below this, whatever their
+    baseline. On FER2013 PublicTest with the bundled model (one frame each): 2.1% of
+    neutral faces, 38.8% of angry, 22.7% of sad and 69.6% of disgust ones (-0.6: 4.0% of
+    neutral; -0.7: 25.3% of angry)."""
+    baseline_s: float = 120.0
+    """Seconds with a face in view over which a participant's baseline is learnt."""
+    baseline_min_s: float = 30.0
+    """After this many seconds of learning, readings far from the baseline so far (more
+    than ``negative_drop``) are no longer taken into it."""
+    baseline_half_life_s: float = 600.0
+    """Half-life (s of face time) with which a learnt baseline follows the valence."""
+    baseline_reset_s: float = 600.0
+    """A participant unseen for longer than this (s) learns their baseline again."""
     negative_alert_s: float = 60.0
     """Seconds negative without a break before a ``negative`` alert."""
     away_alert_s: float = 60.0
@@ -99,6 +136,58 @@ class MoodConfig:
             raise ValueError(f"uncertain_below must be in (0, 1), got {self.uncertain_below}")
         if self.confirm_frames < 1:
             raise ValueError(f"confirm_frames must be >= 1, got {self.confirm_frames}")
+        if self.negative_drop <= 0:
+            raise ValueError(f"negative_drop must be > 0, got {self.negative_drop}")
+        if self.baseline_s <= 0 or self.baseline_half_life_s <= 0:
+            raise ValueError(f"baseline_s and baseline_half_life_s must be > 0, got {self.baseline_s}, "
+                             f"{self.baseline_half_life_s}")
+
+
+class ValenceBaseline:
+    """One participant's resting valence (see the module's **Baseline**): learnt as the
+    median of their smoothed valence over their first ``cfg.baseline_s`` seconds with a
+    face in view, then followed slowly. Valences are unitless in [-1, 1], times seconds
+    of session time.
+
+    ``value`` is None before the first reading; ``learnt`` is True once ``baseline_s``
+    seconds of face time have been seen.
+    """
+
+    def __init__(self, cfg: MoodConfig) -> None:
+        self.cfg = cfg
+        self._samples: list[float] = []
+        self._face_s = 0.0
+        self._last_t: float | None = None
+        self.value: float | None = None
+        self.learnt = False
+
+    def update(self, t: float, valence: float) -> float:
+        """Take one frame's smoothed valence at session time ``t`` (s); returns the
+        baseline. Face time between two readings counts up to ``reset_after_s``; after a
+        gap longer than ``baseline_reset_s`` the baseline is learnt again."""
+        cfg = self.cfg
+        if self._last_t is not None and t - self._last_t > cfg.baseline_reset_s:
+            self.reset()
+        dt = 0.0 if self._last_t is None else min(max(0.0, t - self._last_t), cfg.reset_after_s)
+        self._last_t = t
+        self._face_s += dt
+        if not self.learnt:
+            # a reading far from what was learnt so far is a change, not the resting face
+            if self._face_s < cfg.baseline_min_s or abs(valence - float(self.value)) <= cfg.negative_drop:
+                self._samples.append(valence)
+                self.value = float(np.median(self._samples))
+            if self._face_s >= cfg.baseline_s:
+                self.learnt, self._samples = True, []
+            return float(self.value)
+        a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
+        pull = min(cfg.negative_drop, max(-cfg.negative_drop, valence - float(self.value)))
+        self.value = float(self.value) + a * pull
+        return self.value
+
+    def reset(self) -> None:
+        """Forget the baseline (it is learnt again from the next reading)."""
+        self._samples, self._face_s, self._last_t = [], 0.0, None
+        self.value, self.learnt = None, False
 
 
 class ParticipantMood:
@@ -122,6 +211,7 @@ class ParticipantMood:
         self._pending_presence_n = 0
         self.away_since: float | None = None
         self.negative_since: float | None = None
+        self.baseline = ValenceBaseline(cfg)
 
     def update(self, t: float, presence: Presence, probs: np.ndarray | None) -> Presence:
         """Feed one analysed frame of this participant.
@@ -188,7 +278,9 @@ class ParticipantMood:
             self._pending = candidate
             if self._pending_n >= cfg.confirm_frames:
                 self.label, self._pending, self._pending_n = candidate, None, 0
-        if valence_of(self.smoothed) <= cfg.negative_below:
+        v = valence_of(self.smoothed)
+        base = self.baseline.update(t, v)
+        if v <= cfg.negative_below or v - base <= -cfg.negative_drop:
             self.negative_since = self.negative_since if self.negative_since is not None else t
         else:
             self.negative_since = None
@@ -208,10 +300,16 @@ class ParticipantMood:
         """The valence of the smoothed probabilities, in [-1, 1] (None before any face)."""
         return None if self.smoothed is None else valence_of(self.smoothed)
 
+    @property
+    def valence_change(self) -> float | None:
+        """The valence minus the participant's baseline, in [-2, 2] (None before any face)."""
+        v, b = self.valence, self.baseline.value
+        return None if v is None or b is None else v - b
+
 
 class ClassMoodMeter:
     """Class-level figures and alerts for one frame, from its participants; keeps the
-    class valence of the last ``drop_window_s + drop_baseline_s`` seconds for the
+    class valence change of the last ``drop_window_s + drop_baseline_s`` seconds for the
     valence-drop alert."""
 
     def __init__(self, cfg: MoodConfig) -> None:
@@ -231,7 +329,8 @@ class ClassMoodMeter:
 
         Returns:
             Counts by presence, the label distribution among labelled faces in view
-            (shares summing to 1), the mean valence and the alerts, longest first.
+            (shares summing to 1), the mean valence, the mean change from the
+            participants' baselines and the alerts, longest first.
         """
         cfg = self.cfg
         present = [p for p in participants if p.presence is Presence.PRESENT]
@@ -246,6 +345,8 @@ class ClassMoodMeter:
                     dist[c] = k / len(labelled)
         vals = [p.valence for p in present if p.valence is not None]
         valence = float(np.mean(vals)) if vals and not presence_only else None
+        changes = [p.valence_change for p in present if p.valence_change is not None]
+        change = float(np.mean(changes)) if changes and not presence_only else None
 
         alerts: list[Alert] = []
         for p in participants:
@@ -255,14 +356,17 @@ class ClassMoodMeter:
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
                 alerts.append(Alert("negative", p.id, p.negative_s,
                                     f"{who} looks {p.label or 'negative'} for {duration(p.negative_s)}"))
-        drop = self._valence_drop(t, valence, len(vals))
+        drop = self._valence_drop(t, change, len(changes))
         if drop is not None:
             alerts.append(drop)
         alerts.sort(key=lambda a: -a.since_s)
         return ClassSnapshot(participants=len(participants), present=len(present), away=len(away),
-                         camera_off=len(off), distribution=dist, valence=valence, alerts=tuple(alerts))
+                         camera_off=len(off), distribution=dist, valence=valence, valence_change=change,
+                         alerts=tuple(alerts))
 
     def _valence_drop(self, t: float, valence: float | None, faces: int) -> Alert | None:
+        # ``valence``: the class valence change (a participant joining with a resting face
+        # the model reads as sad lowers the mean valence, not the change)
         cfg = self.cfg
         hist = self._history
         if valence is not None and faces >= cfg.drop_min_faces:

@@ -291,6 +291,8 @@ class Pipeline:
             label=UNCERTAIN if small else (m.label if expressions else None),
             confidence=m.confidence if expressions else 0.0,
             valence=m.valence if shown else None,
+            baseline_valence=m.baseline.value if shown else None,
+            valence_change=m.valence_change if shown else None,
             away_s=0.0 if m.away_since is None else t - m.away_since,
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
             too_small=small,

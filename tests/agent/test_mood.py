@@ -76,9 +76,11 @@ def test_a_camera_switched_off_or_on_shows_at_once():
     assert m.update(2.0, Presence.PRESENT, onehot("happy")) is Presence.PRESENT
 
 
-def _p(pid, presence, valence=None, away_s=0.0, negative_s=0.0, label=None):
+def _p(pid, presence, valence=None, away_s=0.0, negative_s=0.0, label=None, change=None):
+    """A participant; their baseline 0 unless ``change`` says otherwise."""
     return ParticipantResult(id=pid, tile_index=0, bbox=(0, 0, 10, 10), tile_state=None, presence=presence,
-                             label=label, valence=valence, away_s=away_s, negative_s=negative_s)
+                             label=label, valence=valence, away_s=away_s, negative_s=negative_s,
+                             valence_change=valence if change is None else change)
 
 
 def test_class_mood_counts_distribution_and_alerts():
@@ -88,7 +90,7 @@ def test_class_mood_counts_distribution_and_alerts():
     m = meter.update(100.0, ps)
     assert (m.participants, m.present, m.away, m.camera_off) == (4, 2, 1, 1)
     assert m.distribution == {"happy": 0.5, "sad": 0.5}
-    assert m.valence == pytest.approx(0.1)
+    assert m.valence == pytest.approx(0.1) and m.valence_change == pytest.approx(0.1)
     assert [(a.kind, a.participant) for a in m.alerts] == [("away", "P03"), ("negative", "P02")]
 
 
@@ -109,3 +111,80 @@ def test_valence_drop_alert_needs_a_real_drop_against_a_baseline():
     for k in range(400):
         out = small.update(k * 0.5, [_p("P1", Presence.PRESENT, 0.4 if k < 300 else -0.5, label="neutral")])
     assert not out.alerts
+
+
+# ----------------------------------------------------------------------- baselines (issue 19)
+def _stream(m: ParticipantMood, probs: np.ndarray, t0: float, t1: float, step: float = 0.5) -> float:
+    t = t0
+    while t < t1 - 1e-9:
+        m.update(t, Presence.PRESENT, probs)
+        t += step
+    return t
+
+
+def _mixed(neutral: float, sad: float) -> np.ndarray:
+    v = np.zeros(7, np.float32)
+    v[FER_CLASSES.index("neutral")], v[FER_CLASSES.index("sad")] = neutral, sad
+    return v / v.sum()
+
+
+def test_a_resting_face_read_as_sad_is_its_own_baseline_not_negative():
+    """A student whose resting face the model reads -0.4 (half sad) is not negative: the
+    old absolute line (-0.3) flagged them all class long."""
+    m = ParticipantMood(MoodConfig())
+    _stream(m, _mixed(0.5, 0.5), 0.0, 300.0)
+    assert m.valence == pytest.approx(-0.4, abs=1e-4)
+    assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.4, abs=1e-4)
+    assert m.valence_change == pytest.approx(0.0, abs=1e-4)
+    assert m.negative_since is None
+
+
+def test_a_drop_from_the_own_baseline_is_negative_and_a_baseline_does_not_learn_it():
+    m = ParticipantMood(MoodConfig())
+    _stream(m, onehot("neutral", 0.9), 0.0, 60.0)  # a change after baseline_min_s of learning
+    t = _stream(m, _mixed(0.45, 0.55), 60.0, 200.0)  # valence -0.44: 0.44 below the baseline
+    # learnt -0.03 (the neutral stream); after learning it follows 80 s at a half-life of
+    # 600 s, each step's pull clipped to 0.3: -0.03 - 0.3 * (1 - 0.5 ** (80 / 600)) = -0.056
+    assert m.baseline.value == pytest.approx(-0.056, abs=0.005)
+    assert m.valence_change == pytest.approx(-0.44 + 0.056, abs=0.01)
+    assert m.negative_since is not None and t - m.negative_since > 60
+
+
+def test_a_strongly_negative_face_is_negative_whatever_its_baseline():
+    """A student upset from the start: the baseline learns their face, the absolute line
+    (negative_below) still sees it."""
+    m = ParticipantMood(MoodConfig())
+    _stream(m, onehot("angry", 0.95), 0.0, 200.0)  # valence -0.79
+    assert m.valence_change == pytest.approx(0.0, abs=1e-3)
+    assert m.negative_since == 0.0
+
+
+def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    _stream(m, onehot("neutral", 0.9), 0.0, 150.0)
+    _stream(m, _mixed(0.6, 0.4), 150.0, 150.0 + cfg.baseline_half_life_s)  # -0.32 for a half-life
+    b = m.baseline.value
+    assert -0.2 < b < -0.1  # half way, not all of it
+    # away for longer than baseline_reset_s: learnt again from the face seen now
+    t = 150.0 + cfg.baseline_half_life_s + cfg.baseline_reset_s + 1
+    m.update(t, Presence.AWAY, None)
+    m.update(t + 0.5, Presence.AWAY, None)
+    _stream(m, _mixed(0.6, 0.4), t + 1, t + 20)
+    assert m.baseline.value == pytest.approx(-0.32, abs=1e-3) and not m.baseline.learnt
+
+
+def test_class_valence_change_is_the_mean_change_of_the_faces_in_view():
+    meter = ClassMoodMeter(MoodConfig())
+    ps = [_p("P1", Presence.PRESENT, -0.4, change=0.0), _p("P2", Presence.PRESENT, 0.2, change=-0.1),
+          _p("P3", Presence.AWAY, None, change=None)]
+    m = meter.update(1.0, ps)
+    assert m.valence == pytest.approx(-0.1) and m.valence_change == pytest.approx(-0.05)
+    assert meter.update(2.0, ps, presence_only=True).valence_change is None
+
+
+def test_baseline_config_is_checked():
+    with pytest.raises(ValueError, match="negative_drop"):
+        MoodConfig(negative_drop=0)
+    with pytest.raises(ValueError, match="baseline_s"):
+        MoodConfig(baseline_s=0)
