@@ -91,12 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     """
     ap = argparse.ArgumentParser(prog="python -m classmood.models.export", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("checkpoint", type=Path, help="training checkpoint (best.pt)")
+    ap.add_argument("checkpoint", type=Path, nargs="?", help="training checkpoint (best.pt)")
+    ap.add_argument("--remeasure", action="store_true",
+                    help="no checkpoint: measure the bundled float and int8 models again as served "
+                         "(after a change of the serving preprocessing) and rewrite their .json's "
+                         "temperatures and PublicTest figures and the model card")
     ap.add_argument("--out", type=Path, default=ASSETS / "emotion", help="output stem (default: the bundled model)")
     ap.add_argument("--log", type=Path, help="the run's train_log.jsonl, copied beside the model")
     ap.add_argument("--data", help="folder with fer2013_publictest.npz (default: as for training)")
     ap.add_argument("--name", default=None, help="model name for the metadata")
     args = ap.parse_args(argv)
+    if args.remeasure:
+        try:
+            return remeasure(args.data)
+        except ClassMoodError as exc:
+            print(f"export: error: {exc}", file=sys.stderr)
+            return 1
+    if args.checkpoint is None:
+        ap.error("a checkpoint is needed (or --remeasure)")
     try:
         import torch  # noqa: F401
         import litert_torch  # noqa: F401
@@ -150,6 +162,7 @@ def _export(args: argparse.Namespace) -> int:
         "metrics": {"publictest": served[False], "publictest_flip_average": served[True],
                     "best_epoch": best.get("epoch"), "litert_vs_pytorch_max_abs_prob": diff},
         "training": cfg,
+        "serving": SERVING,
         "sha256": hashlib.sha256(tfl.read_bytes()).hexdigest(),
     }
     if cfg.get("kd", 0) > 0 and cfg.get("teacher"):
@@ -167,6 +180,46 @@ def _export(args: argparse.Namespace) -> int:
         print(f"updated {CARD}")
     print(f"wrote {tfl}, {meta}, {npz}")
     return 0
+
+
+def remeasure(data: str | None = None) -> int:
+    """Measure the bundled float and int8 models again as :class:`ExpressionClassifier`
+    serves them (its preprocessing, e.g. the per-face standardisation, included) and
+    rewrite in their ``.json`` the temperatures, the PublicTest figures and the int8-vs-float
+    comparison, and ``serving``; then the model card's measured block. The model files
+    are not touched (their sha256 stays).
+
+    Returns:
+        0 when written.
+
+    Raises:
+        InputError: no FER2013 folder (``option="data"``).
+    """
+    from .quantize import compare
+    from .train.data import find_data, load_split
+
+    x, y = load_split(find_data(data), "publictest")
+    float_meta, int8_meta = ASSETS / "emotion.json", ASSETS / "emotion_int8.json"
+    for tfl, meta in ((ASSETS / "emotion.tflite", float_meta), (ASSETS / "emotion_int8.tflite", int8_meta)):
+        info = json.loads(meta.read_text())
+        served = calibrate(tfl, x, y)
+        info["temperature"] = served[False]["temperature"]
+        info["temperature_flip_average"] = served[True]["temperature"]
+        info["metrics"].update({"publictest": served[False], "publictest_flip_average": served[True]})
+        info["serving"] = SERVING
+        meta.write_text(json.dumps(info, indent=1) + "\n")
+    info = json.loads(int8_meta.read_text())
+    info["metrics"]["int8_vs_float"] = compare(ASSETS / "emotion.tflite", ASSETS / "emotion_int8.tflite", x, y)
+    int8_meta.write_text(json.dumps(info, indent=1) + "\n")
+    update_card(float_meta, ASSETS / "emotion.train_log.jsonl")
+    print(f"rewrote {float_meta}, {int8_meta} and {CARD}")
+    return 0
+
+
+SERVING = ("per-face photometric normalisation before the graph "
+           "(classmood.models.preprocess.standardize: each face to FER2013's face mean 130.96 and std 77.46)")
+"""What :class:`ExpressionClassifier` does to faces before the model's graph, recorded in
+the metadata by :func:`remeasure` and :func:`_export`."""
 
 
 if __name__ == "__main__":

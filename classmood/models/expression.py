@@ -25,7 +25,7 @@ import numpy as np
 from .._litert import open_interpreter
 from ..errors import ModelError
 from ..labels import FER_CLASSES
-from .preprocess import INPUT_SIZE
+from .preprocess import INPUT_SIZE, standardize
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 """The folder of the bundled model's files."""
@@ -96,7 +96,9 @@ class ExpressionClassifier:
     ``predict`` takes uint8 ``[N, 48, 48]`` (as :class:`classmood.detectors.align.FaceAligner`
     makes them, and as FER2013 stores them) and returns calibrated probabilities
     ``[N, 7]`` in :data:`FER_CLASSES` order. ``flip_average`` also runs each face mirrored
-    and averages the logits (a little more accurate, twice the work). One interpreter
+    and averages the logits (a little more accurate, twice the work). Each face is first
+    brought to FER2013's brightness and contrast (:func:`~classmood.models.preprocess.standardize`:
+    a dim room's faces otherwise read angry); ``standardize=False`` feeds raw pixels. One interpreter
     per instance; calls are serialised, so an instance can be shared between threads.
 
     Args:
@@ -105,6 +107,7 @@ class ExpressionClassifier:
         threads: CPU threads LiteRT may use.
         flip_average: also run each face mirrored and average the logits.
         max_batch: faces per interpreter call (larger batches are cut into chunks).
+        standardize: per-face photometric normalisation before the model (default on).
 
     Raises:
         ModelError: for a missing, unreadable or foreign model file (``option="model"``)
@@ -112,9 +115,10 @@ class ExpressionClassifier:
     """
 
     def __init__(self, model_path: str | Path | None = None, *, threads: int = 1,
-                 flip_average: bool = False, max_batch: int = 64) -> None:
+                 flip_average: bool = False, max_batch: int = 64, standardize: bool = True) -> None:
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         self.flip_average = flip_average
+        self.standardize = standardize
         self.max_batch = max(1, int(max_batch))
         self.info = ModelInfo.load(self.model_path) if self.model_path.exists() else None
         self._interp = _open(self.model_path, threads)
@@ -155,6 +159,8 @@ class ExpressionClassifier:
         x = _as_batch(faces)
         if len(x) == 0:
             return np.zeros((0, len(FER_CLASSES)), np.float32)
+        if self.standardize:
+            x = standardize(x[:, 0])[:, None]
         if self.flip_average:
             both = self._run(np.concatenate([x, x[..., ::-1]]))
             return (both[: len(x)] + both[len(x):]) / 2

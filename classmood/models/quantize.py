@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 def _quantize(args: argparse.Namespace) -> int:
     from importlib.metadata import version
 
-    from .export import calibrate
+    from .export import SERVING, calibrate
     from .train.data import find_data, load_split
 
     folder = find_data(args.data)
@@ -132,6 +132,7 @@ def _quantize(args: argparse.Namespace) -> int:
         "output": {"dtype": "int8", "dequantised_by": "ExpressionClassifier (the file's scale and zero point)"},
         "temperature": served[False]["temperature"],
         "temperature_flip_average": served[True]["temperature"],
+        "serving": SERVING,
         "metrics": {"publictest": served[False], "publictest_flip_average": served[True], "int8_vs_float": c},
         "quantization": {"tool": f"ai-edge-quantizer {version('ai-edge-quantizer')}", "recipe": "static_wi8_ai8",
                          "calibration": f"{CALIBRATION_FACES} FER2013 Training faces, numpy default_rng(0)",
