@@ -67,14 +67,16 @@ def make_result(n: int, k: int, t: float, size=(1920, 1080)) -> FrameResult:
         neg = 30.0 + t if label == "sad" else 0.0
         ps.append(ParticipantResult(f"P{i + 1:02d}", i, (x, y, w, h), TileState.FACE, Presence.PRESENT,
                                     face_bbox=face, label=label, confidence=float(rng.uniform(0.4, 0.95)),
-                                    valence=VALENCE[label], negative_s=neg))
+                                    valence=VALENCE[label], baseline_valence=0.0, valence_change=VALENCE[label],
+                                    negative_s=neg))
     present = [p for p in ps if p.presence is Presence.PRESENT]
     dist: dict[str, float] = {}
     for p in present:
         dist[p.label] = dist.get(p.label, 0.0) + 1 / len(present)
     mood = ClassSnapshot(participants=n, present=len(present), away=sum(p.presence is Presence.AWAY for p in ps),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in ps), distribution=dist,
-                     valence=float(np.mean([p.valence for p in present])), alerts=tuple(alerts))
+                     valence=float(np.mean([p.valence for p in present])), alerts=tuple(alerts),
+                     valence_change=float(np.mean([p.valence_change for p in present])))
     return FrameResult(t, GalleryResult(size[0], size[1], ()), tuple(ps), mood)
 
 

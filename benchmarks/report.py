@@ -41,17 +41,19 @@ LEAVE_EARLY_BY_S = 600.0     # participants i % 11 == 5 leave this long before t
 PERSONAL_AWAY = (600.0, 37.0, 90.0)   # participant i away [600 + 37 i, +90)
 CLASS_AWAY = (3000.0, 3120.0)         # the first 40% of the class away
 CLASS_AWAY_SHARE = 0.4
-NEGATIVE_ONE = (1, 1200.0, 1800.0)    # participant 1 looks angry (valence -0.6)
+NEGATIVE_ONE = (1, 1200.0, 1800.0)    # participant 1 looks angry (valence -0.6: 0.6 below their usual 0.0)
 CLASS_DROP = (5000.0, 5120.0)         # everyone present looks sad (valence -0.7)
 CAMERA_OFF_FROM = 0.5                 # participants i % 10 == 9: camera off from half-time
-BASE = (("happy", 0.6), ("neutral", 0.0), ("uncertain", 0.05))  # by i % 3
+BASE = (("happy", 0.6), ("neutral", 0.0), ("uncertain", 0.05))  # by i % 3; the valence is also their baseline
 AWAY_ALERT_S = 60.0
 
 
 def script(n: int, duration_s: float, fps: float):
     """The scripted class: frame times ``t`` [K] and per frame and participant the
     presence code (-1 not in the meeting, 0 present, 1 away, 2 camera off), the label
-    (None unless present) and the valence (NaN unless present)."""
+    (None unless present) and the valence (NaN unless present). Each participant's
+    baseline is their usual valence (``BASE``), so their valence change is the valence
+    minus it (:func:`baselines`)."""
     step = 1.0 / fps
     t = np.arange(int(round(duration_s * fps)), dtype=np.float64) * step
     i = np.arange(n)
@@ -81,12 +83,21 @@ def script(n: int, duration_s: float, fps: float):
     return t, pres, lab, val
 
 
+def baselines(n: int) -> np.ndarray:
+    """Each of ``n`` participants' baseline, float64 [n]: the valence of their usual
+    expression (``BASE``, by i % 3), as the agent learns it over their first minutes."""
+    return np.array([BASE[i % 3][1] for i in range(n)], np.float64)
+
+
 def write_synthetic_session(store, *, participants: int = 50, duration_s: float = 7200.0, fps: float = 2.0,
                             names: list[str] | None = None, presence_only: bool = False,
                             started_at: float = 1_767_600_000.0, ended: bool = True) -> dict:
     """Insert a scripted session into ``store`` (a writable SessionStore) with plain SQL
     and return its truth: ``{"session_id", "step", "t", "presence", "labels", "valence",
-    "ids", "names"}`` (arrays as :func:`script` makes them)."""
+    "baseline", "valence_change", "ids", "names"}`` (arrays as :func:`script` makes them;
+    ``baseline`` [n] by :func:`baselines`, ``valence_change`` [K, n] the valence minus it).
+    Observations hold the valence, the baseline and the change, class-mood rows the mean
+    valence and the mean change of the faces in view, as the agent stores them."""
     n = participants
     sid = store.start_session(source="synthetic:benchmark", names=names is not None,
                               presence_only=presence_only, started_at=started_at,
@@ -95,30 +106,38 @@ def write_synthetic_session(store, *, participants: int = 50, duration_s: float 
     if presence_only:
         lab[:] = None
         val[:] = np.nan
+    base = baselines(n)
+    change = val - base[None, :]  # NaN where no valence
     ids = [f"P{i + 1:02d}" for i in range(n)]
     K = len(t)
     kk, ii = np.nonzero(pres >= 0)  # time-major, as the store writes them
     presence_names = np.array(["present", "away", "camera_off"], dtype=object)
     states = np.array(["face", "no_face", "camera_off"], dtype=object)
     p = pres[kk, ii]
+
+    def column(x: np.ndarray) -> list:
+        return [None if math.isnan(y) else y for y in x.tolist()]
+
     v = val[kk, ii]
     rows = zip(
         [sid] * len(kk), t[kk].tolist(), np.array(ids, dtype=object)[ii].tolist(), presence_names[p].tolist(),
         states[p].tolist(), ii.tolist(), lab[kk, ii].tolist(),
-        np.where(p == 0, 0.7, 0.0).tolist(), [None if math.isnan(x) else x for x in v.tolist()],
+        np.where(p == 0, 0.7, 0.0).tolist(), column(v), column(np.where(np.isnan(v), np.nan, base[ii])),
+        column(change[kk, ii]),
     )
     conn = sqlite3.connect(store.path, timeout=30.0)
     try:
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, label, confidence, "
-            "valence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "valence, baseline_valence, valence_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         # one class-mood row per frame
         inside = pres >= 0
         present, away, off = (pres == 0).sum(1), (pres == 1).sum(1), (pres == 2).sum(1)
         faces = np.where(pres == 0, val, np.nan)
         nf = np.isfinite(faces).sum(1)
         vmean = np.where(nf > 0, np.nansum(faces, axis=1) / np.maximum(nf, 1), np.nan)
+        cmean = np.where(nf > 0, np.nansum(np.where(pres == 0, change, np.nan), axis=1) / np.maximum(nf, 1), np.nan)
         # away alerts: a participant away for AWAY_ALERT_S without a break
         since = np.zeros((K, n))
         for k in range(1, K):
@@ -139,9 +158,10 @@ def write_synthetic_session(store, *, participants: int = 50, duration_s: float 
                 alerts.append({"kind": "away", "participant": ids[i], "since_s": round(s, 1),
                                "message": f"{who} away for {int(s) // 60} min {int(s) % 60:02d} s"})
             moods.append((sid, float(t[k]), int(inside[k].sum()), int(present[k]), int(away[k]), int(off[k]),
-                          None if math.isnan(vmean[k]) else float(vmean[k]), json.dumps(dist), json.dumps(alerts)))
+                          None if math.isnan(vmean[k]) else float(vmean[k]),
+                          None if math.isnan(cmean[k]) else float(cmean[k]), json.dumps(dist), json.dumps(alerts)))
         conn.executemany("INSERT INTO moods (session_id, t, participants, present, away, camera_off, valence, "
-                         "distribution, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", moods)
+                         "valence_change, distribution, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", moods)
         parts = []
         for i in range(n):
             seen = np.nonzero(inside[:, i])[0]
@@ -158,7 +178,7 @@ def write_synthetic_session(store, *, participants: int = 50, duration_s: float 
     else:
         store.session_id = None  # cut short: never ended
     return {"session_id": sid, "step": 1.0 / fps, "t": t, "presence": pres, "labels": lab, "valence": val,
-            "ids": ids, "names": names}
+            "baseline": base, "valence_change": change, "ids": ids, "names": names}
 
 
 def main() -> int:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import numpy as np
 
 from .agent.sources import Source
+from .labels import VALENCE_CHANGE_WORDS
 from .synth import PortraitLibrary, compose_gallery, sample_portrait, webcam_view
 from .types import Frame, FrameResult
 
@@ -149,9 +150,9 @@ def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> Re
 
     def show(frame: Frame, result: FrameResult) -> None:
         m = result.mood
-        v = "-" if m.valence is None else f"{m.valence:+.2f}"
+        v = "-" if m.valence_change is None else f"{m.valence_change:+.2f}"
         print(f"\r  {frame.timestamp:5.1f} s  {m.present} present, {m.away} away, {m.camera_off} camera off, "
-              f"valence {v}   ", end="", file=sys.stderr, flush=True)
+              f"{VALENCE_CHANGE_WORDS} {v}   ", end="", file=sys.stderr, flush=True)
 
     t0 = time.monotonic()
     with source, SessionStore(options.db) as store, Pipeline(names=options.names, presence_only=options.presence_only,

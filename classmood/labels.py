@@ -44,3 +44,9 @@ COLOURS: dict[str, str] = {
 PRESENCE_WORDS: dict[str, str] = {"away": "away", "camera_off": "camera off", "present": "present",
                                   "uncertain": "uncertain"}
 """How a presence (or ``uncertain``) is written for a teacher."""
+
+VALENCE_CHANGE_WORDS = "valence vs usual"
+"""How the class valence change is named for a teacher (the status lines, the summary,
+the report): the mean over the faces in view of each participant's valence minus their
+own baseline, their usual (resting) expression; 0 is the class as it usually looks,
+below 0 more negative than usual."""

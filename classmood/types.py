@@ -261,6 +261,10 @@ class ParticipantResult:
     """The face is too small to read an expression from (narrower than
     :data:`classmood.agent.pipeline.MIN_READABLE_FACE_PX`): present, label ``uncertain``,
     no probabilities."""
+    unreadable: str | None = None
+    """Why no expression is read from the face in view, or None: ``"too small"``, ``"too
+    dark"``, ``"blurred"`` or ``"turned away"`` (:mod:`classmood.detectors.face_quality`).
+    Such a face is present, labelled ``uncertain``, with no probabilities or valence."""
 
     def to_dict(self) -> dict[str, Any]:
         def _p(a):
@@ -284,6 +288,7 @@ class ParticipantResult:
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
             "too_small": bool(self.too_small),
+            "unreadable": self.unreadable,
         }
 
 

@@ -59,12 +59,14 @@ def gallery() -> np.ndarray:
 
 
 def history(result, n: int = 1300, dt: float = 0.5):
-    """A made-up class: valence drifting through the lesson, a dip 3 minutes ago."""
+    """A made-up class: valence drifting through the lesson, a dip 3 minutes ago; its
+    change from the class's usual (0.12, the panel's line) likewise."""
     out = []
     for k in range(n):
         t = k * dt
         v = 0.12 + 0.1 * np.sin(t / 70.0) - 0.28 * np.exp(-((t - 470) / 40.0) ** 2) + 0.03 * np.sin(t * 1.7)
-        out.append(replace(result, timestamp=t, mood=replace(result.mood, valence=float(v), alerts=())))
+        out.append(replace(result, timestamp=t, mood=replace(result.mood, valence=float(v),
+                                                             valence_change=float(v - 0.12), alerts=())))
     return out
 
 
@@ -121,7 +123,9 @@ def main() -> int:
         def work(ov):
             for r in past[:-1]:
                 ov.model.update(r, (0, 0), GALLERY)
-            last = replace(final, timestamp=past[-1].timestamp, mood=replace(final.mood, valence=past[-1].mood.valence))
+            last = replace(final, timestamp=past[-1].timestamp,
+                           mood=replace(final.mood, valence=past[-1].mood.valence,
+                                        valence_change=past[-1].mood.valence_change))
             for _ in range(6):
                 ov.update(Frame(image, last.timestamp, origin=(0, 0)), last)
                 time.sleep(0.5)

@@ -148,7 +148,13 @@ def test_json_shape_on_real_screenshot(galleries_dir, capsys):
         if p["presence"] == "present":
             assert p["label"] is not None and abs(sum(p["probs"].values()) - 1) < 1e-3
     assert out["mood"]["participants"] == 16 and -1 <= out["mood"]["valence"] <= 1
+    # the first frame is each one's baseline: the class as it usually looks, whatever its absolute valence
+    assert out["mood"]["valence_change"] == 0.0
+    assert all(p["valence_change"] == 0.0 and p["baseline_valence"] == p["valence"]
+               for p in out["participants"] if p["valence"] is not None)
     assert len(summary["summary"]["participants"]) == 16 and summary["session"] >= 1
+    mood = summary["summary"]["mood"]
+    assert (mood["mean_valence_change"], mood["mean_valence"]) == (None, None)  # one frame counts for no time
 
 
 def test_table_and_annotated_image(galleries_dir, tmp_path, capsys):
@@ -156,6 +162,7 @@ def test_table_and_annotated_image(galleries_dir, tmp_path, capsys):
     assert main(["analyze", str(galleries_dir / "real_test.png"), "--save-annotated", str(out_png)]) == 0
     text = capsys.readouterr().out
     assert "4 tiles" in text and "face" in text
+    assert "; valence vs usual +0.00" in text  # the frame's class line: each face is its own first baseline
     drawn = cv2.imread(str(out_png))
     original = cv2.imread(str(galleries_dir / "real_test.png"))
     assert drawn.shape == original.shape
@@ -169,6 +176,28 @@ def test_several_images_print_one_json_line_each(galleries_dir, capsys):
     assert [len(f["tiles"]) for f in frames] == [4, 4]
     assert [f["timestamp"] for f in frames] == [0.0, 0.5]  # consecutive frames of one class
     assert summary["summary"]["frames"] == 2
+
+
+def test_status_line_and_summary_show_the_valence_vs_usual():
+    """The live status line and the end-of-run summary lead with the class's change from
+    its baselines (valence vs usual), not the absolute valence."""
+    from classmood.cli.text import status_line, summary_text
+    from classmood.types import Alert, ClassSnapshot, FrameResult, GalleryResult
+
+    mood = ClassSnapshot(participants=9, present=7, away=1, camera_off=1, valence=-0.31, valence_change=-0.05,
+                         alerts=(Alert("away", "P03", 61.0, "P03 away for 1 min 01 s"),))
+    result = FrameResult(timestamp=12.5, gallery=GalleryResult(width=640, height=360, tiles=()), participants=(),
+                         mood=mood)
+    assert status_line(12.5, result) == ("   12.5 s  9 participants: 7 present, 1 away, 1 camera off  "
+                                         "valence vs usual -0.05  alerts 1")
+    unknown = FrameResult(timestamp=0.0, gallery=GalleryResult(width=640, height=360, tiles=()), participants=(),
+                          mood=ClassSnapshot(participants=0, present=0, away=0, camera_off=0))
+    assert "valence vs usual -  alerts 0" in status_line(0.0, unknown)
+    summary = {"frames": 3, "duration_s": 1.5, "participants": [],
+               "mood": {"mean_valence_change": 0.123, "mean_valence": -0.3, "last": None}}
+    lines = summary_text("screen", summary).splitlines()
+    assert lines[-1] == "  class valence vs usual: +0.12 (0: as the class usually looks)"
+    assert "-0.30" not in "\n".join(lines)  # the absolute mean stays in the JSON only
 
 
 def test_no_command_prints_help():

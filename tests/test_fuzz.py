@@ -71,11 +71,12 @@ def check_invariants(res: FrameResult, w: int, h: int) -> None:
     for p, t in zip(ps, g.tiles):
         assert (p.tile_index, p.bbox, p.tile_state) == (t.tile.index, t.tile.bbox, t.state)
         assert p.presence is PRESENCE_OF[t.state]  # the first frame is shown as it is
-        if p.presence is Presence.PRESENT and p.too_small:  # no expression read from a tiny face
+        if p.presence is Presence.PRESENT and p.unreadable:  # no expression read from a face that cannot be read
             assert p.probs is None and p.label == "uncertain" and p.valence is None
-            assert p.face_bbox[2] < MIN_READABLE_FACE_PX
+            assert p.unreadable in ("too small", "too dark", "blurred", "turned away")
+            assert p.too_small == (p.face_bbox[2] < MIN_READABLE_FACE_PX) == (p.unreadable == "too small")
         elif p.presence is Presence.PRESENT:
-            assert p.face_bbox[2] >= MIN_READABLE_FACE_PX
+            assert p.face_bbox[2] >= MIN_READABLE_FACE_PX and not p.too_small
             assert p.probs.shape == (7,) and np.all(p.probs >= 0) and p.probs.sum() == pytest.approx(1, abs=1e-3)
             assert p.label in LABELS and 0 <= p.confidence <= 1 and -1 <= p.valence <= 1
         else:

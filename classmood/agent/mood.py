@@ -20,7 +20,8 @@ of affect, Russell 1980, rounded); it lies in [-1, 1].
 
 **Baseline.** People's resting faces differ, and FER models read many resting faces as
 sad or angry: on FER2013 PublicTest faces labelled neutral the bundled model's mean
-valence is -0.115 and 25.5% read at or below -0.3 (`benchmarks` figures in the README).
+valence is -0.114 and 25.5% read at or below -0.3; of the first 96 muxspace neutral photos
+shown as webcam tiles, 59 read at or below -0.3.
 So each participant's valence is also read against their own resting valence, their
 *baseline*: the median of their smoothed valence over their first ``baseline_s``
 seconds with a face in view (a median: a yawn or a laugh does not move it; after
@@ -104,9 +105,9 @@ class MoodConfig:
     baseline (the old absolute line, -0.30, flagged 25.5% of PublicTest's neutral faces)."""
     negative_below: float = -0.65
     """A participant is negative while their valence is at or below this, whatever their
-    baseline. On FER2013 PublicTest with the bundled model (one frame each): 2.1% of
-    neutral faces, 38.8% of angry, 22.7% of sad and 69.6% of disgust ones (-0.6: 4.0% of
-    neutral; -0.7: 25.3% of angry)."""
+    baseline. On FER2013 PublicTest with the bundled model (one frame each): 2.0% of
+    neutral faces, 38.3% of angry, 22.5% of sad and 67.9% of disgust ones (-0.6: 3.8% of
+    neutral; -0.7: 24.8% of angry)."""
     baseline_s: float = 120.0
     """Seconds with a face in view over which a participant's baseline is learnt."""
     baseline_min_s: float = 30.0
@@ -213,14 +214,18 @@ class ParticipantMood:
         self.negative_since: float | None = None
         self.baseline = ValenceBaseline(cfg)
 
-    def update(self, t: float, presence: Presence, probs: np.ndarray | None) -> Presence:
+    def update(self, t: float, presence: Presence, probs: np.ndarray | None,
+               min_confidence: float | None = None) -> Presence:
         """Feed one analysed frame of this participant.
 
         Args:
             t: the frame's time, seconds since the session started.
             presence: what this frame shows (before confirmation).
             probs: this frame's expression probabilities, float shape [7] in FER2013
-                order, or None (no face, or presence-only).
+                order, or None (no face, an unreadable face, or presence-only).
+            min_confidence: the smoothed confidence a label needs this frame, when more
+                than ``uncertain_below`` (a dim face:
+                :data:`classmood.detectors.face_quality.DIM_CONFIDENCE`).
 
         Returns:
             The presence to show: a change between present and away, like a change of
@@ -238,7 +243,7 @@ class ParticipantMood:
             self.negative_since = None
             return shown
         if presence is Presence.PRESENT and probs is not None:
-            self._update_probs(t, np.asarray(probs, np.float32))
+            self._update_probs(t, np.asarray(probs, np.float32), min_confidence)
         return shown
 
     def _confirm_presence(self, presence: Presence) -> Presence:
@@ -257,7 +262,7 @@ class ParticipantMood:
             self._pending_presence, self._pending_presence_n = None, 0
         return self.presence
 
-    def _update_probs(self, t: float, probs: np.ndarray) -> None:
+    def _update_probs(self, t: float, probs: np.ndarray, min_confidence: float | None = None) -> None:
         cfg = self.cfg
         if self.smoothed is None or self.last_face_t is None or t - self.last_face_t > cfg.reset_after_s:
             self.smoothed = probs.copy()
@@ -268,7 +273,8 @@ class ParticipantMood:
             self.smoothed = (1 - a) * self.smoothed + a * probs
         self.last_face_t = t
         top = int(np.argmax(self.smoothed))
-        candidate = FER_CLASSES[top] if self.smoothed[top] >= cfg.uncertain_below else UNCERTAIN
+        need = max(cfg.uncertain_below, min_confidence or 0.0)
+        candidate = FER_CLASSES[top] if self.smoothed[top] >= need else UNCERTAIN
         if self.label is None:  # first sight (or back after a while): show it at once
             self.label, self._pending, self._pending_n = candidate, None, 0
         elif candidate == self.label:

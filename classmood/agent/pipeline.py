@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from ..detectors.align import FaceAligner
+from ..detectors.face_quality import DIM_CONFIDENCE, MIN_FACE_PX, TOO_SMALL, FaceQuality, assess
 from ..detectors.gallery import GalleryPerception
 from ..io import as_bgr
 from ..geometry import BBox
@@ -70,12 +71,10 @@ distance (0.81-0.95 measured in cases/presence/multi_face_tiles.png); a face far
 (a sibling walking past, a picture on the wall) is smaller."""
 
 
-MIN_READABLE_FACE_PX = 22.0
+MIN_READABLE_FACE_PX = MIN_FACE_PX
 """A face narrower than this (detector box, frame pixels) is too small to read an expression
-from: it is present, its label is ``uncertain`` and ``too_small`` says why. Measured on FER2013
-PublicTest (3,589 faces) with the bundled model, each face shrunk to the resolution a face box
-of that width gives (BlazeFace's box on FER2013's own faces is 39.7 px: REGISTRATION.md) and
-back: accuracy 0.671 at 40 px and more, 0.662 at 28, 0.636 at 24, 0.577 at 20, 0.462 at 16."""
+from: it is present, its label is ``uncertain`` and ``too_small`` says why
+(:data:`classmood.detectors.face_quality.MIN_FACE_PX`, with its measurement)."""
 
 
 def main_face(faces: Sequence[Face]) -> Face | None:
@@ -224,18 +223,23 @@ class Pipeline:
 
         # the people in each live tile, and one batched expression call for all their faces
         t1 = time.perf_counter()
+        # (faces too small, too dark, blurred or turned away are present but not read:
+        # detectors/face_quality.py)
         people = [people_in_tile(tr.faces) if tr.state is TileState.FACE else [] for tr in gallery.tiles]
         keys = [(i, k) for i, ps in enumerate(people) for k in range(len(ps))
                 if ps[k].bbox[2] >= MIN_READABLE_FACE_PX]
         faces = [people[i][k] for i, k in keys]
         probs_of: dict[tuple[int, int], np.ndarray] = {}
+        quality_of: dict[tuple[int, int], FaceQuality] = {}
         if self.classifier is not None and faces:
             crops = self.aligner.align_many(image, faces)
+            quality_of = {key: assess(crop, face) for key, crop, face in zip(keys, crops, faces)}
+            read = [j for j, key in enumerate(keys) if quality_of[key].readable]
             t2 = time.perf_counter()
             timings["align"] = (t2 - t1) * 1000.0
-            probs = self.classifier.predict(crops)
+            probs = self.classifier.predict(crops[read]) if read else []
             timings["classify"] = (time.perf_counter() - t2) * 1000.0
-            probs_of = dict(zip(keys, probs))
+            probs_of = {keys[j]: pr for j, pr in zip(read, probs)}
 
         t3 = time.perf_counter()
         ids = self.tracker.update(image, gallery.tiles, t)
@@ -251,7 +255,7 @@ class Pipeline:
                 face = people[i][k] if people[i] else None
                 participants.append(self._participant(
                     pid if k == 0 else f"{pid}.{k}", pid, tr, probs_of.get((i, k)), t,
-                    face, regions[k] if people[i] else tr.tile.bbox))
+                    face, regions[k] if people[i] else tr.tile.bbox, quality_of.get((i, k))))
         seen = {p.id for p in participants}
         for pid, m in self._moods.items():  # gone from the gallery: left (not shown)
             if pid not in seen and m.presence is not Presence.LEFT:
@@ -266,17 +270,21 @@ class Pipeline:
                            timings_ms=timings, presence_only=self.presence_only)
 
     def _participant(self, pid: str, tile_id: str, tr: TileResult, probs: np.ndarray | None, t: float,
-                     face: Face | None, bbox: BBox) -> ParticipantResult:
+                     face: Face | None, bbox: BBox, quality: FaceQuality | None = None) -> ParticipantResult:
         m = self._moods.get(pid)
         if m is None:
             m = self._moods[pid] = ParticipantMood(self.config.mood)
         raw = _PRESENCE[tr.state]
-        presence = m.update(t, raw, probs)
+        dim = quality is not None and quality.dim
+        presence = m.update(t, raw, probs, min_confidence=DIM_CONFIDENCE if dim else None)
         track = self.tracker.tracks[tile_id]
-        # no expression is read from a face too small to read: say so, show no stale label
-        small = (not self.presence_only and face is not None and presence is Presence.PRESENT
-                 and face.bbox[2] < MIN_READABLE_FACE_PX)
-        expressions = not (self.presence_only or small)
+        # no expression is read from a face that cannot be read (too small, too dark,
+        # blurred, turned away): say why, show no stale label or valence
+        why = None
+        if not self.presence_only and face is not None and presence is Presence.PRESENT:
+            why = TOO_SMALL if face.bbox[2] < MIN_READABLE_FACE_PX else (quality.reason if quality else None)
+        small = why == TOO_SMALL
+        expressions = not (self.presence_only or why)
         shown = expressions and presence is Presence.PRESENT
         return ParticipantResult(
             id=pid,
@@ -288,7 +296,7 @@ class Pipeline:
             face_bbox=None if face is None else face.bbox,
             probs=probs,
             smoothed=m.smoothed if shown else None,
-            label=UNCERTAIN if small else (m.label if expressions else None),
+            label=UNCERTAIN if why else (m.label if expressions else None),
             confidence=m.confidence if expressions else 0.0,
             valence=m.valence if shown else None,
             baseline_valence=m.baseline.value if shown else None,
@@ -296,6 +304,7 @@ class Pipeline:
             away_s=0.0 if m.away_since is None else t - m.away_since,
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
             too_small=small,
+            unreadable=why,
         )
 
 

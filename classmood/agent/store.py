@@ -2,7 +2,9 @@
 
 One database per user (see :func:`default_db_path`), in WAL mode. A session holds,
 per recorded frame, one observation row per participant (presence, tile, box,
-expression label, smoothed probabilities, valence) and one class-mood row, and the
+expression label, smoothed probabilities, valence, the participant's baseline valence
+and their change from it) and one class-mood row (counts, expression shares, the mean
+valence and the class's change from its baselines, alerts), and the
 stretches of a recording that could not be read (``unread``). It never holds pixels,
 and it holds participants' names only when the session was started with
 ``names=True``.
@@ -39,10 +41,13 @@ from ..errors import InputError
 from ..labels import FER_CLASSES, LABELS
 from ..types import FrameResult, Presence
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema this module writes, kept in ``PRAGMA user_version`` (2 added a recording's
-end, ``sessions.recording_end_s``, and its unreadable stretches, ``unread``; a version-1
-database is upgraded in place when opened for writing)."""
+end, ``sessions.recording_end_s``, and its unreadable stretches, ``unread``; 3 added each
+participant's resting valence and change from it, ``observations.baseline_valence`` and
+``observations.valence_change``, and the class's change, ``moods.valence_change``). An
+older database is upgraded in place when opened for writing; opened read-only, what it
+lacks reads as NULL (None, NaN)."""
 
 _PROB_COLUMNS = tuple(f"p_{c}" for c in FER_CLASSES)
 
@@ -90,6 +95,8 @@ CREATE TABLE observations (
     label TEXT,
     confidence REAL NOT NULL,
     valence REAL,
+    baseline_valence REAL,
+    valence_change REAL,
     {", ".join(f"{c} REAL" for c in _PROB_COLUMNS)}
 );
 CREATE INDEX observations_session_t ON observations(session_id, t);
@@ -101,6 +108,7 @@ CREATE TABLE moods (
     away INTEGER NOT NULL,
     camera_off INTEGER NOT NULL,
     valence REAL,
+    valence_change REAL,
     distribution TEXT NOT NULL,
     alerts TEXT NOT NULL
 );
@@ -110,17 +118,20 @@ CREATE INDEX moods_session_t ON moods(session_id, t);
 
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE sessions ADD COLUMN recording_end_s REAL", _UNREAD_TABLE),
+    2: ("ALTER TABLE observations ADD COLUMN baseline_valence REAL",
+        "ALTER TABLE observations ADD COLUMN valence_change REAL",
+        "ALTER TABLE moods ADD COLUMN valence_change REAL"),
 }
 """The statements that take a database from each version to the next."""
 
 _INSERT_OBSERVATION = (
     "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, x, y, w, h, "
-    f"label, confidence, valence, {', '.join(_PROB_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (13 + len(_PROB_COLUMNS)))})"
+    f"label, confidence, valence, baseline_valence, valence_change, {', '.join(_PROB_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (15 + len(_PROB_COLUMNS)))})"
 )
 _INSERT_MOOD = (
-    "INSERT INTO moods (session_id, t, participants, present, away, camera_off, valence, "
-    "distribution, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO moods (session_id, t, participants, present, away, camera_off, valence, valence_change, "
+    "distribution, alerts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_PARTICIPANT = (
     "INSERT INTO participants (session_id, pid, name, first_seen, last_seen, frames) "
@@ -265,7 +276,14 @@ class ParticipantRow:
 
 @dataclass(frozen=True)
 class ObservationRow:
-    """One participant in one frame; ``probs`` are the smoothed probabilities (FER order)."""
+    """One participant in one frame; ``probs`` are the smoothed probabilities (FER order).
+
+    ``valence`` (-1..1) is the participant's smoothed valence, ``baseline_valence`` their
+    resting valence (:class:`classmood.agent.mood.ValenceBaseline`) and
+    ``valence_change`` the one minus the other (below 0: more negative than they usually
+    look); each None without a face shown, and the last two None in a session stored
+    before schema 3.
+    """
 
     t: float
     participant: str
@@ -277,11 +295,15 @@ class ObservationRow:
     confidence: float
     valence: float | None
     probs: tuple[float, ...] | None
+    baseline_valence: float | None = None
+    valence_change: float | None = None
 
 
 @dataclass(frozen=True)
 class MoodRow:
-    """The class in one frame."""
+    """The class in one frame: ``valence`` the mean valence of the faces in view,
+    ``valence_change`` their mean change from their own baselines (0: the class as it
+    usually looks; None in a session stored before schema 3)."""
 
     t: float
     participants: int
@@ -291,6 +313,7 @@ class MoodRow:
     valence: float | None
     distribution: dict
     alerts: list[dict]
+    valence_change: float | None = None
 
 
 @dataclass(frozen=True)
@@ -317,6 +340,8 @@ class MoodSeries:
     Attributes:
         t: float64 [K], seconds since the session started (non-decreasing).
         valence: float64 [K], the class valence (-1..1), NaN where none was known.
+        valence_change: float64 [K], the class's mean change from the participants'
+            baselines, NaN where none was known (and in a session stored before schema 3).
         alerts: (row index into ``t``, the row's alerts) for the rows that raised any,
             in row order; each alert as stored (``kind``, ``participant``, ``since_s``,
             ``message``).
@@ -324,6 +349,7 @@ class MoodSeries:
 
     t: np.ndarray
     valence: np.ndarray
+    valence_change: np.ndarray
     alerts: tuple[tuple[int, list[dict]], ...]
 
 
@@ -342,6 +368,8 @@ class ObservationArrays:
         presence: int8 [N], index into :data:`PRESENCES` (3 for any other value).
         label: int8 [N], index into :data:`classmood.labels.LABELS`, -1 for none.
         valence: float64 [N], the participant's smoothed valence (-1..1), NaN for none.
+        valence_change: float64 [N], their valence minus their own baseline, NaN for
+            none (and in a session stored before schema 3).
     """
 
     ids: tuple[str, ...]
@@ -350,6 +378,7 @@ class ObservationArrays:
     presence: np.ndarray
     label: np.ndarray
     valence: np.ndarray
+    valence_change: np.ndarray
 
 
 def _code(column: str, values: tuple[str, ...], other: int) -> str:
@@ -533,7 +562,8 @@ class SessionStore:
                     sid, t, str(p.id), p.presence.value,
                     None if p.tile_state is None else p.tile_state.value,
                     None if p.tile_index is None else int(p.tile_index),
-                    *box, p.label, float(p.confidence), _opt_float(p.valence), *probs,
+                    *box, p.label, float(p.confidence), _opt_float(p.valence), _opt_float(p.baseline_valence),
+                    _opt_float(p.valence_change), *probs,
                 ))
                 name = p.name if self._names and p.name else None
                 row = self._participants.get(p.id)
@@ -544,7 +574,7 @@ class SessionStore:
                     row[1], row[2], row[3] = min(row[1], t), max(row[2], t), row[3] + 1
             self._moods.append((
                 sid, t, int(mood.participants), int(mood.present), int(mood.away), int(mood.camera_off),
-                _opt_float(mood.valence),
+                _opt_float(mood.valence), _opt_float(mood.valence_change),
                 json.dumps({str(k): float(v) for k, v in mood.distribution.items()}),
                 json.dumps(alerts),
             ))
@@ -671,7 +701,7 @@ class SessionStore:
             "(SELECT COUNT(*) FROM moods m WHERE m.session_id = s.id), "
             "(SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), "
             "(SELECT MAX(t) FROM moods m WHERE m.session_id = s.id), "
-            f"{'s.recording_end_s' if self._has_recording_end() else 'NULL'} "
+            f"{self._column('sessions', 's.recording_end_s')} "
             "FROM sessions s ORDER BY s.started_at DESC, s.id DESC"
         )
         out = []
@@ -688,11 +718,13 @@ class SessionStore:
                                    None if rec_end is None else float(rec_end)))
         return out
 
-    def _has_recording_end(self) -> bool:
-        """The sessions table has ``recording_end_s`` (a version-1 database opened
-        read-only has not)."""
-        cols = self._query("PRAGMA table_info(sessions)")
-        return any(c[1] == "recording_end_s" for c in cols)
+    def _column(self, table: str, column: str) -> str:
+        """``column`` (``name`` or ``alias.name``) to SELECT from ``table``, or ``NULL``
+        when the table lacks it: a database of an older schema opened read-only (e.g.
+        ``sessions.recording_end_s`` before 2, the valence changes before 3)."""
+        name = column.rsplit(".", 1)[-1]
+        cols = self._query(f"PRAGMA table_info({table})")
+        return column if any(c[1] == name for c in cols) else "NULL"
 
     def session(self, ref: int | str) -> SessionInfo:
         """One session by id (an int or a digit string) or ``"latest"``.
@@ -725,6 +757,7 @@ class SessionStore:
     def observations(self, session_id: int, participant: str | None = None) -> list[ObservationRow]:
         """A session's observation rows (optionally one participant's), ordered by time."""
         sql = ("SELECT t, pid, presence, tile_state, tile_index, x, y, w, h, label, confidence, valence, "
+               f"{self._column('observations', 'baseline_valence')}, {self._column('observations', 'valence_change')}, "
                f"{', '.join(_PROB_COLUMNS)} FROM observations WHERE session_id = ?")
         args: tuple = (int(session_id),)
         if participant is not None:
@@ -733,8 +766,9 @@ class SessionStore:
         out = []
         for r in self._query(sql + " ORDER BY t, rowid", args):
             box = None if r[5] is None else tuple(r[5:9])
-            probs = None if r[12] is None else tuple(r[12:])
-            out.append(ObservationRow(r[0], r[1], r[2], r[3], r[4], box, r[9], r[10], r[11], probs))
+            probs = None if r[14] is None else tuple(r[14:])
+            out.append(ObservationRow(r[0], r[1], r[2], r[3], r[4], box, r[9], r[10], r[11], probs,
+                                      baseline_valence=r[12], valence_change=r[13]))
         return out
 
     def unread(self, session_id: int) -> list[UnreadRow]:
@@ -750,19 +784,23 @@ class SessionStore:
 
     def moods(self, session_id: int) -> list[MoodRow]:
         """A session's class-mood rows, ordered by time."""
-        rows = self._query("SELECT t, participants, present, away, camera_off, valence, distribution, alerts "
+        rows = self._query("SELECT t, participants, present, away, camera_off, valence, distribution, alerts, "
+                           f"{self._column('moods', 'valence_change')} "
                            "FROM moods WHERE session_id = ? ORDER BY t, rowid", (int(session_id),))
-        return [MoodRow(*r[:6], json.loads(r[6]), json.loads(r[7])) for r in rows]
+        return [MoodRow(*r[:6], json.loads(r[6]), json.loads(r[7]), valence_change=r[8]) for r in rows]
 
     def mood_series(self, session_id: int) -> MoodSeries:
-        """A session's class-mood rows as arrays (time, class valence, the alerts raised):
-        what the report needs of them, without the expression distributions."""
-        rows = self._query("SELECT t, valence, CASE WHEN alerts != '[]' THEN alerts END FROM moods "
+        """A session's class-mood rows as arrays (time, class valence and change from the
+        baselines, the alerts raised): what the report needs of them, without the
+        expression distributions."""
+        rows = self._query(f"SELECT t, valence, {self._column('moods', 'valence_change')}, "
+                           "CASE WHEN alerts != '[]' THEN alerts END FROM moods "
                            "WHERE session_id = ? ORDER BY t, rowid", (int(session_id),))
         if not rows:
-            return MoodSeries(np.zeros(0), np.zeros(0), ())
-        t, valence, alerts = zip(*rows)
+            return MoodSeries(np.zeros(0), np.zeros(0), np.zeros(0), ())
+        t, valence, change, alerts = zip(*rows)
         return MoodSeries(np.array(t, np.float64), np.array(valence, np.float64),  # None -> NaN
+                          np.array(change, np.float64),
                           tuple((k, json.loads(a)) for k, a in enumerate(alerts) if a is not None))
 
     def observation_arrays(self, session_id: int, t_from: float = -math.inf,
@@ -773,13 +811,14 @@ class SessionStore:
         sid = int(session_id)
         ids = [p.id for p in self.participants(sid)]
         rows = self._query(f"SELECT pid, t, {_code('presence', PRESENCES, len(PRESENCES))}, "
-                           f"{_code('label', LABELS, -1)}, valence FROM observations "
+                           f"{_code('label', LABELS, -1)}, valence, {self._column('observations', 'valence_change')} "
+                           "FROM observations "
                            "WHERE session_id = ? AND t >= ? AND t < ? ORDER BY t, rowid",
                            (sid, float(t_from), float(t_to)))
         if not rows:
             z = np.zeros(0)
-            return ObservationArrays(tuple(ids), z.astype(np.int32), z, z.astype(np.int8), z.astype(np.int8), z)
-        pid, t, presence, label, valence = zip(*rows)
+            return ObservationArrays(tuple(ids), z.astype(np.int32), z, z.astype(np.int8), z.astype(np.int8), z, z)
+        pid, t, presence, label, valence, change = zip(*rows)
         del rows
         index = {p: i for i, p in enumerate(ids)}
         for p in pid:  # observed without a participant row (should not happen)
@@ -790,7 +829,8 @@ class SessionStore:
         t = np.array(t, np.float64)
         order = np.lexsort((t, participant))  # stable: equal times keep the store's order
         return ObservationArrays(tuple(ids), participant[order], t[order], np.array(presence, np.int8)[order],
-                                 np.array(label, np.int8)[order], np.array(valence, np.float64)[order])
+                                 np.array(label, np.int8)[order], np.array(valence, np.float64)[order],
+                                 np.array(change, np.float64)[order])
 
     # ------------------------------------------------------------------ deleting
     def delete_session(self, session_id: int) -> bool:

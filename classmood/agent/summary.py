@@ -1,6 +1,7 @@
 """What a class came to: per participant the seconds present, away and with the camera
-off, first and last seen and expression shares, and the class's mean valence, over the
-whole session. Fed one FrameResult at a time; reads nothing else.
+off, first and last seen and expression shares, and the class's mean valence change
+from its baselines (the headline: 0 is the class as it usually looks) and mean valence,
+over the whole session. Fed one FrameResult at a time; reads nothing else.
 
 **The presence-seconds rule** (one rule: the report counts with the same functions, from
 the store). Each analysed frame counts for the time until the next analysed frame; a
@@ -97,6 +98,19 @@ def observation_seconds(obs_t: np.ndarray, frame_t: np.ndarray, frame_s: np.ndar
     return np.where(k >= 0, frame_s[np.maximum(k, 0)], 0.0)
 
 
+def _nan_for_none(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _time_mean(values: np.ndarray, frame_s: np.ndarray) -> float | None:
+    """The mean of ``values`` [K] (one per frame, NaN where unknown) weighted by the
+    frames' seconds ``frame_s`` [K], rounded to 4 decimals; None without a known value
+    that counts for any time."""
+    known = np.isfinite(values)
+    seconds = float(np.sum(frame_s[known]))
+    return None if seconds <= 0 else round(float(np.sum(frame_s[known] * values[known])) / seconds, 4)
+
+
 class SessionSummary:
     """Accumulates FrameResults; :meth:`to_dict` is the final summary (figures in
     seconds of class whatever the frame rate, counted by the module's rule).
@@ -110,6 +124,7 @@ class SessionSummary:
         self._names: list[str | None] = []
         self._t = array("d")            # frame times [K]
         self._valence = array("d")      # class valence per frame, NaN when unknown [K]
+        self._change = array("d")       # class valence change from the baselines, NaN when unknown [K]
         self._obs_frame = array("i")    # per observation (a participant in a frame, not left) [N]
         self._obs_who = array("i")      # index into _names
         self._obs_presence = array("b")  # index into _PRESENCES
@@ -122,7 +137,8 @@ class SessionSummary:
         """Count one analysed frame (frames come in time order)."""
         k = len(self._t)
         self._t.append(float(result.timestamp))
-        self._valence.append(math.nan if result.mood.valence is None else float(result.mood.valence))
+        self._valence.append(_nan_for_none(result.mood.valence))
+        self._change.append(_nan_for_none(result.mood.valence_change))
         self._last_mood = result.mood
         self._presence_only = result.presence_only
         self.frames += 1
@@ -156,9 +172,10 @@ class SessionSummary:
             ``{"frames", "duration_s" (last frame + one step), "participants": [{"id",
             "name", "present_s", "away_s", "camera_off_s", "first_seen_s", "last_seen_s",
             "expressions": {label: share of labelled face time}}] (by id), "mood":
-            {"mean_valence" (time-weighted class valence, None if never known), "last"
-            (the last frame's class snapshot as a dict)}}``; seconds rounded to 2
-            decimals, shares and valence to 4.
+            {"mean_valence_change" (time-weighted class valence change from the
+            participants' baselines), "mean_valence" (time-weighted class valence), each
+            None if never known, "last" (the last frame's class snapshot as a dict)}}``;
+            seconds rounded to 2 decimals, shares and valences to 4.
         """
         t = np.array(self._t, np.float64)  # copies: the buffers keep growing
         step = frame_step(t, default=0.0)
@@ -192,18 +209,14 @@ class SessionSummary:
                 "last_seen_s": round(float(last[i]), 2),
                 "expressions": shares,
             })
-        valence = np.array(self._valence, np.float64)
-        known = np.isfinite(valence)
-        v_t = float(np.bincount(np.zeros(int(known.sum()), np.int64), weights=frame_s[known], minlength=1)[0])
-        v_sum = float(np.bincount(np.zeros(int(known.sum()), np.int64), weights=frame_s[known] * valence[known],
-                                  minlength=1)[0])
         return {
             "frames": self.frames,
             "duration_s": (round(float(end_s), 2) if end_s is not None
                            else round(float(t[-1]) + step, 2) if len(t) else 0.0),
             "participants": people,
             "mood": {
-                "mean_valence": None if v_t <= 0 else round(v_sum / v_t, 4),
+                "mean_valence_change": _time_mean(np.array(self._change, np.float64), frame_s),
+                "mean_valence": _time_mean(np.array(self._valence, np.float64), frame_s),
                 "last": None if self._last_mood is None else self._last_mood.to_dict(),
             },
         }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from .errors import EXIT_OK
 from .options import add_agent_options, check_seconds
 from .session import AgentOptions
-from .text import summary_text
+from .text import status_line, summary_text
 
 if TYPE_CHECKING:
     from ..agent.pipeline import Pipeline
@@ -94,10 +94,7 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         if json_lines:
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         elif status:
-            m = result.mood
-            v = "-" if m.valence is None else f"{m.valence:+.2f}"
-            print(f"\r  {frame.timestamp:7.1f} s  {m.participants} participants: {m.present} present, {m.away} away, "
-                  f"{m.camera_off} camera off  valence {v}  alerts {len(m.alerts)}   ", end="", file=sys.stderr, flush=True)
+            print(f"\r  {status_line(frame.timestamp, result)}   ", end="", file=sys.stderr, flush=True)
         if t_end is not None and time.monotonic() >= t_end:
             stop.set()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..labels import VALENCE_CHANGE_WORDS
+
 if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help must not
     from ..types import FrameResult
 
@@ -12,7 +14,8 @@ if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help m
 def frame_table(label: str, result: FrameResult) -> str:
     """One analysed frame as a table: a row per tile (state, faces, face score, box,
     participant, expression and its confidence, name), and under it a row for each other
-    person sharing its camera; the class line, its alerts and the stage timings.
+    person sharing its camera; the class line (counts and the class valence change from
+    its baselines), its alerts and the stage timings.
 
     Args:
         label: what the frame is (a file name, ``"frame 3"``), the table's first word.
@@ -33,9 +36,9 @@ def frame_table(label: str, result: FrameResult) -> str:
                 face = _face_of(t, p)
                 score = f"{face.score:.2f}" if face is not None else "-"
                 who = "-" if p is None else p.id
-                expr = "-" if p is None else "too small" if p.too_small else p.label or (
+                expr = "-" if p is None else p.unreadable or p.label or (
                     "-" if result.presence_only or p.presence.value != "present" else "...")
-                conf = (f"{p.confidence:.2f}" if p is not None and p.label and not p.too_small
+                conf = (f"{p.confidence:.2f}" if p is not None and p.label and not p.unreadable
                         and not result.presence_only else "-")
                 if k == 0:  # the tile's row
                     head = f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  {f'{x},{y} {w}x{h}':<22}"
@@ -45,8 +48,8 @@ def frame_table(label: str, result: FrameResult) -> str:
                     name = "-"
                 lines.append(f"{head} {who:<5} {expr:<11} {conf:>4}  {name}")
         m = result.mood
-        valence = "-" if m.valence is None else f"{m.valence:+.2f}"
-        lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; valence {valence}")
+        lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; "
+                     f"{VALENCE_CHANGE_WORDS} {signed(m.valence_change)}")
         for al in m.alerts:
             lines.append(f"  alert: {al.message}")
     else:
@@ -54,6 +57,22 @@ def frame_table(label: str, result: FrameResult) -> str:
     timing = ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items() if not k.startswith("n_"))
     lines.append(f"  timings (ms): {timing}")
     return "\n".join(lines)
+
+
+def status_line(t: float, result: FrameResult) -> str:
+    """The one-line status ``classmood run`` rewrites on a terminal after each analysed
+    frame: the session time ``t`` (seconds), the counts, the class valence change from
+    its baselines (the headline) and how many alerts are up, e.g. ``  12.5 s  9
+    participants: 7 present, 1 away, 1 camera off  valence vs usual -0.05  alerts 0``."""
+    m = result.mood
+    return (f"{t:7.1f} s  {m.participants} participants: {m.present} present, {m.away} away, "
+            f"{m.camera_off} camera off  {VALENCE_CHANGE_WORDS} {signed(m.valence_change)}  alerts {len(m.alerts)}")
+
+
+def signed(x: float | None) -> str:
+    """A valence or valence change as the text outputs write it: ``+0.12``, ``-0.05``;
+    ``-`` when unknown."""
+    return "-" if x is None else f"{x:+.2f}"
 
 
 def _face_of(tile, participant):
@@ -67,8 +86,8 @@ def _face_of(tile, participant):
 
 def summary_text(what: str, summary: dict[str, Any]) -> str:
     """A session's summary: frames and length, a line per participant (time present,
-    away and with the camera off, the three most frequent expressions) and the mean
-    class valence.
+    away and with the camera off, the three most frequent expressions) and the class's
+    mean valence change from its baselines (0: as the class usually looks).
 
     Args:
         what: the source's description, the first words.
@@ -90,6 +109,6 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
     if not summary["participants"] and summary["frames"]:
         lines.append("  no participant tiles found in any analysed frame: is the meeting's gallery, "
                      "speaker or filmstrip view in the picture?")
-    mv = summary["mood"]["mean_valence"]
-    lines.append(f"  mean class valence: {'-' if mv is None else f'{mv:+.2f}'}")
+    change = summary["mood"]["mean_valence_change"]
+    lines.append(f"  class {VALENCE_CHANGE_WORDS}: {signed(change)} (0: as the class usually looks)")
     return "\n".join(lines)

@@ -1,8 +1,10 @@
 """What the overlay and the panel pages are given, built from FrameResults (pure, no GUI).
 
 Data flows one way: the agent calls :meth:`OverlayModel.update` with each
-:class:`~classmood.types.FrameResult`; the model keeps the class valence of the last
-10 minutes (:class:`ValenceHistory`) and turns the newest result into two plain JSON
+:class:`~classmood.types.FrameResult`; the model keeps the class valence change of the
+last 10 minutes (:class:`ValenceHistory`: each student's valence against their own
+baseline, their usual expression, averaged; 0 is the class as it usually looks) and
+turns the newest result into two plain JSON
 objects, one per page (:meth:`OverlayModel.overlay_payload`,
 :meth:`OverlayModel.panel_payload`). The pages never call back into analysis: the
 panel's buttons only flip the three flags of :class:`Controls` (pause, hide the overlay,
@@ -23,14 +25,18 @@ from .layout import Badge, Rect, indicator_rect, place_badges
 
 HISTORY_S = 600.0
 """The panel's valence line covers the last 10 minutes."""
+VALENCE_HINT = ("vs. usual: each student's valence against their own usual (resting) expression; "
+                "0 = the class looks as it usually does, below 0 = more negative than usual")
+"""What the panel's valence figure is, in plain words (its tooltip)."""
 ATTENTION_AFTER_S = 30.0
 """Who has been away or negative for this long (without a break) is on the attention list."""
 
 
 # --------------------------------------------------------------------------- valence history
 class ValenceHistory:
-    """The class valence over the last ``window_s`` seconds of session time: a ring
-    buffer of ``(t, valence)`` (valence None: nobody's expression was known then).
+    """The class valence (the panel's: its change from the baselines) over the last
+    ``window_s`` seconds of session time: a ring buffer of ``(t, valence)`` (valence
+    None: nobody's expression was known then).
 
     Points older than ``window_s`` before the newest one are dropped on every
     :meth:`add`; ``max_points`` bounds the memory whatever the frame rate."""
@@ -265,7 +271,7 @@ class OverlayModel:
             self._result = result
             self._origin = (ox, oy)
             self._size = (int(size[0]), int(size[1]))
-            self.history.add(result.timestamp, None if presence_only else result.mood.valence)
+            self.history.add(result.timestamp, None if presence_only else result.mood.valence_change)
             self.frames += 1
 
     def clear_badges(self) -> None:
@@ -350,8 +356,11 @@ class OverlayModel:
         return out
 
     def panel_payload(self) -> dict:
-        """For the panel page: counts, the expression distribution now, the valence line
-        of the last 10 minutes, the attention list and the controls' state."""
+        """For the panel page: counts, the expression distribution now, the class valence
+        change from its baselines now and over the last 10 minutes (``valence``: ``now``,
+        its ``text``, the line's ``path``, ``window_s``, ``hint`` what the figure is in
+        plain words, the section's tooltip; None when presence-only),
+        the attention list and the controls' state."""
         status = self.controls.snapshot()
         status["state"] = state_word(status["paused"])
         r = self._result
@@ -375,10 +384,10 @@ class OverlayModel:
             path = "" if presence_only else self.history.svg_path()
         valence = None
         if not presence_only:
-            v = m.valence
-            valence = {"now": None if v is None else round(float(v), 3),
-                       "text": "-" if v is None else f"{v:+.2f}", "path": path,
-                       "window_s": self.history.window_s}
+            c = m.valence_change
+            valence = {"now": None if c is None else round(float(c), 3),
+                       "text": "-" if c is None else f"{c:+.2f}", "path": path,
+                       "window_s": self.history.window_s, "hint": VALENCE_HINT}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
         return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp, compact=True), "status": status,
                 "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,

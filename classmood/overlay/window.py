@@ -8,9 +8,10 @@
   never feeds back; on Windows and macOS the windows are also excluded from screen
   capture where the system allows it.
 - The **panel**: a small ordinary window (movable, on top, NOT click-through) with the
-  counts, the expression distribution, the class valence of the last 10 minutes, the
-  attention list, and the controls: buttons and keys P (pause analysis), H (hide the
-  overlay), E (presence only). Closing it stops the agent.
+  counts, the expression distribution, the class valence vs usual (each student against
+  their own baseline) of the last 10 minutes, the attention list, and the controls:
+  buttons and keys P (pause analysis), H (hide the overlay), E (presence only). Closing
+  it stops the agent.
 
 Data flows one way: :meth:`Overlay.update` (the agent's ``on_result``) builds the two
 pages' JSON (:class:`~classmood.overlay.view_model.OverlayModel`) and a pump thread pushes

@@ -14,10 +14,10 @@ or ``classmood report latest [--db FILE] [--out DIR] [--interval S] [--no-names]
 
 **report.html** is one self-contained file (plots embedded as base64 PNG, sparklines
 as inline SVG; it fetches nothing): the class timeline (expression shares per interval,
-the class valence, presence), a participant heatmap, the moments to look at again
-(the intervals where the class valence dropped most or many were away, at m:ss from
-the session start and the wall-clock time), a table per participant sorted by need of
-attention, the alerts, and the caveats: what the expression model can and cannot tell,
+the class valence change from its baselines, presence), a participant heatmap, the
+moments to look at again (the intervals where the class valence change dropped most or
+many were away, at m:ss from the session start and the wall-clock time), a table per
+participant sorted by need of attention, the alerts, and the caveats: what the expression model can and cannot tell,
 its measured accuracy, and the EU AI Act's prohibition of emotion recognition in
 education (Art. 5(1)(f)) with ClassMood's presence-only mode. A presence-only session's
 report has no expression sections.
@@ -45,6 +45,9 @@ per interval, in the order of the participant table, with these columns:
                             with that label; empty when there was none
 ``mean_valence``            time-weighted mean of the participant's smoothed valence
                             (-1..1) while present; empty when unknown
+``mean_valence_change``     the same of their valence minus their own baseline (their
+                            usual, resting valence): 0 as usual, below 0 more negative;
+                            empty when unknown (and for sessions stored before baselines)
 ==========================  ===============================================================
 
 Seconds are counted as described in :mod:`classmood.report.collect` (each observation

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..labels import FER_CLASSES
-from .data import json_number
+from .data import BASELINE_S, NEGATIVE_AT, json_number
 
 
 def model_info(presence_only: bool) -> dict[str, Any]:
@@ -53,12 +53,13 @@ def model_info(presence_only: bool) -> dict[str, Any]:
     return out
 
 
-def caveats(model: dict[str, Any], presence_only: bool) -> list[str]:
+def caveats(model: dict[str, Any], presence_only: bool, baselines: bool = True) -> list[str]:
     """The caveats shown at the end of the report, in plain words: what expressions can
     and cannot tell, the model's measured accuracy (from :func:`model_info`), what
-    presence means, and the law (the EU AI Act's Art. 5(1)(f)) with the presence-only
-    mode. A presence-only session's list says instead of the first three that no
-    expression recognition ran."""
+    presence means, what valence against each student's usual can miss, and the law (the
+    EU AI Act's Art. 5(1)(f)) with the presence-only mode. A presence-only session's list
+    says instead of the expression caveats that no expression recognition ran; without
+    ``baselines`` (a session stored before them) nothing is said of them."""
     out = []
     if presence_only:
         out.append("This session was recorded in presence-only mode: no expression recognition ran, so this "
@@ -92,6 +93,12 @@ def caveats(model: dict[str, Any], presence_only: bool) -> list[str]:
         else:
             out.append("Accuracy: no measured accuracy was found for the expression model "
                        f"({model.get('file')}); treat every expression figure with care.")
+        if baselines:
+            out.append(f"Valence vs usual compares each student with their own first {BASELINE_S / 60:g} minutes in "
+                       "view: a student already upset then looks 'as usual' while they stay so (a strongly "
+                       f"negative face, valence at or below {NEGATIVE_AT:g}, counts as negative whatever their "
+                       "usual), and a student who comes back after a long absence is compared with a usual learnt "
+                       "anew.")
         out.append("Use these figures for the class as a whole and over minutes, as a hint about when to look "
                    "again at the recording, never to judge, grade or discipline one student.")
     out += [

@@ -4,10 +4,17 @@ presence, label and valence per observation; never boxes or pixels) and computes
 everything with vectorised arithmetic, so a 50-participant, 2-hour session (about
 720,000 observation rows) takes a few seconds.
 
+**Valence.** Each participant's valence is read both as stored (absolute) and as the
+stored change from their own baseline; the class's likewise. The change is the headline
+(plots, moments, the participants' order); a participant is *negative* by the live
+agent's rule (:func:`~classmood.report.data.negative`). A session stored before
+baselines has no changes: its headline is then the absolute valence.
+
 **Time accounting.** Each observation counts for the seconds of its frame, by the same
 rule as the agent's end-of-session summary (:mod:`classmood.agent.summary`): until the
 next analysed frame, one median frame step before a pause (a gap of more than two
-steps) and for the last frame. Class-mood rows (the class valence) count the same way.
+steps) and for the last frame. Class-mood rows (the class valence and its change) count
+the same way.
 Times are then split exactly at interval boundaries and clipped to the ``start_s`` /
 ``end_s`` window.
 """
@@ -26,7 +33,7 @@ from ..labels import LABELS
 from ..timefmt import clock
 from .accounting import dominant, label_shares, longest_runs, split_at_edges
 from .caveats import caveats, model_info
-from .data import NEGATIVE_AT, Interval, Participant, ReportData, json_number
+from .data import Interval, Participant, ReportData, json_number, negative
 from .events import alert_episodes, moments
 from .interval import default_interval
 
@@ -145,6 +152,23 @@ class _Cells:
     labels: np.ndarray    # seconds [n_all, n_int, len(LABELS)] while present
     vsum: np.ndarray      # valence x seconds [n_all, n_int] while present with a valence
     vt: np.ndarray        # those seconds [n_all, n_int]
+    csum: np.ndarray      # valence change x seconds [n_all, n_int] while present with a change
+    ct: np.ndarray        # those seconds [n_all, n_int]
+
+
+def _while_present(cell: np.ndarray, w: np.ndarray, pres: np.ndarray, x: np.ndarray,
+                   size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell (of ``size``), the sum of ``w`` x ``x`` over the spans present with ``x``
+    known (finite), and the sum of their ``w`` (seconds); float64 [size] each."""
+    m = (pres == 0) & np.isfinite(x)
+    return (np.bincount(cell[m], weights=w[m] * x[m], minlength=size),
+            np.bincount(cell[m], weights=w[m], minlength=size))
+
+
+def _mean(total: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """``total / seconds`` where ``seconds`` > 0, else NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seconds > 0, total / np.where(seconds > 0, seconds, 1.0), np.nan)
 
 
 def _cells(obs: ObservationArrays, a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> _Cells:
@@ -165,26 +189,28 @@ def _cells(obs: ObservationArrays, a: np.ndarray, b: np.ndarray, edges: np.ndarr
     if m.any():
         labels = np.bincount(cell[m] * len(LABELS) + lab[m], weights=w[m],
                              minlength=size * len(LABELS)).reshape(size, len(LABELS))
-    val = obs.valence[rows]
-    m = (pres == 0) & np.isfinite(val)
-    vsum = np.bincount(cell[m], weights=w[m] * val[m], minlength=size)
-    vt = np.bincount(cell[m], weights=w[m], minlength=size)
+    vsum, vt = _while_present(cell, w, pres, obs.valence[rows], size)
+    csum, ct = _while_present(cell, w, pres, obs.valence_change[rows], size)
+
+    def grid(x: np.ndarray) -> np.ndarray:
+        return x.reshape(n_all, cols)[:, :n_int]
+
     return _Cells(presence=presence.reshape(n_all, cols, 3)[:, :n_int],
                   labels=labels.reshape(n_all, cols, len(LABELS))[:, :n_int],
-                  vsum=vsum.reshape(n_all, cols)[:, :n_int], vt=vt.reshape(n_all, cols)[:, :n_int])
+                  vsum=grid(vsum), vt=grid(vt), csum=grid(csum), ct=grid(ct))
 
 
-def _class_valence(rows: SessionRows) -> np.ndarray:
-    """The class valence per interval [n_int]: the class-mood rows' valence weighted by
-    their seconds in the interval; NaN where unknown."""
-    t, v, n_int = rows.moods.t, rows.moods.valence, len(rows.edges) - 1
+def _class_series(rows: SessionRows, v: np.ndarray) -> np.ndarray:
+    """A class figure per interval [n_int]: the class-mood rows' ``v`` [K] (the class
+    valence, or its change from the baselines) weighted by their seconds in the
+    interval; NaN where unknown."""
+    t, n_int = rows.moods.t, len(rows.edges) - 1
     a, b = np.maximum(t, rows.start), np.minimum(t + rows.frame_s, rows.end)
     fin = np.isfinite(v)
     mrows, k, w = split_at_edges(np.where(fin, a, 0.0), np.where(fin, b, 0.0), rows.edges)
     total = np.bincount(k, weights=w * v[mrows], minlength=n_int)[:n_int]
     seconds = np.bincount(k, weights=w, minlength=n_int)[:n_int]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(seconds > 0, total / np.where(seconds > 0, seconds, 1.0), np.nan)
+    return _mean(total, seconds)
 
 
 @dataclass(frozen=True)
@@ -205,15 +231,17 @@ def _trend(x: np.ndarray) -> list[float | None]:
     return [json_number(v, 4) for v in x]
 
 
-def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray, lengths: np.ndarray,
-                 seen: _Seen, presence_only: bool) -> Participant:
-    """One participant's entry (index ``i`` of the session's ids)."""
+def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray, change: np.ndarray,
+                 lengths: np.ndarray, seen: _Seen, presence_only: bool) -> Participant:
+    """One participant's entry (index ``i`` of the session's ids); ``valence`` and
+    ``change`` [n_all, n_int] are the participants' mean valence and valence change per
+    interval."""
     po = presence_only
     secs = cells.presence[i].sum(0)
     in_class = float(secs.sum())
     lab_tot = cells.labels[i].sum(0)
-    vt = float(cells.vt[i].sum())
-    mean_v = float(cells.vsum[i].sum() / vt) if vt > 0 else None
+    mean_v = float(_mean(cells.vsum[i].sum(), cells.vt[i].sum()))
+    mean_c = float(_mean(cells.csum[i].sum(), cells.ct[i].sum()))
     dom = int(dominant(lab_tot))
     trend = (cells.presence[i, :, 0] / np.where(lengths > 0, lengths, 1.0)) if po else valence[i]
     neg_s, neg_t, away_s, away_t = seen.neg_s[i], seen.neg_t[i], seen.away_s[i], seen.away_t[i]
@@ -230,6 +258,7 @@ def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray
         "expressions": None if po else label_shares(lab_tot),
         "dominant_expression": None if po or dom < 0 else LABELS[dom],
         "mean_valence": None if po else json_number(mean_v, 4),
+        "mean_valence_change": None if po else json_number(mean_c, 4),
         "negative_s": None if po else json_number(seen.neg_total[i]),
         "longest_negative": None if po or not neg_s > 0 else
         {"start_s": json_number(neg_t), "duration_s": json_number(neg_s), "clock": clock(neg_t)},
@@ -237,17 +266,19 @@ def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray
         {"start_s": json_number(away_t), "duration_s": json_number(away_s), "clock": clock(away_t)},
         "attention_s": json_number(max(0.0 if po else neg_s, away_s)),
         "trend": _trend(trend),
+        "valence_change_trend": None if po else _trend(change[i]),
     }
 
 
 def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> _Seen:
     """Each participant's stretches and times seen, from the observations' spans
-    starting at ``a`` and counting ``w`` seconds in the window."""
+    starting at ``a`` and counting ``w`` seconds in the window; negative by the agent's
+    rule (:func:`~classmood.report.data.negative`)."""
     n_all = len(obs.ids)
     keep = w > 0
     present = keep & (obs.presence == 0)
-    negative = present & (obs.valence <= NEGATIVE_AT)
-    neg_s, neg_t = longest_runs(negative, obs.participant, obs.t, w, a, step, n_all)
+    neg = present & negative(obs.valence, obs.valence_change)
+    neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
     away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
     first = np.full(n_all, np.nan)
     last = np.full(n_all, np.nan)
@@ -256,12 +287,12 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
         np.fmin.at(first, kp, a[keep])
         np.fmax.at(last, kp, obs.t[keep])
     return _Seen(neg_s=neg_s, neg_t=neg_t, away_s=away_s, away_t=away_t,
-                 neg_total=np.bincount(obs.participant[negative], weights=w[negative], minlength=n_all),
+                 neg_total=np.bincount(obs.participant[neg], weights=w[neg], minlength=n_all),
                  seen=np.bincount(obs.participant[keep], minlength=n_all) > 0, first=first, last=last)
 
 
 def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_valence: np.ndarray,
-               presence_only: bool, read: np.ndarray) -> list[Interval]:
+               class_change: np.ndarray, presence_only: bool, read: np.ndarray) -> list[Interval]:
     """The class per interval, from the mean numbers per state ``counts`` [n_int, 3] and
     the label seconds of all participants ``labels`` [n_int, len(LABELS)]; ``read`` [n_int]:
     the seconds of each that were read."""
@@ -273,6 +304,7 @@ def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_
         "participants": json_number(counts[k].sum(), 3), "present": json_number(counts[k, 0], 3),
         "away": json_number(counts[k, 1], 3), "camera_off": json_number(counts[k, 2], 3),
         "valence": None if po else json_number(class_valence[k], 4),
+        "valence_change": None if po else json_number(class_change[k], 4),
         "expressions": None if po else label_shares(labels[k]),
         "dominant_expression": None if po or dom[k] < 0 else LABELS[dom[k]],
     } for k in range(len(edges) - 1)]
@@ -288,9 +320,12 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
     a, b = np.maximum(obs.t, rows.start), np.minimum(obs.t + span, rows.end)
     cells = _cells(obs, a, b, edges)
     seen = _seen(obs, a, np.maximum(b - a, 0.0), rows.step)
-    class_valence = _class_valence(rows)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        valence = np.where(cells.vt > 0, cells.vsum / np.where(cells.vt > 0, cells.vt, 1.0), np.nan)
+    moods = rows.moods
+    class_valence, class_change = _class_series(rows, moods.valence), _class_series(rows, moods.valence_change)
+    valence, change = _mean(cells.vsum, cells.vt), _mean(cells.csum, cells.ct)
+    # the headline is the change from the baselines, unless the session was stored before them
+    baselines = bool(np.isfinite(moods.valence_change).any() or not np.isfinite(moods.valence).any())
+    key = "mean_valence_change" if baselines else "mean_valence"
 
     # participants in the window, most in need of attention first
     stored = {p.id: p.name for p in rows.participants if p.name}
@@ -304,13 +339,13 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         b = rows.end if u.end_s is None else u.end_s
         lengths = lengths - np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], u.start_s), 0.0, None)
     sel = np.nonzero(seen.seen & (cells.presence.sum((1, 2)) > 0) if n_int else seen.seen)[0]
-    people = [_participant(i, obs.ids[i], shown[obs.ids[i]], cells, valence, lengths, seen, po) for i in sel]
-    people.sort(key=lambda p: (-(p["attention_s"] or 0.0),
-                               p["mean_valence"] if p["mean_valence"] is not None else 0.0,
+    people = [_participant(i, obs.ids[i], shown[obs.ids[i]], cells, valence, change, lengths, seen, po)
+              for i in sel]
+    people.sort(key=lambda p: (-(p["attention_s"] or 0.0), p[key] if p[key] is not None else 0.0,
                                p["present_share"] if p["present_share"] is not None else 1.0, p["id"]))
     ids = [p["id"] for p in people]
     order = [obs.ids.index(p) for p in ids]
-    presence, labels, valence = cells.presence[order], cells.labels[order], valence[order]
+    presence, labels, valence, change = cells.presence[order], cells.labels[order], valence[order], change[order]
 
     # the class per interval
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -319,12 +354,14 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
     return ReportData(
         info=info, names_shown=names_shown, start_s=rows.start, end_s=rows.end, duration_s=rows.duration,
         step_s=rows.step, interval_s=rows.interval_s, edges=edges, ids=ids, names=[shown[p] for p in ids],
-        present=presence, labels=labels, valence=valence, class_valence=class_valence, people=people,
-        intervals=_intervals(edges, counts, labels.sum(0), class_valence, po, lengths),
-        moments=moments(edges, class_valence, counts[:, 1] if n_int else np.zeros(0),
-                        counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at),
+        present=presence, labels=labels, valence=valence, valence_change=change, class_valence=class_valence,
+        class_valence_change=class_change, people=people, baselines=baselines,
+        intervals=_intervals(edges, counts, labels.sum(0), class_valence, class_change, po, lengths),
+        moments=moments(edges, class_change if baselines else class_valence, counts[:, 1] if n_int else np.zeros(0),
+                        counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at,
+                        baselines=baselines),
         alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
-        caveats=caveats(model, po),
+        caveats=caveats(model, po, baselines),
         read_s=lengths,
         unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),
                  "clock": clock(u.start_s), "to_end": u.end_s is None or (

@@ -1,6 +1,7 @@
 """The report's figures as data: :class:`ReportData` (what every file of the report
-shows), the shapes of its entries, the report's thresholds, and the JSON document it
-becomes (``report.json``, documented in ``classmood/report/SCHEMA.md``)."""
+shows), the shapes of its entries, the report's thresholds (the agent's own, from
+:class:`~classmood.agent.mood.MoodConfig`'s defaults), and the JSON document it becomes
+(``report.json``, documented in ``classmood/report/SCHEMA.md``)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,39 @@ from ..agent.store import SessionInfo
 SCHEMA_VERSION = 1
 """Version of the JSON report's schema (``"schema_version"``)."""
 
-NEGATIVE_AT = MoodConfig().negative_below
-"""A participant is *negative* while their valence is at or below this (-0.3)."""
+_MOOD = MoodConfig()
+NEGATIVE_DROP = _MOOD.negative_drop
+"""A participant is *negative* while their valence is this much or more below their own
+baseline (0.30) ..."""
+NEGATIVE_AT = _MOOD.negative_below
+"""... or at or below this whatever their baseline (-0.65): the live agent's rule
+(:class:`classmood.agent.mood.ParticipantMood`), with its default thresholds."""
+BASELINE_S = _MOOD.baseline_s
+"""Seconds with a face in view over which each participant's baseline is learnt (120)."""
 MOMENT_DROP = 0.15
-"""A valence-drop moment: class valence at least this far below the mean of the (up to)
-three intervals before."""
+"""A valence-drop moment: the class valence change from its baselines at least this far
+below its mean over the (up to) three intervals before."""
 MOMENT_AWAY_SHARE = 0.2
 """An away moment: on average at least this share of the class (and at least one
 participant) away during the interval."""
+
+
+def negative(valence: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """Where a participant is *negative*, by the live agent's rule: their valence
+    ``change`` from their own baseline at or below ``-NEGATIVE_DROP``, or their
+    ``valence`` at or below ``NEGATIVE_AT``.
+
+    Args:
+        valence: float64 [N], stored smoothed valences (-1..1), NaN where none.
+        change: float64 [N], the stored valence minus baseline, NaN where none (every
+            row of a session stored before baselines: there only the absolute line
+            counts).
+
+    Returns:
+        bool [N].
+    """
+    with np.errstate(invalid="ignore"):
+        return (valence <= NEGATIVE_AT) | (change <= -NEGATIVE_DROP)
 
 
 def json_number(x: float | None, nd: int = 3) -> float | None:
@@ -58,11 +84,13 @@ class Participant(TypedDict):
     expressions: dict[str, float] | None  # label -> share of labelled face time
     dominant_expression: str | None
     mean_valence: float | None    # time-weighted, while present (-1..1)
-    negative_s: float | None      # total time with valence <= NEGATIVE_AT
+    mean_valence_change: float | None  # the same of valence minus their own baseline (0: as usual)
+    negative_s: float | None      # total time negative (see negative())
     longest_negative: Stretch | None
     longest_away: Stretch | None
     attention_s: float | None     # the sort key: max(longest negative, longest away)
     trend: list[float | None]     # per interval: mean valence (presence-only: present share)
+    valence_change_trend: list[float | None] | None  # per interval: mean valence change (presence-only: None)
 
 
 class Interval(TypedDict):
@@ -78,6 +106,7 @@ class Interval(TypedDict):
     away: float | None
     camera_off: float | None
     valence: float | None         # class valence (time-weighted class-mood valence)
+    valence_change: float | None  # the class's change from its baselines, the same way
     expressions: dict[str, float] | None
     dominant_expression: str | None
 
@@ -129,7 +158,9 @@ class ReportData:
     present: np.ndarray        # float64 seconds [n_p, n_int, 3]: present, away, camera off
     labels: np.ndarray         # float64 seconds [n_p, n_int, len(LABELS)] while present
     valence: np.ndarray        # float64 mean valence [n_p, n_int], NaN without a face
+    valence_change: np.ndarray  # float64 mean valence minus baseline [n_p, n_int], NaN when unknown
     class_valence: np.ndarray  # float64 [n_int] from the class-mood rows, NaN when unknown
+    class_valence_change: np.ndarray  # float64 [n_int], the class's change from its baselines, likewise
     people: list[Participant]  # in the order of ids
     intervals: list[Interval]
     moments: list[Moment]
@@ -144,7 +175,22 @@ class ReportData:
     unread: list[dict[str, Any]] = field(default_factory=list)
     """The stretches of the recording that could not be read: ``start_s``, ``end_s``
     (None: to the end of the file), ``clock``, ``to_end``."""
+    baselines: bool = True
+    """The headline figures are against the participants' baselines (valence changes):
+    False only for a session with valences but none of their changes, stored before
+    baselines existed; its headline figures are then the absolute valences."""
     generated_at: float = field(default_factory=time.time)
+
+    @property
+    def class_headline(self) -> np.ndarray:
+        """float64 [n_int]: the class figure the plots and moments show, its valence
+        change from its baselines (the absolute valence when ``baselines`` is False)."""
+        return self.class_valence_change if self.baselines else self.class_valence
+
+    @property
+    def headline(self) -> np.ndarray:
+        """float64 [n_p, n_int]: the participants' figure shown likewise."""
+        return self.valence_change if self.baselines else self.valence
 
     @property
     def app_version(self) -> str:
@@ -193,8 +239,9 @@ class ReportData:
                 "session": info.settings.to_dict(),
                 "report": {"interval_s": self.interval_s, "start_s": json_number(self.start_s),
                            "end_s": json_number(self.end_s), "frame_step_s": json_number(self.step_s, 4),
-                           "negative_at_or_below": NEGATIVE_AT, "moment_valence_drop": MOMENT_DROP,
-                           "moment_away_share": MOMENT_AWAY_SHARE},
+                           "negative_drop": NEGATIVE_DROP, "negative_at_or_below": NEGATIVE_AT,
+                           "baseline_s": BASELINE_S, "valence_vs_baseline": self.baselines,
+                           "moment_valence_drop": MOMENT_DROP, "moment_away_share": MOMENT_AWAY_SHARE},
             },
             "model": self.model,
             "participants": self.people,

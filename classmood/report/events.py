@@ -1,5 +1,6 @@
 """What happened when: the moments to look at again (intervals where the class valence
-dropped, or many were away) and the live alerts merged into episodes."""
+change from its baselines dropped, or many were away) and the live alerts merged into
+episodes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Iterator
 import numpy as np
 
 from ..agent.store import MoodSeries
+from ..labels import VALENCE_CHANGE_WORDS
 from ..timefmt import clock, wall_clock
 from .data import MOMENT_AWAY_SHARE, MOMENT_DROP, AlertEpisode, Moment, json_number
 
@@ -32,22 +34,27 @@ def _consecutive(score: np.ndarray, ok: np.ndarray) -> Iterator[tuple[int, int, 
 
 
 def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_class: np.ndarray,
-            presence_only: bool, started_at: float | None) -> list[Moment]:
+            presence_only: bool, started_at: float | None, *, baselines: bool = True) -> list[Moment]:
     """The moments to look at again, by start time: at most :data:`MOMENTS_PER_KIND`
-    valence drops (class valence at least ``MOMENT_DROP`` below the mean of the up to
-    three intervals before; none in presence-only sessions) and as many away spells (at
-    least ``MOMENT_AWAY_SHARE`` of the class, and one participant, away on average);
-    consecutive qualifying intervals make one moment.
+    valence drops (the class valence change from its baselines at least ``MOMENT_DROP``
+    below its mean over the up to three intervals before; none in presence-only
+    sessions) and as many away spells (at least ``MOMENT_AWAY_SHARE`` of the class, and
+    one participant, away on average); consecutive qualifying intervals make one moment.
 
     Args:
         edges: float64 [n_int + 1], interval edges in seconds from the session start.
-        class_valence: float64 [n_int], NaN where unknown.
+        class_valence: float64 [n_int], the class valence change from its baselines
+            (with ``baselines`` False, of a session stored before them: the absolute
+            class valence); NaN where unknown.
         away: float64 [n_int], mean number of participants away.
         in_class: float64 [n_int], mean number of participants in the meeting.
         presence_only: the session recognised no expressions.
         started_at: the session's start, Unix seconds (for the wall-clock times); None
             for a recording, whose class time of day is not known (``wall_clock`` None).
+        baselines: ``class_valence`` is the change from the baselines (how the
+            descriptions name it).
     """
+    what = f"class {VALENCE_CHANGE_WORDS}" if baselines else "class valence"
     n = len(edges) - 1
     cands: list[dict] = []
     if not presence_only and n > 1:
@@ -61,7 +68,7 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
         found = sorted(_consecutive(np.nan_to_num(drop, nan=-1.0), ok), key=lambda g: -drop[g[2]])[:MOMENTS_PER_KIND]
         for k, j, peak in found:
             cands.append({"kind": "valence_drop", "k": k, "j": j, "value": float(drop[peak]),
-                          "text": f"class valence fell by {drop[peak]:.2f} to {class_valence[peak]:+.2f}"})
+                          "text": f"{what} fell by {drop[peak]:.2f} to {class_valence[peak]:+.2f}"})
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(in_class > 0, away / in_class, 0.0)
     ok = (share >= MOMENT_AWAY_SHARE) & (away >= 1.0 - 1e-6)

@@ -2,7 +2,9 @@
 ``data:`` URIs, sparklines and share bars as inline SVG; no scripts, no fonts or
 anything else fetched from the network. Every section has an ``id``: ``summary``,
 ``timeline``, ``heatmap``, ``moments``, ``participants``, ``alerts``, ``caveats``
-(plus ``cut-short`` and ``presence-only`` notes where they apply). Colours are
+(plus ``cut-short``, ``unread``, ``presence-only`` and ``baseline`` notes where they
+apply: ``baseline`` says in plain words what valence against each student's usual
+expression means). Colours are
 ClassMood's one palette (:data:`classmood.labels.COLOURS`); times are written by
 :mod:`classmood.timefmt`."""
 
@@ -14,9 +16,9 @@ import math
 from html import escape
 
 from .. import __version__
-from ..labels import COLOURS, LABELS
+from ..labels import COLOURS, LABELS, VALENCE_CHANGE_WORDS
 from ..timefmt import clock, duration, wall_clock
-from .data import MOMENT_DROP, NEGATIVE_AT, ReportData
+from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, Participant, ReportData
 
 SECTIONS = ("summary", "timeline", "heatmap", "moments", "participants", "alerts", "caveats")
 PLOT_IDS = {"timeline": "timeline-plot", "heatmap": "heatmap-plot"}
@@ -30,7 +32,7 @@ h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:28px 0 8px;border-b
 img.plot{max-width:100%;height:auto;display:block;border:1px solid #eee}
 table{border-collapse:collapse;width:100%;font-size:.9em}th,td{padding:4px 6px;border-bottom:1px solid #eee;
  text-align:left;vertical-align:middle}th{background:#f5f5f5}td.n{text-align:right;white-space:nowrap}
-.muted{color:#777}.key span{display:inline-block;margin-right:10px;font-size:.85em}
+.muted{color:#777}.nw{white-space:nowrap}.key span{display:inline-block;margin-right:10px;font-size:.85em}
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px;border:1px solid #bbb}
 ul.caveats li{margin-bottom:6px}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr,img,.note{break-inside:avoid}}
@@ -113,6 +115,35 @@ def _stretch(st: dict | None, started_at: float | None) -> str:
             f'{_at(started_at, st["start_s"])}</span>')
 
 
+def baseline_note(d: ReportData) -> str:
+    """The plain-words note on what the valence figures are measured against (the
+    ``baseline`` note; empty for a presence-only session)."""
+    if d.presence_only:
+        return ""
+    if not d.baselines:
+        return ('<p class="note" id="baseline"><b>Valence:</b> this session was recorded before ClassMood read '
+                "valence against each student's own usual expression, so its valence figures are absolute "
+                "(-1 negative to +1 positive, from the expression mix). Resting faces differ, and expression models "
+                "read many resting faces as sad or angry: compare a student with themselves over time, not with "
+                "others.</p>")
+    return ('<p class="note" id="baseline"><b>Valence vs usual:</b> valence is shown against each student\'s own '
+            f"usual (resting) expression, learnt over their first {BASELINE_S / 60:g} minutes in view: 0 means the "
+            "class looks as it usually does, below 0 more negative than usual, above 0 more positive. Resting faces "
+            "differ, and expression models read many resting faces as sad or angry. The absolute valence is kept "
+            "in report.csv and report.json.</p>")
+
+
+def _valence_cell(p: Participant, baselines: bool) -> str:
+    """A participant's mean valence vs usual over the window, with the absolute valence
+    beneath it (only the absolute for a session stored before baselines)."""
+    mv, mc = p["mean_valence"], p["mean_valence_change"]
+    if not baselines:
+        return "-" if mv is None else f"{mv:+.2f}"
+    if mc is None:
+        return "-"
+    return f'{mc:+.2f}<br><span class="muted nw">{mv:+.2f} absolute</span>' if mv is not None else f"{mc:+.2f}"
+
+
 def render(d: ReportData, figures: dict[str, bytes]) -> str:
     """The report page.
 
@@ -169,6 +200,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     if po:
         w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
           "so this report has no expression sections; it shows presence, cameras and away time only.</p>")
+    if not po:
+        w(baseline_note(d))
     w(f'<p class="meta">Names: {"shown (stored with the session)" if d.names_shown else "not shown (anonymous ids)"}. '
       + ("Times are positions in the recording (m:ss). " if info.recording else
          "Times are positions in the session (m:ss from its start) with the wall-clock time in brackets. ")
@@ -184,9 +217,11 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         w("<p>How many participants were present (face in view), away (camera on, nobody there) or had their "
           "camera off, per interval.</p>")
     else:
-        w("<p>Top: the share of each expression among the faces in view, per interval. Middle: the class valence "
-          "(-1 negative to +1 positive, from the expression mix). Bottom: how many were present, away or had "
-          "their camera off. Shaded and numbered: the moments below.</p>")
+        middle = ("the class valence vs usual (each student against their own usual expression, from the expression "
+                  "mix; 0: as the class usually looks, below 0: more negative than usual)" if d.baselines else
+                  "the class valence (-1 negative to +1 positive, from the expression mix)")
+        w(f"<p>Top: the share of each expression among the faces in view, per interval. Middle: {middle}. Bottom: "
+          "how many were present, away or had their camera off. Shaded and numbered: the moments below.</p>")
     w(_img("timeline", figures["timeline"], "class timeline plot"))
     w("</section>")
 
@@ -210,20 +245,24 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
               f'</span></td><td><b>{kind}</b>: {escape(m["description"])}</td></tr>')
         w("</tbody></table>")
     else:
-        crit = (f"a class valence drop of {MOMENT_DROP:.2f} or more, or " if not po else "")
+        what = f"class {VALENCE_CHANGE_WORDS}" if d.baselines else "class valence"
+        crit = (f"a drop of the {what} of {MOMENT_DROP:.2f} or more, or " if not po else "")
         w(f'<p class="muted">No moment stood out ({crit}at least a fifth of the class away in an interval).</p>')
     w("</section>")
 
     # ---- participants
     w('<section id="participants"><h2>Participants</h2>')
+    negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or at or below "
+                f"{NEGATIVE_AT:g} whatever their usual)")
     w("<p>Sorted so that those who may need attention come first: the longest "
-      + ("away stretch" if po else f"negative (valence at or below {NEGATIVE_AT:g}) or away stretch") + ", then "
-      + ("presence" if po else "the lowest mean valence") + ".</p>")
+      + ("away stretch" if po else f"{negative} or away stretch") + ", then "
+      + ("presence" if po else "the lowest " + (VALENCE_CHANGE_WORDS if d.baselines else "mean valence")) + ".</p>")
     if d.people:
         head = ["participant"] + (["name"] if d.names_shown else []) + ["present", "away", "camera off"]
+        valence_head = VALENCE_CHANGE_WORDS if d.baselines else "mean valence"
         if not po:
-            head += ["expressions", "mean valence", "longest negative"]
-        head += ["longest away", "trend" + (" (present %)" if po else " (valence)")]
+            head += ["expressions", valence_head, "longest negative"]
+        head += ["longest away", "trend" + (" (present %)" if po else f" ({valence_head})")]
         w("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>")
         for p in d.people:
             cells = [f"<b>{escape(p['id'])}</b>"]
@@ -232,11 +271,13 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             tot = p["in_class_s"] or 0.0
             cells += [_secs(p["present_s"], tot), _secs(p["away_s"], tot), _secs(p["camera_off_s"], tot)]
             if not po:
-                mv = p["mean_valence"]
-                cells += [_svg_shares(p["expressions"]), "-" if mv is None else f"{mv:+.2f}",
+                cells += [_svg_shares(p["expressions"]), _valence_cell(p, d.baselines),
                           _stretch(p["longest_negative"], wall)]
             cells.append(_stretch(p["longest_away"], wall))
-            cells.append(_svg_spark(p["trend"], 0.0, 1.0, zero=False) if po else _svg_spark(p["trend"], -1.0, 1.0))
+            if po:
+                cells.append(_svg_spark(p["trend"], 0.0, 1.0, zero=False))
+            else:
+                cells.append(_svg_spark(p["valence_change_trend"] if d.baselines else p["trend"], -1.0, 1.0))
             w(f'<tr class="participant" data-id="{escape(p["id"])}">' + "".join(f"<td>{c}</td>" for c in cells)
               + "</tr>")
         w("</tbody></table>")

@@ -1,8 +1,10 @@
 """The report's two plots, drawn with matplotlib's Agg canvas (no pyplot, no display,
 no global backend switch) and returned as PNG bytes.
 
-* the class timeline: expression shares stacked per interval, the class valence beneath
-  them, and beneath that how many were present, away or had the camera off;
+* the class timeline: expression shares stacked per interval, the class valence change
+  from its baselines beneath them (0: the class as it usually looks; the absolute
+  valence for a session stored before baselines), and beneath that how many were
+  present, away or had the camera off;
 * the participant heatmap: a row per participant, an interval per column, coloured by
   the dominant expression while present, the away colour while away, hatched in the
   camera-off colour while the camera was off, white while not in the meeting.
@@ -18,7 +20,7 @@ from io import BytesIO
 
 import numpy as np
 
-from ..labels import COLOURS, LABELS
+from ..labels import COLOURS, LABELS, VALENCE_CHANGE_WORDS
 from ..timefmt import clock
 from .data import ReportData
 
@@ -26,9 +28,9 @@ PRESENT = COLOURS["present"]
 AWAY = COLOURS["away"]
 CAMERA_OFF = COLOURS["camera_off"]
 POSITIVE = COLOURS["happy"]
-"""The class valence above 0."""
+"""The class valence (change) above 0."""
 NEGATIVE = COLOURS["angry"]
-"""The class valence below 0."""
+"""The class valence (change) below 0."""
 HATCH = "#c5cad1"
 """The hatching over camera-off cells (light, on the dark camera-off colour)."""
 ABSENT = "#ffffff"
@@ -162,15 +164,16 @@ def timeline(d: ReportData) -> bytes:
         ax.set_title("Class timeline", loc="left", fontsize=12, fontweight="bold", pad=14)
         ax = axes[i]
         i += 1
-        v = d.class_valence
+        v = np.clip(d.class_headline, -1.0, 1.0)  # a change from the baselines can reach +-2
         ax.axhline(0, color="#999999", lw=0.8)
         ve = _ext(np.nan_to_num(v, nan=0.0))
         ax.fill_between(edges, 0, np.maximum(ve, 0), step="post", color=POSITIVE, alpha=0.35, lw=0)
         ax.fill_between(edges, 0, np.minimum(ve, 0), step="post", color=NEGATIVE, alpha=0.35, lw=0)
-        ax.step(edges, _ext(v), where="post", color="#222222", lw=1.3, label="class valence")
+        ax.step(edges, _ext(v), where="post", color="#222222", lw=1.3,
+                label=f"class {VALENCE_CHANGE_WORDS}" if d.baselines else "class valence")
         ax.set_ylim(-1, 1)
         ax.set_yticks([-1, -0.5, 0, 0.5, 1])
-        ax.set_ylabel("valence", fontsize=9)
+        ax.set_ylabel("valence\nvs usual" if d.baselines else "valence", fontsize=9)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax = axes[i]
     read = lengths if d.read_s is None else d.read_s  # a recording's unreadable time counts for no one

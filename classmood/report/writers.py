@@ -24,7 +24,7 @@ from .data import ReportData
 
 CSV_COLUMNS = ("session_id", "participant", "name", "interval_start_s", "interval_end_s", "interval_read_s",
                "present_s", "away_s", "camera_off_s", "dominant_expression", *(f"share_{c}" for c in LABELS),
-               "mean_valence")
+               "mean_valence", "mean_valence_change")
 """The columns of ``report.csv``, in order."""
 
 PDF_TIMEOUT_S = 120.0
@@ -34,7 +34,8 @@ PDF_TIMEOUT_S = 120.0
 def csv_rows(d: ReportData) -> Iterator[tuple]:
     """The rows of ``report.csv`` (without the header): one per participant (in the
     report's order) per interval, as :data:`CSV_COLUMNS`; seconds with 3 decimals,
-    shares and valence with 4, empty where unknown or in presence-only sessions."""
+    shares, valence and valence change with 4, empty where unknown or in presence-only
+    sessions."""
     sid = d.info.id
     n_int = len(d.edges) - 1
     starts = [f"{x:.3f}" for x in d.edges[:-1]]
@@ -52,10 +53,14 @@ def csv_rows(d: ReportData) -> Iterator[tuple]:
                 shares = [""] * len(LABELS)
             else:
                 shares = [f"{x / tot[k]:.4f}" for x in labs[k]]
-            v = d.valence[i, k]
             yield (sid, pid, name, starts[k], ends[k], read[k], f"{pres[k, 0]:.3f}", f"{pres[k, 1]:.3f}",
                    f"{pres[k, 2]:.3f}", "" if po or dom[k] < 0 else LABELS[dom[k]], *shares,
-                   "" if po or not math.isfinite(v) else f"{v:.4f}")
+                   _number(d.valence[i, k], po), _number(d.valence_change[i, k], po))
+
+
+def _number(v: float, presence_only: bool) -> str:
+    """A valence (or change) for the CSV: 4 decimals; empty when unknown or presence-only."""
+    return "" if presence_only or not math.isfinite(v) else f"{v:.4f}"
 
 
 def write_csv(f: IO[str], d: ReportData) -> None:

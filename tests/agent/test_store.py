@@ -28,13 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
-    """A hand-made FrameResult: P01 present and happy-ish, P02 away, optionally P03 left."""
+    """A hand-made FrameResult: P01 present and happy-ish (0.15 below their baseline),
+    P02 away, optionally P03 left."""
     probs = np.array([0.05, 0.0, 0.05, 0.6, 0.1, 0.1, 0.1], dtype=np.float32)
     parts = [
         ParticipantResult(id="P01", tile_index=0, bbox=(0, 0, 320, 180), tile_state=TileState.FACE,
                           presence=Presence.PRESENT, name="Ada Lovelace" if names else None,
                           face_bbox=(100.0, 40.0, 60.0, 70.0), probs=probs, smoothed=probs * np.float32(1.0),
-                          label="happy", confidence=np.float32(0.6), valence=np.float64(0.55)),
+                          label="happy", confidence=np.float32(0.6), valence=np.float64(0.55),
+                          baseline_valence=np.float64(0.7), valence_change=np.float64(0.55 - 0.7)),
         ParticipantResult(id="P02", tile_index=1, bbox=(320, 0, 320, 180), tile_state=TileState.NO_FACE,
                           presence=Presence.AWAY, name="Bob" if names else None, away_s=3.0),
     ]
@@ -43,9 +45,26 @@ def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
                                        presence=Presence.LEFT, name="Cy"))
     mood = ClassSnapshot(participants=len(parts), present=1, away=1, camera_off=0,
                      distribution={"happy": np.float32(1.0)}, valence=np.float64(0.55),
+                     valence_change=np.float64(0.55 - 0.7),
                      alerts=(Alert("away", "P02", 3.0, "Bob has been away for 3 s"),))
     return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()),
                        participants=tuple(parts), mood=mood)
+
+
+def as_schema(db: Path, version: int) -> None:
+    """Turn the database ``db`` into one of schema ``version`` (1 or 2), as an older
+    ClassMood left it: without the tables and columns added since."""
+    conn = sqlite3.connect(db)
+    if version < 3:  # each participant's baseline and change, the class's change
+        conn.execute("ALTER TABLE observations DROP COLUMN baseline_valence")
+        conn.execute("ALTER TABLE observations DROP COLUMN valence_change")
+        conn.execute("ALTER TABLE moods DROP COLUMN valence_change")
+    if version < 2:  # a recording's end and unreadable stretches
+        conn.execute("DROP TABLE unread")
+        conn.execute("ALTER TABLE sessions DROP COLUMN recording_end_s")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
 
 
 @pytest.fixture
@@ -82,16 +101,19 @@ def test_round_trip(db):
         assert (a.t, a.participant, a.presence, a.tile_state, a.tile_index, a.bbox, a.label) == (
             2.0, "P01", "present", "face", 0, (0, 0, 320, 180), "happy")
         assert a.confidence == pytest.approx(0.6) and a.valence == pytest.approx(0.55)
+        assert (a.baseline_valence, a.valence_change) == (0.7, 0.55 - 0.7)  # stored as given, beside the valence
         assert len(a.probs) == len(FER_CLASSES) and a.probs[FER_CLASSES.index("happy")] == pytest.approx(0.6)
         assert all(type(v) is float for v in a.probs)
         b = store.observations(sid, "P02")[0]
         assert (b.presence, b.tile_state, b.label, b.valence, b.probs) == ("away", "no_face", None, None, None)
+        assert (b.baseline_valence, b.valence_change) == (None, None)
 
         moods = store.moods(sid)
         assert [m.t for m in moods] == [0.0, 0.5, 1.0, 1.5, 2.0]
         m = moods[0]
         assert (m.participants, m.present, m.away, m.camera_off) == (2, 1, 1, 0)
         assert m.valence == pytest.approx(0.55) and m.distribution == {"happy": 1.0}
+        assert m.valence_change == 0.55 - 0.7
         assert m.alerts == [{"kind": "away", "participant": "P02", "since_s": 3.0,
                              "message": "Bob has been away for 3 s"}]
 
@@ -204,12 +226,7 @@ def test_unread_stretches_round_trip_cascade_and_a_version_1_database(db):
         old = store.start_session(source="video:old.mp4")
         store.record(frame(0.0))
         store.end_session()
-    conn = sqlite3.connect(db)  # as an older ClassMood left it
-    conn.execute("DROP TABLE unread")
-    conn.execute("ALTER TABLE sessions DROP COLUMN recording_end_s")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    as_schema(db, 1)
     with SessionStore(db, readonly=True) as store:
         assert store.unread(old) == [] and len(store.observations(old)) == 2
         assert store.session(old).recording_end_s is None
@@ -221,8 +238,45 @@ def test_unread_stretches_round_trip_cascade_and_a_version_1_database(db):
         assert store.unread(old) == [] and store.session(new).recording_end_s == 3.0
         assert store.session(new).duration_s == 3.0 and store.session(new).recording
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()
+
+
+def test_a_version_2_database_reads_without_valence_changes_and_is_upgraded(db):
+    """A session stored before baselines (schema 2: no participant baseline or change, no
+    class change) reads with those as None / NaN, read-only; opened for writing, the
+    columns are added (the old rows keep NULL) and new sessions store them."""
+    from classmood.agent.store import SCHEMA_VERSION
+
+    with SessionStore(db) as store:
+        old = store.start_session(source="screen")
+        for i in range(3):
+            store.record(frame(i * 0.5))
+        store.end_session()
+    as_schema(db, 2)
+    with SessionStore(db, readonly=True) as store:
+        assert store.session(old).frames == 3
+        a = store.observations(old, "P01")[0]
+        assert a.valence == pytest.approx(0.55) and (a.baseline_valence, a.valence_change) == (None, None)
+        m = store.moods(old)[0]
+        assert m.valence == pytest.approx(0.55) and m.valence_change is None
+        series = store.mood_series(old)
+        assert series.valence == pytest.approx([0.55] * 3) and np.isnan(series.valence_change).all()
+        arrays = store.observation_arrays(old)
+        assert len(arrays.valence_change) == 6 and np.isnan(arrays.valence_change).all()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # read-only: left as it was
+    with SessionStore(db) as store:
+        new = store.start_session(source="screen")
+        store.record(frame(0.0))
+        store.end_session()
+        assert store.observations(old, "P01")[0].valence_change is None  # nothing made up for old rows
+        assert store.moods(old)[0].valence_change is None
+        b = store.observations(new, "P01")[0]
+        assert (b.baseline_valence, b.valence_change) == (0.7, 0.55 - 0.7)
+        assert store.moods(new)[0].valence_change == 0.55 - 0.7
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_reopen_after_close_and_wal(db):
@@ -346,6 +400,7 @@ def test_mood_series_and_observation_arrays(db):
         m = store.mood_series(sid)
         assert m.t.dtype == np.float64 and m.t.tolist() == [0.0, 0.5, 1.0, 1.5]
         assert m.valence == pytest.approx([0.55] * 4)
+        assert m.valence_change.dtype == np.float64 and m.valence_change == pytest.approx([-0.15] * 4)
         assert [k for k, _ in m.alerts] == [0, 1, 2, 3]
         assert m.alerts[0][1] == [{"kind": "away", "participant": "P02", "since_s": 3.0,
                                    "message": "Bob has been away for 3 s"}]
@@ -356,6 +411,7 @@ def test_mood_series_and_observation_arrays(db):
         assert o.presence.tolist() == [PRESENCES.index("present")] * 4 + [PRESENCES.index("away")] * 4
         assert o.label.tolist() == [LABELS.index("happy")] * 4 + [-1] * 4
         assert o.valence[:4] == pytest.approx([0.55] * 4) and np.isnan(o.valence[4:]).all()
+        assert o.valence_change[:4] == pytest.approx([-0.15] * 4) and np.isnan(o.valence_change[4:]).all()
         assert (o.participant.dtype, o.presence.dtype, o.label.dtype) == (np.int32, np.int8, np.int8)
         w = store.observation_arrays(sid, 0.5, 1.5)  # a window: t_from <= t < t_to
         assert w.t.tolist() == [0.5, 1.0, 0.5, 1.0] and w.ids == ("P01", "P02")

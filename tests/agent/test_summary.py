@@ -12,8 +12,10 @@ from classmood.types import ClassSnapshot, FrameResult, GalleryResult, Participa
 STATES = {"present": TileState.FACE, "away": TileState.NO_FACE, "camera_off": TileState.CAMERA_OFF, "left": None}
 
 
-def frame(t: float, people: list[tuple], valence: float | None = None, presence_only: bool = False) -> FrameResult:
-    """A frame at ``t`` s: people are (id, presence, label[, name]); ``valence`` is the class's."""
+def frame(t: float, people: list[tuple], valence: float | None = None, presence_only: bool = False,
+          change: float | None = None) -> FrameResult:
+    """A frame at ``t`` s: people are (id, presence, label[, name]); ``valence`` is the
+    class's, ``change`` its valence change from the participants' baselines."""
     parts = []
     for i, (pid, pres, label, *name) in enumerate(people):
         parts.append(ParticipantResult(id=pid, tile_index=None if pres == "left" else i,
@@ -22,7 +24,8 @@ def frame(t: float, people: list[tuple], valence: float | None = None, presence_
                                        name=name[0] if name else None))
     mood = ClassSnapshot(participants=len(parts), present=sum(p[1] == "present" for p in people),
                          away=sum(p[1] == "away" for p in people),
-                         camera_off=sum(p[1] == "camera_off" for p in people), valence=valence)
+                         camera_off=sum(p[1] == "camera_off" for p in people), valence=valence,
+                         valence_change=change)
     return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()), participants=tuple(parts),
                        mood=mood, presence_only=presence_only)
 
@@ -154,11 +157,25 @@ def test_mean_valence_is_time_weighted():
     assert summarise([frame(0.0, [], valence=None)])["mood"]["mean_valence"] is None
 
 
+def test_mean_valence_change_is_time_weighted_beside_the_absolute_mean():
+    """The headline, the class's change from its baselines, is weighted like the valence
+    and kept apart from it (a class whose resting faces read sad: valence low, change 0)."""
+    vals = [(0.0, -0.3, 0.0), (0.5, -0.3, 0.0), (1.0, -0.5, -0.2), (1.5, None, None), (10.0, -0.6, -0.3)]
+    s = summarise([frame(t, [("P01", "present", "sad")], valence=v, change=c) for t, v, c in vals])
+    # frames count 0.5 s each (the one before the pause too): (0 + 0 - 0.2 x 0.5 - 0.3 x 0.5) / 2.0
+    assert s["mood"]["mean_valence_change"] == pytest.approx((-0.1 - 0.15) / 2.0, abs=1e-4)
+    assert s["mood"]["mean_valence"] == pytest.approx((-0.15 - 0.15 - 0.25 - 0.3) / 2.0, abs=1e-4)
+    assert s["mood"]["last"]["valence_change"] == -0.3 and s["mood"]["last"]["valence"] == -0.6
+    # frames with a valence but no change known: none, not 0
+    s = summarise([frame(t, [("P01", "present", "sad")], valence=-0.3) for t in (0.0, 0.5)])
+    assert s["mood"]["mean_valence_change"] is None and s["mood"]["mean_valence"] == -0.3
+
+
 def test_a_single_frame_and_no_frame():
     s = summarise([frame(3.0, [("P01", "present", "happy")])])
     assert s["duration_s"] == 3.0 and people(s)["P01"]["present_s"] == 0.0  # no step is known
     assert summarise([]) == {"frames": 0, "duration_s": 0.0, "participants": [],
-                             "mood": {"mean_valence": None, "last": None}}
+                             "mood": {"mean_valence_change": None, "mean_valence": None, "last": None}}
 
 
 def test_to_dict_can_be_called_while_frames_keep_coming():

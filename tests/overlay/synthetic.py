@@ -19,18 +19,22 @@ VAL = {"happy": 0.8, "neutral": 0.0, "sad": -0.6, "surprise": 0.2, "angry": -0.7
 
 def participant(i: int, bbox, presence: str = "present", label: str | None = "neutral", *,
                 face=None, confidence: float = 0.7, name: str | None = None, away_s: float = 0.0,
-                negative_s: float = 0.0) -> ParticipantResult:
+                negative_s: float = 0.0, baseline: float = 0.0) -> ParticipantResult:
+    """A participant with the valence of ``label`` (``VAL``) while present, read against
+    their ``baseline`` (their usual valence: the change is the valence minus it)."""
     pres = Presence(presence)
     state = {"present": TileState.FACE, "away": TileState.NO_FACE, "camera_off": TileState.CAMERA_OFF,
              "left": None}[presence]
     if face is None and pres is Presence.PRESENT and bbox is not None:
         x, y, w, h = bbox
         face = (x + w * 0.38, y + h * 0.2, w * 0.24, h * 0.45)
+    valence = VAL.get(label or "", 0.0) if pres is Presence.PRESENT and label else None
     return ParticipantResult(
         id=f"P{i + 1:02d}", tile_index=i, bbox=bbox, tile_state=state, presence=pres, name=name,
         face_bbox=face if pres is Presence.PRESENT else None,
         label=label if pres is Presence.PRESENT else None, confidence=confidence if pres is Presence.PRESENT else 0.0,
-        valence=VAL.get(label or "", 0.0) if pres is Presence.PRESENT and label else None,
+        valence=valence, baseline_valence=None if valence is None else baseline,
+        valence_change=None if valence is None else valence - baseline,
         away_s=away_s, negative_s=negative_s)
 
 
@@ -43,16 +47,19 @@ def mood_of(participants, alerts=(), presence_only=False) -> ClassSnapshot:
             if p.label:
                 dist[p.label] = dist.get(p.label, 0.0) + 1.0 / len(present)
     vals = [p.valence for p in present if p.valence is not None]
+    changes = [p.valence_change for p in present if p.valence_change is not None]
     return ClassSnapshot(participants=len(shown), present=len(present),
                      away=sum(p.presence is Presence.AWAY for p in shown),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in shown), distribution=dist,
-                     valence=(float(np.mean(vals)) if vals and not presence_only else None), alerts=tuple(alerts))
+                     valence=(float(np.mean(vals)) if vals and not presence_only else None), alerts=tuple(alerts),
+                     valence_change=(float(np.mean(changes)) if changes and not presence_only else None))
 
 
 def frame_result(participants, t: float = 0.0, size=(1280, 720), alerts=(), presence_only=False) -> FrameResult:
     parts = tuple(participants)
     if presence_only:
-        parts = tuple(replace(p, label=None, confidence=0.0, valence=None, negative_s=0.0) for p in parts)
+        parts = tuple(replace(p, label=None, confidence=0.0, valence=None, baseline_valence=None, valence_change=None,
+                              negative_s=0.0) for p in parts)
     return FrameResult(timestamp=t, gallery=GalleryResult(width=size[0], height=size[1], tiles=()),
                        participants=parts, mood=mood_of(parts, alerts, presence_only), presence_only=presence_only)
 

@@ -119,6 +119,9 @@ def test_panel_shows_the_recorded_class(panel):
     # the valence line of the last 10 minutes
     assert panel.get_attribute("#valence-line", "d") == last["valence"]["path"] != ""
     assert panel.inner_text("#valence-now") == last["valence"]["text"]
+    # ...which is the class against each student's usual, said in plain words
+    assert "vs usual" in panel.inner_text("#valence-section h2").lower()
+    assert panel.get_attribute("#valence-section", "title") == last["valence"]["hint"]
 
 
 def test_panel_updates_in_place_without_rebuilding(panel):

@@ -178,7 +178,7 @@ def test_panel_payload_counts_distribution_valence_and_attention():
     assert set(dist) >= {"happy", "neutral", "sad", "surprise", "uncertain"}
     assert sum(d["share"] for d in p["distribution"]) == pytest.approx(1.0, abs=1e-3)
     assert dist["sad"]["color"] == COLOURS["sad"]
-    assert p["valence"]["text"] == f"{last.mood.valence:+.2f}"
+    assert p["valence"]["text"] == f"{last.mood.valence_change:+.2f}"
     assert p["valence"]["path"].startswith("M")
     # attention: the sad one (alert, 79.5 s) before the one away (37 s), by name
     att = p["attention"]
@@ -187,6 +187,24 @@ def test_panel_payload_counts_distribution_valence_and_attention():
     assert att[0]["duration"] == "1:20" and att[1]["duration"] == "37 s"
     assert p["clock"] == "2:00" and p["status"]["state"] == "analysing"
     json.dumps(p)
+
+
+def test_panel_valence_is_the_change_from_each_students_usual():
+    """A class whose resting faces read sad (baseline -0.6) and who look neutral now:
+    absolute valence 0, but 0.6 above usual; the panel's figure and line are the change,
+    with its plain-words hint."""
+    boxes = grid_tiles(3)
+    m = OverlayModel()
+    for k in range(20):
+        r = frame_result([participant(i, boxes[i], label="neutral", baseline=-0.6) for i in range(3)], t=k * 0.5)
+        m.update(r)
+    assert r.mood.valence == 0.0 and r.mood.valence_change == pytest.approx(0.6)
+    v = m.panel_payload()["valence"]
+    assert v["now"] == pytest.approx(0.6) and v["text"] == "+0.60"
+    assert "vs. usual" in v["hint"] and "own usual" in v["hint"]
+    ys = [float(tok) for tok in v["path"].split() if tok[0] not in "ML"]
+    assert ys and ys == pytest.approx([(1.0 - 0.6) * 100 / 2] * len(ys), abs=0.05)  # at +0.6, not at 0
+    json.dumps(v)
 
 
 def test_attention_without_names_uses_the_anonymous_ids_and_class_alerts():

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import sqlite3
 import statistics
 import subprocess
 import time
@@ -61,7 +62,8 @@ def csv_totals(rows: list[dict]) -> dict[str, list[float]]:
 
 def naive(store: SessionStore, sid: int, interval: float, start: float = 0.0, end: float | None = None):
     """The accounting rule, one stored observation at a time (the reference for the
-    vectorised code): {(pid, k): {"present"/"away"/"camera_off": s, label: s, "v": [sum, t]}}.
+    vectorised code): {(pid, k): {"present"/"away"/"camera_off": s, label: s, "vs"/"vt":
+    valence x s and s, "cs"/"ct": valence change x s and s}}.
     Each observation counts for its frame: until the next frame, one step before a pause
     (a gap of over two steps) and for the last frame."""
     ts = sorted({m.t for m in store.moods(sid)})
@@ -88,6 +90,9 @@ def naive(store: SessionStore, sid: int, interval: float, start: float = 0.0, en
                     if o.presence == "present" and o.valence is not None:
                         cell["vs"] += (hi - lo) * o.valence
                         cell["vt"] += hi - lo
+                    if o.presence == "present" and o.valence_change is not None:
+                        cell["cs"] += (hi - lo) * o.valence_change
+                        cell["ct"] += hi - lo
                 k += 1
     return out
 
@@ -153,10 +158,12 @@ def check_html(path: Path) -> Doc:
     return doc
 
 
-def make_frame(t: float, people: list[tuple[str, str, str | None, float | None]], alerts=()) -> FrameResult:
-    """A hand-made frame: people are (id, presence, label, valence)."""
+def make_frame(t: float, people: list[tuple], alerts=()) -> FrameResult:
+    """A hand-made frame: people are (id, presence, label, valence[, baseline]); without a
+    baseline their valence is read against 0 (a neutral usual face)."""
     parts = []
-    for i, (pid, pres, label, val) in enumerate(people):
+    for i, (pid, pres, label, val, *base) in enumerate(people):
+        base = base[0] if base else 0.0
         state = {"present": TileState.FACE, "away": TileState.NO_FACE, "camera_off": TileState.CAMERA_OFF}[pres]
         probs = None
         if label is not None and label in FER_CLASSES:
@@ -164,13 +171,17 @@ def make_frame(t: float, people: list[tuple[str, str, str | None, float | None]]
             probs[FER_CLASSES.index(label)] = 0.7
         parts.append(ParticipantResult(id=pid, tile_index=i, bbox=(i * 100, 0, 100, 80), tile_state=state,
                                        presence=Presence(pres), smoothed=probs, probs=probs, label=label,
-                                       confidence=0.7 if label else 0.0, valence=val))
+                                       confidence=0.7 if label else 0.0, valence=val,
+                                       baseline_valence=None if val is None else base,
+                                       valence_change=None if val is None else val - base))
     present = [p for p in parts if p.presence is Presence.PRESENT]
     vals = [p.valence for p in present if p.valence is not None]
+    changes = [p.valence_change for p in present if p.valence_change is not None]
     mood = ClassSnapshot(participants=len(parts), present=len(present),
                      away=sum(p.presence is Presence.AWAY for p in parts),
                      camera_off=sum(p.presence is Presence.CAMERA_OFF for p in parts),
-                     valence=float(np.mean(vals)) if vals else None, alerts=tuple(alerts))
+                     valence=float(np.mean(vals)) if vals else None, alerts=tuple(alerts),
+                     valence_change=float(np.mean(changes)) if changes else None)
     return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()),
                        participants=tuple(parts), mood=mood)
 
@@ -278,12 +289,19 @@ def test_csv_and_json_match_a_naive_recount_of_the_stored_rows(class_db, class_r
             assert float(r["mean_valence"]) == pytest.approx(cell["vs"] / cell["vt"], abs=1e-4)
         else:
             assert r["mean_valence"] == ""
+        if cell.get("ct"):
+            assert float(r["mean_valence_change"]) == pytest.approx(cell["cs"] / cell["ct"], abs=1e-4)
+        else:
+            assert r["mean_valence_change"] == ""
     assert float(rows[-1]["interval_end_s"]) == pytest.approx(20.0)
-    # class valence per interval: the stored class-mood valence, time-weighted
+    # class valence and its change from the baselines per interval: the stored class-mood rows', time-weighted
+    assert any(iv["valence_change"] != iv["valence"] for iv in report["intervals"])  # two figures, not one
     for iv in report["intervals"]:
-        vals = [(m.valence, m.t) for m in moods if iv["start_s"] <= m.t < iv["end_s"] and m.valence is not None]
-        want = float(np.mean([v for v, _ in vals])) if vals else None  # every frame counts 0.5 s here
-        assert (iv["valence"] is None) if want is None else iv["valence"] == pytest.approx(want, abs=1e-3)
+        for key in ("valence", "valence_change"):
+            vals = [getattr(m, key) for m in moods
+                    if iv["start_s"] <= m.t < iv["end_s"] and getattr(m, key) is not None]
+            want = float(np.mean(vals)) if vals else None  # every frame counts 0.5 s here
+            assert (iv[key] is None) if want is None else iv[key] == pytest.approx(want, abs=1e-3), (iv, key)
         assert iv["participants"] == pytest.approx(iv["present"] + iv["away"] + iv["camera_off"], abs=2e-3)
         if iv["expressions"]:
             assert sum(iv["expressions"].values()) == pytest.approx(1.0, abs=1e-3)
@@ -466,6 +484,21 @@ def test_fifty_participants_for_two_hours(tmp_path):
     pid, s, e = NEGATIVE_ONE
     assert first["id"] == truth["ids"][pid]
     assert first["longest_negative"] == {"start_s": s, "duration_s": e - s, "clock": "20:00"}
+    assert first["negative_s"] == (e - s) + (CLASS_DROP[1] - CLASS_DROP[0])  # and, like everyone, the class drop
+    # each one's mean valence and mean change from their own baseline (their usual valence), beside each other
+    val, change = truth["valence"], truth["valence_change"]
+    for i in (0, 1, 2):
+        p = people[truth["ids"][i]]
+        assert p["mean_valence"] == pytest.approx(np.nanmean(val[:, i]), abs=1e-4)
+        assert p["mean_valence_change"] == pytest.approx(np.nanmean(change[:, i]), abs=1e-4)
+        assert p["mean_valence"] - p["mean_valence_change"] == pytest.approx(truth["baseline"][i], abs=2e-4)
+    # the class per interval: the mean valence and the mean change of the faces in view, both
+    frame_v, frame_c = np.nanmean(val, axis=1), np.nanmean(change, axis=1)  # every frame 0.5 s
+    for iv in report["intervals"]:
+        k = (truth["t"] >= iv["start_s"]) & (truth["t"] < iv["end_s"])
+        assert iv["valence"] == pytest.approx(np.mean(frame_v[k]), abs=1e-4)
+        assert iv["valence_change"] == pytest.approx(np.mean(frame_c[k]), abs=1e-4)
+    assert report["settings"]["report"]["valence_vs_baseline"] is True
     # moments: the class-wide away spell and the valence drop, found where the script put them
     kinds = {(m["kind"], m["start_s"]) for m in report["moments"]}
     assert ("away", CLASS_AWAY[0]) in kinds
@@ -483,6 +516,109 @@ def test_fifty_participants_for_two_hours(tmp_path):
     away_alerts = [a for a in report["alerts"] if a["kind"] == "away"]
     assert spells >= 60 and len(away_alerts) == spells
     check_html(paths.html)
+
+
+def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
+    """"Negative" as the live agent decides it: 0.30 or more below one's own baseline, or
+    at or below -0.65 whatever it is. A resting face the model reads as sad is not
+    negative; a smile gone neutral is. The absolute and relative figures sit side by side
+    in the JSON and the CSV, and the HTML says in plain words what "vs usual" means."""
+    frames = []
+    for k in range(120):  # 60 s at 2 fps
+        t = k * 0.5
+        frames.append(make_frame(t, [
+            ("P01", "present", "sad", -0.5, -0.5),                                  # sad-looking resting face
+            ("P02", "present", "neutral", 0.0 if 10 <= t < 40 else 0.4, 0.4),      # 0.4 below usual for 30 s
+            ("P03", "present", "angry", -0.7 if 20 <= t < 30 else -0.6, -0.6),     # at -0.7 for 10 s: absolute
+            ("P04", "present", "neutral", 0.0 if 40 <= t < 45 else 0.3, 0.3),      # exactly 0.30 below for 5 s
+        ]))
+    with SessionStore(tmp_path / "neg.db") as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for f in frames:
+            store.record(f)
+        store.end_session()
+    with SessionStore(tmp_path / "neg.db", readonly=True) as store:
+        paths = build_report(store, "latest", tmp_path / "out", interval_s=10.0)
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    people = {p["id"]: p for p in report["participants"]}
+    assert people["P01"]["negative_s"] == 0.0 and people["P01"]["longest_negative"] is None
+    assert (people["P01"]["mean_valence"], people["P01"]["mean_valence_change"]) == (-0.5, 0.0)
+    assert people["P02"]["longest_negative"] == {"start_s": 10.0, "duration_s": 30.0, "clock": "0:10"}
+    assert people["P03"]["longest_negative"] == {"start_s": 20.0, "duration_s": 10.0, "clock": "0:20"}
+    assert people["P04"]["longest_negative"] == {"start_s": 40.0, "duration_s": 5.0, "clock": "0:40"}
+    assert [p["id"] for p in report["participants"]] == ["P02", "P03", "P04", "P01"]
+    assert people["P02"]["valence_change_trend"][1:4] == [-0.4] * 3 and people["P02"]["trend"][1:4] == [0.0] * 3
+    settings = report["settings"]["report"]
+    assert (settings["negative_drop"], settings["negative_at_or_below"]) == (0.3, -0.65)
+    assert settings["valence_vs_baseline"] is True and settings["baseline_s"] == 120.0
+    iv = report["intervals"][1]  # 10..20 s: P02 0.4 below usual, the others as usual
+    assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3) / 4), pytest.approx(-0.1))
+    rows = {(r["participant"], r["interval_start_s"]): r for r in read_csv(paths.csv)}
+    first = rows[("P01", "0.000")]
+    assert (first["mean_valence"], first["mean_valence_change"]) == ("-0.5000", "0.0000")
+    html = paths.html.read_text(encoding="utf-8")
+    doc = check_html(paths.html)
+    note = html[html.index('id="baseline"'):]
+    note = note[:note.index("</p>")]
+    for needle in ("each student's own usual (resting) expression", "first 2 minutes in view",
+                   "0 means the class looks as it usually does", "below 0 more negative than usual",
+                   "read many resting faces as sad or angry"):
+        assert needle in note, needle
+    assert "baseline" in doc.ids() and "Article 5(1)(f)" in html  # the law's note stays
+    assert "<th>valence vs usual</th>" in html and "0.30 or more below their own usual" in html
+
+
+def _as_schema_2(db: Path) -> None:
+    """The database ``db`` as ClassMood left it before baselines (schema 2): no
+    participant baseline or change, no class change."""
+    conn = sqlite3.connect(db)
+    for table, column in (("observations", "baseline_valence"), ("observations", "valence_change"),
+                          ("moods", "valence_change")):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+
+
+def test_a_session_stored_before_baselines_still_reports(tmp_path):
+    """A schema-2 database (no valence changes) opens read-only and reports: the change
+    fields are empty, the headline falls back to the absolute valence and says so, and
+    only the absolute line (-0.65) makes anyone negative. Opened for writing, it is
+    upgraded and reports the same."""
+    db = tmp_path / "old.db"
+    with SessionStore(db) as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for k in range(120):
+            t = k * 0.5
+            store.record(make_frame(t, [("P01", "present", "sad", -0.7 if 30 <= t < 45 else -0.5),
+                                        ("P02", "present", "happy", 0.6 if t < 40 else 0.1)]))
+        store.end_session()
+    _as_schema_2(db)
+    reports = []
+    for readonly in (True, False):
+        with SessionStore(db, readonly=readonly) as store:
+            paths = build_report(store, 1, tmp_path / f"out-{readonly}", interval_s=10.0)
+        reports.append(json.loads(paths.json.read_text(encoding="utf-8")))
+        report = reports[-1]
+        assert report["settings"]["report"]["valence_vs_baseline"] is False
+        people = {p["id"]: p for p in report["participants"]}
+        assert people["P01"]["longest_negative"] == {"start_s": 30.0, "duration_s": 15.0, "clock": "0:30"}
+        assert people["P02"]["negative_s"] == 0.0  # a fall of 0.5, but no baseline was stored to read it against
+        assert people["P01"]["mean_valence"] == pytest.approx((-0.7 * 15 - 0.5 * 45) / 60, abs=1e-4)
+        assert all(p["mean_valence_change"] is None for p in report["participants"])
+        assert all(iv["valence_change"] is None and iv["valence"] is not None for iv in report["intervals"])
+        (drop,) = [m for m in report["moments"] if m["kind"] == "valence_drop"]  # on the absolute class valence
+        assert drop["start_s"] == 40.0 and drop["description"].startswith("class valence fell by")
+        assert all(r["mean_valence_change"] == "" and r["mean_valence"] != "" for r in read_csv(paths.csv))
+        html = paths.html.read_text(encoding="utf-8")
+        check_html(paths.html)
+        assert "recorded before ClassMood read valence against each student's own usual expression" in html
+        assert "<th>mean valence</th>" in html and "Valence vs usual compares" not in html
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    for r in reports:
+        r.pop("generated_at")
+    assert reports[0] == reports[1]
 
 
 def test_single_participant_cut_short(tmp_path):

@@ -96,12 +96,13 @@
       attr(row, "title", d.count + " participant" + (d.count === 1 ? "" : "s"));
     }
 
-    // valence over the last 10 minutes
+    // the class valence against each student's usual (baseline), over the last 10 minutes
     var v = data.valence;
     show($("valence-section"), !po && !!data.counts);
     if (v) {
       text($("valence-now"), v.text);
       attr($("valence-line"), "d", v.path || "");
+      if (v.hint) attr($("valence-section"), "title", v.hint);
     }
 
     // class-wide alerts (few: rebuilt when they change)

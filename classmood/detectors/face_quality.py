@@ -1,0 +1,149 @@
+"""Face quality: whether an expression can be read from a face at all, before any model.
+
+A face too small, too dark, blurred or turned away gives the expression model an input
+unlike its training faces, and it answers with a confident label all the same (a dim
+room's faces read angry; a blurred face at 48 px is right 0.42 of the time, seven
+classes). Such a face is *present* but *uncertain*: no label, no valence, no baseline
+reading. A dim face that can still be read is marked ``dim``: its label is shown only
+when the model is sure (:data:`DIM_CONFIDENCE`).
+
+Every threshold below was measured with the bundled model as served (its per-face
+photometric normalisation on) on faces it never trained on; the numbers are in each
+constant's note. The measures need only the aligned 48x48 face
+(:class:`~classmood.detectors.align.FaceAligner`) and the detector's keypoints, so they
+cost microseconds per face.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..types import Face
+
+__all__ = ["FaceQuality", "assess", "MIN_FACE_PX", "MIN_CONTRAST", "DIM_CONTRAST", "DIM_CONFIDENCE",
+           "MIN_SHARPNESS", "MAX_YAW", "TOO_SMALL", "TOO_DARK", "BLURRED", "TURNED_AWAY"]
+
+TOO_SMALL, TOO_DARK, BLURRED, TURNED_AWAY = "too small", "too dark", "blurred", "turned away"
+"""Why a face cannot be read (:attr:`FaceQuality.reason`)."""
+
+MIN_FACE_PX = 22.0
+"""A face narrower than this (detector box, frame pixels) is too small to read. Measured on
+FER2013 PublicTest (3,589 faces) with the bundled model, each face shrunk to the resolution a
+face box of that width gives (BlazeFace's box on FER2013's own faces is 39.7 px:
+REGISTRATION.md) and back: accuracy 0.671 at 40 px and more, 0.662 at 28, 0.636 at 24, 0.577
+at 20, 0.462 at 16."""
+
+MIN_CONTRAST = 6.0
+"""An aligned face whose grey levels vary less than this (standard deviation, 0..255) is too
+dark (or too flat) to read. Measured: the 110 NimStim photos darkened to 100%...5% of their
+brightness with camera noise (sigma 2 grey levels) added, found and aligned as served:
+accuracy 0.55 below 6 (271 faces), 0.76-0.78 at 6-12, 0.81-0.86 from 16 up; in full light
+the aligned faces' contrast is 63 (median)."""
+
+DIM_CONTRAST = 20.0
+"""Below this contrast a face is ``dim``: readable, but the model is right less often
+(0.74-0.86 at 6-20 against 0.85 in full light, same measurement as :data:`MIN_CONTRAST`)."""
+
+DIM_CONFIDENCE = 0.6
+"""A dim face's label is shown only at this smoothed confidence or more (else
+``uncertain``): in the dim bins the labels given at 0.6 or more were right 0.83-0.91 of the
+time, as often as all labels in full light (0.85)."""
+
+MIN_SHARPNESS = 0.13
+"""An aligned face whose mean absolute Laplacian, over its contrast, is under this is
+blurred. Measured on PublicTest blurred with a Gaussian at the 48 px scale: sigma 0 (sharp)
+median sharpness 0.635, accuracy 0.669; sigma 1.0: 0.195, 0.612; sigma 1.5: 0.120, 0.422;
+sigma 2.0: 0.084, 0.288."""
+
+MAX_YAW = 0.6
+"""A face whose nose tip lies more than this many eye distances beside the midpoint of the
+eyes (along the eye line) is turned away, or its nose is covered (a mask moves the nose
+keypoint off the face: 1.49 on a masked student in galleries/real_test3.png). Measured on
+PublicTest (BlazeFace on each face upscaled to 192 px; keypoints on 3,289): accuracy 0.713
+under 0.065 (half the faces), 0.65-0.68 from 0.065 to 0.41, 0.525 at 0.41-0.59 (99 faces),
+0.424 at 0.59-0.78 (33). Not lower: BlazeFace's nose keypoint wanders on real webcam faces
+(a frontal, smiling student with her head tilted: 0.53)."""
+
+
+@dataclass(frozen=True)
+class FaceQuality:
+    """What one face offers an expression model.
+
+    ``contrast`` and ``brightness``: standard deviation and mean of the aligned face's grey
+    levels (0..255); ``sharpness``: mean absolute Laplacian over the contrast (unitless;
+    sharp FER2013 faces 0.64 median); ``yaw``: the nose tip's offset from the eyes'
+    midpoint along the eye line, in eye distances (signed; NaN without keypoints);
+    ``width_px``: the detector box's width in frame pixels. ``reason`` is why the face
+    cannot be read (:data:`TOO_SMALL`, :data:`TOO_DARK`, :data:`BLURRED`,
+    :data:`TURNED_AWAY`) or None; ``dim``: readable but dim (labels need
+    :data:`DIM_CONFIDENCE`).
+    """
+
+    contrast: float
+    brightness: float
+    sharpness: float
+    yaw: float
+    width_px: float
+    reason: str | None
+    dim: bool
+
+    @property
+    def readable(self) -> bool:
+        """Whether an expression may be read from the face."""
+        return self.reason is None
+
+
+def assess(aligned: np.ndarray | None, face: Face) -> FaceQuality:
+    """The quality of one face.
+
+    Args:
+        aligned: the face aligned into the model's registration, uint8 grayscale
+            ``[48, 48]`` (:meth:`~classmood.detectors.align.FaceAligner.align`); None for a
+            face too small to have been aligned.
+        face: the detected face (its box width and keypoints in frame pixels).
+
+    Returns:
+        The measures and the verdict; a face too small is judged on its size alone.
+
+    Raises:
+        ValueError: ``aligned`` is not a 2-D array.
+    """
+    width = float(face.bbox[2])
+    yaw = _yaw(face)
+    if aligned is None or width < MIN_FACE_PX:
+        return FaceQuality(math.nan, math.nan, math.nan, yaw, width, TOO_SMALL, False)
+    a = np.asarray(aligned)
+    if a.ndim != 2:
+        raise ValueError(f"aligned must be a 2-D grayscale face, got shape {a.shape}")
+    x = a.astype(np.float32)
+    contrast, brightness = float(x.std()), float(x.mean())
+    m = max(1, a.shape[0] // 12)  # the border rows and columns hold the crop's edge, not the face
+    lap = cv2.Laplacian(x, cv2.CV_32F, ksize=1)[m:-m, m:-m]
+    sharpness = float(np.abs(lap).mean() / max(contrast, 4.0))
+    if contrast < MIN_CONTRAST:
+        reason = TOO_DARK
+    elif abs(yaw) > MAX_YAW:
+        reason = TURNED_AWAY
+    elif sharpness < MIN_SHARPNESS:
+        reason = BLURRED
+    else:
+        reason = None
+    return FaceQuality(contrast, brightness, sharpness, yaw, width, reason, reason is None and contrast < DIM_CONTRAST)
+
+
+def _yaw(face: Face) -> float:
+    """The nose tip's offset from the eyes' midpoint along the eye line, in eye distances
+    (BlazeFace keypoints 0, 1: the eyes; 2: the nose tip); NaN when the eyes coincide or
+    a keypoint is missing."""
+    kp = np.asarray(face.keypoints, np.float64)
+    if kp.shape[0] < 3 or not np.isfinite(kp[:3]).all():
+        return math.nan
+    a, b, n = kp[0], kp[1], kp[2]
+    d = float(np.hypot(*(b - a)))
+    if d < 1e-6:
+        return math.nan
+    return float(np.dot(n - (a + b) / 2, (b - a) / d) / d)
