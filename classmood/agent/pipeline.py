@@ -12,7 +12,7 @@ The CLI, the overlay and the Python API all drive this one object::
         result = pipe.process(frame_bgr, timestamp=12.5)
         for p in result.participants:
             print(p.id, p.presence, p.label, p.confidence)
-        print(result.mood.valence, result.mood.alerts)
+        print(result.mood.valence_change, result.mood.alerts)
 """
 
 from __future__ import annotations

@@ -4,12 +4,17 @@ macro-F1, per-class recall, confusion matrix), as text or one JSON object."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from ..errors import InputError
 from .errors import EXIT_OK
+
+CONDITIONS = ("dim40", "dim20", "mask", "sunglasses", "px24")
+"""``--condition``'s choices (:data:`classmood.synth.conditions.CONDITIONS`, named here so
+that the parser loads no OpenCV; a test keeps the two equal)."""
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="photos are already face crops: skip face finding, just resize to 48x48 grayscale")
     e.add_argument("--model", type=Path, metavar="MODEL.tflite", help="another exported model (default: bundled)")
     e.add_argument("--flip-average", action="store_true", help="also run mirrored faces and average (2x work)")
+    e.add_argument("--condition", choices=CONDITIONS, default=None,
+                   help="measure on harder copies: dim40/dim20 (40%%/20%% brightness), mask (a surgical mask "
+                        "drawn on), sunglasses, px24 (the face 24 px wide)")
     e.set_defaults(func=handle)
     return e
 
@@ -43,7 +51,15 @@ def handle(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty() and (i % 25 == 0 or i == n - 1):
             print(f"\r  finding faces: {i + 1}/{n}", end="", file=sys.stderr, flush=True)
 
-    result = evaluate(args.data, clf, aligned=args.aligned, progress=progress)
+    from ..agent.mood import MoodConfig
+    from ..models.evaluate import load
+
+    with _cropper(args.condition) as crop:
+        faces = load(args.data, args.aligned, progress, crop)
+    if args.condition is not None and not args.data.is_dir():
+        faces.images = _condition_aligned(faces.images, args.condition)
+    result = evaluate(args.data, clf, faces=faces, uncertain_below=MoodConfig().uncertain_below)
+    result["condition"] = args.condition
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     if result["n"] == 0:
@@ -51,3 +67,58 @@ def handle(args: argparse.Namespace) -> int:
                          "if they are already face crops, add --aligned")
     print(json.dumps(result) if args.json else format_report(str(args.data), result))
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _cropper(condition: str | None):
+    """The product's face finder, aligner and quality gate on each photo (under
+    ``condition`` when given: :func:`classmood.synth.conditions.apply_condition`)."""
+    from ..detectors.align import FaceAligner
+    from ..detectors.face_quality import assess
+    from ..detectors.faces import FaceFinder
+    from ..synth.conditions import apply_condition
+
+    finder, aligner = FaceFinder(), FaceAligner()
+
+    def crop(img):
+        if condition is not None:
+            img = apply_condition(img, condition, finder)
+            if img is None:
+                return None
+        faces = finder.find(img)
+        if not faces:
+            return None
+        face = max(faces, key=lambda f: f.bbox[2] * f.bbox[3])
+        aligned = aligner.align(img, face)
+        return aligned, assess(aligned, face)
+
+    try:
+        yield crop
+    finally:
+        finder.close()
+
+
+def _condition_aligned(images, condition: str):
+    """Aligned faces uint8 [N, 48, 48] under ``condition``, drawn where FER2013's
+    registration puts the face (:data:`classmood.models.evaluate.NOMINAL_FACE`)."""
+    import cv2
+    import numpy as np
+
+    from ..models.evaluate import NOMINAL_FACE
+    from ..synth.conditions import darken, draw_mask, draw_sunglasses
+
+    out = []
+    for img in images:
+        bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+        if condition.startswith("dim"):
+            bgr = darken(bgr, int(condition[3:]) / 100.0)
+        elif condition == "mask":
+            bgr = draw_mask(bgr, NOMINAL_FACE)
+        elif condition == "sunglasses":
+            bgr = draw_sunglasses(bgr, NOMINAL_FACE)
+        elif condition == "px24":  # the face box 24 px wide, enlarged back to the model's side
+            side = max(1, int(round(img.shape[0] * 24.0 / NOMINAL_FACE.bbox[2])))
+            small = cv2.resize(bgr, (side, side), interpolation=cv2.INTER_AREA)
+            bgr = cv2.resize(small, img.shape[::-1], interpolation=cv2.INTER_LINEAR)
+        out.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+    return np.stack(out) if out else images

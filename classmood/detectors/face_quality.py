@@ -1,6 +1,6 @@
 """Face quality: whether an expression can be read from a face at all, before any model.
 
-A face too small, too dark, blurred or turned away gives the expression model an input
+A face too small, too dark, covered (a mask, a hand), blurred or turned away gives the expression model an input
 unlike its training faces, and it answers with a confident label all the same (a dim
 room's faces read angry; a blurred face at 48 px is right 0.42 of the time, seven
 classes). Such a face is *present* but *uncertain*: no label, no valence, no baseline
@@ -25,9 +25,10 @@ import numpy as np
 from ..types import Face
 
 __all__ = ["FaceQuality", "assess", "MIN_FACE_PX", "MIN_CONTRAST", "DIM_CONTRAST", "DIM_CONFIDENCE",
-           "MIN_SHARPNESS", "MAX_YAW", "TOO_SMALL", "TOO_DARK", "BLURRED", "TURNED_AWAY"]
+           "MIN_SHARPNESS", "MAX_YAW", "MIN_MOUTH_TEXTURE", "TOO_SMALL", "TOO_DARK", "BLURRED", "TURNED_AWAY",
+           "COVERED"]
 
-TOO_SMALL, TOO_DARK, BLURRED, TURNED_AWAY = "too small", "too dark", "blurred", "turned away"
+TOO_SMALL, TOO_DARK, BLURRED, TURNED_AWAY, COVERED = "too small", "too dark", "blurred", "turned away", "covered"
 """Why a face cannot be read (:attr:`FaceQuality.reason`)."""
 
 MIN_FACE_PX = 22.0
@@ -69,6 +70,22 @@ under 0.065 (half the faces), 0.65-0.68 from 0.065 to 0.41, 0.525 at 0.41-0.59 (
 (a frontal, smiling student with her head tilted: 0.53)."""
 
 
+MIN_MOUTH_TEXTURE = 0.3
+"""A face whose mouth and chin show less than this share of the texture its eyes show
+(mean absolute Laplacian, mouth band over eye band of the aligned face) is covered: a
+mask or a hand over the mouth. Measured on the 224 faces of 22 px or more found in the
+shared real screenshots (galleries/, galleries2/): the six masked students (galleries/
+real_test*.png) 0.08-0.29; the unmasked ones median 0.86, two under 0.3 (a student
+seen from below, 0.23; a blurred video, 0.29);
+FER2013 PublicTest 0.5% under 0.3 (median 1.0); a drawn surgical mask on PublicTest
+(``classmood evaluate --condition mask``) 67% under 0.3, whose labels were right 0.34 of
+the time."""
+_EYE_BAND = (slice(0.29, 0.52), slice(0.21, 0.79))
+_MOUTH_BAND = (slice(0.71, 0.96), slice(0.29, 0.71))
+"""Rows and columns (fractions of the side) of the eyes and of the mouth and chin in an
+aligned face (FER2013's registration: eyes at 0.40, mouth at 0.85 of the height)."""
+
+
 @dataclass(frozen=True)
 class FaceQuality:
     """What one face offers an expression model.
@@ -77,10 +94,11 @@ class FaceQuality:
     levels (0..255); ``sharpness``: mean absolute Laplacian over the contrast (unitless;
     sharp FER2013 faces 0.64 median); ``yaw``: the nose tip's offset from the eyes'
     midpoint along the eye line, in eye distances (signed; NaN without keypoints);
-    ``width_px``: the detector box's width in frame pixels. ``reason`` is why the face
-    cannot be read (:data:`TOO_SMALL`, :data:`TOO_DARK`, :data:`BLURRED`,
-    :data:`TURNED_AWAY`) or None; ``dim``: readable but dim (labels need
-    :data:`DIM_CONFIDENCE`).
+    ``width_px``: the detector box's width in frame pixels; ``mouth_texture``: the
+    mouth band's texture over the eye band's (real faces 0.86 median). ``reason`` is why
+    the face cannot be read (:data:`TOO_SMALL`, :data:`TOO_DARK`, :data:`COVERED`,
+    :data:`TURNED_AWAY`, :data:`BLURRED`, checked in that order) or None; ``dim``:
+    readable but dim (labels need :data:`DIM_CONFIDENCE`).
     """
 
     contrast: float
@@ -90,6 +108,7 @@ class FaceQuality:
     width_px: float
     reason: str | None
     dim: bool
+    mouth_texture: float = math.nan
 
     @property
     def readable(self) -> bool:
@@ -121,18 +140,28 @@ def assess(aligned: np.ndarray | None, face: Face) -> FaceQuality:
         raise ValueError(f"aligned must be a 2-D grayscale face, got shape {a.shape}")
     x = a.astype(np.float32)
     contrast, brightness = float(x.std()), float(x.mean())
+    lap = np.abs(cv2.Laplacian(x, cv2.CV_32F, ksize=1))
     m = max(1, a.shape[0] // 12)  # the border rows and columns hold the crop's edge, not the face
-    lap = cv2.Laplacian(x, cv2.CV_32F, ksize=1)[m:-m, m:-m]
-    sharpness = float(np.abs(lap).mean() / max(contrast, 4.0))
+    sharpness = float(lap[m:-m, m:-m].mean() / max(contrast, 4.0))
+    eyes, mouth = (lap[_band(rows, a.shape[0]), _band(cols, a.shape[1])].mean() for rows, cols in (_EYE_BAND, _MOUTH_BAND))
+    mouth_texture = float(mouth / max(float(eyes), 1e-3))
     if contrast < MIN_CONTRAST:
         reason = TOO_DARK
+    elif mouth_texture < MIN_MOUTH_TEXTURE:
+        reason = COVERED
     elif abs(yaw) > MAX_YAW:
         reason = TURNED_AWAY
     elif sharpness < MIN_SHARPNESS:
         reason = BLURRED
     else:
         reason = None
-    return FaceQuality(contrast, brightness, sharpness, yaw, width, reason, reason is None and contrast < DIM_CONTRAST)
+    return FaceQuality(contrast, brightness, sharpness, yaw, width, reason, reason is None and contrast < DIM_CONTRAST,
+                       mouth_texture)
+
+
+def _band(s: slice, n: int) -> slice:
+    """A band given in fractions of ``n`` as pixel indices."""
+    return slice(int(round(s.start * n)), int(round(s.stop * n)))
 
 
 def _yaw(face: Face) -> float:

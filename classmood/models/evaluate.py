@@ -18,20 +18,40 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from ..detectors.align import FER2013_REGISTRATION, Registration
+from ..detectors.face_quality import DIM_CONFIDENCE, FaceQuality, assess
 from ..errors import InputError
 from ..io import IMAGE_EXTENSIONS, quiet_decoders
 from ..labels import FER_CLASSES
 from . import metrics
 from .expression import ExpressionClassifier
+from ..types import Face
 from .preprocess import INPUT_SIZE
 
 PHOTO_SUFFIXES = IMAGE_EXTENSIONS | {".pgm"}
 """File name endings (lower case) read as labelled photos: the still images, and PGM (as
 some face sets store them)."""
 
-FaceCropper = Callable[[np.ndarray], "np.ndarray | None"]
+FaceCropper = Callable[[np.ndarray], "np.ndarray | tuple[np.ndarray, FaceQuality] | None"]
 """A photo (BGR uint8 ``[H, W, 3]``) -> its largest face aligned as the model takes it
-(grayscale uint8 ``[48, 48]``), or None when it has no face."""
+(grayscale uint8 ``[48, 48]``), with its quality when known
+(:func:`classmood.detectors.face_quality.assess` on the detected face), or None when it
+has no face."""
+
+def _nominal_face(reg: Registration = FER2013_REGISTRATION, side: int = INPUT_SIZE) -> Face:
+    """The face an aligned crop holds, where the registration put it (eyes and mouth;
+    the nose two thirds of the way down to the mouth, the ears beside the eyes at the
+    box's sides): frontal, ``reg.box_width`` of the side wide."""
+    (ex, ey), d, m = (v * side for v in reg.eye_center), reg.eye_distance * side, reg.mouth_distance * side
+    (bx, by), bw = (v * side for v in reg.box_center), reg.box_width * side
+    kps = [[ex - d / 2, ey], [ex + d / 2, ey], [ex, ey + 0.6 * m], [ex, ey + m], [bx - bw / 2, ey], [bx + bw / 2, ey]]
+    return Face(bbox=(bx - bw / 2, by - bw / 2, bw, bw), score=1.0, keypoints=np.array(kps, np.float32))
+
+
+NOMINAL_FACE = _nominal_face()
+"""A face as FER2013's registration places it in a 48x48 crop (REGISTRATION.md; its box
+40.6 px wide): the face of an aligned crop whose detection is not known (an ``.npz``, a
+caller's cropper). Its quality is judged on the crop alone (contrast, sharpness)."""
 
 
 @dataclass
@@ -44,6 +64,7 @@ class LabelledFaces:
     no_face_by_class: dict = field(default_factory=dict)
     unreadable: list = field(default_factory=list)   # photo paths that could not be decoded
     skipped: dict = field(default_factory=dict)      # folder name -> files, for non-FER labels
+    quality: list = field(default_factory=list)      # per face: FaceQuality, or None when not known
 
 
 def load_npz(path: Path) -> LabelledFaces:
@@ -104,7 +125,7 @@ def load_folder(root: Path, aligned: bool = False,
     if not files:
         raise InputError(f"{root}: no photos in label folders ({', '.join(FER_CLASSES)}); "
                          "expected DIR/<label>/*.jpg")
-    images, labels, unreadable = [], [], []
+    images, labels, unreadable, quality = [], [], [], []
     no_face_by_class: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
         if not aligned and crop_face is None:
@@ -120,17 +141,21 @@ def load_folder(root: Path, aligned: bool = False,
             if aligned:
                 gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
                 images.append(cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA))
+                quality.append(None)
             else:
                 face = crop_face(img)
                 if face is None:
                     name = FER_CLASSES[label]
                     no_face_by_class[name] = no_face_by_class.get(name, 0) + 1
                     continue
+                face, q = face if isinstance(face, tuple) else (face, None)
                 images.append(face)
+                quality.append(q)
             labels.append(label)
     return LabelledFaces(
         np.stack(images) if images else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8),
-        np.asarray(labels, np.int64), sum(no_face_by_class.values()), no_face_by_class, unreadable, skipped)
+        np.asarray(labels, np.int64), sum(no_face_by_class.values()), no_face_by_class, unreadable, skipped,
+        quality)
 
 
 @contextlib.contextmanager
@@ -143,11 +168,13 @@ def _product_face_cropper() -> Iterator[FaceCropper]:
 
     finder, aligner = FaceFinder(), FaceAligner(INPUT_SIZE)
 
-    def crop(img: np.ndarray) -> np.ndarray | None:
+    def crop(img: np.ndarray) -> tuple[np.ndarray, FaceQuality] | None:
         faces = finder.find(img)
         if not faces:
             return None
-        return aligner.align(img, max(faces, key=lambda f: f.bbox[2] * f.bbox[3]))
+        face = max(faces, key=lambda f: f.bbox[2] * f.bbox[3])
+        aligned = aligner.align(img, face)
+        return aligned, assess(aligned, face)
 
     try:
         yield crop
@@ -175,30 +202,60 @@ def load(data: Path, aligned: bool = False, progress: Callable[[int, int], None]
 
 def evaluate(data: Path, classifier: ExpressionClassifier | None = None, aligned: bool = False,
              progress: Callable[[int, int], None] | None = None,
-             crop_face: FaceCropper | None = None) -> dict:
-    """Accuracy, macro-F1, per-class recall, confusion matrix and faces not found.
+             crop_face: FaceCropper | None = None, faces: LabelledFaces | None = None,
+             uncertain_below: float = 0.40) -> dict:
+    """Accuracy, macro-F1, per-class recall, confusion matrix and faces not found; and, as
+    the product would show them, the share of faces called ``uncertain`` and the accuracy
+    on the rest.
+
+    A face is uncertain when the face-quality gate cannot read it
+    (:func:`classmood.detectors.face_quality.assess`: on the detected face for photos, on
+    the crop alone for aligned faces), or when the model's top probability is under
+    ``uncertain_below`` (:data:`~classmood.detectors.face_quality.DIM_CONFIDENCE` for a
+    dim face). One photo is one frame: the product smooths over frames.
 
     Args:
         data: an ``.npz`` of aligned faces or a folder ``DIR/<label>/*`` of photos.
         classifier: the model to measure (default: the bundled one).
         aligned, progress, crop_face: as :func:`load_folder` takes them.
+        faces: the faces already loaded (``data`` is then only their name).
+        uncertain_below: the product's label threshold
+            (:attr:`classmood.agent.mood.MoodConfig.uncertain_below`).
 
     Returns:
         ``accuracy``, ``macro_f1``, ``ece`` (0..1); ``per_class`` (recall of each class
         present) and ``per_class_detail``; ``confusion`` (7x7 counts, rows true, columns
         predicted, in ``classes`` order); ``n`` faces measured; ``no_face`` photos (and
         ``no_face_by_class``) and ``accuracy_counting_no_face_as_wrong``; ``unreadable``
-        files; ``skipped_folders``; the ``model``'s name and ``flip_average``.
+        files; ``skipped_folders``; the ``model``'s name and ``flip_average``;
+        ``uncertain`` (share of faces, 0..1), ``uncertain_by_reason`` (counts: the gate's
+        reasons and ``low confidence``), ``accuracy_on_rest`` and ``n_rest`` (the faces
+        given a label; accuracy None when there are none).
 
     Raises:
         InputError: for data that cannot be read (see :func:`load`).
     """
-    faces = load(data, aligned, progress, crop_face)
+    faces = faces if faces is not None else load(data, aligned, progress, crop_face)
     clf = classifier or ExpressionClassifier()
     probs = clf.predict(faces.images) if len(faces.images) else np.zeros((0, len(FER_CLASSES)), np.float32)
     s = metrics.summary(faces.labels, probs)
     n_total = s["n"] + faces.no_face
+    reasons: dict[str, int] = {}
+    labelled = np.zeros(len(faces.images), bool)
+    known = faces.quality if len(faces.quality) == len(faces.images) else [None] * len(faces.images)
+    for i, (img, q) in enumerate(zip(faces.images, known)):
+        q = q if q is not None else assess(img, NOMINAL_FACE)
+        need = max(uncertain_below, DIM_CONFIDENCE if q.dim else 0.0)
+        why = q.reason or ("low confidence" if probs[i].max() < need else None)
+        if why:
+            reasons[why] = reasons.get(why, 0) + 1
+        labelled[i] = why is None
+    right = probs.argmax(1) == faces.labels if len(probs) else np.zeros(0, bool)
     return {
+        "uncertain": float(1.0 - labelled.mean()) if len(labelled) else 0.0,
+        "uncertain_by_reason": reasons,
+        "accuracy_on_rest": float(right[labelled].mean()) if labelled.any() else None,
+        "n_rest": int(labelled.sum()),
         "accuracy": s["accuracy"],
         "macro_f1": s["macro_f1"],
         "per_class": {c: v["recall"] for c, v in s["per_class"].items() if v["support"] > 0},
@@ -222,6 +279,11 @@ def format_report(data: Path, r: dict) -> str:
     prints: the summary, what could not be used, recall and the confusion matrix."""
     lines = [f"{data}: {r['n']} faces, model {r['model']}" + (" (flip-averaged)" if r["flip_average"] else "")]
     lines.append(f"  accuracy {r['accuracy']:.4f}   macro-F1 {r['macro_f1']:.4f}   ECE {r['ece']:.4f}")
+    if "uncertain" in r:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(r["uncertain_by_reason"].items(), key=lambda kv: -kv[1]))
+        rest = "-" if r["accuracy_on_rest"] is None else f"{r['accuracy_on_rest']:.4f}"
+        lines.append(f"  as the product shows them: uncertain {r['uncertain']:.1%}" + (f" ({why})" if why else "")
+                     + f"; accuracy on the other {r['n_rest']} faces {rest}")
     if r["no_face"]:
         lines.append(f"  no face found in {r['no_face']} photos "
                      f"({', '.join(f'{k} {v}' for k, v in r['no_face_by_class'].items())}); "

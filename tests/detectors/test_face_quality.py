@@ -70,3 +70,37 @@ def test_turned_and_small_faces_are_not_read(faces):
 def test_bad_input_says_what():
     with pytest.raises(ValueError, match="2-D"):
         assess(np.zeros((48, 48, 3), np.uint8), _face())
+
+
+def test_a_mask_over_the_mouth_is_covered(faces):
+    """A surgical mask drawn where FER2013's registration puts the face: the mouth band
+    loses its texture (real masked students in the shared screenshots: 0.08-0.29)."""
+    from classmood.cli.evaluate import _condition_aligned
+    from classmood.detectors.face_quality import COVERED
+
+    masked = [assess(f, _face()) for f in _condition_aligned(faces, "mask")]
+    assert sum(x.reason == COVERED for x in masked) >= 0.5 * len(masked)
+    plain = [assess(f, _face()) for f in faces]
+    assert sum(x.reason == COVERED for x in plain) <= 0.02 * len(plain)
+    glasses = [assess(f, _face()) for f in _condition_aligned(faces, "sunglasses")]
+    assert sum(x.reason == COVERED for x in glasses) <= 0.02 * len(glasses)
+
+
+def test_real_masked_students_are_covered_and_unmasked_ones_read():
+    """galleries/real_test3.png: a masked student (uncertain: covered) beside unmasked
+    ones (read)."""
+    from classmood.agent.pipeline import Pipeline
+
+    image = cv2.imread(str(data_path("galleries", "real_test3.png")))
+    with Pipeline() as pipe:
+        r = pipe.process(image, 0.0)
+    faces = [p for p in r.participants if p.face_bbox is not None]
+    assert any(p.unreadable == "covered" for p in faces)
+    assert sum(p.unreadable is None and p.label not in (None, "uncertain") for p in faces) >= 1
+
+
+def test_evaluate_conditions_are_the_synth_ones():
+    from classmood.cli.evaluate import CONDITIONS as CLI
+    from classmood.synth.conditions import CONDITIONS
+
+    assert CLI == CONDITIONS

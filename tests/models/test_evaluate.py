@@ -107,3 +107,29 @@ def test_cli_text_report_and_errors(photo_dir, tmp_path, capsys):
     assert "no photos in label folders" in capsys.readouterr().err
     assert main(["evaluate", str(photo_dir), "--model", str(tmp_path / "x.tflite")]) == 2
     assert "x.tflite: emotion model not found" in capsys.readouterr().err
+
+
+def test_uncertain_share_and_accuracy_on_the_rest(tmp_path, fer_dir):
+    """As the product shows them: faces too dark to read are uncertain and left out of
+    the accuracy on the rest; bright ones are read."""
+    d = np.load(fer_dir / "fer2013_publictest.npz")
+    x, y = d["images"][:40], d["labels"][:40]
+    dark = (x[:20] * 0.03).astype(np.uint8)  # contrast about 2 grey levels
+    path = tmp_path / "mixed.npz"
+    np.savez(path, images=np.concatenate([dark, x[20:]]), labels=y)
+    r = evaluate(path)
+    assert r["uncertain_by_reason"].get("too dark", 0) >= 19
+    assert r["n_rest"] <= 20 and r["uncertain"] >= 0.5
+    probs_right = r["accuracy_on_rest"]
+    assert probs_right is not None and 0 <= probs_right <= 1
+
+
+def test_evaluate_condition_mask_on_aligned_faces(tmp_path, fer_dir, capsys):
+    d = np.load(fer_dir / "fer2013_publictest.npz")
+    path = tmp_path / "some.npz"
+    np.savez(path, images=d["images"][:60], labels=d["labels"][:60])
+    assert main(["evaluate", str(path), "--condition", "mask", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["condition"] == "mask" and r["uncertain_by_reason"].get("covered", 0) >= 30
+    assert main(["evaluate", str(path)]) == 0
+    assert "as the product shows them: uncertain" in capsys.readouterr().out
