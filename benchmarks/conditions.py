@@ -3,7 +3,8 @@
 brightness, with a drawn surgical mask, with drawn sunglasses and with the face 24 px
 wide, the share of faces called ``uncertain`` (the face-quality gate, or a top
 probability under 0.40, 0.60 for a dim face) and the accuracy on the rest, beside the
-accuracy on all. The same figures as ``classmood evaluate DATA --condition C``.
+accuracy and the expected calibration error (ECE, 15 bins) on all: the calibration, fitted
+on PublicTest, checked off it. The same figures as ``classmood evaluate DATA --condition C``.
 
     python benchmarks/conditions.py [--data ../shared/data] [--sets publictest,nimstim,muxspace]
 
@@ -34,8 +35,9 @@ def main() -> None:
     paths = {"publictest": args.data / "fer2013" / "fer2013_publictest.npz",
              "nimstim": args.data / "faces" / "nimstim", "muxspace": args.data / "faces" / "muxspace"}
     clf = ExpressionClassifier()
-    print("| set | condition | faces (no face found) | accuracy, all | uncertain | accuracy on the rest | why uncertain |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| set | condition | faces (no face found) | accuracy, all | ECE, all | uncertain | accuracy on the rest "
+          "| why uncertain |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.sets.split(","):
         data = paths[name]
         for condition in (None, *CONDITIONS):
@@ -47,7 +49,7 @@ def main() -> None:
             why = ", ".join(f"{k} {v}" for k, v in sorted(r["uncertain_by_reason"].items(), key=lambda kv: -kv[1]))
             rest = "-" if r["accuracy_on_rest"] is None else f"{r['accuracy_on_rest']:.3f}"
             print(f"| {name} | {condition or 'as is'} | {r['n']} ({r['no_face']}) | {r['accuracy']:.3f} | "
-                  f"{r['uncertain']:.1%} | {rest} | {why} |", flush=True)
+                  f"{r['ece']:.3f} | {r['uncertain']:.1%} | {rest} | {why} |", flush=True)
 
 
 if __name__ == "__main__":

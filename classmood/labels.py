@@ -50,3 +50,12 @@ VALENCE_CHANGE_WORDS = "valence vs usual"
 the report): the mean over the faces in view of each participant's valence minus their
 own baseline, their usual (resting) expression; 0 is the class as it usually looks,
 below 0 more negative than usual."""
+
+
+def negative_words(label: str | None, valence_change: float | None) -> str:
+    """How a participant who is negative looks, in a few words: ``looks sad``, or ``looks
+    neutral, below usual`` when they are negative against their own baseline (their
+    valence below their usual: ``valence_change`` < 0) rather than by the expression
+    itself."""
+    words = f"looks {label or 'negative'}"
+    return words + (", below usual" if valence_change is not None and valence_change < 0 else "")

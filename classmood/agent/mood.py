@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..labels import FER_CLASSES, UNCERTAIN, VALENCE
+from ..labels import FER_CLASSES, UNCERTAIN, VALENCE, negative_words
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
@@ -361,7 +361,7 @@ class ClassMoodMeter:
                 alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {duration(p.away_s)}"))
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
                 alerts.append(Alert("negative", p.id, p.negative_s,
-                                    f"{who} looks {p.label or 'negative'} for {duration(p.negative_s)}"))
+                                    f"{who} {negative_words(p.label, p.valence_change)} for {duration(p.negative_s)}"))
         drop = self._valence_drop(t, change, len(changes))
         if drop is not None:
             alerts.append(drop)

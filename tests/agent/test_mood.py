@@ -188,3 +188,12 @@ def test_baseline_config_is_checked():
         MoodConfig(negative_drop=0)
     with pytest.raises(ValueError, match="baseline_s"):
         MoodConfig(baseline_s=0)
+
+
+def test_a_negative_alert_says_whether_it_is_against_the_usual():
+    meter = ClassMoodMeter(MoodConfig(negative_alert_s=60))
+    m = meter.update(100.0, [_p("P1", Presence.PRESENT, -0.1, negative_s=61, label="neutral", change=-0.45),
+                             _p("P2", Presence.PRESENT, -0.75, negative_s=61, label="angry", change=0.0)])
+    words = {a.participant: a.message for a in m.alerts}
+    assert words["P1"].startswith("P1 looks neutral, below usual for")
+    assert words["P2"].startswith("P2 looks angry for")
