@@ -6,7 +6,7 @@ probability under 0.40, 0.60 for a dim face) and the accuracy on the rest, besid
 accuracy and the expected calibration error (ECE, 15 bins) on all: the calibration, fitted
 on PublicTest, checked off it. The same figures as ``classmood evaluate DATA --condition C``.
 
-    python benchmarks/conditions.py [--data ../shared/data] [--sets publictest,nimstim,muxspace]
+    python benchmarks/conditions.py [--data ../shared/data] [--sets publictest,nimstim,muxspace] [--model M.tflite]
 
 Prints a Markdown table for the model card; asserts nothing.
 """
@@ -31,16 +31,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--sets", default="publictest,nimstim,muxspace")
+    ap.add_argument("--conditions", help="comma-separated, 'none' for as is (default: as is and all of "
+                    + ", ".join(CONDITIONS) + ")")
+    ap.add_argument("--model", type=Path, help="another exported .tflite (with its .json; default: the served one)")
     args = ap.parse_args()
     paths = {"publictest": args.data / "fer2013" / "fer2013_publictest.npz",
              "nimstim": args.data / "faces" / "nimstim", "muxspace": args.data / "faces" / "muxspace"}
-    clf = ExpressionClassifier()
+    clf = ExpressionClassifier(args.model)
     print("| set | condition | faces (no face found) | accuracy, all | ECE, all | uncertain | accuracy on the rest "
           "| why uncertain |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    conditions = (None, *CONDITIONS) if args.conditions is None else \
+        tuple(None if c == "none" else c for c in args.conditions.split(","))
     for name in args.sets.split(","):
         data = paths[name]
-        for condition in (None, *CONDITIONS):
+        for condition in conditions:
             with _cropper(condition) as crop:
                 faces = load(data, crop_face=crop)
             if condition is not None and not data.is_dir():

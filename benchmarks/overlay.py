@@ -67,7 +67,7 @@ def make_result(n: int, k: int, t: float, size=(1920, 1080)) -> FrameResult:
         neg = 30.0 + t if label == "sad" else 0.0
         ps.append(ParticipantResult(f"P{i + 1:02d}", i, (x, y, w, h), TileState.FACE, Presence.PRESENT,
                                     face_bbox=face, label=label, confidence=float(rng.uniform(0.4, 0.95)),
-                                    valence=VALENCE[label], baseline_valence=0.0, valence_change=VALENCE[label],
+                                    valence=VALENCE[label], baseline_valence=0.0, valence_change=VALENCE[label], baseline_learnt=True,
                                     negative_s=neg))
     present = [p for p in ps if p.presence is Presence.PRESENT]
     dist: dict[str, float] = {}

@@ -6,7 +6,7 @@ the product's per-face normalisation (:func:`classmood.models.preprocess.standar
 brightness to FER2013's, contrast half-way), with full standardisation (contrast all the
 way) and with CLAHE.
 
-    python benchmarks/photometric.py [--data ../shared/data]
+    python benchmarks/photometric.py [--data ../shared/data] [--model M.tflite]
 
 Prints figures; asserts nothing (issue 19: "measure CLAHE or per-face standardisation
 against none").
@@ -40,11 +40,12 @@ METHODS = {  # (standardize inside the classifier, a transform of the uint8 face
     "clahe": (False, lambda f: np.stack([_CLAHE.apply(x) for x in f]) if len(f) else f),
 }
 _CLASSIFIERS: dict[bool, ExpressionClassifier] = {}
+_MODEL: list[Path | None] = [None]  # --model: another exported .tflite (default: the served one)
 
 
 def _accuracy(faces: np.ndarray, labels: np.ndarray, method: str) -> float:
     std, transform = METHODS[method]
-    clf = _CLASSIFIERS.setdefault(std, ExpressionClassifier(standardize=std))
+    clf = _CLASSIFIERS.setdefault(std, ExpressionClassifier(_MODEL[0], standardize=std))
     probs = np.concatenate([clf.predict(transform(faces[i:i + 512])) for i in range(0, len(faces), 512)])
     return float((probs.argmax(1) == labels).mean())
 
@@ -70,7 +71,9 @@ def _photo_faces(folder: Path, level: float) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--model", type=Path, help="another exported .tflite (with its .json; default: the served one)")
     args = ap.parse_args()
+    _MODEL[0] = args.model
     print(f"{'set':34s} {'n':>5s} " + " ".join(f"{m:>12s}" for m in METHODS))
     test = np.load(args.data / "fer2013" / "fer2013_publictest.npz")
     x, y = test["images"], test["labels"]

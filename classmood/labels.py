@@ -52,10 +52,18 @@ own baseline, their usual (resting) expression; 0 is the class as it usually loo
 below 0 more negative than usual."""
 
 
-def negative_words(label: str | None, valence_change: float | None) -> str:
-    """How a participant who is negative looks, in a few words: ``looks sad``, or ``looks
-    neutral, below usual`` when they are negative against their own baseline (their
-    valence below their usual: ``valence_change`` < 0) rather than by the expression
-    itself."""
-    words = f"looks {label or 'negative'}"
-    return words + (", below usual" if valence_change is not None and valence_change < 0 else "")
+NEGATIVE_DROP = 0.30
+"""A participant whose valence is this much or more below their own learnt baseline is
+negative (:attr:`classmood.agent.mood.MoodConfig.negative_drop`'s default; the old absolute
+line, -0.30, flagged 25.5% of FER2013 PublicTest's neutral faces)."""
+
+
+def negative_words(label: str | None, below_usual: bool) -> str:
+    """How a participant who is negative looks, in a few words: ``looks sad``; ``looks
+    neutral, below usual`` when they are negative against their own baseline
+    (``below_usual``) rather than by the expression itself; ``looks more negative than
+    usual`` / ``looks negative`` when the model gave no label (``uncertain``: it is unsure
+    which expression, not the student)."""
+    if label in (None, UNCERTAIN):
+        return "looks more negative than usual" if below_usual else "looks negative"
+    return f"looks {label}" + (", below usual" if below_usual else "")

@@ -255,6 +255,9 @@ class ParticipantResult:
     valence_change: float | None = None
     """``valence`` minus ``baseline_valence``: below 0, more negative than this student
     usually looks."""
+    baseline_learnt: bool = False
+    """The baseline is learnt (``baseline_s`` of face time seen); before, it is the median
+    so far (provisional, shown from ``baseline_min_s``) and nobody is flagged against it."""
     away_s: float = 0.0
     negative_s: float = 0.0
     too_small: bool = False
@@ -285,6 +288,7 @@ class ParticipantResult:
             "valence": None if self.valence is None else round(float(self.valence), 4),
             "baseline_valence": None if self.baseline_valence is None else round(float(self.baseline_valence), 4),
             "valence_change": None if self.valence_change is None else round(float(self.valence_change), 4),
+            "baseline_learnt": bool(self.baseline_learnt),
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
             "too_small": bool(self.too_small),

@@ -21,33 +21,37 @@ of affect, Russell 1980, rounded); it lies in [-1, 1].
 **Baseline.** People's resting faces differ, and FER models read many resting faces as
 sad or angry: on FER2013 PublicTest faces labelled neutral the bundled model's mean
 valence is -0.114 and 25.5% read at or below -0.3; of the first 96 muxspace neutral photos
-shown as webcam tiles, 59 read at or below -0.3.
-So each participant's valence is also read against their own resting valence, their
-*baseline*: the median of their smoothed valence over their first ``baseline_s``
-seconds with a face in view (a median: a yawn or a laugh does not move it; after
-``baseline_min_s`` of them, a reading more than ``negative_drop`` from the median so far
-is not taken in, so a change in those minutes is seen, not learnt). Afterwards the
-baseline follows slowly (a half-life of ``baseline_half_life_s``, each step's pull
-clipped to ``negative_drop``: a new room light is taken in over minutes, a sad quarter
-of an hour only partly). A participant unseen for ``baseline_reset_s`` learns it again
-when back. ``valence_change`` is valence minus baseline.
+shown as webcam tiles, 59 read at or below -0.3. So each participant's valence is also
+read against their own resting valence, their *baseline*: the median of their smoothed
+valence over their first ``baseline_s`` seconds with a face in view (a median of all of
+them: a greeting smile or a laugh in those minutes, shorter than half of them, does not
+move it). Until then the median so far is a provisional baseline, shown from
+``baseline_min_s`` of face time on; nobody is flagged against a provisional one.
+Afterwards the baseline follows slowly, and only readings near it (within
+``negative_drop``; a half-life of ``baseline_half_life_s``): a slow drift is taken in, a
+student who stays angry or sad is not (they stay flagged). A participant unseen for
+``baseline_reset_s`` learns it again when back. ``valence_change`` is valence minus
+baseline.
 
 The **class valence change** (``ClassSnapshot.valence_change``), the headline figure of
 the panel, the status line and the report, is the mean ``valence_change`` of the
 participants whose face is in view: 0 is the class as it usually looks, below 0 more
-negative than usual. The absolute class valence (the mean valence) is kept beside it
-in the stored data and the JSON.
+negative than usual; None until someone has been in view ``baseline_min_s``. The
+absolute class valence (the mean valence) is kept beside it in the stored data and the
+JSON.
 
 A participant is *negative* while their valence is ``negative_drop`` or more below
-their baseline, or at or below ``negative_below`` whatever their baseline (a face
-strongly negative in absolute terms, which a baseline learnt while the student was
-already upset must not hide).
+their learnt baseline, or at or below ``negative_below`` with a confident label (not
+``uncertain``) whatever their baseline (a face strongly negative in absolute terms,
+which a baseline learnt while the student was already upset must not hide). Time a face
+could not be read (:mod:`classmood.detectors.face_quality`) for longer than
+``reset_after_s`` ends a negative run: only time seen negative counts.
 
 **Alerts.** A participant negative, or away (camera on, nobody in view), for
 ``negative_alert_s`` / ``away_alert_s`` seconds without a break; and a sharp drop in
 the class valence change: the mean of the last ``drop_window_s`` seconds at least
 ``drop_by`` below the mean of the ``drop_baseline_s`` seconds before (with at least
-``drop_min_faces`` faces in view).
+``drop_min_faces`` faces in view whose baselines are learnt).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..labels import FER_CLASSES, UNCERTAIN, VALENCE, negative_words
+from ..labels import FER_CLASSES, NEGATIVE_DROP, UNCERTAIN, VALENCE, negative_words
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
@@ -100,7 +104,7 @@ class MoodConfig:
     """A smoothed top probability under this is shown as ``uncertain``."""
     confirm_frames: int = 2
     """Analysed frames in a row a new label or presence must lead before it is shown."""
-    negative_drop: float = 0.30
+    negative_drop: float = NEGATIVE_DROP
     """A participant is negative while their valence is this much or more below their own
     baseline (the old absolute line, -0.30, flagged 25.5% of PublicTest's neutral faces)."""
     negative_below: float = -0.65
@@ -111,10 +115,11 @@ class MoodConfig:
     baseline_s: float = 120.0
     """Seconds with a face in view over which a participant's baseline is learnt."""
     baseline_min_s: float = 30.0
-    """After this many seconds of learning, readings far from the baseline so far (more
-    than ``negative_drop``) are no longer taken into it."""
+    """Seconds of face time after which the provisional baseline (the median so far) is
+    shown (``valence_change``); flags wait for the learnt one."""
     baseline_half_life_s: float = 600.0
-    """Half-life (s of face time) with which a learnt baseline follows the valence."""
+    """Half-life (s of face time) with which a learnt baseline follows the valence, from
+    readings within ``negative_drop`` of it only."""
     baseline_reset_s: float = 600.0
     """A participant unseen for longer than this (s) learns their baseline again."""
     negative_alert_s: float = 60.0
@@ -145,13 +150,14 @@ class MoodConfig:
 
 
 class ValenceBaseline:
-    """One participant's resting valence (see the module's **Baseline**): learnt as the
-    median of their smoothed valence over their first ``cfg.baseline_s`` seconds with a
-    face in view, then followed slowly. Valences are unitless in [-1, 1], times seconds
-    of session time.
+    """One participant's resting valence (see the module's **Baseline**): the median of
+    their smoothed valence over their first ``cfg.baseline_s`` seconds with a face in
+    view, then followed slowly. Valences are unitless in [-1, 1], times seconds of
+    session time.
 
-    ``value`` is None before the first reading; ``learnt`` is True once ``baseline_s``
-    seconds of face time have been seen.
+    ``value`` is the baseline: the median so far while learning (None before
+    ``baseline_min_s`` of face time), the learnt one afterwards; ``learnt`` is True once
+    ``baseline_s`` seconds of face time have been seen.
     """
 
     def __init__(self, cfg: MoodConfig) -> None:
@@ -162,10 +168,10 @@ class ValenceBaseline:
         self.value: float | None = None
         self.learnt = False
 
-    def update(self, t: float, valence: float) -> float:
-        """Take one frame's smoothed valence at session time ``t`` (s); returns the
-        baseline. Face time between two readings counts up to ``reset_after_s``; after a
-        gap longer than ``baseline_reset_s`` the baseline is learnt again."""
+    def update(self, t: float, valence: float) -> float | None:
+        """Take one frame's smoothed valence at session time ``t`` (s); returns
+        :attr:`value`. Face time between two readings counts up to ``reset_after_s``;
+        after a gap longer than ``baseline_reset_s`` the baseline is learnt again."""
         cfg = self.cfg
         if self._last_t is not None and t - self._last_t > cfg.baseline_reset_s:
             self.reset()
@@ -173,16 +179,15 @@ class ValenceBaseline:
         self._last_t = t
         self._face_s += dt
         if not self.learnt:
-            # a reading far from what was learnt so far is a change, not the resting face
-            if self._face_s < cfg.baseline_min_s or abs(valence - float(self.value)) <= cfg.negative_drop:
-                self._samples.append(valence)
-                self.value = float(np.median(self._samples))
+            self._samples.append(valence)
+            median = float(np.median(self._samples))
+            self.value = median if self._face_s >= cfg.baseline_min_s else None
             if self._face_s >= cfg.baseline_s:
-                self.learnt, self._samples = True, []
-            return float(self.value)
-        a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
-        pull = min(cfg.negative_drop, max(-cfg.negative_drop, valence - float(self.value)))
-        self.value = float(self.value) + a * pull
+                self.value, self.learnt, self._samples = median, True, []
+            return self.value
+        if abs(valence - float(self.value)) <= cfg.negative_drop:  # a reading near the usual: follow it
+            a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
+            self.value = float(self.value) + a * (valence - float(self.value))
         return self.value
 
     def reset(self) -> None:
@@ -267,6 +272,7 @@ class ParticipantMood:
         if self.smoothed is None or self.last_face_t is None or t - self.last_face_t > cfg.reset_after_s:
             self.smoothed = probs.copy()
             self.label = None
+            self.negative_since = None  # only time seen negative counts
         else:
             dt = max(0.0, t - self.last_face_t)
             a = 1.0 - 0.5 ** (dt / cfg.half_life_s)
@@ -286,7 +292,9 @@ class ParticipantMood:
                 self.label, self._pending, self._pending_n = candidate, None, 0
         v = valence_of(self.smoothed)
         base = self.baseline.update(t, v)
-        if v <= cfg.negative_below or v - base <= -cfg.negative_drop:
+        strongly = v <= cfg.negative_below and candidate != UNCERTAIN
+        below_usual = self.baseline.learnt and v - float(base) <= -cfg.negative_drop
+        if strongly or below_usual:
             self.negative_since = self.negative_since if self.negative_since is not None else t
         else:
             self.negative_since = None
@@ -353,6 +361,7 @@ class ClassMoodMeter:
         valence = float(np.mean(vals)) if vals and not presence_only else None
         changes = [p.valence_change for p in present if p.valence_change is not None]
         change = float(np.mean(changes)) if changes and not presence_only else None
+        learnt = [p.valence_change for p in present if p.valence_change is not None and p.baseline_learnt]
 
         alerts: list[Alert] = []
         for p in participants:
@@ -360,9 +369,10 @@ class ClassMoodMeter:
             if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
                 alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {duration(p.away_s)}"))
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
+                below = p.baseline_learnt and p.valence_change is not None and p.valence_change <= -cfg.negative_drop
                 alerts.append(Alert("negative", p.id, p.negative_s,
-                                    f"{who} {negative_words(p.label, p.valence_change)} for {duration(p.negative_s)}"))
-        drop = self._valence_drop(t, change, len(changes))
+                                    f"{who} {negative_words(p.label, below)} for {duration(p.negative_s)}"))
+        drop = self._valence_drop(t, float(np.mean(learnt)) if learnt else None, len(learnt))
         if drop is not None:
             alerts.append(drop)
         alerts.sort(key=lambda a: -a.since_s)

@@ -301,6 +301,7 @@ class Pipeline:
             valence=m.valence if shown else None,
             baseline_valence=m.baseline.value if shown else None,
             valence_change=m.valence_change if shown else None,
+            baseline_learnt=shown and m.baseline.learnt,
             away_s=0.0 if m.away_since is None else t - m.away_since,
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
             too_small=small,

@@ -368,8 +368,8 @@ class ObservationArrays:
         presence: int8 [N], index into :data:`PRESENCES` (3 for any other value).
         label: int8 [N], index into :data:`classmood.labels.LABELS`, -1 for none.
         valence: float64 [N], the participant's smoothed valence (-1..1), NaN for none.
-        valence_change: float64 [N], their valence minus their own baseline, NaN for
-            none (and in a session stored before schema 3).
+        valence_change: float64 [N], their valence minus their own learnt baseline, NaN
+            for none (while it was being learnt, and in a session stored before schema 3).
     """
 
     ids: tuple[str, ...]
@@ -562,8 +562,11 @@ class SessionStore:
                     sid, t, str(p.id), p.presence.value,
                     None if p.tile_state is None else p.tile_state.value,
                     None if p.tile_index is None else int(p.tile_index),
-                    *box, p.label, float(p.confidence), _opt_float(p.valence), _opt_float(p.baseline_valence),
-                    _opt_float(p.valence_change), *probs,
+                    # the baseline and the change against it once learnt (a provisional one,
+                    # the median of the first seconds, flags nobody: the report must not either)
+                    *box, p.label, float(p.confidence), _opt_float(p.valence),
+                    _opt_float(p.baseline_valence if p.baseline_learnt else None),
+                    _opt_float(p.valence_change if p.baseline_learnt else None), *probs,
                 ))
                 name = p.name if self._names and p.name else None
                 row = self._participants.get(p.id)

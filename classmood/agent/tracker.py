@@ -22,9 +22,11 @@ Matching, per frame:
    room is the same, the person is gone), and a tile whose camera switched on or off
    keeps the id of whoever was in that same place.
 
-On synthetic classes built from real portraits, the same tile differs by about 0.01
-from frame to frame, two different participants by 0.42 or more (median 0.8), and an
-empty chair from the student in it by about 0.3.
+On synthetic classes built from real portraits (tests/agent/classvideo.py), the same
+tile differs by about 0.03 from frame to frame, two different participants by 0.38 or
+more (median 0.69), an empty chair from the student in it by 0.11-0.38, and the same
+tile at 30% brightness by 0.20-0.29 (others 0.41 or more; the brightness-free grid:
+:data:`BRIGHTNESS_COST`).
 
 A participant whose tile disappears is kept (as left) for the whole session, so a
 student who leaves and rejoins gets the old id back when the tile looks the same.
@@ -48,6 +50,15 @@ from ..types import TileResult, TileState
 
 _GRID = 8
 _HIST_BINS = (12, 4)
+_GRID_MEAN = 0.45
+"""The second grid of a signature is scaled to this mean (0..1): what the tile shows, not
+how bright it is."""
+BRIGHTNESS_COST = 0.2
+"""What a change of brightness alone costs in the grid's part of :func:`signature_distance`
+(0..1; the grid is half the distance): the same room in other light matches at about
+0.1 + its small pattern change, under ``max_cost`` also after a move in the grid (0.3:
+a class at 30% that the app then reordered lost an id to the position cost); two
+participants stay 0.38 apart or more (their rooms differ in pattern as well)."""
 
 
 def signature(image_bgr: np.ndarray, bbox: BBox) -> np.ndarray:
@@ -58,16 +69,17 @@ def signature(image_bgr: np.ndarray, bbox: BBox) -> np.ndarray:
         bbox: the tile, ``(x, y, w, h)`` in frame pixels.
 
     Returns:
-        float32 of shape [240]: the 8x8x3 grid of mean colours in 0..1 over the tile's
-        inner region (edge and name-label corner left out), then the 12x4
-        hue/saturation histogram normalised to sum 1.
+        float32 of shape [432]: the 8x8x3 grid of mean colours in 0..1 over the tile's
+        inner region (edge and name-label corner left out), the same grid scaled to a
+        mean of 0.45 (the tile's brightness left out), then the 12x4 hue/saturation
+        histogram normalised to sum 1.
     """
     return signatures(image_bgr, [bbox])[0]
 
 
 def signatures(image_bgr: np.ndarray, bboxes: list[BBox]) -> list[np.ndarray]:
     """:func:`signature` of many tiles at once (one subsampled copy of the frame and one
-    colour conversion for all of them): one float32 [240] vector per box, in order."""
+    colour conversion for all of them): one float32 [432] vector per box, in order."""
     if not bboxes:
         return []
     short = min(min(b[2], b[3]) for b in bboxes)
@@ -85,25 +97,31 @@ def signatures(image_bgr: np.ndarray, bboxes: list[BBox]) -> list[np.ndarray]:
         if crop.size == 0:
             crop, hcrop = small[y0 : y0 + th, x0 : x0 + tw], hsv[y0 : y0 + th, x0 : x0 + tw]
         if crop.size == 0:
-            out.append(np.zeros(_GRID * _GRID * 3 + _HIST_BINS[0] * _HIST_BINS[1], np.float32))
+            out.append(np.zeros(2 * _GRID * _GRID * 3 + _HIST_BINS[0] * _HIST_BINS[1], np.float32))
             continue
-        grid = cv2.resize(crop, (_GRID, _GRID), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        grid = cv2.resize(crop, (_GRID, _GRID), interpolation=cv2.INTER_AREA).astype(np.float32)
+        # also relative to the tile's own brightness: a room whose light goes down (a lamp
+        # switched off, a camera's exposure) is the same room (a newcomer dimmed a whole
+        # class to 25%: every student became a new participant)
+        relative = grid * (_GRID_MEAN / max(float(grid.mean()), 4.0))
         hist = cv2.calcHist([hcrop], [0, 1], None, list(_HIST_BINS), [0, 180, 0, 256]).ravel()
         hist = hist / max(1.0, float(hist.sum()))
-        out.append(np.concatenate([grid.ravel(), hist.astype(np.float32)]))
+        out.append(np.concatenate([grid.ravel() / 255.0, relative.ravel(), hist.astype(np.float32)]))
     return out
 
 
 def signature_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
-    """0 (identical) .. 1 (nothing alike): the mean of the grid's mean absolute colour
-    difference (scaled so that unrelated rooms land near 1) and the histograms' total
-    variation distance. ``a`` [D] or [N, D] against ``b`` [D] or [M, D] gives a float
-    or an [N, M] matrix."""
+    """0 (identical) .. 1 (nothing alike): the mean of the grids' mean absolute colour
+    difference (scaled so that unrelated rooms land near 1; the brightness-free grids'
+    plus :data:`BRIGHTNESS_COST` where that is less: the same room in other light) and the
+    histograms' total variation distance. ``a`` [D] or [N, D] against ``b`` [D] or
+    [M, D] gives a float or an [N, M] matrix."""
     n = _GRID * _GRID * 3
     A, B = np.atleast_2d(a), np.atleast_2d(b)
-    grid = np.abs(A[:, None, :n] - B[None, :, :n]).mean(axis=2) * 4.0
-    hist = 0.5 * np.abs(A[:, None, n:] - B[None, :, n:]).sum(axis=2)
-    d = np.minimum(1.0, 0.5 * np.minimum(1.0, grid) + 0.5 * hist)
+    absolute = np.minimum(1.0, np.abs(A[:, None, :n] - B[None, :, :n]).mean(axis=2) * 4.0)
+    relative = np.minimum(1.0, np.abs(A[:, None, n:2 * n] - B[None, :, n:2 * n]).mean(axis=2) * 4.0) + BRIGHTNESS_COST
+    hist = 0.5 * np.abs(A[:, None, 2 * n:] - B[None, :, 2 * n:]).sum(axis=2)
+    d = np.minimum(1.0, 0.5 * np.minimum(absolute, relative) + 0.5 * hist)
     return float(d[0, 0]) if a.ndim == 1 and b.ndim == 1 else d
 
 

@@ -49,7 +49,7 @@ def frame_table(label: str, result: FrameResult) -> str:
                 lines.append(f"{head} {who:<5} {expr:<11} {conf:>4}  {name}")
         m = result.mood
         lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; "
-                     f"{VALENCE_CHANGE_WORDS} {signed(m.valence_change)}")
+                     f"{class_valence(m.valence_change, m.valence)}")
         for al in m.alerts:
             lines.append(f"  alert: {al.message}")
     else:
@@ -66,7 +66,17 @@ def status_line(t: float, result: FrameResult) -> str:
     participants: 7 present, 1 away, 1 camera off  valence vs usual -0.05  alerts 0``."""
     m = result.mood
     return (f"{t:7.1f} s  {m.participants} participants: {m.present} present, {m.away} away, "
-            f"{m.camera_off} camera off  {VALENCE_CHANGE_WORDS} {signed(m.valence_change)}  alerts {len(m.alerts)}")
+            f"{m.camera_off} camera off  {class_valence(m.valence_change, m.valence)}  alerts {len(m.alerts)}")
+
+
+def class_valence(change: float | None, valence: float | None) -> str:
+    """The class figure as the text outputs show it: the valence change from the
+    students' usual (``valence vs usual -0.05``), or, before anyone's usual is known (a
+    single screenshot, the first 30 s), the absolute valence marked so (``valence -0.08
+    (usual not known yet)``)."""
+    if change is not None or valence is None:
+        return f"{VALENCE_CHANGE_WORDS} {signed(change)}"
+    return f"valence {signed(valence)} (usual not known yet)"
 
 
 def signed(x: float | None) -> str:
@@ -109,6 +119,10 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
     if not summary["participants"] and summary["frames"]:
         lines.append("  no participant tiles found in any analysed frame: is the meeting's gallery, "
                      "speaker or filmstrip view in the picture?")
-    change = summary["mood"]["mean_valence_change"]
-    lines.append(f"  class {VALENCE_CHANGE_WORDS}: {signed(change)} (0: as the class usually looks)")
+    change, valence = summary["mood"]["mean_valence_change"], summary["mood"]["mean_valence"]
+    if change is None and valence is not None:
+        lines.append(f"  class valence: {signed(valence)} (no student was in view long enough for their usual "
+                     "expression to be known: 30 s to show it, 2 minutes to learn it)")
+    else:
+        lines.append(f"  class {VALENCE_CHANGE_WORDS}: {signed(change)} (0: as the class usually looks)")
     return "\n".join(lines)

@@ -29,7 +29,10 @@ autocast on CPU (AMX) and CUDA when present::
 
 Recipe (the published tricks): random affine (rotation, scale, shift), horizontal flip,
 random erasing, brightness/contrast jitter, label smoothing, mixup/cutmix, SGD with
-Nesterov momentum and a one-cycle schedule, flip test-time averaging. Distillation
+Nesterov momentum and a one-cycle schedule, flip test-time averaging; faces standardised
+per face as the product serves them (``--standardize``), optionally degraded first as a
+webcam would (``--degrade``), and FERPlus's annotator votes mixed into the targets
+(``--ferplus``, ``--drop-nonface``). Distillation
 (``--teacher``, ``--kd``): from served .tflite models (soft labels computed once) or from
 .pt checkpoints (run on every augmented batch: best on a GPU). Each run writes
 ``run.json`` (settings, size, device), ``train_log.jsonl``, ``best.pt`` with its PublicTest
@@ -57,6 +60,21 @@ def _yes(s: str) -> bool:
     return s.lower() in ("1", "true", "yes", "on")
 
 
+_HELP = {
+    "ferplus": "weight W of the FERPlus annotators' vote distribution in each Training face's target: "
+               "(1-W) x the label-smoothed FER2013 label + W x the votes (contempt, unknown and not-a-face "
+               "votes left out); faces FERPlus has no votes for keep their label. Needs "
+               "DATA/ferplus/ferplus_votes.csv",
+    "drop_nonface": "leave out the Training faces whose FERPlus 'not a face' + 'unknown' votes are a majority",
+    "degrade": "chance per Training face of one webcam degradation before the per-face normalisation: "
+               "dark (15-60%%) with sensor noise, blur (sigma 0.5-1.5 px), JPEG (quality 30-80) or a "
+               "mask-like patch over the lower face",
+    "standardize": "train and validate on faces per-face standardised as the product serves them "
+                   "(classmood.models.preprocess.standardize); no: raw pixels, as runs before 2026-12",
+}
+"""Help for the settings whose option says more than its name."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``classmood train`` parser: ``--data``, ``--out``, ``--resume``, ``--stop-after``
     and one option per :class:`~classmood.models.train.Config` field (``--first-stride``
@@ -82,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
             ap.add_argument("--kd-online", type=_yes, default=None,
                             help=".pt teachers run on every augmented batch (default: on a GPU; else their "
                             "labels of the un-augmented faces, computed once)")
+        elif k in _HELP and isinstance(v, bool):
+            ap.add_argument(f"--{k.replace('_', '-')}", type=_yes, nargs="?", const=True, default=v,
+                            metavar="yes|no", help=_HELP[k] + f" (default: {'yes' if v else 'no'})")
+        elif k in _HELP:
+            ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v, help=_HELP[k] + f" (default: {v})")
         else:
             ap.add_argument(f"--{k.replace('_', '-')}", type=type(v), default=v)
     return ap

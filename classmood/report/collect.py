@@ -277,7 +277,7 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
     n_all = len(obs.ids)
     keep = w > 0
     present = keep & (obs.presence == 0)
-    neg = present & negative(obs.valence, obs.valence_change)
+    neg = present & negative(obs.valence, obs.valence_change, obs.label)
     neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
     away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
     first = np.full(n_all, np.nan)

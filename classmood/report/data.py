@@ -16,6 +16,7 @@ import numpy as np
 from .. import __version__
 from ..agent.mood import MoodConfig
 from ..agent.store import SessionInfo
+from ..labels import LABELS, UNCERTAIN
 
 SCHEMA_VERSION = 1
 """Version of the JSON report's schema (``"schema_version"``)."""
@@ -37,22 +38,25 @@ MOMENT_AWAY_SHARE = 0.2
 participant) away during the interval."""
 
 
-def negative(valence: np.ndarray, change: np.ndarray) -> np.ndarray:
+def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None = None) -> np.ndarray:
     """Where a participant is *negative*, by the live agent's rule: their valence
-    ``change`` from their own baseline at or below ``-NEGATIVE_DROP``, or their
-    ``valence`` at or below ``NEGATIVE_AT``.
+    ``change`` from their own learnt baseline at or below ``-NEGATIVE_DROP``, or their
+    ``valence`` at or below ``NEGATIVE_AT`` with a confident label.
 
     Args:
         valence: float64 [N], stored smoothed valences (-1..1), NaN where none.
-        change: float64 [N], the stored valence minus baseline, NaN where none (every
-            row of a session stored before baselines: there only the absolute line
-            counts).
+        change: float64 [N], the stored valence minus the learnt baseline, NaN where none
+            (while it was being learnt; every row of a session stored before baselines:
+            there only the absolute line counts).
+        label: int8 [N], index into :data:`classmood.labels.LABELS` (-1: none), or None
+            (every label confident). ``uncertain`` or none: the absolute line does not count.
 
     Returns:
         bool [N].
     """
+    confident = np.ones(len(valence), bool) if label is None else (label >= 0) & (label != LABELS.index(UNCERTAIN))
     with np.errstate(invalid="ignore"):
-        return (valence <= NEGATIVE_AT) | (change <= -NEGATIVE_DROP)
+        return ((valence <= NEGATIVE_AT) & confident) | (change <= -NEGATIVE_DROP)
 
 
 def json_number(x: float | None, nd: int = 3) -> float | None:

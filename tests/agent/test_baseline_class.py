@@ -6,7 +6,9 @@ them in dim rooms, their webcam picture at 25% brightness) and four resting face
 the muxspace photos (the first four of its neutral folder), which the model reads as sad
 or angry (valence -0.3 to -0.6: the old absolute "negative" line, -0.3, flagged them class
 long). Then two students turn angry and one happy (their own NimStim photos of those
-expressions, same room and framing). The class valence shown, the change from the
+expressions, same room and framing). One student smiles for the first 40 s (a greeting)
+before settling: that smile must not become their usual (a newcomer found it did, and the
+student was flagged negative the whole class). The class valence shown, the change from the
 students' own baselines, stays within +-0.1 of 0 while the class is neutral; nobody is
 negative before the change; exactly the two angry students are afterwards, with an alert
 each after a minute.
@@ -20,6 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
+from classmood.agent.mood import MoodConfig
 from classmood.agent.pipeline import Pipeline
 from classmood.synth import compose_gallery, webcam_view
 from classmood.types import Presence
@@ -32,6 +35,9 @@ DIM = ["11F", "41M"]
 RESTING = 4
 """Students from the first photos of muxspace/neutral (sorted by name), one per person."""
 TURN = {"23M": "angry", "33M": "angry", "20M": "happy"}
+GREETS = "02F"
+"""Smiles for the first ``GREETING_S`` seconds, then neutral."""
+GREETING_S = 40.0
 CHANGE_S, END_S, STEP_S = 120.0, 240.0, 1.0
 
 
@@ -50,7 +56,7 @@ def run():
     students = BRIGHT + DIM + [p.stem for p in resting]
     photos = {(p.stem, "neutral"): cv2.imread(str(p)) for p in resting}
     for who in BRIGHT + DIM:
-        for expression in {"neutral", TURN.get(who, "neutral")}:
+        for expression in {"neutral", TURN.get(who, "neutral"), "happy" if who == GREETS else "neutral"}:
             photos[who, expression] = _photo(root, expression, who)
     views = {}
     for (who, expression), photo in photos.items():
@@ -61,7 +67,8 @@ def run():
     with Pipeline() as pipe:
         for f in range(int(END_S / STEP_S)):
             t = f * STEP_S
-            now = [views[who, TURN.get(who, "neutral") if t >= CHANGE_S else "neutral"] for who in students]
+            now = [views[who, TURN.get(who, "neutral") if t >= CHANGE_S else
+                         "happy" if who == GREETS and t < GREETING_S else "neutral"] for who in students]
             results.append(pipe.process(compose_gallery(now, (1280, 720), seed=f).image, t))
     return students, results
 
@@ -84,9 +91,16 @@ def test_resting_faces_read_negative_in_absolute_terms(run):
 
 
 def test_a_neutral_class_reads_zero_change_and_nobody_negative(run):
+    """The class valence change is shown once the students have been in view for
+    ``baseline_min_s`` (30 s: before, no one's usual is known), and stays within 0.1 of 0
+    while the class is neutral; nobody is flagged, the greeting smile included."""
     students, results = run
+    min_s = MoodConfig().baseline_min_s
     for r in results[: int(CHANGE_S / STEP_S)]:
-        assert r.mood.valence_change is not None and abs(r.mood.valence_change) <= 0.1, r.timestamp
+        if r.timestamp < min_s:
+            assert r.mood.valence_change is None, r.timestamp
+        else:
+            assert r.mood.valence_change is not None and abs(r.mood.valence_change) <= 0.1, r.timestamp
         assert all(p.negative_s == 0 for p in r.participants), r.timestamp
         assert not [a for a in r.mood.alerts if a.kind in ("negative", "valence_drop")], r.timestamp
 
@@ -96,6 +110,7 @@ def test_exactly_the_two_who_turn_negative_are_flagged(run):
     last = _by_student(students, results[-1])
     negative = {w for w, p in last.items() if p.negative_s > 0}
     assert negative == {"23M", "33M"}, {w: (round(p.valence, 2), round(p.valence_change, 2)) for w, p in last.items()}
+    assert abs(last[GREETS].valence_change) < 0.15 and last[GREETS].baseline_learnt
     alerted = {a.participant for a in results[-1].mood.alerts if a.kind == "negative"}
     assert alerted == {last["23M"].id, last["33M"].id}
     assert last["20M"].valence_change > 0.3  # the happy one reads happier than usual

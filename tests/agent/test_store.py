@@ -36,7 +36,8 @@ def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
                           presence=Presence.PRESENT, name="Ada Lovelace" if names else None,
                           face_bbox=(100.0, 40.0, 60.0, 70.0), probs=probs, smoothed=probs * np.float32(1.0),
                           label="happy", confidence=np.float32(0.6), valence=np.float64(0.55),
-                          baseline_valence=np.float64(0.7), valence_change=np.float64(0.55 - 0.7)),
+                          baseline_valence=np.float64(0.7), valence_change=np.float64(0.55 - 0.7),
+                          baseline_learnt=True),
         ParticipantResult(id="P02", tile_index=1, bbox=(320, 0, 320, 180), tile_state=TileState.NO_FACE,
                           presence=Presence.AWAY, name="Bob" if names else None, away_s=3.0),
     ]

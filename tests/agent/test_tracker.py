@@ -96,7 +96,7 @@ def tracker() -> ParticipantTracker:
 # --------------------------------------------------------------------------- signatures
 def test_signatures_tell_rooms_apart_and_survive_a_resize(tracker):
     a = room(0, (400, 225))
-    assert signature(a, (0, 0, 400, 225)).shape == (240,)
+    assert signature(a, (0, 0, 400, 225)).shape == (432,)
     assert signature(a, (0, 0, 400, 225)).dtype == np.float32
     assert signature_distance(signature(a, (0, 0, 400, 225)), signature(a, (0, 0, 400, 225))) == 0.0
     small = room(0, (200, 112))
@@ -104,6 +104,24 @@ def test_signatures_tell_rooms_apart_and_survive_a_resize(tracker):
     others = [signature(room(p, (400, 225)), (0, 0, 400, 225)) for p in range(1, 6)]
     d = signature_distance(signature(a, (0, 0, 400, 225)), np.stack(others))
     assert d.shape == (1, 5) and d.min() > tracker.max_cost
+
+
+def test_ids_survive_the_light_going_down_and_a_reorder_in_it(tracker):
+    """A whole class at 30% brightness (the evening light, a camera's exposure) is the
+    same class: the same ids, also when the app then reorders the tiles (a newcomer dimmed
+    a real class: all nine became new participants)."""
+    image, tiles = frame(faces(0, 1, 2, 3, 4, 5))
+    assert tracker.update(image, tiles, 0.0) == ["P01", "P02", "P03", "P04", "P05", "P06"]
+    dim = (image.astype(np.float32) * 0.3).astype(np.uint8)
+    assert tracker.update(dim, tiles, 0.5) == ["P01", "P02", "P03", "P04", "P05", "P06"]
+    image, tiles = frame(faces(3, 1, 5, 0, 2, 4))
+    dim = (image.astype(np.float32) * 0.3).astype(np.uint8)
+    assert tracker.update(dim, tiles, 1.0) == ["P04", "P02", "P06", "P01", "P03", "P05"]
+    # two people are never the same in other light: a dim room is not a bright other one
+    d = signature_distance(signature(room(0, (400, 225)), (0, 0, 400, 225)),
+                           np.stack([signature((room(p, (400, 225)) * 0.3).astype(np.uint8), (0, 0, 400, 225))
+                                     for p in range(1, 6)]))
+    assert d.min() > tracker.max_cost
 
 
 def test_same_name_tolerates_one_ocr_slip_only():

@@ -35,6 +35,7 @@ def participant(i: int, bbox, presence: str = "present", label: str | None = "ne
         label=label if pres is Presence.PRESENT else None, confidence=confidence if pres is Presence.PRESENT else 0.0,
         valence=valence, baseline_valence=None if valence is None else baseline,
         valence_change=None if valence is None else valence - baseline,
+        baseline_learnt=valence is not None,
         away_s=away_s, negative_s=negative_s)
 
 

@@ -103,7 +103,7 @@ def test_panel_shows_the_recorded_class(panel):
     assert panel.inner_text("#clock") == "2:00"
     # the attention list: by name, longest first, with how long
     assert texts(panel, "#attention li .who") == ["Edgar Soto", "Cyril Roy"]
-    assert texts(panel, "#attention li .what") == ["looks sad", "away"]
+    assert texts(panel, "#attention li .what") == ["looks sad, below usual", "away"]
     assert texts(panel, "#attention li .dur") == ["1:20", "37 s"]
     assert panel.get_attribute("#attention li:first-child", "class") == "negative alert"
     borders = panel.eval_on_selector_all("#attention li", "els => els.map(e => getComputedStyle(e).borderLeftColor)")

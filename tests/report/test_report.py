@@ -173,7 +173,8 @@ def make_frame(t: float, people: list[tuple], alerts=()) -> FrameResult:
                                        presence=Presence(pres), smoothed=probs, probs=probs, label=label,
                                        confidence=0.7 if label else 0.0, valence=val,
                                        baseline_valence=None if val is None else base,
-                                       valence_change=None if val is None else val - base))
+                                       valence_change=None if val is None else val - base,
+                                       baseline_learnt=val is not None))
     present = [p for p in parts if p.presence is Presence.PRESENT]
     vals = [p.valence for p in present if p.valence is not None]
     changes = [p.valence_change for p in present if p.valence_change is not None]

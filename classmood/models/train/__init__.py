@@ -9,6 +9,9 @@ From Python: ``train(Config(...), data=..., out=...)``; from the command line:
 - :mod:`.data`: finding and reading the FER2013 splits;
 - :mod:`.tensors`: faces as normalised tensors, copies onto the device;
 - :mod:`.augment`: affine warp and crop, jitter, random erasing, mixup/cutmix;
+- :mod:`.degrade`: webcam degradations (dark and noisy, blur, JPEG, a mask) and the
+  product's per-face standardisation, on the whole face before the augmentation;
+- :mod:`.ferplus`: the FERPlus annotators' votes (soft targets, the not-a-face rule);
 - :mod:`.distill`: the teachers (served models or checkpoints), their cached soft labels,
   the distillation loss;
 - :mod:`.inference`: flip-averaged logits of a network or an ensemble;

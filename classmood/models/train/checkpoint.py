@@ -13,7 +13,7 @@ import torch
 
 from ...errors import InputError
 from ..weights import read_checkpoint
-from .config import RESUME_OVERRIDES, Config
+from .config import LEGACY, RESUME_OVERRIDES, Config
 
 LAST, LOG, BEST, BEST_LOGITS, RUN = "last.pt", "train_log.jsonl", "best.pt", "best_publictest_logits.npy", "run.json"
 
@@ -38,7 +38,7 @@ def resume_from(out: Path, overrides: dict | None) -> tuple[dict, Config, Config
         raise InputError(f"{path}: no checkpoint to resume from; give the folder of a stopped run as out, "
                          "or start a new run", option="resume")
     state = read_checkpoint(path)
-    saved = Config(**state["config"])
+    saved = Config(**{**LEGACY, **state["config"]})  # a setting added since: as the run ran
     cfg = Config(**{**asdict(saved), **{k: v for k, v in (overrides or {}).items() if k in RESUME_OVERRIDES}})
     if cfg.epochs <= state["epoch"] + 1:
         raise InputError(f"epochs {cfg.epochs}: the run already did {state['epoch'] + 1} epochs; give more",

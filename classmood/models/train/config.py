@@ -45,11 +45,19 @@ class Config:
     kd_online: bool | None = None  # .pt teachers run on every augmented batch (None: on a GPU only)
     time_budget: float = 0.0    # seconds for this run (or piece): the schedule shrinks to fit; 0: none
     select: str = "flip"        # keep the epoch best on PublicTest flip-averaged ("flip") or as served ("served")
+    ferplus: float = 0.0        # weight of the FERPlus vote distribution in each face's target (0: the label alone)
+    drop_nonface: bool = False  # leave out Training faces most FERPlus annotators called "not a face" or "unknown"
+    degrade: float = 0.0        # chance per face of a webcam degradation: dark+noise, blur, JPEG or a mask (.degrade)
+    standardize: bool = True    # train and validate on faces per-face standardised as served (preprocess.standardize)
 
 
 SELECT = {"flip": "accuracy", "served": "accuracy_served"}
 """``Config.select``: which PublicTest accuracy picks best.pt (flip-averaged, or one pass as
 the product serves it); the log has both."""
+
+LEGACY = {"standardize": False}
+"""The value of a setting added later that reproduces how a checkpoint saved before it
+ran (its settings lack the key): faces were not standardised before 2026-12."""
 
 RESUME_OVERRIDES = ("threads", "epochs", "full_epochs", "time_budget")
 """Settings that may change when a run is resumed: the threads (the machine's load
@@ -98,7 +106,8 @@ def check(cfg: Config) -> None:
         InputError: naming the setting at fault: ``kd`` not in 0..1, or a ``teacher``
             with ``kd`` 0 (``option="kd"``); ``kd`` above 0 with no ``teacher``, or teachers
             of mixed or other kinds (``option="teacher"``); an unknown ``select``
-            (``option="select"``); a negative ``time_budget`` (``option="time_budget"``).
+            (``option="select"``); a negative ``time_budget`` (``option="time_budget"``);
+            ``ferplus`` or ``degrade`` not in 0..1 (``option`` names it).
     """
     has_teacher = bool(cfg.teacher.strip())
     if not 0 <= cfg.kd <= 1 or (cfg.kd > 0) != has_teacher:
@@ -111,3 +120,6 @@ def check(cfg: Config) -> None:
         raise InputError(f"select {cfg.select}: choose {' or '.join(SELECT)}", option="select")
     if cfg.time_budget < 0:
         raise InputError(f"time_budget {cfg.time_budget}: give seconds (> 0), or 0 for none", option="time_budget")
+    for name in ("ferplus", "degrade"):
+        if not 0 <= getattr(cfg, name) <= 1:
+            raise InputError(f"{name} {getattr(cfg, name)}: give a weight between 0 and 1", option=name)

@@ -60,3 +60,10 @@ def load_split(folder: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     d = np.load(folder / f"fer2013_{name}.npz")
     return d["images"].astype(np.uint8), d["labels"].astype(np.int64)
+
+
+def load_names(folder: Path, name: str) -> np.ndarray | None:
+    """One split's image names str ``[N]`` (``Training_...``; what the FERPlus votes are
+    matched by), or None when its ``.npz`` has none."""
+    d = np.load(folder / f"fer2013_{name}.npz")
+    return d["names"].astype(str) if "names" in d.files else None

@@ -20,8 +20,10 @@ from ..preprocess import INPUT_SIZE
 from . import checkpoint
 from .augment import augment, mix
 from .config import SELECT, Config, teacher_kind
-from .data import load_split
+from .data import load_names, load_split
+from .degrade import camera_view
 from .distill import distilled_loss, load_teachers, teacher_targets
+from .ferplus import load_split_votes, nonface, soft_targets
 from .hardware import fast_bf16, memory_format
 from .inference import ensemble_logits
 from .schedule import epochs_that_fit, full_size_cost, one_cycle
@@ -54,6 +56,7 @@ class _Run:
     teachers: list                       # checkpoint teachers run on every batch (or none)
     soft: torch.Tensor | None            # or the teachers' soft labels [N, 7] of every face
     steps: int                           # optimizer steps per epoch
+    target: torch.Tensor | None = None   # each face's soft target [N, 7] (FERPlus votes mixed in), or the labels
 
 
 def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | None = None,
@@ -99,8 +102,11 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
 
     xtr_u8, ytr_np = load_split(data, "train")
     xva_u8, yva_np = load_split(data, "publictest")
+    # the training faces as they are (each batch is degraded and standardised as served,
+    # .degrade.camera_view); PublicTest as the product feeds the graph
     xtr, ytr = to_tensor(xtr_u8).to(device), torch.from_numpy(ytr_np).to(device)
-    xva, yva = to_tensor(xva_u8).to(device), torch.from_numpy(yva_np)
+    xva, yva = to_tensor(xva_u8, standardized=cfg.standardize).to(device), torch.from_numpy(yva_np)
+    keep, target = _ferplus(cfg, data, ytr_np)
 
     fmt = memory_format(cfg.width)
     model = build_from(asdict(cfg))
@@ -111,11 +117,17 @@ def train(cfg: Config, data: Path, out: Path, resume: bool, stop_after: int | No
     model = model.to(device).to(memory_format=fmt)
     bf16 = fast_bf16(device) if cfg.bf16 is None else cfg.bf16
     teachers, soft = _distillation(cfg, xtr_u8, out, device, fmt)
+    if keep is not None:  # (the teachers' labels are of every face: their cache is shared between runs)
+        k = to_device(torch.from_numpy(np.flatnonzero(keep)), device)
+        xtr, ytr = xtr[k], ytr[k]
+        soft = None if soft is None else soft[k]
+        target = None if target is None else target[keep]
+    target = None if target is None else torch.from_numpy(target).to(device)
     params = sum(p.numel() for p in model.parameters())
     opt = _optimizer(model, cfg)
     steps = math.ceil(len(xtr) / cfg.batch)
     run = _Run(cfg, model, opt, one_cycle(opt, cfg, steps), nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing),
-               gen, xtr, ytr, device, bf16, fmt, teachers, soft, steps)
+               gen, xtr, ytr, device, bf16, fmt, teachers, soft, steps, target)
     start_epoch, best = _restore(run, state, saved) if resume else (0, {"accuracy": 0.0})
     checkpoint.write_run_record(out, cfg, params, macs, device, bf16)
     print(f"{cfg.arch} width {cfg.width}/{cfg.first_stride}/{cfg.blocks}: {params:,} parameters, "
@@ -202,6 +214,21 @@ def _distillation(cfg: Config, images: np.ndarray, out: Path, device: torch.devi
     return teachers, soft
 
 
+def _ferplus(cfg: Config, data: Path, labels: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Which Training faces to keep (bool ``[N]``; None: all) and their soft targets
+    float32 ``[N, 7]`` with the FERPlus votes mixed in (None: the labels, as ever), from
+    ``cfg.drop_nonface`` and ``cfg.ferplus``."""
+    if cfg.ferplus <= 0 and not cfg.drop_nonface:
+        return None, None
+    votes, matched = load_split_votes(data, load_names(data, "train"), labels)
+    keep = ~(nonface(votes) & matched) if cfg.drop_nonface else None
+    target = soft_targets(labels, votes, matched, cfg.ferplus, cfg.label_smoothing) if cfg.ferplus > 0 else None
+    print(f"FERPlus: votes for {int(matched.sum())} of {len(labels)} Training faces"
+          + (f"; {int((~keep).sum())} left out (mostly 'not a face' or 'unknown')" if keep is not None else "")
+          + (f"; soft targets at weight {cfg.ferplus}" if target is not None else ""), flush=True)
+    return keep, target
+
+
 def _train_epoch(run: _Run, epoch: int, size: int) -> float:
     """One pass over the training faces in a fresh random order, on ``size`` x ``size``
     crops; returns the mean training loss."""
@@ -226,14 +253,19 @@ def _step(run: _Run, idx: torch.Tensor, size: int) -> torch.Tensor:
     """One optimizer step on the training faces ``idx`` (int64 ``[B]`` on the device),
     augmented and mixed; returns the batch's loss (a scalar tensor)."""
     cfg = run.cfg
-    xb, j, lam = mix(augment(run.xtr[idx], run.gen, cfg, size), run.gen, cfg)
+    xb = camera_view(run.xtr[idx], run.gen, cfg.degrade, cfg.standardize)  # as the product feeds the graph
+    xb, j, lam = mix(augment(xb, run.gen, cfg, size), run.gen, cfg)
     yb = run.ytr[idx]
     yb2 = yb if j is None else yb[j]
     xb = xb.contiguous(memory_format=run.fmt)
     with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.bf16):
         logits = run.model(xb)
     logits = logits.float()
-    loss = lam * run.crit(logits, yb) + (1 - lam) * run.crit(logits, yb2)
+    if run.target is None:
+        loss = lam * run.crit(logits, yb) + (1 - lam) * run.crit(logits, yb2)
+    else:  # soft targets (label smoothing already in them), mixed like the labels
+        t = run.target[idx] if j is None else lam * run.target[idx] + (1 - lam) * run.target[idx[j]]
+        loss = -(t * torch.log_softmax(logits, 1)).sum(1).mean()
     if run.teachers:  # distillation on the very (augmented, mixed) view the student sees
         target = torch.softmax(ensemble_logits(run.teachers, xb, run.bf16) / cfg.kd_temp, 1)
         loss = distilled_loss(loss, logits, target, cfg)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..preprocess import normalize
+from ..preprocess import normalize, standardize
 
 
-def to_tensor(images: np.ndarray) -> torch.Tensor:
+def to_tensor(images: np.ndarray, standardized: bool = False) -> torch.Tensor:
     """uint8 faces ``[N, 48, 48]`` -> float32 ``[N, 1, 48, 48]`` on the CPU, normalised as
-    the served model's graph normalises (:func:`classmood.models.preprocess.normalize`)."""
-    return torch.from_numpy(normalize(images))
+    the served model's graph normalises (:func:`classmood.models.preprocess.normalize`);
+    ``standardized``: first brought to FER2013's brightness and contrast as the product
+    does before the graph (:func:`classmood.models.preprocess.standardize`)."""
+    return torch.from_numpy(normalize(standardize(images) if standardized else images))
 
 
 def to_device(t: torch.Tensor, device) -> torch.Tensor:
