@@ -252,7 +252,7 @@ def evaluate(data: Path, classifier: ExpressionClassifier | None = None, aligned
         labelled[i] = why is None
     right = probs.argmax(1) == faces.labels if len(probs) else np.zeros(0, bool)
     return {
-        "uncertain": float(1.0 - labelled.mean()) if len(labelled) else 0.0,
+        "uncertain": round(float(1.0 - labelled.mean()), 6) if len(labelled) else 0.0,
         "uncertain_by_reason": reasons,
         "accuracy_on_rest": float(right[labelled].mean()) if labelled.any() else None,
         "n_rest": int(labelled.sum()),

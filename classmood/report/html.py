@@ -15,6 +15,8 @@ import datetime as dt
 import math
 from html import escape
 
+import numpy as np
+
 from .. import __version__
 from ..labels import COLOURS, LABELS, VALENCE_CHANGE_WORDS
 from ..timefmt import clock, duration, wall_clock
@@ -121,16 +123,20 @@ def baseline_note(d: ReportData) -> str:
     if d.presence_only:
         return ""
     if not d.baselines:
-        return ('<p class="note" id="baseline"><b>Valence:</b> this session was recorded before ClassMood read '
-                "valence against each student's own usual expression, so its valence figures are absolute "
-                "(-1 negative to +1 positive, from the expression mix). Resting faces differ, and expression models "
-                "read many resting faces as sad or angry: compare a student with themselves over time, not with "
-                "others.</p>")
+        return ('<p class="note" id="baseline"><b>Valence:</b> no student was in view long enough for their usual '
+                "expression to be known (half a minute; or the session was recorded before ClassMood read valence "
+                "against it), so the valence figures here are absolute (-1 negative to +1 positive, from the "
+                "expression mix). Resting faces differ, and expression models read many resting faces as sad or "
+                "angry: compare a student with themselves over time, not with others.</p>")
+    provisional = "" if np.isfinite(d.valence_change).any() else (
+        f" In this session no student was in view for {BASELINE_S / 60:g} minutes, so no one's usual was fully "
+        "learnt: the class figure compares each student with the median of what the session showed of them, "
+        "and nobody was flagged against it.")
     return ('<p class="note" id="baseline"><b>Valence vs usual:</b> valence is shown against each student\'s own '
             f"usual (resting) expression, learnt over their first {BASELINE_S / 60:g} minutes in view: 0 means the "
             "class looks as it usually does, below 0 more negative than usual, above 0 more positive. Resting faces "
             "differ, and expression models read many resting faces as sad or angry. The absolute valence is kept "
-            "in report.csv and report.json.</p>")
+            "in report.csv and report.json." + provisional + "</p>")
 
 
 def _valence_cell(p: Participant, baselines: bool) -> str:

@@ -613,7 +613,7 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
         assert all(r["mean_valence_change"] == "" and r["mean_valence"] != "" for r in read_csv(paths.csv))
         html = paths.html.read_text(encoding="utf-8")
         check_html(paths.html)
-        assert "recorded before ClassMood read valence against each student's own usual expression" in html
+        assert "recorded before ClassMood read valence against it" in html and "absolute" in html
         assert "<th>mean valence</th>" in html and "Valence vs usual compares" not in html
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
@@ -768,3 +768,23 @@ def test_command_line(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("classmood: error:") and msg in err[0], err
+
+
+def test_a_session_shorter_than_the_baselines_says_so(tmp_path):
+    """50 s of class: the class figure is against provisional baselines (each student's
+    median so far), no one's usual is learnt, nobody is flagged against it, and the
+    report says so in plain words."""
+    from dataclasses import replace
+
+    with SessionStore(tmp_path / "short.db") as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for k in range(100):
+            f = make_frame(k * 0.5, [("P01", "present", "neutral", 0.0 if k < 60 else -0.5, 0.0)])
+            store.record(replace(f, participants=tuple(replace(p, baseline_learnt=False) for p in f.participants)))
+        store.end_session()
+    with SessionStore(tmp_path / "short.db", readonly=True) as store:
+        paths = build_report(store, "latest", tmp_path / "out", interval_s=10.0)
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    person = report["participants"][0]
+    assert person["negative_s"] == 0.0 and person["mean_valence_change"] is None
+    assert "no one's usual was fully learnt" in paths.html.read_text(encoding="utf-8")
