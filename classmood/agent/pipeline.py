@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from ..detectors.align import FaceAligner
-from ..detectors.face_quality import DIM_CONFIDENCE, MIN_FACE_PX, TOO_SMALL, FaceQuality, assess
+from ..detectors.face_quality import DIM_CONFIDENCE, MIN_FACE_PX, TOO_SMALL, FaceQuality, assess_many
 from ..detectors.gallery import GalleryPerception
 from ..io import as_bgr
 from ..geometry import BBox
@@ -233,7 +233,7 @@ class Pipeline:
         quality_of: dict[tuple[int, int], FaceQuality] = {}
         if self.classifier is not None and faces:
             crops = self.aligner.align_many(image, faces)
-            quality_of = {key: assess(crop, face) for key, crop, face in zip(keys, crops, faces)}
+            quality_of = dict(zip(keys, assess_many(crops, faces)))
             read = [j for j, key in enumerate(keys) if quality_of[key].readable]
             t2 = time.perf_counter()
             timings["align"] = (t2 - t1) * 1000.0

@@ -43,6 +43,7 @@ FLAGS: dict[str, str] = {
     "init": "--init INIT",
     "teacher": "--teacher TEACHER",
     "kd": "--kd KD",
+    "ferplus": "--ferplus FERPLUS",
     "select": "--select SELECT",
     "time_budget": "--time-budget TIME_BUDGET",
 }

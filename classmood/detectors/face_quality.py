@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import cv2
 import numpy as np
 
 from ..types import Face
 
-__all__ = ["FaceQuality", "assess", "MIN_FACE_PX", "MIN_CONTRAST", "DIM_CONTRAST", "DIM_CONFIDENCE",
+__all__ = ["FaceQuality", "assess", "assess_many", "MIN_FACE_PX", "MIN_CONTRAST", "DIM_CONTRAST", "DIM_CONFIDENCE",
            "MIN_SHARPNESS", "MAX_YAW", "MIN_MOUTH_TEXTURE", "MIN_SMOOTH_MOUTH_TEXTURE", "TOO_SMALL", "TOO_DARK",
            "BLURRED", "TURNED_AWAY", "COVERED"]
 
@@ -123,7 +124,7 @@ class FaceQuality:
 
 
 def assess(aligned: np.ndarray | None, face: Face) -> FaceQuality:
-    """The quality of one face.
+    """The quality of one face (:func:`assess_many` of one).
 
     Args:
         aligned: the face aligned into the model's registration, uint8 grayscale
@@ -137,44 +138,112 @@ def assess(aligned: np.ndarray | None, face: Face) -> FaceQuality:
     Raises:
         ValueError: ``aligned`` is not a 2-D array.
     """
-    width = float(face.bbox[2])
-    yaw = _yaw(face)
-    if aligned is None or width < MIN_FACE_PX:
-        return FaceQuality(math.nan, math.nan, math.nan, yaw, width, TOO_SMALL, False)
+    if aligned is None:
+        return FaceQuality(math.nan, math.nan, math.nan, _yaw(face), float(face.bbox[2]), TOO_SMALL, False)
     a = np.asarray(aligned)
     if a.ndim != 2:
         raise ValueError(f"aligned must be a 2-D grayscale face, got shape {a.shape}")
+    return assess_many(a[None], [face])[0]
+
+
+def assess_many(aligned: np.ndarray, faces: Sequence[Face]) -> list[FaceQuality]:
+    """The quality of many faces at once (numpy over the batch: about 10 us a face).
+
+    Args:
+        aligned: the faces aligned into the model's registration, uint8 grayscale
+            ``[N, S, S]`` (S >= 24), as :meth:`~classmood.detectors.align.FaceAligner.align_many`
+            makes them.
+        faces: the N detected faces (box widths and keypoints in frame pixels).
+
+    Returns:
+        One :class:`FaceQuality` per face, in order.
+
+    Raises:
+        ValueError: ``aligned`` is not ``[N, S, S]`` with N faces.
+    """
+    a = np.asarray(aligned)
+    if a.ndim != 3 or len(a) != len(faces) or a.shape[1] < 24 or a.shape[2] < 24:
+        raise ValueError(f"aligned must be [N, S, S] faces (S >= 24) for {len(faces)} faces, got shape {a.shape}")
+    if len(a) == 0:
+        return []
     x = a.astype(np.float32)
-    contrast, brightness = float(x.std()), float(x.mean())
-    lap = np.abs(cv2.Laplacian(x, cv2.CV_32F, ksize=1))
-    m = max(1, a.shape[0] // 12)  # the border rows and columns hold the crop's edge, not the face
-    sharpness = float(lap[m:-m, m:-m].mean() / max(contrast, 4.0))
-    mouth_texture = _mouth_texture(lap, a.shape)
-    smooth = np.abs(cv2.Laplacian(cv2.GaussianBlur(x, (0, 0), 1.0), cv2.CV_32F, ksize=1))
-    covered = mouth_texture < MIN_MOUTH_TEXTURE or _mouth_texture(smooth, a.shape) < MIN_SMOOTH_MOUTH_TEXTURE
-    if contrast < MIN_CONTRAST:
-        reason = TOO_DARK
-    elif covered:
-        reason = COVERED
-    elif abs(yaw) > MAX_YAW:
-        reason = TURNED_AWAY
-    elif sharpness < MIN_SHARPNESS:
-        reason = BLURRED
-    else:
-        reason = None
-    return FaceQuality(contrast, brightness, sharpness, yaw, width, reason, reason is None and contrast < DIM_CONTRAST,
-                       mouth_texture)
+    contrast, brightness = x.std(axis=(1, 2)), x.mean(axis=(1, 2))
+    lap = _laplacian(x)  # [N, S, S], 0 on the border
+    n = a.shape[1]
+    m = max(1, n // 12)  # the border rows and columns hold the crop's edge, not the face
+    sharpness = lap[:, m:-m, m:-m].mean(axis=(1, 2)) / np.maximum(contrast, 4.0)
+    mouth = _mouth_texture(lap, a.shape[1:])
+    smooth = _mouth_texture(_laplacian(_gaussian(x)), a.shape[1:])
+    out = []
+    yaws = _yaws(faces)
+    for k, face in enumerate(faces):
+        width, yaw = float(face.bbox[2]), float(yaws[k])
+        c = float(contrast[k])
+        if width < MIN_FACE_PX:
+            reason = TOO_SMALL
+        elif c < MIN_CONTRAST:
+            reason = TOO_DARK
+        elif mouth[k] < MIN_MOUTH_TEXTURE or smooth[k] < MIN_SMOOTH_MOUTH_TEXTURE:
+            reason = COVERED
+        elif abs(yaw) > MAX_YAW:
+            reason = TURNED_AWAY
+        elif sharpness[k] < MIN_SHARPNESS:
+            reason = BLURRED
+        else:
+            reason = None
+        out.append(FaceQuality(c, float(brightness[k]), float(sharpness[k]), yaw, width, reason,
+                               reason is None and c < DIM_CONTRAST, float(mouth[k])))
+    return out
 
 
-def _mouth_texture(lap: np.ndarray, shape: tuple[int, ...]) -> float:
-    """The mouth band's mean absolute Laplacian over the eye band's."""
-    eyes, mouth = (lap[_band(rows, shape[0]), _band(cols, shape[1])].mean() for rows, cols in (_EYE_BAND, _MOUTH_BAND))
-    return float(mouth / max(float(eyes), 1e-3))
+def _laplacian(x: np.ndarray) -> np.ndarray:
+    """|4-neighbour Laplacian| of each image of ``x`` [N, H, W] (OpenCV's ``ksize=1``
+    kernel inside the image; 0 on its one-pixel border, which no measure reads)."""
+    n, h, w = x.shape
+    out = np.abs(cv2.filter2D(np.ascontiguousarray(x).reshape(n * h, w), cv2.CV_32F, _LAPLACE)).reshape(n, h, w)
+    out[:, 0], out[:, -1], out[:, :, 0], out[:, :, -1] = 0, 0, 0, 0  # (the rows beside the next face's)
+    return out
+
+
+_LAPLACE = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
+
+
+_GAUSS = cv2.getGaussianKernel(9, 1.0).ravel().astype(np.float32)
+"""OpenCV's Gaussian of sigma 1 for float images (9 taps)."""
+
+
+def _gaussian(x: np.ndarray) -> np.ndarray:
+    """Each image of ``x`` [N, H, W] smoothed by a Gaussian of sigma 1 px, its border
+    reflected as OpenCV's ``GaussianBlur`` does (BORDER_REFLECT_101)."""
+    r = len(_GAUSS) // 2
+    n, h, w = x.shape
+    p = np.pad(x, ((0, 0), (r, r), (r, r)), mode="reflect")  # each face's own border
+    tall = cv2.sepFilter2D(p.reshape(n * (h + 2 * r), w + 2 * r), cv2.CV_32F, _GAUSS, _GAUSS)
+    return tall.reshape(n, h + 2 * r, w + 2 * r)[:, r:r + h, r:r + w]
+
+
+def _mouth_texture(lap: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Per face of ``lap`` [N, H, W]: the mouth band's mean absolute Laplacian over the
+    eye band's."""
+    eyes, mouth = (lap[:, _band(rows, shape[0]), _band(cols, shape[1])].mean(axis=(1, 2))
+                   for rows, cols in (_EYE_BAND, _MOUTH_BAND))
+    return mouth / np.maximum(eyes, 1e-3)
 
 
 def _band(s: slice, n: int) -> slice:
     """A band given in fractions of ``n`` as pixel indices."""
     return slice(int(round(s.start * n)), int(round(s.stop * n)))
+
+
+def _yaws(faces: Sequence[Face]) -> np.ndarray:
+    """:func:`_yaw` of every face, float64 [N]."""
+    kp = np.array([np.asarray(f.keypoints, np.float64)[:3] if len(f.keypoints) >= 3 else np.full((3, 2), np.nan)
+                   for f in faces]).reshape(len(faces), 3, 2)
+    a, b, nose = kp[:, 0], kp[:, 1], kp[:, 2]
+    d = np.hypot(*(b - a).T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yaw = ((nose - (a + b) / 2) * (b - a)).sum(axis=1) / (d * d)
+    return np.where(d < 1e-6, np.nan, yaw)
 
 
 def _yaw(face: Face) -> float:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..detectors.align import FER2013_REGISTRATION, Registration
-from ..detectors.face_quality import DIM_CONFIDENCE, FaceQuality, assess
+from ..detectors.face_quality import DIM_CONFIDENCE, FaceQuality, assess, assess_many
 from ..errors import InputError
 from ..io import IMAGE_EXTENSIONS, quiet_decoders
 from ..labels import FER_CLASSES
@@ -243,8 +243,10 @@ def evaluate(data: Path, classifier: ExpressionClassifier | None = None, aligned
     reasons: dict[str, int] = {}
     labelled = np.zeros(len(faces.images), bool)
     known = faces.quality if len(faces.quality) == len(faces.images) else [None] * len(faces.images)
-    for i, (img, q) in enumerate(zip(faces.images, known)):
-        q = q if q is not None else assess(img, NOMINAL_FACE)
+    missing = [i for i, q in enumerate(known) if q is None]
+    judged = dict(zip(missing, assess_many(faces.images[missing], [NOMINAL_FACE] * len(missing)))) if missing else {}
+    for i, q in enumerate(known):
+        q = q if q is not None else judged[i]
         need = max(uncertain_below, DIM_CONFIDENCE if q.dim else 0.0)
         why = q.reason or ("low confidence" if probs[i].max() < need else None)
         if why:
