@@ -44,6 +44,7 @@ FLAGS: dict[str, str] = {
     "teacher": "--teacher TEACHER",
     "kd": "--kd KD",
     "ferplus": "--ferplus FERPLUS",
+    "degrade": "--degrade DEGRADE",
     "select": "--select SELECT",
     "time_budget": "--time-budget TIME_BUDGET",
 }
