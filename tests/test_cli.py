@@ -192,7 +192,7 @@ def test_status_line_and_summary_show_the_valence_vs_usual():
                                          "valence vs usual -0.05  alerts 1")
     unknown = FrameResult(timestamp=0.0, gallery=GalleryResult(width=640, height=360, tiles=()), participants=(),
                           mood=ClassSnapshot(participants=0, present=0, away=0, camera_off=0))
-    assert "valence vs usual -  alerts 0" in status_line(0.0, unknown)
+    assert "valence - (no face read)  alerts 0" in status_line(0.0, unknown)
     summary = {"frames": 3, "duration_s": 1.5, "participants": [],
                "mood": {"mean_valence_change": 0.123, "mean_valence": -0.3, "last": None}}
     lines = summary_text("screen", summary).splitlines()

@@ -25,8 +25,10 @@ shown as webcam tiles, 59 read at or below -0.3. So each participant's valence i
 read against their own resting valence, their *baseline*: the median of their smoothed
 valence over their first ``baseline_s`` seconds with a face in view (a median of all of
 them: a greeting smile or a laugh in those minutes, shorter than half of them, does not
-move it). Until then the median so far is a provisional baseline, shown from
-``baseline_min_s`` of face time on; nobody is flagged against a provisional one.
+move it). Until then nothing is read against it (``baseline_min_s``, by default the same
+2 minutes: a baseline shown earlier, the median so far, took a class's greeting smiles for
+their usual and showed the class at -0.9 "vs usual" for a minute); nobody is flagged against
+a baseline still being learnt.
 Afterwards the baseline follows slowly, and only readings near it (within
 ``negative_drop``; a half-life of ``baseline_half_life_s``): a slow drift is taken in, a
 student who stays angry or sad is not (they stay flagged). A participant unseen for
@@ -36,7 +38,7 @@ baseline.
 The **class valence change** (``ClassSnapshot.valence_change``), the headline figure of
 the panel, the status line and the report, is the mean ``valence_change`` of the
 participants whose face is in view: 0 is the class as it usually looks, below 0 more
-negative than usual; None until someone has been in view ``baseline_min_s``. The
+negative than usual; None until someone's baseline is shown (``baseline_min_s``). The
 absolute class valence (the mean valence) is kept beside it in the stored data and the
 JSON.
 
@@ -107,16 +109,17 @@ class MoodConfig:
     negative_drop: float = NEGATIVE_DROP
     """A participant is negative while their valence is this much or more below their own
     baseline (the old absolute line, -0.30, flagged 25.5% of PublicTest's neutral faces)."""
-    negative_below: float = -0.65
-    """A participant is negative while their valence is at or below this, whatever their
-    baseline. On FER2013 PublicTest with the bundled model (one frame each): 2.0% of
-    neutral faces, 38.3% of angry, 22.5% of sad and 67.9% of disgust ones (-0.6: 3.8% of
-    neutral; -0.7: 24.8% of angry)."""
+    negative_below: float = -0.70
+    """A participant is negative while their valence is at or below this with a confident
+    label, whatever their baseline. On FER2013 PublicTest with the bundled model (one frame
+    each): 0.5% of neutral faces, 24.8% of angry, 12.4% of sad and 53.6% of disgust ones
+    (-0.65: 2.0% of neutral, and resting web faces read confidently angry were alerted all
+    class long: a newcomer, 2 of 45 muxspace neutral photos)."""
     baseline_s: float = 120.0
     """Seconds with a face in view over which a participant's baseline is learnt."""
-    baseline_min_s: float = 30.0
-    """Seconds of face time after which the provisional baseline (the median so far) is
-    shown (``valence_change``); flags wait for the learnt one."""
+    baseline_min_s: float = 120.0
+    """Seconds of face time after which the baseline so far (the median so far) is shown
+    (``valence_change``); at most ``baseline_s``. Flags always wait for the learnt one."""
     baseline_half_life_s: float = 600.0
     """Half-life (s of face time) with which a learnt baseline follows the valence, from
     readings within ``negative_drop`` of it only."""
@@ -144,6 +147,8 @@ class MoodConfig:
             raise ValueError(f"confirm_frames must be >= 1, got {self.confirm_frames}")
         if self.negative_drop <= 0:
             raise ValueError(f"negative_drop must be > 0, got {self.negative_drop}")
+        if not 0 <= self.baseline_min_s <= self.baseline_s:
+            raise ValueError(f"baseline_min_s must be in [0, baseline_s], got {self.baseline_min_s}")
         if self.baseline_s <= 0 or self.baseline_half_life_s <= 0:
             raise ValueError(f"baseline_s and baseline_half_life_s must be > 0, got {self.baseline_s}, "
                              f"{self.baseline_half_life_s}")
@@ -306,8 +311,14 @@ class ParticipantMood:
 
     @property
     def confidence(self) -> float:
-        """The smoothed top probability, in [0, 1] (0.0 before any face)."""
-        return 0.0 if self.smoothed is None else float(self.smoothed.max())
+        """The smoothed probability of the label shown (a new label waits two frames, so
+        the top class may differ for a frame), else the smoothed top probability; in [0, 1]
+        (0.0 before any face)."""
+        if self.smoothed is None:
+            return 0.0
+        if self.label in FER_CLASSES:
+            return float(self.smoothed[FER_CLASSES.index(self.label)])
+        return float(self.smoothed.max())
 
     @property
     def valence(self) -> float | None:

@@ -74,8 +74,10 @@ def class_valence(change: float | None, valence: float | None) -> str:
     students' usual (``valence vs usual -0.05``), or, before anyone's usual is known (a
     single screenshot, the first 30 s), the absolute valence marked so (``valence -0.08
     (usual not known yet)``)."""
-    if change is not None or valence is None:
+    if change is not None:
         return f"{VALENCE_CHANGE_WORDS} {signed(change)}"
+    if valence is None:
+        return "valence - (no face read)"
     return f"valence {signed(valence)} (usual not known yet)"
 
 
@@ -122,7 +124,9 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
     change, valence = summary["mood"]["mean_valence_change"], summary["mood"]["mean_valence"]
     if change is None and valence is not None:
         lines.append(f"  class valence: {signed(valence)} (no student was in view long enough for their usual "
-                     "expression to be known: 30 s to show it, 2 minutes to learn it)")
+                     "expression to be learnt: 2 minutes)")
+    elif change is None:
+        lines.append("  class valence: - (no face could be read)")
     else:
         lines.append(f"  class {VALENCE_CHANGE_WORDS}: {signed(change)} (0: as the class usually looks)")
     return "\n".join(lines)

@@ -28,6 +28,9 @@ HISTORY_S = 600.0
 VALENCE_HINT = ("vs. usual: each student's valence against their own usual (resting) expression; "
                 "0 = the class looks as it usually does, below 0 = more negative than usual")
 """What the panel's valence figure is, in plain words (its tooltip)."""
+LEARNING_HINT = ("learning each student's usual (resting) expression over their first 2 minutes in view; "
+                 "the figure against it shows after that")
+"""The tooltip while no one's usual is known yet (the figure reads "learning")."""
 ATTENTION_AFTER_S = 30.0
 """Who has been away or negative for this long (without a break) is on the attention list."""
 
@@ -387,9 +390,11 @@ class OverlayModel:
         valence = None
         if not presence_only:
             c = m.valence_change
+            learning = c is None and m.valence is not None  # faces read, no one's usual learnt yet
             valence = {"now": None if c is None else round(float(c), 3),
-                       "text": "-" if c is None else f"{c:+.2f}", "path": path,
-                       "window_s": self.history.window_s, "hint": VALENCE_HINT}
+                       "text": "learning" if learning else "-" if c is None else f"{c:+.2f}", "path": path,
+                       "window_s": self.history.window_s,
+                       "hint": LEARNING_HINT if learning else VALENCE_HINT}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
         return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp, compact=True), "status": status,
                 "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,

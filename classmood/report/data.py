@@ -26,7 +26,7 @@ NEGATIVE_DROP = _MOOD.negative_drop
 """A participant is *negative* while their valence is this much or more below their own
 baseline (0.30) ..."""
 NEGATIVE_AT = _MOOD.negative_below
-"""... or at or below this whatever their baseline (-0.65): the live agent's rule
+"""... or at or below this whatever their baseline (-0.70, with a confident label): the live agent's rule
 (:class:`classmood.agent.mood.ParticipantMood`), with its default thresholds."""
 BASELINE_S = _MOOD.baseline_s
 """Seconds with a face in view over which each participant's baseline is learnt (120)."""

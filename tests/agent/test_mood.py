@@ -166,15 +166,36 @@ def test_a_greeting_smile_does_not_become_the_usual_and_flags_nobody():
     assert m.valence_change == pytest.approx(0.0, abs=0.01)
 
 
-def test_a_provisional_baseline_shows_after_baseline_min_s_and_flags_nobody():
-    cfg = MoodConfig()
+def test_nothing_is_read_against_a_baseline_still_being_learnt():
+    """By default no change is shown and nobody flagged before the 2 minutes are learnt (a
+    baseline shown earlier, the median so far, took a class's greeting smiles for their
+    usual: the class read -0.9 'vs usual' for a minute); a shorter ``baseline_min_s`` shows
+    the median so far earlier, still flagging nobody."""
+    m = ParticipantMood(MoodConfig())
+    _stream(m, onehot("happy", 0.9), 0.0, 45.0)
+    _stream(m, onehot("neutral", 0.9), 45.0, 119.0)
+    assert m.baseline.value is None and m.valence_change is None and m.negative_since is None
+    _stream(m, onehot("neutral", 0.9), 119.0, 125.0)
+    assert m.baseline.learnt and m.valence_change == pytest.approx(0.0, abs=0.01)
+    cfg = MoodConfig(baseline_min_s=30.0)
     m = ParticipantMood(cfg)
-    _stream(m, onehot("neutral", 0.9), 0.0, cfg.baseline_min_s - 1)
+    _stream(m, onehot("neutral", 0.9), 0.0, 29.0)
     assert m.baseline.value is None and m.valence_change is None  # a single screenshot: no "usual" yet
-    _stream(m, onehot("neutral", 0.9), cfg.baseline_min_s - 1, 60.0)
+    _stream(m, onehot("neutral", 0.9), 29.0, 60.0)
     assert m.baseline.value is not None and not m.baseline.learnt
-    _stream(m, _mixed(0.3, 0.7), 60.0, 100.0)  # -0.56: far below the provisional median
+    _stream(m, _mixed(0.3, 0.7), 60.0, 100.0)  # -0.56: far below the median so far
     assert m.negative_since is None  # flags wait for the learnt baseline
+    with pytest.raises(ValueError, match="baseline_min_s"):
+        MoodConfig(baseline_min_s=200.0)
+
+
+def test_the_label_shown_comes_with_its_own_probability():
+    """A new label waits two frames; meanwhile the badge's percentage is the shown label's,
+    not the new top class's (a newcomer saw 'happy 41%' where 41% was sad's)."""
+    m = ParticipantMood(MoodConfig(half_life_s=0.01))
+    m.update(0.0, Presence.PRESENT, onehot("happy", 0.8))
+    m.update(0.5, Presence.PRESENT, onehot("sad", 0.6))
+    assert m.label == "happy" and m.confidence == pytest.approx((1 - 0.6) / 6, abs=0.01)
 
 
 def test_time_a_face_could_not_be_read_is_not_counted_negative():
@@ -202,7 +223,7 @@ def test_the_absolute_line_needs_a_confident_label():
     _stream(m, spread, 0.0, 60.0)
     assert m.label == "uncertain" and m.negative_since is None
     m = ParticipantMood(MoodConfig())
-    _stream(m, onehot("angry", 0.85), 0.0, 60.0)
+    _stream(m, onehot("angry", 0.9), 0.0, 60.0)
     assert m.label == "angry" and m.negative_since == 0.0
 
 
@@ -227,7 +248,9 @@ def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():
     m.update(t, Presence.AWAY, None)
     m.update(t + 0.5, Presence.AWAY, None)
     _stream(m, _mixed(0.6, 0.4), t + 1, t + 40)
-    assert m.baseline.value == pytest.approx(-0.32, abs=1e-3) and not m.baseline.learnt
+    assert m.baseline.value is None and not m.baseline.learnt  # being learnt again
+    _stream(m, _mixed(0.6, 0.4), t + 40, t + 125)
+    assert m.baseline.value == pytest.approx(-0.32, abs=1e-3) and m.baseline.learnt
 
 
 def test_class_valence_change_is_the_mean_change_of_the_faces_in_view():

@@ -330,3 +330,17 @@ def test_over_tiles_edge_to_edge_the_panel_keeps_off_the_faces_as_they_move():
     assert r[2:] in ((2 * L.PANEL_COMPACT[0], 2 * L.PANEL_COMPACT[1]), (2 * L.PANEL_TAB[0], 2 * L.PANEL_TAB[1])), r
     assert not L.covers_a_face(r, [p.face_bbox for p in ps]), r
     hidpi.close()
+
+
+def test_panel_says_learning_before_anyone_s_usual_is_known():
+    """Faces read, no baseline learnt yet (the first 2 minutes): the figure reads
+    'learning', its tooltip says why, never a made-up 0."""
+    from dataclasses import replace
+
+    boxes = grid_tiles(2)
+    parts = [replace(participant(i, boxes[i], label="sad"), baseline_valence=None, valence_change=None,
+                     baseline_learnt=False) for i in range(2)]
+    m = OverlayModel()
+    m.update(frame_result(parts))
+    v = m.panel_payload()["valence"]
+    assert v["text"] == "learning" and v["now"] is None and "first 2 minutes" in v["hint"]

@@ -521,7 +521,7 @@ def test_fifty_participants_for_two_hours(tmp_path):
 
 def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     """"Negative" as the live agent decides it: 0.30 or more below one's own baseline, or
-    at or below -0.65 whatever it is. A resting face the model reads as sad is not
+    at or below -0.70 whatever it is. A resting face the model reads as sad is not
     negative; a smile gone neutral is. The absolute and relative figures sit side by side
     in the JSON and the CSV, and the HTML says in plain words what "vs usual" means."""
     frames = []
@@ -550,7 +550,7 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     assert [p["id"] for p in report["participants"]] == ["P02", "P03", "P04", "P01"]
     assert people["P02"]["valence_change_trend"][1:4] == [-0.4] * 3 and people["P02"]["trend"][1:4] == [0.0] * 3
     settings = report["settings"]["report"]
-    assert (settings["negative_drop"], settings["negative_at_or_below"]) == (0.3, -0.65)
+    assert (settings["negative_drop"], settings["negative_at_or_below"]) == (0.3, -0.70)
     assert settings["valence_vs_baseline"] is True and settings["baseline_s"] == 120.0
     iv = report["intervals"][1]  # 10..20 s: P02 0.4 below usual, the others as usual
     assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3) / 4), pytest.approx(-0.1))
@@ -584,7 +584,7 @@ def _as_schema_2(db: Path) -> None:
 def test_a_session_stored_before_baselines_still_reports(tmp_path):
     """A schema-2 database (no valence changes) opens read-only and reports: the change
     fields are empty, the headline falls back to the absolute valence and says so, and
-    only the absolute line (-0.65) makes anyone negative. Opened for writing, it is
+    only the absolute line (-0.70) makes anyone negative. Opened for writing, it is
     upgraded and reports the same."""
     db = tmp_path / "old.db"
     with SessionStore(db) as store:
