@@ -185,10 +185,10 @@ class ValenceBaseline:
         self._face_s += dt
         if not self.learnt:
             self._samples.append(valence)
-            median = float(np.median(self._samples))
-            self.value = median if self._face_s >= cfg.baseline_min_s else None
+            if self._face_s >= cfg.baseline_min_s:  # (the median only once it is shown)
+                self.value = float(np.median(self._samples))
             if self._face_s >= cfg.baseline_s:
-                self.value, self.learnt, self._samples = median, True, []
+                self.learnt, self._samples = True, []
             return self.value
         if abs(valence - float(self.value)) <= cfg.negative_drop:  # a reading near the usual: follow it
             a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
