@@ -47,6 +47,7 @@ from classmood.detectors.gallery import GalleryPerception  # noqa: E402
 from classmood.io import load_image  # noqa: E402
 from classmood.types import TileState  # noqa: E402
 from tests.detectors.annotations import REAL_STATES  # noqa: E402
+from tests.variants import variant  # noqa: E402
 
 VARIANTS = ("orig", "q90", "q50", "x0.67", "x1.5", "x2")
 FACE_EXTRA = {"real_test3.png": 1}
@@ -181,20 +182,6 @@ def annotated_videos(data: Path) -> list[tuple[str, Path, Truth]]:
         for a in json.loads((g2 / "annotations.json").read_text()).get("videos", [])
         if (g2 / "videos" / a["file"]).is_file()
     ]
-
-
-# -------------------------------------------------------------------------- variants
-def variant(image: np.ndarray, v: str) -> np.ndarray:
-    if v == "orig":
-        return image
-    if v.startswith("q"):
-        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(v[1:])])
-        assert ok
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    if v.startswith("x"):
-        s = float(v[1:])
-        return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
-    raise ValueError(v)
 
 
 # ------------------------------------------------------------------------- measuring

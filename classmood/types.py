@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .geometry import BBox
-from .labels import FER_CLASSES
+from .labels import FER_CLASSES, NEGATIVE_DROP
 
 KEYPOINT_NAMES = (
     "right_eye",
@@ -268,6 +268,12 @@ class ParticipantResult:
     """Why no expression is read from the face in view, or None: ``"too small"``, ``"too
     dark"``, ``"blurred"`` or ``"turned away"`` (:mod:`classmood.detectors.face_quality`).
     Such a face is present, labelled ``uncertain``, with no probabilities or valence."""
+
+    def below_usual(self, drop: float = NEGATIVE_DROP) -> bool:
+        """Whether the valence is ``drop`` or more below the participant's learnt baseline
+        (the agent's "negative against their usual"; ``drop``:
+        :attr:`classmood.agent.mood.MoodConfig.negative_drop`)."""
+        return self.baseline_learnt and self.valence_change is not None and self.valence_change <= -drop
 
     def to_dict(self) -> dict[str, Any]:
         def _p(a):

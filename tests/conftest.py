@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.variants import variant  # noqa: F401  (the tests import it from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("CLASSMOOD_DATA", ROOT.parent / "shared" / "data"))
 
@@ -35,23 +37,6 @@ def library():
 
     with PortraitLibrary() as lib:
         yield lib
-
-
-def variant(image, v: str):
-    """``image`` (BGR uint8) re-saved as JPEG (``"q50"``: quality 50) or resized bicubic
-    (``"x0.67"``: by 0.67), in memory; ``"orig"``: as it is."""
-    import cv2
-
-    if v == "orig":
-        return image
-    if v.startswith("q"):
-        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(v[1:])])
-        assert ok
-        return cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    if v.startswith("x"):
-        s = float(v[1:])
-        return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
-    raise ValueError(f"unknown variant {v!r}")
 
 
 def box_inside(inner, outer) -> bool:

@@ -380,9 +380,8 @@ class ClassMoodMeter:
             if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
                 alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {duration(p.away_s)}"))
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
-                below = p.baseline_learnt and p.valence_change is not None and p.valence_change <= -cfg.negative_drop
-                alerts.append(Alert("negative", p.id, p.negative_s,
-                                    f"{who} {negative_words(p.label, below)} for {duration(p.negative_s)}"))
+                words = negative_words(p.label, p.below_usual(cfg.negative_drop))
+                alerts.append(Alert("negative", p.id, p.negative_s, f"{who} {words} for {duration(p.negative_s)}"))
         drop = self._valence_drop(t, float(np.mean(learnt)) if learnt else None, len(learnt))
         if drop is not None:
             alerts.append(drop)

@@ -54,7 +54,8 @@ def handle(args: argparse.Namespace) -> int:
     from ..agent.mood import MoodConfig
     from ..models.evaluate import load
 
-    with _cropper(args.condition) as crop:
+    with contextlib.ExitStack() as stack:  # a face finder only where photos need one
+        crop = stack.enter_context(_cropper(args.condition)) if args.data.is_dir() and not args.aligned else None
         faces = load(args.data, args.aligned, progress, crop)
     if args.condition is not None and not args.data.is_dir():
         faces.images = _condition_aligned(faces.images, args.condition)
@@ -69,33 +70,17 @@ def handle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@contextlib.contextmanager
 def _cropper(condition: str | None):
-    """The product's face finder, aligner and quality gate on each photo (under
-    ``condition`` when given: :func:`classmood.synth.conditions.apply_condition`)."""
-    from ..detectors.align import FaceAligner
-    from ..detectors.face_quality import assess
-    from ..detectors.faces import FaceFinder
+    """The product's face cropper (:func:`classmood.models.evaluate.product_face_cropper`),
+    each photo under ``condition`` first when given
+    (:func:`classmood.synth.conditions.apply_condition`); a context manager."""
+    from ..models.evaluate import product_face_cropper
     from ..synth.conditions import apply_condition
 
-    finder, aligner = FaceFinder(), FaceAligner()
+    def prepare(img, finder):
+        return apply_condition(img, condition, finder)
 
-    def crop(img):
-        if condition is not None:
-            img = apply_condition(img, condition, finder)
-            if img is None:
-                return None
-        faces = finder.find(img)
-        if not faces:
-            return None
-        face = max(faces, key=lambda f: f.bbox[2] * f.bbox[3])
-        aligned = aligner.align(img, face)
-        return aligned, assess(aligned, face)
-
-    try:
-        yield crop
-    finally:
-        finder.close()
+    return product_face_cropper(None if condition is None else prepare)
 
 
 def _condition_aligned(images, condition: str):

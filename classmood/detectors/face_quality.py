@@ -139,7 +139,7 @@ def assess(aligned: np.ndarray | None, face: Face) -> FaceQuality:
         ValueError: ``aligned`` is not a 2-D array.
     """
     if aligned is None:
-        return FaceQuality(math.nan, math.nan, math.nan, _yaw(face), float(face.bbox[2]), TOO_SMALL, False)
+        return FaceQuality(math.nan, math.nan, math.nan, float(_yaws([face])[0]), float(face.bbox[2]), TOO_SMALL, False)
     a = np.asarray(aligned)
     if a.ndim != 2:
         raise ValueError(f"aligned must be a 2-D grayscale face, got shape {a.shape}")
@@ -236,7 +236,9 @@ def _band(s: slice, n: int) -> slice:
 
 
 def _yaws(faces: Sequence[Face]) -> np.ndarray:
-    """:func:`_yaw` of every face, float64 [N]."""
+    """Per face, float64 [N]: the nose tip's offset from the eyes' midpoint along the eye
+    line, in eye distances (BlazeFace keypoints 0, 1: the eyes; 2: the nose tip); NaN when
+    the eyes coincide or a keypoint is missing."""
     kp = np.array([np.asarray(f.keypoints, np.float64)[:3] if len(f.keypoints) >= 3 else np.full((3, 2), np.nan)
                    for f in faces]).reshape(len(faces), 3, 2)
     a, b, nose = kp[:, 0], kp[:, 1], kp[:, 2]
@@ -246,15 +248,3 @@ def _yaws(faces: Sequence[Face]) -> np.ndarray:
     return np.where(d < 1e-6, np.nan, yaw)
 
 
-def _yaw(face: Face) -> float:
-    """The nose tip's offset from the eyes' midpoint along the eye line, in eye distances
-    (BlazeFace keypoints 0, 1: the eyes; 2: the nose tip); NaN when the eyes coincide or
-    a keypoint is missing."""
-    kp = np.asarray(face.keypoints, np.float64)
-    if kp.shape[0] < 3 or not np.isfinite(kp[:3]).all():
-        return math.nan
-    a, b, n = kp[0], kp[1], kp[2]
-    d = float(np.hypot(*(b - a)))
-    if d < 1e-6:
-        return math.nan
-    return float(np.dot(n - (a + b) / 2, (b - a) / d) / d)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import cv2
 import numpy as np
@@ -24,9 +24,12 @@ from ..errors import InputError
 from ..io import IMAGE_EXTENSIONS, quiet_decoders
 from ..labels import FER_CLASSES
 from . import metrics
-from .expression import ExpressionClassifier
 from ..types import Face
+from .expression import ExpressionClassifier
 from .preprocess import INPUT_SIZE
+
+if TYPE_CHECKING:
+    from ..detectors.faces import FaceFinder
 
 PHOTO_SUFFIXES = IMAGE_EXTENSIONS | {".pgm"}
 """File name endings (lower case) read as labelled photos: the still images, and PGM (as
@@ -129,7 +132,7 @@ def load_folder(root: Path, aligned: bool = False,
     no_face_by_class: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
         if not aligned and crop_face is None:
-            crop_face = stack.enter_context(_product_face_cropper())
+            crop_face = stack.enter_context(product_face_cropper())
         for i, (path, label) in enumerate(files):
             if progress:
                 progress(i, len(files))
@@ -159,16 +162,24 @@ def load_folder(root: Path, aligned: bool = False,
 
 
 @contextlib.contextmanager
-def _product_face_cropper() -> Iterator[FaceCropper]:
-    """Compatibility, until every caller passes ``crop_face``: the product's face finder
-    and aligner (the largest face of a photo), closed afterwards. The models layer should
-    not import the detectors; this is the one place that still does."""
+def product_face_cropper(prepare: Callable[[np.ndarray, "FaceFinder"], np.ndarray | None] | None = None
+                         ) -> Iterator[FaceCropper]:
+    """The product's face finder, aligner and face-quality gate on each photo (its largest
+    face), the finder closed afterwards: the default ``crop_face`` of :func:`load_folder`.
+    ``prepare``, when given, makes each photo into the one measured first, with this
+    cropper's face finder (``classmood evaluate --condition``: a mask drawn on); None from
+    it is a photo with no face. The one place the models layer runs the face finder (it
+    is loaded here, on use)."""
     from ..detectors.align import FaceAligner
     from ..detectors.faces import FaceFinder
 
     finder, aligner = FaceFinder(), FaceAligner(INPUT_SIZE)
 
     def crop(img: np.ndarray) -> tuple[np.ndarray, FaceQuality] | None:
+        if prepare is not None:
+            img = prepare(img, finder)
+            if img is None:
+                return None
         faces = finder.find(img)
         if not faces:
             return None

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from ..labels import COLOURS, NEGATIVE_DROP, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, negative_words
+from ..labels import COLOURS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, negative_words
 from ..timefmt import duration
 from ..types import FrameResult, Presence
 from .layout import Badge, Rect, indicator_rect, place_badges
@@ -343,8 +343,7 @@ class OverlayModel:
             if not presence_only and (p.negative_s >= self.attention_after_s or (p.id, "negative") in alerted):
                 rows[(p.id, "negative")] = {"key": f"{p.id}:negative", "id": p.id, "who": _who(p),
                                             "kind": "negative",
-                                            "what": negative_words(p.label, p.baseline_learnt and p.valence_change is not None
-                                                                   and p.valence_change <= -NEGATIVE_DROP),
+                                            "what": negative_words(p.label, p.below_usual()),
                                             "seconds": round(float(p.negative_s), 1),
                                             "alert": (p.id, "negative") in alerted}
         for a in r.mood.alerts:  # an alert for someone not in this frame's list (kept as the agent says)
