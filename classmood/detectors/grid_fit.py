@@ -66,6 +66,17 @@ _MAX_SIDE = 7  # Zoom, Meet and Teams show at most 7 x 7 tiles per page
 
 _FRAME_EDGE = 0.5
 """Edge evidence of a tile side lying on the frame's edge (nothing to see there)."""
+_SIDE_PARTS = 8
+"""A tile side's evidence is taken in this many equal parts, each part's sign on its own
+(as the whole-frame profiles, in 16): where two videos touch with no gap between them,
+the boundary is brighter on one side here and on the other there, and one signed sum
+over the whole side cancels (touching tiles re-laid from synthetic galleries: side
+evidence 0.23-0.62 in one part, 0.69-0.91 in 8; tiles found 24/36 -> 35/36 with a margin
+around the grid). Texture still cancels within a part (a part is 15-60 px at work scale)."""
+_OVERHANG = 2
+"""A regular grid flush with the frame may end up to this many pixels past it at work
+scale: its tile size and pitch are whole and quarter pixels, the frame's tiles fractions
+after INTER_AREA shrinking (a 4 x 3 gallery filling 1572 px shrinks to 196.5 px tiles)."""
 
 PLACE_SIDE = 0.6
 """A place of a lattice or grid with no tile found there holds one when two of its sides
@@ -137,8 +148,10 @@ class Evidence:
     boundaries (between columns x-1 and x) and of the horizontal ones; :meth:`vseg` and
     :meth:`hseg` sum any boundary segment in O(1). The evidence of a boundary segment is
     |sum| / (_EDGE_SAT * length): edges of one sign along the whole segment give 1,
-    texture and noise cancel out. ``bg``, ``tol``, ``S``: the background grey level, its
-    tolerance and the integral image of its mask (:func:`_background`).
+    texture and noise cancel out; a tile side's is taken in :data:`_SIDE_PARTS` parts,
+    each with its own sign (two videos touching with no gap between them). ``bg``,
+    ``tol``, ``S``: the background grey level, its tolerance and the integral image of its
+    mask (:func:`_background`).
     """
 
     def __init__(self, gray_full: np.ndarray) -> None:
@@ -201,9 +214,10 @@ class Evidence:
         """Whether the grid stands on its background: just outside each side of its
         bounding box (on one of the lines up to 8 px out at full scale: a speaker frame
         may lie outside the regular box) nearly half the pixels or more (0.45) are within
-        max(6, 2 x tolerance) grey levels of the frame's background or of the grid's gap
-        colour (the median between its tiles), unless that side lies on the frame's
-        edge. A gallery's margin and gaps are one colour around its tiles; a "grid" cut
+        max(6, 2 x tolerance) grey levels of the frame's background, of the grid's gap
+        colour (the commonest level between its tiles) or of its margin's (the commonest
+        level just outside it, off the frame's edge on two sides or more), unless that
+        side lies on the frame's edge. A gallery's margin and gaps are one colour around its tiles; a "grid" cut
         out of a larger picture (blocks of one big video, parts of a dock of thumbnails)
         has video around it."""
         g = self.gray
@@ -230,12 +244,28 @@ class Evidence:
             # margin no match, its grid refused and a 24-tile one taken; commonest 12)
             hist = np.convolve(np.bincount(px, minlength=256), np.ones(5), mode="same")
             colours.append(float(np.argmax(hist)))
-        if not colours:
-            return True
         t = max(6, 2 * self.tol)  # looser than the mask: JPEG rings here
         reach = 1 + int(round(8 / self.f))  # a speaker frame (6 px at 1080p) may lie outside
         x0, y0 = int(grid[:, 0].min()), int(grid[:, 1].min())
         x1, y1 = int((grid[:, 0] + grid[:, 2]).max()), int((grid[:, 1] + grid[:, 3]).max())
+        # the margin's own colour, where the grid has no gaps and the frame's background
+        # estimate is a video's (touching tiles): the commonest grey level just outside
+        # the grid, when it lies off the frame's edge on two sides or more (one strip
+        # alone may be a flat wall of the next video)
+        strips = []
+        if x0 > 4:
+            strips.append(g[y0:y1, max(0, x0 - reach):x0].ravel())
+        if x1 < self.w - 4:
+            strips.append(g[y0:y1, x1:x1 + reach].ravel())
+        if y0 > 4:
+            strips.append(g[max(0, y0 - reach):y0, x0:x1].ravel())
+        if y1 < self.h - 4:
+            strips.append(g[y1:y1 + reach, x0:x1].ravel())
+        if len(strips) >= 2:
+            hist = np.convolve(np.bincount(np.concatenate(strips), minlength=256), np.ones(5), mode="same")
+            colours.append(float(np.argmax(hist)))
+        if not colours:
+            return True
 
         def share(ax0, ay0, ax1, ay1):
             ax0, ax1 = max(0, min(self.w, ax0)), max(0, min(self.w, ax1))
@@ -269,21 +299,28 @@ class Evidence:
     def borders(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Evidence of the left, right, top and bottom side of each box (x, y, w, h), each
         the best of the boundary and its two neighbours, shape (n, 4); and the boxes with
-        their sides moved there."""
+        their sides moved there. A side's evidence is the mean over its
+        :data:`_SIDE_PARTS` equal parts of each part's |summed contrast|."""
         x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
         x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
         y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
         bw, bh = x1 - x, y1 - y
         ev = np.full((len(boxes), 4), -1.0)
         at = np.zeros((len(boxes), 4), np.int64)
+        ks = np.arange(_SIDE_PARTS + 1)[:, None] / _SIDE_PARTS
+        ys = np.rint(y[None, :] + ks * bh[None, :]).astype(np.int64)  # (S + 1, n)
+        xs = np.rint(x[None, :] + ks * bw[None, :]).astype(np.int64)
+
+        def vs(xx):
+            return np.abs(self.vseg(ys[:-1], ys[1:], xx[None, :])).sum(axis=0) / (_EDGE_SAT * bh)
+
+        def hs(yy):
+            return np.abs(self.hseg(xs[:-1], xs[1:], yy[None, :])).sum(axis=0) / (_EDGE_SAT * bw)
+
         for d in (0, -1, 1):  # ties stay
             xl, xr = _clamp(x + d, 0, self.w), _clamp(x1 + d, 0, self.w)
             yt, yb = _clamp(y + d, 0, self.h), _clamp(y1 + d, 0, self.h)
-            cand = np.stack([
-                np.abs(self.vseg(y, y1, xl)) / (_EDGE_SAT * bh),
-                np.abs(self.vseg(y, y1, xr)) / (_EDGE_SAT * bh),
-                np.abs(self.hseg(x, x1, yt)) / (_EDGE_SAT * bw),
-                np.abs(self.hseg(x, x1, yb)) / (_EDGE_SAT * bw)], axis=1)
+            cand = np.stack([vs(xl), vs(xr), hs(yt), hs(yb)], axis=1)
             better = cand > ev + 1e-9
             ev = np.where(better, cand, ev)
             at = np.where(better, np.stack([xl, xr, yt, yb], axis=1), at)
@@ -463,7 +500,10 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
     The pitch is then set to a quarter pixel (an integer pitch drifts by a pixel a tile).
     """
     p = p.copy()
-    p[[0, size]] = np.maximum(p[[0, size]], _FRAME_EDGE)  # the frame bounds tiles flush with it
+    # the frame bounds tiles flush with it (a region or recording of the gallery alone): as
+    # strong an end as the profile's strongest line, or a grid of touching tiles that fills
+    # the frame loses to finer structures of texture between its one or two real lines
+    p[[0, size]] = np.maximum(p[[0, size]], max(_FRAME_EDGE, float(p.max())))
     p[[1, 2, size - 2, size - 1]] = 0.0
     pk = _peaks(p, n=npeaks)
     if len(pk) < 2 or max_len < min_len:
@@ -490,7 +530,7 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
         """Cumulative score of 1..7 tiles, (n, 7); -inf past the frame."""
         s = np.rint(a[..., None] + ks * np.asarray(pitch, np.float64)[..., None]).astype(np.int64)
         e = s + length[..., None]
-        inside = e <= size
+        inside = e <= size + _OVERHANG  # a tile flush with the frame may end past it by rounding
         s, e = np.minimum(s, size), np.minimum(e, size)
         fill = 1.0 - np.maximum(bg_share[_clamp(s + 3, 0, size - 1)], bg_share[_clamp(e - 4, 0, size - 1)])
         ev = np.where(inside, prof[s] + prof[e] - 2 * theta + (fill - 0.5), -np.inf)
@@ -527,8 +567,10 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
         return []
     c = np.array(chosen)
     deltas = np.linspace(-1.5, 1.5, 13)
-    pitches = P[c][:, None] + deltas[None, :]  # (m, 13); tiles never overlap
-    pitches = np.where(pitches >= L[c][:, None], pitches, P[c][:, None].astype(np.float64))
+    # (m, 13); tiles overlap by a pixel at most: touching tiles' length, peak to peak, can
+    # be a pixel over their pitch (the 2-pixel contrast puts a boundary at either pixel)
+    pitches = P[c][:, None] + deltas[None, :]
+    pitches = np.where(pitches >= L[c][:, None] - 1, pitches, P[c][:, None].astype(np.float64))
     p1 = _dilate(p, 1)  # sharper than pm: the pitch is set to a quarter pixel on it
     cumd, inside = scores(np.broadcast_to(A[c][:, None], pitches.shape),
                           np.broadcast_to(L[c][:, None], pitches.shape), pitches, p1)
@@ -800,7 +842,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     for ya, th, py, kb, r_lo, r_hi in _axis_candidates(ev.row_prof, ev.bg_rows(), h, min_h,
                                                        int(0.98 * h), keep=5):
         bands = [int(round(ya + i * py)) for i in range(max(1, kb - 1))]
-        prof = sum(ev.col_profile(y0, y0 + th) for y0 in bands) / len(bands)
+        prof = sum(ev.col_profile(y0, y0 + th, _SIDE_PARTS) for y0 in bands) / len(bands)
         bgc = sum(ev.bg_cols(y0, y0 + th) for y0 in bands) / len(bands)
         lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
         for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
@@ -819,8 +861,8 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     reg = np.stack(np.broadcast_arrays(gx, gy, tw[:, None, None], th[:, None, None]), -1)
     half = np.stack(np.broadcast_arrays(hx, gy, tw[:, None, None], th[:, None, None]), -1)
     boxes = np.concatenate([reg.reshape(-1, 4), half.reshape(-1, 4)]).astype(np.int64)
-    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 0] + boxes[:, 2] <= w) \
-        & (boxes[:, 1] + boxes[:, 3] <= h)
+    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 0] + boxes[:, 2] <= w + _OVERHANG) \
+        & (boxes[:, 1] + boxes[:, 3] <= h + _OVERHANG)
     boxes[:, 0] = _clamp(boxes[:, 0], 0, w - 2)
     boxes[:, 1] = _clamp(boxes[:, 1], 0, h - 2)
     boxes[:, 2] = _clamp(boxes[:, 2], 1, w - boxes[:, 0])
@@ -829,9 +871,15 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     fill = ev.fills(moved)
     srt = np.sort(side, axis=1)
     mean = side.mean(axis=1)
-    strong = inside & (mean >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
+    # a side on the frame's edge stands in for the one weak side a tile may have, never
+    # for a second: a tile at the frame's edge needs every other side at least okay (a
+    # strip flush with the frame's bottom took in the flat margin beside it as a tile with
+    # no right side)
+    frame = ev.frame_sides(boxes)
+    framed = ~frame.any(axis=1) | (np.where(frame, np.inf, side).min(axis=1) >= rules.okay_second)
+    strong = inside & framed & (mean >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
         & (fill[:, 0] >= rules.fill)
-    bad = ~(inside & (srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill))
+    bad = ~(inside & framed & (srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill))
     score = mean - rules.score_offset
     nr = n * K * K
 
@@ -839,8 +887,11 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         return v[:nr].reshape(n, K, K).astype(np.float64), v[nr:].reshape(n, K, K - 1).astype(np.float64)
 
     (b_r, b_h), (s_r, s_h), (m_r, m_h) = split(bad), split(strong), split(score)
-    (l_r, _), (r_r, _) = split(side[:, 0]), split(side[:, 1])
-    (t_r, t_h), (o_r, o_h) = split(side[:, 2]), split(side[:, 3])
+    # a grid line on the frame's edge is the frame's: it passes the shared-line checks
+    # below (a gallery flush with a region or recording has no edge to see there)
+    line = np.where(frame, 1.0, side)
+    (l_r, _), (r_r, _) = split(line[:, 0]), split(line[:, 1])
+    (t_r, t_h), (o_r, o_h) = split(line[:, 2]), split(line[:, 3])
 
     def pre2(v):  # P[n, r, c]: sum over rows < r and columns < c
         out = np.zeros((n, K + 1, K + 1))

@@ -33,7 +33,7 @@ filmstrip beside a shared slide: tiles of mixed sizes, the slide no tile).
 
 from __future__ import annotations
 
-from .gallery import compose_gallery, make_gallery, random_gallery
+from .gallery import compose_gallery, crop_gallery, make_gallery, random_gallery
 from .layout import MAX_TILES, grid_layout, grid_shape
 from .layouts import MAX_STRIP, STRIPS, make_filmstrip_share, make_speaker_view
 from .library import PortraitLibrary, portrait_face_box
@@ -61,6 +61,7 @@ __all__ = [
     "make_speaker_view",
     "make_filmstrip_share",
     "compose_gallery",
+    "crop_gallery",
     "draw_avatar_row",
     "webcam_view",
     "load_portraits",

@@ -84,6 +84,7 @@ def make_gallery(
     active_speaker: int | None = None,
     chrome: bool = False,
     names: Sequence[str | None] | None = None,
+    gap: int | None = None,
     seed: int = 0,
     library: PortraitLibrary | None = None,
 ) -> SynthGallery:
@@ -106,6 +107,9 @@ def make_gallery(
             taskbar around the grid.
         names: one label per tile (None entry: no label); a seeded choice of
             :data:`DEFAULT_NAMES` when None.
+        gap: pixels between tiles and around the grid, 0..64; None: the app's (6-10
+            px at 1080p, see :mod:`.looks`); 0: tiles touching, as phone apps and
+            some recordings draw them (crop to the grid with :func:`crop_gallery`).
         seed: fixes every random choice: the same arguments and seed give the
             same pixels and ground truth.
         library: finds and remembers the portraits' faces and mattes (share one
@@ -124,8 +128,11 @@ def make_gallery(
     st = _tile_states(states, n_tiles)
     labels = tile_names(names, n_tiles, rng)
 
+    if gap is not None and not (isinstance(gap, (int, np.integer)) and 0 <= gap <= 64):
+        raise ValueError(f"gap must be a whole number of pixels in 0..64, got {gap!r}")
     W, H = size
-    look, u, image, gap = _blank_page(size, style, theme)
+    look, u, image, app_gap = _blank_page(size, style, theme)
+    gap = app_gap if gap is None else int(gap)
     top, bottom = draw_chrome(image, style, look, u, rng) if chrome else (0, H)
     area = (gap, top + gap, W - 2 * gap, bottom - top - 2 * gap)
     grid, boxes = grid_layout(n_tiles, area, gap)
@@ -262,3 +269,43 @@ def compose_gallery(views: Sequence[np.ndarray | None], size: tuple[int, int] = 
         tiles.append(SynthTile(index=i, bbox=box, state=state, name=text, face_boxes=(), video_bbox=None))
     return SynthGallery(image=image, tiles=tuple(tiles), style=style, theme=theme, grid=grid,
                         area=area, gap=gap, bg=look.bg)
+
+
+def crop_gallery(gallery: SynthGallery, margin: int = 0) -> SynthGallery:
+    """The gallery alone: the screenshot cropped to its tiles' bounding box and
+    ``margin`` pixels around it, as a region picked around the grid or a recording of
+    the gallery shows it (tiles flush with the frame when ``margin`` is 0).
+
+    Args:
+        gallery: a rendered gallery (:func:`make_gallery`, :func:`compose_gallery`).
+        margin: pixels kept around the grid on each side, 0 or more (the crop stops at
+            the screenshot's edges).
+
+    Returns:
+        A new :class:`SynthGallery` whose image is the crop (a copy) and whose boxes
+        (tiles, faces, videos, area) are moved into it.
+
+    Raises:
+        ValueError: ``margin`` is negative or the gallery has no tiles.
+    """
+    if margin < 0:
+        raise ValueError(f"margin must be 0 or more pixels, got {margin}")
+    if not gallery.tiles:
+        raise ValueError("the gallery has no tiles to crop to")
+    W, H = gallery.size
+    x0 = max(0, min(t.bbox[0] for t in gallery.tiles) - margin)
+    y0 = max(0, min(t.bbox[1] for t in gallery.tiles) - margin)
+    x1 = min(W, max(t.bbox[0] + t.bbox[2] for t in gallery.tiles) + margin)
+    y1 = min(H, max(t.bbox[1] + t.bbox[3] for t in gallery.tiles) + margin)
+
+    def moved(b: BBox) -> BBox:
+        return (b[0] - x0, b[1] - y0, b[2], b[3])
+
+    tiles = tuple(SynthTile(index=t.index, bbox=moved(t.bbox), state=t.state, name=t.name,
+                            face_boxes=tuple(moved(f) for f in t.face_boxes),
+                            video_bbox=None if t.video_bbox is None else moved(t.video_bbox))
+                  for t in gallery.tiles)
+    ax, ay, aw, ah = gallery.area
+    area = (max(0, ax - x0), max(0, ay - y0), min(aw, x1 - x0), min(ah, y1 - y0))
+    return SynthGallery(image=gallery.image[y0:y1, x0:x1].copy(), tiles=tiles, style=gallery.style,
+                        theme=gallery.theme, grid=gallery.grid, area=area, gap=gallery.gap, bg=gallery.bg)

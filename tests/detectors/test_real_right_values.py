@@ -95,7 +95,6 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     # inside the annotated box) come out a few pixels inside after the grid fit, and one
     # small tile at 0.5x 4 px narrow.
     ("real_test2.png@q70", "tiles"): "tile 3: (332, 540, 624, 352), annotated (331, 534, 630, 359) +-6",
-    ("real_test2.png@x0.8", "tiles"): "tile 3: (267, 432, 501, 280), annotated (265, 427, 504, 287) +-5",
     ("real_test2.png@x0.5", "tiles"): "tile 3: (168, 269, 310, 175), annotated (166, 267, 315, 180) +-3",
     ("zoom2.png@x0.5", "tiles"): "tile 1: (158, 30, 150, 86), annotated (156, 30, 154, 88) +-3",
     # cases/presence/: truth JSONs and cases/README.md. Far and cut faces are found (present), people
