@@ -51,7 +51,22 @@ def pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:6.2f}%" if b else "   n/a"
 
 
-def accuracy(perception: GalleryPerception, portraits, n: int, seed: int) -> None:
+def touching_gallery(portraits, rng: np.random.Generator):
+    """A gallery whose tiles touch (gap 0, as phone apps and some recordings draw them),
+    cropped to the grid alone (flush with the frame: a region picked around it) or with a
+    24 px margin; 2-30 tiles, any app and theme, mostly live faces."""
+    from classmood.synth import crop_gallery
+
+    n = int(rng.integers(3, 31))
+    kinds = (TileState.FACE, TileState.NO_FACE, TileState.CAMERA_OFF, TileState.PHOTO)
+    states = [kinds[int(k)] for k in rng.choice(4, size=n, p=[0.7, 0.1, 0.12, 0.08])]
+    g = make_gallery(portraits, n, (1920, 1080), style=str(rng.choice(["zoom", "meet", "teams"])),
+                     theme=str(rng.choice(["dark", "light"])), states=states, gap=0, seed=int(rng.integers(2**31)))
+    return crop_gallery(g, int(rng.choice([0, 24])))
+
+
+def accuracy(perception: GalleryPerception, portraits, n: int, seed: int, draw=random_gallery,
+             title: str = "random synthetic galleries") -> None:
     rng = np.random.default_rng(seed)
     tp_t = n_pred_t = n_true_t = 0
     tp_f = n_pred_f = n_true_f = 0
@@ -59,7 +74,7 @@ def accuracy(perception: GalleryPerception, portraits, n: int, seed: int) -> Non
     confusion: dict[tuple[str, str], int] = {}
     failures: list[str] = []
     for g_i in range(n):
-        g = random_gallery(portraits, rng)
+        g = draw(portraits, rng)
         res = perception.analyze(g.image)
         pred_boxes = [t.tile.bbox for t in res.tiles]
         true_boxes = [t.bbox for t in g.tiles]
@@ -83,7 +98,7 @@ def accuracy(perception: GalleryPerception, portraits, n: int, seed: int) -> Non
                 tp_f += len(fm)
                 n_pred_f += len(pt.faces)
                 n_true_f += len(tt.face_boxes)
-    print(f"\n## Accuracy on {n} random synthetic galleries (seed {seed})")
+    print(f"\n## Accuracy on {n} {title} (seed {seed})")
     print(f"tiles  (IoU>=0.8): recall {pct(tp_t, n_true_t)}  precision {pct(tp_t, n_pred_t)}"
           f"  ({tp_t}/{n_true_t} true, {n_pred_t} found)")
     print(f"faces  (IoU>=0.3, live tiles): recall {pct(tp_f, n_true_f)}  precision {pct(tp_f, n_pred_f)}"
@@ -152,6 +167,8 @@ def main() -> None:
     with GalleryPerception() as perception:
         speed(perception, portraits, args.repeats)
         accuracy(perception, portraits, args.galleries, args.seed)
+        accuracy(perception, portraits, max(1, args.galleries // 3), args.seed, draw=touching_gallery,
+                 title="galleries of touching tiles (gap 0), flush with the frame or a 24 px margin")
 
 
 if __name__ == "__main__":
