@@ -253,7 +253,7 @@ class ScreenSource(Source):
             windows = list_windows(self._monitors())
         except InputError:
             return None
-        same = [w for w in windows if w.visible and w.id != gone.id
+        same = [w for w in windows if w.visible and (w.id, w.pid) != (gone.id, gone.pid)
                 and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process))]
         return max(same, key=lambda w: w.area, default=None)
 
@@ -267,6 +267,8 @@ class ScreenSource(Source):
             info, problem = None, str(exc)
         else:
             problem = None
+        if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
+            info = None  # closed, and X gave its id to a new window (of another process)
         if info is None and problem is None:
             info = self._replacement(last)
             if info is not None:
