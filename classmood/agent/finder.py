@@ -291,8 +291,13 @@ def listing(d: Discovery) -> list[str]:
         if c.kind == "window" and c.monitor:
             where += f", screen {c.monitor}"
         found = "minimised or off the screen" if c.reading is None else c.reading.describe()
-        app = c.app or ("-" if c.kind == "window" else "")
-        title = f" {c.window.title!r}" if c.window is not None and c.window.title else ""
-        klass = f" [{c.window.wm_class or c.window.process or '?'}]" if c.window is not None else ""
-        lines.append(f"{tag:>10}  {app + ':' if app else ''}{title}{klass} ({where}): {found}")
+        what = []
+        if c.app:
+            what.append(f"{c.app}:")
+        if c.window is not None:
+            if c.window.title:
+                what.append(repr(c.window.title))
+            what.append(f"[{c.window.wm_class or c.window.process or '?'}]")
+        what.append(f"({where})")
+        lines.append(f"{tag:>10}  {' '.join(what)}: {found}")
     return lines

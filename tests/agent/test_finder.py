@@ -253,7 +253,8 @@ def test_run_list_names_the_meeting_first_and_run_window_n_watches_it(display, p
         assert r.returncode == 0, r.stderr
         lines = r.stdout.splitlines()
         assert lines[0].startswith("3 windows and 1 screen, 4 read in ")
-        assert lines[1].split()[:3] == ["window", "1", "Zoom:"] and "'Zoom 회의' [zoom]" in lines[1]
+        assert lines[1].split()[:3] == ["window", "1", "Zoom:"]
+        assert "'Zoom 회의' [zoom] (960x600 at 20,20, screen 1)" in lines[1]
         assert "gallery, 9 participants" in lines[1]
         assert "'portrait.jpg - Image Viewer' [Eog]" in r.stdout and "monitor 1" in r.stdout
         assert (tmp_path / "meeting.json").exists()
