@@ -214,7 +214,7 @@ def test_a_library_error_gets_the_flag_that_sets_its_parameter():
     assert error_line(InputError(msg, option="db")) == f"classmood: error: {msg} (--db FILE)"
     assert error_line(InputError("report window 50..10 s: the start must come before the end", option="start")) \
         == "classmood: error: report window 50..10 s: the start must come before the end (--from SECONDS)"
-    assert error_line(InputError("window 'Zoom': no such window", option="window")).endswith(" (--window TITLE)")
+    assert error_line(InputError("window 'Zoom': no such window", option="window")).endswith(" (--window N|TITLE)")
     assert error_line(InputError("region '1,2': expected X,Y,W,H", option="region")).endswith(" (--region X,Y,W,H)")
     assert error_line(InputError("after the end", option="end")).endswith("after the end (--to SECONDS)")
     assert error_line(ModelError("m.tflite: not found", option="model")).endswith(" (--model MODEL.tflite)")

@@ -24,7 +24,8 @@ EXIT_INTERRUPTED = 130
 FLAGS: dict[str, str] = {
     "db": "--db FILE",
     "region": "--region X,Y,W,H",
-    "window": "--window TITLE",
+    "window": "--window N|TITLE",
+    "window_id": "--window N|TITLE",
     "monitor": "--monitor N",
     "webcam": "--webcam N",
     "every": "--every SECONDS",

@@ -31,13 +31,22 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "run",
         help="analyse the class live from the screen",
         description="Capture the gallery from the screen (or a webcam) and analyse it until Ctrl+C or "
-        "SIGTERM; the session is stored as it goes.",
+        "SIGTERM; the session is stored as it goes. With no source option, the meeting is found by itself: a "
+        "Zoom, Teams or Webex window, a browser tab with Meet, Jitsi, BigBlueButton or Teams, or else the "
+        "window or monitor that shows a gallery of participants (see them all with --list).",
     )
     where = r.add_mutually_exclusive_group()
     where.add_argument("--monitor", type=int, metavar="N", help="capture monitor N (1 = the primary; default)")
     where.add_argument("--region", metavar="X,Y,W,H", help="capture this rectangle of the screen")
-    where.add_argument("--window", metavar="TITLE", help="capture the window whose title contains TITLE")
+    where.add_argument("--window", metavar="N|TITLE",
+                       help="capture window N of --list (followed when it moves), or the window whose title "
+                       "contains TITLE")
+    where.add_argument("--pick", action="store_true",
+                       help="drag a rectangle over the gallery on the screen (remembered for the meeting app)")
     where.add_argument("--webcam", type=int, metavar="N", help="use webcam N instead (trying it alone)")
+    r.add_argument("--list", action="store_true",
+                   help="list the windows and monitors the meeting may be in, best first, with what is seen "
+                   "in each (numbers for --window N), and exit")
     r.add_argument("--fps", type=float, default=2.0, help="analysed frames per second (default 2)")
     r.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS (default: until Ctrl+C)")
     r.add_argument("--no-overlay", action="store_true", help="no on-screen overlay (headless)")
@@ -49,12 +58,13 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``classmood run``; returns the exit status (errors are raised)."""
-    from ..agent.sources import open_source
+    from .watch import list_candidates, open_watched
 
+    if args.list:
+        return list_candidates(args)
     options = AgentOptions.from_args(args)
     check_seconds("--duration", args.duration)
-    source = open_source(monitor=args.monitor, region=args.region, window=args.window, webcam=args.webcam,
-                         fps=args.fps)
+    source = open_watched(args)
     return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json)
 
 
@@ -89,8 +99,14 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     t_end = None if duration_s is None else time.monotonic() + duration_s
     status = sys.stderr.isatty() and not json_lines
+    from ..agent.limits import ViewLimits
+
+    limits = ViewLimits()
 
     def show(frame: Frame, result: FrameResult) -> None:
+        limit = limits.update(result)
+        if limit is not None:
+            print(f"{chr(10) if status else ''}classmood: note: {limit}", file=sys.stderr, flush=True)
         if json_lines:
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         elif status:

@@ -19,6 +19,8 @@ another value of one parameter fixes it, ``option`` names that parameter.
 
 Modules: ``base`` (the Source interface, pacing), ``screen`` (ScreenSource, regions),
 ``window_lookup`` (find_window, with ``window_x11`` / ``window_win32`` / ``window_macos``),
+``windows`` (WindowInfo, list_windows, get_window: every window, by the same platform
+modules), ``meeting`` (which meeting app a window is, by class or process),
 ``video``, ``images``, ``webcam``, ``open`` (open_source). The screen connection and its
 monitors are :mod:`classmood.display`; file endings and decoding are :mod:`classmood.io`.
 """
@@ -31,7 +33,9 @@ from .open import open_source
 from .screen import ScreenSource, parse_region
 from .video import VideoSource
 from .webcam import WebcamSource
+from .meeting import meeting_app
 from .window_lookup import find_window
+from .windows import WindowInfo, get_window, list_windows
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -41,8 +45,12 @@ __all__ = [
     "Source",
     "VideoSource",
     "WebcamSource",
+    "WindowInfo",
     "find_window",
+    "get_window",
     "list_monitors",
+    "list_windows",
+    "meeting_app",
     "open_source",
     "parse_region",
 ]

@@ -62,7 +62,8 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None = None,
                 region: tuple[int, int, int, int] | str | None = None, window: str | None = None,
-                webcam: int | None = None, fps: float = 2.0, every: float | None = None) -> Source:
+                webcam: int | None = None, fps: float = 2.0, every: float | None = None,
+                window_id: int | None = None, window_part: tuple[int, int, int, int] | None = None) -> Source:
     """The source the user asked for (what the CLI calls).
 
     Args:
@@ -72,6 +73,9 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
         region: live: capture this ``(x, y, w, h)`` of the virtual screen, or its text
             ``"X,Y,W,H"``.
         window: live: capture the window whose title contains this.
+        window_id: live: capture and follow this window
+            (:attr:`~classmood.agent.sources.windows.WindowInfo.id`).
+        window_part: live, with ``window_id``: only this ``(dx, dy, w, h)`` of the window.
         webcam: live: read this camera instead of the screen.
         fps: live: frames per second, above 0.
         every: a video: seconds of recording between analysed frames (default
@@ -91,7 +95,8 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
             fixes it).
     """
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths or ())
-    screen = [n for n, v in (("monitor", monitor), ("region", region), ("window", window)) if v is not None]
+    screen = [n for n, v in (("monitor", monitor), ("region", region), ("window", window),
+                             ("window_id", window_id)) if v is not None]
     if paths:
         if screen or webcam is not None:
             live = screen + (["webcam"] if webcam is not None else [])
@@ -125,4 +130,5 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
         return WebcamSource(webcam, fps=fps)
     if isinstance(region, str):
         region = parse_region(region)
-    return ScreenSource(monitor=monitor, region=region, window=window, fps=fps)
+    return ScreenSource(monitor=monitor, region=region, window=window, fps=fps, window_id=window_id,
+                        window_part=window_part)

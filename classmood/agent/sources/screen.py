@@ -25,7 +25,9 @@ from ...display import (
 from ...errors import InputError
 from ...types import Frame
 from .base import Source, check_fps, paced
+from .meeting import meeting_app
 from .window_lookup import find_window
+from .windows import WindowInfo, get_window, list_windows
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +106,15 @@ class ScreenSource(Source):
     """Frames captured from the screen with mss.
 
     What is captured: a monitor (default the primary one), a region ``(x, y, w, h)`` of
-    the virtual screen, or the window whose title contains ``window`` (its rectangle is
-    looked up again every :attr:`WINDOW_REFRESH_S` seconds, so a moved or resized window
-    is followed; while it is minimised no frames come).
+    the virtual screen, the window whose title contains ``window``, or the window whose
+    identity is ``window_id`` (:attr:`~classmood.agent.sources.windows.WindowInfo.id`,
+    e.g. the meeting found by :func:`classmood.agent.finder.discover`). A window's
+    rectangle is looked up again every :attr:`WINDOW_REFRESH_S` seconds, so a window that
+    moves, is resized or goes to another monitor is followed; while it is minimised,
+    closed or off the screen no frames come, one warning line says so and what to do,
+    and capture resumes when it is back. A window followed by ``window_id`` that is
+    closed and replaced by another window of the same meeting app (Zoom opens a new
+    window when a meeting starts) is followed there.
 
     Frames are BGR uint8 arrays of shape (h, w, 3), taken every ``1/fps`` seconds by
     ``clock``; a slow consumer makes the source skip frames, never queue them. Each
@@ -116,6 +124,11 @@ class ScreenSource(Source):
         monitor: the monitor's number (1 = the first; 0 = all monitors together).
         region: ``(x, y, w, h)`` in virtual-screen pixels, inside the screen.
         window: part of the meeting window's title.
+        window_id: the meeting window's identity (X11 window id, HWND, CGWindowID),
+            followed by it whatever its title becomes.
+        window_part: with ``window_id``: capture only this ``(dx, dy, w, h)`` of the
+            window (relative to its top-left; the part of the gallery the teacher
+            picked), following the window.
         fps: frames per second, above 0.
         clock: the time now in seconds (tests pass a fake clock).
         sleep: waits the given number of seconds.
@@ -125,9 +138,10 @@ class ScreenSource(Source):
         screen: the whole virtual screen ``(x, y, w, h)``.
 
     Raises:
-        InputError: more than one of monitor, region and window; no screen to capture
-            (no display, Wayland); a monitor that does not exist, a region outside the
-            screen or a window that cannot be found (``option`` names the parameter).
+        InputError: more than one of monitor, region, window and window_id; no screen to
+            capture (no display, Wayland); a monitor that does not exist, a region outside
+            the screen or a window that cannot be found or is minimised (``option`` names
+            the parameter).
     """
 
     live = True
@@ -141,11 +155,12 @@ class ScreenSource(Source):
     """A picture whose grey levels all lie within this many of each other is blank."""
 
     def __init__(self, monitor: int | None = None, region: tuple[int, int, int, int] | None = None,
-                 window: str | None = None, fps: float = 2.0,
+                 window: str | None = None, fps: float = 2.0, window_id: int | None = None,
+                 window_part: tuple[int, int, int, int] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        chosen = [name for name, v in (("monitor", monitor), ("region", region), ("window", window))
-                  if v is not None]
+        chosen = [name for name, v in (("monitor", monitor), ("region", region), ("window", window),
+                                       ("window_id", window_id)) if v is not None]
         if len(chosen) > 1:
             raise InputError(f"give one of monitor, region and window, not {' and '.join(chosen)}")
         if region is not None:
@@ -155,6 +170,11 @@ class ScreenSource(Source):
         self._sleep = sleep
         self._closed = False
         self._window = window
+        self._window_id = None if window_id is None else int(window_id)
+        self.window: WindowInfo | None = None
+        """The followed window as last seen (``window_id``), else None."""
+        self._window_problem: str | None = None
+        self._window_part = None if window_part is None else check_region(window_part)
         self._window_title: str | None = None
         self._window_checked = 0.0
         self._window_missing = False
@@ -163,15 +183,27 @@ class ScreenSource(Source):
         self._blank_warned = False
         self._sct = open_mss()
         try:
-            self._setup(monitor, region, window)
+            self._setup(monitor, region, window, self._window_id)
         except BaseException:
             self._sct.close()
             raise
 
-    def _setup(self, monitor, region, window) -> None:
+    def _setup(self, monitor, region, window, window_id) -> None:
         """Choose the rectangle to capture and describe it."""
         monitors = self._sct.monitors
         self.screen: Rect = monitor_rect(monitors[0])
+        if window_id is not None:
+            info = get_window(window_id, self._monitors())
+            if info is None:
+                raise InputError(f"window {window_id} does not exist (it was closed); list the windows "
+                                 "again and choose one that is open", option="window")
+            rect = clip_rect(self._part_of(info.rect), self.screen) if info.visible else None
+            if rect is None:
+                raise InputError(f"window {info.label()} is {'minimised' if not info.visible else 'off the screen'}; "
+                                 "bring it up on the screen, then start again", option="window")
+            self.window, self.rect = info, rect
+            self.description = f"window {info.label()} ({format_rect(rect)})"
+            return
         if region is not None:
             rect = region  # checked by check_region before the screen was opened
             if clip_rect(rect, self.screen) != rect:
@@ -202,12 +234,85 @@ class ScreenSource(Source):
             name = "all screens" if number == 0 else f"screen {number}"
             self.description = f"{name} ({format_rect(self.rect)})"
 
+    def _part_of(self, rect: Rect) -> Rect:
+        """The captured part of a window at ``rect``: all of it, or ``window_part`` of it
+        (clipped to the window)."""
+        if self._window_part is None:
+            return rect
+        dx, dy, w, h = self._window_part
+        return clip_rect((rect[0] + dx, rect[1] + dy, w, h), rect) or rect
+
+    def _monitors(self) -> list[tuple[int, Rect]]:
+        return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
+
+    def _replacement(self, gone: WindowInfo) -> WindowInfo | None:
+        """The largest visible window of the same meeting app (or, for no known app, of the
+        same class and process) as the closed window ``gone``; None."""
+        app = meeting_app(gone)
+        try:
+            windows = list_windows(self._monitors())
+        except InputError:
+            return None
+        same = [w for w in windows if w.visible and (w.id, w.pid) != (gone.id, gone.pid)
+                and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process))]
+        return max(same, key=lambda w: w.area, default=None)
+
+    def _follow_window_id(self) -> bool:
+        """Look the followed window up again by its id; False while it cannot be seen
+        (one warning line for each new reason, one line when it is back)."""
+        last = self.window
+        try:
+            info = get_window(self._window_id, self._monitors())
+        except InputError as exc:  # the display went away
+            info, problem = None, str(exc)
+        else:
+            problem = None
+        if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
+            info = None  # closed, and X gave its id to a new window (of another process)
+        if info is None and problem is None:
+            info = self._replacement(last)
+            if info is not None:
+                log.warning("the window %s was closed; following %s, the same app's, at %s", last.label(),
+                            info.label(), format_rect(info.rect))
+                self._window_id = info.id
+            else:
+                problem = (f"the window {last.label()} was closed, so no participant can be seen; reopen the "
+                           "meeting (ClassMood goes on and watches it again when a window of the same app "
+                           "shows), or stop with Ctrl+C and run: classmood run --list")
+        rect = None
+        if info is not None:
+            self.window = info
+            if not info.visible:
+                problem = (f"the window {info.label()} is minimised or hidden, so no participant can be seen; "
+                           "bring it back up on the screen (the analysis goes on and resumes then)")
+            else:
+                rect = clip_rect(self._part_of(info.rect), self.screen)
+                if rect is None:
+                    problem = (f"the window {info.label()} is off the screen, so no participant can be seen; "
+                               "move it back onto a monitor")
+        if problem is not None:
+            if problem != self._window_problem:
+                log.warning(problem)
+            self._window_problem = problem
+            self._window_missing = True
+            return False
+        if self._window_missing:
+            log.warning("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
+        elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
+            log.info("the window %s moved to screen %d", info.label(), info.monitor)
+        self._window_missing = False
+        self._window_problem = None
+        self.rect = rect
+        return True
+
     def _follow_window(self) -> bool:
         """Look the window up again when due; False while it cannot be seen."""
         now = self._clock()
         if now - self._window_checked < self.WINDOW_REFRESH_S:
             return not self._window_missing
         self._window_checked = now
+        if self._window_id is not None:
+            return self._follow_window_id()
         try:
             title, rect = find_window(self._window, self.screen)
         except InputError as exc:
@@ -242,13 +347,13 @@ class ScreenSource(Source):
             self._first_checked = True
             # On a Wayland desktop an XWayland DISPLAY may exist, but it shows only black.
             if (sys.platform.startswith("linux") and wayland_session() and self._window is None
-                    and not image.any()):
+                    and self._window_id is None and not image.any()):
                 raise InputError(WAYLAND_MESSAGE)
         return image
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
-        if self._window is not None:
+        if self._window is not None or self._window_id is not None:
             if not self._follow_window():
                 return None
         image = self.grab()
@@ -267,7 +372,8 @@ class ScreenSource(Source):
             self._blank_warned = True
             log.warning(blank_capture_message(self.description, timestamp - self._blank_since,
                                               black=int(small.max()) <= self.BLANK_LEVELS,
-                                              wayland=wayland_session(), window=self._window is not None))
+                                              wayland=wayland_session(),
+                                              window=self._window is not None or self._window_id is not None))
 
     def __iter__(self) -> Iterator[Frame]:
         if self._closed:

@@ -1,0 +1,157 @@
+"""What ``classmood run`` watches: the meeting found by itself (no source option), the
+windows and monitors listed (``--list``), window N of that list or a window by title
+(``--window``), a rectangle dragged over the screen (``--pick``), or what the teacher
+named (``--monitor``, ``--region``, ``--webcam``). Each choice is said in one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from .errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from ..agent.finder import Discovery
+    from ..agent.sources import Source
+
+
+def _say(line: str) -> None:
+    print(f"classmood: {line}", file=sys.stderr, flush=True)
+
+
+def _choices(args: argparse.Namespace) -> Path:
+    from ..agent.choices import choices_path
+
+    return choices_path(getattr(args, "db", None))
+
+
+def _counted(d: Discovery) -> str:
+    n_win = len(d.windows())
+    n_mon = len(d.candidates) - n_win
+    return (f"{n_win} window{'s' if n_win != 1 else ''} and {n_mon} screen{'s' if n_mon != 1 else ''}, "
+            f"{d.compared} read in {d.seconds:.1f} s")
+
+
+def list_candidates(args: argparse.Namespace) -> int:
+    """``classmood run --list``: every window and monitor, best first, with what was read
+    in each; the numbers are what ``--window N`` takes. Returns the exit status."""
+    from ..agent.choices import save_listing
+    from ..agent.finder import discover, listing
+
+    d = discover()
+    save_listing(_choices(args), d)
+    print(f"{_counted(d)}; the first is what `classmood run` watches:")
+    for line in listing(d):
+        print(line)
+    if d.windows_error:
+        print(f"(windows could not be listed: {d.windows_error})")
+    print("watch one: classmood run --window N, or --monitor N; or drag a rectangle: classmood run --pick")
+    return EXIT_OK
+
+
+def open_watched(args: argparse.Namespace) -> Source:
+    """The source ``classmood run``'s options ask for, opened; one line on stderr says
+    what is watched and why when ClassMood chose it.
+
+    Raises:
+        InputError: a window number that is not in the last list, or whatever the
+            source raises (``option`` names the parameter).
+    """
+    from ..agent.sources import open_source
+
+    fps = args.fps
+    if args.webcam is not None or args.monitor is not None or args.region is not None:
+        return open_source(monitor=args.monitor, region=args.region, webcam=args.webcam, fps=fps)
+    if args.window is not None:
+        text = str(args.window).strip()
+        if text.isdigit():
+            return open_source(window_id=_listed_id(args, int(text)), fps=fps)
+        return open_source(window=args.window, fps=fps)
+    if getattr(args, "pick", False):
+        return _picked(args)
+    return _found(args)
+
+
+def _listed_id(args: argparse.Namespace, number: int) -> int:
+    """The window id of ``--window N``: N of the last ``--list`` (listed again now when
+    there was none)."""
+    from ..agent.choices import listed_window, save_listing
+    from ..agent.finder import discover
+
+    path = _choices(args)
+    entry = listed_window(path, number)
+    if entry is None:
+        d = discover()
+        save_listing(path, d)
+        entry = listed_window(path, number)
+    if entry is None:
+        raise InputError(f"there is no window {number} in the list of windows; see the list with: "
+                         "classmood run --list", option="window")
+    return int(entry["id"])
+
+
+def _picked(args: argparse.Namespace) -> Source:
+    """``--pick``: the rectangle the teacher drags, remembered for the app whose window
+    holds it."""
+    from ..agent.choices import remember_region
+    from ..agent.sources import list_monitors, list_windows, meeting_app, open_source
+    from ..display import clip_rect
+    from ..overlay.picker import pick_region
+
+    _say("drag a rectangle over the class's gallery (Esc to cancel)")
+    region = pick_region()
+    if region is None:
+        raise InputError("no rectangle was picked (cancelled); run again and drag over the gallery, or let "
+                         "ClassMood find the meeting: classmood run", option="region")
+    app, window_rect = "screen", None
+    try:
+        windows = list_windows(list_monitors())
+    except InputError:
+        windows = []
+    cx, cy = region[0] + region[2] / 2, region[1] + region[3] / 2
+    for w in reversed(windows):  # the topmost window under the rectangle's centre
+        x, y, ww, hh = w.rect
+        if w.visible and x <= cx < x + ww and y <= cy < y + hh:
+            found = meeting_app(w)
+            if found is not None and clip_rect(region, w.rect) == region:
+                app, window_rect = found, w.rect
+            break
+    remember_region(_choices(args), app, region, window_rect)
+    _say(f"watching the rectangle you picked, {region[2]}x{region[3]} at {region[0]},{region[1]}"
+         + (f" in the {app} window (remembered for {app})" if window_rect else ""))
+    return open_source(region=region, fps=args.fps)
+
+
+def _found(args: argparse.Namespace) -> Source:
+    """No source option: the meeting found by itself, said in one line."""
+    from ..agent.choices import recalled_region, save_listing
+    from ..agent.finder import discover
+    from ..agent.sources import open_source
+
+    d = discover()
+    save_listing(_choices(args), d)
+    best = d.best
+    hidden_apps = [c for c in d.windows() if c.app and not c.visible]
+    if best is None or (best.kind == "monitor" and not best.reading.is_gallery):
+        hint = (f"; {hidden_apps[0].what()} is minimised or off the screen: bring it up" if hidden_apps else "")
+        why = f" (windows could not be listed: {d.windows_error})" if d.windows_error else ""
+        source = open_source(fps=args.fps)
+        _say(f"no meeting window found{why}{hint}; watching {source.description} "
+             f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick)")
+        return source
+    if best.kind == "monitor":
+        source = open_source(monitor=best.monitor, fps=args.fps)
+    else:
+        part = None
+        remembered = recalled_region(_choices(args), best.app) if best.app else None
+        if remembered and isinstance(remembered.get("part"), list) and len(remembered["part"]) == 4:
+            part = tuple(int(v) for v in remembered["part"])
+        source = open_source(window_id=best.window.id, window_part=part, fps=args.fps)
+        if part is not None:
+            _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick)")
+    _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()} "
+         f"(chosen among {_counted(d)}; all of them: classmood run --list)")
+    return source

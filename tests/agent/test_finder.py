@@ -1,0 +1,410 @@
+"""Finding the meeting by itself (issue 20), on real X windows (Xvfb): meeting windows
+titled and classed as each app does in English, Korean, Spanish and German, beside photo
+viewer and video player windows showing faces; the right window is chosen, `run --list`
+names it first, and the chosen window is followed when it moves, is resized, minimised,
+closed and reopened. The pure parts (which app a window is, the ranking, the view
+limits) are checked on tables."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from classmood.agent.finder import Candidate, Reading, discover, rank, regular_grid
+from classmood.agent.sources import ScreenSource, WindowInfo, get_window, list_windows, meeting_app
+from classmood.agent.sources.windows import monitor_of
+from classmood.errors import InputError
+from tests.conftest import data_path
+from tests.xserver import env_for, start_xvfb, stop, use_display
+from tests.xwindows import open_window
+
+from . import classvideo
+
+SCREEN = (1600, 900)
+MEETING_RECT = (20, 20, 960, 600)
+VIEWER_RECT = (1000, 20, 420, 420)
+PLAYER_RECT = (1000, 460, 580, 400)
+
+
+# --------------------------------------------------------------------------- which app (pure)
+def win(title="", wm_class="", process="", **kw) -> WindowInfo:
+    return WindowInfo(id=kw.pop("id", 1), title=title, wm_class=wm_class, process=process, **kw)
+
+
+@pytest.mark.parametrize("window, app", [
+    (win("Zoom Meeting", "zoom"), "Zoom"),
+    (win("Zoom 회의", "zoom"), "Zoom"),
+    (win("Reunión de Zoom", "zoom.real"), "Zoom"),
+    (win("Zoom-Meeting", "zoom"), "Zoom"),
+    (win("", "", "Zoom.exe"), "Zoom"),  # Windows: the process
+    (win("Réunion Zoom", "ZPContentViewWndClass", "zoom.exe"), "Zoom"),
+    (win("Mathe 7b | Microsoft Teams", "", "ms-teams.exe"), "Microsoft Teams"),
+    (win("Besprechung: Klasse 7b", "teams-for-linux"), "Microsoft Teams"),
+    (win("Clase de historia", "", "CiscoCollabHost.exe"), "Webex"),
+    (win("Meet - abc-defg-hij - Google Chrome", "Google-chrome"), "Google Meet"),
+    (win("Meet: abc-defg-hij - Chromium", "Chromium"), "Google Meet"),
+    (win("abc-defg-hij - Google Meet — Mozilla Firefox", "firefox"), "Google Meet"),
+    (win("Jitsi Meet — Mozilla Firefox", "firefox-esr"), "Jitsi Meet"),
+    (win("BigBlueButton - Klasse 5 - Microsoft Edge", "microsoft-edge"), "BigBlueButton"),
+    (win("Besprechung | Microsoft Teams - Brave", "brave-browser"), "Microsoft Teams (web)"),
+    (win("Unterricht - Meet", "", "chrome.exe"), None),  # no meeting code: not told from any page
+    (win("Zoom Meeting", "Eog"), None),  # a photo viewer showing a file named so
+    (win("How to use Zoom - YouTube - Google Chrome", "Google-chrome"), None),
+    (win("vacation.jpg", "feh"), None),
+    (win("lecture.mp4 - VLC media player", "vlc"), None),
+])
+def test_meeting_app_by_class_process_or_tab(window, app):
+    assert meeting_app(window) == app
+
+
+def test_monitor_of_a_window_is_the_one_showing_most_of_it():
+    monitors = [(1, (0, 0, 1280, 720)), (2, (1280, 0, 1920, 1080))]
+    assert monitor_of((100, 100, 400, 300), monitors) == 1
+    assert monitor_of((1100, 100, 800, 300), monitors) == 2  # 180 px on 1, 620 on 2
+    assert monitor_of((5000, 0, 10, 10), monitors) == 0
+
+
+# --------------------------------------------------------------------------- ranking (pure)
+GRID9 = [(x * 320, y * 180, 310, 172) for y in range(3) for x in range(3)]
+
+
+def test_regular_grid():
+    assert regular_grid(GRID9)
+    assert regular_grid(GRID9[:6] + [(320, 360, 310, 172)])  # a centred last row of one
+    assert not regular_grid(GRID9[:7] + [(320, 540, 310, 172)])  # a lone tile in a middle row
+    assert not regular_grid([(40, 30, 260, 260), (330, 90, 220, 220), (600, 20, 250, 250), (210, 330, 240, 240)])
+    assert not regular_grid(GRID9[:1])
+    assert regular_grid([(0, 0, 200, 112), (0, 120, 200, 112), (0, 240, 200, 112)])  # a strip in one column
+
+
+def cand(kind="window", app=None, reading=None, area=(800, 600), **kw) -> Candidate:
+    return Candidate(kind, (0, 0, *area), window=win(app or "x") if kind == "window" else None, app=app,
+                     reading=reading, **kw)
+
+
+GALLERY9 = Reading("gallery", "gap", 9, 9, True)
+FOUR_PHOTOS = Reading("gallery", "gap", 4, 4, False)  # a viewer's page with four photos: no grid
+ONE_FACE = Reading("single", "frame", 1, 1, False)
+SPEAKER = Reading("speaker", "faces", 6, 6, False)
+
+
+def test_a_meeting_app_outranks_content_and_a_gallery_outranks_faces():
+    zoom_speaker = cand(app="Zoom", reading=SPEAKER)
+    viewer = cand(reading=FOUR_PHOTOS, area=(1600, 900))
+    single = cand(reading=ONE_FACE, area=(1600, 900))
+    unknown_gallery = cand(reading=GALLERY9)
+    monitor = cand("monitor", reading=Reading("gallery", "gap", 12, 12, True), area=(1920, 1080))
+    assert rank([viewer, single, monitor, unknown_gallery, zoom_speaker]) == [
+        zoom_speaker, unknown_gallery, monitor, viewer, single]
+    assert not FOUR_PHOTOS.is_gallery and not ONE_FACE.is_gallery and GALLERY9.is_gallery
+    # among several meeting windows the gallery with the most participants wins
+    small = cand(app="Zoom", reading=Reading("gallery", "gap", 4, 4, True))
+    big = cand(app="Zoom", reading=Reading("gallery", "gap", 16, 15, True), area=(400, 300))
+    assert rank([small, big])[0] is big
+    # a minimised meeting window cannot be watched: it comes after what can be seen
+    hidden = cand(app="Zoom", reading=None)
+    assert rank([hidden, viewer]) == [viewer, hidden]
+
+
+# --------------------------------------------------------------------------- real windows (Xvfb)
+@pytest.fixture(scope="module")
+def screen():
+    proc, display = start_xvfb(SCREEN)
+    try:
+        yield display
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def display(screen, monkeypatch):
+    return use_display(monkeypatch, screen)
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory, faces_dir):
+    """A live 3x3 class gallery (nine portraits, classvideo), one face photo, and a photo
+    viewer's page with four faces spread over it (no grid)."""
+    folder = tmp_path_factory.mktemp("pictures")
+    _, gallery, _ = next(classvideo.frames(classvideo.portraits(faces_dir)))
+    cv2.imwrite(str(folder / "gallery.png"), gallery)
+    photos = sorted(faces_dir.glob("muxspace/*/*.jpg"))[:40:10]
+    cv2.imwrite(str(folder / "face.png"), cv2.imread(str(photos[0])))
+    page = np.full((600, 900, 3), 235, np.uint8)
+    for p, (x, y, s) in zip(photos, [(40, 30, 260), (330, 90, 220), (600, 20, 250), (210, 330, 240)]):
+        page[y:y + s, x:x + s] = cv2.resize(cv2.imread(str(p)), (s, s))
+    cv2.imwrite(str(folder / "four.png"), page)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def perception():
+    from classmood.detectors.gallery import GalleryPerception
+
+    with GalleryPerception(still_photos=False) as p:
+        yield p
+
+
+@pytest.fixture
+def distractors(display, pictures):
+    """A photo viewer showing one face and a video player showing four faces."""
+    viewer = open_window(display, "portrait.jpg - Image Viewer", "Eog", pictures / "face.png", VIEWER_RECT)
+    player = open_window(display, "family.mp4 - VLC media player", "vlc", pictures / "four.png", PLAYER_RECT)
+    yield viewer, player
+    viewer.close()
+    player.close()
+
+
+MEETINGS = [
+    # (title, WM_CLASS, the app): the title in English, Korean, Spanish and German
+    ("Zoom Meeting", "zoom", "Zoom"),
+    ("Zoom 회의", "zoom", "Zoom"),
+    ("Reunión de Zoom", "zoom", "Zoom"),
+    ("Zoom-Meeting", "zoom", "Zoom"),
+    ("Klasse 7b | Microsoft Teams", "teams-for-linux", "Microsoft Teams"),
+    ("수학 수업 - Webex", "webex", "Webex"),
+    ("Meet - abc-defg-hij - Google Chrome", "Google-chrome", "Google Meet"),
+    ("Meet: abc-defg-hij - Google Chrome", "Google-chrome", "Google Meet"),  # Spanish UI
+    ("Jitsi Meet — Mozilla Firefox", "firefox", "Jitsi Meet"),
+    ("BigBlueButton - Klasse 5 — Mozilla Firefox", "firefox", "BigBlueButton"),
+]
+
+
+@pytest.mark.parametrize("title, wm_class, app", MEETINGS)
+def test_the_meeting_window_is_chosen_beside_windows_with_faces(display, pictures, distractors, perception,
+                                                                title, wm_class, app):
+    meeting = open_window(display, title, wm_class, pictures / "gallery.png", MEETING_RECT)
+    try:
+        windows = {w.id: w for w in list_windows()}
+        assert windows[meeting.id].title == title and windows[meeting.id].wm_class == wm_class
+        assert windows[meeting.id].rect == MEETING_RECT and windows[meeting.id].visible
+        d = discover(perception.analyze)
+        best = d.best
+        assert best.kind == "window" and best.window.id == meeting.id and best.app == app
+        assert best.reading.is_gallery and best.reading.tiles == 9
+        others = {c.window.id: c for c in d.windows() if c.window.id != meeting.id}
+        assert set(others) == {distractors[0].id, distractors[1].id}
+        assert all(c.app is None for c in others.values())
+        assert others[distractors[0].id].reading.tiles == 1  # the one face of the photo viewer
+    finally:
+        meeting.close()
+
+
+def test_with_no_app_known_the_gallery_wins_by_content(display, pictures, distractors, perception):
+    """A meeting in a browser tab whose title names no app (a school's own page): the
+    window that reads as a gallery of participants wins over windows with faces."""
+    meeting = open_window(display, "7b Geschichte – Schulportal - Google Chrome", "Google-chrome",
+                          pictures / "gallery.png", MEETING_RECT)
+    try:
+        d = discover(perception.analyze)
+        assert d.best.window.id == meeting.id and d.best.app is None
+        assert d.best.reading.is_gallery and d.best.reading.tiles == 9
+        (monitor,) = [c for c in d.candidates if c.kind == "monitor"]
+        assert monitor.rect == (0, 0, *SCREEN) and monitor.reading.tiles >= 9  # the whole screen, read too
+    finally:
+        meeting.close()
+
+
+def test_the_issue_case_korean_zoom_beside_four_faces(display, pictures, perception):
+    """Issue 20's report: Zoom in Korean with a live 3x3 gallery, beside another app's
+    window showing four faces (one participant was read watching the monitor)."""
+    meeting = open_window(display, "Zoom 회의", "zoom", pictures / "gallery.png", (0, 0, 900, 560))
+    other = open_window(display, "family.mp4 - VLC media player", "vlc", pictures / "four.png", (920, 0, 660, 440))
+    try:
+        d = discover(perception.analyze)
+        assert d.best.window.id == meeting.id and d.best.reading.tiles == 9
+    finally:
+        meeting.close()
+        other.close()
+
+
+def test_a_minimised_meeting_is_listed_not_chosen(display, pictures, distractors, perception):
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        subprocess.run(["xdotool", "windowunmap", "--sync", str(meeting.id)], env=env_for(display), check=True,
+                       timeout=10)
+        assert get_window(meeting.id).minimised
+        d = discover(perception.analyze)
+        (zoom,) = [c for c in d.windows() if c.window.id == meeting.id]
+        assert zoom.app == "Zoom" and zoom.reading is None
+        assert d.best is None or d.best.window is None or d.best.window.id != meeting.id
+    finally:
+        meeting.close()
+
+
+def run_cli(display, tmp_path, *args, timeout=180):
+    env = env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db"))
+    return subprocess.run([sys.executable, "-m", "classmood", "run", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, encoding="utf-8")
+
+
+def test_run_list_names_the_meeting_first_and_run_window_n_watches_it(display, pictures, distractors, tmp_path):
+    meeting = open_window(display, "Zoom 회의", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--list")
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[0].startswith("3 windows and 1 screen, 4 read in ")
+        assert lines[1].split()[:3] == ["window", "1", "Zoom:"]
+        assert "'Zoom 회의' [zoom] (960x600 at 20,20, screen 1)" in lines[1]
+        assert "gallery, 9 participants" in lines[1]
+        assert "'portrait.jpg - Image Viewer' [Eog]" in r.stdout and "monitor 1" in r.stdout
+        assert (tmp_path / "meeting.json").exists()
+
+        r = run_cli(display, tmp_path, "--window", "1", "--no-overlay", "--presence-only", "--duration", "3",
+                    "--no-store")
+        assert r.returncode == 0, r.stderr
+        assert "classmood: analysing window zoom 'Zoom 회의' (960x600 at 20,20)" in r.stderr
+        r = run_cli(display, tmp_path, "--window", "7", "--no-overlay", "--no-store")
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert r.stderr.strip() == ("classmood: error: there is no window 7 in the list of windows; see the list "
+                                    "with: classmood run --list (--window N|TITLE)")
+    finally:
+        meeting.close()
+
+
+def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, distractors, tmp_path):
+    meeting = open_window(display, "Reunión de Zoom", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "3", "--json")
+        assert r.returncode == 0, r.stderr
+        said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert len(said) == 1
+        assert said[0].startswith("classmood: watching the Zoom window 'Reunión de Zoom' (960x600 at 20,20): "
+                                  "it is Zoom's and it reads as gallery, 9 participants (")
+        assert said[0].endswith("; all of them: classmood run --list)")
+        import json
+
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
+        assert max(len(f["tiles"]) for f in frames) == 9
+    finally:
+        meeting.close()
+
+
+# --------------------------------------------------------------------------- following the window
+class Clock:
+    """A source clock that steps 0.6 s on every sleep, so window checks (every 2 s) come
+    every few frames without waiting."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, s: float) -> None:
+        self.t += max(s, 0.6)
+        time.sleep(0.05)
+
+
+def xdo(display, *args):
+    subprocess.run(["xdotool", *args], env=env_for(display), check=True, timeout=10)
+
+
+def frames_until(it, test, limit=40):
+    for _ in range(limit):
+        f = next(it)
+        if test(f):
+            return f
+    raise AssertionError("the source never showed what was expected")
+
+
+def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopened(display, pictures, caplog):
+    caplog.set_level(logging.INFO, logger="classmood")
+    meeting = open_window(display, "Zoom 회의", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    reopened = None
+    clock = Clock()
+    try:
+        src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+        assert src.description == "window zoom 'Zoom 회의' (800x500 at 0,0)"
+        with src:
+            it = iter(src)
+            first = next(it)
+            assert first.origin == (0, 0) and first.image.shape == (500, 800, 3)
+            assert first.image.mean() > 20  # the gallery, not the black root
+
+            xdo(display, "windowmove", "--sync", str(meeting.id), "700", "300")  # the teacher drags it
+            f = frames_until(it, lambda f: f.origin == (700, 300))
+            assert f.image.shape == (500, 800, 3)
+            xdo(display, "windowsize", "--sync", str(meeting.id), "640", "400")  # and makes it smaller
+            f = frames_until(it, lambda f: f.image.shape == (400, 640, 3))
+            assert f.origin == (700, 300)
+
+            caplog.clear()
+            xdo(display, "windowunmap", "--sync", str(meeting.id))  # minimised
+            threading.Timer(1.5, xdo, (display, "windowmap", "--sync", str(meeting.id))).start()
+            # no frame while it is hidden: the one after the warning comes once it is back
+            warned = lambda: any("minimised" in r.getMessage() for r in caplog.records)  # noqa: E731
+            f = frames_until(it, lambda f: warned())
+            assert f.origin == (700, 300) and f.image.mean() > 20
+            said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            assert said[0] == ("the window zoom 'Zoom 회의' is minimised or hidden, so no participant can be seen; "
+                               "bring it back up on the screen (the analysis goes on and resumes then)")
+            assert said[1].startswith("the window zoom 'Zoom 회의' is back at 640x400 at 700,300")
+            assert len(said) == 2  # one line each, not one per frame
+
+            caplog.clear()
+            opened: list = []
+            meeting.close()  # the meeting window closes ...
+            threading.Timer(2.0, lambda: opened.append(
+                open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (100, 50, 720, 450)))).start()
+            f = frames_until(it, lambda f: f.origin == (100, 50))  # ... and Zoom opens another one
+            reopened = opened[0]
+            assert f.image.shape == (450, 720, 3) and src.window.id == reopened.id
+            said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            assert said[0].startswith("the window zoom 'Zoom 회의' was closed, so no participant can be seen; "
+                                      "reopen the meeting")
+            assert said[1].startswith("the window zoom 'Zoom 회의' was closed; following zoom 'Zoom Meeting'")
+    finally:
+        meeting.close()
+        if reopened is not None:
+            reopened.close()
+
+
+def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(display, pictures):
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        xdo(display, "windowunmap", "--sync", str(meeting.id))
+        with pytest.raises(InputError) as exc:
+            ScreenSource(window_id=meeting.id)
+        assert str(exc.value) == ("window zoom 'Zoom Meeting' is minimised; bring it up on the screen, then "
+                                  "start again") and exc.value.option == "window"
+    finally:
+        meeting.close()
+    with pytest.raises(InputError) as exc:
+        ScreenSource(window_id=meeting.id)
+    assert "does not exist (it was closed)" in str(exc.value)
+
+
+# --------------------------------------------------------------------------- a wide screen (two monitors' worth)
+def test_on_a_wide_screen_the_meeting_on_the_right_half_is_chosen_and_followed_across(pictures, monkeypatch,
+                                                                                      perception):
+    proc, display = start_xvfb((2560, 720))
+    try:
+        use_display(monkeypatch, display)
+        viewer = open_window(display, "portrait.jpg - Image Viewer", "Eog", pictures / "face.png", (40, 40, 500, 500))
+        meeting = open_window(display, "Zoom-Meeting", "zoom", pictures / "gallery.png", (1500, 60, 960, 600))
+        try:
+            d = discover(perception.analyze)
+            assert d.best.window.id == meeting.id and d.best.rect == (1500, 60, 960, 600)
+            clock = Clock()
+            with ScreenSource(window_id=meeting.id, clock=clock, sleep=clock.sleep) as src:
+                it = iter(src)
+                assert next(it).origin == (1500, 60)
+                xdo(display, "windowmove", "--sync", str(meeting.id), "100", "60")  # to the left half
+                f = frames_until(it, lambda f: f.origin == (100, 60))
+                assert f.image.shape == (600, 960, 3) and f.image.mean() > 20
+        finally:
+            viewer.close()
+            meeting.close()
+    finally:
+        stop(proc)
