@@ -34,17 +34,14 @@ def measured_block(meta: dict, log: list[dict]) -> str:
         f"parameters, {meta.get('macs', 0) / 1e6:.1f} M multiply-adds per face; `emotion.tflite` float32 "
         f"(sha256 `{meta['sha256'][:16]}...`).",
         "",
-        f"Training: {len(log)} of {tr['epochs']} planned epochs logged, {minutes:.0f} min in all; "
-        f"best PublicTest epoch {meta['metrics'].get('best_epoch')} (see `assets/emotion.train_log.jsonl`).",
-        "",
     ]
-    for t in meta.get("teachers", []):
-        where = f" on {t['device']}" if t.get("device") else ""
-        lines += [f"Teacher `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f} flip-averaged, "
-                  f"{t['epochs']} epochs, {t['minutes']:.0f} min{where} (`{t['log']}`).", ""]
-    if "teacher_ensemble_accuracy" in meta:
-        lines += [f"The teachers together (logits averaged, flip-averaged): PublicTest "
-                  f"{meta['teacher_ensemble_accuracy']:.4f}.", ""]
+    if "wise" in tr:  # no training of its own: the base, its teachers, the fine-tune
+        lines += _wise_lines(tr["wise"], log, minutes)
+    else:
+        lines += [f"Training: {len(log)} of {tr['epochs']} planned epochs logged, {minutes:.0f} min in all; "
+                  f"best PublicTest epoch {meta['metrics'].get('best_epoch')} (see `assets/emotion.train_log.jsonl`).",
+                  ""]
+        lines += _teacher_lines(meta)
     lines += [
         "| PublicTest (3,589 faces) | accuracy | macro-F1 | ECE before | ECE after (T) |",
         "| --- | --- | --- | --- | --- |",
@@ -70,6 +67,51 @@ def measured_block(meta: dict, log: list[dict]) -> str:
     lines += ["", f"LiteRT vs PyTorch, 100 PublicTest faces: max |probability difference| = "
               f"{meta['metrics']['litert_vs_pytorch_max_abs_prob']:.1e}.", END]
     return "\n".join(lines)
+
+
+def _teacher_lines(meta: dict, whose: str = "") -> list[str]:
+    """A line for each teacher ``meta`` (a model's ``.json``) records, and their ensemble's;
+    ``whose`` (e.g. ``"The base's"``) when they taught another model than this one."""
+    one, all_ = (f"{whose} teacher", f"{whose} teachers") if whose else ("Teacher", "The teachers")
+    lines = []
+    for t in meta.get("teachers", []):
+        where = f" on {t['device']}" if t.get("device") else ""
+        lines += [f"{one} `{t['name']}` ({t['parameters']:,} parameters): PublicTest {t['accuracy']:.4f} "
+                  f"flip-averaged, {t['epochs']} epochs, {t['minutes']:.0f} min{where} (`{t['log']}`).", ""]
+    if "teacher_ensemble_accuracy" in meta:
+        lines += [f"{all_} together (logits averaged, flip-averaged): PublicTest "
+                  f"{meta['teacher_ensemble_accuracy']:.4f}.", ""]
+    return lines
+
+
+def _wise_lines(wise: dict, log: list[dict], minutes: float) -> list[str]:
+    """The lineage of a WiSE-FT model (``training.wise``, as :mod:`.train.wise` records it):
+    the interpolation, the base with its figures and teachers, the fine-tune with its log."""
+    a, base, tuned = wise["alpha"], wise["base"], wise["tuned"]
+    bm = base.get("model", {})
+    name = f"`{bm['name']}`" if bm.get("name") else f"`{base['file']}`"
+    lines = [f"Weights: {wise['method']} ({wise['source']}), no training of its own: {1 - a:g} x the base {name} + "
+             f"{a:g} x its fine-tune `{tuned['file']}`, every floating-point tensor (BatchNorm running "
+             "statistics included).", ""]
+    if bm:
+        btr, bmet = bm.get("training", {}), bm.get("metrics", {})
+        served = (base.get("served_int8") or {}).get("publictest") or {}
+        figures = [f"{bmet['publictest']['accuracy']:.4f} (float)"] if "publictest" in bmet else []
+        figures += [f"{served['accuracy']:.4f} (int8)"] if served else []
+        lines += [f"Base {name} (weights sha256 `{base['sha256'][:16]}...`): {btr.get('epochs')} epochs planned, "
+                  f"best PublicTest epoch {bmet.get('best_epoch')}"
+                  + (f"; PublicTest as served {' and '.join(figures)}." if figures else "."), ""]
+        lines += _teacher_lines(bm, whose="The base's")
+    tc, best = tuned.get("config", {}), tuned.get("best", {})
+    btr = bm.get("training", {}) if bm else {}
+    changed = [k for k in tc if k not in ("init", "teacher", "threads", "kd_temp", "kd_online") and btr
+               and tc[k] != btr.get(k)]
+    settings = ", ".join(f"{k} {tc[k]}" for k in changed)
+    start = "the base" if tc.get("init") == base["file"] else f"`{tc.get('init')}`"
+    lines += [f"Fine-tune `{tuned['file']}` (from {start}{'; ' + settings if settings else ''}): "
+              f"{len(log)} of {tc.get('epochs')} planned epochs logged, {minutes:.0f} min in all; best PublicTest "
+              f"epoch {best.get('epoch')} (see `assets/emotion.train_log.jsonl`).", ""]
+    return lines
 
 
 def update_card(meta_path: Path, log_path: Path, card: Path = CARD) -> None:

@@ -21,6 +21,8 @@ From Python: ``train(Config(...), data=..., out=...)``; from the command line:
 - :mod:`.warm_start`: starting from existing weights;
 - :mod:`.checkpoint`: the run's folder (run.json, the log, best.pt, last.pt);
 - :mod:`.loop`: the training loop.
+- :mod:`.wise`: WiSE-FT, a checkpoint between a model and its fine-tune (no training;
+  ``python -m classmood.models.train.wise``).
 
 Errors are :class:`~classmood.errors.InputError` / :class:`~classmood.errors.ModelError`
 naming the setting at fault in ``option`` (e.g. ``"epochs"``, ``"teacher"``). The network
