@@ -78,6 +78,13 @@ _OVERHANG = 2
 scale: its tile size and pitch are whole and quarter pixels, the frame's tiles fractions
 after INTER_AREA shrinking (a 4 x 3 gallery filling 1572 px shrinks to 196.5 px tiles)."""
 
+_PICTURED = 4.0
+"""A box of the grid holds something (a video, or a card's avatar, initials, photo or
+name) when the grey levels of its inner 80% spread at least this much (standard
+deviation); an empty place of flat background spreads 0-2 (JPEG q50 included). Cards
+drawn by classmood.synth at 1600x900: Teams light initials 7.7-11, every other card and
+photo 10-49."""
+
 PLACE_SIDE = 0.6
 """A place of a lattice or grid with no tile found there holds one when two of its sides
 or more are straight lines at least this strong (as a face region's snapped side,
@@ -183,6 +190,7 @@ class Evidence:
         self.row_prof = self.row_profile(0, w, 16)
         self.col_prof = self.col_profile(0, h, 16)
         self.bg, self.tol, self.S = _background(gray, self.row_prof, self.col_prof)
+        self._sum, self._sqsum = cv2.integral2(gray, sdepth=cv2.CV_64F)
 
     def vseg(self, y0, y1, x):
         """Summed contrast of the vertical boundary at x over rows [y0, y1) (arrays
@@ -283,6 +291,22 @@ class Evidence:
         if y1 < self.h - 4:
             sides.append(max(share(x0, y1 + d, x1, y1 + d + 1) for d in range(reach)))
         return all(v >= 0.45 for v in sides)
+
+    def texture(self, boxes: np.ndarray) -> np.ndarray:
+        """Standard deviation of the grey levels inside each box (x, y, w, h), its inner
+        80% (a tile's picture without its borders), shape (n,); O(1) per box."""
+        x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
+        x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
+        y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
+        dx, dy = (x1 - x) // 10, (y1 - y) // 10
+        a0, b0, a1, b1 = x + dx, y + dy, np.maximum(x + dx + 1, x1 - dx), np.maximum(y + dy + 1, y1 - dy)
+        n = ((a1 - a0) * (b1 - b0)).astype(np.float64)
+
+        def box_sum(I):
+            return I[b1, a1] - I[b0, a1] - I[b1, a0] + I[b0, a0]
+
+        mean = box_sum(self._sum) / n
+        return np.sqrt(np.maximum(0.0, box_sum(self._sqsum) / n - mean * mean))
 
     def bg_rows(self) -> np.ndarray:
         """Share of background pixels in every row, shape (h,)."""
@@ -496,8 +520,11 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
     A tile starts and ends at peaks of the boundary evidence ``p`` (the gap after it: 0,
     or up to 15% of its length to the next peak: Meet's 10 px gaps between 90 px tiles are
     11%). Each tile scores the evidence at its two ends (within +-2 px) above half the
-    profile's maximum, plus how little background lies just inside them (``bg_share``).
-    The pitch is then set to a quarter pixel (an integer pitch drifts by a pixel a tile).
+    profile's maximum, plus half of how little background lies just inside them
+    (``bg_share``; at full weight, a run of small "tiles" of texture between the frame's
+    one or two real lines outscored the two or three tiles of a gapless gallery flush with
+    the frame). Candidates are ranked at their best pitch within +-1 px; the pitch is then
+    set to a quarter pixel (an integer pitch drifts by a pixel a tile).
     """
     p = p.copy()
     # the frame bounds tiles flush with it (a region or recording of the gallery alone): as
@@ -533,11 +560,13 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
         inside = e <= size + _OVERHANG  # a tile flush with the frame may end past it by rounding
         s, e = np.minimum(s, size), np.minimum(e, size)
         fill = 1.0 - np.maximum(bg_share[_clamp(s + 3, 0, size - 1)], bg_share[_clamp(e - 4, 0, size - 1)])
-        ev = np.where(inside, prof[s] + prof[e] - 2 * theta + (fill - 0.5), -np.inf)
+        ev = np.where(inside, prof[s] + prof[e] - 2 * theta + 0.5 * (fill - 0.5), -np.inf)
         return np.cumsum(ev, axis=-1), inside
 
-    cum, _ = scores(A, L, P.astype(np.float64), pm)
-    best = cum.max(axis=1)
+    # ranked by the best of pitches P - 1, P, P + 1: a length measured peak to peak can be
+    # a pixel short, and three tiles flush with the frame then end 3 px before it
+    best = np.max([scores(A, L, np.maximum(P + d, L - 1).astype(np.float64), pm)[0].max(axis=1)
+                   for d in (0, -1, 1)], axis=0)
     order = np.argsort(-best, kind="stable")
     # structures on one lattice (same length and pitch, starts a whole number of pitches
     # apart) are one candidate: the best, and the one from the lattice's earliest start
@@ -871,16 +900,27 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     fill = ev.fills(moved)
     srt = np.sort(side, axis=1)
     mean = side.mean(axis=1)
-    # a side on the frame's edge stands in for the one weak side a tile may have, never
-    # for a second: a tile at the frame's edge needs every other side at least okay (a
-    # strip flush with the frame's bottom took in the flat margin beside it as a tile with
-    # no right side)
+    # a side on the frame's edge stands in for a second weak side only in a tile that
+    # holds a picture (_PICTURED): a camera-off card beside another, flush with the
+    # frame, has no line on one side and the frame on another; a strip flush with the
+    # frame's bottom took in the flat margin beside it as a "tile" with no right side
     frame = ev.frame_sides(boxes)
-    framed = ~frame.any(axis=1) | (np.where(frame, np.inf, side).min(axis=1) >= rules.okay_second)
+    pictured = ev.texture(boxes) >= _PICTURED
+    framed = ~frame.any(axis=1) | (np.where(frame, np.inf, side).min(axis=1) >= rules.okay_second) | pictured
+    # a camera-off card of the colour the frame's background was taken for (tiles that
+    # touch: there is no gap, and the cards' flat colour is the commonest) is background
+    # along three sides or four (its name label may fill the fourth), yet holds an
+    # avatar, a photo or a name: it is filled; an empty place (a partial last row's
+    # flanks) is flat; a box that takes in a gap has one background side, not three
+    card = (fill[:, 2] < rules.fill) & pictured
     strong = inside & framed & (mean >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second) \
-        & (fill[:, 0] >= rules.fill)
-    bad = ~(inside & framed & (srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill))
-    score = mean - rules.score_offset
+        & ((fill[:, 0] >= rules.fill) | card)
+    # (a card may touch two other cards: two sides with no line)
+    bad = ~(inside & framed & (srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill)
+            | inside & framed & card & (srt[:, 2] >= rules.okay_second))
+    # a place with nothing in it (flat: a partial last row's flanks) scores a little below
+    # nothing: a grid takes it in only when it needs it to be regular (a black video)
+    score = np.where(pictured, mean - rules.score_offset, -0.05)
     nr = n * K * K
 
     def split(v):
@@ -888,8 +928,10 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
 
     (b_r, b_h), (s_r, s_h), (m_r, m_h) = split(bad), split(strong), split(score)
     # a grid line on the frame's edge is the frame's: it passes the shared-line checks
-    # below (a gallery flush with a region or recording has no edge to see there)
-    line = np.where(frame, 1.0, side)
+    # below (a gallery flush with a region or recording has no edge to see there); a
+    # card's sides do not count against a line (two touching cards of one colour show no
+    # line between them)
+    line = np.where(frame, 1.0, np.where(card[:, None], np.maximum(side, rules.line_mean), side))
     (l_r, _), (r_r, _) = split(line[:, 0]), split(line[:, 1])
     (t_r, t_h), (o_r, o_h) = split(line[:, 2]), split(line[:, 3])
 

@@ -153,19 +153,28 @@ def test_degraded_synthetic_galleries_keep_every_tile(finder, galleries, degrade
             assert max(abs(a - b) for a, b in zip(got, want)) <= slack, (what, got, want)
 
 
-TOUCHING = [(3, "zoom"), (4, "meet"), (6, "teams"), (9, "zoom"), (12, "meet"), (6, "zoom"), (4, "teams")]
+_F, _C, _P, _N = "face", "camera_off", "photo", "no_face"
+TOUCHING = [  # n, app, theme, states (None: all faces)
+    (3, "zoom", "dark", None), (4, "meet", "dark", None), (6, "teams", "dark", None), (9, "zoom", "dark", None),
+    (12, "meet", "dark", None), (6, "zoom", "dark", None), (4, "teams", "dark", None),
+    (9, "teams", "dark", [_F, _F, _F, _F, _C, _C, _F, _P, _F]), (8, "meet", "dark", [_F, _P, _F, _F, _C, _F, _F, _F]),
+    (12, "zoom", "dark", [_F, _F, _C, _F, _F, _P, _P, _F, _F, _N, _F, _F]),
+    (7, "teams", "light", [_C, _F, _F, _P, _F, _F, _C]),
+    (14, "zoom", "light", [_F, _F, _F, _C, _F, _F, _F, _F, _P, _F, _F, _F, _F, _C]),
+]
 
 
 @pytest.fixture(scope="module")
 def touching(grace):
-    """Galleries whose tiles touch (``gap=0``: phone apps, some recordings), each cropped
-    to the grid alone (a region picked around it: tiles flush with the frame) and with
-    a 24 px margin of background."""
+    """Galleries whose tiles touch (``gap=0``: phone apps, some recordings), camera-off
+    and photo cards beside each other and partial last rows included, each cropped to the
+    grid alone (a region picked around it: tiles flush with the frame) and with a 24 px
+    margin of background."""
     from classmood.synth import PortraitLibrary, crop_gallery
 
     with PortraitLibrary() as library:
-        pages = [make_gallery([grace], n, (1600, 900), style=style, gap=0, seed=3 * n, library=library)
-                 for n, style in TOUCHING]
+        pages = [make_gallery([grace], n, (1600, 900), style=style, theme=theme, states=states, gap=0,
+                              seed=3 * n, library=library) for n, style, theme, states in TOUCHING]
     return [crop_gallery(g, margin) for g in pages for margin in (0, 24)]
 
 
@@ -173,10 +182,14 @@ def touching(grace):
 def test_touching_tiles_are_found_flush_with_the_frame_or_not(finder, touching, degrade):
     """Tiles with no gap between them: the boundary between two videos is brighter on
     one side here and on the other there (a side's evidence is taken in parts, each with
-    its own sign), and a grid flush with the frame has the frame for its outer lines.
-    Every tile in reading order (IoU >= 0.85 with the truth). Before: 0 of 14 flush with
-    the frame, 9 of 14 with a margin. Not covered: two touching tiles flush with the
-    frame (one straight line alone is no grid: a door frame splits a webcam picture)."""
+    its own sign), and a grid flush with the frame has the frame for its outer lines;
+    touching cards show no line between them, and cards of the colour taken for the
+    background are cards, not background (they hold an avatar, a photo or a name). Every
+    tile in reading order (IoU >= 0.85 with the truth). Before: 0 of the 7 all-face
+    galleries flush with the frame, 5 of 7 with a margin. Not covered: two touching tiles
+    flush with the frame (one straight line alone is no grid: a door frame splits a
+    webcam picture); on synthetic rooms, tiles with a floor line at one height in most
+    of them (a table's cells, to the compound test)."""
     fn, s = {"none": (lambda im: im, 1.0), "jpeg_q70": (lambda im: _jpeg(im, 70), 1.0),
              "resize_0.67": (lambda im: _resize(im, 0.67), 0.67)}[degrade]
     for g in touching:
