@@ -116,6 +116,23 @@ CREATE INDEX moods_session_t ON moods(session_id, t);
 {_UNREAD_TABLE};
 """
 
+def _expected_columns() -> dict[str, set[str]]:
+    """Each table's columns in this module's schema (read once from an in-memory database
+    made with it)."""
+    global _COLUMNS
+    if _COLUMNS is None:
+        mem = sqlite3.connect(":memory:")
+        try:
+            mem.executescript(_SCHEMA)
+            tables = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            _COLUMNS = {t: {r[1] for r in mem.execute(f"PRAGMA table_info({t})")} for t in tables}
+        finally:
+            mem.close()
+    return _COLUMNS
+
+
+_COLUMNS: dict[str, set[str]] | None = None
+
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE sessions ADD COLUMN recording_end_s REAL", _UNREAD_TABLE),
     2: ("ALTER TABLE observations ADD COLUMN baseline_valence REAL",
@@ -486,6 +503,13 @@ class SessionStore:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        missing = [f"{table}.{col}" for table, cols in _expected_columns().items()
+                   for col in cols - {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}]
+        if missing:  # a file that claims this schema but lacks its columns (a development build's)
+            raise self._fail(f"its tables lack columns this ClassMood needs ({', '.join(missing[:4])}), though it "
+                             f"says schema version {SCHEMA_VERSION}",
+                             "move it away (its sessions stay readable by the build that wrote it) or choose "
+                             "another database file")
 
     # ------------------------------------------------------------------ writing
     def _check_writable(self) -> None:

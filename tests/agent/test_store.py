@@ -280,6 +280,28 @@ def test_a_version_2_database_reads_without_valence_changes_and_is_upgraded(db):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
+def test_a_database_claiming_this_schema_without_its_columns_is_one_clear_error(db):
+    """A file that says schema 3 but lacks a column of it (a development build's): one
+    line at open naming the file, the column and what to do, not a SQL error at the end
+    of an analysis (``classmood analyze`` said "internal error: no such column:
+    recording_end_s" after reading the whole input)."""
+    from classmood.errors import InputError
+
+    with SessionStore(db) as store:
+        sid = store.start_session(source="screen")
+        store.record(frame(0.0))
+        store.end_session()
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE sessions DROP COLUMN recording_end_s")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError) as err:
+        SessionStore(db)
+    msg = str(err.value)
+    assert str(db) in msg and "sessions.recording_end_s" in msg and "choose another database file" in msg
+    assert err.value.option == "db" and "\n" not in msg
+
+
 def test_reopen_after_close_and_wal(db):
     store = SessionStore(db, flush_interval_s=60.0)
     sid = store.start_session(source="screen")
