@@ -20,8 +20,9 @@ of affect, Russell 1980, rounded); it lies in [-1, 1].
 
 **Baseline.** People's resting faces differ, and FER models read many resting faces as
 sad or angry: on FER2013 PublicTest faces labelled neutral the bundled model's mean
-valence is -0.114 and 25.5% read at or below -0.3; of the first 96 muxspace neutral photos
-shown as webcam tiles, 59 read at or below -0.3. So each participant's valence is also
+valence is -0.102 and 23.7% read at or below -0.3 (the previous release, -0.114 and 25.5%);
+of the first 96 muxspace neutral photos shown as webcam tiles, 59 read at or below -0.3
+with the previous release. So each participant's valence is also
 read against their own resting valence, their *baseline*: the median of their smoothed
 valence over their first ``baseline_s`` seconds with a face in view (a median of all of
 them: a greeting smile or a laugh in those minutes, shorter than half of them, does not
@@ -108,13 +109,14 @@ class MoodConfig:
     """Analysed frames in a row a new label or presence must lead before it is shown."""
     negative_drop: float = NEGATIVE_DROP
     """A participant is negative while their valence is this much or more below their own
-    baseline (the old absolute line, -0.30, flagged 25.5% of PublicTest's neutral faces)."""
+    baseline (the old absolute line, -0.30, flags 23.7% of PublicTest's neutral faces)."""
     negative_below: float = -0.70
     """A participant is negative while their valence is at or below this with a confident
     label, whatever their baseline. On FER2013 PublicTest with the bundled model (one frame
-    each): 0.5% of neutral faces, 24.8% of angry, 12.4% of sad and 53.6% of disgust ones
-    (-0.65: 2.0% of neutral, and resting web faces read confidently angry were alerted all
-    class long: a newcomer, 2 of 45 muxspace neutral photos)."""
+    each): 0.5% of neutral faces, 23.1% of angry, 11.9% of sad and 48.2% of disgust ones
+    (-0.65: 1.6% of neutral; with the previous release 2.0%, and resting web faces read
+    confidently angry were alerted all class long: a newcomer, 2 of 45 muxspace neutral
+    photos)."""
     baseline_s: float = 120.0
     """Seconds with a face in view over which a participant's baseline is learnt."""
     baseline_min_s: float = 120.0

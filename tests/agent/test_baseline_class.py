@@ -5,8 +5,8 @@ Twelve students hold neutral faces for three minutes (their usual is learnt over
 two, then shown): eight NimStim studio faces (two of
 them in dim rooms, their webcam picture at 25% brightness) and four resting faces from
 the muxspace photos (the first four of its neutral folder), which the model reads as sad
-or angry (valence -0.3 to -0.6: the old absolute "negative" line, -0.3, flagged them class
-long). Then two students turn angry and one happy (their own NimStim photos of those
+or angry (with the bundled model three of them at -0.37 to -0.43: the old absolute
+"negative" line, -0.3, flagged them class long). Then two students turn angry and one happy (their own NimStim photos of those
 expressions, same room and framing). One student smiles for the first 40 s (a greeting)
 before settling: that smile must not become their usual (a newcomer found it did, and the
 student was flagged negative the whole class). The class valence shown, the change from the
