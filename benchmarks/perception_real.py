@@ -26,6 +26,7 @@ values as tests).
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import os
 import platform
@@ -292,15 +293,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=default, help=f"the shared data folder (default {default})")
     ap.add_argument("--variants", default=",".join(VARIANTS),
-                    help=f"comma-separated, of {','.join(VARIANTS)} (default: all)")
+                    help=f"comma-separated (default: {','.join(VARIANTS)}); any JPEG quality qN (q30) or "
+                    "bicubic scale xS (x0.5, x3) may be added")
     ap.add_argument("--video-seconds", type=float, default=5.0,
                     help="seconds analysed at the start of each recording (default 5)")
     ap.add_argument("--all-cores", action="store_true", help="do not pin to one core")
     args = ap.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    bad = [v for v in variants if v not in VARIANTS]
-    if bad:
-        ap.error(f"unknown variants {bad}; choose from {','.join(VARIANTS)}")
+    bad = [v for v in variants if v not in VARIANTS and not re.fullmatch(r"q([1-9]\d?|100)|x(\d+(\.\d+)?)", v)]
+    if bad or any(v.startswith("x") and not 0.2 <= float(v[1:]) <= 4 for v in variants):
+        ap.error(f"unknown variants {bad or variants}; use {','.join(VARIANTS)}, qN (JPEG quality 1-100) "
+                 "or xS (a scale 0.2-4)")
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     files = annotated(args.data)

@@ -66,13 +66,15 @@ _MAX_SIDE = 7  # Zoom, Meet and Teams show at most 7 x 7 tiles per page
 
 _FRAME_EDGE = 0.5
 """Edge evidence of a tile side lying on the frame's edge (nothing to see there)."""
-_SIDE_PARTS = 8
+_SIDE_PARTS = 4
 """A tile side's evidence is taken in this many equal parts, each part's sign on its own
 (as the whole-frame profiles, in 16): where two videos touch with no gap between them,
 the boundary is brighter on one side here and on the other there, and one signed sum
 over the whole side cancels (touching tiles re-laid from synthetic galleries: side
 evidence 0.23-0.62 in one part, 0.69-0.91 in 8; tiles found 24/36 -> 35/36 with a margin
-around the grid). Texture still cancels within a part (a part is 15-60 px at work scale)."""
+around the grid). Texture still mostly cancels within a part (30-120 px at work scale);
+in 8 parts, a shared browser's tab bar under a filmstrip at 0.5x read as a second row of
+tiles (8 parts: synthetic touching galleries 288/288, 4: 284/288)."""
 _OVERHANG = 2
 """A regular grid flush with the frame may end up to this many pixels past it at work
 scale: its tile size and pitch are whole and quarter pixels, the frame's tiles fractions

@@ -91,12 +91,10 @@ XFAIL_TODAY: dict[tuple[str, str], str] = {
     # fitted grid's sides are moved in off a margin of background: grid_fit._off_margin).
     # cases/rescale/: the PNG original's annotation, scaled: every check passes.
     # galleries/ originals made into variants in memory (VARIANTS): counts, states and faces
-    # hold in every one; boxes of the active speaker's tile (Zoom's yellow frame around it,
-    # inside the annotated box) come out a few pixels inside after the grid fit, and one
-    # small tile at 0.5x 4 px narrow.
-    ("real_test2.png@q70", "tiles"): "tile 3: (332, 540, 624, 352), annotated (331, 534, 630, 359) +-6",
+    # hold in every one; the box of the active speaker's tile (Zoom's yellow frame around it,
+    # inside the annotated box) comes out a few pixels inside after the grid fit at 0.5x
+    # (at q70 and 0.8x it is within the tolerance since tile sides are read in parts).
     ("real_test2.png@x0.5", "tiles"): "tile 3: (168, 269, 310, 175), annotated (166, 267, 315, 180) +-3",
-    ("zoom2.png@x0.5", "tiles"): "tile 1: (158, 30, 150, 86), annotated (156, 30, 154, 88) +-3",
     # cases/presence/: truth JSONs and cases/README.md. Far and cut faces are found (present), people
     # sharing a camera each count, dim tiles are kept (lattice holes), dim faces are read after the
     # per-face normalisation or called uncertain (face_quality: dim faces need confidence 0.6) and the
