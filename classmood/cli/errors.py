@@ -48,6 +48,10 @@ FLAGS: dict[str, str] = {
     "degrade": "--degrade DEGRADE",
     "select": "--select SELECT",
     "time_budget": "--time-budget TIME_BUDGET",
+    # python -m classmood.models.train.wise (weight-space interpolation of two checkpoints)
+    "base": "--base FILE",
+    "tuned": "--tuned FILE",
+    "alpha": "--alpha ALPHA",
 }
 """API parameter name -> the flag that sets it, with its metavar as in ``--help``. The
 parameter ``paths`` (the files to analyse) is a positional argument: its message names
