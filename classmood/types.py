@@ -266,7 +266,8 @@ class ParticipantResult:
     no probabilities."""
     unreadable: str | None = None
     """Why no expression is read from the face in view, or None: ``"too small"``, ``"too
-    dark"``, ``"blurred"`` or ``"turned away"`` (:mod:`classmood.detectors.face_quality`).
+    dark"``, ``"covered"``, ``"blurred"`` or ``"turned away"``
+    (:mod:`classmood.detectors.face_quality`).
     Such a face is present, labelled ``uncertain``, with no probabilities or valence."""
 
     def below_usual(self, drop: float = NEGATIVE_DROP) -> bool:

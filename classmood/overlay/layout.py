@@ -50,8 +50,9 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     """The badge for participant ``p``, or None when there is nothing to show (left).
 
     With expressions: the expression word and its confidence (``happy 82%``), or
-    ``uncertain``; away and camera-off tiles say so. ``presence_only``: presence only,
-    never an expression, whatever the result holds."""
+    ``uncertain``, with why when the face could not be read (``uncertain: too dark``: what
+    the teacher can ask the student to change); away and camera-off tiles say so.
+    ``presence_only``: presence only, never an expression, whatever the result holds."""
     if p.presence is Presence.LEFT or p.bbox is None:
         return None
     if p.presence is Presence.AWAY:
@@ -64,7 +65,8 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     if presence_only or p.label is None:
         return BadgeContent("present", "present", PRESENCE_WORDS["present"], COLOURS["present"])
     if p.label == UNCERTAIN:
-        return BadgeContent("uncertain", UNCERTAIN, PRESENCE_WORDS[UNCERTAIN], COLOURS[UNCERTAIN])
+        text = PRESENCE_WORDS[UNCERTAIN] + (f": {p.unreadable}" if p.unreadable else "")
+        return BadgeContent("uncertain", UNCERTAIN, text, COLOURS[UNCERTAIN])
     pct = int(round(100 * float(p.confidence)))
     return BadgeContent("expression", p.label, f"{p.label} {pct}%", COLOURS.get(p.label, COLOURS[UNCERTAIN]))
 

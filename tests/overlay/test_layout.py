@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,6 +89,9 @@ def test_badge_texts_and_colours():
     c = badge_content(participant(0, tile, label="happy", confidence=0.823))
     assert (c.kind, c.text, c.colour) == ("expression", "happy 82%", COLOURS["happy"])
     assert badge_content(participant(0, tile, label="uncertain")).text == "uncertain"
+    dark = dataclasses.replace(participant(0, tile, label="uncertain"), unreadable="too dark")
+    assert badge_content(dark).text == "uncertain: too dark"  # what the student can change
+    assert badge_content(dark, presence_only=True).text == "present"
     assert badge_content(participant(0, tile, label=None)).text == "present"  # not yet confirmed
     assert badge_content(participant(0, tile, "away", away_s=4)).text == "away"
     assert badge_content(participant(0, tile, "away", away_s=125)).text == "away 2:05"
