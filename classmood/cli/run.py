@@ -9,7 +9,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from typing import TYPE_CHECKING, Callable
 
 from .errors import EXIT_OK
@@ -71,7 +70,9 @@ def handle(args: argparse.Namespace) -> int:
 def run_live(source: Source, options: AgentOptions, *, duration_s: float | None = None, overlay: bool = True,
              json_lines: bool = False) -> int:
     """Analyse a live ``source`` until Ctrl+C, SIGTERM or ``duration_s`` seconds, then
-    print the summary, where the session is stored and the report's path.
+    print the summary, where the session is stored and the report's path. These end the
+    class even while no frame comes (the watched window minimised or closed); a second
+    Ctrl+C ends it at once, without the summary (the session is still stored).
 
     Args:
         source: an open live source (screen or webcam); closed when done.
@@ -96,8 +97,25 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
                   "(pass --no-overlay to silence this)", file=sys.stderr)
             overlay = False
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    t_end = None if duration_s is None else time.monotonic() + duration_s
+
+    def end(*_) -> None:
+        """End the class as a normal end (the summary is printed, the session stored): on
+        SIGTERM, the first Ctrl+C and at ``duration_s``, also while no frame comes (a
+        followed window minimised or closed: the source is interrupted, not waited for)."""
+        stop.set()
+        source.interrupt()
+
+    def first_ctrl_c(*_) -> None:
+        end()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl+C: at once
+
+    previous = signal.signal(signal.SIGTERM, end)
+    previous_int = signal.signal(signal.SIGINT, first_ctrl_c)
+    timer = None
+    if duration_s is not None:
+        timer = threading.Timer(duration_s, end)
+        timer.daemon = True
+        timer.start()
     status = sys.stderr.isatty() and not json_lines
     from ..agent.limits import ViewLimits
 
@@ -111,8 +129,6 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         elif status:
             print(f"\r  {status_line(frame.timestamp, result)}   ", end="", file=sys.stderr, flush=True)
-        if t_end is not None and time.monotonic() >= t_end:
-            stop.set()
 
     print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
     try:
@@ -124,14 +140,17 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
                     summary = _under_overlay(source, pipeline, store, stop, show, options.presence_only)
                 else:
                     summary = run_session(source, pipeline, store, stop=stop, on_result=show)
-            except KeyboardInterrupt:  # Ctrl+C: a normal way to end the class
+            except KeyboardInterrupt:  # a second Ctrl+C: ended at once, stored, no summary
                 summary = None
             finally:
                 if store is not None:
                     store.end_session()
                     store.close()
     finally:
+        if timer is not None:
+            timer.cancel()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     if status:
         print(file=sys.stderr)
     if summary is not None and not json_lines:

@@ -306,6 +306,46 @@ class Clock:
         time.sleep(0.05)
 
 
+def test_duration_and_ctrl_c_end_the_class_while_the_window_is_gone(display, pictures, tmp_path):
+    """Closing the meeting is how a class ends: with the watched window closed (or
+    minimised), no frame comes, yet ``--duration`` and Ctrl+C (SIGINT, as SIGTERM) still
+    end the run on time, with the summary printed and the session stored. (A newcomer's
+    run with --duration 48 and the window closed at 36 s was still running at 661 s.)"""
+    import signal as _signal
+
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay",  # found by itself
+                                 "--presence-only", "--duration", "8", "--db", str(tmp_path / "a.db")],
+                                env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        meeting.close()
+        t0 = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        assert time.monotonic() - t0 < 20  # --duration 8 from the start, not "when a frame comes"
+        assert "was closed, so no participant can be seen" in err
+        assert "participants" in out  # the summary
+    finally:
+        meeting.close()
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--window", "Zoom", "--no-overlay",
+                                 "--presence-only", "--db", str(tmp_path / "b.db")],
+                                env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(5)
+        xdo(display, "windowunmap", "--sync", str(meeting.id))  # minimised: no frame comes
+        time.sleep(2)
+        proc.send_signal(_signal.SIGINT)  # the teacher presses Ctrl+C once
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        assert "participants" in out and "stored in" in err
+    finally:
+        meeting.close()
+
+
 def xdo(display, *args):
     subprocess.run(["xdotool", *args], env=env_for(display), check=True, timeout=10)
 

@@ -30,6 +30,14 @@ class Source(ABC):
     def __iter__(self) -> Iterator[Frame]:
         """Frames in order; timestamps are seconds since the source started."""
 
+    _interrupted: bool = False
+
+    def interrupt(self) -> None:
+        """End a live source's iteration at its next frame slot (at most one frame period
+        later), even while it yields nothing (a followed window minimised or closed). Safe
+        from any thread: a signal handler, a timer."""
+        self._interrupted = True
+
     def close(self) -> None:
         """Release the device or file (safe to call more than once)."""
 

@@ -379,7 +379,7 @@ class ScreenSource(Source):
         if self._closed:
             raise InputError(f"{self.description}: the source is closed; open a new one")
         self._window_checked = self._clock()  # the rectangle was just looked up
-        return paced(self.fps, self._clock, self._sleep, self._grab_frame, lambda: self._closed)
+        return paced(self.fps, self._clock, self._sleep, self._grab_frame, lambda: self._closed or self._interrupted)
 
     def close(self) -> None:
         """Disconnect from the screen (safe to call more than once)."""

@@ -124,7 +124,8 @@ class WebcamSource(Source):
 
         def stopped() -> bool:
             with self._cond:
-                return self._closed or (self._ended and (self._latest is None or self._latest[0] <= state["seen"]))
+                return self._closed or self._interrupted or (
+                    self._ended and (self._latest is None or self._latest[0] <= state["seen"]))
 
         return paced(self.fps, self._clock, self._sleep, grab, stopped)
 
