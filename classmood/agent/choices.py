@@ -1,12 +1,15 @@
 """What the teacher chose, remembered in a small JSON file beside the session database
 (``meeting.json``, next to the panel's ``panel.json``): the last list of windows (so that
 ``window=N`` means the window that was listed as N) and the last rectangle picked per
-meeting app. Never a frame or a picture: window identities, titles and rectangles only.
+meeting app. Never a frame or a picture, nor a window's title (a mail's subject, a
+document's name): window identities, app names and rectangles only, readable by the
+user alone (mode 0600).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ..display import Rect
@@ -37,7 +40,9 @@ def _save(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, ensure_ascii=False, indent=1))
         tmp.replace(path)
     except OSError:
         pass  # a preference: losing it costs the teacher one more choice, never the class
@@ -51,16 +56,13 @@ def save_listing(path: Path, discovery: Discovery) -> None:
         discovery: what was listed; its windows are numbered 1, 2, ... in its order.
     """
     data = _load(path)
-    data["listing"] = [
-        {"number": n, "id": c.window.id, "title": c.window.title, "class": c.window.wm_class, "app": c.app}
-        for n, c in enumerate(discovery.windows(), 1)
-    ]
+    data["listing"] = [{"number": n, "id": c.window.id, "app": c.app} for n, c in enumerate(discovery.windows(), 1)]
     _save(path, data)
 
 
 def listed_window(path: Path, number: int) -> dict | None:
-    """Window ``number`` of the last listing: ``{"number", "id", "title", "class", "app"}``,
-    or None when there was no listing or it had no such number."""
+    """Window ``number`` of the last listing: ``{"number", "id", "app"}``, or None when
+    there was no listing or it had no such number."""
     for entry in _load(path).get("listing") or ():
         if isinstance(entry, dict) and entry.get("number") == number and isinstance(entry.get("id"), int):
             return entry
@@ -75,19 +77,30 @@ def remember_region(path: Path, app: str, region: Rect, window: Rect | None = No
         app: the meeting app (``"Zoom"``), or ``"screen"`` when the rectangle is in no
             app's window.
         region: the picked ``(x, y, w, h)``, virtual-screen pixels.
-        window: the app's window rectangle at that time: the region is remembered
-            relative to it (and so follows the window), else as it is on the screen.
+        window: the app's window rectangle at that time: the region is remembered as
+            fractions of it (and so follows the window when it moves or is resized at
+            the next class), else as it is on the screen.
     """
     data = _load(path)
     entry: dict = {"region": list(region)}
     if window is not None:
-        entry = {"part": [region[0] - window[0], region[1] - window[1], region[2], region[3]]}
+        wx, wy, ww, wh = window
+        entry = {"part": [round((region[0] - wx) / ww, 5), round((region[1] - wy) / wh, 5),
+                          round(region[2] / ww, 5), round(region[3] / wh, 5)]}
     data.setdefault("picked", {})[app] = entry
     _save(path, data)
 
 
 def recalled_region(path: Path, app: str) -> dict | None:
-    """The rectangle last picked for ``app``: ``{"part": [dx, dy, w, h]}`` (relative to the
-    app's window) or ``{"region": [x, y, w, h]}``; None when none was picked."""
+    """The rectangle last picked for ``app``: ``{"part": [fx, fy, fw, fh]}`` (fractions
+    0..1 of the app's window) or ``{"region": [x, y, w, h]}``; None when none was picked
+    (or what is kept is not one of these)."""
     entry = (_load(path).get("picked") or {}).get(app)
-    return entry if isinstance(entry, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    part = entry.get("part")
+    if part is not None:
+        ok = (isinstance(part, list) and len(part) == 4 and all(isinstance(v, (int, float)) for v in part)
+              and 0 <= part[0] < 1 and 0 <= part[1] < 1 and 0 < part[2] <= 1 and 0 < part[3] <= 1)
+        return {"part": [float(v) for v in part]} if ok else None  # pixels of an older build: forgotten
+    return entry

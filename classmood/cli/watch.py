@@ -147,8 +147,8 @@ def _found(args: argparse.Namespace) -> Source:
     else:
         part = None
         remembered = recalled_region(_choices(args), best.app) if best.app else None
-        if remembered and isinstance(remembered.get("part"), list) and len(remembered["part"]) == 4:
-            part = tuple(int(v) for v in remembered["part"])
+        if remembered and remembered.get("part") is not None:
+            part = tuple(remembered["part"])  # fractions of the window, checked by recalled_region
         source = open_source(window_id=best.window.id, window_part=part, fps=args.fps)
         if part is not None:
             _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick)")

@@ -410,6 +410,29 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             reopened.close()
 
 
+def test_a_picked_part_of_the_window_follows_it_when_it_is_resized(display, pictures):
+    """The rectangle a teacher picked in the meeting window is kept as fractions of the
+    window: in a smaller window at the next class it is the same part of the gallery,
+    not the same pixels (a newcomer's 930x540 pick cut a 640x400 window's gallery to 9 of
+    16 students)."""
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    clock = Clock()
+    try:
+        src = ScreenSource(window_id=meeting.id, window_part=(0.25, 0.2, 0.5, 0.6), fps=2.0, clock=clock,
+                           sleep=clock.sleep)
+        with src:
+            it = iter(src)
+            f = next(it)
+            assert f.origin == (200, 100) and f.image.shape == (300, 400, 3)
+            xdo(display, "windowsize", "--sync", str(meeting.id), "400", "250")
+            f = frames_until(it, lambda f: f.image.shape != (300, 400, 3))
+            assert f.origin == (100, 50) and f.image.shape == (150, 200, 3)
+        with pytest.raises(InputError, match="fractions of the window"):
+            ScreenSource(window_id=meeting.id, window_part=(50, 40, 600, 400))
+    finally:
+        meeting.close()
+
+
 def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(display, pictures):
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
     try:

@@ -103,10 +103,16 @@ def test_listing_and_picked_regions_are_remembered(tmp_path):
     assert listed_window(path, 3) is None
     remember_region(path, "Zoom", (100, 80, 600, 400), window=(50, 40, 800, 500))
     remember_region(path, "screen", (0, 0, 640, 360))
-    assert recalled_region(path, "Zoom") == {"part": [50, 40, 600, 400]}
+    # a part of the window as fractions of it: at the next class the window may be smaller
+    assert recalled_region(path, "Zoom") == {"part": [0.0625, 0.08, 0.75, 0.8]}
     assert recalled_region(path, "screen") == {"region": [0, 0, 640, 360]}
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) == {"listing", "picked"}  # window identities and rectangles, never a picture
-    assert "Zoom 회의" in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "Zoom 회의" not in text and "a.jpg" not in text  # no window's title (a mail's subject)
+    assert (path.stat().st_mode & 0o777) == 0o600  # the user's alone
+    data["picked"]["Zoom"] = {"part": [50, 40, 600, 400]}  # pixels, as an older build kept them
+    path.write_text(json.dumps(data))
+    assert recalled_region(path, "Zoom") is None
     path.write_text("{not json")
     assert listed_window(path, 1) is None  # a damaged file is a forgotten choice, not an error

@@ -63,7 +63,8 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
 def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None = None,
                 region: tuple[int, int, int, int] | str | None = None, window: str | None = None,
                 webcam: int | None = None, fps: float = 2.0, every: float | None = None,
-                window_id: int | None = None, window_part: tuple[int, int, int, int] | None = None) -> Source:
+                window_id: int | None = None,
+                window_part: tuple[float, float, float, float] | None = None) -> Source:
     """The source the user asked for (what the CLI calls).
 
     Args:
@@ -75,7 +76,8 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
         window: live: capture the window whose title contains this.
         window_id: live: capture and follow this window
             (:attr:`~classmood.agent.sources.windows.WindowInfo.id`).
-        window_part: live, with ``window_id``: only this ``(dx, dy, w, h)`` of the window.
+        window_part: live, with ``window_id``: only this part of the window, fractions
+            ``(fx, fy, fw, fh)`` of its size.
         webcam: live: read this camera instead of the screen.
         fps: live: frames per second, above 0.
         every: a video: seconds of recording between analysed frames (default

@@ -79,6 +79,24 @@ def check_region(region, shown: str | None = None) -> Rect:
     return (x, y, w, h)
 
 
+def _check_part(part) -> tuple[float, float, float, float]:
+    """A part of a window as fractions ``(fx, fy, fw, fh)`` of its size, checked: four
+    numbers, the part's top-left inside the window and its size above 0 and at most 1.
+
+    Raises:
+        InputError: anything else (``option="window"``).
+    """
+    try:
+        fx, fy, fw, fh = (float(v) for v in part)
+    except (TypeError, ValueError):
+        raise InputError(f"window part {part!r}: expected four fractions of the window, e.g. 0.1,0.1,0.8,0.8",
+                         option="window") from None
+    if not (0 <= fx < 1 and 0 <= fy < 1 and 0 < fw <= 1 and 0 < fh <= 1):
+        raise InputError(f"window part {part!r}: fractions of the window between 0 and 1, e.g. 0.1,0.1,0.8,0.8",
+                         option="window")
+    return fx, fy, fw, fh
+
+
 def blank_capture_message(description: str, seconds: float, *, black: bool, wayland: bool, window: bool) -> str:
     """One line for a capture that shows nothing: what, the likely causes, what to do.
 
@@ -126,9 +144,9 @@ class ScreenSource(Source):
         window: part of the meeting window's title.
         window_id: the meeting window's identity (X11 window id, HWND, CGWindowID),
             followed by it whatever its title becomes.
-        window_part: with ``window_id``: capture only this ``(dx, dy, w, h)`` of the
-            window (relative to its top-left; the part of the gallery the teacher
-            picked), following the window.
+        window_part: with ``window_id``: capture only this part of the window, as
+            fractions ``(fx, fy, fw, fh)`` of its width and height (the part of the
+            gallery the teacher picked), following the window as it moves and is resized.
         fps: frames per second, above 0.
         clock: the time now in seconds (tests pass a fake clock).
         sleep: waits the given number of seconds.
@@ -174,7 +192,7 @@ class ScreenSource(Source):
         self.window: WindowInfo | None = None
         """The followed window as last seen (``window_id``), else None."""
         self._window_problem: str | None = None
-        self._window_part = None if window_part is None else check_region(window_part)
+        self._window_part = None if window_part is None else _check_part(window_part)
         self._window_title: str | None = None
         self._window_checked = 0.0
         self._window_missing = False
@@ -236,11 +254,13 @@ class ScreenSource(Source):
 
     def _part_of(self, rect: Rect) -> Rect:
         """The captured part of a window at ``rect``: all of it, or ``window_part`` of it
-        (clipped to the window)."""
+        (fractions of its size; clipped to the window)."""
         if self._window_part is None:
             return rect
-        dx, dy, w, h = self._window_part
-        return clip_rect((rect[0] + dx, rect[1] + dy, w, h), rect) or rect
+        fx, fy, fw, fh = self._window_part
+        x, y, w, h = rect
+        part = (x + round(fx * w), y + round(fy * h), max(1, round(fw * w)), max(1, round(fh * h)))
+        return clip_rect(part, rect) or rect
 
     def _monitors(self) -> list[tuple[int, Rect]]:
         return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
