@@ -135,23 +135,28 @@ def _found(args: argparse.Namespace) -> Source:
     save_listing(_choices(args), d)
     best = d.best
     hidden_apps = [c for c in d.windows() if c.app and not c.visible]
+    # until a meeting app's window is watched, one that shows up (the class starts, a
+    # minimised Zoom is brought up) is watched from then on
+    look = best is None or best.app is None
+    later = "; a meeting app's window is watched as soon as one shows" if look else ""
+    if hidden_apps and look:
+        later = f"; {hidden_apps[0].what()} is minimised or off the screen: it is watched once you bring it up"
     if best is None or (best.kind == "monitor" and not best.reading.is_gallery):
-        hint = (f"; {hidden_apps[0].what()} is minimised or off the screen: bring it up" if hidden_apps else "")
         why = f" (windows could not be listed: {d.windows_error})" if d.windows_error else ""
-        source = open_source(fps=args.fps)
-        _say(f"no meeting window found{why}{hint}; watching {source.description} "
+        source = open_source(fps=args.fps, look_for_meeting=not d.windows_error)
+        _say(f"no meeting on the screen yet{why}; watching {source.description}{later} "
              f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick)")
         return source
     if best.kind == "monitor":
-        source = open_source(monitor=best.monitor, fps=args.fps)
+        source = open_source(monitor=best.monitor, fps=args.fps, look_for_meeting=look)
     else:
         part = None
         remembered = recalled_region(_choices(args), best.app) if best.app else None
         if remembered and remembered.get("part") is not None:
             part = tuple(remembered["part"])  # fractions of the window, checked by recalled_region
-        source = open_source(window_id=best.window.id, window_part=part, fps=args.fps)
+        source = open_source(window_id=best.window.id, window_part=part, fps=args.fps, look_for_meeting=look)
         if part is not None:
             _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick)")
-    _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()} "
+    _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()}{later} "
          f"(chosen among {_counted(d)}; all of them: classmood run --list)")
     return source

@@ -346,6 +346,35 @@ def test_duration_and_ctrl_c_end_the_class_while_the_window_is_gone(display, pic
         meeting.close()
 
 
+def test_started_before_the_meeting_it_watches_the_meeting_once_it_shows(display, pictures, distractors, tmp_path):
+    """Started before the class (only a photo viewer and a video player with faces on the
+    screen), ClassMood watches what reads best meanwhile and says it will switch; the
+    Zoom window that opens a few seconds later is watched from then on, with one line
+    (a newcomer's run stayed on a video player's face after Zoom opened)."""
+    import json as _json
+
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
+                             "--duration", "14", "--json", "--no-store"],
+                            env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    meeting = None
+    try:
+        time.sleep(5)
+        meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        said = [line for line in err.splitlines() if line.startswith("classmood: watching")]
+        assert len(said) == 1 and "a meeting app's window is watched as soon as one shows" in said[0], err
+        assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
+        frames = [_json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert frames[-1]["frame"] == {"width": 960, "height": 600} and len(frames[-1]["tiles"]) == 9
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if meeting is not None:
+            meeting.close()
+
+
 def xdo(display, *args):
     subprocess.run(["xdotool", *args], env=env_for(display), check=True, timeout=10)
 

@@ -64,7 +64,8 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
                 region: tuple[int, int, int, int] | str | None = None, window: str | None = None,
                 webcam: int | None = None, fps: float = 2.0, every: float | None = None,
                 window_id: int | None = None,
-                window_part: tuple[float, float, float, float] | None = None) -> Source:
+                window_part: tuple[float, float, float, float] | None = None,
+                look_for_meeting: bool = False) -> Source:
     """The source the user asked for (what the CLI calls).
 
     Args:
@@ -78,6 +79,8 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
             (:attr:`~classmood.agent.sources.windows.WindowInfo.id`).
         window_part: live, with ``window_id``: only this part of the window, fractions
             ``(fx, fy, fw, fh)`` of its size.
+        look_for_meeting: live screen: switch to a meeting app's window as soon as one
+            shows (ClassMood started before the meeting).
         webcam: live: read this camera instead of the screen.
         fps: live: frames per second, above 0.
         every: a video: seconds of recording between analysed frames (default
@@ -133,4 +136,4 @@ def open_source(*, paths: Sequence[str | os.PathLike] = (), monitor: int | None 
     if isinstance(region, str):
         region = parse_region(region)
     return ScreenSource(monitor=monitor, region=region, window=window, fps=fps, window_id=window_id,
-                        window_part=window_part)
+                        window_part=window_part, look_for_meeting=look_for_meeting)

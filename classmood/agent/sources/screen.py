@@ -147,6 +147,9 @@ class ScreenSource(Source):
         window_part: with ``window_id``: capture only this part of the window, as
             fractions ``(fx, fy, fw, fh)`` of its width and height (the part of the
             gallery the teacher picked), following the window as it moves and is resized.
+        look_for_meeting: while what is captured is no meeting app's window (ClassMood
+            started before the meeting, or while it was minimised), watch a meeting app's
+            window as soon as one is on the screen (:meth:`_meeting_now`).
         fps: frames per second, above 0.
         clock: the time now in seconds (tests pass a fake clock).
         sleep: waits the given number of seconds.
@@ -171,10 +174,14 @@ class ScreenSource(Source):
     shows one colour for seconds, a capture that sees nothing does."""
     BLANK_LEVELS = 2
     """A picture whose grey levels all lie within this many of each other is blank."""
+    MEETING_LOOK_S = 5.0
+    """With ``look_for_meeting``: how often the desktop's windows are listed for a meeting
+    app's window that was not there when the capture started (a few ms with python-xlib)."""
 
     def __init__(self, monitor: int | None = None, region: tuple[int, int, int, int] | None = None,
                  window: str | None = None, fps: float = 2.0, window_id: int | None = None,
-                 window_part: tuple[int, int, int, int] | None = None,
+                 window_part: tuple[float, float, float, float] | None = None,
+                 look_for_meeting: bool = False,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         chosen = [name for name, v in (("monitor", monitor), ("region", region), ("window", window),
@@ -193,6 +200,8 @@ class ScreenSource(Source):
         """The followed window as last seen (``window_id``), else None."""
         self._window_problem: str | None = None
         self._window_part = None if window_part is None else _check_part(window_part)
+        self._look_for_meeting = bool(look_for_meeting)
+        self._meeting_checked = float("-inf")
         self._window_title: str | None = None
         self._window_checked = 0.0
         self._window_missing = False
@@ -371,8 +380,39 @@ class ScreenSource(Source):
                 raise InputError(WAYLAND_MESSAGE)
         return image
 
+    def _meeting_now(self) -> None:
+        """With ``look_for_meeting``, every :attr:`MEETING_LOOK_S` seconds: a visible
+        meeting app's window (:func:`~classmood.agent.sources.meeting.meeting_app`) is
+        watched from now on, instead of what was chosen before the meeting started (a
+        monitor, a window read by its content), with one line saying so."""
+        now = self._clock()
+        if now - self._meeting_checked < self.MEETING_LOOK_S:
+            return
+        self._meeting_checked = now
+        if self.window is not None and meeting_app(self.window):
+            self._look_for_meeting = False  # following a meeting's window already
+            return
+        try:
+            found = [w for w in list_windows(self._monitors()) if w.visible and meeting_app(w)
+                     and clip_rect(w.rect, self.screen) is not None]
+        except InputError:
+            return
+        if not found:
+            return
+        w = max(found, key=lambda w: w.area)
+        before = self.description
+        self._window, self._window_id, self.window = None, w.id, w
+        self._window_missing, self._window_problem, self._window_checked = False, None, now
+        self.rect = clip_rect(self._part_of(w.rect), self.screen)
+        self.description = f"window {w.label()} ({format_rect(self.rect)})"
+        self._look_for_meeting = False
+        log.warning("the %s window %s is on the screen now: watching it instead of %s", meeting_app(w), w.label(),
+                    before)
+
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
+        if self._look_for_meeting:
+            self._meeting_now()
         if self._window is not None or self._window_id is not None:
             if not self._follow_window():
                 return None
