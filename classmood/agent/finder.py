@@ -102,12 +102,13 @@ class Reading:
                 and (self.regular or self.layout in ("speaker", "filmstrip")))
 
     def describe(self) -> str:
-        """For the user: ``"gallery, 9 participants (9 faces)"``."""
+        """For the user: ``"gallery, 9 participants (9 faces)"``, or ``"no meeting's tile
+        grid, 4 participants (4 faces)"`` for a picture that is no meeting's gallery."""
         if self.tiles == 0:
             return "no participant seen"
-        grid = "" if self.is_gallery else ", no tile grid"
-        return (f"{self.layout}{grid}, {self.tiles} participant{'s' if self.tiles != 1 else ''} "
-                f"({self.faces} face{'s' if self.faces != 1 else ''})")
+        n = (f"{self.tiles} participant{'s' if self.tiles != 1 else ''} "
+             f"({self.faces} face{'s' if self.faces != 1 else ''})")
+        return f"{self.layout}, {n}" if self.is_gallery else f"no meeting's tile grid, {n}"
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class Candidate:
         """Why it was chosen, or what limits it, in a few words."""
         parts = []
         if self.app:
-            parts.append(f"it is {self.app}'s")
+            parts.append(f"it is a {self.app} window")
         if self.reading is None:
             parts.append("minimised or off the screen" if self.kind == "window" else "not captured")
         else:

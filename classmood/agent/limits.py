@@ -18,7 +18,8 @@ during a switch is not worth a line)."""
 
 STRIP_MESSAGE = ("the meeting shows the {layout} view (or a screen share): only the filmstrip is visible, "
                  "so only part of the class is read: switch to gallery view to see everyone")
-PAGE_MESSAGE = ("the gallery shows {tiles} tiles, a full page of Zoom's gallery: the class may span more pages "
+PAGE_MESSAGE = ("the gallery shows {tiles} tiles, as many as one page holds (Zoom: 49, or 25 with its smaller "
+                "page setting): the class may span more pages "
                 "and only this page is read (page through the gallery, or set Zoom to show 49 per page); "
                 "participants without video may also be hidden (turn off 'Hide non-video participants')")
 

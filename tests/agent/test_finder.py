@@ -279,7 +279,7 @@ def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, dist
         said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
         assert len(said) == 1
         assert said[0].startswith("classmood: watching the Zoom window 'Reunión de Zoom' (960x600 at 20,20): "
-                                  "it is Zoom's and it reads as gallery, 9 participants (")
+                                  "it is a Zoom window and it reads as gallery, 9 participants (")
         assert said[0].endswith("; all of them: classmood run --list)")
         import json
 
