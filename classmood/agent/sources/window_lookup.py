@@ -1,5 +1,6 @@
-"""Finding the meeting window by part of its title, on any desktop: the platform's own
-lookup (X11, Windows, macOS), then the largest match on the screen."""
+"""Finding the meeting window by part of its title, on any desktop: the platform's window
+list (:mod:`~classmood.agent.sources.windows`: X11, Windows, macOS), then the largest
+match on the screen."""
 
 from __future__ import annotations
 
@@ -26,25 +27,19 @@ def _window_not_found(title: str) -> InputError:
 
 
 def _platform_windows(title: str) -> list[tuple[str, Rect]]:
-    """The visible windows whose title contains ``title``, by this platform's lookup."""
-    if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
-        from .window_x11 import x11_windows
+    """The visible windows whose title (or app: the process's name, macOS's owning app)
+    contains ``title``, case-insensitive, from this platform's one enumeration
+    (:func:`~classmood.agent.sources.windows.list_windows`: the titles ``--list`` shows)."""
+    from .windows import list_windows
 
-        return x11_windows(title)
-    if sys.platform == "win32":  # pragma: no cover
-        from .window_win32 import win32_windows
-
-        return win32_windows(title)
-    if sys.platform == "darwin":  # pragma: no cover
-        from .window_macos import mac_windows
-
-        return mac_windows(title)
-    raise InputError(f"finding a window by its title is not supported on {sys.platform}; "  # pragma: no cover
-                     "capture a region X,Y,W,H or a monitor instead", option="window")
+    needle = str(title).lower()
+    return [(w.title or w.process, w.rect) for w in list_windows()
+            if w.visible and (needle in (w.title or "").lower() or needle in (w.process or "").lower())]
 
 
 def find_window(title: str, bounds: Rect | None = None) -> tuple[str, Rect]:
-    """The largest visible window whose title contains ``title`` (case-insensitive).
+    """The largest visible window whose title (or app name) contains ``title``
+    (case-insensitive).
 
     Args:
         title: part of the window's title (e.g. ``"Zoom"``).

@@ -1,67 +1,15 @@
 """The windows of an X11 desktop (Linux, BSD): every top-level application window with
 its real properties (python-xlib: ``_NET_CLIENT_LIST``, ``WM_CLASS``, ``_NET_WM_NAME``,
-``_NET_WM_PID``, ``_NET_WM_STATE``), and the visible ones whose title contains a text
-(xdotool, for ``window=TITLE``)."""
+``_NET_WM_PID``, ``_NET_WM_STATE``)."""
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
+from contextlib import contextmanager
 
-from ...display import Rect
 from ...errors import InputError
 
 
-def _ere_escape(text: str) -> str:
-    """Escape a literal for a POSIX extended regex (what ``xdotool search --name`` takes)."""
-    return re.sub(r"([.\[\]()*+?{}|^$\\])", r"\\\1", text)
-
-
-def x11_windows(title: str) -> list[tuple[str, Rect]]:
-    """The visible X11 windows whose title contains ``title`` (case-insensitive).
-
-    Args:
-        title: part of the window's title, taken literally.
-
-    Returns:
-        ``(full title, (x, y, w, h))`` for each window, in virtual-screen pixels; empty
-        when none matches (or xdotool does not answer within 5 s).
-
-    Raises:
-        InputError: xdotool is not installed (``option="window"``).
-    """
-    exe = shutil.which("xdotool")
-    if exe is None:
-        raise InputError(
-            "finding a window by its title needs xdotool on Linux; install it (sudo apt install "
-            "xdotool), or capture a region X,Y,W,H or a monitor instead", option="window"
-        )
-
-    def run(*args: str) -> str:
-        try:
-            res = subprocess.run([exe, *args], capture_output=True, text=True, timeout=5,
-                                 errors="replace")
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return res.stdout if res.returncode == 0 else ""
-
-    found = []
-    for wid in run("search", "--onlyvisible", "--name", _ere_escape(title)).split():
-        if not wid.isdigit():
-            continue
-        geo = dict(line.split("=", 1) for line in run("getwindowgeometry", "--shell", wid).splitlines()
-                   if "=" in line)
-        try:
-            rect = (int(geo["X"]), int(geo["Y"]), int(geo["WIDTH"]), int(geo["HEIGHT"]))
-        except (KeyError, ValueError):
-            continue
-        found.append((run("getwindowname", wid).strip() or title, rect))
-    return found
-
-
-# --------------------------------------------------------------------------- every window
 ICONIC_STATE = 3
 """ICCCM ``WM_STATE``'s value for a minimised (iconified) window."""
 
@@ -85,6 +33,20 @@ def _open_display():
     except (DisplayError, OSError, ValueError) as exc:
         raise InputError(f"cannot connect to the X display {os.environ.get('DISPLAY', '')!r} ({exc}); "
                          "check DISPLAY, or analyse a recording with: classmood analyze FILE") from None
+
+
+@contextmanager
+def _connection():
+    """``(display, root window, atoms)`` of one connection to the X display, closed after.
+
+    Raises:
+        InputError: as :func:`_open_display`.
+    """
+    d = _open_display()
+    try:
+        yield d, d.screen().root, _Atoms(d)
+    finally:
+        d.close()
 
 
 class _Atoms:
@@ -132,10 +94,11 @@ def _process_name(pid: int) -> str:
 
 
 def _client(win, atoms, depth: int = 2):
-    """The application window in ``win``: itself when it has a ``WM_CLASS``, else (a
-    window manager's frame around it) its first descendant that has one; None."""
+    """The application window in ``win``: itself when it has a ``WM_CLASS`` or a title
+    (a Qt window of an app with no name, OpenCV's HighGUI, sets no class), else (a window
+    manager's frame around it) its first descendant that has one; None."""
     try:
-        if win.get_wm_class() is not None:
+        if win.get_wm_class() is not None or win.get_wm_name() or _prop(win, atoms._NET_WM_NAME):
             return win
         if depth <= 0:
             return None
@@ -197,10 +160,7 @@ def list_windows() -> list:
     Raises:
         InputError: python-xlib is missing or the display cannot be reached.
     """
-    d = _open_display()
-    try:
-        atoms = _Atoms(d)
-        root = d.screen().root
+    with _connection() as (d, root, atoms):
         ids = _prop(root, atoms._NET_CLIENT_LIST_STACKING) or _prop(root, atoms._NET_CLIENT_LIST)
         managed = ids is not None and len(ids) > 0
         if managed:
@@ -213,8 +173,6 @@ def list_windows() -> list:
             if info is not None:
                 found.append(info)
         return found
-    finally:
-        d.close()
 
 
 def get_window(window_id: int):
@@ -223,11 +181,6 @@ def get_window(window_id: int):
     Raises:
         InputError: python-xlib is missing or the display cannot be reached.
     """
-    d = _open_display()
-    try:
-        atoms = _Atoms(d)
-        root = d.screen().root
+    with _connection() as (d, root, atoms):
         win = d.create_resource_object("window", int(window_id))
         return _describe(d, root, win, atoms, managed=True)
-    finally:
-        d.close()
