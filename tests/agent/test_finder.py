@@ -462,6 +462,38 @@ def test_a_picked_part_of_the_window_follows_it_when_it_is_resized(display, pict
         meeting.close()
 
 
+def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, caplog):
+    """Slides or a photo viewer over part of the meeting window: what covers it is what is
+    captured, so one line says so and what to do (a newcomer's slides over Zoom read as
+    "1 participant", away), and one line when it is clear again."""
+    caplog.set_level(logging.WARNING, logger="classmood")
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    slides = None
+    clock = Clock()
+    try:
+        src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+        with src:
+            it = iter(src)
+            next(it)
+            slides = open_window(display, "lesson.odp - LibreOffice Impress", "libreoffice-impress",
+                                 pictures / "face.png", (400, 250, 500, 400))
+            said = lambda: [r.getMessage() for r in caplog.records if "covered" in r.getMessage()]  # noqa: E731
+            frames_until(it, lambda f: said())
+            assert said() == ["the window zoom 'Zoom Meeting' is 25% covered by libreoffice-impress "
+                              "'lesson.odp - LibreOffice Impress', so what shows there is read, not the meeting; "
+                              "bring the meeting to the front or move the other window away"]
+            for _ in range(6):  # said once, not every frame
+                next(it)
+            assert len(said()) == 1
+            slides.close()
+            frames_until(it, lambda f: len(said()) == 2)
+            assert said()[1] == "the window zoom 'Zoom Meeting' is no longer covered"
+    finally:
+        meeting.close()
+        if slides is not None:
+            slides.close()
+
+
 def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(display, pictures):
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
     try:

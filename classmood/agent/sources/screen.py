@@ -4,6 +4,7 @@ meeting window followed by its title."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import Callable, Iterator
@@ -174,6 +175,9 @@ class ScreenSource(Source):
     shows one colour for seconds, a capture that sees nothing does."""
     BLANK_LEVELS = 2
     """A picture whose grey levels all lie within this many of each other is blank."""
+    COVERED_SHARE = 0.1
+    """A followed window covered this much or more by other windows is said to be (once):
+    what covers it is captured and read instead of those participants."""
     MEETING_LOOK_S = 5.0
     """With ``look_for_meeting``: how often the desktop's windows are listed for a meeting
     app's window that was not there when the capture started (a few ms with python-xlib)."""
@@ -201,6 +205,7 @@ class ScreenSource(Source):
         self._window_problem: str | None = None
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
+        self._covered_by: int | None = None
         self._meeting_checked = float("-inf")
         self._window_title: str | None = None
         self._window_checked = 0.0
@@ -332,7 +337,43 @@ class ScreenSource(Source):
         self._window_missing = False
         self._window_problem = None
         self.rect = rect
+        self._check_covered(info, rect)
         return True
+
+    def _check_covered(self, info: WindowInfo, rect: Rect) -> None:
+        """One warning line when other windows (above the followed one in the stacking
+        order, not this process's own: the overlay) cover a share of what is captured of
+        it (:attr:`COVERED_SHARE` or more), naming the largest; one line when it is clear
+        again. The capture reads what shows: the covered part is another app's picture."""
+        try:
+            windows = list_windows()
+        except InputError:
+            return
+        ids = [w.id for w in windows]
+        above = windows[ids.index(info.id) + 1:] if info.id in ids else []
+        x, y, w, h = rect
+        covered = np.zeros((max(1, h // 8), max(1, w // 8)), bool)  # on an 8 px grid: cheap, enough
+        biggest, most = None, 0
+        for o in above:
+            if not o.visible or o.pid == os.getpid():
+                continue
+            part = clip_rect(o.rect, rect)
+            if part is None:
+                continue
+            px, py, pw, ph = part
+            covered[(py - y) // 8:(py - y + ph + 7) // 8, (px - x) // 8:(px - x + pw + 7) // 8] = True
+            if pw * ph > most:
+                biggest, most = o, pw * ph
+        share = float(covered.mean())
+        if share >= self.COVERED_SHARE and biggest is not None:
+            if self._covered_by != biggest.id:
+                log.warning("the window %s is %d%% covered by %s, so what shows there is read, not the meeting; "
+                            "bring the meeting to the front or move the other window away", info.label(),
+                            round(100 * share), biggest.label())
+            self._covered_by = biggest.id
+        elif self._covered_by is not None:
+            log.warning("the window %s is no longer covered", info.label())
+            self._covered_by = None
 
     def _follow_window(self) -> bool:
         """Look the window up again when due; False while it cannot be seen."""
