@@ -161,7 +161,8 @@ class Candidate:
         if self.reading is None:
             parts.append("minimised or off the screen" if self.kind == "window" else "not captured")
         else:
-            parts.append(f"it reads as {self.reading.describe()}")
+            parts.append(f"it shows {self.reading.describe()}" if not self.reading.is_gallery
+                         else f"it reads as {self.reading.describe()}")
         return " and ".join(parts)
 
 

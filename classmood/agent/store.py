@@ -452,6 +452,10 @@ class SessionStore:
                 p.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise self._fail(f"cannot create its folder ({e.strerror or e})") from None
+            try:  # a new database is the teacher's alone: SQLite gives its -wal and -shm its mode
+                os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError:
+                pass  # it exists (kept as it is), or cannot be made: sqlite3 says why below
             uri, target = False, str(p)
         try:
             conn = sqlite3.connect(target, uri=uri, timeout=5.0, isolation_level=None,

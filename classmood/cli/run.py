@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "window or monitor that shows a gallery of participants (see them all with --list).",
     )
     where = r.add_mutually_exclusive_group()
-    where.add_argument("--monitor", type=int, metavar="N", help="capture monitor N (1 = the primary; default)")
+    where.add_argument("--monitor", type=int, metavar="N", help="capture monitor N (1 = the primary)")
     where.add_argument("--region", metavar="X,Y,W,H", help="capture this rectangle of the screen")
     where.add_argument("--window", metavar="N|TITLE",
                        help="capture window N of --list (followed when it moves), or the window whose title "

@@ -73,7 +73,7 @@ class AgentOptions:
         from ..agent.store import SessionSettings, SessionStore
 
         store = SessionStore(self.db)
-        store.start_session(source=source.description, names=self.names, presence_only=self.presence_only,
+        store.start_session(source=source.stored_as, names=self.names, presence_only=self.presence_only,
                             settings=SessionSettings(command=command, min_face_score=self.min_face_score,
                                                      every=every, fps=fps))
         return store

@@ -90,6 +90,15 @@ def _listed_id(args: argparse.Namespace, number: int) -> int:
     if entry is None:
         raise InputError(f"there is no window {number} in the list of windows; see the list with: "
                          "classmood run --list", option="window")
+    from ..agent.sources import get_window, meeting_app
+
+    now = get_window(int(entry["id"]))
+    listed = entry.get("app")
+    # a closed window's id may be given to another app's new window: not what was listed
+    if now is None or (listed and meeting_app(now) != listed) or (not listed and meeting_app(now)):
+        what = f"a {listed} window" if listed else "a window"
+        raise InputError(f"window {number} of the list was {what} that is closed now; list the windows again: "
+                         "classmood run --list", option="window")
     return int(entry["id"])
 
 

@@ -271,6 +271,21 @@ def test_run_list_names_the_meeting_first_and_run_window_n_watches_it(display, p
         meeting.close()
 
 
+def test_window_n_of_a_list_whose_window_closed_is_one_clear_error(display, pictures, tmp_path):
+    """``--window N`` after window N closed: one line naming N and its app, not an X id
+    (a closed window's id may also be given to another app's window: that is refused too,
+    not watched in its place)."""
+    meeting = open_window(display, "Zoom 회의", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        assert run_cli(display, tmp_path, "--list").returncode == 0
+    finally:
+        meeting.close()
+    r = run_cli(display, tmp_path, "--window", "1", "--no-overlay", "--no-store")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == ("classmood: error: window 1 of the list was a Zoom window that is closed now; list "
+                                "the windows again: classmood run --list (--window N|TITLE)")
+
+
 def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, distractors, tmp_path):
     meeting = open_window(display, "Reunión de Zoom", "zoom", pictures / "gallery.png", MEETING_RECT)
     try:

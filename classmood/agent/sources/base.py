@@ -30,6 +30,13 @@ class Source(ABC):
     def __iter__(self) -> Iterator[Frame]:
         """Frames in order; timestamps are seconds since the source started."""
 
+    @property
+    def stored_as(self) -> str:
+        """What the session database keeps as this session's source: the description,
+        less anything that may be private (a followed window's title: a mail's subject, a
+        document's name, a meeting's name)."""
+        return self.description
+
     _interrupted: bool = False
 
     def interrupt(self) -> None:

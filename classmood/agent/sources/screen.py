@@ -266,6 +266,14 @@ class ScreenSource(Source):
             name = "all screens" if number == 0 else f"screen {number}"
             self.description = f"{name} ({format_rect(self.rect)})"
 
+    @property
+    def stored_as(self) -> str:
+        """The description without a window's title: ``"window zoom (960x600 at 20,20)"``."""
+        if self._window_id is not None or self._window is not None:
+            what = (self.window.wm_class or self.window.process) if self.window is not None else ""
+            return f"window {what} ({format_rect(self.rect)})" if what else f"window ({format_rect(self.rect)})"
+        return self.description
+
     def _part_of(self, rect: Rect) -> Rect:
         """The captured part of a window at ``rect``: all of it, or ``window_part`` of it
         (fractions of its size; clipped to the window)."""
