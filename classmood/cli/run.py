@@ -144,6 +144,8 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
                 summary = None
             finally:
                 if store is not None:
+                    for a, b in source.unseen_stretches():  # the window not visible: the report says so
+                        store.mark_unread(a, b)
                     store.end_session()
                     store.close()
     finally:

@@ -122,8 +122,9 @@ def read_session(store: SessionStore, ref: int | str = "latest", *, interval_s: 
                             unread=[(u.start_s, u.end_s) for u in unread])
     if info.recording_end_s is not None:  # a recording lasts as long as it was read
         duration = max(float(info.recording_end_s), float(moods.t[-1]) if len(moods.t) else 0.0)
-    else:
+    else:  # a live session lasts to its last frame, or to the end of a stretch it saw nothing
         duration = float(moods.t[-1]) + step if len(moods.t) else 0.0
+        duration = max([duration] + [float(u.end_s) for u in unread if u.end_s is not None])
     interval = default_interval(info.duration_s) if interval_s is None else float(interval_s)
     start = 0.0 if start_s is None else float(start_s)
     end = duration if end_s is None else min(float(end_s), duration)

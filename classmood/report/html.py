@@ -201,8 +201,12 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             (f"after {clock(u['start_s'])} to the end of the file"
              + ("" if u["end_s"] is None else f" ({u['end_s'] - u['start_s']:.1f} s)")) if u["to_end"]
             else f"{u['end_s'] - u['start_s']:.1f} s from {clock(u['start_s'])}" for u in d.unread)
-        w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
-          f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")
+        if info.recording_end_s is None:  # live: the watched window was not visible
+            w('<p class="note" id="unread"><b>Not seen:</b> the meeting window could not be seen (minimised, '
+              f"closed or off the screen): {escape(holes)}. Nothing was analysed there.</p>")
+        else:
+            w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
+              f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")
     if po:
         w('<p class="note po" id="presence-only"><b>Presence-only session:</b> no expressions were recognised, '
           "so this report has no expression sections; it shows presence, cameras and away time only.</p>")

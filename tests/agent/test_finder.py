@@ -342,6 +342,15 @@ def test_duration_and_ctrl_c_end_the_class_while_the_window_is_gone(display, pic
         assert time.monotonic() - t0 < 20  # --duration 8 from the start, not "when a frame comes"
         assert "was closed, so no participant can be seen" in err
         assert "participants" in out  # the summary
+        # the time the window could not be seen is in the record, and the report says so
+        from classmood.agent.store import SessionStore
+
+        with SessionStore(tmp_path / "a.db", readonly=True) as store:
+            (info,) = store.sessions()
+            (hole,) = store.unread(info.id)
+            assert 3.0 <= hole.start_s <= 6.0 and 7.0 <= hole.end_s <= 9.0
+        page = next((tmp_path / "reports").rglob("report.html")).read_text(encoding="utf-8")
+        assert "Not seen:</b> the meeting window could not be seen" in page
     finally:
         meeting.close()
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)

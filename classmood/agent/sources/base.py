@@ -37,6 +37,11 @@ class Source(ABC):
         document's name, a meeting's name)."""
         return self.description
 
+    def unseen_stretches(self) -> list[tuple[float, float]]:
+        """Stretches ``(start_s, end_s)`` of a live session in which nothing could be
+        captured (a followed window minimised or closed); none for other sources."""
+        return []
+
     _interrupted: bool = False
 
     def interrupt(self) -> None:

@@ -206,6 +206,13 @@ class ScreenSource(Source):
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
+        self._unseen_since: float | None = None
+        self._last_slot = 0.0
+        self.unseen: list[tuple[float, float]] = []
+        """Stretches ``(start_s, end_s)`` (seconds since the first frame) in which the
+        followed window could not be seen (minimised, closed, off the screen): no frame
+        was taken there. A stretch still open when the capture ends closes at its last
+        slot (:meth:`close`)."""
         self._meeting_checked = float("-inf")
         self._window_title: str | None = None
         self._window_checked = 0.0
@@ -265,6 +272,13 @@ class ScreenSource(Source):
             self.rect = monitor_rect(monitors[number])
             name = "all screens" if number == 0 else f"screen {number}"
             self.description = f"{name} ({format_rect(self.rect)})"
+
+    def unseen_stretches(self) -> list[tuple[float, float]]:
+        """:attr:`unseen`, with a stretch still open now closed at the last frame slot."""
+        out = list(self.unseen)
+        if self._unseen_since is not None and self._last_slot > self._unseen_since:
+            out.append((self._unseen_since, self._last_slot))
+        return out
 
     @property
     def stored_as(self) -> str:
@@ -462,9 +476,15 @@ class ScreenSource(Source):
         """The frame for one paced slot (None while a followed window cannot be seen)."""
         if self._look_for_meeting:
             self._meeting_now()
+        self._last_slot = timestamp
         if self._window is not None or self._window_id is not None:
             if not self._follow_window():
+                if self._unseen_since is None:
+                    self._unseen_since = timestamp
                 return None
+        if self._unseen_since is not None:
+            self.unseen.append((self._unseen_since, timestamp))
+            self._unseen_since = None
         image = self.grab()
         self._check_blank(image, timestamp)
         return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
