@@ -62,18 +62,32 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
             change of ``controls.presence_only`` is applied to ``pipeline`` before the
             next frame.
 
+    A source whose ``switches`` count goes up (a screen source that moved on to the
+    meeting's own window once it showed) starts the class afresh there: the pipeline is
+    reset and what was recorded before is forgotten (:meth:`SessionStore.restart_session`).
+
     Returns:
         The session's summary: ``summary.frames`` frames analysed; ``to_dict()`` the
         figures (duration in seconds of class, per participant time and expressions).
     """
     summary = SessionSummary()
     stop = stop or threading.Event()
+    source = frames
+    switches = getattr(source, "switches", 0)
     if controls is not None:
         frames = controls.gate(frames, stop)
     try:
         for frame in frames:
             if stop.is_set():
                 break
+            if getattr(source, "switches", 0) != switches:
+                # the source now watches the meeting's own window, not what it watched
+                # before the meeting showed: that was not the class
+                switches = source.switches
+                pipeline.reset()
+                summary = SessionSummary()
+                if store is not None:
+                    store.restart_session(source=getattr(source, "stored_as", None))
             if controls is not None and controls.presence_only != pipeline.presence_only:
                 pipeline.set_presence_only(controls.presence_only)  # switched in the panel
             rects = mask() if mask is not None else []

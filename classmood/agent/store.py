@@ -641,6 +641,25 @@ class SessionStore:
         self._participants.clear()
         self._oldest = None
 
+    def restart_session(self, source: str | None = None) -> None:
+        """Forget what the current session has recorded so far (its participants,
+        observations, moods and stretches not read): it watched something other than the
+        class (a window chosen before the meeting's own showed). The session, its settings
+        and its start stay; ``source``, when given, becomes what it records from.
+
+        Raises:
+            RuntimeError: no session started, or the store is read-only or closed.
+        """
+        self._check_writable()
+        if self.session_id is None:
+            raise RuntimeError("SessionStore.restart_session: call start_session() first")
+        with self._lock:
+            self.flush()
+            for table in ("observations", "moods", "participants", "unread"):
+                self._conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (self.session_id,))
+            if source is not None:
+                self._conn.execute("UPDATE sessions SET source = ? WHERE id = ?", (str(source), self.session_id))
+
     def mark_unread(self, start_s: float, end_s: float | None, frames: int | None = None) -> None:
         """Mark a stretch of the current session's recording that could not be read, so
         that the report says where the figures have a hole.

@@ -378,7 +378,7 @@ def test_started_before_the_meeting_it_watches_the_meeting_once_it_shows(display
     import json as _json
 
     proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
-                             "--duration", "14", "--json", "--no-store"],
+                             "--duration", "14", "--json", "--db", str(tmp_path / "s.db")],
                             env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
     meeting = None
@@ -392,6 +392,15 @@ def test_started_before_the_meeting_it_watches_the_meeting_once_it_shows(display
         assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
         frames = [_json.loads(line) for line in out.splitlines() if line.startswith("{")]
         assert frames[-1]["frame"] == {"width": 960, "height": 600} and len(frames[-1]["tiles"]) == 9
+        # the class is read from the meeting's window on: the faces in the video player and
+        # the photo viewer before it showed are no students of it (a newcomer's class got 24
+        # participants for 16, some angry)
+        from classmood.agent.store import SessionStore
+
+        with SessionStore(tmp_path / "s.db", readonly=True) as store:
+            (info,) = store.sessions()
+            assert info.source == "window zoom (960x600 at 20,20)" and info.participants == 9
+            assert min(m.t for m in store.moods(info.id)) >= 4.0
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -302,6 +302,23 @@ def test_a_database_claiming_this_schema_without_its_columns_is_one_clear_error(
     assert err.value.option == "db" and "\n" not in msg
 
 
+def test_restart_session_forgets_what_was_recorded_and_keeps_the_session(db):
+    """What the session recorded before the meeting's own window showed is forgotten; the
+    session (its id, start, settings) stays and records on, from the new source."""
+    with SessionStore(db) as store:
+        sid = store.start_session(source="window Eog (600x600 at 1000,20)", started_at=1000.0)
+        for i in range(3):
+            store.record(frame(i * 0.5))
+        store.mark_unread(0.2, 0.4)
+        store.restart_session(source="window zoom (960x600 at 20,20)")
+        store.record(frame(2.0))
+        store.end_session()
+        info = store.session(sid)
+        assert (info.started_at, info.source, info.frames) == (1000.0, "window zoom (960x600 at 20,20)", 1)
+        assert [m.t for m in store.moods(sid)] == [2.0] and store.unread(sid) == []
+        assert {o.t for o in store.observations(sid)} == {2.0}
+
+
 def test_reopen_after_close_and_wal(db):
     store = SessionStore(db, flush_interval_s=60.0)
     sid = store.start_session(source="screen")

@@ -206,6 +206,9 @@ class ScreenSource(Source):
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
+        self.switches = 0
+        """How many times the capture moved on to a meeting app's window that showed after
+        it began (``look_for_meeting``): the class is read afresh there."""
         self._unseen_since: float | None = None
         self._last_slot = 0.0
         self.unseen: list[tuple[float, float]] = []
@@ -469,8 +472,9 @@ class ScreenSource(Source):
         self.rect = clip_rect(self._part_of(w.rect), self.screen)
         self.description = f"window {w.label()} ({format_rect(self.rect)})"
         self._look_for_meeting = False
-        log.warning("the %s window %s is on the screen now: watching it instead of %s", meeting_app(w), w.label(),
-                    before)
+        self.switches += 1
+        log.warning("the %s window %s is on the screen now: watching it instead of %s (the class is read "
+                    "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
