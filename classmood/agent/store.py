@@ -516,6 +516,12 @@ class SessionStore:
                              "another database file")
 
     # ------------------------------------------------------------------ writing
+    def _started(self, what: str) -> None:
+        """Raise RuntimeError unless the store is writable and a session is started."""
+        self._check_writable()
+        if self.session_id is None:
+            raise RuntimeError(f"SessionStore.{what}: call start_session() first")
+
     def _check_writable(self) -> None:
         if self.readonly:
             raise RuntimeError(f"{self.path}: store was opened read-only")
@@ -650,9 +656,7 @@ class SessionStore:
         Raises:
             RuntimeError: no session started, or the store is read-only or closed.
         """
-        self._check_writable()
-        if self.session_id is None:
-            raise RuntimeError("SessionStore.restart_session: call start_session() first")
+        self._started("restart_session")
         with self._lock:
             self.flush()
             for table in ("observations", "moods", "participants", "unread"):
@@ -673,9 +677,7 @@ class SessionStore:
         Raises:
             RuntimeError: no session started, or the store is read-only or closed.
         """
-        self._check_writable()
-        if self.session_id is None:
-            raise RuntimeError("SessionStore.mark_unread: call start_session() first")
+        self._started("mark_unread")
         with self._lock:
             self.flush()
             self._conn.execute("INSERT INTO unread (session_id, start_s, end_s, frames) VALUES (?, ?, ?, ?)",
