@@ -38,11 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _StderrWarnings(logging.Handler):
     """The library's warnings (``logging`` under ``classmood``) as ``classmood: warning:``
-    lines on the stderr of the moment (tests swap it), like the CLI's own warnings."""
+    lines on the stderr of the moment (tests swap it), like the CLI's own warnings; its
+    INFO records are news for the teacher that needs no action (a window back on the
+    screen), ``classmood: note:`` lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            kind = "warning" if record.levelno < logging.ERROR else "error"
+            kind = ("note" if record.levelno < logging.WARNING else "warning" if record.levelno < logging.ERROR
+                    else "error")
             print(f"classmood: {kind}: {record.getMessage()}", file=sys.stderr, flush=True)
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
@@ -52,8 +55,10 @@ def _log_to_stderr() -> None:
     """Show the library's warnings on stderr (once per process)."""
     logger = logging.getLogger("classmood")
     if not any(isinstance(h, _StderrWarnings) for h in logger.handlers):
-        handler = _StderrWarnings(logging.WARNING)
+        handler = _StderrWarnings(logging.INFO)
         logger.addHandler(handler)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

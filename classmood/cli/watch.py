@@ -165,7 +165,8 @@ def _found(args: argparse.Namespace) -> Source:
             part = tuple(remembered["part"])  # fractions of the window, checked by recalled_region
         source = open_source(window_id=best.window.id, window_part=part, fps=args.fps, look_for_meeting=look)
         if part is not None:
-            _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick)")
+            _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick; "
+                 "the whole window: classmood run --window 1)")
     _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()}{later} "
          f"(chosen among {_counted(d)}; all of them: classmood run --list)")
     return source

@@ -448,7 +448,7 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             warned = lambda: any("minimised" in r.getMessage() for r in caplog.records)  # noqa: E731
             f = frames_until(it, lambda f: warned())
             assert f.origin == (700, 300) and f.image.mean() > 20
-            said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+            said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
             assert said[0] == ("the window zoom 'Zoom 회의' is minimised or hidden, so no participant can be seen; "
                                "bring it back up on the screen (the analysis goes on and resumes then)")
             assert said[1].startswith("the window zoom 'Zoom 회의' is back at 640x400 at 700,300")
@@ -499,7 +499,7 @@ def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, cap
     """Slides or a photo viewer over part of the meeting window: what covers it is what is
     captured, so one line says so and what to do (a newcomer's slides over Zoom read as
     "1 participant", away), and one line when it is clear again."""
-    caplog.set_level(logging.WARNING, logger="classmood")
+    caplog.set_level(logging.INFO, logger="classmood")
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
     slides = None
     clock = Clock()

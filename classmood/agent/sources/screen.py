@@ -356,7 +356,7 @@ class ScreenSource(Source):
             self._window_missing = True
             return False
         if self._window_missing:
-            log.warning("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
+            log.info("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
         elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
             log.info("the window %s moved to screen %d", info.label(), info.monitor)
         self._window_missing = False
@@ -397,7 +397,7 @@ class ScreenSource(Source):
                             round(100 * share), biggest.label())
             self._covered_by = biggest.id
         elif self._covered_by is not None:
-            log.warning("the window %s is no longer covered", info.label())
+            log.info("the window %s is no longer covered", info.label())
             self._covered_by = None
 
     def _follow_window(self) -> bool:
@@ -473,7 +473,7 @@ class ScreenSource(Source):
         self.description = f"window {w.label()} ({format_rect(self.rect)})"
         self._look_for_meeting = False
         self.switches += 1
-        log.warning("the %s window %s is on the screen now: watching it instead of %s (the class is read "
+        log.info("the %s window %s is on the screen now: watching it instead of %s (the class is read "
                     "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
