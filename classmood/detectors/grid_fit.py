@@ -1033,9 +1033,7 @@ def holds_a_tile(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
     srt = np.sort(side[0])
     if srt[2] < PLACE_SIDE or srt.mean() < PLACE_SIDES:
         return False
-    x, y, w, h = (int(round(v)) for v in box)
-    inner = ev.gray[max(0, y + h // 10): y + h - h // 10, max(0, x + w // 10): x + w - w // 10]
-    return inner.size > 0 and float(inner.std()) >= PLACE_TEXTURE
+    return float(ev.texture(np.array([[int(round(v)) for v in box]], np.int64))[0]) >= PLACE_TEXTURE
 
 
 def _keep_apart(edges: list[list[int]], fitted: list[tuple]) -> None:

@@ -304,17 +304,23 @@ class ScreenSource(Source):
     def _monitors(self) -> list[tuple[int, Rect]]:
         return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
 
-    def _replacement(self, gone: WindowInfo) -> WindowInfo | None:
-        """The largest visible window of the same meeting app (or, for no known app, of the
-        same class and process) as the closed window ``gone``; None."""
-        app = meeting_app(gone)
+    def _largest_window(self, keep: Callable[[WindowInfo], bool]) -> WindowInfo | None:
+        """The largest visible window for which ``keep`` is true; None (also when the
+        windows cannot be listed now)."""
         try:
             windows = list_windows(self._monitors())
         except InputError:
             return None
-        same = [w for w in windows if w.visible and (w.id, w.pid) != (gone.id, gone.pid)
-                and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process))]
-        return max(same, key=lambda w: w.area, default=None)
+        found = [w for w in windows if w.visible and keep(w)]
+        return max(found, key=lambda w: w.area, default=None)
+
+    def _replacement(self, gone: WindowInfo) -> WindowInfo | None:
+        """The largest visible window of the same meeting app (or, for no known app, of the
+        same class and process) as the closed window ``gone``; None."""
+        app = meeting_app(gone)
+        return self._largest_window(
+            lambda w: (w.id, w.pid) != (gone.id, gone.pid)
+            and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)))
 
     def _follow_window_id(self) -> bool:
         """Look the followed window up again by its id; False while it cannot be seen
@@ -458,14 +464,10 @@ class ScreenSource(Source):
         if self.window is not None and meeting_app(self.window):
             self._look_for_meeting = False  # following a meeting's window already
             return
-        try:
-            found = [w for w in list_windows(self._monitors()) if w.visible and meeting_app(w)
-                     and clip_rect(w.rect, self.screen) is not None]
-        except InputError:
+        w = self._largest_window(
+            lambda w: meeting_app(w) is not None and clip_rect(w.rect, self.screen) is not None)
+        if w is None:
             return
-        if not found:
-            return
-        w = max(found, key=lambda w: w.area)
         before = self.description
         self._window, self._window_id, self.window = None, w.id, w
         self._window_missing, self._window_problem, self._window_checked = False, None, now
@@ -474,7 +476,7 @@ class ScreenSource(Source):
         self._look_for_meeting = False
         self.switches += 1
         log.info("the %s window %s is on the screen now: watching it instead of %s (the class is read "
-                    "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
+                 "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
