@@ -259,3 +259,42 @@ def test_the_sampling_asked_for_is_stored_with_the_session(galleries_dir, tmp_pa
         info = store.session("latest")
     assert info.settings == SessionSettings(command="analyze", min_face_score=0.5, every=1.5)
     assert info.settings.frame_step_s == 1.5
+
+
+def test_a_database_in_a_missing_folder_is_refused(tmp_path, galleries_dir):
+    """A mistyped --db folder never starts a database somewhere unexpected: one line, and
+    nothing created."""
+    db = tmp_path / "no such folder" / "s.db"
+    assert_one_clear_error(run_cli("analyze", str(galleries_dir / "zoom2.png"), "--db", str(db)),
+                           "no such folder", "does not exist", "--db")
+    assert not db.parent.exists()
+
+
+def test_an_unreadable_image_in_a_list_is_skipped_with_a_warning(galleries_dir, tmp_path, capsys):
+    """Like a damaged stretch of a recording: the images after it are read, the teacher is
+    told which one was skipped, and the stored session marks its slot as not read."""
+    from classmood.agent.store import SessionStore
+
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300)
+    paths = [str(galleries_dir / "zoom2.png"), str(bad), str(galleries_dir / "zoom2.png")]
+    db = tmp_path / "s.db"
+    assert main(["analyze", *paths, "--json", "--db", str(db), "--no-report"]) == 0
+    out, err = capsys.readouterr()
+    frames, summary = _json_lines(out)
+    assert [f["timestamp"] for f in frames] == [0.0, 1.0]  # the third image keeps its slot
+    assert [len(f["tiles"]) for f in frames] == [4, 4]
+    warnings = [ln for ln in err.splitlines() if ln.startswith("classmood: warning: ")]
+    assert len(warnings) == 2 and "broken.png" in warnings[0] and "not a readable image" in warnings[0]
+    assert warnings[1] == "classmood: warning: 2 of 3 images read"
+    s = summary["summary"]
+    assert s["duration_s"] == 1.5 and {p["present_s"] for p in s["participants"]} == {1.0}
+    with SessionStore(db, readonly=True) as store:
+        assert [(round(u.start_s, 2), round(u.end_s, 2)) for u in store.unread(store.session("latest").id)] == [(0.5, 1.0)]
+
+
+def test_a_list_of_only_unreadable_images_is_one_clear_error(tmp_path):
+    for n in ("a.png", "b.png"):
+        (tmp_path / n).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300)
+    assert_one_clear_error(run_cli("analyze", str(tmp_path / "a.png"), str(tmp_path / "b.png")),
+                           "none of the 2 images could be read")

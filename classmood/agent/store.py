@@ -413,12 +413,24 @@ class SessionStore:
 
     Safe to use from one writer thread plus the store's own flusher thread; every
     database call goes through one lock.
+
+    Args:
+        path: the database file; None for :func:`default_db_path` (whose folder is
+            created when missing). A given path's folder must exist: a mistyped folder
+            never starts a database somewhere unexpected.
+        flush_interval_s: seconds buffered rows may wait before they are written.
+        readonly: open an existing database for reading only.
+
+    Raises:
+        InputError: (``option="db"``) the path is a folder, its folder does not exist,
+            the file is not a ClassMood database or cannot be opened.
     """
 
     def __init__(self, path: str | Path | None = None, *, flush_interval_s: float = 0.5,
                  readonly: bool = False) -> None:
         if not (flush_interval_s >= 0 and math.isfinite(flush_interval_s)):
             raise ValueError(f"flush_interval_s must be a finite number >= 0, got {flush_interval_s}")
+        self._default = path is None
         self.path = Path(path).expanduser() if path is not None else default_db_path()
         self.session_id: int | None = None
         self.readonly = readonly
@@ -448,10 +460,14 @@ class SessionStore:
                 raise self._fail("no ClassMood database here", "record a session first or choose another database file")
             uri, target = True, f"{p.resolve().as_uri()}?mode=ro"
         else:
-            try:
-                p.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise self._fail(f"cannot create its folder ({e.strerror or e})") from None
+            if self._default:  # the user's data folder is ours to make
+                try:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise self._fail(f"cannot create its folder ({e.strerror or e})") from None
+            elif not p.parent.is_dir():  # a mistyped folder must not start a database elsewhere
+                raise self._fail(f"folder {p.parent} does not exist",
+                                 "create it first or choose a database file in a folder that exists")
             try:  # a new database is the teacher's alone: SQLite gives its -wal and -shm its mode
                 os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except OSError:

@@ -148,8 +148,8 @@ def handle(args: argparse.Namespace) -> int:
         try:
             summary = run_session(source, pipeline, store, on_result=show)
             read = source.report if video else None
-            unread = [] if read is None else read.unread
-            end = None if read is None else read.length_s
+            unread = read.unread if read is not None else source.unread() if isinstance(source, ImageSource) else []
+            end = read.length_s if read is not None else source.duration_s if unread else None
             if store is not None:
                 for a, b in unread:  # where the recording could not be read: the report shows the holes
                     store.mark_unread(a, b)
@@ -162,7 +162,10 @@ def handle(args: argparse.Namespace) -> int:
         for line in source.report.warnings():
             print(f"classmood: warning: {line}", file=sys.stderr)
         print(source.report.summary(), file=sys.stderr)
-    final = summary.to_dict(end_s=end, unread=unread) if read is not None else summary.to_dict()
+    elif isinstance(source, ImageSource):  # nor a list of images with an unreadable one in it
+        for line in source.warnings():
+            print(f"classmood: warning: {line}", file=sys.stderr)
+    final = summary.to_dict(end_s=end, unread=unread) if read is not None or unread else summary.to_dict()
     if read is not None:  # what of the recording could be read, and where not
         final["read_s"] = round(read.read_s, 2)
         final["unread"] = [{"start_s": round(a, 2), "end_s": None if b is None else round(b, 2)} for a, b in unread]

@@ -223,12 +223,16 @@ def test_images_errors(tmp_path):
     paths = write_images(tmp_path)
     corrupt = tmp_path / "broken.png"
     corrupt.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 30)
-    src = ImageSource([paths[0], corrupt])
-    it = iter(src)
-    assert next(it).timestamp == 0.0
+    # alone: one clear error; in a list: skipped (said by warnings()), the rest read
     with pytest.raises(InputError) as exc:
-        next(it)
+        list(ImageSource([corrupt]))
     assert one_line(exc).startswith(f"{corrupt}: not a readable image")
+    src = ImageSource([paths[0], corrupt, paths[1]])
+    assert [(f.index, f.timestamp) for f in src] == [(0, 0.0), (2, 1.0)]
+    assert [p for p, _ in src.skipped] == [corrupt] and src.unread() == [(0.5, 1.0)]
+    assert src.warnings()[-1] == "2 of 3 images read" and str(corrupt) in src.warnings()[0]
+    with pytest.raises(InputError, match="none of the 2 images could be read"):
+        list(ImageSource([corrupt, corrupt]))
 
     # every path is checked before the first frame
     with pytest.raises(InputError) as exc:

@@ -70,7 +70,7 @@ def as_schema(db: Path, version: int) -> None:
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return tmp_path / "sub" / "classmood.db"
+    return tmp_path / "classmood.db"
 
 
 def test_round_trip(db):
@@ -372,8 +372,11 @@ def test_bad_paths_give_one_line_input_errors(tmp_path):
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(InputError, match="cannot create its folder"):
+    with pytest.raises(InputError, match="does not exist"):
         SessionStore(blocker / "classmood.db")
+    with pytest.raises(InputError, match=r"folder .*typo does not exist; create it first"):
+        SessionStore(tmp_path / "typo" / "classmood.db")  # a mistyped folder starts no database
+    assert not (tmp_path / "typo").exists()
 
     with pytest.raises(InputError, match="no ClassMood database"):
         SessionStore(tmp_path / "missing.db", readonly=True)

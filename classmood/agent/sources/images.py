@@ -25,7 +25,13 @@ class ImageSource(Source):
 
     Raises:
         InputError: no paths, a missing, empty or unreadable file, or ``interval`` not
-            a number above 0 (``option="interval"``); a corrupt image when it is read.
+            a number above 0 (``option="interval"``); when iterated, a corrupt image
+            given alone, or a list of which no image could be decoded.
+
+    Attributes:
+        skipped: ``(path, why)`` for each image of a list that could not be decoded
+            (corrupt, unsupported): it is skipped and the images after it are read, as
+            the frames after a damaged stretch of a recording are (:meth:`warnings`).
     """
 
     live = False
@@ -39,6 +45,7 @@ class ImageSource(Source):
         for p in self.paths:
             check_file(p, "an image", "a real screenshot or photo")
         self.interval = interval
+        self.skipped: list[tuple[Path, str]] = []
         n = len(self.paths)
         self.duration_s = n * interval
         if n == 1:
@@ -48,5 +55,37 @@ class ImageSource(Source):
                                 f"one every {interval:g} s)")
 
     def __iter__(self) -> Iterator[Frame]:
+        self.skipped = []
         for i, p in enumerate(self.paths):
-            yield Frame(image=load_image(p), timestamp=i * self.interval, index=i)
+            try:
+                image = load_image(p)
+            except InputError as e:
+                if len(self.paths) == 1:
+                    raise
+                self.skipped.append((p, str(e)))
+                continue
+            yield Frame(image=image, timestamp=i * self.interval, index=i)
+        if self.skipped and len(self.skipped) == len(self.paths):
+            raise InputError(f"none of the {len(self.paths)} images could be read "
+                             f"({self.paths[0]} ... {self.paths[-1]}); give PNG, JPEG, BMP or WebP files")
+
+    def unread(self) -> list[tuple[float, float]]:
+        """The skipped images' time slots ``(start_s, end_s)``, in order, those of
+        consecutive images merged: where the session could not be read."""
+        out: list[tuple[float, float]] = []
+        index = {p: i for i, p in enumerate(self.paths)}
+        for p, _ in self.skipped:
+            a = index[p] * self.interval
+            if out and abs(out[-1][1] - a) < 1e-9:
+                out[-1] = (out[-1][0], a + self.interval)
+            else:
+                out.append((a, a + self.interval))
+        return out
+
+    def warnings(self) -> list[str]:
+        """One line per skipped image (no ``warning:`` prefix): what and why, then how
+        many of the images were read."""
+        lines = [f"{why} (skipped; the other images were read)" for _, why in self.skipped]
+        if self.skipped:
+            lines.append(f"{len(self.paths) - len(self.skipped)} of {len(self.paths)} images read")
+        return lines
