@@ -65,6 +65,20 @@ def touching_gallery(portraits, rng: np.random.Generator):
     return crop_gallery(g, int(rng.choice([0, 24])))
 
 
+def picked_gallery(portraits, rng: np.random.Generator):
+    """A gallery as a region picked by hand shows it: cropped flush with its grid or cut
+    1-8 px inside it (the outer tiles clipped by the frame); 2-30 tiles, any app and
+    theme, gaps as the app draws them, mostly live faces."""
+    from classmood.synth import crop_gallery
+
+    n = int(rng.integers(2, 31))
+    kinds = (TileState.FACE, TileState.NO_FACE, TileState.CAMERA_OFF, TileState.PHOTO)
+    states = [kinds[int(k)] for k in rng.choice(4, size=n, p=[0.7, 0.1, 0.12, 0.08])]
+    g = make_gallery(portraits, n, (1920, 1080), style=str(rng.choice(["zoom", "meet", "teams"])),
+                     theme=str(rng.choice(["dark", "light"])), states=states, seed=int(rng.integers(2**31)))
+    return crop_gallery(g, -int(rng.integers(0, 9)))
+
+
 def accuracy(perception: GalleryPerception, portraits, n: int, seed: int, draw=random_gallery,
              title: str = "random synthetic galleries") -> None:
     rng = np.random.default_rng(seed)
@@ -169,6 +183,8 @@ def main() -> None:
         accuracy(perception, portraits, args.galleries, args.seed)
         accuracy(perception, portraits, max(1, args.galleries // 3), args.seed, draw=touching_gallery,
                  title="galleries of touching tiles (gap 0), flush with the frame or a 24 px margin")
+        accuracy(perception, portraits, max(1, args.galleries // 3), args.seed, draw=picked_gallery,
+                 title="galleries in a region picked flush with the grid or 1-8 px inside it")
 
 
 if __name__ == "__main__":

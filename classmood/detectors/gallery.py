@@ -235,8 +235,12 @@ class GalleryPerception:
         found.update(zip((t.bbox for t in todo),
                          clock.run("faces", lambda: self.face_finder.find_in_tiles(image, todo))))
         has_faces = any(found.get(t.bbox) or known.get(t.bbox) for t in layout.tiles)
-        if _unexplained(layout) or not has_faces:
-            by_faces = self._layout_from_faces(image, layout, has_faces, clock)
+        beside = False
+        if not _unexplained(layout) and has_faces:
+            widths = [f.bbox[2] for t in layout.tiles for f in (found.get(t.bbox) or known.get(t.bbox) or ())]
+            beside = self._faces_beside(image, layout, float(np.median(widths)), clock)
+        if _unexplained(layout) or not has_faces or beside:
+            by_faces = self._layout_from_faces(image, layout, has_faces, clock, beside=beside)
             if by_faces is not None:
                 layout, found = by_faces
                 has_faces = True
@@ -376,8 +380,33 @@ class GalleryPerception:
         boxes = reading_order([t.bbox for t in layout.tiles] + list(keep))
         return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), keep
 
+    def _faces_beside(self, image: np.ndarray, layout: Layout, face_width: float, clock: _Clock) -> bool:
+        """Whether a band of the frame beside the fitted tiles holds a face as large as
+        theirs: the grid is only part of the layout (a Teams stage of 2 x 2 beside a
+        column of smaller tiles, with no margin to tell them apart: a region picked
+        flush with them). A band counts when it is at least ``_BESIDE_SHARE`` of a tile
+        across and not flat; a face counts when it is sure (``_SPEAKER_SCORE``) and at
+        least ``_BESIDE_FACE`` of ``face_width``, the tiles' median face width in pixels (a
+        participants panel's small avatars are not tiles)."""
+        H, W = image.shape[:2]
+        boxes = np.array([t.bbox for t in layout.tiles], np.int64)
+        x0, y0 = int(boxes[:, 0].min()), int(boxes[:, 1].min())
+        x1, y1 = int((boxes[:, 0] + boxes[:, 2]).max()), int((boxes[:, 1] + boxes[:, 3]).max())
+        tw, th = float(np.median(boxes[:, 2])), float(np.median(boxes[:, 3]))
+        bands = [b for b, size in (((0, 0, x0, H), tw), ((x1, 0, W - x1, H), tw),
+                                   ((0, 0, W, y0), th), ((0, y1, W, H - y1), th))
+                 if min(b[2], b[3]) >= _BESIDE_SHARE * size]
+        gray = cv2.cvtColor(image[::4, ::4], cv2.COLOR_BGR2GRAY)
+        bands = [b for b in bands if float(gray[b[1] // 4:(b[1] + b[3]) // 4, b[0] // 4:(b[0] + b[2]) // 4].std())
+                 >= _BESIDE_TEXTURE]
+        if not bands:
+            return False
+        found = clock.run("faces", lambda: self.face_finder.find_in_rois(image, bands))
+        return any(f.score >= _SPEAKER_SCORE and f.bbox[2] >= _BESIDE_FACE * face_width
+                   for faces in found for f in faces)
+
     def _layout_from_faces(self, image: np.ndarray, layout: Layout, tiles_have_faces: bool,
-                           clock: _Clock) -> tuple[Layout, dict] | None:
+                           clock: _Clock, beside: bool = False) -> tuple[Layout, dict] | None:
         """When the tile finder's answer does not explain the frame (no grid, one tile),
         a region around every face found anywhere in it
         (:mod:`classmood.detectors.face_layout`): a speaker view, a filmstrip beside
@@ -391,7 +420,8 @@ class GalleryPerception:
         found = clock.run("faces", lambda: self.face_finder.find_everywhere(image))
         if not found or (len(found) == 1 and tiles_have_faces):
             return None
-        if not _unexplained(layout) and 2 * sum(_inside_any(f, layout.tiles) for f in found) >= len(found):
+        if not beside and not _unexplained(layout) \
+                and 2 * sum(_inside_any(f, layout.tiles) for f in found) >= len(found):
             # tiles that hold no face, with the faces inside them: a gallery of cameras off
             # whose one face the tile's own search missed; the tiles stand
             return None
@@ -632,6 +662,19 @@ def _inside_any(face: Face, tiles) -> bool:
     """Whether the face's centre lies in one of the tiles."""
     cx, cy = face.center
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
+
+
+_BESIDE_SHARE = 0.4
+"""A band of the frame beside the fitted tiles is searched for faces when it is at least
+this share of a tile across (a column of Teams' smaller tiles beside its 2 x 2 stage:
+0.7 of a stage tile; a Zoom gallery's margins in a window: under 0.2, and flat)..."""
+_BESIDE_TEXTURE = 12.0
+"""...and its grey levels spread at least this much (standard deviation; a flat
+background margin or an empty page spreads under 5, video 30-60)..."""
+_BESIDE_FACE = 0.4
+"""...and a face there is a participant's tile beside the grid when it is at least this
+share of the tiles' median face width (Teams' column beside its stage: 0.7; a
+participants panel's avatars 0.2-0.3 of a gallery's faces)."""
 
 
 def _unexplained(layout: Layout) -> bool:

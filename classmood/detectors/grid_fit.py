@@ -23,6 +23,9 @@ JPEG, blur and scaling, at work scale (<= 1400 x 1000, INTER_AREA):
   tiles are strong on average, the tiles are not blocks of a finer grid (a table), cover
   enough of the frame and stand on their background (:class:`_GridRules`). Sides are
   then placed again at full resolution, never across a gap, a speaker frame included.
+* **Cut by the frame.** A region picked a few pixels inside the gallery cuts its outer
+  tiles: an outer row or column may be cut by up to :data:`_CLIP` of a tile (scored
+  less in proportion, :data:`_CLIP_COST`) and comes back clipped to the frame.
 
 The tile finder (:class:`classmood.detectors.tiles.TileFinder`) calls :func:`cut_is_whole`,
 :func:`fit_grid` and :func:`explains_more` on one frame's :class:`Evidence`. Boxes of the
@@ -79,6 +82,29 @@ _OVERHANG = 2
 """A regular grid flush with the frame may end up to this many pixels past it at work
 scale: its tile size and pitch are whole and quarter pixels, the frame's tiles fractions
 after INTER_AREA shrinking (a 4 x 3 gallery filling 1572 px shrinks to 196.5 px tiles)."""
+
+_CLIP = 0.15
+"""The frame's edge may cut up to this share of an outer row's or column's tile length
+off (a region picked by hand a few pixels inside the gallery, a window scrolled or
+partly off the screen): such a tile is taken as the grid's, clipped to the frame. The
+cut side lies on the frame's edge (a frame side, as for a grid flush with the frame). A
+region picked 3-6 px inside the grid of 10 real galleries clipped 2-5% off the outer
+tiles; the partial last row of a 5 x 5 Zoom gallery cut 3 px was lost."""
+
+_CLIP_COST = 0.5
+"""A tile cut by the frame scores this much less when cut by the most :data:`_CLIP`
+allows (in proportion below): its cut side, on the frame's edge, shows nothing, and a
+letterboxed video's edge a bar's width inside a tile made a grid with 54 px "gaps" and
+its first tile cut by 52 px outscore the right one, cut by 3 (a 3 x 2 Zoom gallery)."""
+
+
+def _cut_share(start, end, size: int, length) -> np.ndarray:
+    """How much of a tile [start, end) the frame [0, size] cuts off beyond rounding
+    (:data:`_OVERHANG`), as a share of :data:`_CLIP` x ``length`` (0: none, 1: the most
+    allowed)."""
+    cut = np.maximum(0, -np.asarray(start) - _OVERHANG) + np.maximum(0, np.asarray(end) - size - _OVERHANG)
+    return cut / np.maximum(1.0, _CLIP * np.asarray(length, np.float64))
+
 
 _PICTURED = 4.0
 """A box of the grid holds something (a video, or a card's avatar, initials, photo or
@@ -141,6 +167,15 @@ _GRID_RULES = _GridRules()
 def _inside(box, w: int, h: int) -> bool:
     """Whether a box ``(x, y, w, h)`` lies inside a ``w`` x ``h`` frame."""
     return box[0] >= 0 and box[1] >= 0 and box[0] + box[2] <= w and box[1] + box[3] <= h
+
+
+def _clip_to(boxes: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Boxes (n, 4) of (x, y, w, h) cut to the frame [0, w] x [0, h] (an outer tile cut
+    by the frame's edge: _CLIP)."""
+    x0, y0 = np.maximum(boxes[:, 0], 0), np.maximum(boxes[:, 1], 0)
+    x1 = np.minimum(boxes[:, 0] + boxes[:, 2], w)
+    y1 = np.minimum(boxes[:, 1] + boxes[:, 3], h)
+    return np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
 
 
 def _clamp(a, lo, hi):
@@ -416,11 +451,14 @@ class Evidence:
     def compound(self, boxes: np.ndarray, rules: _GridRules) -> bool:
         """True when most tiles show a strong straight line at the same place inside
         them (20-80% across): the "tiles" are blocks of a finer grid (table cells, a
-        calendar), not video tiles."""
+        calendar), not video tiles. Up to 4 tiles, every one must show it: 3 of 4
+        touching BigBlueButton videos showed a bookshelf's or a table's edge 68% across."""
+        n = len(boxes)
+        need = n if n <= 4 else int(np.ceil(rules.compound_share * n))
         for e in self.interior(boxes):
             hit = e >= rules.compound_level
             hit[:, 1:] |= hit[:, :-1].copy()
-            if hit.mean(axis=0).max() >= rules.compound_share:
+            if hit.sum(axis=0).max() >= need:
                 return True
         return False
 
@@ -463,10 +501,16 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     if not cands:
         return None, 0, None
     if len(cands) > 1:
-        small = np.ascontiguousarray(gray[::4, ::4])
         span = []
+        hw = (w // 2, h // 2)
         for m, t in cands:
-            mask = cv2.inRange(small, max(0, m - t), min(255, m + t))
+            # at half size, a pixel is in the region when 2 of its 2 x 2 are: a gap line
+            # 1 px wide or more keeps its line (a gallery flush with a picked region: its
+            # gaps are the background's only pixels between the tiles; sampling every 4th
+            # pixel lost them, and cards and letterbox bars of another grey joined up
+            # instead); with any 1 of 4, JPEG's scattered near-gap greys joined up too
+            mask = cv2.resize(cv2.inRange(gray, max(0, m - t), min(255, m + t)), hw, interpolation=cv2.INTER_AREA)
+            mask = cv2.threshold(mask, 120, 255, cv2.THRESH_BINARY)[1]
             n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
             span.append(0 if n <= 1 else int((st[1:, 2] * st[1:, 3]).max()))
         votes = np.array([1.0 if s >= 0.5 * max(span) else 0.0 for s in span])
@@ -552,6 +596,27 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
     A = np.concatenate([A, A[ii]])
     L = np.concatenate([L, L[ii]])
     P = L + np.concatenate([np.zeros(len(B), np.int64), D[ii, jj]])
+    # a first tile cut by the frame's start (_CLIP): the structure one pitch earlier
+    before = (A - P < 0) & (A - P >= -np.floor(_CLIP * L)) & (P > L)
+    A = np.concatenate([A, (A - P)[before]])
+    L = np.concatenate([L, L[before]])
+    P = np.concatenate([P, P[before]])
+    # two tiles, both cut by the frame (a region picked inside a 2-row gallery): no tile
+    # is seen whole; one gap (B, C) between the frame's ends, the longer part's length
+    B2, C2 = np.meshgrid(pk, pk, indexing="ij")
+    B2, C2 = B2.ravel(), C2.ravel()
+    L2 = np.maximum(B2, size - C2)
+    # the gap must be one: background between its two lines (one line alone is no grid:
+    # a door frame, a shelf across a webcam's picture)
+    cb = np.concatenate([[0.0], np.cumsum(bg_share)])
+    lo, hi = np.minimum(B2 + 1, size), np.clip(C2, 0, size)
+    gap_bg = (cb[np.maximum(hi, lo)] - cb[lo]) / np.maximum(1, hi - lo)
+    two = (C2 - B2 >= 2) & (C2 - B2 <= np.maximum(3, 0.15 * L2)) & (L2 >= min_len) & (L2 <= max_len) \
+        & (np.minimum(B2, size - C2) >= L2 - np.maximum(_OVERHANG, np.floor(_CLIP * L2))) & (gap_bg >= 0.5)
+    cut2 = np.concatenate([np.zeros(len(A), bool), np.ones(int(two.sum()), bool)])
+    A = np.concatenate([A, (B2 - L2)[two]])
+    P = np.concatenate([P, (C2 - B2 + L2)[two]])
+    L = np.concatenate([L, L2[two]])
 
     ks = np.arange(_MAX_SIDE)
 
@@ -559,10 +624,13 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
         """Cumulative score of 1..7 tiles, (n, 7); -inf past the frame."""
         s = np.rint(a[..., None] + ks * np.asarray(pitch, np.float64)[..., None]).astype(np.int64)
         e = s + length[..., None]
-        inside = e <= size + _OVERHANG  # a tile flush with the frame may end past it by rounding
-        s, e = np.minimum(s, size), np.minimum(e, size)
+        # a tile flush with the frame may end past it by rounding, an outer one be cut by it
+        over = np.maximum(_OVERHANG, np.floor(_CLIP * length))[..., None]
+        inside = (e <= size + over) & (s >= -over)
+        cut = _cut_share(s, e, size, length[..., None])
+        s, e = np.clip(s, 0, size), np.minimum(e, size)
         fill = 1.0 - np.maximum(bg_share[_clamp(s + 3, 0, size - 1)], bg_share[_clamp(e - 4, 0, size - 1)])
-        ev = np.where(inside, prof[s] + prof[e] - 2 * theta + 0.5 * (fill - 0.5), -np.inf)
+        ev = np.where(inside, prof[s] + prof[e] - 2 * theta + 0.5 * (fill - 0.5) - _CLIP_COST * cut, -np.inf)
         return np.cumsum(ev, axis=-1), inside
 
     # ranked by the best of pitches P - 1, P, P + 1: a length measured peak to peak can be
@@ -576,7 +644,11 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
     chosen: list[int] = []
     earliest: list[int] = []
     Al, Ll, Pl, bl = A.tolist(), L.tolist(), P.tolist(), best.tolist()  # fast scalars
-    for i in order[: 40 * keep].tolist():
+    # the best two-tiles-cut candidate comes on top of the ``keep`` others: with its two
+    # ends on the frame it outranks the rows of a gallery with a margin around it
+    room = {False: keep, True: 1}
+    c2 = cut2.tolist()
+    for i in order[: 40 * keep + 1].tolist():
         if not bl[i] > -np.inf:
             break
         dup = False
@@ -589,8 +661,9 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
                         earliest[n] = i
                     break
         if not dup:
-            if len(chosen) >= keep:
+            if room[c2[i]] <= 0:
                 continue
+            room[c2[i]] -= 1
             chosen.append(i)
             earliest.append(i)
     chosen = chosen + [e for e, j in zip(earliest, chosen) if e != j]
@@ -759,7 +832,8 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     ys = np.concatenate([ys] + [[ys[0] - p, ys[-1] + p] for p in pys])
     gx, gy = np.meshgrid(xs, ys)
     c = np.rint(np.stack([gx.ravel(), gy.ravel()], 1)).astype(np.int64)
-    c = c[(c[:, 0] >= 0) & (c[:, 1] >= 0) & (c[:, 0] + tw <= ev.w) & (c[:, 1] + th <= ev.h)]
+    ox, oy = max(_OVERHANG, int(_CLIP * tw)), max(_OVERHANG, int(_CLIP * th))  # cut by the frame
+    c = c[(c[:, 0] >= -ox) & (c[:, 1] >= -oy) & (c[:, 0] + tw <= ev.w + ox) & (c[:, 1] + th <= ev.h + oy)]
     if len(c) == 0:
         return True
     # free places: not on a cut tile (overlapping none by more than a quarter)
@@ -770,7 +844,7 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     c = c[(ox * oy).max(axis=1) < 0.25 * tw * th]
     if len(c) == 0:
         return True
-    c = np.concatenate([c, np.tile([[tw, th]], (len(c), 1))], axis=1)
+    c = _clip_to(np.concatenate([c, np.tile([[tw, th]], (len(c), 1))], axis=1), ev.w, ev.h)
     side, moved = ev.borders(c)
     fill = ev.fills(moved)
     srt = np.sort(side, axis=1)
@@ -872,9 +946,10 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     combos = []
     for ya, th, py, kb, r_lo, r_hi in _axis_candidates(ev.row_prof, ev.bg_rows(), h, min_h,
                                                        int(0.98 * h), keep=5):
-        bands = [int(round(ya + i * py)) for i in range(max(1, kb - 1))]
-        prof = sum(ev.col_profile(y0, y0 + th, _SIDE_PARTS) for y0 in bands) / len(bands)
-        bgc = sum(ev.bg_cols(y0, y0 + th) for y0 in bands) / len(bands)
+        bands = [(int(round(ya + i * py)), int(round(ya + i * py)) + th) for i in range(max(1, kb - 1))]
+        bands = [(max(0, a), min(h, b)) for a, b in bands]  # an outer row may be cut by the frame
+        prof = sum(ev.col_profile(a, b, _SIDE_PARTS) for a, b in bands) / len(bands)
+        bgc = sum(ev.bg_cols(a, b) for a, b in bands) / len(bands)
         lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
         for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
             combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
@@ -892,8 +967,13 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     reg = np.stack(np.broadcast_arrays(gx, gy, tw[:, None, None], th[:, None, None]), -1)
     half = np.stack(np.broadcast_arrays(hx, gy, tw[:, None, None], th[:, None, None]), -1)
     boxes = np.concatenate([reg.reshape(-1, 4), half.reshape(-1, 4)]).astype(np.int64)
-    inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 0] + boxes[:, 2] <= w + _OVERHANG) \
-        & (boxes[:, 1] + boxes[:, 3] <= h + _OVERHANG)
+    ox = np.maximum(_OVERHANG, np.floor(_CLIP * boxes[:, 2]))  # cut by the frame: _CLIP
+    oy = np.maximum(_OVERHANG, np.floor(_CLIP * boxes[:, 3]))
+    inside = (boxes[:, 0] >= -ox) & (boxes[:, 1] >= -oy) & (boxes[:, 0] + boxes[:, 2] <= w + ox) \
+        & (boxes[:, 1] + boxes[:, 3] <= h + oy)
+    cut = np.maximum(_cut_share(boxes[:, 0], boxes[:, 0] + boxes[:, 2], w, boxes[:, 2]),
+                     _cut_share(boxes[:, 1], boxes[:, 1] + boxes[:, 3], h, boxes[:, 3]))
+    boxes[:, 2:] += np.minimum(boxes[:, :2], 0)  # a box cut at the frame's start: its part inside
     boxes[:, 0] = _clamp(boxes[:, 0], 0, w - 2)
     boxes[:, 1] = _clamp(boxes[:, 1], 0, h - 2)
     boxes[:, 2] = _clamp(boxes[:, 2], 1, w - boxes[:, 0])
@@ -922,7 +1002,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
             | inside & framed & card & (srt[:, 2] >= rules.okay_second))
     # a place with nothing in it (flat: a partial last row's flanks) scores a little below
     # nothing: a grid takes it in only when it needs it to be regular (a black video)
-    score = np.where(pictured, mean - rules.score_offset, -0.05)
+    score = np.where(pictured, mean - rules.score_offset, -0.05) - _CLIP_COST * cut
     nr = n * K * K
 
     def split(v):
@@ -1009,7 +1089,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
         chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
         chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
-        grid = np.array(chosen, np.int64)
+        grid = _clip_to(np.array(chosen, np.int64), w, h)
         if ev.compound(grid, rules) or not ev.surrounded(grid):
             continue
         if Rt >= 2 and kt < Ct and not hf:
@@ -1019,7 +1099,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
             # row's empty places are flat background
             last_row = [reg[ci, Rt - 1, c] for c in range(Ct)
                         if st <= c < st + kt or (_inside(reg[ci, Rt - 1, c], w, h) and holds_a_tile(ev, reg[ci, Rt - 1, c]))]
-            grid = np.array(chosen[:(Rt - 1) * Ct] + last_row, np.int64)
+            grid = _clip_to(np.array(chosen[:(Rt - 1) * Ct] + last_row, np.int64), w, h)
         return _grid_result(image_bgr, gray_full, ev, grid, cb[ci])
     return None
 
@@ -1119,7 +1199,10 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     # _best_boundary), so this reach is safe where the gap is narrower.
     r_in = f + 2
     r_out = f + 2 + int(round(6 * min(W / 1920, H / 1080)))
-    fitted = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in grid.tolist()]
+    fitted = []  # clipped to the frame (an outer tile may be cut by it: _CLIP)
+    for x, y, bw, bh in grid.tolist():
+        x0, y0 = max(0, x * f), max(0, y * f)
+        fitted.append((x0, y0, min(W, (x + bw) * f) - x0, min(H, (y + bh) * f) - y0))
     edges = []  # (x0, y0, x1, y1) of each tile after its sides were placed again
     for box in fitted:
         b = _refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)

@@ -274,32 +274,37 @@ def compose_gallery(views: Sequence[np.ndarray | None], size: tuple[int, int] = 
 def crop_gallery(gallery: SynthGallery, margin: int = 0) -> SynthGallery:
     """The gallery alone: the screenshot cropped to its tiles' bounding box and
     ``margin`` pixels around it, as a region picked around the grid or a recording of
-    the gallery shows it (tiles flush with the frame when ``margin`` is 0).
+    the gallery shows it (tiles flush with the frame when ``margin`` is 0; a negative
+    margin cuts that many pixels off the outer tiles, as a region picked by hand a
+    little inside the grid does).
 
     Args:
         gallery: a rendered gallery (:func:`make_gallery`, :func:`compose_gallery`).
-        margin: pixels kept around the grid on each side, 0 or more (the crop stops at
-            the screenshot's edges).
+        margin: pixels kept around the grid on each side (the crop stops at the
+            screenshot's edges); negative: pixels cut off the outer tiles, less than a
+            quarter of the smallest tile's side.
 
     Returns:
         A new :class:`SynthGallery` whose image is the crop (a copy) and whose boxes
-        (tiles, faces, videos, area) are moved into it.
+        (tiles, faces, videos, area) are moved into it and cut to it.
 
     Raises:
-        ValueError: ``margin`` is negative or the gallery has no tiles.
+        ValueError: ``margin`` cuts a quarter of a tile or more, or the gallery has no
+            tiles.
     """
-    if margin < 0:
-        raise ValueError(f"margin must be 0 or more pixels, got {margin}")
     if not gallery.tiles:
         raise ValueError("the gallery has no tiles to crop to")
+    if -margin * 4 >= min(min(t.bbox[2], t.bbox[3]) for t in gallery.tiles):
+        raise ValueError(f"margin {margin} px cuts a quarter of a tile or more")
     W, H = gallery.size
     x0 = max(0, min(t.bbox[0] for t in gallery.tiles) - margin)
     y0 = max(0, min(t.bbox[1] for t in gallery.tiles) - margin)
     x1 = min(W, max(t.bbox[0] + t.bbox[2] for t in gallery.tiles) + margin)
     y1 = min(H, max(t.bbox[1] + t.bbox[3] for t in gallery.tiles) + margin)
 
-    def moved(b: BBox) -> BBox:
-        return (b[0] - x0, b[1] - y0, b[2], b[3])
+    def moved(b: BBox) -> BBox:  # into the crop, cut to it
+        a, c = max(0, b[0] - x0), max(0, b[1] - y0)
+        return (a, c, min(x1 - x0, b[0] - x0 + b[2]) - a, min(y1 - y0, b[1] - y0 + b[3]) - c)
 
     tiles = tuple(SynthTile(index=t.index, bbox=moved(t.bbox), state=t.state, name=t.name,
                             face_boxes=tuple(moved(f) for f in t.face_boxes),
