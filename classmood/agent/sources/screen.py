@@ -207,8 +207,9 @@ class ScreenSource(Source):
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
         self.switches = 0
-        """How many times the capture moved on to a meeting app's window that showed after
-        it began (``look_for_meeting``): the class is read afresh there."""
+        """How many times the capture moved on to something else: a meeting app's window
+        that showed after it began (``look_for_meeting``), or what the teacher picked
+        (:meth:`watch`): the class is read afresh there."""
         self._unseen_since: float | None = None
         self._last_slot = 0.0
         self.unseen: list[tuple[float, float]] = []
@@ -275,6 +276,54 @@ class ScreenSource(Source):
             self.rect = monitor_rect(monitors[number])
             name = "all screens" if number == 0 else f"screen {number}"
             self.description = f"{name} ({format_rect(self.rect)})"
+
+    def watch(self, *, region: Rect | None = None, window_id: int | None = None,
+              window_part: tuple[float, float, float, float] | None = None) -> None:
+        """Watch something else from the next frame on: a rectangle the teacher picked in
+        the panel (:class:`~classmood.agent.choices.Pick`'s ``watch_options``). The class
+        is read afresh there: :attr:`switches` goes up (the run loop resets the pipeline
+        and restarts the stored session), and no meeting window is looked for any more
+        (the teacher chose). Call it from the thread that iterates the source.
+
+        Args:
+            region: a fixed ``(x, y, w, h)`` of the virtual screen, inside it.
+            window_id: a window to follow (by its identity) instead ...
+            window_part: ... or only this part of it (fractions of its size).
+
+        Raises:
+            InputError: neither or both of ``region`` and ``window_id``; a region outside
+                the screen; a window that is closed, minimised or off the screen (what
+                was watched before is kept then).
+        """
+        if (region is None) == (window_id is None):
+            raise InputError("give a region or a window to watch, one of them", option="region")
+        part = None if window_part is None else _check_part(window_part)
+        if region is not None:
+            rect = check_region(region)
+            if clip_rect(rect, self.screen) != rect:
+                raise InputError(f"region {','.join(map(str, rect))} is not inside the screen (the screen is "
+                                 f"{format_rect(self.screen)}); pick a rectangle on the screen", option="region")
+            info, description = None, f"screen region {format_rect(rect)}"
+        else:
+            info = get_window(int(window_id), self._monitors())
+            if info is None or not info.visible:
+                raise InputError(f"the window {'is closed' if info is None else info.label() + ' is minimised'}; "
+                                 "bring the meeting up, then pick again", option="window")
+            saved, self._window_part = self._window_part, part
+            rect = clip_rect(self._part_of(info.rect), self.screen)
+            self._window_part = saved
+            if rect is None:
+                raise InputError(f"the window {info.label()} is off the screen; move it onto a monitor, then "
+                                 "pick again", option="window")
+            description = f"window {info.label()} ({format_rect(rect)})"
+        self._window, self._window_title = None, None
+        self._window_id = None if info is None else info.id
+        self.window, self._window_part, self.rect, self.description = info, part, rect, description
+        self._window_missing, self._window_problem, self._covered_by = False, None, None
+        self._window_checked = self._clock()
+        self._look_for_meeting = False
+        self.switches += 1
+        log.debug("watching %s from now on (the class is read afresh there)", description)
 
     def unseen_stretches(self) -> list[tuple[float, float]]:
         """:attr:`unseen`, with a stretch still open now closed at the last frame slot."""
