@@ -163,14 +163,18 @@ def place_pick(region: Rect, windows: Sequence[WindowInfo]) -> Pick:
         region: the picked ``(x, y, w, h)``, virtual-screen pixels.
         windows: the desktop's windows, bottom of the stacking order first
             (:func:`~classmood.agent.sources.list_windows`); empty when they cannot be
-            listed (then the rectangle is a fixed one of the screen).
+            listed (then the rectangle is a fixed one of the screen). This process's own
+            windows (the overlay over the gallery, the panel) are left out.
 
     Returns:
         The :class:`Pick`.
     """
     region = tuple(int(v) for v in region)  # type: ignore[assignment]
     cx, cy = region[0] + region[2] / 2, region[1] + region[3] / 2
+    me = os.getpid()
     for w in reversed(list(windows)):  # the topmost window under the rectangle's centre
+        if w.pid == me:
+            continue  # ours: the overlay over the gallery, the panel
         x, y, ww, hh = w.rect
         if w.visible and x <= cx < x + ww and y <= cy < y + hh:
             app = meeting_app(w)
