@@ -110,6 +110,17 @@ def recalled_region(path: Path, app: str) -> dict | None:
     return entry
 
 
+def recalled_parts(path: Path) -> dict[str, tuple[float, float, float, float]]:
+    """Per meeting app, the part of its window picked last (fractions ``(fx, fy, fw, fh)``
+    of the window, as :func:`recalled_region` checks them); apps with none are left out."""
+    out = {}
+    for app in _load(path).get("picked") or {}:
+        entry = recalled_region(path, app) if isinstance(app, str) else None
+        if entry is not None and entry.get("part") is not None:
+            out[app] = tuple(entry["part"])
+    return out
+
+
 @dataclass(frozen=True)
 class Pick:
     """A rectangle the teacher dragged over the gallery (``classmood run --pick``, or the

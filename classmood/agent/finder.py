@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from ..display import Rect, clip_rect, format_rect, list_monitors, open_mss
 from ..types import GalleryResult
 from .sources.meeting import meeting_app
-from .sources.windows import WindowInfo, list_windows
+from .sources.windows import WindowInfo, list_windows, part_of
 
 GRID_METHODS = frozenset({"gap", "grid", "avatars"})
 """Layout methods that found the app's own tile grid (not just faces somewhere)."""
@@ -131,6 +131,11 @@ class Candidate:
     monitor: int = 0
     app: str | None = None
     reading: Reading | None = None
+    part: Rect | None = None
+    """The part of the window the teacher picked last for its app (``discover(parts=)``),
+    on the screen; None when none was picked."""
+    part_reading: Reading | None = None
+    """What that part reads as (None: no part, or not captured)."""
 
     @property
     def visible(self) -> bool:
@@ -205,7 +210,8 @@ def _grab(sct, rect: Rect) -> np.ndarray:
 
 
 def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
-             windows: Sequence[WindowInfo] | None = None) -> Discovery:
+             windows: Sequence[WindowInfo] | None = None,
+             parts: Mapping[str, Sequence[float]] | None = None) -> Discovery:
     """Every window and monitor that may show the meeting, read once and ranked.
 
     Args:
@@ -214,6 +220,10 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
             perception, no expression model), opened and closed here.
         windows: the desktop's windows; default: :func:`list_windows` (this process's
             own windows, e.g. the overlay, are left out).
+        parts: per meeting app, the part of its window the teacher picked last
+            (fractions ``(fx, fy, fw, fh)``, :func:`~classmood.agent.choices.recalled_parts`):
+            that part of the same capture is read too (:attr:`Candidate.part_reading`;
+            the ranking goes by the whole window).
 
     Returns:
         The :class:`Discovery`: candidates best first, what it cost in seconds.
@@ -258,10 +268,19 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
                 if part is None or hidden or (c.kind == "window" and i >= MAX_WINDOWS):
                     out.append(c)
                     continue
-                reading = Reading.of(read(_grab(sct, part)))
+                image = _grab(sct, part)
+                reading = Reading.of(read(image))
                 read_ += 1
+                picked = picked_reading = None
+                fractions = (parts or {}).get(c.app) if c.app and c.window is not None else None
+                if fractions is not None:
+                    picked = clip_rect(part_of(c.window.rect, fractions), part)
+                    if picked is not None:
+                        x, y, w, h = picked
+                        crop = np.ascontiguousarray(image[y - part[1]:y - part[1] + h, x - part[0]:x - part[0] + w])
+                        picked_reading = Reading.of(read(crop))
                 out.append(Candidate(c.kind, part, window=c.window, monitor=c.monitor, app=c.app,
-                                     reading=reading))
+                                     reading=reading, part=picked, part_reading=picked_reading))
         finally:
             sct.close()
     finally:

@@ -153,12 +153,18 @@ def _picked(args: argparse.Namespace) -> Source:
 
 
 def _found(args: argparse.Namespace) -> Source:
-    """No source option: the meeting found by itself, said in one line."""
-    from ..agent.choices import recalled_region, save_listing
+    """No source option: the meeting found by itself, said in one line. A part of the
+    meeting app's window picked at an earlier class is watched again, unless it shows no
+    one now while the whole window shows the gallery (the app's layout changed): then the
+    whole window is, and one line says so."""
+    from dataclasses import replace
+
+    from ..agent.choices import recalled_parts, save_listing
     from ..agent.finder import discover
     from ..agent.sources import open_source
 
-    d = discover()
+    parts = recalled_parts(_choices(args))
+    d = discover(parts=parts)
     save_listing(_choices(args), d)
     best = d.best
     hidden_apps = [c for c in d.windows() if c.app and not c.visible]
@@ -174,17 +180,25 @@ def _found(args: argparse.Namespace) -> Source:
         _say(f"no meeting on the screen yet{why}; watching {source.description}{later} "
              f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick)")
         return source
+    what, chosen = best.what(), best
     if best.kind == "monitor":
         source = open_source(monitor=best.monitor, fps=args.fps, look_for_meeting=look)
     else:
-        part = None
-        remembered = recalled_region(_choices(args), best.app) if best.app else None
-        if remembered and remembered.get("part") is not None:
-            part = tuple(remembered["part"])  # fractions of the window, checked by recalled_region
+        part = parts.get(best.app) if best.app and best.part_reading is not None else None
+        if part is not None:
+            seen = best.part_reading
+            if seen.faces == 0 and not seen.is_gallery and best.reading.is_gallery:
+                # picked at an earlier class, in another layout: the class is elsewhere now
+                _say(f"the part of the {best.app} window you picked last shows no participant now, while the whole "
+                     f"window reads as {best.reading.describe()}: watching the whole window (pick the gallery "
+                     "again: 'Pick the gallery' in the panel, or classmood run --pick)")
+                part = None
+            else:
+                what, chosen = f"the part you picked last of {what}", replace(best, reading=seen)
         source = open_source(window_id=best.window.id, window_part=part, fps=args.fps, look_for_meeting=look)
         if part is not None:
             _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick; "
                  "the whole window: classmood run --window 1)")
-    _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()}{later} "
+    _say(f"watching {what} ({source.description.split('(')[-1].rstrip(')')}): {chosen.why()}{later} "
          f"(chosen among {_counted(d)}; all of them: classmood run --list)")
     return source

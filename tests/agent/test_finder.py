@@ -7,6 +7,7 @@ limits) are checked on tables."""
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -142,6 +143,13 @@ def pictures(tmp_path_factory, faces_dir):
     for p, (x, y, s) in zip(photos, [(40, 30, 260), (330, 90, 220), (600, 20, 250), (210, 330, 240)]):
         page[y:y + s, x:x + s] = cv2.resize(cv2.imread(str(p)), (s, s))
     cv2.imwrite(str(folder / "four.png"), page)
+    # the same class at another meeting: the app shows the gallery smaller, at the bottom
+    # right of its window (another layout), nothing but its dark background at the top left
+    h, w = gallery.shape[:2]
+    moved = np.full_like(gallery, 30)
+    small = cv2.resize(gallery, (int(w * 0.6), int(h * 0.6)), interpolation=cv2.INTER_AREA)
+    moved[h - small.shape[0]:, w - small.shape[1]:] = small
+    cv2.imwrite(str(folder / "moved.png"), moved)
     return folder
 
 
@@ -301,6 +309,60 @@ def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, dist
         frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
         assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
         assert max(len(f["tiles"]) for f in frames) == 9
+    finally:
+        meeting.close()
+
+
+def test_a_part_picked_last_time_is_watched_and_counted_as_itself(display, pictures, tmp_path):
+    """A part of the Zoom window picked at an earlier class (four of the nine tiles) is
+    watched again, and the start line counts what that part shows, not the whole window
+    (it said 9 participants while 4 were watched)."""
+    from classmood.agent.choices import remember_region
+
+    x, y, _, _ = MEETING_RECT
+    remember_region(tmp_path / "meeting.json", "Zoom", (x, y, 636, 395), window=MEETING_RECT)
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "3", "--json", "--no-store")
+        assert r.returncode == 0, r.stderr
+        said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert len(said) == 1
+        assert said[0].startswith("classmood: watching the part you picked last of the Zoom window 'Zoom Meeting' "
+                                  "(636x395 at 20,20): it is a Zoom window and it reads as gallery, 4 participants ("), said
+        assert ("classmood: the part of the Zoom window you picked last is watched (pick again: classmood run --pick; "
+                "the whole window: classmood run --window 1)") in r.stderr
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert frames and all(f["frame"] == {"width": 636, "height": 395} for f in frames)
+        assert max(len(f["tiles"]) for f in frames) == 4
+    finally:
+        meeting.close()
+
+
+def test_a_part_picked_last_time_that_shows_no_one_now_falls_back_to_the_whole_window(display, pictures, tmp_path):
+    """The app lays the gallery out elsewhere this time: the part picked last shows only
+    its background, while the whole window reads as the gallery. The whole window is
+    watched, and one line says why and how to pick again (a newcomer's class read as
+    nobody, the pick applied whatever the layout)."""
+    from classmood.agent.choices import recalled_region, remember_region
+
+    x, y, w, h = MEETING_RECT
+    remember_region(tmp_path / "meeting.json", "Zoom", (x, y, 365, 228), window=MEETING_RECT)
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "moved.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "3", "--json", "--no-store")
+        assert r.returncode == 0, r.stderr
+        lines = [line for line in r.stderr.splitlines() if "picked last" in line]
+        assert lines == ["classmood: the part of the Zoom window you picked last shows no participant now, while the "
+                         "whole window reads as gallery, 9 participants (8 faces): watching the whole window (pick "
+                         "the gallery again: 'Pick the gallery' in the panel, or classmood run --pick)"], r.stderr
+        said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert said[0].startswith("classmood: watching the Zoom window 'Zoom Meeting' (960x600 at 20,20): it is a "
+                                  "Zoom window and it reads as gallery, 9 participants")
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
+        assert max(len(f["tiles"]) for f in frames) == 9
+        # the pick stays remembered: it may fit the next class's layout
+        assert recalled_region(tmp_path / "meeting.json", "Zoom") is not None
     finally:
         meeting.close()
 

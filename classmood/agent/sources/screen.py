@@ -28,7 +28,7 @@ from ...types import Frame
 from .base import Source, check_fps, paced
 from .meeting import meeting_app
 from .window_lookup import find_window
-from .windows import WindowInfo, get_window, list_windows
+from .windows import WindowInfo, get_window, list_windows, part_of
 
 log = logging.getLogger(__name__)
 
@@ -343,12 +343,7 @@ class ScreenSource(Source):
     def _part_of(self, rect: Rect) -> Rect:
         """The captured part of a window at ``rect``: all of it, or ``window_part`` of it
         (fractions of its size; clipped to the window)."""
-        if self._window_part is None:
-            return rect
-        fx, fy, fw, fh = self._window_part
-        x, y, w, h = rect
-        part = (x + round(fx * w), y + round(fy * h), max(1, round(fw * w)), max(1, round(fh * h)))
-        return clip_rect(part, rect) or rect
+        return part_of(rect, self._window_part)
 
     def _monitors(self) -> list[tuple[int, Rect]]:
         return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
