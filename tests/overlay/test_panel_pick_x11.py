@@ -113,3 +113,43 @@ def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_
     with SessionStore(db, readonly=True) as store:
         (info,) = store.sessions()
         assert info.source == "window zoom (840x480 at 10,10)" and info.participants == 4
+
+
+def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backend, gallery_png, tmp_path):
+    """Started before the class, ClassMood watches the screen under an overlay covering
+    it; when Zoom's window shows, the capture moves to it, and so does the overlay window
+    (its badges are drawn over the window, not over the screen it covered before)."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    db = tmp_path / "classmood.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--json", "--presence-only", "--duration",
+                             "120", "--no-store"], cwd=str(ROOT), env=env_for(x11, CLASSMOOD_DB=str(db)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    out = Lines(proc.stdout)
+    frames: list[dict] = []
+
+    def read_frames() -> list[dict]:
+        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{"))
+        return frames
+
+    zoom = None
+    where = (200, 120, 960, 600)
+    try:
+        (overlay,) = wait_for(lambda: find(x11, "^ClassMood overlay$"), 180, "the overlay window")
+        wait_for(lambda: read_frames(), 120, "a first frame")
+        assert frames[-1]["frame"] == {"width": 1920, "height": 1080}
+        assert geometry(x11, overlay) == (0, 0, 1920, 1080)
+        zoom = open_window(x11, "Zoom Meeting", "zoom", gallery_png, where)
+        wait_for(lambda: read_frames() and frames[-1]["frame"] == {"width": 960, "height": 600}, 60,
+                 "the capture moving to the Zoom window")
+        assert wait_for(lambda: geometry(x11, overlay) == where, 30, "the overlay moving to the Zoom window")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if zoom is not None:
+            zoom.close()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
