@@ -589,6 +589,33 @@ def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, cap
             slides.close()
 
 
+def test_each_check_of_the_followed_window_lists_the_windows_once(display, pictures, monkeypatch):
+    """Every 2 s the followed window is looked up again, what covers it checked and, were
+    it closed, a replacement looked for: one enumeration of the desktop's windows serves
+    all three (it asked X for the window and then for every window: about 14 ms a check
+    with six windows on Xvfb, 8 ms now). The real lookups run; they are only counted."""
+    from classmood.agent.sources import screen as screen_module
+
+    calls = []
+    real_list, real_get = screen_module.list_windows, screen_module.get_window
+    monkeypatch.setattr(screen_module, "list_windows", lambda *a: calls.append("list") or real_list(*a))
+    monkeypatch.setattr(screen_module, "get_window", lambda *a: calls.append("get") or real_get(*a))
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    clock = Clock()
+    try:
+        with ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep) as src:
+            it = iter(src)
+            calls.clear()
+            for _ in range(20):  # 0.6 s a frame on the clock: several checks, 2 s apart
+                next(it)
+            checks = calls.count("list")
+            assert checks >= 3 and calls == ["list"] * checks
+            xdo(display, "windowmove", "--sync", str(meeting.id), "100", "60")  # still followed
+            assert frames_until(it, lambda f: f.origin == (100, 60)).image.shape == (500, 800, 3)
+    finally:
+        meeting.close()
+
+
 def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(display, pictures):
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
     try:

@@ -348,30 +348,41 @@ class ScreenSource(Source):
     def _monitors(self) -> list[tuple[int, Rect]]:
         return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
 
-    def _largest_window(self, keep: Callable[[WindowInfo], bool]) -> WindowInfo | None:
-        """The largest visible window for which ``keep`` is true; None (also when the
+    def _largest_window(self, keep: Callable[[WindowInfo], bool],
+                        windows: list[WindowInfo] | None = None) -> WindowInfo | None:
+        """The largest visible window for which ``keep`` is true, among ``windows`` (one
+        enumeration shared by the caller; default: listed now); None (also when the
         windows cannot be listed now)."""
-        try:
-            windows = list_windows(self._monitors())
-        except InputError:
-            return None
+        if windows is None:
+            try:
+                windows = list_windows(self._monitors())
+            except InputError:
+                return None
         found = [w for w in windows if w.visible and keep(w)]
         return max(found, key=lambda w: w.area, default=None)
 
-    def _replacement(self, gone: WindowInfo) -> WindowInfo | None:
+    def _replacement(self, gone: WindowInfo, windows: list[WindowInfo]) -> WindowInfo | None:
         """The largest visible window of the same meeting app (or, for no known app, of the
-        same class and process) as the closed window ``gone``; None."""
+        same class and process) as the closed window ``gone``, among ``windows``; None."""
         app = meeting_app(gone)
         return self._largest_window(
             lambda w: (w.id, w.pid) != (gone.id, gone.pid)
-            and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)))
+            and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)),
+            windows)
 
     def _follow_window_id(self) -> bool:
         """Look the followed window up again by its id; False while it cannot be seen
-        (one warning line for each new reason, one line when it is back)."""
+        (one warning line for each new reason, one line when it is back). The desktop's
+        windows are listed once per check, and that one list serves finding the window,
+        a replacement for it when it closed and what covers it (the window alone is
+        asked for only when it is not in the list: hidden by its app, or closed)."""
         last = self.window
+        windows: list[WindowInfo] = []
         try:
-            info = get_window(self._window_id, self._monitors())
+            windows = list_windows(self._monitors())
+            info = next((w for w in windows if w.id == self._window_id), None)
+            if info is None:  # withdrawn by its app (no longer in the window manager's list), or closed
+                info = get_window(self._window_id, self._monitors())
         except InputError as exc:  # the display went away
             info, problem = None, str(exc)
         else:
@@ -379,7 +390,7 @@ class ScreenSource(Source):
         if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
             info = None  # closed, and X gave its id to a new window (of another process)
         if info is None and problem is None:
-            info = self._replacement(last)
+            info = self._replacement(last, windows)
             if info is not None:
                 log.warning("the window %s was closed; following %s, the same app's, at %s", last.label(),
                             info.label(), format_rect(info.rect))
@@ -412,18 +423,15 @@ class ScreenSource(Source):
         self._window_missing = False
         self._window_problem = None
         self.rect = rect
-        self._check_covered(info, rect)
+        self._check_covered(info, rect, windows)
         return True
 
-    def _check_covered(self, info: WindowInfo, rect: Rect) -> None:
+    def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> None:
         """One warning line when other windows (above the followed one in the stacking
         order, not this process's own: the overlay) cover a share of what is captured of
         it (:attr:`COVERED_SHARE` or more), naming the largest; one line when it is clear
-        again. The capture reads what shows: the covered part is another app's picture."""
-        try:
-            windows = list_windows()
-        except InputError:
-            return
+        again. The capture reads what shows: the covered part is another app's picture.
+        ``windows``: the desktop's windows as listed for this check."""
         ids = [w.id for w in windows]
         above = windows[ids.index(info.id) + 1:] if info.id in ids else []
         x, y, w, h = rect
