@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 import cv2
@@ -30,6 +30,28 @@ MIN_WINDOW = (240, 160)
 """Windows smaller than this (w, h pixels) cannot show a class: not candidates."""
 MAX_WINDOWS = 16
 """At most this many windows are read (the largest), to keep the start quick."""
+
+
+STILL_WAIT_S = 0.4
+"""A candidate whose content decides (no meeting app's window is on the screen) and that
+reads as a gallery is captured again this long after its first capture: live video
+changes between the two (camera noise, motion), a picture does not."""
+STILL_LEVELS = 3
+"""A pixel changed between the two captures when a channel differs by more than this."""
+STILL_SHARE = 0.002
+"""A capture in which fewer pixels than this share changed is still (a live gallery's
+camera noise and motion change several percent; a mouse pointer moving over a photo is
+well under this)."""
+
+
+def is_still(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two captures of one place, a moment apart, show a picture that does not
+    move: fewer than :data:`STILL_SHARE` of the pixels changed by more than
+    :data:`STILL_LEVELS` (BGR arrays of one shape)."""
+    if first.shape != second.shape:
+        return False  # the window changed size meanwhile: not a still picture
+    changed = (cv2.absdiff(first, second).max(axis=2) > STILL_LEVELS).mean()
+    return bool(changed < STILL_SHARE)
 
 
 SIZE_TOLERANCE = 0.08
@@ -83,6 +105,10 @@ class Reading:
     tiles: int = 0
     faces: int = 0
     regular: bool = False
+    still: bool | None = None
+    """Nothing changed in a second capture a moment later (:data:`STILL_WAIT_S`): a
+    picture (a photo contact sheet in an image viewer), not live video; None: not
+    checked (only candidates whose content decides are: no meeting app's window)."""
 
     @classmethod
     def of(cls, gallery: GalleryResult) -> "Reading":
@@ -108,7 +134,9 @@ class Reading:
             return "no participant seen"
         n = (f"{self.tiles} participant{'s' if self.tiles != 1 else ''} "
              f"({self.faces} face{'s' if self.faces != 1 else ''})")
-        return f"{self.layout}, {n}" if self.is_gallery else f"no meeting's tile grid, {n}"
+        if not self.is_gallery:
+            return f"no meeting's tile grid, {n}"
+        return f"{self.layout}, {n}" + (", a still picture (no live video)" if self.still else "")
 
 
 @dataclass(frozen=True)
@@ -143,10 +171,12 @@ class Candidate:
 
     def rank_key(self) -> tuple:
         """Higher is better: a meeting app's window, then a picture that reads as a
-        gallery, then a window over a monitor, then more participants, then faces."""
+        gallery, live before still (a photo contact sheet reads as a gallery too, but
+        nothing in it moves), then a window over a monitor, then more participants, then
+        faces."""
         r = self.reading or Reading()
-        return (self.visible, self.app is not None, r.is_gallery, self.kind == "window", r.tiles, r.faces,
-                self.rect[2] * self.rect[3])
+        return (self.visible, self.app is not None, r.is_gallery, not r.still, self.kind == "window", r.tiles,
+                r.faces, self.rect[2] * self.rect[3])
 
     def what(self) -> str:
         """The candidate for the user: ``"the Zoom window 'Zoom 회의'"``, ``"screen 2"``."""
@@ -259,6 +289,11 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
         read = perception.analyze
     read_ = 0
     out = []
+    # the content decides only where no meeting app's window can be seen: then the ones
+    # that read as a gallery are captured twice, to tell live video from a picture
+    by_content = not any(c.app is not None and c.window is not None and c.window.visible for c in cands)
+    firsts: dict[int, tuple[Rect, np.ndarray]] = {}
+    last_grab = 0.0
     try:
         sct = open_mss()
         try:
@@ -269,6 +304,7 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
                     out.append(c)
                     continue
                 image = _grab(sct, part)
+                grabbed = time.perf_counter()
                 reading = Reading.of(read(image))
                 read_ += 1
                 picked = picked_reading = None
@@ -279,8 +315,16 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
                         x, y, w, h = picked
                         crop = np.ascontiguousarray(image[y - part[1]:y - part[1] + h, x - part[0]:x - part[0] + w])
                         picked_reading = Reading.of(read(crop))
+                if by_content and reading.is_gallery:
+                    firsts[len(out)] = (part, image)
+                    last_grab = grabbed
                 out.append(Candidate(c.kind, part, window=c.window, monitor=c.monitor, app=c.app,
                                      reading=reading, part=picked, part_reading=picked_reading))
+            if firsts:
+                time.sleep(max(0.0, STILL_WAIT_S - (time.perf_counter() - last_grab)))
+                for k, (part, image) in firsts.items():
+                    c = out[k]
+                    out[k] = replace(c, reading=replace(c.reading, still=is_still(image, _grab(sct, part))))
         finally:
             sct.close()
     finally:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classmood.agent.finder import Candidate, Reading, discover, rank, regular_grid
+from classmood.agent.finder import Candidate, Reading, discover, is_still, rank, regular_grid
 from classmood.agent.sources import ScreenSource, WindowInfo, get_window, list_windows, meeting_app
 from classmood.agent.sources.windows import monitor_of
 from classmood.errors import InputError
@@ -150,6 +150,16 @@ def pictures(tmp_path_factory, faces_dir):
     small = cv2.resize(gallery, (int(w * 0.6), int(h * 0.6)), interpolation=cv2.INTER_AREA)
     moved[h - small.shape[0]:, w - small.shape[1]:] = small
     cv2.imwrite(str(folder / "moved.png"), moved)
+    # a live class of four (the top left 2x2 of the gallery), and a contact sheet of nine
+    # face photos in rows, as an image viewer shows a folder: it reads as a gallery too
+    cv2.imwrite(str(folder / "four_live.png"), gallery[:478, :850])
+    sheet = np.full((620, 900, 3), 240, np.uint8)
+    every = sorted(faces_dir.glob("muxspace/*/*.jpg"))
+    for k in range(9):
+        r, c = divmod(k, 3)
+        sheet[20 + r * 200:200 + r * 200, 30 + c * 290:290 + c * 290] = cv2.resize(cv2.imread(str(every[k * 7])),
+                                                                                    (260, 180))
+    cv2.imwrite(str(folder / "sheet.png"), sheet)
     return folder
 
 
@@ -232,6 +242,65 @@ def test_the_issue_case_korean_zoom_beside_four_faces(display, pictures, percept
     finally:
         meeting.close()
         other.close()
+
+
+def test_a_still_contact_sheet_ranks_below_a_live_gallery(display, pictures, perception):
+    """No meeting app on the screen (a school's own page in a browser): an image viewer's
+    contact sheet of nine face photos reads as a gallery of nine, more than the live class
+    of four, and was chosen. Captured again 0.4 s later, the live gallery has changed
+    (camera noise) and the photos have not: the live one wins, and the sheet is listed
+    as a still picture."""
+    sheet = open_window(display, "Photos 2025 - Image Viewer", "Eog", pictures / "sheet.png", (700, 20, 900, 620),
+                        noise=0)
+    live = open_window(display, "Klasse 7b - Schulportal - Chromium", "Chromium", pictures / "four_live.png",
+                       (20, 20, 640, 360))
+    try:
+        for rect in [(700, 20, 900, 620), (20, 20, 640, 360)]:
+            drawn(display, rect)
+        d = discover(perception.analyze)
+        assert d.best.window.id == live.id and d.best.reading.tiles == 4 and d.best.reading.still is False
+        (viewer,) = [c for c in d.windows() if c.window.id == sheet.id]
+        assert viewer.reading.is_gallery and viewer.reading.tiles == 9 and viewer.reading.still is True
+        assert viewer.reading.describe() == "gallery, 9 participants (9 faces), a still picture (no live video)"
+        # what it costs: one more capture of each gallery-like candidate, 0.4 s after it was read
+        assert d.seconds < 5.0
+    finally:
+        sheet.close()
+        live.close()
+
+
+def drawn(display, rect, timeout=20.0):
+    """Wait until the window at ``rect`` has drawn its picture down to its last rows (its
+    X background is black until then: a capture meanwhile reads half a gallery)."""
+    import mss
+
+    x, y, w, h = rect
+    deadline = time.monotonic() + timeout
+    with mss.MSS(display=display) as sct:
+        while time.monotonic() < deadline:
+            bottom = np.asarray(sct.grab({"left": x, "top": y + h - 8, "width": w, "height": 8}))[..., :3]
+            if bottom.mean() > 20:
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"the window at {rect} did not draw its picture")
+
+
+def test_is_still_and_the_rank_of_a_still_gallery():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    assert is_still(frame, frame.copy())
+    noisy = np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
+    assert not is_still(frame, noisy)  # camera noise of a few grey levels
+    pointer = frame.copy()
+    pointer[10:14, 10:14] = 255 - pointer[10:14, 10:14]  # a 4x4 change: under 0.2% of the picture
+    assert is_still(frame, pointer)
+    assert not is_still(frame, frame[:100])  # resized meanwhile
+    live4 = cand(reading=Reading("gallery", "gap", 4, 4, True, still=False))
+    still9 = cand(reading=Reading("gallery", "gap", 9, 9, True, still=True))
+    one_face = cand(reading=ONE_FACE)
+    assert rank([still9, one_face, live4]) == [live4, still9, one_face]
+    unchecked = cand(reading=GALLERY9)  # not checked: as live
+    assert rank([still9, unchecked]) == [unchecked, still9]
 
 
 def test_a_minimised_meeting_is_listed_not_chosen(display, pictures, distractors, perception):
