@@ -1,10 +1,11 @@
-"""The panel's "Pick the gallery" on a real X screen (Xvfb + xcompmgr, Qt WebEngine):
-``classmood run`` watches a Zoom window showing a live 3x3 gallery; the teacher presses
-G in the panel, the region picker opens over the screen, a rectangle is dragged over
-four of the nine tiles, and from then on only that part is read (the class afresh: four
+"""Picking the gallery on a real X screen (Xvfb + xcompmgr, Qt WebEngine). From the panel:
+``classmood run`` watches a Zoom window showing a live 3x3 gallery; the teacher presses G
+in the panel, the region picker opens over the screen, a rectangle is dragged over four of
+the nine tiles, and from then on only that part is read (the class afresh: four
 participants stored, not nine), the overlay window moves over it, and the pick is
-remembered for Zoom as ``--pick`` remembers it. Skips cleanly without Xvfb, xcompmgr,
-xdotool, python-xlib or the GUI backend."""
+remembered for Zoom. ``classmood run --pick`` takes the same path; and the overlay follows
+the capture to the meeting window that shows after the start. Skips cleanly without Xvfb,
+xcompmgr, xdotool, python-xlib or the GUI backend."""
 
 from __future__ import annotations
 
@@ -153,3 +154,41 @@ def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backe
             zoom.close()
     assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
     assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
+
+
+def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_path):
+    """``classmood run --pick``: the same picker and the same placing and remembering as
+    the panel's button: the part of the Zoom window dragged over is watched (followed as
+    part of the window) and remembered for Zoom."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    zoom = open_window(x11, "Zoom Meeting", "zoom", gallery_png, ZOOM)
+    db = tmp_path / "classmood.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--pick", "--no-overlay", "--json",
+                             "--presence-only", "--duration", "4", "--no-store"], cwd=str(ROOT),
+                            env=env_for(x11, CLASSMOOD_DB=str(db)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, encoding="utf-8")
+    try:
+        wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
+        time.sleep(1.0)  # Qt maps the window after it says so
+        (x0, y0), (x1, y1) = DRAG
+        xdo(x11, "mousemove", str(x0), str(y0), "mousedown", "1")
+        for k in range(1, 5):
+            xdo(x11, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
+            time.sleep(0.05)
+        xdo(x11, "mouseup", "1")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        zoom.close()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert ("classmood: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed when it "
+            "moves; remembered for Zoom)") in err
+    assert "classmood: analysing window zoom 'Zoom Meeting' (840x480 at 10,10)" in err
+    frames = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert frames and all(f["frame"] == {"width": 840, "height": 480} for f in frames)
+    assert max(len(f["tiles"]) for f in frames) == 4
+    picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
+    assert list(picked) == ["Zoom"] and len(picked["Zoom"]["part"]) == 4
