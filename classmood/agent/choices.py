@@ -111,8 +111,16 @@ def recalled_region(path: Path, app: str) -> dict | None:
 
 
 def recalled_parts(path: Path) -> dict[str, tuple[float, float, float, float]]:
-    """Per meeting app, the part of its window picked last (fractions ``(fx, fy, fw, fh)``
-    of the window, as :func:`recalled_region` checks them); apps with none are left out."""
+    """Per meeting app, the part of its window picked last.
+
+    Args:
+        path: the choices file (:func:`choices_path`).
+
+    Returns:
+        ``{app: (fx, fy, fw, fh)}``, fractions of the app's window as
+        :func:`recalled_region` checks them; apps with none (or a rectangle of the screen
+        only) are left out; empty when the file is missing or unreadable.
+    """
     out = {}
     for app in _load(path).get("picked") or {}:
         entry = recalled_region(path, app) if isinstance(app, str) else None
@@ -198,5 +206,10 @@ def place_pick(region: Rect, windows: Sequence[WindowInfo]) -> Pick:
 def remember_pick(path: Path, pick: Pick) -> None:
     """Remember ``pick`` for its app (``"screen"`` when in no app's window), as
     :func:`remember_region` does: the next ``classmood run`` that finds the app's
-    window watches the same part of it."""
+    window watches the same part of it.
+
+    Args:
+        path: the choices file (:func:`choices_path`).
+        pick: what was picked (:func:`place_pick`).
+    """
     remember_region(path, pick.app or "screen", pick.region, pick.window.rect if pick.window else None)

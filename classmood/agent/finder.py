@@ -46,8 +46,17 @@ well under this)."""
 
 def is_still(first: np.ndarray, second: np.ndarray) -> bool:
     """Whether two captures of one place, a moment apart, show a picture that does not
-    move: fewer than :data:`STILL_SHARE` of the pixels changed by more than
-    :data:`STILL_LEVELS` (BGR arrays of one shape)."""
+    move.
+
+    Args:
+        first: the first capture, BGR.
+        second: the capture a moment later, BGR.
+
+    Returns:
+        True when fewer than :data:`STILL_SHARE` of the pixels changed by more than
+        :data:`STILL_LEVELS`; False otherwise, and when the two differ in size (the
+        window was resized meanwhile).
+    """
     if first.shape != second.shape:
         return False  # the window changed size meanwhile: not a still picture
     changed = (cv2.absdiff(first, second).max(axis=2) > STILL_LEVELS).mean()

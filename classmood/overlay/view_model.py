@@ -219,8 +219,12 @@ class Controls:
 
     # -- the rectangle picked over the gallery ------------------------------------------
     def start_picking(self) -> bool:
-        """The panel opens the region picker: True when it may (the session can watch
-        another part of the screen and no picker is open yet), and marks it open."""
+        """The panel opens the region picker.
+
+        Returns:
+            True when it may (the session can watch another part of the screen and no
+            picker is open yet): it is marked open; False otherwise.
+        """
         with self._cond:
             if not self.can_pick or self._picking:
                 return False
@@ -230,9 +234,13 @@ class Controls:
         return True
 
     def end_picking(self, rect: Rect | None, message: str = "") -> None:
-        """The picker closed: ``rect`` ``(x, y, w, h)``, screen pixels, is to be watched
-        from the agent's next frame on (None: nothing was picked); ``message`` tells the
-        panel why not (cancelled, the picker cannot open here)."""
+        """The picker closed.
+
+        Args:
+            rect: ``(x, y, w, h)``, screen pixels, to be watched from the agent's next
+                frame on; None: nothing was picked.
+            message: for the panel: why not (cancelled, the picker cannot open here).
+        """
         with self._cond:
             self._picking = False
             if rect is not None:
@@ -241,13 +249,21 @@ class Controls:
         self._changed()
 
     def take_pick(self) -> Rect | None:
-        """The rectangle picked since the last call (the agent's loop), or None."""
+        """For the agent's loop: the rectangle picked since the last call.
+
+        Returns:
+            ``(x, y, w, h)``, screen pixels, once; None when nothing new was picked.
+        """
         with self._cond:
             rect, self._picked = self._picked, None
         return rect
 
     def say(self, message: str) -> None:
-        """The panel's word on the last pick (what is watched now, or why not)."""
+        """Set the panel's word on the last pick.
+
+        Args:
+            message: what is watched now, or why the pick was not taken.
+        """
         with self._cond:
             self._message = str(message)
         self._changed()
@@ -327,8 +343,12 @@ class OverlayModel:
         self.frames = 0
 
     def set_notes(self, notes: Iterable[str]) -> None:
-        """What limits the reading now, in plain words, one sentence or two each (the
-        panel shows them while they are set: a speaker view, a full gallery page)."""
+        """Set what limits the reading now (the panel shows it while it is set).
+
+        Args:
+            notes: plain words, a sentence or two each (a speaker view, a full gallery
+                page); empty ones are left out; none: nothing limits it.
+        """
         notes = [str(n) for n in notes if n]
         with self._lock:
             self._notes = notes
