@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
-from ..display import Rect
+from ..display import Rect, clip_rect, format_rect
 from .finder import Discovery
+from .sources.meeting import meeting_app
+from .sources.windows import WindowInfo
 
 FILE_NAME = "meeting.json"
 """The file's name, in the session database's folder."""
@@ -104,3 +108,108 @@ def recalled_region(path: Path, app: str) -> dict | None:
               and 0 <= part[0] < 1 and 0 <= part[1] < 1 and 0 < part[2] <= 1 and 0 < part[3] <= 1)
         return {"part": [float(v) for v in part]} if ok else None  # pixels of an older build: forgotten
     return entry
+
+
+def recalled_parts(path: Path) -> dict[str, tuple[float, float, float, float]]:
+    """Per meeting app, the part of its window picked last.
+
+    Args:
+        path: the choices file (:func:`choices_path`).
+
+    Returns:
+        ``{app: (fx, fy, fw, fh)}``, fractions of the app's window as
+        :func:`recalled_region` checks them; apps with none (or a rectangle of the screen
+        only) are left out; empty when the file is missing or unreadable.
+    """
+    out = {}
+    for app in _load(path).get("picked") or {}:
+        entry = recalled_region(path, app) if isinstance(app, str) else None
+        if entry is not None and entry.get("part") is not None:
+            out[app] = tuple(entry["part"])
+    return out
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A rectangle the teacher dragged over the gallery (``classmood run --pick``, or the
+    panel's "Pick the gallery"), placed among the desktop's windows: what to watch and
+    what to remember. One code path for both (:func:`place_pick`, :func:`remember_pick`).
+
+    Attributes:
+        region: the picked ``(x, y, w, h)``, virtual-screen pixels.
+        app: the meeting app whose window holds the whole rectangle (``"Zoom"``), or None.
+        window: that window (then the rectangle is watched as a part of it, and
+            followed when it moves or is resized), or None.
+    """
+
+    region: Rect
+    app: str | None = None
+    window: WindowInfo | None = None
+
+    @property
+    def part(self) -> tuple[float, float, float, float] | None:
+        """The rectangle as fractions ``(fx, fy, fw, fh)`` of :attr:`window`'s size; None
+        without a window."""
+        if self.window is None:
+            return None
+        wx, wy, ww, wh = self.window.rect
+        x, y, w, h = self.region
+        return (round((x - wx) / ww, 5), round((y - wy) / wh, 5), round(w / ww, 5), round(h / wh, 5))
+
+    def watch_options(self) -> dict:
+        """What a screen source watches for it: ``{"window_id", "window_part"}`` (a part of
+        the meeting window, followed) or ``{"region"}`` (a fixed rectangle of the screen);
+        keyword arguments of :func:`~classmood.agent.sources.open_source` and
+        :meth:`~classmood.agent.sources.ScreenSource.watch`."""
+        if self.window is not None:
+            return {"window_id": self.window.id, "window_part": self.part}
+        return {"region": self.region}
+
+    def describe(self) -> str:
+        """For the teacher: ``"the rectangle you picked, 600x400 at 100,80 in the Zoom
+        window (followed when it moves; remembered for Zoom)"``."""
+        where = f"the rectangle you picked, {format_rect(self.region)}"
+        if self.window is not None:
+            return f"{where} in the {self.app} window (followed when it moves; remembered for {self.app})"
+        return where
+
+
+def place_pick(region: Rect, windows: Sequence[WindowInfo]) -> Pick:
+    """Where a picked rectangle lies: in a meeting app's window when the topmost visible
+    window under its centre is one and holds it whole.
+
+    Args:
+        region: the picked ``(x, y, w, h)``, virtual-screen pixels.
+        windows: the desktop's windows, bottom of the stacking order first
+            (:func:`~classmood.agent.sources.list_windows`); empty when they cannot be
+            listed (then the rectangle is a fixed one of the screen). This process's own
+            windows (the overlay over the gallery, the panel) are left out.
+
+    Returns:
+        The :class:`Pick`.
+    """
+    region = tuple(int(v) for v in region)  # type: ignore[assignment]
+    cx, cy = region[0] + region[2] / 2, region[1] + region[3] / 2
+    me = os.getpid()
+    for w in reversed(list(windows)):  # the topmost window under the rectangle's centre
+        if w.pid == me:
+            continue  # ours: the overlay over the gallery, the panel
+        x, y, ww, hh = w.rect
+        if w.visible and x <= cx < x + ww and y <= cy < y + hh:
+            app = meeting_app(w)
+            if app is not None and ww > 0 and hh > 0 and clip_rect(region, w.rect) == region:
+                return Pick(region, app, w)
+            break
+    return Pick(region)
+
+
+def remember_pick(path: Path, pick: Pick) -> None:
+    """Remember ``pick`` for its app (``"screen"`` when in no app's window), as
+    :func:`remember_region` does: the next ``classmood run`` that finds the app's
+    window watches the same part of it.
+
+    Args:
+        path: the choices file (:func:`choices_path`).
+        pick: what was picked (:func:`place_pick`).
+    """
+    remember_region(path, pick.app or "screen", pick.region, pick.window.rect if pick.window else None)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from ..display import Rect, clip_rect, format_rect, list_monitors, open_mss
 from ..types import GalleryResult
 from .sources.meeting import meeting_app
-from .sources.windows import WindowInfo, list_windows
+from .sources.windows import WindowInfo, list_windows, part_of
 
 GRID_METHODS = frozenset({"gap", "grid", "avatars"})
 """Layout methods that found the app's own tile grid (not just faces somewhere)."""
@@ -30,6 +30,37 @@ MIN_WINDOW = (240, 160)
 """Windows smaller than this (w, h pixels) cannot show a class: not candidates."""
 MAX_WINDOWS = 16
 """At most this many windows are read (the largest), to keep the start quick."""
+
+
+STILL_WAIT_S = 0.4
+"""A candidate whose content decides (no meeting app's window is on the screen) and that
+reads as a gallery is captured again this long after its first capture: live video
+changes between the two (camera noise, motion), a picture does not."""
+STILL_LEVELS = 3
+"""A pixel changed between the two captures when a channel differs by more than this."""
+STILL_SHARE = 0.002
+"""A capture in which fewer pixels than this share changed is still (a live gallery's
+camera noise and motion change several percent; a mouse pointer moving over a photo is
+well under this)."""
+
+
+def is_still(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two captures of one place, a moment apart, show a picture that does not
+    move.
+
+    Args:
+        first: the first capture, BGR.
+        second: the capture a moment later, BGR.
+
+    Returns:
+        True when fewer than :data:`STILL_SHARE` of the pixels changed by more than
+        :data:`STILL_LEVELS`; False otherwise, and when the two differ in size (the
+        window was resized meanwhile).
+    """
+    if first.shape != second.shape:
+        return False  # the window changed size meanwhile: not a still picture
+    changed = (cv2.absdiff(first, second).max(axis=2) > STILL_LEVELS).mean()
+    return bool(changed < STILL_SHARE)
 
 
 SIZE_TOLERANCE = 0.08
@@ -83,6 +114,10 @@ class Reading:
     tiles: int = 0
     faces: int = 0
     regular: bool = False
+    still: bool | None = None
+    """Nothing changed in a second capture a moment later (:data:`STILL_WAIT_S`): a
+    picture (a photo contact sheet in an image viewer), not live video; None: not
+    checked (only candidates whose content decides are: no meeting app's window)."""
 
     @classmethod
     def of(cls, gallery: GalleryResult) -> "Reading":
@@ -108,7 +143,9 @@ class Reading:
             return "no participant seen"
         n = (f"{self.tiles} participant{'s' if self.tiles != 1 else ''} "
              f"({self.faces} face{'s' if self.faces != 1 else ''})")
-        return f"{self.layout}, {n}" if self.is_gallery else f"no meeting's tile grid, {n}"
+        if not self.is_gallery:
+            return f"no meeting's tile grid, {n}"
+        return f"{self.layout}, {n}" + (", a still picture (no live video)" if self.still else "")
 
 
 @dataclass(frozen=True)
@@ -131,6 +168,11 @@ class Candidate:
     monitor: int = 0
     app: str | None = None
     reading: Reading | None = None
+    part: Rect | None = None
+    """The part of the window the teacher picked last for its app (``discover(parts=)``),
+    on the screen; None when none was picked."""
+    part_reading: Reading | None = None
+    """What that part reads as (None: no part, or not captured)."""
 
     @property
     def visible(self) -> bool:
@@ -138,10 +180,12 @@ class Candidate:
 
     def rank_key(self) -> tuple:
         """Higher is better: a meeting app's window, then a picture that reads as a
-        gallery, then a window over a monitor, then more participants, then faces."""
+        gallery, live before still (a photo contact sheet reads as a gallery too, but
+        nothing in it moves), then a window over a monitor, then more participants, then
+        faces."""
         r = self.reading or Reading()
-        return (self.visible, self.app is not None, r.is_gallery, self.kind == "window", r.tiles, r.faces,
-                self.rect[2] * self.rect[3])
+        return (self.visible, self.app is not None, r.is_gallery, not r.still, self.kind == "window", r.tiles,
+                r.faces, self.rect[2] * self.rect[3])
 
     def what(self) -> str:
         """The candidate for the user: ``"the Zoom window 'Zoom 회의'"``, ``"screen 2"``."""
@@ -205,7 +249,8 @@ def _grab(sct, rect: Rect) -> np.ndarray:
 
 
 def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
-             windows: Sequence[WindowInfo] | None = None) -> Discovery:
+             windows: Sequence[WindowInfo] | None = None,
+             parts: Mapping[str, Sequence[float]] | None = None) -> Discovery:
     """Every window and monitor that may show the meeting, read once and ranked.
 
     Args:
@@ -214,6 +259,10 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
             perception, no expression model), opened and closed here.
         windows: the desktop's windows; default: :func:`list_windows` (this process's
             own windows, e.g. the overlay, are left out).
+        parts: per meeting app, the part of its window the teacher picked last
+            (fractions ``(fx, fy, fw, fh)``, :func:`~classmood.agent.choices.recalled_parts`):
+            that part of the same capture is read too (:attr:`Candidate.part_reading`;
+            the ranking goes by the whole window).
 
     Returns:
         The :class:`Discovery`: candidates best first, what it cost in seconds.
@@ -249,6 +298,11 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
         read = perception.analyze
     read_ = 0
     out = []
+    # the content decides only where no meeting app's window can be seen: then the ones
+    # that read as a gallery are captured twice, to tell live video from a picture
+    by_content = not any(c.app is not None and c.window is not None and c.window.visible for c in cands)
+    firsts: dict[int, tuple[Rect, np.ndarray]] = {}
+    last_grab = 0.0
     try:
         sct = open_mss()
         try:
@@ -258,10 +312,28 @@ def discover(read: Callable[[np.ndarray], GalleryResult] | None = None, *,
                 if part is None or hidden or (c.kind == "window" and i >= MAX_WINDOWS):
                     out.append(c)
                     continue
-                reading = Reading.of(read(_grab(sct, part)))
+                image = _grab(sct, part)
+                grabbed = time.perf_counter()
+                reading = Reading.of(read(image))
                 read_ += 1
+                picked = picked_reading = None
+                fractions = (parts or {}).get(c.app) if c.app and c.window is not None else None
+                if fractions is not None:
+                    picked = clip_rect(part_of(c.window.rect, fractions), part)
+                    if picked is not None:
+                        x, y, w, h = picked
+                        crop = np.ascontiguousarray(image[y - part[1]:y - part[1] + h, x - part[0]:x - part[0] + w])
+                        picked_reading = Reading.of(read(crop))
+                if by_content and reading.is_gallery:
+                    firsts[len(out)] = (part, image)
+                    last_grab = grabbed
                 out.append(Candidate(c.kind, part, window=c.window, monitor=c.monitor, app=c.app,
-                                     reading=reading))
+                                     reading=reading, part=picked, part_reading=picked_reading))
+            if firsts:
+                time.sleep(max(0.0, STILL_WAIT_S - (time.perf_counter() - last_grab)))
+                for k, (part, image) in firsts.items():
+                    c = out[k]
+                    out[k] = replace(c, reading=replace(c.reading, still=is_still(image, _grab(sct, part))))
         finally:
             sct.close()
     finally:

@@ -1,6 +1,8 @@
-"""What limits the reading of the class, told to the teacher once: a speaker view or a
-screen share shows only the filmstrip, and a full page of Zoom's gallery (49 tiles, or
-25 with the smaller page setting) may be one page of a larger class."""
+"""What limits the reading of the class: a speaker view or a screen share shows only the
+filmstrip, and a full page of Zoom's gallery (49 tiles, or 25 with the smaller page
+setting) may be one page of a larger class. Told once in the terminal when it begins
+(:meth:`ViewLimits.update`), and shown in the panel, in plain words, for as long as it
+holds (:attr:`ViewLimits.holding`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ PAGE_MESSAGE = ("the gallery shows {tiles} tiles, as many as one page holds (Zoo
                 "and only this page is read (page through the gallery, or set Zoom to show 49 per page); "
                 "participants without video may also be hidden (turn off 'Hide non-video participants')")
 
+STRIP_NOTE = ("The meeting shows the {layout} view or a screen share: only the filmstrip is read. "
+              "Switch it to gallery view to see everyone.")
+"""The panel's words for :data:`STRIP_MESSAGE`, shown while it holds."""
+PAGE_NOTE = ("The gallery shows a full page of {tiles}: the class may have more pages, and only this one is "
+             "read. Page through the gallery, or set Zoom to show 49 per page.")
+"""The panel's words for :data:`PAGE_MESSAGE`, shown while it holds."""
+
 
 class ViewLimits:
     """Tells, once per change, what limits the reading: feed it every frame's result.
@@ -35,6 +44,15 @@ class ViewLimits:
         self._kind: str | None = None
         self._count = 0
         self._said: str | None = None
+        self._holding: str | None = None
+
+    @property
+    def holding(self) -> str | None:
+        """What limits the reading now, for the panel (:data:`STRIP_NOTE`,
+        :data:`PAGE_NOTE`): from the frame where a limit became steady until a full
+        gallery (or another limit) is steady instead; None while nothing limits it.
+        Frames with nothing to go by (no tiles) change nothing."""
+        return self._holding
 
     def update(self, result: FrameResult) -> str | None:
         """The line to tell the teacher now, or None.
@@ -60,6 +78,9 @@ class ViewLimits:
             return None
         self._count = self._count + 1 if kind == self._kind else 1
         self._kind = kind
+        if self._count >= STEADY_FRAMES:
+            self._holding = (None if kind == "gallery" else STRIP_NOTE.format(layout=layout)
+                             if kind.startswith("strip:") else PAGE_NOTE.format(tiles=tiles))
         if self._count < STEADY_FRAMES or kind == self._said:
             return None
         if kind == "gallery":

@@ -13,15 +13,19 @@ commits at least every 0.5 s by default: ``SessionStore(flush_interval_s=...)``)
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
+from ..errors import ClassMoodError
 from ..types import Frame, FrameResult
 from .pipeline import Pipeline
 from .summary import SessionSummary
 
 if TYPE_CHECKING:
     from .store import SessionStore
+
+log = logging.getLogger(__name__)
 
 
 class Controls(Protocol):
@@ -36,12 +40,16 @@ class Controls(Protocol):
         """``frames`` minus those taken while paused (blocks while paused, returns when
         ``stop`` is set)."""
 
+    # Optional: ``take_pick() -> (x, y, w, h) | None``, a rectangle the teacher picked
+    # over the gallery since the last call (the panel's "Pick the gallery").
+
 
 def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore | None = None, *,
                 stop: threading.Event | None = None,
                 on_result: Callable[[Frame, FrameResult], None] | None = None,
                 mask: Callable[[], list[tuple[int, int, int, int]]] | None = None,
-                controls: Controls | None = None) -> SessionSummary:
+                controls: Controls | None = None,
+                on_pick: Callable[[tuple[int, int, int, int]], None] | None = None) -> SessionSummary:
     """Analyse every frame until the frames end or ``stop`` is set.
 
     Args:
@@ -61,6 +69,13 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
         controls: the teacher's switches: frames taken while paused are skipped, and a
             change of ``controls.presence_only`` is applied to ``pipeline`` before the
             next frame.
+        on_pick: makes the source watch a rectangle the teacher picked in the panel
+            (``controls.take_pick()``, screen pixels), e.g. with
+            :meth:`ScreenSource.watch <classmood.agent.sources.ScreenSource.watch>` (and
+            remembers it); called on this thread before the next frame is analysed: the
+            frame in hand, of what was watched before, is dropped. What it raises (an
+            ``InputError``: the rectangle cannot be watched) is its own to tell: it is
+            caught and logged, and what was watched before goes on.
 
     A source whose ``switches`` count goes up (a screen source that moved on to the
     meeting's own window once it showed) starts the class afresh there: the pipeline is
@@ -74,15 +89,25 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
     stop = stop or threading.Event()
     source = frames
     switches = getattr(source, "switches", 0)
+    take_pick = getattr(controls, "take_pick", None) if on_pick is not None else None
     if controls is not None:
         frames = controls.gate(frames, stop)
     try:
         for frame in frames:
             if stop.is_set():
                 break
+            picked = take_pick() if take_pick is not None else None
+            if picked is not None:
+                try:
+                    on_pick(picked)  # type: ignore[misc]
+                except ClassMoodError as exc:
+                    log.warning("%s", exc)
+                else:
+                    continue  # this frame is of what was watched before
             if getattr(source, "switches", 0) != switches:
-                # the source now watches the meeting's own window, not what it watched
-                # before the meeting showed: that was not the class
+                # the source now watches the meeting's own window (not what it watched
+                # before the meeting showed: that was not the class), or what the teacher
+                # picked
                 switches = source.switches
                 pipeline.reset()
                 summary = SessionSummary()

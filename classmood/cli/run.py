@@ -9,8 +9,10 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..errors import ClassMoodError
 from .errors import EXIT_OK
 from .options import add_agent_options, check_seconds
 from .session import AgentOptions
@@ -86,6 +88,7 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     Returns:
         The exit status, :data:`~classmood.cli.errors.EXIT_OK` (Ctrl+C is a normal end).
     """
+    from ..agent.choices import choices_path
     from ..agent.runner import run_session
 
     if overlay:
@@ -120,8 +123,12 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     from ..agent.limits import ViewLimits
 
     limits = ViewLimits()
+    seen = {"switches": getattr(source, "switches", 0)}
 
     def show(frame: Frame, result: FrameResult) -> None:
+        nonlocal limits
+        if getattr(source, "switches", 0) != seen["switches"]:  # another window or part: read afresh
+            seen["switches"], limits = source.switches, ViewLimits()
         limit = limits.update(result)
         if limit is not None:
             print(f"{chr(10) if status else ''}classmood: note: {limit}", file=sys.stderr, flush=True)
@@ -137,7 +144,8 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
             sid = None if store is None else store.session_id
             try:
                 if overlay:
-                    summary = _under_overlay(source, pipeline, store, stop, show, options.presence_only)
+                    summary = _under_overlay(source, pipeline, store, stop, show, options.presence_only,
+                                             notes=lambda: [limits.holding], choices=choices_path(options.db))
                 else:
                     summary = run_session(source, pipeline, store, stop=stop, on_result=show)
             except KeyboardInterrupt:  # a second Ctrl+C: ended at once, stored, no summary
@@ -163,23 +171,39 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
 
 
 def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | None, stop: threading.Event,
-                   show: Callable[[Frame, FrameResult], None], presence_only: bool) -> SessionSummary:
+                   show: Callable[[Frame, FrameResult], None], presence_only: bool, *,
+                   notes: Callable[[], list[str | None]] = list, choices: Path | None = None) -> SessionSummary:
     """The run loop under the overlay and the panel (the GUI owns the main thread, the
     loop runs in a thread): badges drawn over the captured region and masked out of the
-    next frames; the panel's pause and presence-only switches obeyed frame by frame."""
+    next frames; the panel's pause and presence-only switches obeyed frame by frame; what
+    limits the reading (``notes()``) shown in the panel; a rectangle picked with the
+    panel's "Pick the gallery" watched from the next frame on and remembered in
+    ``choices`` (as ``--pick`` does: :func:`~classmood.cli.watch.take_pick`)."""
     from ..agent.runner import run_session
     from ..overlay import Controls, run_with_overlay
+    from .watch import take_pick
 
-    controls = Controls(presence_only=presence_only, expressions_allowed=not presence_only)
     region = getattr(source, "rect", None)  # a screen source; None (a webcam): the panel alone
+    can_pick = region is not None and callable(getattr(source, "watch", None)) and choices is not None
+    controls = Controls(presence_only=presence_only, expressions_allowed=not presence_only, can_pick=can_pick)
+
+    def on_pick(rect: tuple[int, int, int, int]) -> None:
+        try:
+            pick, _ = take_pick(choices, rect, source.watch)  # type: ignore[arg-type,attr-defined]
+        except ClassMoodError as exc:
+            controls.say(f"Not watched: {exc}")
+            raise
+        print(f"classmood: note: watching {pick.describe()} from now on; the class is read afresh there",
+              file=sys.stderr, flush=True)
+        controls.say(f"Watching {pick.describe()}.")
 
     def work(overlay) -> SessionSummary:
         def on_result(frame: Frame, result: FrameResult) -> None:
-            overlay.update(frame, result)
             show(frame, result)
+            overlay.update(frame, result, notes=[n for n in notes() if n])
 
         return run_session(source, pipeline, store, stop=stop, on_result=on_result, mask=overlay.mask_rects,
-                           controls=controls)
+                           controls=controls, on_pick=on_pick if can_pick else None)
 
     # the panel's place, once the teacher moved it, is remembered beside the session database
     from ..agent.store import default_db_path

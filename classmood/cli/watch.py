@@ -8,14 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from ..errors import InputError
 from .errors import EXIT_OK
 
 if TYPE_CHECKING:
+    from ..agent.choices import Pick
     from ..agent.finder import Discovery
     from ..agent.sources import Source
+
+T = TypeVar("T")
 
 
 def _say(line: str) -> None:
@@ -102,12 +105,41 @@ def _listed_id(args: argparse.Namespace, number: int) -> int:
     return int(entry["id"])
 
 
+def take_pick(choices: Path, region: tuple[int, int, int, int], watch: Callable[..., T]) -> tuple[Pick, T]:
+    """The one path for a rectangle the teacher dragged over the gallery, from ``--pick``
+    or the panel's "Pick the gallery": placed among the desktop's windows (a part of the
+    meeting app's window that holds it, followed when it moves, else a fixed rectangle of
+    the screen), watched, and then remembered for that app.
+
+    Args:
+        choices: the choices file (:func:`~classmood.agent.choices.choices_path`).
+        region: the picked ``(x, y, w, h)``, virtual-screen pixels.
+        watch: called with the pick's ``watch_options()`` (``region=``, or ``window_id=``
+            and ``window_part=``): opens a source on it, or makes the running one watch it.
+
+    Returns:
+        ``(pick, what watch returned)``.
+
+    Raises:
+        InputError: what ``watch`` raised (then nothing is remembered).
+    """
+    from ..agent.choices import place_pick, remember_pick
+    from ..agent.sources import list_monitors, list_windows
+
+    try:
+        windows = list_windows(list_monitors())
+    except InputError:
+        windows = []
+    pick = place_pick(region, windows)
+    out = watch(**pick.watch_options())
+    remember_pick(choices, pick)
+    return pick, out
+
+
 def _picked(args: argparse.Namespace) -> Source:
     """``--pick``: the rectangle the teacher drags, remembered for the app whose window
     holds it."""
-    from ..agent.choices import remember_region
-    from ..agent.sources import list_monitors, list_windows, meeting_app, open_source
-    from ..display import clip_rect
+    from ..agent.sources import open_source
     from ..overlay.picker import pick_region
 
     _say("drag a rectangle over the class's gallery (Esc to cancel)")
@@ -115,32 +147,24 @@ def _picked(args: argparse.Namespace) -> Source:
     if region is None:
         raise InputError("no rectangle was picked (cancelled); run again and drag over the gallery, or let "
                          "ClassMood find the meeting: classmood run", option="region")
-    app, window_rect = "screen", None
-    try:
-        windows = list_windows(list_monitors())
-    except InputError:
-        windows = []
-    cx, cy = region[0] + region[2] / 2, region[1] + region[3] / 2
-    for w in reversed(windows):  # the topmost window under the rectangle's centre
-        x, y, ww, hh = w.rect
-        if w.visible and x <= cx < x + ww and y <= cy < y + hh:
-            found = meeting_app(w)
-            if found is not None and clip_rect(region, w.rect) == region:
-                app, window_rect = found, w.rect
-            break
-    remember_region(_choices(args), app, region, window_rect)
-    _say(f"watching the rectangle you picked, {region[2]}x{region[3]} at {region[0]},{region[1]}"
-         + (f" in the {app} window (remembered for {app})" if window_rect else ""))
-    return open_source(region=region, fps=args.fps)
+    pick, source = take_pick(_choices(args), region, lambda **where: open_source(**where, fps=args.fps))
+    _say(f"watching {pick.describe()}")
+    return source
 
 
 def _found(args: argparse.Namespace) -> Source:
-    """No source option: the meeting found by itself, said in one line."""
-    from ..agent.choices import recalled_region, save_listing
+    """No source option: the meeting found by itself, said in one line. A part of the
+    meeting app's window picked at an earlier class is watched again, unless it shows no
+    one now while the whole window shows the gallery (the app's layout changed): then the
+    whole window is, and one line says so."""
+    from dataclasses import replace
+
+    from ..agent.choices import recalled_parts, save_listing
     from ..agent.finder import discover
     from ..agent.sources import open_source
 
-    d = discover()
+    parts = recalled_parts(_choices(args))
+    d = discover(parts=parts)
     save_listing(_choices(args), d)
     best = d.best
     hidden_apps = [c for c in d.windows() if c.app and not c.visible]
@@ -156,17 +180,25 @@ def _found(args: argparse.Namespace) -> Source:
         _say(f"no meeting on the screen yet{why}; watching {source.description}{later} "
              f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick)")
         return source
+    what, chosen = best.what(), best
     if best.kind == "monitor":
         source = open_source(monitor=best.monitor, fps=args.fps, look_for_meeting=look)
     else:
-        part = None
-        remembered = recalled_region(_choices(args), best.app) if best.app else None
-        if remembered and remembered.get("part") is not None:
-            part = tuple(remembered["part"])  # fractions of the window, checked by recalled_region
+        part = parts.get(best.app) if best.app and best.part_reading is not None else None
+        if part is not None:
+            seen = best.part_reading
+            if seen.faces == 0 and not seen.is_gallery and best.reading.is_gallery:
+                # picked at an earlier class, in another layout: the class is elsewhere now
+                _say(f"the part of the {best.app} window you picked last shows no participant now, while the whole "
+                     f"window reads as {best.reading.describe()}: watching the whole window (pick the gallery "
+                     "again: 'Pick the gallery' in the panel, or classmood run --pick)")
+                part = None
+            else:
+                what, chosen = f"the part you picked last of {what}", replace(best, reading=seen)
         source = open_source(window_id=best.window.id, window_part=part, fps=args.fps, look_for_meeting=look)
         if part is not None:
             _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick; "
                  "the whole window: classmood run --window 1)")
-    _say(f"watching {best.what()} ({source.description.split('(')[-1].rstrip(')')}): {best.why()}{later} "
+    _say(f"watching {what} ({source.description.split('(')[-1].rstrip(')')}): {chosen.why()}{later} "
          f"(chosen among {_counted(d)}; all of them: classmood run --list)")
     return source

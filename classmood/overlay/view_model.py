@@ -125,21 +125,32 @@ class ValenceHistory:
 
 # --------------------------------------------------------------------------- controls
 class Controls:
-    """The teacher's three switches, shared by the panel (which flips them) and the
-    agent's loop (which reads them); thread-safe.
+    """The teacher's three switches, and the rectangle picked over the gallery, shared by
+    the panel (which flips and picks) and the agent's loop (which reads them); thread-safe.
 
     ``paused``: analysis stops (frames are skipped, badges cleared) until resumed.
     ``hidden``: the overlay window is hidden (the panel stays). ``presence_only``: no
     expression recognition: presence, cameras and away only. When the session was
     started presence-only (``expressions_allowed=False``) it cannot be switched off.
+
+    Picking (``can_pick``: the session watches the screen, so it can watch another part
+    of it): the panel marks :meth:`start_picking` while the region picker is open and
+    hands the rectangle over with :meth:`end_picking`; the agent's loop takes it with
+    :meth:`take_pick` and watches it from its next frame on. ``message`` is the last
+    word on a pick for the panel (cancelled, the picker cannot open, what is watched now).
     """
 
     FLAGS = ("paused", "hidden", "presence_only")
 
-    def __init__(self, *, presence_only: bool = False, expressions_allowed: bool = True) -> None:
+    def __init__(self, *, presence_only: bool = False, expressions_allowed: bool = True,
+                 can_pick: bool = False) -> None:
         self.expressions_allowed = bool(expressions_allowed)
+        self.can_pick = bool(can_pick)
         self._flags = {"paused": False, "hidden": False,
                        "presence_only": bool(presence_only) or not self.expressions_allowed}
+        self._picking = False
+        self._picked: Rect | None = None
+        self._message = ""
         self._cond = threading.Condition()
         self._listeners: list[Callable[[dict], None]] = []
 
@@ -194,10 +205,78 @@ class Controls:
         return self.set(name, not current)
 
     def _snapshot(self) -> dict:
-        return {**self._flags, "expressions_allowed": self.expressions_allowed}
+        return {**self._flags, "expressions_allowed": self.expressions_allowed, "can_pick": self.can_pick,
+                "picking": self._picking, "message": self._message}
+
+    def _changed(self) -> None:
+        """Tell the listeners (outside the lock)."""
+        with self._cond:
+            self._cond.notify_all()
+            snap = self._snapshot()
+            listeners = list(self._listeners)
+        for fn in listeners:
+            fn(snap)
+
+    # -- the rectangle picked over the gallery ------------------------------------------
+    def start_picking(self) -> bool:
+        """The panel opens the region picker.
+
+        Returns:
+            True when it may (the session can watch another part of the screen and no
+            picker is open yet): it is marked open; False otherwise.
+        """
+        with self._cond:
+            if not self.can_pick or self._picking:
+                return False
+            self._picking = True
+            self._message = ""
+        self._changed()
+        return True
+
+    def end_picking(self, rect: Rect | None, message: str = "") -> None:
+        """The picker closed.
+
+        Args:
+            rect: ``(x, y, w, h)``, screen pixels, to be watched from the agent's next
+                frame on; None: nothing was picked.
+            message: for the panel: why not (cancelled, the picker cannot open here).
+        """
+        with self._cond:
+            self._picking = False
+            if rect is not None:
+                self._picked = tuple(int(v) for v in rect)  # type: ignore[assignment]
+            self._message = str(message)
+        self._changed()
+
+    def take_pick(self) -> Rect | None:
+        """For the agent's loop: the rectangle picked since the last call.
+
+        Returns:
+            ``(x, y, w, h)``, screen pixels, once; None when nothing new was picked.
+        """
+        with self._cond:
+            rect, self._picked = self._picked, None
+        return rect
+
+    def say(self, message: str) -> None:
+        """Set the panel's word on the last pick.
+
+        Args:
+            message: what is watched now, or why the pick was not taken.
+        """
+        with self._cond:
+            self._message = str(message)
+        self._changed()
+
+    @property
+    def picking(self) -> bool:
+        """The region picker is open."""
+        with self._cond:
+            return self._picking
 
     def snapshot(self) -> dict:
-        """The flags and ``expressions_allowed``, as a dict (what the panel shows)."""
+        """The flags, ``expressions_allowed``, ``can_pick``, ``picking`` and ``message``,
+        as a dict (what the panel shows)."""
         with self._cond:
             return self._snapshot()
 
@@ -206,19 +285,26 @@ class Controls:
         with self._cond:
             self._listeners.append(fn)
 
+    def _holding(self) -> bool:
+        return self._flags["paused"] or self._picking
+
     def wait_while_paused(self, stop: threading.Event | None = None, poll_s: float = 0.2) -> None:
-        """Block while paused (returns at once when not, or as soon as ``stop`` is set)."""
+        """Block while paused or while the region picker is open (returns at once when
+        neither, or as soon as ``stop`` is set)."""
         with self._cond:
-            while self._flags["paused"] and not (stop is not None and stop.is_set()):
+            while self._holding() and not (stop is not None and stop.is_set()):
                 self._cond.wait(poll_s)
 
     def gate(self, frames: Iterable, stop: threading.Event | None = None) -> Iterator:
-        """``frames``, minus those that come while paused: a frame taken before or
+        """``frames``, minus those that come while paused or while the region picker is
+        open (it covers the screen with a still picture of it): a frame taken before or
         during a pause is dropped and the next, fresh one is given after resuming."""
         for frame in frames:
             if stop is not None and stop.is_set():
                 return
-            if self.paused:
+            with self._cond:
+                holding = self._holding()
+            if holding:
                 self.wait_while_paused(stop)
                 continue
             yield frame
@@ -253,7 +339,19 @@ class OverlayModel:
         self._badges: list[Badge] = []
         self._previous: list[Badge] = []
         self._indicator: Rect | None = None  # SCREEN rectangle
+        self._notes: list[str] = []
         self.frames = 0
+
+    def set_notes(self, notes: Iterable[str]) -> None:
+        """Set what limits the reading now (the panel shows it while it is set).
+
+        Args:
+            notes: plain words, a sentence or two each (a speaker view, a full gallery
+                page); empty ones are left out; none: nothing limits it.
+        """
+        notes = [str(n) for n in notes if n]
+        with self._lock:
+            self._notes = notes
 
     # -- input ------------------------------------------------------------------------
     def update(self, result: FrameResult, origin: tuple[int, int] = (0, 0),
@@ -364,13 +462,16 @@ class OverlayModel:
         change from its baselines now and over the last 10 minutes (``valence``: ``now``,
         its ``text``, the line's ``path``, ``window_s``, ``hint`` what the figure is in
         plain words, the section's tooltip; None when presence-only),
-        the attention list and the controls' state."""
+        the attention list, ``notes`` (what limits the reading now, :meth:`set_notes`)
+        and the controls' state."""
         status = self.controls.snapshot()
         status["state"] = state_word(status["paused"])
         r = self._result
+        with self._lock:
+            notes = list(self._notes)
         if r is None:
             return {"t": None, "status": status, "counts": None, "distribution": [], "valence": None,
-                    "attention": [], "class_alerts": []}
+                    "attention": [], "class_alerts": [], "notes": notes}
         presence_only = r.presence_only or status["presence_only"]
         m = r.mood
         counts = {"participants": m.participants, "present": m.present, "away": m.away,
@@ -397,4 +498,4 @@ class OverlayModel:
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
         return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp, compact=True), "status": status,
                 "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,
-                "attention": self.attention(), "class_alerts": class_alerts}
+                "attention": self.attention(), "class_alerts": class_alerts, "notes": notes}

@@ -261,16 +261,57 @@ def _load_panel(path: Path | None, monitors: list[Rect]) -> Rect | None:
 
 # --------------------------------------------------------------------------- the overlay
 class PanelApi:
-    """What the panel page may call (pywebview js_api): flip a control flag, read them.
-    Nothing here reaches the analysis."""
+    """What the panel page may call (pywebview js_api): flip a control flag, pick the
+    gallery, read them. Nothing here reaches the analysis: a picked rectangle is handed
+    to the agent's loop through :class:`~classmood.overlay.view_model.Controls`.
 
-    def __init__(self, controls: Controls) -> None:
+    Args:
+        controls: the session's controls.
+        picker: opens the region picker and returns the rectangle dragged, or None when
+            cancelled; raises :class:`~classmood.errors.InputError` when it cannot open
+            (default :func:`~classmood.overlay.picker.pick_region`, the one ``classmood
+            run --pick`` opens).
+    """
+
+    def __init__(self, controls: Controls, picker: Callable[[], Rect | None] | None = None) -> None:
         self._controls = controls
+        self._picker = picker
 
     def toggle(self, name: str) -> dict:
         """Flip the control ``name``; returns :meth:`status`."""
         self._controls.toggle(str(name))
         return self.status()
+
+    def pick(self) -> dict:
+        """Open the region picker (in a thread of its own: it returns at once) unless one
+        is open or the session cannot watch another part of the screen (a webcam); the
+        rectangle dragged goes to the agent's loop (:meth:`Controls.end_picking`).
+
+        Returns:
+            :meth:`status` (``picking`` true while the picker is open).
+        """
+        if self._controls.start_picking():
+            threading.Thread(target=self._run_picker, name="classmood-picker", daemon=True).start()
+        return self.status()
+
+    def _run_picker(self) -> None:
+        rect, message = None, ""
+        try:
+            if self._picker is None:
+                from .picker import pick_region
+
+                rect = pick_region()
+            else:
+                rect = self._picker()
+            if rect is None:
+                message = "No rectangle was picked (cancelled): the same part is watched."
+        except ClassMoodError as exc:
+            message = str(exc)
+        except Exception as exc:  # never leave the panel saying "picking"
+            log.warning("the region picker failed: %s", exc)
+            message = f"The region picker failed: {exc}"
+        finally:
+            self._controls.end_picking(rect, message)
 
     def status(self) -> dict:
         """The controls' flags and the state word (``paused`` / ``analysing``)."""
@@ -331,9 +372,19 @@ class Overlay:
         self.controls.subscribe(self._on_controls)
 
     # -- the agent's side ---------------------------------------------------------------
-    def update(self, frame, result) -> None:
+    def update(self, frame, result, notes: Sequence[str] | None = None) -> None:
         """Show ``result`` (of ``frame``): the agent's ``on_result``. Never blocks on
-        the GUI."""
+        the GUI. The overlay window follows the frame's rectangle on the screen (the
+        watched window moved, the source switched to another window or a picked part).
+
+        Args:
+            frame: the analysed frame (its ``origin`` and size place the overlay).
+            result: what was read in it.
+            notes: what limits the reading now, in plain words, for the panel (None:
+                as before; ``[]``: none any more).
+        """
+        if notes is not None:
+            self.model.set_notes(notes)
         h, w = frame.image.shape[:2]
         ox, oy = (int(v) for v in frame.origin)
         if self.region is not None and (ox, oy, w, h) != self.region:

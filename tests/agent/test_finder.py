@@ -7,6 +7,7 @@ limits) are checked on tables."""
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classmood.agent.finder import Candidate, Reading, discover, rank, regular_grid
+from classmood.agent.finder import Candidate, Reading, discover, is_still, rank, regular_grid
 from classmood.agent.sources import ScreenSource, WindowInfo, get_window, list_windows, meeting_app
 from classmood.agent.sources.windows import monitor_of
 from classmood.errors import InputError
@@ -142,6 +143,23 @@ def pictures(tmp_path_factory, faces_dir):
     for p, (x, y, s) in zip(photos, [(40, 30, 260), (330, 90, 220), (600, 20, 250), (210, 330, 240)]):
         page[y:y + s, x:x + s] = cv2.resize(cv2.imread(str(p)), (s, s))
     cv2.imwrite(str(folder / "four.png"), page)
+    # the same class at another meeting: the app shows the gallery smaller, at the bottom
+    # right of its window (another layout), nothing but its dark background at the top left
+    h, w = gallery.shape[:2]
+    moved = np.full_like(gallery, 30)
+    small = cv2.resize(gallery, (int(w * 0.6), int(h * 0.6)), interpolation=cv2.INTER_AREA)
+    moved[h - small.shape[0]:, w - small.shape[1]:] = small
+    cv2.imwrite(str(folder / "moved.png"), moved)
+    # a live class of four (the top left 2x2 of the gallery), and a contact sheet of nine
+    # face photos in rows, as an image viewer shows a folder: it reads as a gallery too
+    cv2.imwrite(str(folder / "four_live.png"), gallery[:478, :850])
+    sheet = np.full((620, 900, 3), 240, np.uint8)
+    every = sorted(faces_dir.glob("muxspace/*/*.jpg"))
+    for k in range(9):
+        r, c = divmod(k, 3)
+        sheet[20 + r * 200:200 + r * 200, 30 + c * 290:290 + c * 290] = cv2.resize(cv2.imread(str(every[k * 7])),
+                                                                                    (260, 180))
+    cv2.imwrite(str(folder / "sheet.png"), sheet)
     return folder
 
 
@@ -226,6 +244,65 @@ def test_the_issue_case_korean_zoom_beside_four_faces(display, pictures, percept
         other.close()
 
 
+def test_a_still_contact_sheet_ranks_below_a_live_gallery(display, pictures, perception):
+    """No meeting app on the screen (a school's own page in a browser): an image viewer's
+    contact sheet of nine face photos reads as a gallery of nine, more than the live class
+    of four, and was chosen. Captured again 0.4 s later, the live gallery has changed
+    (camera noise) and the photos have not: the live one wins, and the sheet is listed
+    as a still picture."""
+    sheet = open_window(display, "Photos 2025 - Image Viewer", "Eog", pictures / "sheet.png", (700, 20, 900, 620),
+                        noise=0)
+    live = open_window(display, "Klasse 7b - Schulportal - Chromium", "Chromium", pictures / "four_live.png",
+                       (20, 20, 640, 360))
+    try:
+        for rect in [(700, 20, 900, 620), (20, 20, 640, 360)]:
+            drawn(display, rect)
+        d = discover(perception.analyze)
+        assert d.best.window.id == live.id and d.best.reading.tiles == 4 and d.best.reading.still is False
+        (viewer,) = [c for c in d.windows() if c.window.id == sheet.id]
+        assert viewer.reading.is_gallery and viewer.reading.tiles == 9 and viewer.reading.still is True
+        assert viewer.reading.describe() == "gallery, 9 participants (9 faces), a still picture (no live video)"
+        # what it costs: one more capture of each gallery-like candidate, 0.4 s after it was read
+        assert d.seconds < 5.0
+    finally:
+        sheet.close()
+        live.close()
+
+
+def drawn(display, rect, timeout=20.0):
+    """Wait until the window at ``rect`` has drawn its picture down to its last rows (its
+    X background is black until then: a capture meanwhile reads half a gallery)."""
+    import mss
+
+    x, y, w, h = rect
+    deadline = time.monotonic() + timeout
+    with mss.MSS(display=display) as sct:
+        while time.monotonic() < deadline:
+            bottom = np.asarray(sct.grab({"left": x, "top": y + h - 8, "width": w, "height": 8}))[..., :3]
+            if bottom.mean() > 20:
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"the window at {rect} did not draw its picture")
+
+
+def test_is_still_and_the_rank_of_a_still_gallery():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    assert is_still(frame, frame.copy())
+    noisy = np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
+    assert not is_still(frame, noisy)  # camera noise of a few grey levels
+    pointer = frame.copy()
+    pointer[10:14, 10:14] = 255 - pointer[10:14, 10:14]  # a 4x4 change: under 0.2% of the picture
+    assert is_still(frame, pointer)
+    assert not is_still(frame, frame[:100])  # resized meanwhile
+    live4 = cand(reading=Reading("gallery", "gap", 4, 4, True, still=False))
+    still9 = cand(reading=Reading("gallery", "gap", 9, 9, True, still=True))
+    one_face = cand(reading=ONE_FACE)
+    assert rank([still9, one_face, live4]) == [live4, still9, one_face]
+    unchecked = cand(reading=GALLERY9)  # not checked: as live
+    assert rank([still9, unchecked]) == [unchecked, still9]
+
+
 def test_a_minimised_meeting_is_listed_not_chosen(display, pictures, distractors, perception):
     meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
     try:
@@ -301,6 +378,60 @@ def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, dist
         frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
         assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
         assert max(len(f["tiles"]) for f in frames) == 9
+    finally:
+        meeting.close()
+
+
+def test_a_part_picked_last_time_is_watched_and_counted_as_itself(display, pictures, tmp_path):
+    """A part of the Zoom window picked at an earlier class (four of the nine tiles) is
+    watched again, and the start line counts what that part shows, not the whole window
+    (it said 9 participants while 4 were watched)."""
+    from classmood.agent.choices import remember_region
+
+    x, y, _, _ = MEETING_RECT
+    remember_region(tmp_path / "meeting.json", "Zoom", (x, y, 636, 395), window=MEETING_RECT)
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "3", "--json", "--no-store")
+        assert r.returncode == 0, r.stderr
+        said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert len(said) == 1
+        assert said[0].startswith("classmood: watching the part you picked last of the Zoom window 'Zoom Meeting' "
+                                  "(636x395 at 20,20): it is a Zoom window and it reads as gallery, 4 participants ("), said
+        assert ("classmood: the part of the Zoom window you picked last is watched (pick again: classmood run --pick; "
+                "the whole window: classmood run --window 1)") in r.stderr
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert frames and all(f["frame"] == {"width": 636, "height": 395} for f in frames)
+        assert max(len(f["tiles"]) for f in frames) == 4
+    finally:
+        meeting.close()
+
+
+def test_a_part_picked_last_time_that_shows_no_one_now_falls_back_to_the_whole_window(display, pictures, tmp_path):
+    """The app lays the gallery out elsewhere this time: the part picked last shows only
+    its background, while the whole window reads as the gallery. The whole window is
+    watched, and one line says why and how to pick again (a newcomer's class read as
+    nobody, the pick applied whatever the layout)."""
+    from classmood.agent.choices import recalled_region, remember_region
+
+    x, y, w, h = MEETING_RECT
+    remember_region(tmp_path / "meeting.json", "Zoom", (x, y, 365, 228), window=MEETING_RECT)
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "moved.png", MEETING_RECT)
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "3", "--json", "--no-store")
+        assert r.returncode == 0, r.stderr
+        lines = [line for line in r.stderr.splitlines() if "picked last" in line]
+        assert lines == ["classmood: the part of the Zoom window you picked last shows no participant now, while the "
+                         "whole window reads as gallery, 9 participants (8 faces): watching the whole window (pick "
+                         "the gallery again: 'Pick the gallery' in the panel, or classmood run --pick)"], r.stderr
+        said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert said[0].startswith("classmood: watching the Zoom window 'Zoom Meeting' (960x600 at 20,20): it is a "
+                                  "Zoom window and it reads as gallery, 9 participants")
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
+        assert max(len(f["tiles"]) for f in frames) == 9
+        # the pick stays remembered: it may fit the next class's layout
+        assert recalled_region(tmp_path / "meeting.json", "Zoom") is not None
     finally:
         meeting.close()
 
@@ -446,8 +577,10 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             threading.Timer(1.5, xdo, (display, "windowmap", "--sync", str(meeting.id))).start()
             # no frame while it is hidden: the one after the warning comes once it is back
             warned = lambda: any("minimised" in r.getMessage() for r in caplog.records)  # noqa: E731
-            f = frames_until(it, lambda f: warned())
-            assert f.origin == (700, 300) and f.image.mean() > 20
+            # (the test window repaints every 0.15 s, not on being mapped again: the frame taken
+            # the moment it is back may still be its black background)
+            f = frames_until(it, lambda f: warned() and f.image.mean() > 20)
+            assert f.origin == (700, 300)
             said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
             assert said[0] == ("the window zoom 'Zoom 회의' is minimised or hidden, so no participant can be seen; "
                                "bring it back up on the screen (the analysis goes on and resumes then)")
@@ -459,7 +592,8 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             meeting.close()  # the meeting window closes ...
             threading.Timer(2.0, lambda: opened.append(
                 open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (100, 50, 720, 450)))).start()
-            f = frames_until(it, lambda f: f.origin == (100, 50))  # ... and Zoom opens another one
+            # ... and Zoom opens another one (followed maybe before open_window returns here)
+            f = frames_until(it, lambda f: f.origin == (100, 50) and opened)
             reopened = opened[0]
             assert f.image.shape == (450, 720, 3) and src.window.id == reopened.id
             said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
@@ -525,6 +659,33 @@ def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, cap
         meeting.close()
         if slides is not None:
             slides.close()
+
+
+def test_each_check_of_the_followed_window_lists_the_windows_once(display, pictures, monkeypatch):
+    """Every 2 s the followed window is looked up again, what covers it checked and, were
+    it closed, a replacement looked for: one enumeration of the desktop's windows serves
+    all three (it asked X for the window and then for every window: about 14 ms a check
+    with six windows on Xvfb, 8 ms now). The real lookups run; they are only counted."""
+    from classmood.agent.sources import screen as screen_module
+
+    calls = []
+    real_list, real_get = screen_module.list_windows, screen_module.get_window
+    monkeypatch.setattr(screen_module, "list_windows", lambda *a: calls.append("list") or real_list(*a))
+    monkeypatch.setattr(screen_module, "get_window", lambda *a: calls.append("get") or real_get(*a))
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    clock = Clock()
+    try:
+        with ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep) as src:
+            it = iter(src)
+            calls.clear()
+            for _ in range(20):  # 0.6 s a frame on the clock: several checks, 2 s apart
+                next(it)
+            checks = calls.count("list")
+            assert checks >= 3 and calls == ["list"] * checks
+            xdo(display, "windowmove", "--sync", str(meeting.id), "100", "60")  # still followed
+            assert frames_until(it, lambda f: f.origin == (100, 60)).image.shape == (500, 800, 3)
+    finally:
+        meeting.close()
 
 
 def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(display, pictures):

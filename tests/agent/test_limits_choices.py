@@ -10,14 +10,17 @@ import cv2
 import pytest
 
 from classmood.agent.choices import (
+    Pick,
     choices_path,
     listed_window,
+    place_pick,
     recalled_region,
+    remember_pick,
     remember_region,
     save_listing,
 )
 from classmood.agent.finder import Candidate, Discovery, Reading
-from classmood.agent.limits import PAGE_MESSAGE, STEADY_FRAMES, STRIP_MESSAGE, ViewLimits
+from classmood.agent.limits import PAGE_MESSAGE, PAGE_NOTE, STEADY_FRAMES, STRIP_MESSAGE, STRIP_NOTE, ViewLimits
 from classmood.agent.sources import WindowInfo
 from classmood.types import ClassSnapshot, FrameResult, GalleryResult, Tile, TileResult, TileState
 from tests.conftest import data_path
@@ -116,3 +119,54 @@ def test_listing_and_picked_regions_are_remembered(tmp_path):
     assert recalled_region(path, "Zoom") is None
     path.write_text("{not json")
     assert listed_window(path, 1) is None  # a damaged file is a forgotten choice, not an error
+
+
+def test_the_panel_note_holds_while_the_limit_does():
+    limits = ViewLimits()
+    held = []
+    for f in [("gallery", 9)] * 3 + [("speaker", 6)] * 4 + [("none", 0)] * 2 + [("gallery", 9)] * 3 \
+            + [("gallery", 49)] * 3:
+        limits.update(result(*f))
+        held.append(limits.holding)
+    strip = STRIP_NOTE.format(layout="speaker")
+    assert strip == ("The meeting shows the speaker view or a screen share: only the filmstrip is read. "
+                     "Switch it to gallery view to see everyone.")
+    # from the frame the speaker view is steady, through frames with nothing to go by,
+    # until the gallery is steady again; then a full page of 49
+    assert held == [None] * 3 + [None, None, strip, strip] + [strip, strip] + [strip, strip, None] \
+        + [None, None, PAGE_NOTE.format(tiles=49)]
+    assert "a full page of 49" in held[-1] and "Page through the gallery" in held[-1]
+
+
+def window(id, rect, wm_class="zoom", title="Zoom Meeting", visible=True, pid=1):
+    return WindowInfo(id=id, title=title, wm_class=wm_class, rect=rect, visible=visible, pid=pid)
+
+
+def test_a_pick_is_placed_in_the_meeting_window_that_holds_it(tmp_path):
+    zoom = window(1, (100, 50, 1000, 600))
+    viewer = window(2, (900, 400, 500, 400), wm_class="Eog", title="photo.jpg")
+    # inside Zoom: a part of its window, followed when it moves, remembered for Zoom
+    pick = place_pick((200, 110, 500, 300), [zoom, viewer])
+    assert pick == Pick((200, 110, 500, 300), "Zoom", zoom)
+    assert pick.part == (0.1, 0.1, 0.5, 0.5)
+    assert pick.watch_options() == {"window_id": 1, "window_part": (0.1, 0.1, 0.5, 0.5)}
+    assert pick.describe() == ("the rectangle you picked, 500x300 at 200,110 in the Zoom window (followed when it "
+                               "moves; remembered for Zoom)")
+    path = tmp_path / "meeting.json"
+    remember_pick(path, pick)
+    assert recalled_region(path, "Zoom") == {"part": [0.1, 0.1, 0.5, 0.5]}
+    # its centre over the photo viewer on top of Zoom: a fixed rectangle of the screen
+    over = place_pick((850, 450, 300, 200), [zoom, viewer])
+    assert over == Pick((850, 450, 300, 200)) and over.watch_options() == {"region": (850, 450, 300, 200)}
+    assert over.describe() == "the rectangle you picked, 300x200 at 850,450"
+    remember_pick(path, over)
+    assert recalled_region(path, "screen") == {"region": [850, 450, 300, 200]}
+    # reaching out of the Zoom window, or Zoom minimised, or no windows known: the screen's
+    assert place_pick((50, 50, 500, 300), [zoom]).window is None
+    assert place_pick((200, 110, 500, 300), [window(1, (100, 50, 1000, 600), visible=False)]).window is None
+    assert place_pick((200, 110, 500, 300), []) == Pick((200, 110, 500, 300))
+    # this process's own windows (the overlay over the gallery) are not the app's
+    import os
+
+    overlay = window(9, (100, 50, 1000, 600), wm_class="python3", title="ClassMood overlay", pid=os.getpid())
+    assert place_pick((200, 110, 500, 300), [zoom, overlay]).app == "Zoom"

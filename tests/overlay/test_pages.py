@@ -222,6 +222,41 @@ def test_panel_controls_buttons_and_keys_only_flip_flags(panel):
     assert panel.evaluate("() => classmood.controls()") == ["paused", "hidden", "presence_only"]
 
 
+def test_panel_notes_and_the_pick_button(panel):
+    """What limits the reading shows while the payload carries it; "Pick the gallery" (and
+    G) asks the page's js_api to pick, shows that the picker is open, then its outcome; a
+    session that cannot pick (a webcam) shows no such button."""
+    model = OverlayModel()
+    for r in class_sequence(n=9, steps=3):
+        model.update(r)
+    pay = model.panel_payload()
+    push(panel, pay)
+    assert not panel.is_visible("#notes-section") and not panel.is_visible("#btn-pick")
+    note = "The meeting shows the speaker view or a screen share: only the filmstrip is read."
+    push(panel, {**pay, "notes": [note], "status": {**pay["status"], "can_pick": True}})
+    assert texts(panel, "#notes li") == [note] and panel.is_visible("#btn-pick")
+    assert panel.inner_text("#btn-pick .lbl") == "Pick the gallery"
+    panel.evaluate("""() => {
+        window.__picks = 0;
+        window.pywebview = {api: {pick: () => { window.__picks += 1;
+            return Promise.resolve({paused: false, hidden: false, presence_only: false, can_pick: true,
+                                    picking: true, message: '', state: 'analysing'}); }}};
+    }""")
+    panel.keyboard.press("g")
+    panel.wait_for_function("() => document.querySelector('#btn-pick').disabled")
+    assert panel.inner_text("#btn-pick .lbl") == "Drag over the gallery\u2026"
+    panel.keyboard.press("g")  # the picker is open: not a second one
+    panel.click("#btn-pick", force=True)
+    assert panel.evaluate("() => window.__picks") == 1
+    done = {**pay["status"], "can_pick": True, "picking": False,
+            "message": "Watching the rectangle you picked, 840x480 at 10,10."}
+    push(panel, {**pay, "notes": [], "status": done})
+    assert not panel.is_visible("#notes-section") and not panel.is_disabled("#btn-pick")
+    assert panel.inner_text("#pick-message") == "Watching the rectangle you picked, 840x480 at 10,10."
+    assert panel.evaluate("() => classmood.controls()").count("pick") == 1
+    assert panel.errors == []
+
+
 def test_panel_in_presence_only_mode(panel):
     model = OverlayModel()
     model.controls.set("presence_only", True)

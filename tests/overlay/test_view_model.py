@@ -77,7 +77,7 @@ def test_controls_toggle_notify_and_presence_only_lock():
     api = PanelApi(c)
     assert api.toggle("presence_only")["presence_only"] is True
     assert api.status()["state"] == "analysing"
-    assert not any(n for n in dir(api) if not n.startswith("_") and n not in ("toggle", "status"))
+    assert not any(n for n in dir(api) if not n.startswith("_") and n not in ("toggle", "status", "pick"))
 
 
 def test_gate_drops_frames_while_paused_and_resumes_with_a_fresh_one():
@@ -103,6 +103,46 @@ def test_gate_drops_frames_while_paused_and_resumes_with_a_fresh_one():
     c.set("paused", True)
     threading.Timer(0.2, stop.set).start()
     assert list(it) == []  # stop ends a pause
+
+
+def test_a_pick_goes_from_the_panel_to_the_loop_once_and_frames_hold_while_the_picker_is_open():
+    webcam = Controls()  # a webcam's session cannot watch another part of the screen
+    assert not webcam.start_picking() and webcam.snapshot()["can_pick"] is False
+    c = Controls(can_pick=True)
+    seen = []
+    c.subscribe(seen.append)
+    stop = threading.Event()
+    it = c.gate(iter(range(1000)), stop)
+    assert next(it) == 0
+    assert c.start_picking() and c.picking
+    assert not c.start_picking()  # one picker at a time
+    assert seen[-1]["picking"] is True and seen[-1]["message"] == ""
+    got = []
+    t = threading.Thread(target=lambda: got.append(next(it)))
+    t.start()
+    t.join(0.3)
+    assert got == []  # the picker covers the screen with a still picture of it: nothing is analysed
+    c.end_picking((10, 20, 640, 360))
+    t.join(5)
+    assert got == [2]  # the frame taken while picking was dropped
+    assert not c.picking and seen[-1]["picking"] is False
+    assert c.take_pick() == (10, 20, 640, 360) and c.take_pick() is None  # taken once
+    c.say("Watching the rectangle you picked, 640x360 at 10,20.")
+    assert seen[-1]["message"] == "Watching the rectangle you picked, 640x360 at 10,20."
+    assert c.start_picking()
+    c.end_picking(None, "No rectangle was picked (cancelled): the same part is watched.")
+    assert c.take_pick() is None and "cancelled" in c.snapshot()["message"]
+    stop.set()
+
+
+def test_the_panel_notes_say_what_limits_the_reading_while_it_holds():
+    m = OverlayModel()
+    assert m.panel_payload()["notes"] == []
+    m.set_notes(["Switch it to gallery view to see everyone.", None, ""])
+    m.update(frame_result([participant(0, grid_tiles(1)[0])]))
+    assert m.panel_payload()["notes"] == ["Switch it to gallery view to see everyone."]
+    m.set_notes([])
+    assert m.panel_payload()["notes"] == []
 
 
 # --------------------------------------------------------------------------- payloads

@@ -28,7 +28,7 @@ from ...types import Frame
 from .base import Source, check_fps, paced
 from .meeting import meeting_app
 from .window_lookup import find_window
-from .windows import WindowInfo, get_window, list_windows
+from .windows import WindowInfo, get_window, list_windows, part_of
 
 log = logging.getLogger(__name__)
 
@@ -207,8 +207,9 @@ class ScreenSource(Source):
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
         self.switches = 0
-        """How many times the capture moved on to a meeting app's window that showed after
-        it began (``look_for_meeting``): the class is read afresh there."""
+        """How many times the capture moved on to something else: a meeting app's window
+        that showed after it began (``look_for_meeting``), or what the teacher picked
+        (:meth:`watch`): the class is read afresh there."""
         self._unseen_since: float | None = None
         self._last_slot = 0.0
         self.unseen: list[tuple[float, float]] = []
@@ -276,6 +277,54 @@ class ScreenSource(Source):
             name = "all screens" if number == 0 else f"screen {number}"
             self.description = f"{name} ({format_rect(self.rect)})"
 
+    def watch(self, *, region: Rect | None = None, window_id: int | None = None,
+              window_part: tuple[float, float, float, float] | None = None) -> None:
+        """Watch something else from the next frame on: a rectangle the teacher picked in
+        the panel (:class:`~classmood.agent.choices.Pick`'s ``watch_options``). The class
+        is read afresh there: :attr:`switches` goes up (the run loop resets the pipeline
+        and restarts the stored session), and no meeting window is looked for any more
+        (the teacher chose). Call it from the thread that iterates the source.
+
+        Args:
+            region: a fixed ``(x, y, w, h)`` of the virtual screen, inside it.
+            window_id: a window to follow (by its identity) instead ...
+            window_part: ... or only this part of it (fractions of its size).
+
+        Raises:
+            InputError: neither or both of ``region`` and ``window_id``; a region outside
+                the screen; a window that is closed, minimised or off the screen (what
+                was watched before is kept then).
+        """
+        if (region is None) == (window_id is None):
+            raise InputError("give a region or a window to watch, one of them", option="region")
+        part = None if window_part is None else _check_part(window_part)
+        if region is not None:
+            rect = check_region(region)
+            if clip_rect(rect, self.screen) != rect:
+                raise InputError(f"region {','.join(map(str, rect))} is not inside the screen (the screen is "
+                                 f"{format_rect(self.screen)}); pick a rectangle on the screen", option="region")
+            info, description = None, f"screen region {format_rect(rect)}"
+        else:
+            info = get_window(int(window_id), self._monitors())
+            if info is None or not info.visible:
+                raise InputError(f"the window {'is closed' if info is None else info.label() + ' is minimised'}; "
+                                 "bring the meeting up, then pick again", option="window")
+            saved, self._window_part = self._window_part, part
+            rect = clip_rect(self._part_of(info.rect), self.screen)
+            self._window_part = saved
+            if rect is None:
+                raise InputError(f"the window {info.label()} is off the screen; move it onto a monitor, then "
+                                 "pick again", option="window")
+            description = f"window {info.label()} ({format_rect(rect)})"
+        self._window, self._window_title = None, None
+        self._window_id = None if info is None else info.id
+        self.window, self._window_part, self.rect, self.description = info, part, rect, description
+        self._window_missing, self._window_problem, self._covered_by = False, None, None
+        self._window_checked = self._clock()
+        self._look_for_meeting = False
+        self.switches += 1
+        log.debug("watching %s from now on (the class is read afresh there)", description)
+
     def unseen_stretches(self) -> list[tuple[float, float]]:
         """:attr:`unseen`, with a stretch still open now closed at the last frame slot."""
         out = list(self.unseen)
@@ -294,40 +343,46 @@ class ScreenSource(Source):
     def _part_of(self, rect: Rect) -> Rect:
         """The captured part of a window at ``rect``: all of it, or ``window_part`` of it
         (fractions of its size; clipped to the window)."""
-        if self._window_part is None:
-            return rect
-        fx, fy, fw, fh = self._window_part
-        x, y, w, h = rect
-        part = (x + round(fx * w), y + round(fy * h), max(1, round(fw * w)), max(1, round(fh * h)))
-        return clip_rect(part, rect) or rect
+        return part_of(rect, self._window_part)
 
     def _monitors(self) -> list[tuple[int, Rect]]:
         return [(i, monitor_rect(m)) for i, m in enumerate(self._sct.monitors) if i > 0]
 
-    def _largest_window(self, keep: Callable[[WindowInfo], bool]) -> WindowInfo | None:
-        """The largest visible window for which ``keep`` is true; None (also when the
+    def _largest_window(self, keep: Callable[[WindowInfo], bool],
+                        windows: list[WindowInfo] | None = None) -> WindowInfo | None:
+        """The largest visible window for which ``keep`` is true, among ``windows`` (one
+        enumeration shared by the caller; default: listed now); None (also when the
         windows cannot be listed now)."""
-        try:
-            windows = list_windows(self._monitors())
-        except InputError:
-            return None
+        if windows is None:
+            try:
+                windows = list_windows(self._monitors())
+            except InputError:
+                return None
         found = [w for w in windows if w.visible and keep(w)]
         return max(found, key=lambda w: w.area, default=None)
 
-    def _replacement(self, gone: WindowInfo) -> WindowInfo | None:
+    def _replacement(self, gone: WindowInfo, windows: list[WindowInfo]) -> WindowInfo | None:
         """The largest visible window of the same meeting app (or, for no known app, of the
-        same class and process) as the closed window ``gone``; None."""
+        same class and process) as the closed window ``gone``, among ``windows``; None."""
         app = meeting_app(gone)
         return self._largest_window(
             lambda w: (w.id, w.pid) != (gone.id, gone.pid)
-            and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)))
+            and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)),
+            windows)
 
     def _follow_window_id(self) -> bool:
         """Look the followed window up again by its id; False while it cannot be seen
-        (one warning line for each new reason, one line when it is back)."""
+        (one warning line for each new reason, one line when it is back). The desktop's
+        windows are listed once per check, and that one list serves finding the window,
+        a replacement for it when it closed and what covers it (the window alone is
+        asked for only when it is not in the list: hidden by its app, or closed)."""
         last = self.window
+        windows: list[WindowInfo] = []
         try:
-            info = get_window(self._window_id, self._monitors())
+            windows = list_windows(self._monitors())
+            info = next((w for w in windows if w.id == self._window_id), None)
+            if info is None:  # withdrawn by its app (no longer in the window manager's list), or closed
+                info = get_window(self._window_id, self._monitors())
         except InputError as exc:  # the display went away
             info, problem = None, str(exc)
         else:
@@ -335,7 +390,7 @@ class ScreenSource(Source):
         if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
             info = None  # closed, and X gave its id to a new window (of another process)
         if info is None and problem is None:
-            info = self._replacement(last)
+            info = self._replacement(last, windows)
             if info is not None:
                 log.warning("the window %s was closed; following %s, the same app's, at %s", last.label(),
                             info.label(), format_rect(info.rect))
@@ -368,18 +423,15 @@ class ScreenSource(Source):
         self._window_missing = False
         self._window_problem = None
         self.rect = rect
-        self._check_covered(info, rect)
+        self._check_covered(info, rect, windows)
         return True
 
-    def _check_covered(self, info: WindowInfo, rect: Rect) -> None:
+    def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> None:
         """One warning line when other windows (above the followed one in the stacking
         order, not this process's own: the overlay) cover a share of what is captured of
         it (:attr:`COVERED_SHARE` or more), naming the largest; one line when it is clear
-        again. The capture reads what shows: the covered part is another app's picture."""
-        try:
-            windows = list_windows()
-        except InputError:
-            return
+        again. The capture reads what shows: the covered part is another app's picture.
+        ``windows``: the desktop's windows as listed for this check."""
         ids = [w.id for w in windows]
         above = windows[ids.index(info.id) + 1:] if info.id in ids else []
         x, y, w, h = rect

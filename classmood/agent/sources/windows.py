@@ -80,6 +80,26 @@ def monitor_of(rect: Rect, monitors: Sequence[tuple[int, Rect]]) -> int:
     return best
 
 
+def part_of(rect: Rect, part: Sequence[float] | None) -> Rect:
+    """The part of a window at ``rect`` that ``part`` names.
+
+    Args:
+        rect: the window's ``(x, y, w, h)``.
+        part: fractions ``(fx, fy, fw, fh)`` of its size (a rectangle the teacher picked
+            in it), or None: all of it.
+
+    Returns:
+        ``(x, y, w, h)`` in whole pixels, clipped to the window (all of it when the part
+        lies outside).
+    """
+    if part is None:
+        return rect
+    fx, fy, fw, fh = part
+    x, y, w, h = rect
+    found = (x + round(fx * w), y + round(fy * h), max(1, round(fw * w)), max(1, round(fh * h)))
+    return clip_rect(found, rect) or rect
+
+
 def _platform():
     """This platform's window module's ``(list_windows, get_window)``."""
     if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):

@@ -2,7 +2,10 @@
 // distribution bars, the valence line, the attention list), keyed so that nothing is
 // re-created when it only changed. The page never calls into analysis: its buttons and
 // keys (P pause, H hide overlay, E presence only) only flip the agent's three flags
-// through pywebview's js_api (window.pywebview.api.toggle).
+// through pywebview's js_api (window.pywebview.api.toggle), and G (Pick the gallery)
+// opens the region picker (window.pywebview.api.pick): the agent's loop takes the
+// rectangle from there. What limits the reading (a speaker view, a full page) is
+// shown in plain words while it holds (payload.notes).
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -65,6 +68,13 @@
     if (b.disabled !== locked) b.disabled = locked;
     attr(b, "title", locked ? "started with --presence-only: expressions stay off" :
                               "switch expression recognition off or on");
+    b = $("btn-pick");  // the region picker (the session watches the screen)
+    show(b, !!st.can_pick);
+    if (b.disabled !== !!st.picking) b.disabled = !!st.picking;
+    text(b.querySelector(".lbl"), st.picking ? "Drag over the gallery\u2026" : "Pick the gallery");
+    var msg = st.message || "";
+    text($("pick-message"), msg);
+    show($("pick-message"), !!msg);
   }
 
   function update(data) {
@@ -78,6 +88,17 @@
     text($("n-camera-off"), c ? c.camera_off : "-");
     text($("n-away"), c ? c.away : "-");
     text($("n-participants"), c ? c.participants : "-");
+
+    // what limits the reading now (few: rebuilt when they change)
+    var notes = data.notes || [];
+    var nRoot = $("notes");
+    var nText = notes.join("\n");
+    if (nRoot.dataset.text !== nText) {
+      nRoot.dataset.text = nText;
+      while (nRoot.firstChild) nRoot.removeChild(nRoot.firstChild);
+      notes.forEach(function (n) { var li = document.createElement("li"); li.textContent = n; nRoot.appendChild(li); });
+    }
+    show($("notes-section"), notes.length > 0);
 
     // expressions now
     var dist = data.distribution || [];
@@ -149,13 +170,26 @@
     }
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll(".controls button"), function (b) {
+  function pick() {
+    if (!status || !status.can_pick || status.picking) return;
+    controlLog.push("pick");
+    document.dispatchEvent(new CustomEvent("classmood-control", { detail: "pick" }));
+    var api = window.pywebview && window.pywebview.api;
+    if (api && typeof api.pick === "function") {
+      api.pick().then(applyStatus);
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".controls button[data-flag]"), function (b) {
     b.addEventListener("click", function () { toggle(b.dataset.flag); });
   });
+  $("btn-pick").addEventListener("click", pick);
   var keys = { p: "paused", h: "hidden", e: "presence_only" };
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
-    var flag = keys[(e.key || "").toLowerCase()];
+    var k = (e.key || "").toLowerCase();
+    if (k === "g") { e.preventDefault(); pick(); return; }
+    var flag = keys[k];
     if (flag) { e.preventDefault(); toggle(flag); }
   });
 

@@ -1,0 +1,194 @@
+"""Picking the gallery on a real X screen (Xvfb + xcompmgr, Qt WebEngine). From the panel:
+``classmood run`` watches a Zoom window showing a live 3x3 gallery; the teacher presses G
+in the panel, the region picker opens over the screen, a rectangle is dragged over four of
+the nine tiles, and from then on only that part is read (the class afresh: four
+participants stored, not nine), the overlay window moves over it, and the pick is
+remembered for Zoom. ``classmood run --pick`` takes the same path; and the overlay follows
+the capture to the meeting window that shows after the start. Skips cleanly without Xvfb,
+xcompmgr, xdotool, python-xlib or the GUI backend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.xwindows import open_window
+
+from .conftest import ROOT, Lines, env_for
+
+ZOOM = (0, 0, 1280, 720)
+DRAG = ((10, 10), (850, 490))  # over the 2x2 tiles at the top left of the 3x3 gallery
+PICKED = (10, 10, 840, 480)
+
+
+def xdo(display: str, *args: str, check: bool = True) -> str:
+    return subprocess.run(["xdotool", *args], env=env_for(display), check=check, timeout=20, capture_output=True,
+                          text=True).stdout
+
+
+def find(display: str, name: str) -> list[str]:
+    return xdo(display, "search", "--onlyvisible", "--name", name, check=False).split()
+
+
+def geometry(display: str, wid: str) -> tuple[int, int, int, int]:
+    v = dict(line.split("=", 1) for line in xdo(display, "getwindowgeometry", "--shell", wid).split() if "=" in line)
+    return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
+
+
+def wait_for(test, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = test()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+
+
+def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_path):
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    zoom = open_window(x11, "Zoom Meeting", "zoom", gallery_png, ZOOM)
+    db = tmp_path / "classmood.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--json", "--presence-only", "--duration",
+                             "150", "--db", str(db)], cwd=str(ROOT), env=env_for(x11, CLASSMOOD_DB=str(db)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    out = Lines(proc.stdout)
+    frames: list[dict] = []
+
+    def read_frames() -> list[dict]:
+        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{"))
+        return frames
+
+    try:
+        # the whole Zoom window is watched, and read as nine participants
+        wait_for(lambda: len(read_frames()) >= 4 and len(frames[-1]["tiles"]) == 9, 180, "a 3x3 reading")
+        assert frames[-1]["frame"] == {"width": 1280, "height": 720}
+        (overlay,) = wait_for(lambda: find(x11, "^ClassMood overlay$"), 30, "the overlay window")
+        assert geometry(x11, overlay) == ZOOM
+        (panel,) = wait_for(lambda: find(x11, "^ClassMood$"), 30, "the panel window")
+        px, py, pw, ph = geometry(x11, panel)
+        # the teacher clicks the panel (its header) and presses G: the picker opens
+        xdo(x11, "mousemove", str(px + pw // 2), str(py + 12), "click", "1")
+        time.sleep(0.5)
+        xdo(x11, "key", "g")
+        wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
+        time.sleep(1.0)  # Qt maps the window after it says so
+        n_before = len(read_frames())
+        (x0, y0), (x1, y1) = DRAG
+        xdo(x11, "mousemove", str(x0), str(y0), "mousedown", "1")
+        for k in range(1, 5):
+            xdo(x11, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
+            time.sleep(0.05)
+        xdo(x11, "mouseup", "1")
+        # from then on only the picked part is read, and the overlay lies over it
+        wait_for(lambda: len(read_frames()) > n_before and frames[-1]["frame"] == {"width": 840, "height": 480}
+                 and len(frames[-1]["tiles"]) == 4, 120, "reading the picked part")
+        assert wait_for(lambda: geometry(x11, overlay) == PICKED, 30, "the overlay following the pick")
+        later = frames[n_before:]
+        first_new = next(i for i, f in enumerate(later) if f["frame"]["width"] == 840)
+        assert all(f["frame"] == {"width": 840, "height": 480} for f in later[first_new:])  # never back
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        zoom.close()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert ("classmood: note: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed "
+            "when it moves; remembered for Zoom) from now on; the class is read afresh there") in err
+    # remembered for Zoom as fractions of its window, as --pick remembers
+    picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
+    assert picked == {"Zoom": {"part": [round(10 / 1280, 5), round(10 / 720, 5), round(840 / 1280, 5),
+                                        round(480 / 720, 5)]}}
+    # the class was read afresh in the picked part: four participants, not the nine before
+    from classmood.agent.store import SessionStore
+
+    with SessionStore(db, readonly=True) as store:
+        (info,) = store.sessions()
+        assert info.source == "window zoom (840x480 at 10,10)" and info.participants == 4
+
+
+def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backend, gallery_png, tmp_path):
+    """Started before the class, ClassMood watches the screen under an overlay covering
+    it; when Zoom's window shows, the capture moves to it, and so does the overlay window
+    (its badges are drawn over the window, not over the screen it covered before)."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    db = tmp_path / "classmood.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--json", "--presence-only", "--duration",
+                             "120", "--no-store"], cwd=str(ROOT), env=env_for(x11, CLASSMOOD_DB=str(db)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    out = Lines(proc.stdout)
+    frames: list[dict] = []
+
+    def read_frames() -> list[dict]:
+        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{"))
+        return frames
+
+    zoom = None
+    where = (200, 120, 960, 600)
+    try:
+        (overlay,) = wait_for(lambda: find(x11, "^ClassMood overlay$"), 180, "the overlay window")
+        wait_for(lambda: read_frames(), 120, "a first frame")
+        assert frames[-1]["frame"] == {"width": 1920, "height": 1080}
+        assert geometry(x11, overlay) == (0, 0, 1920, 1080)
+        zoom = open_window(x11, "Zoom Meeting", "zoom", gallery_png, where)
+        wait_for(lambda: read_frames() and frames[-1]["frame"] == {"width": 960, "height": 600}, 60,
+                 "the capture moving to the Zoom window")
+        assert wait_for(lambda: geometry(x11, overlay) == where, 30, "the overlay moving to the Zoom window")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if zoom is not None:
+            zoom.close()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
+
+
+def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_path):
+    """``classmood run --pick``: the same picker and the same placing and remembering as
+    the panel's button: the part of the Zoom window dragged over is watched (followed as
+    part of the window) and remembered for Zoom."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    zoom = open_window(x11, "Zoom Meeting", "zoom", gallery_png, ZOOM)
+    db = tmp_path / "classmood.db"
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--pick", "--no-overlay", "--json",
+                             "--presence-only", "--duration", "4", "--no-store"], cwd=str(ROOT),
+                            env=env_for(x11, CLASSMOOD_DB=str(db)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, encoding="utf-8")
+    try:
+        wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
+        time.sleep(1.0)  # Qt maps the window after it says so
+        (x0, y0), (x1, y1) = DRAG
+        xdo(x11, "mousemove", str(x0), str(y0), "mousedown", "1")
+        for k in range(1, 5):
+            xdo(x11, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
+            time.sleep(0.05)
+        xdo(x11, "mouseup", "1")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        zoom.close()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert ("classmood: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed when it "
+            "moves; remembered for Zoom)") in err
+    assert "classmood: analysing window zoom 'Zoom Meeting' (840x480 at 10,10)" in err
+    frames = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert frames and all(f["frame"] == {"width": 840, "height": 480} for f in frames)
+    assert max(len(f["tiles"]) for f in frames) == 4
+    picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
+    assert list(picked) == ["Zoom"] and len(picked["Zoom"]["part"]) == 4
