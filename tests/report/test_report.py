@@ -574,7 +574,9 @@ def _as_schema_2(db: Path) -> None:
     participant baseline or change, no class change."""
     conn = sqlite3.connect(db)
     for table, column in (("observations", "baseline_valence"), ("observations", "valence_change"),
-                          ("moods", "valence_change")):
+                          ("moods", "valence_change"), ("observations", "uncertain_reason"),
+                          ("observations", "usual_label"), ("observations", "negative_change"),
+                          ("observations", "negative_line")):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
@@ -616,7 +618,7 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
         assert "recorded before ClassMood read valence against it" in html and "absolute" in html
         assert "<th>mean valence</th>" in html and "Valence vs usual compares" not in html
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     for r in reports:
         r.pop("generated_at")
     assert reports[0] == reports[1]
