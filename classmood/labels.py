@@ -36,6 +36,12 @@ USUAL = "usual"
 showed most while their baseline was learnt): their resting face, whatever the model calls
 it (:func:`relative_label`)."""
 
+SHOWN_LABELS: tuple[str, ...] = (USUAL, *FER_CLASSES, UNCERTAIN, LEARNING)
+"""Every label a participant is shown as against their usual one (:func:`relative_label`):
+:data:`USUAL`, a FER2013 class (a change from the usual), ``uncertain``, and in a class mix
+:data:`LEARNING` (someone whose usual is not known yet). The report's mix vs usual is indexed
+in this order."""
+
 PANEL_ORDER: tuple[str, ...] = ("happy", "surprise", "neutral", "sad", "fear", "angry", "disgust")
 """The seven classes in the order the panel lists them (pleasant first)."""
 
@@ -59,7 +65,8 @@ COLOURS: dict[str, str] = {
     "angry": "#d63b2f",
     "disgust": "#7a8a12",
     "uncertain": "#8d949c",
-    "usual": "#5f6b78",  # a participant's own usual label: the neutral grey
+    "usual": "#aab4be",     # a participant's own usual label, whatever it is: a light grey
+    "learning": "#dde2e7",  # a label of someone whose usual is not known yet
     # presence / tile states
     "present": "#1f8f8a",
     "away": "#e07b00",
