@@ -271,8 +271,9 @@ class ParticipantResult:
     Such a face is present, labelled ``uncertain``, with no probabilities or valence."""
 
     usual_label: str | None = None
-    """The FER2013 class this participant showed most while their baseline was learnt,
-    their usual (resting) label whatever the model calls it; None until learnt (or when
+    """The FER2013 class of this participant's median reading while their baseline was
+    learnt (the argmax of each class's median smoothed probability), their usual (resting)
+    label whatever the model calls it; None until learnt (or when
     every reading then was ``uncertain``). What the teacher is shown is read against it
     (:attr:`shown_label`)."""
     negative_change: float | None = None

@@ -31,7 +31,8 @@ move it). Until then nothing is read against it (``baseline_min_s``, by default 
 their usual and showed the class at -0.9 "vs usual" for a minute); nobody is flagged against
 a baseline still being learnt.
 Afterwards the baseline follows slowly, and only readings near it (within
-``negative_drop``; a half-life of ``baseline_half_life_s``): a slow drift is taken in, a
+``negative_drop``, and the negative probability within the participant's line; a
+half-life of ``baseline_half_life_s``): a slow drift is taken in, a
 student who stays angry or sad is not (they stay flagged). A participant unseen for
 ``baseline_reset_s`` learns it again when back. ``valence_change`` is valence minus
 baseline.
@@ -185,8 +186,8 @@ class ValenceBaseline:
     """One participant's usual (see the module's **Baseline**): the median of their
     smoothed valence over their first ``cfg.baseline_s`` seconds with a face in view,
     then followed slowly; over the same seconds, the median and the spread of their
-    negative probability (:func:`negative_probability`), and the label they showed most
-    (their *usual label*). Valences are unitless in [-1, 1], probabilities in [0, 1],
+    negative probability (:func:`negative_probability`), and the class of their median
+    reading (their *usual label*). Valences are unitless in [-1, 1], probabilities in [0, 1],
     times seconds of session time.
 
     ``value`` is the valence baseline: the median so far while learning (None before
@@ -194,15 +195,16 @@ class ValenceBaseline:
     ``baseline_s`` seconds of face time have been seen. ``negative`` (the usual negative
     probability), ``negative_spread`` (its robust standard deviation over the learning
     seconds: 1.4826 x the median absolute deviation) and ``usual_label`` (the FER2013
-    class shown most while learning; None when every reading was ``uncertain``) are
-    None until ``learnt``.
+    class of their median reading while learning: the argmax of each class's median
+    smoothed probability, so a greeting smile shorter than half of those seconds is not
+    it; None when no probabilities were given) are None until ``learnt``.
     """
 
     def __init__(self, cfg: MoodConfig) -> None:
         self.cfg = cfg
         self._samples: list[float] = []
         self._neg_samples: list[float] = []
-        self._labels: dict[str, float] = {}
+        self._probs: list[np.ndarray] = []
         self._face_s = 0.0
         self._last_t: float | None = None
         self.value: float | None = None
@@ -221,10 +223,9 @@ class ValenceBaseline:
             return None
         return max(self.cfg.negative_rise, self.cfg.negative_rise_spreads * self.negative_spread)
 
-    def update(self, t: float, valence: float, negative: float | None = None, label: str | None = None
-               ) -> float | None:
-        """Take one frame's smoothed valence (and negative probability, and the label
-        shown) at session time ``t`` (s); returns :attr:`value`. Face time between two
+    def update(self, t: float, valence: float, probs: np.ndarray | None = None) -> float | None:
+        """Take one frame's smoothed valence (and smoothed probabilities, float [7] in
+        FER2013 order) at session time ``t`` (s); returns :attr:`value`. Face time between two
         readings counts up to ``reset_after_s``; after a gap longer than
         ``baseline_reset_s`` the baseline is learnt again."""
         cfg = self.cfg
@@ -233,12 +234,12 @@ class ValenceBaseline:
         dt = 0.0 if self._last_t is None else min(max(0.0, t - self._last_t), cfg.reset_after_s)
         self._last_t = t
         self._face_s += dt
+        negative = None if probs is None else negative_probability(probs)
         if not self.learnt:
             self._samples.append(valence)
-            if negative is not None:
-                self._neg_samples.append(negative)
-            if label in FER_CLASSES:  # weighted by face time: a label's share of the learning seconds
-                self._labels[label] = self._labels.get(label, 0.0) + max(dt, 1e-6)
+            if probs is not None:
+                self._probs.append(np.asarray(probs, np.float32))
+                self._neg_samples.append(float(negative))
             if self._face_s >= cfg.baseline_min_s:  # (the median only once it is shown)
                 self.value = float(np.median(self._samples))
             if self._face_s >= cfg.baseline_s:
@@ -246,23 +247,23 @@ class ValenceBaseline:
                     neg = np.asarray(self._neg_samples, np.float64)
                     self.negative = float(np.median(neg))
                     self.negative_spread = float(1.4826 * np.median(np.abs(neg - self.negative)))
-                # the label shown longest (ties: the more negative one's valence weight last)
-                self.usual_label = max(self._labels, key=lambda c: (self._labels[c], -VALENCE[c])) \
-                    if self._labels else None
-                self.learnt, self._samples, self._neg_samples, self._labels = True, [], [], {}
+                if self._probs:
+                    self.usual_label = FER_CLASSES[int(np.argmax(np.median(np.stack(self._probs), axis=0)))]
+                self.learnt, self._samples, self._neg_samples, self._probs = True, [], [], []
             return self.value
-        a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
-        if abs(valence - float(self.value)) <= cfg.negative_drop:  # a reading near the usual: follow it
-            self.value = float(self.value) + a * (valence - float(self.value))
+        # a reading near the usual on both counts (not negative by either rule): follow it
         line = self.negative_line
-        if negative is not None and self.negative is not None and line is not None \
-                and abs(negative - self.negative) < line:
-            self.negative = self.negative + a * (negative - self.negative)
+        near_negative = negative is None or self.negative is None or line is None or abs(negative - self.negative) < line
+        if abs(valence - float(self.value)) <= cfg.negative_drop and near_negative:
+            a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
+            self.value = float(self.value) + a * (valence - float(self.value))
+            if negative is not None and self.negative is not None:
+                self.negative = self.negative + a * (negative - self.negative)
         return self.value
 
     def reset(self) -> None:
         """Forget the baseline (it is learnt again from the next reading)."""
-        self._samples, self._neg_samples, self._labels, self._face_s, self._last_t = [], [], {}, 0.0, None
+        self._samples, self._neg_samples, self._probs, self._face_s, self._last_t = [], [], [], 0.0, None
         self.value, self.learnt = None, False
         self.negative = self.negative_spread = self.usual_label = None
 
@@ -362,7 +363,7 @@ class ParticipantMood:
             if self._pending_n >= cfg.confirm_frames:
                 self.label, self._pending, self._pending_n = candidate, None, 0
         v = valence_of(self.smoothed)
-        base = self.baseline.update(t, v, negative_probability(self.smoothed), self.label)
+        base = self.baseline.update(t, v, self.smoothed)
         strongly = v <= cfg.negative_below and candidate != UNCERTAIN
         below_usual = self.baseline.learnt and v - float(base) <= -cfg.negative_drop
         change, line = self.negative_change, self.baseline.negative_line

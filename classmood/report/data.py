@@ -98,7 +98,7 @@ class Participant(TypedDict):
     present_share: float | None   # present_s / in_class_s
     expressions: dict[str, float] | None  # label -> share of labelled face time
     dominant_expression: str | None
-    usual_expression: str | None  # the usual label learnt with their baseline (the one held longest)
+    usual_expression: str | None  # the usual label learnt with their baseline (the one they had longest in the window)
     expressions_vs_usual: dict[str, float] | None  # SHOWN_LABELS -> share of labelled face time
     uncertain_s: float | None     # labelled face time with the label uncertain
     uncertain_share: float | None  # uncertain_s / labelled face time

@@ -163,8 +163,8 @@ def baseline_note(d: ReportData) -> str:
             "class looks as it usually does, below 0 more negative than usual, above 0 more positive. Resting faces "
             "differ, and expression models read many resting faces as sad or angry. The absolute valence is kept "
             "in report.csv and report.json." + provisional
-            + (" Expressions are read the same way: a student's usual expression (the one the model gave them most "
-               "while their usual was learnt) is shown as <i>as usual</i>, whatever the model calls it, and only a "
+            + (" Expressions are read the same way: a student's usual expression (the one the model read on them "
+               "at rest, while their usual was learnt) is shown as <i>as usual</i>, whatever the model calls it, and only a "
                "change from it by its name; the model's own labels are kept in report.csv and report.json."
                if d.usual_known else "") + "</p>")
 
