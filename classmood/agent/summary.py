@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..labels import LABELS
+from ..labels import FER_CLASSES, LABELS, LEARNING, SHOWN_LABELS, UNCERTAIN, USUAL
 from ..types import ClassSnapshot, FrameResult, Presence
 
 PAUSE_STEPS = 2.0
@@ -31,6 +31,7 @@ PAUSE_STEPS = 2.0
 
 _PRESENCES = (Presence.PRESENT, Presence.AWAY, Presence.CAMERA_OFF)
 _LABEL_CODE = {c: i for i, c in enumerate(LABELS)}
+_SHOWN_CODE = {c: i for i, c in enumerate(SHOWN_LABELS)}
 
 
 def frame_step(t: np.ndarray, default: float) -> float:
@@ -129,6 +130,7 @@ class SessionSummary:
         self._obs_who = array("i")      # index into _names
         self._obs_presence = array("b")  # index into _PRESENCES
         self._obs_label = array("b")    # index into LABELS, -1 for none
+        self._obs_shown = array("b")    # index into SHOWN_LABELS (against the usual label), -1 for none
         self._presence_only = False
         self._last_mood: ClassSnapshot | None = None
         self.frames = 0
@@ -157,6 +159,9 @@ class SessionSummary:
             self._obs_who.append(i)
             self._obs_presence.append(_PRESENCES.index(p.presence))
             self._obs_label.append(_LABEL_CODE.get(p.label, -1) if p.label is not None else -1)
+            shown = None if p.label is None else LEARNING if p.usual_label is None and p.label != UNCERTAIN \
+                else p.shown_label
+            self._obs_shown.append(_SHOWN_CODE.get(shown, -1) if shown is not None else -1)
 
     def to_dict(self, *, end_s: float | None = None,
                 unread: Sequence[tuple[float, float | None]] = ()) -> dict[str, Any]:
@@ -171,7 +176,9 @@ class SessionSummary:
         Returns:
             ``{"frames", "duration_s" (last frame + one step), "participants": [{"id",
             "name", "present_s", "away_s", "camera_off_s", "first_seen_s", "last_seen_s",
-            "expressions": {label: share of labelled face time}}] (by id), "mood":
+            "expressions": {label: share of labelled face time}, "expressions_vs_usual":
+            {"usual" | label | "uncertain" | "learning": share of labelled face time} (against
+            their usual label: empty when it was never known)}] (by id), "mood":
             {"mean_valence_change" (time-weighted class valence change from the
             participants' baselines), "mean_valence" (time-weighted class valence), each
             None if never known, "last" (the last frame's class snapshot as a dict)}}``;
@@ -190,6 +197,10 @@ class SessionSummary:
         m = (presence == 0) & (label >= 0)
         labels = np.bincount(who[m] * len(LABELS) + label[m], weights=w[m],
                              minlength=len(LABELS) * n).reshape(n, len(LABELS))
+        shown = np.array(self._obs_shown, np.int64)
+        m = (presence == 0) & (shown >= 0)
+        vs_usual = np.bincount(who[m] * len(SHOWN_LABELS) + shown[m], weights=w[m],
+                               minlength=len(SHOWN_LABELS) * n).reshape(n, len(SHOWN_LABELS))
         first = np.full(n, math.inf)
         last = np.full(n, -math.inf)
         np.minimum.at(first, who, t[frame])
@@ -199,6 +210,9 @@ class SessionSummary:
             seen = float(labels[i].sum())
             shares = {} if self._presence_only or seen <= 0 else {
                 c: round(float(labels[i, j]) / seen, 4) for j, c in enumerate(LABELS) if labels[i, j]}
+            known = vs_usual[i, SHOWN_LABELS.index(USUAL)] > 0 or vs_usual[i, 1:len(FER_CLASSES) + 1].sum() > 0
+            relative = {} if self._presence_only or seen <= 0 or not known else {
+                c: round(float(vs_usual[i, j]) / seen, 4) for j, c in enumerate(SHOWN_LABELS) if vs_usual[i, j]}
             people.append({
                 "id": pid,
                 "name": self._names[i],
@@ -208,6 +222,7 @@ class SessionSummary:
                 "first_seen_s": round(float(first[i]), 2),
                 "last_seen_s": round(float(last[i]), 2),
                 "expressions": shares,
+                "expressions_vs_usual": relative,
             })
         return {
             "frames": self.frames,
