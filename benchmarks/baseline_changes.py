@@ -9,7 +9,8 @@ the negative classes (angry + disgust + fear + sad), and the share of pairs each
 would flag: the valence 0.30 below the resting one, and the negative probability
 ``NEGATIVE_RISE`` above it. neutral -> neutral (two resting photos of one person, often
 in other light: a harsher resting variation than one webcam gives) is the false-alarm
-side.
+side. Then the same on FER2013 PublicTest faces 7 or more of 10 FERPlus annotators agree on
+(no same-person pairs there: every neutral face against every other face).
 
     python benchmarks/baseline_changes.py [--data ../shared/data] [--json out.json]
 
@@ -117,8 +118,39 @@ def main() -> None:
             q = lambda a: f"{np.median(a):+.2f} [{np.percentile(a, 25):+.2f}, {np.percentile(a, 75):+.2f}]"  # noqa
             print(f"| {name} | {expr} | {len(r)} ({len({x['who'] for x in r})}) | {q(dv)} | {by_v.mean():.0%} | "
                   f"{q(dn)} | {by_n.mean():.0%} | {(by_v | by_n).mean():.0%} |", flush=True)
+    ferplus(args.data, clf, cfg)
     if args.json:
         args.json.write_text(json.dumps(rows))
+
+
+def ferplus(data: Path, clf: ExpressionClassifier, cfg: MoodConfig) -> None:
+    """Every clean neutral face of PublicTest against every clean face of each class (7 or
+    more of 10 FERPlus votes): the share of pairs each rule flags."""
+    import csv
+
+    npz, votes_csv = data / "fer2013" / "fer2013_publictest.npz", data / "fer2013" / "ferplus" / "ferplus_votes.csv"
+    if not (npz.is_file() and votes_csv.is_file()):
+        return
+    d = np.load(npz)
+    with open(votes_csv, newline="") as f:
+        votes = {r["npz_name"]: r for r in csv.DictReader(f) if r["npz_name"].startswith("PublicTest")}
+    probs = clf.predict(d["images"])
+    v = np.array([valence_of(p) for p in probs])
+    neg = np.array([negative_probability(p) for p in probs])
+    clean = {k: np.array([i for i, n in enumerate(d["names"]) if n in votes and int(votes[n][k]) >= 7])
+             for k in ("neutral", "sadness", "anger", "happiness")}
+    rest = clean["neutral"]
+    print("\n| FER2013 PublicTest, FERPlus 7+ votes | pairs | valence falls >= "
+          f"{cfg.negative_drop:.2f} | negative probability rises >= {cfg.negative_rise:.2f} |")
+    print("| --- | --- | --- | --- |")
+    for k, faces in clean.items():
+        dv = (v[faces][:, None] - v[rest][None, :]).ravel()
+        dn = (neg[faces][:, None] - neg[rest][None, :]).ravel()
+        if k == "neutral":  # not a face against itself
+            keep = ~np.eye(len(faces), dtype=bool).ravel()
+            dv, dn = dv[keep], dn[keep]
+        print(f"| neutral ({len(rest)}) -> {k} ({len(faces)}) | {len(dv)} | {np.mean(dv <= -cfg.negative_drop):.0%} | "
+              f"{np.mean(dn >= cfg.negative_rise):.0%} |", flush=True)
 
 
 if __name__ == "__main__":
