@@ -65,8 +65,8 @@ COLOURS: dict[str, str] = {
     "angry": "#d63b2f",
     "disgust": "#7a8a12",
     "uncertain": "#8d949c",
-    "usual": "#aab4be",     # a participant's own usual label, whatever it is: a light grey
-    "learning": "#dde2e7",  # a label of someone whose usual is not known yet
+    "usual": "#b9cde0",     # a participant's own usual label, whatever it is: a pale blue
+    "learning": "#e6e9ed",  # a label of someone whose usual is not known yet
     # presence / tile states
     "present": "#1f8f8a",
     "away": "#e07b00",

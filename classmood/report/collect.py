@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..agent.store import MoodSeries, ObservationArrays, ParticipantRow, SessionInfo, SessionStore, UnreadRow
-from ..agent.summary import PAUSE_STEPS, frame_seconds, frame_step, observation_seconds
+from ..agent.summary import PAUSE_STEPS, backfill_usual, frame_seconds, frame_step, observation_seconds, shown_codes
 from ..errors import InputError
-from ..labels import LABELS, LEARNING, SHOWN_LABELS, UNCERTAIN, UNCERTAIN_REASONS, USUAL
+from ..labels import LABELS, SHOWN_LABELS, UNCERTAIN, UNCERTAIN_REASONS
 from ..timefmt import clock
 from .accounting import dominant, label_shares, longest_runs, reason_shares, shares, split_at_edges
 from .caveats import caveats, model_info
@@ -161,27 +161,6 @@ class _Cells:
     usual: np.ndarray     # seconds [n_all, len(LABELS)] present with each usual label known
 
 
-def shown_codes(label: np.ndarray, usual: np.ndarray) -> np.ndarray:
-    """Each observation's label as the teacher was shown it against the participant's usual
-    label (:func:`classmood.labels.relative_label`), as an index into
-    :data:`classmood.labels.SHOWN_LABELS`.
-
-    Args:
-        label: int8 [N], index into :data:`classmood.labels.LABELS`, -1 for none.
-        usual: int8 [N], the usual label likewise, -1 while not known.
-
-    Returns:
-        int64 [N]: ``usual``, a class (a change), ``uncertain``, ``learning`` (no usual
-        known); -1 where there is no label.
-    """
-    label = label.astype(np.int64)
-    unc = LABELS.index(UNCERTAIN)
-    out = np.where(label == usual, SHOWN_LABELS.index(USUAL), label + 1)  # classes follow USUAL in SHOWN_LABELS
-    out = np.where(usual < 0, SHOWN_LABELS.index(LEARNING), out)
-    out = np.where(label == unc, SHOWN_LABELS.index(UNCERTAIN), out)
-    return np.where(label < 0, -1, out)
-
-
 def _while_present(cell: np.ndarray, w: np.ndarray, pres: np.ndarray, x: np.ndarray,
                    size: int) -> tuple[np.ndarray, np.ndarray]:
     """Per cell (of ``size``), the sum of ``w`` x ``x`` over the spans present with ``x``
@@ -223,8 +202,8 @@ def _cells(obs: ObservationArrays, a: np.ndarray, b: np.ndarray, edges: np.ndarr
         out = np.bincount(cell[m] * n + code[m], weights=w[m], minlength=size * n) if m.any() else np.zeros(size * n)
         return out.reshape(n_all, cols, n)[:, :n_int]
 
-    usual = obs.usual[rows].astype(np.int64)
-    shown = per_code(shown_codes(lab, usual), len(SHOWN_LABELS))
+    usual = obs.usual.astype(np.int64)[rows]
+    shown = per_code(shown_codes(lab, backfill_usual(obs.usual, obs.participant)[rows]), len(SHOWN_LABELS))
     reason = obs.reason[rows].astype(np.int64)
     reason = np.where(lab == LABELS.index(UNCERTAIN), np.where(reason < 0, len(UNCERTAIN_REASONS), reason), -1)
     reasons = per_code(reason, len(UNCERTAIN_REASONS) + 1)

@@ -20,7 +20,7 @@ import numpy as np
 from .. import __version__
 from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS
 from ..timefmt import clock, duration, wall_clock
-from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, Participant, ReportData
+from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, NEGATIVE_RISE, Participant, ReportData
 
 SECTIONS = ("summary", "timeline", "heatmap", "moments", "participants", "alerts", "caveats")
 PLOT_IDS = {"timeline": "timeline-plot", "heatmap": "heatmap-plot"}
@@ -164,8 +164,9 @@ def baseline_note(d: ReportData) -> str:
             "differ, and expression models read many resting faces as sad or angry. The absolute valence is kept "
             "in report.csv and report.json." + provisional
             + (" Expressions are read the same way: a student's usual expression (the one the model read on them "
-               "at rest, while their usual was learnt) is shown as <i>as usual</i>, whatever the model calls it, and only a "
-               "change from it by its name; the model's own labels are kept in report.csv and report.json."
+               "at rest, while their usual was learnt; those first minutes are read against it too) is shown as "
+               "<i>as usual</i>, whatever the model calls it, and only a change from it by its name; the model's own "
+               "labels are kept in report.csv and report.json."
                if d.usual_known else "") + "</p>")
 
 
@@ -296,8 +297,9 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
 
     # ---- participants
     w('<section id="participants"><h2>Participants</h2>')
-    negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or at or below "
-                f"{NEGATIVE_AT:g} whatever their usual)")
+    negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or the negative expressions "
+                f"{NEGATIVE_RISE:.2f} or more likelier than usual, or valence at or below {NEGATIVE_AT:g} whatever "
+                "their usual)")
     w("<p>Sorted so that those who may need attention come first: the longest "
       + ("away stretch" if po else f"{negative} or away stretch") + ", then "
       + ("presence" if po else "the lowest " + (VALENCE_CHANGE_WORDS if d.baselines else "mean valence")) + ".</p>")

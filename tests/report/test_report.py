@@ -814,7 +814,9 @@ def test_why_faces_were_uncertain_and_the_mix_against_each_usual_are_reported(tm
     ``expressions``). P02 (usual neutral) is too dark for 40 of their 100 s, read with the
     model unsure for 10, happy for 20 (a change) and neutral for 30: uncertain 50%, mostly
     too dark (80% of it). P03's negative probability rises 0.25 over its usual (their line
-    0.20) for 30 s from 60 s at an unchanged valence: negative there, by that rule."""
+    0.20) for 30 s from 60 s at an unchanged valence: negative there, by that rule. P04's
+    usual is learnt at 30 s: the report, made afterwards, reads their first 30 s against it;
+    P05 never has one (``learning`` in the class mix)."""
     db = tmp_path / "mix.db"
     with SessionStore(db) as store:
         store.start_session(source="screen", started_at=STARTED_AT)
@@ -826,7 +828,10 @@ def test_why_faces_were_uncertain_and_the_mix_against_each_usual_are_reported(tm
             store.record(_frame_with(t, [{"id": "P01", "label": "sad", "valence": 0.0, "usual": "sad"},
                                          {"id": "P02", "usual": None if t < 40 else "neutral", **p02},
                                          {"id": "P03", "label": "neutral", "valence": 0.0, "usual": "neutral",
-                                          "neg": 0.25 if 60 <= t < 90 else 0.0}]))
+                                          "neg": 0.25 if 60 <= t < 90 else 0.0},
+                                         {"id": "P04", "label": "neutral", "valence": 0.0,
+                                          "usual": None if t < 30 else "neutral"},
+                                         {"id": "P05", "label": "neutral", "valence": 0.0}]))
         store.end_session()
     with SessionStore(db, readonly=True) as store:
         paths = build_report(store, 1, tmp_path / "out", interval_s=50.0)
@@ -843,8 +848,13 @@ def test_why_faces_were_uncertain_and_the_mix_against_each_usual_are_reported(tm
     assert p2["uncertain_reasons"] == {"too dark": 0.8, "low confidence": 0.2}
     assert p3["longest_negative"] == {"start_s": 60.0, "duration_s": 30.0, "clock": "1:00"}
     first, second = report["intervals"]
-    assert first["expressions_vs_usual"] == pytest.approx({"usual": 100 / 150, "uncertain": 50 / 150}, abs=1e-4)
-    assert second["expressions_vs_usual"] == pytest.approx({"usual": 130 / 150, "happy": 20 / 150}, abs=1e-4)
+    assert first["expressions_vs_usual"] == pytest.approx({"usual": 150 / 250, "uncertain": 50 / 250,
+                                                           "learning": 50 / 250}, abs=1e-4)
+    assert second["expressions_vs_usual"] == pytest.approx({"usual": 180 / 250, "happy": 20 / 250,
+                                                            "learning": 50 / 250}, abs=1e-4)
+    # the report is made afterwards: the seconds a usual was learnt in read against it
+    assert people["P04"]["expressions_vs_usual"] == {"usual": 1.0}
+    assert people["P05"]["expressions_vs_usual"] is None and people["P05"]["usual_expression"] is None
     rows = {(r["participant"], r["interval_start_s"]): r for r in read_csv(paths.csv)}
     r = rows["P02", "0.000"]
     assert (r["usual_expression"], r["dominant_vs_usual"], r["share_as_usual"]) == ("neutral", "uncertain", "0.0000")
