@@ -33,8 +33,8 @@ is not known yet (their first minutes in view)."""
 
 USUAL = "usual"
 """What a participant's label is shown as when it is their own usual one (the label they
-had at rest: the class of their median reading while their baseline was learnt): their resting face, whatever the model calls
-it (:func:`relative_label`)."""
+had at rest: the class of their median reading while their baseline was learnt): their
+resting face, whatever the model calls it (:func:`relative_label`)."""
 
 SHOWN_LABELS: tuple[str, ...] = (USUAL, *FER_CLASSES, UNCERTAIN, LEARNING)
 """Every label a participant is shown as against their usual one (:func:`relative_label`):

@@ -65,8 +65,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..labels import (FER_CLASSES, LEARNING, NEGATIVE_CLASSES, NEGATIVE_DROP, NEGATIVE_RISE, NEGATIVE_RISE_SPREADS, UNCERTAIN,
-                      VALENCE, negative_words)
+from ..labels import (FER_CLASSES, LEARNING, NEGATIVE_CLASSES, NEGATIVE_DROP, NEGATIVE_RISE, NEGATIVE_RISE_SPREADS,
+                      UNCERTAIN, VALENCE, negative_words)
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
@@ -253,7 +253,8 @@ class ValenceBaseline:
             return self.value
         # a reading near the usual on both counts (not negative by either rule): follow it
         line = self.negative_line
-        near_negative = negative is None or self.negative is None or line is None or abs(negative - self.negative) < line
+        near_negative = (negative is None or self.negative is None or line is None
+                         or abs(negative - self.negative) < line)
         if abs(valence - float(self.value)) <= cfg.negative_drop and near_negative:
             a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
             self.value = float(self.value) + a * (valence - float(self.value))

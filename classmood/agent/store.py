@@ -911,7 +911,8 @@ class SessionStore:
         ids = [p.id for p in self.participants(sid)]
         later = {c: self._column("observations", c) for c in
                  ("valence_change", "uncertain_reason", "usual_label", "negative_change", "negative_line")}
-        reason = _code(later["uncertain_reason"], UNCERTAIN_REASONS, -1) if later["uncertain_reason"] != "NULL" else "-1"
+        reason = (_code(later["uncertain_reason"], UNCERTAIN_REASONS, -1) if later["uncertain_reason"] != "NULL"
+                  else "-1")
         usual = _code(later["usual_label"], LABELS, -1) if later["usual_label"] != "NULL" else "-1"
         rows = self._query(f"SELECT pid, t, {_code('presence', PRESENCES, len(PRESENCES))}, "
                            f"{_code('label', LABELS, -1)}, valence, {later['valence_change']}, {reason}, {usual}, "

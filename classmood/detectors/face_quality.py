@@ -1,7 +1,8 @@
 """Face quality: whether an expression can be read from a face at all, before any model.
 
-A face too small, too dark, covered (a mask, a hand, sunglasses), blurred or turned away gives the expression model an input
-unlike its training faces, and it answers with a confident label all the same (a dim
+A face too small, too dark, covered (a mask, a hand, sunglasses), blurred or turned away gives
+the expression model an input unlike its training faces, and it answers with a confident
+label all the same (a dim
 room's faces read angry; a blurred face at 48 px is right 0.42 of the time, seven
 classes). Such a face is *present* but *uncertain*: no label, no valence, no baseline
 reading. A dim face that can still be read is marked ``dim``: its label is shown only
