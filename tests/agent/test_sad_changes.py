@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import cv2
-import numpy as np
 import pytest
 
 from classmood.agent.mood import MoodConfig
