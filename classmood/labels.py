@@ -16,6 +16,32 @@ UNCERTAIN = "uncertain"
 LABELS: tuple[str, ...] = (*FER_CLASSES, UNCERTAIN)
 """Every label a participant can carry: the seven classes, then ``uncertain``."""
 
+LOW_CONFIDENCE = "low confidence"
+"""Why a readable face is ``uncertain``: the model's smoothed top probability is under the
+confidence floor (:attr:`classmood.agent.mood.MoodConfig.uncertain_below`, or the dim-face
+floor)."""
+
+UNCERTAIN_REASONS: tuple[str, ...] = ("too small", "too dark", "covered", "blurred", "turned away", LOW_CONFIDENCE)
+"""Why a face in view is ``uncertain``: the face-quality gate's reasons
+(:mod:`classmood.detectors.face_quality`: the face cannot be read at all), then
+:data:`LOW_CONFIDENCE` (it was read, the model was unsure). Stored with each observation
+(``observations.uncertain_reason``) and counted in the report."""
+
+LEARNING = "learning"
+"""In the mix shown against the participants' usual labels: a label of someone whose usual
+is not known yet (their first minutes in view)."""
+
+USUAL = "usual"
+"""What a participant's label is shown as when it is their own usual one (the label they
+had at rest: the class of their median reading while their baseline was learnt): their
+resting face, whatever the model calls it (:func:`relative_label`)."""
+
+SHOWN_LABELS: tuple[str, ...] = (USUAL, *FER_CLASSES, UNCERTAIN, LEARNING)
+"""Every label a participant is shown as against their usual one (:func:`relative_label`):
+:data:`USUAL`, a FER2013 class (a change from the usual), ``uncertain``, and in a class mix
+:data:`LEARNING` (someone whose usual is not known yet). The report's mix vs usual is indexed
+in this order."""
+
 PANEL_ORDER: tuple[str, ...] = ("happy", "surprise", "neutral", "sad", "fear", "angry", "disgust")
 """The seven classes in the order the panel lists them (pleasant first)."""
 
@@ -23,6 +49,11 @@ VALENCE: dict[str, float] = {"angry": -0.8, "disgust": -0.8, "fear": -0.6, "happ
                              "surprise": 0.2, "neutral": 0.0}
 """Valence weight of each class, in [-1, 1]: the pleasure axis of Russell's circumplex model of
 affect (Russell, 1980), rounded. A participant's valence is sum over classes of p(class) x weight."""
+
+NEGATIVE_CLASSES: tuple[str, ...] = ("angry", "disgust", "fear", "sad")
+"""The classes of negative valence (:data:`VALENCE` below 0): the probability a reading gives
+them together is its *negative probability*, which the agent reads against each student's
+usual (:func:`classmood.agent.mood.negative_probability`)."""
 
 COLOURS: dict[str, str] = {
     # expressions (FER2013 classes)
@@ -34,6 +65,8 @@ COLOURS: dict[str, str] = {
     "angry": "#d63b2f",
     "disgust": "#7a8a12",
     "uncertain": "#8d949c",
+    "usual": "#b9cde0",     # a participant's own usual label, whatever it is: a pale blue
+    "learning": "#e6e9ed",  # a label of someone whose usual is not known yet
     # presence / tile states
     "present": "#1f8f8a",
     "away": "#e07b00",
@@ -57,13 +90,59 @@ NEGATIVE_DROP = 0.30
 negative (:attr:`classmood.agent.mood.MoodConfig.negative_drop`'s default; the old absolute
 line, -0.30, flags 23.7% of FER2013 PublicTest's neutral faces with the bundled model)."""
 
+NEGATIVE_RISE = 0.20
+"""A participant whose negative probability (angry + disgust + fear + sad, smoothed) is this
+much or more above their own usual is negative
+(:attr:`classmood.agent.mood.MoodConfig.negative_rise`'s default). Measured with the bundled
+model on FER2013 PublicTest faces 7 or more of 10 FERPlus annotators agree on (898 neutral,
+196 sad, 181 angry), every neutral face against every sad one: the valence fell 0.30 or more
+for 61% of the sad faces, the negative probability rose 0.20 or more for 77% (angry 68% /
+83%); between two neutral faces of different people 21% / 29% (a harsher comparison than one
+student against their own resting face: ``benchmarks/baseline_changes.py``)."""
 
-def negative_words(label: str | None, below_usual: bool) -> str:
+NEGATIVE_RISE_SPREADS = 4.0
+"""... or this many times the participant's own spread of it at rest, where that is more
+(:attr:`classmood.agent.mood.MoodConfig.negative_rise_spreads`)."""
+
+
+def negative_words(label: str | None, below_usual: bool, usual: str | None = None) -> str:
     """How a participant who is negative looks, in a few words: ``looks sad``; ``looks
     neutral, below usual`` when they are negative against their own baseline
     (``below_usual``) rather than by the expression itself; ``looks more negative than
-    usual`` / ``looks negative`` when the model gave no label (``uncertain``: it is unsure
-    which expression, not the student)."""
-    if label in (None, UNCERTAIN):
-        return "looks more negative than usual" if below_usual else "looks negative"
+    usual`` when the label is their ``usual`` one (their reading moved, not their label)
+    or when the model gave no label (``uncertain``: it is unsure which expression, not the
+    student); ``looks negative`` with neither."""
+    if label in (None, UNCERTAIN) or (usual is not None and label == usual):
+        return "looks more negative than usual" if below_usual or label == usual else "looks negative"
     return f"looks {label}" + (", below usual" if below_usual else "")
+
+
+def relative_label(label: str | None, usual: str | None) -> str | None:
+    """A participant's label as the teacher is shown it, against their own usual one:
+    :data:`USUAL` when it is the label they usually show, else the label itself (a
+    change from their usual); ``label`` unchanged when no usual is known, or for
+    ``uncertain`` or None (nothing read)."""
+    if label is None or label == UNCERTAIN or usual is None:
+        return label
+    return USUAL if label == usual else label
+
+
+def change_direction(label: str, usual: str) -> int:
+    """How ``label`` differs from the participant's ``usual`` label (both FER2013 classes):
+    +1 more positive (a larger :data:`VALENCE` weight), -1 more negative, 0 neither (the same
+    label, or another of the same weight: angry, disgust and sad are all -0.8)."""
+    d = VALENCE[label] - VALENCE[usual]
+    return 0 if abs(d) < 1e-9 else (1 if d > 0 else -1)
+
+
+def change_words(label: str | None, usual: str | None) -> str | None:
+    """The words for a label read against the participant's usual one, or None when there
+    is nothing to compare (no usual, ``uncertain`` or no label): ``as usual``; ``happy,
+    above usual`` / ``sad, below usual`` (more positive / negative than their usual, by
+    :data:`VALENCE`); ``angry, unlike usual`` (another label of the same valence)."""
+    shown = relative_label(label, usual)
+    if shown is None or shown == UNCERTAIN or usual is None:
+        return None
+    if shown == USUAL:
+        return "as usual"
+    return f"{label}, " + {1: "above usual", -1: "below usual", 0: "unlike usual"}[change_direction(label, usual)]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .geometry import BBox
-from .labels import FER_CLASSES, NEGATIVE_DROP
+from .labels import FER_CLASSES, LOW_CONFIDENCE, NEGATIVE_DROP, UNCERTAIN, relative_label
 
 KEYPOINT_NAMES = (
     "right_eye",
@@ -270,11 +270,48 @@ class ParticipantResult:
     (:mod:`classmood.detectors.face_quality`).
     Such a face is present, labelled ``uncertain``, with no probabilities or valence."""
 
+    usual_label: str | None = None
+    """The FER2013 class of this participant's median reading while their baseline was
+    learnt (the argmax of each class's median smoothed probability), their usual (resting)
+    label whatever the model calls it; None until learnt (or when
+    every reading then was ``uncertain``). What the teacher is shown is read against it
+    (:attr:`shown_label`)."""
+    negative_change: float | None = None
+    """Their smoothed negative probability (angry + disgust + fear + sad, in [0, 1]) minus
+    their usual one, in [-1, 1]; None until the baseline is learnt
+    (:func:`classmood.agent.mood.negative_probability`)."""
+    negative_line: float | None = None
+    """The rise of ``negative_change`` that makes this participant negative: the agent's
+    ``negative_rise``, or more for a face whose reading wanders at rest
+    (:attr:`classmood.agent.mood.ValenceBaseline.negative_line`); None until learnt."""
+
     def below_usual(self, drop: float = NEGATIVE_DROP) -> bool:
-        """Whether the valence is ``drop`` or more below the participant's learnt baseline
-        (the agent's "negative against their usual"; ``drop``:
-        :attr:`classmood.agent.mood.MoodConfig.negative_drop`)."""
-        return self.baseline_learnt and self.valence_change is not None and self.valence_change <= -drop
+        """Whether the participant reads negative against their own learnt usual (the
+        agent's "negative against their usual"): their valence ``drop`` or more below
+        their baseline (``drop``: :attr:`classmood.agent.mood.MoodConfig.negative_drop`), or
+        their negative probability ``negative_line`` or more above its usual."""
+        if not self.baseline_learnt:
+            return False
+        fell = self.valence_change is not None and self.valence_change <= -drop
+        rose = (self.negative_change is not None and self.negative_line is not None
+                and self.negative_change >= self.negative_line)
+        return fell or rose
+
+    @property
+    def shown_label(self) -> str | None:
+        """The label as the teacher is shown it: ``"usual"`` when it is the participant's
+        usual label, else the label (a change from their usual, or the model's reading
+        while no usual is known; :func:`classmood.labels.relative_label`)."""
+        return relative_label(self.label, self.usual_label)
+
+    @property
+    def uncertain_reason(self) -> str | None:
+        """Why the label is ``uncertain``: the face-quality reason (``unreadable``), else
+        ``"low confidence"`` (the face was read, the model was unsure); None when the label
+        is not ``uncertain``."""
+        if self.label != UNCERTAIN:
+            return None
+        return self.unreadable or LOW_CONFIDENCE
 
     def to_dict(self) -> dict[str, Any]:
         def _p(a):
@@ -300,6 +337,11 @@ class ParticipantResult:
             "negative_s": round(float(self.negative_s), 2),
             "too_small": bool(self.too_small),
             "unreadable": self.unreadable,
+            "uncertain_reason": self.uncertain_reason,
+            "usual_label": self.usual_label,
+            "shown_label": self.shown_label,
+            "negative_change": None if self.negative_change is None else round(float(self.negative_change), 4),
+            "negative_line": None if self.negative_line is None else round(float(self.negative_line), 4),
         }
 
 
@@ -338,6 +380,12 @@ class ClassSnapshot:
     valence: float | None = None
     alerts: tuple[Alert, ...] = ()
     valence_change: float | None = None
+    usual_distribution: Mapping[str, float] = field(default_factory=dict)
+    """The mix as the teacher is shown it, against each participant's usual label: the
+    share of ``"usual"`` (their usual label), of each label that is a change from it, of
+    ``uncertain``, and of ``"learning"`` (a label of someone whose usual is not known yet);
+    shares summing to 1 over the labelled faces in view. Empty while nobody's usual is
+    known (then ``distribution`` is what there is to show)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -348,6 +396,7 @@ class ClassSnapshot:
             "distribution": {k: round(float(v), 4) for k, v in self.distribution.items()},
             "valence": None if self.valence is None else round(float(self.valence), 4),
             "valence_change": None if self.valence_change is None else round(float(self.valence_change), 4),
+            "usual_distribution": {k: round(float(v), 4) for k, v in self.usual_distribution.items()},
             "alerts": [a.to_dict() for a in self.alerts],
         }
 

@@ -31,7 +31,8 @@ move it). Until then nothing is read against it (``baseline_min_s``, by default 
 their usual and showed the class at -0.9 "vs usual" for a minute); nobody is flagged against
 a baseline still being learnt.
 Afterwards the baseline follows slowly, and only readings near it (within
-``negative_drop``; a half-life of ``baseline_half_life_s``): a slow drift is taken in, a
+``negative_drop``, and the negative probability within the participant's line; a
+half-life of ``baseline_half_life_s``): a slow drift is taken in, a
 student who stays angry or sad is not (they stay flagged). A participant unseen for
 ``baseline_reset_s`` learns it again when back. ``valence_change`` is valence minus
 baseline.
@@ -64,12 +65,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..labels import FER_CLASSES, NEGATIVE_DROP, UNCERTAIN, VALENCE, negative_words
+from ..labels import (FER_CLASSES, LEARNING, NEGATIVE_CLASSES, NEGATIVE_DROP, NEGATIVE_RISE, NEGATIVE_RISE_SPREADS,
+                      UNCERTAIN, VALENCE, negative_words)
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
 _V = np.array([VALENCE[c] for c in FER_CLASSES], np.float32)
 """The valence weights as a float32 vector of shape [7], FER2013 order."""
+_NEG = np.array([c in NEGATIVE_CLASSES for c in FER_CLASSES], np.float32)
+"""1 for the negative classes (:data:`classmood.labels.NEGATIVE_CLASSES`), float32 [7]."""
 
 
 def valence_of(probs: np.ndarray) -> float:
@@ -82,6 +86,19 @@ def valence_of(probs: np.ndarray) -> float:
         The valence, in [-1, 1] when ``probs`` sums to 1.
     """
     return float(np.dot(np.asarray(probs, np.float32), _V))
+
+
+def negative_probability(probs: np.ndarray) -> float:
+    """The probability of the negative classes together (angry, disgust, fear, sad:
+    :data:`classmood.labels.NEGATIVE_CLASSES`).
+
+    Args:
+        probs: expression probabilities, shape [7], FER2013 order (any float dtype).
+
+    Returns:
+        A probability in [0, 1] when ``probs`` sums to 1.
+    """
+    return float(np.dot(np.asarray(probs, np.float32), _NEG))
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,15 @@ class MoodConfig:
     negative_drop: float = NEGATIVE_DROP
     """A participant is negative while their valence is this much or more below their own
     baseline (the old absolute line, -0.30, flags 23.7% of PublicTest's neutral faces)."""
+    negative_rise: float = NEGATIVE_RISE
+    """A participant is negative while their negative probability (angry + disgust + fear +
+    sad) is this much or more above their own usual, or ``negative_rise_spreads`` times their
+    own spread where that is more (:data:`classmood.labels.NEGATIVE_RISE`, where it was
+    measured)."""
+    negative_rise_spreads: float = NEGATIVE_RISE_SPREADS
+    """The negative probability's rise that counts, in units of the participant's own
+    spread at rest (:attr:`ValenceBaseline.negative_spread`), where more than
+    ``negative_rise``: a face whose reading wanders at rest is not flagged for wandering."""
     negative_below: float = -0.70
     """A participant is negative while their valence is at or below this with a confident
     label, whatever their baseline. On FER2013 PublicTest with the bundled model (one frame
@@ -157,50 +183,90 @@ class MoodConfig:
 
 
 class ValenceBaseline:
-    """One participant's resting valence (see the module's **Baseline**): the median of
-    their smoothed valence over their first ``cfg.baseline_s`` seconds with a face in
-    view, then followed slowly. Valences are unitless in [-1, 1], times seconds of
-    session time.
+    """One participant's usual (see the module's **Baseline**): the median of their
+    smoothed valence over their first ``cfg.baseline_s`` seconds with a face in view,
+    then followed slowly; over the same seconds, the median and the spread of their
+    negative probability (:func:`negative_probability`), and the class of their median
+    reading (their *usual label*). Valences are unitless in [-1, 1], probabilities in [0, 1],
+    times seconds of session time.
 
-    ``value`` is the baseline: the median so far while learning (None before
+    ``value`` is the valence baseline: the median so far while learning (None before
     ``baseline_min_s`` of face time), the learnt one afterwards; ``learnt`` is True once
-    ``baseline_s`` seconds of face time have been seen.
+    ``baseline_s`` seconds of face time have been seen. ``negative`` (the usual negative
+    probability), ``negative_spread`` (its robust standard deviation over the learning
+    seconds: 1.4826 x the median absolute deviation) and ``usual_label`` (the FER2013
+    class of their median reading while learning: the argmax of each class's median
+    smoothed probability, so a greeting smile shorter than half of those seconds is not
+    it; None when no probabilities were given) are None until ``learnt``.
     """
 
     def __init__(self, cfg: MoodConfig) -> None:
         self.cfg = cfg
         self._samples: list[float] = []
+        self._neg_samples: list[float] = []
+        self._probs: list[np.ndarray] = []
         self._face_s = 0.0
         self._last_t: float | None = None
         self.value: float | None = None
+        self.negative: float | None = None
+        self.negative_spread: float | None = None
+        self.usual_label: str | None = None
         self.learnt = False
 
-    def update(self, t: float, valence: float) -> float | None:
-        """Take one frame's smoothed valence at session time ``t`` (s); returns
-        :attr:`value`. Face time between two readings counts up to ``reset_after_s``;
-        after a gap longer than ``baseline_reset_s`` the baseline is learnt again."""
+    @property
+    def negative_line(self) -> float | None:
+        """How far above the usual negative probability a reading is *negative* for this
+        participant: ``cfg.negative_rise``, or ``cfg.negative_rise_spreads`` times their own
+        spread where that is more (a face whose reading wanders at rest needs a larger
+        rise); None until learnt."""
+        if not self.learnt or self.negative_spread is None:
+            return None
+        return max(self.cfg.negative_rise, self.cfg.negative_rise_spreads * self.negative_spread)
+
+    def update(self, t: float, valence: float, probs: np.ndarray | None = None) -> float | None:
+        """Take one frame's smoothed valence (and smoothed probabilities, float [7] in
+        FER2013 order) at session time ``t`` (s); returns :attr:`value`. Face time between two
+        readings counts up to ``reset_after_s``; after a gap longer than
+        ``baseline_reset_s`` the baseline is learnt again."""
         cfg = self.cfg
         if self._last_t is not None and t - self._last_t > cfg.baseline_reset_s:
             self.reset()
         dt = 0.0 if self._last_t is None else min(max(0.0, t - self._last_t), cfg.reset_after_s)
         self._last_t = t
         self._face_s += dt
+        negative = None if probs is None else negative_probability(probs)
         if not self.learnt:
             self._samples.append(valence)
+            if probs is not None:
+                self._probs.append(np.asarray(probs, np.float32))
+                self._neg_samples.append(float(negative))
             if self._face_s >= cfg.baseline_min_s:  # (the median only once it is shown)
                 self.value = float(np.median(self._samples))
             if self._face_s >= cfg.baseline_s:
-                self.learnt, self._samples = True, []
+                if self._neg_samples:
+                    neg = np.asarray(self._neg_samples, np.float64)
+                    self.negative = float(np.median(neg))
+                    self.negative_spread = float(1.4826 * np.median(np.abs(neg - self.negative)))
+                if self._probs:
+                    self.usual_label = FER_CLASSES[int(np.argmax(np.median(np.stack(self._probs), axis=0)))]
+                self.learnt, self._samples, self._neg_samples, self._probs = True, [], [], []
             return self.value
-        if abs(valence - float(self.value)) <= cfg.negative_drop:  # a reading near the usual: follow it
+        # a reading near the usual on both counts (not negative by either rule): follow it
+        line = self.negative_line
+        near_negative = (negative is None or self.negative is None or line is None
+                         or abs(negative - self.negative) < line)
+        if abs(valence - float(self.value)) <= cfg.negative_drop and near_negative:
             a = 1.0 - 0.5 ** (dt / cfg.baseline_half_life_s)
             self.value = float(self.value) + a * (valence - float(self.value))
+            if negative is not None and self.negative is not None:
+                self.negative = self.negative + a * (negative - self.negative)
         return self.value
 
     def reset(self) -> None:
         """Forget the baseline (it is learnt again from the next reading)."""
-        self._samples, self._face_s, self._last_t = [], 0.0, None
+        self._samples, self._neg_samples, self._probs, self._face_s, self._last_t = [], [], [], 0.0, None
         self.value, self.learnt = None, False
+        self.negative = self.negative_spread = self.usual_label = None
 
 
 class ParticipantMood:
@@ -298,10 +364,12 @@ class ParticipantMood:
             if self._pending_n >= cfg.confirm_frames:
                 self.label, self._pending, self._pending_n = candidate, None, 0
         v = valence_of(self.smoothed)
-        base = self.baseline.update(t, v)
+        base = self.baseline.update(t, v, self.smoothed)
         strongly = v <= cfg.negative_below and candidate != UNCERTAIN
         below_usual = self.baseline.learnt and v - float(base) <= -cfg.negative_drop
-        if strongly or below_usual:
+        change, line = self.negative_change, self.baseline.negative_line
+        rise = change is not None and line is not None and change >= line
+        if strongly or below_usual or rise:
             self.negative_since = self.negative_since if self.negative_since is not None else t
         else:
             self.negative_since = None
@@ -333,6 +401,13 @@ class ParticipantMood:
         v, b = self.valence, self.baseline.value
         return None if v is None or b is None else v - b
 
+    @property
+    def negative_change(self) -> float | None:
+        """The smoothed negative probability minus the participant's usual one, in [-1, 1]
+        (None before any face, and until the baseline is learnt)."""
+        b = self.baseline.negative
+        return None if self.smoothed is None or b is None else negative_probability(self.smoothed) - b
+
 
 class ClassMoodMeter:
     """Class-level figures and alerts for one frame, from its participants; keeps the
@@ -356,7 +431,8 @@ class ClassMoodMeter:
 
         Returns:
             Counts by presence, the label distribution among labelled faces in view
-            (shares summing to 1), the mean valence, the mean change from the
+            (shares summing to 1) and the same against each one's usual label
+            (``usual_distribution``: empty while nobody's usual is known), the mean valence, the mean change from the
             participants' baselines and the alerts, longest first.
         """
         cfg = self.cfg
@@ -370,6 +446,11 @@ class ClassMoodMeter:
                 k = sum(1 for p in labelled if p.label == c)
                 if k:
                     dist[c] = k / len(labelled)
+        usual: dict[str, float] = {}
+        if labelled and not presence_only and any(p.usual_label is not None for p in labelled):
+            for p in labelled:  # against each one's usual label; someone still learning theirs apart
+                k = p.shown_label if p.usual_label is not None or p.label == UNCERTAIN else LEARNING
+                usual[k] = usual.get(k, 0.0) + 1.0 / len(labelled)
         vals = [p.valence for p in present if p.valence is not None]
         valence = float(np.mean(vals)) if vals and not presence_only else None
         changes = [p.valence_change for p in present if p.valence_change is not None]
@@ -382,7 +463,7 @@ class ClassMoodMeter:
             if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
                 alerts.append(Alert("away", p.id, p.away_s, f"{who} away for {duration(p.away_s)}"))
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
-                words = negative_words(p.label, p.below_usual(cfg.negative_drop))
+                words = negative_words(p.label, p.below_usual(cfg.negative_drop), p.usual_label)
                 alerts.append(Alert("negative", p.id, p.negative_s, f"{who} {words} for {duration(p.negative_s)}"))
         drop = self._valence_drop(t, float(np.mean(learnt)) if learnt else None, len(learnt))
         if drop is not None:
@@ -390,7 +471,7 @@ class ClassMoodMeter:
         alerts.sort(key=lambda a: -a.since_s)
         return ClassSnapshot(participants=len(participants), present=len(present), away=len(away),
                          camera_off=len(off), distribution=dist, valence=valence, valence_change=change,
-                         alerts=tuple(alerts))
+                         alerts=tuple(alerts), usual_distribution=usual)
 
     def _valence_drop(self, t: float, valence: float | None, faces: int) -> Alert | None:
         # ``valence``: the class valence change (a participant joining with a resting face

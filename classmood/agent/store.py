@@ -38,14 +38,19 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError
-from ..labels import FER_CLASSES, LABELS
+from ..labels import FER_CLASSES, LABELS, UNCERTAIN_REASONS
 from ..types import FrameResult, Presence
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema this module writes, kept in ``PRAGMA user_version`` (2 added a recording's
 end, ``sessions.recording_end_s``, and its unreadable stretches, ``unread``; 3 added each
 participant's resting valence and change from it, ``observations.baseline_valence`` and
-``observations.valence_change``, and the class's change, ``moods.valence_change``). An
+``observations.valence_change``, and the class's change, ``moods.valence_change``; 4 added
+why a label was ``uncertain``, ``observations.uncertain_reason`` (one of
+:data:`classmood.labels.UNCERTAIN_REASONS`), the participant's usual label,
+``observations.usual_label``, and their negative probability's change from its usual with
+the line that made them negative, ``observations.negative_change`` and
+``observations.negative_line``). An
 older database is upgraded in place when opened for writing; opened read-only, what it
 lacks reads as NULL (None, NaN)."""
 
@@ -97,7 +102,11 @@ CREATE TABLE observations (
     valence REAL,
     baseline_valence REAL,
     valence_change REAL,
-    {", ".join(f"{c} REAL" for c in _PROB_COLUMNS)}
+    {", ".join(f"{c} REAL" for c in _PROB_COLUMNS)},
+    uncertain_reason TEXT,
+    usual_label TEXT,
+    negative_change REAL,
+    negative_line REAL
 );
 CREATE INDEX observations_session_t ON observations(session_id, t);
 CREATE TABLE moods (
@@ -138,13 +147,18 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("ALTER TABLE observations ADD COLUMN baseline_valence REAL",
         "ALTER TABLE observations ADD COLUMN valence_change REAL",
         "ALTER TABLE moods ADD COLUMN valence_change REAL"),
+    3: ("ALTER TABLE observations ADD COLUMN uncertain_reason TEXT",
+        "ALTER TABLE observations ADD COLUMN usual_label TEXT",
+        "ALTER TABLE observations ADD COLUMN negative_change REAL",
+        "ALTER TABLE observations ADD COLUMN negative_line REAL"),
 }
 """The statements that take a database from each version to the next."""
 
 _INSERT_OBSERVATION = (
     "INSERT INTO observations (session_id, t, pid, presence, tile_state, tile_index, x, y, w, h, "
-    f"label, confidence, valence, baseline_valence, valence_change, {', '.join(_PROB_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (15 + len(_PROB_COLUMNS)))})"
+    f"label, confidence, valence, baseline_valence, valence_change, {', '.join(_PROB_COLUMNS)}, "
+    "uncertain_reason, usual_label, negative_change, negative_line) "
+    f"VALUES ({', '.join('?' * (19 + len(_PROB_COLUMNS)))})"
 )
 _INSERT_MOOD = (
     "INSERT INTO moods (session_id, t, participants, present, away, camera_off, valence, valence_change, "
@@ -299,7 +313,11 @@ class ObservationRow:
     resting valence (:class:`classmood.agent.mood.ValenceBaseline`) and
     ``valence_change`` the one minus the other (below 0: more negative than they usually
     look); each None without a face shown, and the last two None in a session stored
-    before schema 3.
+    before schema 3. ``uncertain_reason`` says why an ``uncertain`` label was (one of
+    :data:`classmood.labels.UNCERTAIN_REASONS`), ``usual_label`` is the participant's
+    usual label (once learnt), ``negative_change`` their negative probability minus its
+    usual and ``negative_line`` the rise that made them negative (once learnt): None
+    otherwise, and in a session stored before schema 4.
     """
 
     t: float
@@ -314,6 +332,10 @@ class ObservationRow:
     probs: tuple[float, ...] | None
     baseline_valence: float | None = None
     valence_change: float | None = None
+    uncertain_reason: str | None = None
+    usual_label: str | None = None
+    negative_change: float | None = None
+    negative_line: float | None = None
 
 
 @dataclass(frozen=True)
@@ -387,6 +409,14 @@ class ObservationArrays:
         valence: float64 [N], the participant's smoothed valence (-1..1), NaN for none.
         valence_change: float64 [N], their valence minus their own learnt baseline, NaN
             for none (while it was being learnt, and in a session stored before schema 3).
+        reason: int8 [N], why an ``uncertain`` label was: index into
+            :data:`classmood.labels.UNCERTAIN_REASONS`, -1 for none (not uncertain, or not
+            stored: a session stored before schema 4).
+        usual: int8 [N], the participant's usual label, index into
+            :data:`classmood.labels.LABELS`, -1 for none (not learnt, or before schema 4).
+        negative_change: float64 [N], their negative probability minus its usual, NaN for
+            none (not learnt, or before schema 4).
+        negative_line: float64 [N], the rise of it that made them negative, NaN likewise.
     """
 
     ids: tuple[str, ...]
@@ -396,6 +426,17 @@ class ObservationArrays:
     label: np.ndarray
     valence: np.ndarray
     valence_change: np.ndarray
+    reason: np.ndarray | None = None
+    usual: np.ndarray | None = None
+    negative_change: np.ndarray | None = None
+    negative_line: np.ndarray | None = None
+
+    def __post_init__(self) -> None:  # the later columns default to "not stored"
+        n = len(self.t)
+        for name, fill, dtype in (("reason", -1, np.int8), ("usual", -1, np.int8),
+                                  ("negative_change", np.nan, np.float64), ("negative_line", np.nan, np.float64)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(n, fill, dtype))
 
 
 def _code(column: str, values: tuple[str, ...], other: int) -> str:
@@ -617,6 +658,9 @@ class SessionStore:
                     *box, p.label, float(p.confidence), _opt_float(p.valence),
                     _opt_float(p.baseline_valence if p.baseline_learnt else None),
                     _opt_float(p.valence_change if p.baseline_learnt else None), *probs,
+                    p.uncertain_reason if p.presence is Presence.PRESENT else None, p.usual_label,
+                    _opt_float(p.negative_change if p.baseline_learnt else None),
+                    _opt_float(p.negative_line if p.baseline_learnt else None),
                 ))
                 name = p.name if self._names and p.name else None
                 row = self._participants.get(p.id)
@@ -824,9 +868,11 @@ class SessionStore:
 
     def observations(self, session_id: int, participant: str | None = None) -> list[ObservationRow]:
         """A session's observation rows (optionally one participant's), ordered by time."""
+        later = ", ".join(self._column("observations", c) for c in
+                          ("baseline_valence", "valence_change", "uncertain_reason", "usual_label", "negative_change",
+                           "negative_line"))
         sql = ("SELECT t, pid, presence, tile_state, tile_index, x, y, w, h, label, confidence, valence, "
-               f"{self._column('observations', 'baseline_valence')}, {self._column('observations', 'valence_change')}, "
-               f"{', '.join(_PROB_COLUMNS)} FROM observations WHERE session_id = ?")
+               f"{later}, {', '.join(_PROB_COLUMNS)} FROM observations WHERE session_id = ?")
         args: tuple = (int(session_id),)
         if participant is not None:
             sql += " AND pid = ?"
@@ -834,9 +880,10 @@ class SessionStore:
         out = []
         for r in self._query(sql + " ORDER BY t, rowid", args):
             box = None if r[5] is None else tuple(r[5:9])
-            probs = None if r[14] is None else tuple(r[14:])
+            probs = None if r[18] is None else tuple(r[18:])
             out.append(ObservationRow(r[0], r[1], r[2], r[3], r[4], box, r[9], r[10], r[11], probs,
-                                      baseline_valence=r[12], valence_change=r[13]))
+                                      baseline_valence=r[12], valence_change=r[13], uncertain_reason=r[14],
+                                      usual_label=r[15], negative_change=r[16], negative_line=r[17]))
         return out
 
     def unread(self, session_id: int) -> list[UnreadRow]:
@@ -878,15 +925,21 @@ class SessionStore:
         2 frames a second) in a few seconds."""
         sid = int(session_id)
         ids = [p.id for p in self.participants(sid)]
+        later = {c: self._column("observations", c) for c in
+                 ("valence_change", "uncertain_reason", "usual_label", "negative_change", "negative_line")}
+        reason = (_code(later["uncertain_reason"], UNCERTAIN_REASONS, -1) if later["uncertain_reason"] != "NULL"
+                  else "-1")
+        usual = _code(later["usual_label"], LABELS, -1) if later["usual_label"] != "NULL" else "-1"
         rows = self._query(f"SELECT pid, t, {_code('presence', PRESENCES, len(PRESENCES))}, "
-                           f"{_code('label', LABELS, -1)}, valence, {self._column('observations', 'valence_change')} "
+                           f"{_code('label', LABELS, -1)}, valence, {later['valence_change']}, {reason}, {usual}, "
+                           f"{later['negative_change']}, {later['negative_line']} "
                            "FROM observations "
                            "WHERE session_id = ? AND t >= ? AND t < ? ORDER BY t, rowid",
                            (sid, float(t_from), float(t_to)))
         if not rows:
             z = np.zeros(0)
             return ObservationArrays(tuple(ids), z.astype(np.int32), z, z.astype(np.int8), z.astype(np.int8), z, z)
-        pid, t, presence, label, valence, change = zip(*rows)
+        pid, t, presence, label, valence, change, reason, usual, neg_change, neg_line = zip(*rows)
         del rows
         index = {p: i for i, p in enumerate(ids)}
         for p in pid:  # observed without a participant row (should not happen)
@@ -898,7 +951,9 @@ class SessionStore:
         order = np.lexsort((t, participant))  # stable: equal times keep the store's order
         return ObservationArrays(tuple(ids), participant[order], t[order], np.array(presence, np.int8)[order],
                                  np.array(label, np.int8)[order], np.array(valence, np.float64)[order],
-                                 np.array(change, np.float64)[order])
+                                 np.array(change, np.float64)[order], np.array(reason, np.int8)[order],
+                                 np.array(usual, np.int8)[order], np.array(neg_change, np.float64)[order],
+                                 np.array(neg_line, np.float64)[order])
 
     # ------------------------------------------------------------------ deleting
     def delete_session(self, session_id: int) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..labels import LABELS
+from ..labels import FER_CLASSES, LABELS, LEARNING, SHOWN_LABELS, UNCERTAIN, USUAL
 from ..types import ClassSnapshot, FrameResult, Presence
 
 PAUSE_STEPS = 2.0
@@ -98,6 +98,51 @@ def observation_seconds(obs_t: np.ndarray, frame_t: np.ndarray, frame_s: np.ndar
     return np.where(k >= 0, frame_s[np.maximum(k, 0)], 0.0)
 
 
+def shown_codes(label: np.ndarray, usual: np.ndarray) -> np.ndarray:
+    """Each observation's label as the teacher was shown it against the participant's usual
+    label (:func:`classmood.labels.relative_label`), as an index into
+    :data:`classmood.labels.SHOWN_LABELS`.
+
+    Args:
+        label: int8 [N], index into :data:`classmood.labels.LABELS`, -1 for none.
+        usual: int8 [N], the usual label likewise, -1 while not known.
+
+    Returns:
+        int64 [N]: ``usual``, a class (a change), ``uncertain``, ``learning`` (no usual
+        known); -1 where there is no label.
+    """
+    label, usual = label.astype(np.int64), np.asarray(usual, np.int64)
+    unc = LABELS.index(UNCERTAIN)
+    out = np.where(label == usual, SHOWN_LABELS.index(USUAL), label + 1)  # classes follow USUAL in SHOWN_LABELS
+    out = np.where(usual < 0, SHOWN_LABELS.index(LEARNING), out)
+    out = np.where(label == unc, SHOWN_LABELS.index(UNCERTAIN), out)
+    return np.where(label < 0, -1, out)
+
+
+def backfill_usual(usual: np.ndarray, participant: np.ndarray) -> np.ndarray:
+    """Each observation's usual label, where it was still being learnt the one the same
+    participant had next: a summary or a report is made afterwards, when a student's usual
+    learnt over their first 2 minutes also reads those minutes.
+
+    Args:
+        usual: int [N], the usual label per observation (index into
+            :data:`classmood.labels.LABELS`), -1 while not known.
+        participant: int [N], whose observation; rows sorted by participant, then time.
+
+    Returns:
+        int64 [N]: ``usual`` with each -1 replaced by the participant's next known usual
+        label (-1 when they have none later).
+    """
+    usual = np.asarray(usual, np.int64)
+    n = len(usual)
+    if not n:
+        return usual
+    nxt = np.minimum.accumulate(np.where(usual >= 0, np.arange(n), n)[::-1])[::-1]  # next known row, any participant
+    j = np.minimum(nxt, n - 1)
+    ok = (nxt < n) & (np.asarray(participant)[j] == np.asarray(participant))
+    return np.where(usual >= 0, usual, np.where(ok, usual[j], -1))
+
+
 def _nan_for_none(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
@@ -129,6 +174,7 @@ class SessionSummary:
         self._obs_who = array("i")      # index into _names
         self._obs_presence = array("b")  # index into _PRESENCES
         self._obs_label = array("b")    # index into LABELS, -1 for none
+        self._obs_usual = array("b")    # the usual label, index into LABELS, -1 while not known
         self._presence_only = False
         self._last_mood: ClassSnapshot | None = None
         self.frames = 0
@@ -157,6 +203,7 @@ class SessionSummary:
             self._obs_who.append(i)
             self._obs_presence.append(_PRESENCES.index(p.presence))
             self._obs_label.append(_LABEL_CODE.get(p.label, -1) if p.label is not None else -1)
+            self._obs_usual.append(_LABEL_CODE.get(p.usual_label, -1) if p.usual_label is not None else -1)
 
     def to_dict(self, *, end_s: float | None = None,
                 unread: Sequence[tuple[float, float | None]] = ()) -> dict[str, Any]:
@@ -171,7 +218,10 @@ class SessionSummary:
         Returns:
             ``{"frames", "duration_s" (last frame + one step), "participants": [{"id",
             "name", "present_s", "away_s", "camera_off_s", "first_seen_s", "last_seen_s",
-            "expressions": {label: share of labelled face time}}] (by id), "mood":
+            "expressions": {label: share of labelled face time}, "expressions_vs_usual":
+            {"usual" | label | "uncertain" | "learning": share of labelled face time} (against
+            their usual label, the first minutes, while it was learnt, against the one learnt
+            then: :func:`backfill_usual`; empty when it was never known)}] (by id), "mood":
             {"mean_valence_change" (time-weighted class valence change from the
             participants' baselines), "mean_valence" (time-weighted class valence), each
             None if never known, "last" (the last frame's class snapshot as a dict)}}``;
@@ -190,6 +240,14 @@ class SessionSummary:
         m = (presence == 0) & (label >= 0)
         labels = np.bincount(who[m] * len(LABELS) + label[m], weights=w[m],
                              minlength=len(LABELS) * n).reshape(n, len(LABELS))
+        usual = np.array(self._obs_usual, np.int64)
+        by_who = np.lexsort((np.arange(len(who)), who))  # by participant, then time (frames come in order)
+        filled = np.empty_like(usual)
+        filled[by_who] = backfill_usual(usual[by_who], who[by_who])
+        shown = shown_codes(label, filled)
+        m = (presence == 0) & (shown >= 0)
+        vs_usual = np.bincount(who[m] * len(SHOWN_LABELS) + shown[m], weights=w[m],
+                               minlength=len(SHOWN_LABELS) * n).reshape(n, len(SHOWN_LABELS))
         first = np.full(n, math.inf)
         last = np.full(n, -math.inf)
         np.minimum.at(first, who, t[frame])
@@ -199,6 +257,9 @@ class SessionSummary:
             seen = float(labels[i].sum())
             shares = {} if self._presence_only or seen <= 0 else {
                 c: round(float(labels[i, j]) / seen, 4) for j, c in enumerate(LABELS) if labels[i, j]}
+            known = vs_usual[i, SHOWN_LABELS.index(USUAL)] > 0 or vs_usual[i, 1:len(FER_CLASSES) + 1].sum() > 0
+            relative = {} if self._presence_only or seen <= 0 or not known else {
+                c: round(float(vs_usual[i, j]) / seen, 4) for j, c in enumerate(SHOWN_LABELS) if vs_usual[i, j]}
             people.append({
                 "id": pid,
                 "name": self._names[i],
@@ -208,6 +269,7 @@ class SessionSummary:
                 "first_seen_s": round(float(first[i]), 2),
                 "last_seen_s": round(float(last[i]), 2),
                 "expressions": shares,
+                "expressions_vs_usual": relative,
             })
         return {
             "frames": self.frames,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..labels import VALENCE_CHANGE_WORDS
+from ..labels import USUAL, VALENCE_CHANGE_WORDS
 
 if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help must not
     from ..types import FrameResult
@@ -98,7 +98,8 @@ def _face_of(tile, participant):
 
 def summary_text(what: str, summary: dict[str, Any]) -> str:
     """A session's summary: frames and length, a line per participant (time present,
-    away and with the camera off, the three most frequent expressions) and the class's
+    away and with the camera off, the three most frequent expressions, against their usual
+    label once it is known: ``as usual 80%, happy 15%``) and the class's
     mean valence change from its baselines (0: as the class usually looks).
 
     Args:
@@ -115,7 +116,9 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
     lines = [f"{what}: {n} frame{'' if n == 1 else 's'} analysed, {length}, "
              f"{people} participant{'' if people == 1 else 's'}"]
     for p in summary["participants"]:
-        top = ", ".join(f"{k} {v:.0%}" for k, v in sorted(p["expressions"].items(), key=lambda kv: -kv[1])[:3])
+        mix = p.get("expressions_vs_usual") or p["expressions"]  # against their usual label once known
+        top = ", ".join(f"{'as usual' if k == USUAL else k} {v:.0%}"
+                        for k, v in sorted(mix.items(), key=lambda kv: -kv[1])[:3])
         lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "
                      f"camera off {p['camera_off_s']:5.1f} s  {top}")
     if not summary["participants"] and summary["frames"]:

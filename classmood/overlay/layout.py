@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..labels import COLOURS, PRESENCE_WORDS, UNCERTAIN
+from ..labels import COLOURS, PRESENCE_WORDS, UNCERTAIN, change_words
 from ..timefmt import duration
 from ..types import ParticipantResult, Presence
 
@@ -49,7 +49,10 @@ class BadgeContent:
 def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeContent | None:
     """The badge for participant ``p``, or None when there is nothing to show (left).
 
-    With expressions: the expression word and its confidence (``happy 82%``), or
+    With expressions, once the student's usual label is known: ``as usual`` for it (a
+    resting face the model reads as sad is their usual, not "sad"), else the change from it
+    (``happy, above usual``, ``sad, below usual``: :func:`classmood.labels.change_words`);
+    before, the expression word and its confidence (``happy 82%``); or
     ``uncertain``, with why when the face could not be read (``uncertain: too dark``: what
     the teacher can ask the student to change); away and camera-off tiles say so.
     ``presence_only``: presence only, never an expression, whatever the result holds."""
@@ -67,6 +70,10 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     if p.label == UNCERTAIN:
         text = PRESENCE_WORDS[UNCERTAIN] + (f": {p.unreadable}" if p.unreadable else "")
         return BadgeContent("uncertain", UNCERTAIN, text, COLOURS[UNCERTAIN])
+    words = change_words(p.label, p.usual_label)
+    if words is not None:  # read against the student's own usual label
+        shown = p.shown_label
+        return BadgeContent("expression", shown, words, COLOURS.get(shown, COLOURS[UNCERTAIN]))
     pct = int(round(100 * float(p.confidence)))
     return BadgeContent("expression", p.label, f"{p.label} {pct}%", COLOURS.get(p.label, COLOURS[UNCERTAIN]))
 

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from ..labels import COLOURS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, negative_words
+from ..labels import COLOURS, LEARNING, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL, negative_words
 from ..timefmt import duration
 from ..types import FrameResult, Presence
 from .layout import Badge, Rect, indicator_rect, place_badges
@@ -31,6 +31,12 @@ VALENCE_HINT = ("vs. usual: each student's valence against their own usual (rest
 LEARNING_HINT = ("learning each student's usual (resting) expression over their first 2 minutes in view; "
                  "the figure against it shows after that")
 """The tooltip while no one's usual is known yet (the figure reads "learning")."""
+MIX_WORDS = {USUAL: "as usual", LEARNING: "learning"}
+"""How the panel names the rows of the mix against the students' usual labels that are not
+a label: a label row there is the students whose label changed from their usual to it."""
+MIX_TITLES = {"labels": "Expressions now", "vs_usual": "Expressions vs usual"}
+"""The panel's title of the mix: the model's labels (no one's usual known yet), or against
+each student's usual label."""
 ATTENTION_AFTER_S = 30.0
 """Who has been away or negative for this long (without a break) is on the attention list."""
 
@@ -441,7 +447,7 @@ class OverlayModel:
             if not presence_only and (p.negative_s >= self.attention_after_s or (p.id, "negative") in alerted):
                 rows[(p.id, "negative")] = {"key": f"{p.id}:negative", "id": p.id, "who": _who(p),
                                             "kind": "negative",
-                                            "what": negative_words(p.label, p.below_usual()),
+                                            "what": negative_words(p.label, p.below_usual(), p.usual_label),
                                             "seconds": round(float(p.negative_s), 1),
                                             "alert": (p.id, "negative") in alerted}
         for a in r.mood.alerts:  # an alert for someone not in this frame's list (kept as the agent says)
@@ -458,7 +464,11 @@ class OverlayModel:
         return out
 
     def panel_payload(self) -> dict:
-        """For the panel page: counts, the expression distribution now, the class valence
+        """For the panel page: counts, the expression distribution now (``distribution``:
+        rows of ``label``, ``text``, ``share``, ``pct``, ``count``, ``color``; against each
+        student's usual label once anyone's is known, ``mix`` ``"vs_usual"``: rows
+        ``usual`` (as usual), each label a change to, ``uncertain`` and ``learning``; before,
+        ``mix`` ``"labels"``: the model's labels; ``mix_title`` the section's title), the class valence
         change from its baselines now and over the last 10 minutes (``valence``: ``now``,
         its ``text``, the line's ``path``, ``window_s``, ``hint`` what the figure is in
         plain words, the section's tooltip; None when presence-only),
@@ -477,14 +487,17 @@ class OverlayModel:
         counts = {"participants": m.participants, "present": m.present, "away": m.away,
                   "camera_off": m.camera_off}
         dist = []
+        vs_usual = bool(m.usual_distribution)
         if not presence_only:
-            labels = [*PANEL_ORDER, UNCERTAIN]
-            labels += [k for k in m.distribution if k not in labels]
-            with_face = sum(1 for p in r.participants if p.presence is Presence.PRESENT)
+            shares = m.usual_distribution if vs_usual else m.distribution
+            labels = [USUAL, *PANEL_ORDER, UNCERTAIN, LEARNING] if vs_usual else [*PANEL_ORDER, UNCERTAIN]
+            labels += [k for k in shares if k not in labels]
+            labelled = sum(1 for p in r.participants if p.presence is Presence.PRESENT and p.label is not None)
             for k in labels:
-                share = float(m.distribution.get(k, 0.0))
-                dist.append({"label": k, "share": round(share, 4), "pct": int(round(100 * share)),
-                             "count": int(round(share * with_face)), "color": COLOURS.get(k, COLOURS[UNCERTAIN])})
+                share = float(shares.get(k, 0.0))
+                dist.append({"label": k, "text": MIX_WORDS.get(k, k) if vs_usual else k, "share": round(share, 4),
+                             "pct": int(round(100 * share)), "count": int(round(share * labelled)),
+                             "color": COLOURS.get(k, COLOURS[UNCERTAIN])})
         with self._lock:
             path = "" if presence_only else self.history.svg_path()
         valence = None
@@ -497,5 +510,8 @@ class OverlayModel:
                        "hint": LEARNING_HINT if learning else VALENCE_HINT}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]
         return {"t": round(float(r.timestamp), 2), "clock": duration(r.timestamp, compact=True), "status": status,
-                "presence_only": presence_only, "counts": counts, "distribution": dist, "valence": valence,
+                "presence_only": presence_only, "counts": counts, "distribution": dist,
+                "mix": "labels" if presence_only or not vs_usual else "vs_usual",
+                "mix_title": MIX_TITLES["vs_usual" if vs_usual and not presence_only else "labels"],
+                "valence": valence,
                 "attention": self.attention(), "class_alerts": class_alerts, "notes": notes}

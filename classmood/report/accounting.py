@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..agent.summary import PAUSE_STEPS
-from ..labels import LABELS
+from ..labels import LABELS, UNCERTAIN_REASONS
 
 
 def split_at_edges(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,6 +93,36 @@ def label_shares(secs: np.ndarray) -> dict[str, float] | None:
     if tot <= 0:
         return None
     return {c: round(float(s) / tot, 4) for c, s in zip(LABELS, secs) if s > 0}
+
+
+def shares(secs: np.ndarray, names: tuple[str, ...]) -> dict[str, float] | None:
+    """Like :func:`label_shares`, for seconds per name of ``names`` (e.g.
+    :data:`classmood.labels.SHOWN_LABELS`), float64 [len(names)]."""
+    tot = float(secs.sum())
+    if tot <= 0:
+        return None
+    return {c: round(float(s) / tot, 4) for c, s in zip(names, secs) if s > 0}
+
+
+NOT_STORED = "not recorded"
+"""The reason of an ``uncertain`` label in a session stored before reasons were (schema 3 or
+older)."""
+
+
+def reason_shares(secs: np.ndarray) -> dict[str, float] | None:
+    """Why the labels were ``uncertain``: each reason's share of the uncertain time, largest
+    first.
+
+    Args:
+        secs: float64 [len(UNCERTAIN_REASONS) + 1], seconds per reason of
+            :data:`classmood.labels.UNCERTAIN_REASONS`, then the seconds whose reason was
+            not stored (:data:`NOT_STORED`).
+
+    Returns:
+        ``{reason: share}`` (4 decimals) for the reasons with time, or None when none.
+    """
+    got = shares(secs, (*UNCERTAIN_REASONS, NOT_STORED))
+    return None if got is None else dict(sorted(got.items(), key=lambda kv: -kv[1]))
 
 
 def dominant(secs: np.ndarray) -> np.ndarray:

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..agent.store import MoodSeries, ObservationArrays, ParticipantRow, SessionInfo, SessionStore, UnreadRow
-from ..agent.summary import PAUSE_STEPS, frame_seconds, frame_step, observation_seconds
+from ..agent.summary import PAUSE_STEPS, backfill_usual, frame_seconds, frame_step, observation_seconds, shown_codes
 from ..errors import InputError
-from ..labels import LABELS
+from ..labels import LABELS, SHOWN_LABELS, UNCERTAIN, UNCERTAIN_REASONS
 from ..timefmt import clock
-from .accounting import dominant, label_shares, longest_runs, split_at_edges
+from .accounting import dominant, label_shares, longest_runs, reason_shares, shares, split_at_edges
 from .caveats import caveats, model_info
 from .data import Interval, Participant, ReportData, json_number, negative
 from .events import alert_episodes, moments
@@ -155,6 +155,10 @@ class _Cells:
     vt: np.ndarray        # those seconds [n_all, n_int]
     csum: np.ndarray      # valence change x seconds [n_all, n_int] while present with a change
     ct: np.ndarray        # those seconds [n_all, n_int]
+    shown: np.ndarray     # seconds [n_all, n_int, len(SHOWN_LABELS)] while present, against the usual label
+    reasons: np.ndarray   # seconds [n_all, n_int, len(UNCERTAIN_REASONS) + 1] uncertain, by reason
+                          # (the last: not stored, a session stored before schema 4)
+    usual: np.ndarray     # seconds [n_all, len(LABELS)] present with each usual label known
 
 
 def _while_present(cell: np.ndarray, w: np.ndarray, pres: np.ndarray, x: np.ndarray,
@@ -193,12 +197,27 @@ def _cells(obs: ObservationArrays, a: np.ndarray, b: np.ndarray, edges: np.ndarr
     vsum, vt = _while_present(cell, w, pres, obs.valence[rows], size)
     csum, ct = _while_present(cell, w, pres, obs.valence_change[rows], size)
 
+    def per_code(code: np.ndarray, n: int) -> np.ndarray:
+        m = (pres == 0) & (code >= 0)
+        out = np.bincount(cell[m] * n + code[m], weights=w[m], minlength=size * n) if m.any() else np.zeros(size * n)
+        return out.reshape(n_all, cols, n)[:, :n_int]
+
+    usual = obs.usual.astype(np.int64)[rows]
+    shown = per_code(shown_codes(lab, backfill_usual(obs.usual, obs.participant)[rows]), len(SHOWN_LABELS))
+    reason = obs.reason[rows].astype(np.int64)
+    reason = np.where(lab == LABELS.index(UNCERTAIN), np.where(reason < 0, len(UNCERTAIN_REASONS), reason), -1)
+    reasons = per_code(reason, len(UNCERTAIN_REASONS) + 1)
+    m = (pres == 0) & (usual >= 0)
+    usual_s = np.zeros((n_all, len(LABELS)))
+    np.add.at(usual_s, (obs.participant[rows][m], usual[m]), w[m])
+
     def grid(x: np.ndarray) -> np.ndarray:
         return x.reshape(n_all, cols)[:, :n_int]
 
     return _Cells(presence=presence.reshape(n_all, cols, 3)[:, :n_int],
                   labels=labels.reshape(n_all, cols, len(LABELS))[:, :n_int],
-                  vsum=grid(vsum), vt=grid(vt), csum=grid(csum), ct=grid(ct))
+                  vsum=grid(vsum), vt=grid(vt), csum=grid(csum), ct=grid(ct), shown=shown, reasons=reasons,
+                  usual=usual_s)
 
 
 def _class_series(rows: SessionRows, v: np.ndarray) -> np.ndarray:
@@ -244,6 +263,11 @@ def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray
     mean_v = float(_mean(cells.vsum[i].sum(), cells.vt[i].sum()))
     mean_c = float(_mean(cells.csum[i].sum(), cells.ct[i].sum()))
     dom = int(dominant(lab_tot))
+    shown_tot = cells.shown[i].sum(0)
+    reasons = cells.reasons[i].sum(0)
+    unc_s = float(reasons.sum())
+    labelled_s = float(lab_tot.sum())
+    usual = int(cells.usual[i].argmax()) if cells.usual[i].sum() > 0 else -1
     trend = (cells.presence[i, :, 0] / np.where(lengths > 0, lengths, 1.0)) if po else valence[i]
     neg_s, neg_t, away_s, away_t = seen.neg_s[i], seen.neg_t[i], seen.away_s[i], seen.away_t[i]
     return {
@@ -258,6 +282,11 @@ def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray
         "present_share": json_number(secs[0] / in_class, 4) if in_class > 0 else None,
         "expressions": None if po else label_shares(lab_tot),
         "dominant_expression": None if po or dom < 0 else LABELS[dom],
+        "usual_expression": None if po or usual < 0 else LABELS[usual],
+        "expressions_vs_usual": None if po or usual < 0 else shares(shown_tot, SHOWN_LABELS),
+        "uncertain_s": None if po else json_number(unc_s),
+        "uncertain_share": None if po or not labelled_s > 0 else json_number(unc_s / labelled_s, 4),
+        "uncertain_reasons": None if po or not unc_s > 0 else reason_shares(reasons),
         "mean_valence": None if po else json_number(mean_v, 4),
         "mean_valence_change": None if po else json_number(mean_c, 4),
         "negative_s": None if po else json_number(seen.neg_total[i]),
@@ -278,7 +307,7 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
     n_all = len(obs.ids)
     keep = w > 0
     present = keep & (obs.presence == 0)
-    neg = present & negative(obs.valence, obs.valence_change, obs.label)
+    neg = present & negative(obs.valence, obs.valence_change, obs.label, obs.negative_change, obs.negative_line)
     neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
     away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
     first = np.full(n_all, np.nan)
@@ -293,10 +322,12 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
 
 
 def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_valence: np.ndarray,
-               class_change: np.ndarray, presence_only: bool, read: np.ndarray) -> list[Interval]:
+               class_change: np.ndarray, presence_only: bool, read: np.ndarray, shown: np.ndarray,
+               usual_known: bool) -> list[Interval]:
     """The class per interval, from the mean numbers per state ``counts`` [n_int, 3] and
-    the label seconds of all participants ``labels`` [n_int, len(LABELS)]; ``read`` [n_int]:
-    the seconds of each that were read."""
+    the label seconds of all participants ``labels`` [n_int, len(LABELS)] and against their
+    usual labels ``shown`` [n_int, len(SHOWN_LABELS)] (``usual_known``: any usual label was
+    stored); ``read`` [n_int]: the seconds of each that were read."""
     po = presence_only
     dom = dominant(labels)
     return [{
@@ -308,6 +339,7 @@ def _intervals(edges: np.ndarray, counts: np.ndarray, labels: np.ndarray, class_
         "valence_change": None if po else json_number(class_change[k], 4),
         "expressions": None if po else label_shares(labels[k]),
         "dominant_expression": None if po or dom[k] < 0 else LABELS[dom[k]],
+        "expressions_vs_usual": None if po or not usual_known else shares(shown[k], SHOWN_LABELS),
     } for k in range(len(edges) - 1)]
 
 
@@ -347,6 +379,8 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
     ids = [p["id"] for p in people]
     order = [obs.ids.index(p) for p in ids]
     presence, labels, valence, change = cells.presence[order], cells.labels[order], valence[order], change[order]
+    mix, reasons = cells.shown[order], cells.reasons[order]
+    usual_known = bool(cells.usual.sum() > 0)
 
     # the class per interval
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -357,7 +391,9 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         step_s=rows.step, interval_s=rows.interval_s, edges=edges, ids=ids, names=[shown[p] for p in ids],
         present=presence, labels=labels, valence=valence, valence_change=change, class_valence=class_valence,
         class_valence_change=class_change, people=people, baselines=baselines,
-        intervals=_intervals(edges, counts, labels.sum(0), class_valence, class_change, po, lengths),
+        intervals=_intervals(edges, counts, labels.sum(0), class_valence, class_change, po, lengths, mix.sum(0),
+                             usual_known),
+        shown=mix, reasons=reasons, usual_known=usual_known and not po,
         moments=moments(edges, class_change if baselines else class_valence, counts[:, 1] if n_int else np.zeros(0),
                         counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at,
                         baselines=baselines),

@@ -16,7 +16,7 @@ import numpy as np
 from .. import __version__
 from ..agent.mood import MoodConfig
 from ..agent.store import SessionInfo
-from ..labels import LABELS, UNCERTAIN
+from ..labels import LABELS, SHOWN_LABELS, UNCERTAIN
 
 SCHEMA_VERSION = 1
 """Version of the JSON report's schema (``"schema_version"``)."""
@@ -28,6 +28,9 @@ baseline (0.30) ..."""
 NEGATIVE_AT = _MOOD.negative_below
 """... or at or below this whatever their baseline (-0.70, with a confident label): the live agent's rule
 (:class:`classmood.agent.mood.ParticipantMood`), with its default thresholds."""
+NEGATIVE_RISE = _MOOD.negative_rise
+"""... or while their negative probability is this much above its usual (0.20; more where
+their reading wandered at rest: the line stored with each observation is used)."""
 BASELINE_S = _MOOD.baseline_s
 """Seconds with a face in view over which each participant's baseline is learnt (120)."""
 MOMENT_DROP = 0.15
@@ -38,10 +41,13 @@ MOMENT_AWAY_SHARE = 0.2
 participant) away during the interval."""
 
 
-def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None = None) -> np.ndarray:
+def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None = None,
+             negative_change: np.ndarray | None = None, negative_line: np.ndarray | None = None) -> np.ndarray:
     """Where a participant is *negative*, by the live agent's rule: their valence
-    ``change`` from their own learnt baseline at or below ``-NEGATIVE_DROP``, or their
-    ``valence`` at or below ``NEGATIVE_AT`` with a confident label.
+    ``change`` from their own learnt baseline at or below ``-NEGATIVE_DROP``, their
+    negative probability's rise over its usual (``negative_change``) at or above their own
+    line (``negative_line``, as stored), or their ``valence`` at or below ``NEGATIVE_AT``
+    with a confident label.
 
     Args:
         valence: float64 [N], stored smoothed valences (-1..1), NaN where none.
@@ -50,13 +56,18 @@ def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None =
             there only the absolute line counts).
         label: int8 [N], index into :data:`classmood.labels.LABELS` (-1: none), or None
             (every label confident). ``uncertain`` or none: the absolute line does not count.
+        negative_change, negative_line: float64 [N] each, NaN where none (not learnt, or a
+            session stored before schema 4: there that rule does not count), or None.
 
     Returns:
         bool [N].
     """
     confident = np.ones(len(valence), bool) if label is None else (label >= 0) & (label != LABELS.index(UNCERTAIN))
     with np.errstate(invalid="ignore"):
-        return ((valence <= NEGATIVE_AT) & confident) | (change <= -NEGATIVE_DROP)
+        out = ((valence <= NEGATIVE_AT) & confident) | (change <= -NEGATIVE_DROP)
+        if negative_change is not None and negative_line is not None:
+            out |= negative_change >= negative_line
+        return out
 
 
 def json_number(x: float | None, nd: int = 3) -> float | None:
@@ -87,6 +98,11 @@ class Participant(TypedDict):
     present_share: float | None   # present_s / in_class_s
     expressions: dict[str, float] | None  # label -> share of labelled face time
     dominant_expression: str | None
+    usual_expression: str | None  # the usual label learnt with their baseline (the one they had longest in the window)
+    expressions_vs_usual: dict[str, float] | None  # SHOWN_LABELS -> share of labelled face time
+    uncertain_s: float | None     # labelled face time with the label uncertain
+    uncertain_share: float | None  # uncertain_s / labelled face time
+    uncertain_reasons: dict[str, float] | None  # reason -> share of uncertain_s, largest first
     mean_valence: float | None    # time-weighted, while present (-1..1)
     mean_valence_change: float | None  # the same of valence minus their own baseline (0: as usual)
     negative_s: float | None      # total time negative (see negative())
@@ -113,6 +129,7 @@ class Interval(TypedDict):
     valence_change: float | None  # the class's change from its baselines, the same way
     expressions: dict[str, float] | None
     dominant_expression: str | None
+    expressions_vs_usual: dict[str, float] | None  # SHOWN_LABELS -> share; None without usual labels
 
 
 class Moment(TypedDict):
@@ -183,7 +200,25 @@ class ReportData:
     """The headline figures are against the participants' baselines (valence changes):
     False only for a session with valences but none of their changes, stored before
     baselines existed; its headline figures are then the absolute valences."""
+    shown: np.ndarray | None = None
+    """float64 seconds [n_p, n_int, len(SHOWN_LABELS)] while present, the labels as shown
+    against each participant's usual label (:data:`classmood.labels.SHOWN_LABELS`)."""
+    reasons: np.ndarray | None = None
+    """float64 seconds [n_p, n_int, len(UNCERTAIN_REASONS) + 1] with the label ``uncertain``,
+    by reason (the last: not stored)."""
+    usual_known: bool = False
+    """The session stored the participants' usual labels (schema 4 and a baseline learnt):
+    the mix shown is against them (``shown``), else the model's own labels (``labels``)."""
     generated_at: float = field(default_factory=time.time)
+
+    @property
+    def mix(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        """What the plots and tables show as the expression mix: ``(seconds [n_p, n_int,
+        K], the K names)``, against each participant's usual label where known
+        (``shown``, :data:`classmood.labels.SHOWN_LABELS`), else the model's labels."""
+        if self.usual_known and self.shown is not None:
+            return self.shown, SHOWN_LABELS
+        return self.labels, LABELS
 
     @property
     def class_headline(self) -> np.ndarray:
@@ -245,6 +280,7 @@ class ReportData:
                            "end_s": json_number(self.end_s), "frame_step_s": json_number(self.step_s, 4),
                            "negative_drop": NEGATIVE_DROP, "negative_at_or_below": NEGATIVE_AT,
                            "baseline_s": BASELINE_S, "valence_vs_baseline": self.baselines,
+                           "negative_rise": NEGATIVE_RISE, "expressions_vs_usual": self.usual_known,
                            "moment_valence_drop": MOMENT_DROP, "moment_away_share": MOMENT_AWAY_SHARE},
             },
             "model": self.model,

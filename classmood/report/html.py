@@ -18,9 +18,9 @@ from html import escape
 import numpy as np
 
 from .. import __version__
-from ..labels import COLOURS, LABELS, VALENCE_CHANGE_WORDS
+from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS
 from ..timefmt import clock, duration, wall_clock
-from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, Participant, ReportData
+from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, NEGATIVE_RISE, Participant, ReportData
 
 SECTIONS = ("summary", "timeline", "heatmap", "moments", "participants", "alerts", "caveats")
 PLOT_IDS = {"timeline": "timeline-plot", "heatmap": "heatmap-plot"}
@@ -75,19 +75,45 @@ def _svg_spark(values: list, lo: float, hi: float, w: int = 120, h: int = 22, ze
             f'xmlns="http://www.w3.org/2000/svg">{base}{lines}</svg>')
 
 
-def _svg_shares(shares: dict | None, w: int = 120, h: int = 10) -> str:
+def _svg_shares(shares: dict | None, w: int = 120, h: int = 10, names: tuple[str, ...] = LABELS) -> str:
     if not shares:
         return '<span class="muted">-</span>'
     x, rects = 0.0, []
-    for c in LABELS:
+    for c in names:
         s = shares.get(c, 0.0)
         if s > 0:
             rects.append(f'<rect x="{x:.1f}" y="0" width="{s * w:.1f}" height="{h}" fill="{COLOURS[c]}">'
                          f'<title>{escape(c)} {s:.0%}</title></rect>')
             x += s * w
-    top = ", ".join(f"{escape(c)} {s:.0%}" for c, s in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
+    top = ", ".join(f"{escape(_mix_word(c))} {s:.0%}" for c, s in sorted(shares.items(), key=lambda kv: -kv[1])[:3])
     return (f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">'
             f'{"".join(rects)}</svg><br><span class="muted">{top}</span>')
+
+
+def _mix_word(c: str) -> str:
+    """A name of the mix as the page writes it (``usual`` -> ``as usual``)."""
+    return "as usual" if c == USUAL else c
+
+
+def _expressions_cell(p: Participant, usual_known: bool) -> str:
+    """A participant's expression mix: against their usual label when known (``as usual``
+    and the changes from it, their usual named beneath), else the model's labels."""
+    if usual_known and p["expressions_vs_usual"]:
+        return (_svg_shares(p["expressions_vs_usual"], names=SHOWN_LABELS)
+                + f'<br><span class="muted nw">usual: {escape(str(p["usual_expression"]))}</span>')
+    return _svg_shares(p["expressions"])
+
+
+def _uncertain_cell(p: Participant) -> str:
+    """How much of a participant's face time was ``uncertain``, and mostly why (``25%``
+    over ``too dark 80%``)."""
+    share, reasons = p["uncertain_share"], p["uncertain_reasons"]
+    if share is None:
+        return '<span class="muted">-</span>'
+    if not reasons:
+        return f"{share:.0%}"
+    main, part = next(iter(reasons.items()))
+    return f'{share:.0%}<br><span class="muted nw">{escape(main)} {part:.0%}</span>'
 
 
 def _img(key: str, png: bytes, alt: str) -> str:
@@ -136,7 +162,12 @@ def baseline_note(d: ReportData) -> str:
             f"usual (resting) expression, learnt over their first {BASELINE_S / 60:g} minutes in view: 0 means the "
             "class looks as it usually does, below 0 more negative than usual, above 0 more positive. Resting faces "
             "differ, and expression models read many resting faces as sad or angry. The absolute valence is kept "
-            "in report.csv and report.json." + provisional + "</p>")
+            "in report.csv and report.json." + provisional
+            + (" Expressions are read the same way: a student's usual expression (the one the model read on them "
+               "at rest, while their usual was learnt; those first minutes are read against it too) is shown as "
+               "<i>as usual</i>, whatever the model calls it, and only a change from it by its name; the model's own "
+               "labels are kept in report.csv and report.json."
+               if d.usual_known else "") + "</p>")
 
 
 def _valence_cell(p: Participant, baselines: bool) -> str:
@@ -230,7 +261,10 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         middle = ("the class valence vs usual (each student against their own usual expression, from the expression "
                   "mix; 0: as the class usually looks, below 0: more negative than usual)" if d.baselines else
                   "the class valence (-1 negative to +1 positive, from the expression mix)")
-        w(f"<p>Top: the share of each expression among the faces in view, per interval. Middle: {middle}. Bottom: "
+        top = ("the faces in view as usual (each student's own usual expression, whatever the model calls it: "
+               "grey) and the expressions that were a change from a student's usual, per interval"
+               if d.usual_known else "the share of each expression among the faces in view, per interval")
+        w(f"<p>Top: {top}. Middle: {middle}. Bottom: "
           "how many were present, away or had their camera off. Shaded and numbered: the moments below.</p>")
     w(_img("timeline", figures["timeline"], "class timeline plot"))
     w("</section>")
@@ -238,7 +272,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     # ---- heatmap
     w('<section id="heatmap"><h2>Participants over time</h2>')
     w("<p>One row per participant, in the order of the table below; each cell is one interval, coloured by "
-      + ("presence" if po else "the participant's most frequent (smoothed) expression while present")
+      + ("presence" if po else "the participant's most frequent (smoothed) expression while present"
+         + (" against their usual (grey: as usual)" if d.usual_known else ""))
       + "; orange: away; hatched dark grey: camera off; white: not in the meeting.</p>")
     w(_img("heatmap", figures["heatmap"], "participant heatmap"))
     w("</section>")
@@ -262,8 +297,9 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
 
     # ---- participants
     w('<section id="participants"><h2>Participants</h2>')
-    negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or at or below "
-                f"{NEGATIVE_AT:g} whatever their usual)")
+    negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or the negative expressions "
+                f"{NEGATIVE_RISE:.2f} or more likelier than usual, or valence at or below {NEGATIVE_AT:g} whatever "
+                "their usual)")
     w("<p>Sorted so that those who may need attention come first: the longest "
       + ("away stretch" if po else f"{negative} or away stretch") + ", then "
       + ("presence" if po else "the lowest " + (VALENCE_CHANGE_WORDS if d.baselines else "mean valence")) + ".</p>")
@@ -271,7 +307,8 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
         head = ["participant"] + (["name"] if d.names_shown else []) + ["present", "away", "camera off"]
         valence_head = VALENCE_CHANGE_WORDS if d.baselines else "mean valence"
         if not po:
-            head += ["expressions", valence_head, "longest negative"]
+            head += ["expressions" + (" vs usual" if d.usual_known else ""), "uncertain (mostly why)", valence_head,
+                     "longest negative"]
         head += ["longest away", "trend" + (" (present %)" if po else f" ({valence_head})")]
         w("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>")
         for p in d.people:
@@ -281,7 +318,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             tot = p["in_class_s"] or 0.0
             cells += [_secs(p["present_s"], tot), _secs(p["away_s"], tot), _secs(p["camera_off_s"], tot)]
             if not po:
-                cells += [_svg_shares(p["expressions"]), _valence_cell(p, d.baselines),
+                cells += [_expressions_cell(p, d.usual_known), _uncertain_cell(p), _valence_cell(p, d.baselines),
                           _stretch(p["longest_negative"], wall)]
             cells.append(_stretch(p["longest_away"], wall))
             if po:

@@ -20,7 +20,7 @@ from io import BytesIO
 
 import numpy as np
 
-from ..labels import COLOURS, LABELS, VALENCE_CHANGE_WORDS
+from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS
 from ..timefmt import clock
 from .data import ReportData
 
@@ -43,6 +43,7 @@ FONTS = ["DejaVu Sans", "Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Malg
 
 # heatmap cell codes: 0..7 LABELS, then:
 C_PRESENT, C_AWAY, C_OFF, C_ABSENT = len(LABELS), len(LABELS) + 1, len(LABELS) + 2, len(LABELS) + 3
+# then C_ABSENT + 1 + j for SHOWN_LABELS[j] (a session whose usual labels were stored)
 
 
 def _figure(w: float, h: float):
@@ -145,17 +146,19 @@ def timeline(d: ReportData) -> bytes:
     if not po:
         ax = axes[i]
         i += 1
-        secs = d.labels.sum(0)  # [n, labels]
+        mix, names = d.mix
+        secs = mix.sum(0)  # [n, names]
         tot = secs.sum(1)
         shares = np.where(tot[:, None] > 0, secs / np.where(tot > 0, tot, 1.0)[:, None], 0.0) * 100
         lo = np.zeros(n)
-        for j, c in enumerate(LABELS):
+        for j, c in enumerate(names):
             hi = lo + shares[:, j]
             if shares[:, j].any():
-                ax.fill_between(edges, _ext(lo), _ext(hi), step="post", color=COLOURS[c], lw=0, label=c)
+                ax.fill_between(edges, _ext(lo), _ext(hi), step="post", color=COLOURS[c], lw=0,
+                                label="as usual" if c == USUAL else c)
             lo = hi
         ax.set_ylim(0, 100)
-        ax.set_ylabel("expressions\n(% of faces)", fontsize=9)
+        ax.set_ylabel("expressions\n" + ("vs usual " if names is not LABELS else "") + "(% of faces)", fontsize=9)
         if tot.any():
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, reverse=True)
         else:
@@ -212,14 +215,17 @@ def timeline(d: ReportData) -> bytes:
 
 def cell_codes(d: ReportData) -> np.ndarray:
     """The heatmap's cells [participants, intervals], by what took most of the interval:
-    present (a LABELS index, or C_PRESENT in presence-only sessions or without a label),
+    present (a LABELS index, or ``C_ABSENT + 1 +`` a SHOWN_LABELS index where the mix is
+    against the participants' usual labels, or C_PRESENT in presence-only sessions or without a label),
     away (C_AWAY), camera off (C_OFF) or not in the meeting (C_ABSENT); ties go in that order."""
     secs = d.present  # [p, n, 3]
     tot = secs.sum(-1)
     absent = np.maximum(np.diff(d.edges)[None, :] - tot, 0.0)
     state = np.concatenate([secs, absent[..., None]], axis=-1).argmax(-1)
-    lab_tot = d.labels.sum(-1)
-    dom = np.where(lab_tot > 0, d.labels.argmax(-1), C_PRESENT)
+    mix, names = d.mix
+    lab_tot = mix.sum(-1)
+    shift = 0 if names is LABELS else C_ABSENT + 1  # the mix vs usual: its codes after the others
+    dom = np.where(lab_tot > 0, mix.argmax(-1) + shift, C_PRESENT)
     if d.presence_only:
         dom = np.full_like(dom, C_PRESENT)
     codes = np.where(state == 0, dom, np.where(state == 1, C_AWAY, np.where(state == 2, C_OFF, C_ABSENT)))
@@ -239,7 +245,7 @@ def heatmap(d: ReportData) -> bytes:
     if n == 0 or p == 0:
         return _empty(fig, _nothing(n))
     codes = cell_codes(d)
-    colors = [COLOURS[c] for c in LABELS] + [PRESENT, AWAY, CAMERA_OFF, ABSENT]
+    colors = [COLOURS[c] for c in LABELS] + [PRESENT, AWAY, CAMERA_OFF, ABSENT] + [COLOURS[c] for c in SHOWN_LABELS]
     top = 1.0 - 0.45 / fig.get_figheight()
     bottom = 0.75 / fig.get_figheight()
     ax = fig.add_axes((0.17, bottom, 0.66, top - bottom))
@@ -272,6 +278,8 @@ def heatmap(d: ReportData) -> bytes:
     handles = []
     if not d.presence_only:
         handles += [Patch(facecolor=COLOURS[c], label=c) for j, c in enumerate(LABELS) if j in used]
+        handles += [Patch(facecolor=COLOURS[c], label="as usual" if c == USUAL else c)
+                    for j, c in enumerate(SHOWN_LABELS) if C_ABSENT + 1 + j in used]
     if C_PRESENT in used:
         handles.append(Patch(facecolor=PRESENT, label="present" if d.presence_only else "present, no label"))
     handles += [Patch(facecolor=AWAY, label="away"),

@@ -18,13 +18,14 @@ from typing import IO, Callable, Iterator
 import numpy as np
 
 from ..errors import InputError
-from ..labels import LABELS
-from .accounting import dominant
+from ..labels import LABELS, SHOWN_LABELS, UNCERTAIN_REASONS, USUAL
+from .accounting import NOT_STORED, dominant
 from .data import ReportData
 
 CSV_COLUMNS = ("session_id", "participant", "name", "interval_start_s", "interval_end_s", "interval_read_s",
                "present_s", "away_s", "camera_off_s", "dominant_expression", *(f"share_{c}" for c in LABELS),
-               "mean_valence", "mean_valence_change")
+               "mean_valence", "mean_valence_change", "usual_expression", "dominant_vs_usual", "share_as_usual",
+               "uncertain_s", "uncertain_reason", "uncertain_reason_share")
 """The columns of ``report.csv``, in order."""
 
 PDF_TIMEOUT_S = 120.0
@@ -42,12 +43,16 @@ def csv_rows(d: ReportData) -> Iterator[tuple]:
     ends = [f"{x:.3f}" for x in d.edges[1:]]
     read = [f"{x:.3f}" for x in (np.diff(d.edges) if d.read_s is None else d.read_s)]
     po = d.presence_only
+    reasons = (*UNCERTAIN_REASONS, NOT_STORED)
     for i, pid in enumerate(d.ids):
         name = d.names[i]
         pres = d.present[i]
         labs = d.labels[i]
         tot = labs.sum(1)
         dom = dominant(labs)
+        shown = d.shown[i] if d.usual_known and d.shown is not None else None
+        why = d.reasons[i] if d.reasons is not None else np.zeros((n_int, len(reasons)))
+        usual = d.people[i]["usual_expression"] or ""
         for k in range(n_int):
             if po or tot[k] <= 0:
                 shares = [""] * len(LABELS)
@@ -55,7 +60,31 @@ def csv_rows(d: ReportData) -> Iterator[tuple]:
                 shares = [f"{x / tot[k]:.4f}" for x in labs[k]]
             yield (sid, pid, name, starts[k], ends[k], read[k], f"{pres[k, 0]:.3f}", f"{pres[k, 1]:.3f}",
                    f"{pres[k, 2]:.3f}", "" if po or dom[k] < 0 else LABELS[dom[k]], *shares,
-                   _number(d.valence[i, k], po), _number(d.valence_change[i, k], po))
+                   _number(d.valence[i, k], po), _number(d.valence_change[i, k], po),
+                   *_vs_usual(shown, k, usual, po), *_uncertain(why[k], reasons, po))
+
+
+def _vs_usual(shown: np.ndarray | None, k: int, usual: str, presence_only: bool) -> tuple[str, str, str]:
+    """``usual_expression``, ``dominant_vs_usual`` and ``share_as_usual`` of interval ``k``
+    (``shown``: seconds [n_int, len(SHOWN_LABELS)], or None: no usual labels stored)."""
+    if presence_only or shown is None:
+        return "", "", ""
+    tot = shown[k].sum()
+    if tot <= 0:
+        return usual, "", ""
+    return usual, SHOWN_LABELS[int(shown[k].argmax())], f"{shown[k, SHOWN_LABELS.index(USUAL)] / tot:.4f}"
+
+
+def _uncertain(secs: np.ndarray, reasons: tuple[str, ...], presence_only: bool) -> tuple[str, str, str]:
+    """``uncertain_s``, ``uncertain_reason`` (the commonest) and ``uncertain_reason_share``
+    from the uncertain seconds per reason ``secs`` [len(reasons)]."""
+    if presence_only:
+        return "", "", ""
+    tot = float(secs.sum())
+    if tot <= 0:
+        return "0.000", "", ""
+    j = int(secs.argmax())
+    return f"{tot:.3f}", reasons[j], f"{secs[j] / tot:.4f}"
 
 
 def _number(v: float, presence_only: bool) -> str:

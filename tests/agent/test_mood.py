@@ -8,6 +8,7 @@ import pytest
 from classmood.agent.mood import ClassMoodMeter, MoodConfig, ParticipantMood, valence_of
 from classmood.labels import FER_CLASSES, VALENCE
 from classmood.types import ParticipantResult, Presence
+from dataclasses import replace
 
 
 def onehot(label: str, p: float = 0.9) -> np.ndarray:
@@ -240,11 +241,15 @@ def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():
     cfg = MoodConfig()
     m = ParticipantMood(cfg)
     _stream(m, onehot("neutral", 0.9), 0.0, 150.0)
-    _stream(m, _mixed(0.6, 0.4), 150.0, 150.0 + cfg.baseline_half_life_s)  # -0.32: near the usual
+    # sad 0.4 (-0.32): within 0.30 of the usual valence, but the negative probability 0.33 above
+    # its usual: a sad change (issue 19), not a drift; flagged, and not taken in
+    _stream(m, _mixed(0.6, 0.4), 150.0, 270.0)
+    assert m.negative_since is not None and m.baseline.value == pytest.approx(-0.03, abs=1e-3)
+    _stream(m, _mixed(0.85, 0.15), 270.0, 270.0 + cfg.baseline_half_life_s)  # -0.12: near on both counts
     b = m.baseline.value
-    assert -0.2 < b < -0.1  # half way, not all of it
+    assert -0.09 < b < -0.06 and m.negative_since is None  # half way (-0.077), not all of it
     # away for longer than baseline_reset_s: learnt again from the face seen now
-    t = 150.0 + cfg.baseline_half_life_s + cfg.baseline_reset_s + 1
+    t = 270.0 + cfg.baseline_half_life_s + cfg.baseline_reset_s + 1
     m.update(t, Presence.AWAY, None)
     m.update(t + 0.5, Presence.AWAY, None)
     _stream(m, _mixed(0.6, 0.4), t + 1, t + 40)
@@ -278,3 +283,69 @@ def test_a_negative_alert_says_whether_it_is_against_the_usual():
     assert words["P2"].startswith("P2 looks angry for")
     m = meter.update(101.0, [_p("P3", Presence.PRESENT, -0.5, negative_s=61, label="uncertain", change=-0.5)])
     assert m.alerts[0].message.startswith("P3 looks more negative than usual for")
+
+
+# ----------------------------------------------------------------------- issue 19: sad changes, usual labels
+def test_a_sad_change_too_small_for_the_valence_line_is_caught_by_the_negative_probability():
+    """Learnt neutral (negative probability 0.067), then 0.35 sad for two minutes: the
+    valence falls only 0.26 (under the 0.30 line) but the negative probability rises 0.30
+    (over its 0.20 line): negative from the change on, alerted after a minute."""
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    _stream(m, onehot("neutral", 0.9), 0.0, 150.0)
+    assert m.baseline.negative == pytest.approx(4 * 0.1 / 6, abs=1e-4)
+    assert m.baseline.negative_spread == pytest.approx(0.0, abs=1e-6) and m.baseline.negative_line == cfg.negative_rise
+    t = _stream(m, _mixed(0.62, 0.35), 150.0, 270.0)
+    assert m.valence_change == pytest.approx(-0.8 * 0.35 / 0.97 + 1.8 * 0.1 / 6, abs=0.005)  # -0.26
+    assert m.valence_change > -cfg.negative_drop
+    assert m.negative_change == pytest.approx(0.35 / 0.97 - 4 * 0.1 / 6, abs=0.005)  # +0.29
+    assert m.negative_since is not None and 150 <= m.negative_since < 155 and t - m.negative_since > 110
+
+
+def test_a_face_whose_reading_wanders_at_rest_needs_a_larger_rise():
+    """A resting reading that wanders (sad 0.1 / 0.3, alternating every 10 s: the negative
+    probability's spread 0.15) puts the student's own line at 4 spreads (0.59): the same
+    0.30 rise that flags a steady face does not flag them."""
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    t = 0.0
+    for k in range(15):
+        t = _stream(m, _mixed(0.9, 0.1) if k % 2 == 0 else _mixed(0.7, 0.3), t, t + 10.0)
+    assert m.baseline.learnt
+    assert m.baseline.negative_spread > 0.1
+    assert m.baseline.negative_line == pytest.approx(cfg.negative_rise_spreads * m.baseline.negative_spread)
+    assert m.baseline.negative_line > 0.4
+    _stream(m, _mixed(0.5, 0.5), t, t + 120.0)
+    assert m.negative_change < m.baseline.negative_line and m.negative_since is None
+
+
+def test_the_usual_label_is_the_class_of_the_median_resting_reading():
+    """A resting face read half sad (sad 0.55) has the usual label ``sad`` and is shown
+    "as usual"; a greeting smile (45 of 120 s) does not become the usual label."""
+    from classmood.labels import USUAL, change_words, relative_label
+
+    m = ParticipantMood(MoodConfig())
+    _stream(m, _mixed(0.45, 0.55), 0.0, 119.0)
+    assert m.baseline.usual_label is None  # not before the baseline is learnt
+    _stream(m, _mixed(0.45, 0.55), 119.0, 130.0)
+    assert m.baseline.usual_label == "sad" and m.label == "sad"
+    assert relative_label(m.label, m.baseline.usual_label) == USUAL
+    assert change_words("neutral", "sad") == "neutral, above usual"
+    g = ParticipantMood(MoodConfig())
+    _stream(g, onehot("happy", 0.9), 0.0, 45.0)
+    _stream(g, onehot("neutral", 0.9), 45.0, 130.0)
+    assert g.baseline.usual_label == "neutral"
+
+
+def test_the_class_mix_is_read_against_each_usual_label():
+    meter = ClassMoodMeter(MoodConfig())
+    ps = [replace(_p("P1", Presence.PRESENT, -0.4, label="sad"), usual_label="sad"),
+          replace(_p("P2", Presence.PRESENT, 0.6, label="happy"), usual_label="neutral"),
+          _p("P3", Presence.PRESENT, -0.4, label="sad", learnt=False),
+          replace(_p("P4", Presence.PRESENT, None, label="uncertain"), usual_label="neutral")]
+    m = meter.update(1.0, ps)
+    assert m.distribution == {"sad": 0.5, "happy": 0.25, "uncertain": 0.25}  # the model's labels, kept
+    assert m.usual_distribution == {"usual": 0.25, "happy": 0.25, "learning": 0.25, "uncertain": 0.25}
+    assert meter.update(2.0, [replace(p, usual_label=None) for p in ps]).usual_distribution == {}
+    alert = meter.update(3.0, [replace(ps[0], negative_s=61, valence_change=-0.35)]).alerts[0]
+    assert alert.message.startswith("P1 looks more negative than usual for")  # not "looks sad": sad is their usual

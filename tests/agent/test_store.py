@@ -53,9 +53,12 @@ def frame(t: float, *, names: bool = True, left: bool = False) -> FrameResult:
 
 
 def as_schema(db: Path, version: int) -> None:
-    """Turn the database ``db`` into one of schema ``version`` (1 or 2), as an older
+    """Turn the database ``db`` into one of schema ``version`` (1, 2 or 3), as an older
     ClassMood left it: without the tables and columns added since."""
     conn = sqlite3.connect(db)
+    if version < 4:  # why a label was uncertain, the usual label, the negative probability's change
+        for column in ("uncertain_reason", "usual_label", "negative_change", "negative_line"):
+            conn.execute(f"ALTER TABLE observations DROP COLUMN {column}")
     if version < 3:  # each participant's baseline and change, the class's change
         conn.execute("ALTER TABLE observations DROP COLUMN baseline_valence")
         conn.execute("ALTER TABLE observations DROP COLUMN valence_change")
@@ -239,7 +242,7 @@ def test_unread_stretches_round_trip_cascade_and_a_version_1_database(db):
         assert store.unread(old) == [] and store.session(new).recording_end_s == 3.0
         assert store.session(new).duration_s == 3.0 and store.session(new).recording
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     conn.close()
 
 
@@ -277,11 +280,73 @@ def test_a_version_2_database_reads_without_valence_changes_and_is_upgraded(db):
         assert (b.baseline_valence, b.valence_change) == (0.7, 0.55 - 0.7)
         assert store.moods(new)[0].valence_change == 0.55 - 0.7
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+
+
+def _uncertain_frame(t: float) -> FrameResult:
+    """P01 too dark to read, P02 read but the model unsure, P03 happy against a usual
+    neutral (0.25 more negative probability than usual, their line 0.2), P04 away."""
+    probs = np.full(7, 1 / 7, np.float32)
+    parts = (
+        ParticipantResult(id="P01", tile_index=0, bbox=(0, 0, 10, 10), tile_state=TileState.FACE,
+                          presence=Presence.PRESENT, label="uncertain", unreadable="too dark"),
+        ParticipantResult(id="P02", tile_index=1, bbox=(10, 0, 10, 10), tile_state=TileState.FACE,
+                          presence=Presence.PRESENT, smoothed=probs, label="uncertain", confidence=1 / 7,
+                          valence=0.0, usual_label="sad"),
+        ParticipantResult(id="P03", tile_index=2, bbox=(20, 0, 10, 10), tile_state=TileState.FACE,
+                          presence=Presence.PRESENT, smoothed=probs, label="happy", confidence=0.6, valence=0.5,
+                          baseline_valence=0.1, valence_change=0.4, baseline_learnt=True, usual_label="neutral",
+                          negative_change=0.25, negative_line=0.2),
+        ParticipantResult(id="P04", tile_index=3, bbox=(30, 0, 10, 10), tile_state=TileState.NO_FACE,
+                          presence=Presence.AWAY),
+    )
+    return FrameResult(timestamp=t, gallery=GalleryResult(width=40, height=10, tiles=()), participants=parts,
+                       mood=ClassSnapshot(participants=4, present=3, away=1, camera_off=0))
+
+
+def test_why_a_face_was_uncertain_and_the_usual_label_are_stored_and_a_version_3_database_upgraded(db):
+    """Issue 19: why a label was ``uncertain`` (the face-quality reason, or ``low
+    confidence`` for a face read with the model unsure) is stored per observation with the
+    participant's usual label and negative-probability change; a schema-3 database reads
+    them as None / -1 read-only and is upgraded (old rows NULL) when opened for writing."""
+    from classmood.agent.store import SCHEMA_VERSION
+    from classmood.labels import UNCERTAIN_REASONS
+
+    with SessionStore(db) as store:
+        sid = store.start_session(source="screen")
+        for i in range(2):
+            store.record(_uncertain_frame(i * 0.5))
+        store.end_session()
+        rows = {o.participant: o for o in store.observations(sid) if o.t == 0.5}
+        assert (rows["P01"].uncertain_reason, rows["P02"].uncertain_reason) == ("too dark", "low confidence")
+        assert (rows["P03"].uncertain_reason, rows["P04"].uncertain_reason) == (None, None)
+        assert (rows["P02"].usual_label, rows["P03"].usual_label, rows["P01"].usual_label) == ("sad", "neutral", None)
+        assert (rows["P03"].negative_change, rows["P03"].negative_line) == (0.25, 0.2)
+        a = store.observation_arrays(sid)
+        by = dict(zip(a.ids, range(len(a.ids))))
+        first = {pid: int(np.nonzero(a.participant == k)[0][0]) for pid, k in by.items()}
+        assert a.reason[first["P01"]] == UNCERTAIN_REASONS.index("too dark")
+        assert a.reason[first["P02"]] == UNCERTAIN_REASONS.index("low confidence")
+        assert a.reason[first["P03"]] == -1 and a.usual[first["P03"]] == LABELS.index("neutral")
+        assert a.negative_change[first["P03"]] == 0.25 and np.isnan(a.negative_change[first["P02"]])
+    as_schema(db, 3)
+    with SessionStore(db, readonly=True) as store:
+        o = store.observations(sid, "P01")[0]
+        assert o.label == "uncertain" and (o.uncertain_reason, o.usual_label, o.negative_change) == (None, None, None)
+        a = store.observation_arrays(sid)
+        assert (a.reason == -1).all() and (a.usual == -1).all() and np.isnan(a.negative_line).all()
+    with SessionStore(db) as store:
+        assert store.observations(sid, "P01")[0].uncertain_reason is None  # nothing made up for old rows
+        new = store.start_session(source="screen")
+        store.record(_uncertain_frame(0.0))
+        store.end_session()
+        assert store.observations(new, "P01")[0].uncertain_reason == "too dark"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_a_database_claiming_this_schema_without_its_columns_is_one_clear_error(db):
-    """A file that says schema 3 but lacks a column of it (a development build's): one
+    """A file that says schema 4 but lacks a column of it (a development build's): one
     line at open naming the file, the column and what to do, not a SQL error at the end
     of an analysis (``classmood analyze`` said "internal error: no such column:
     recording_end_s" after reading the whole input)."""

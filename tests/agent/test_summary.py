@@ -185,3 +185,26 @@ def test_to_dict_can_be_called_while_frames_keep_coming():
     assert people(s.to_dict())["P01"]["present_s"] == 1.0
     s.add(frame(1.0, [("P01", "away", None)]))
     assert (people(s.to_dict())["P01"]["present_s"], people(s.to_dict())["P01"]["away_s"]) == (1.0, 0.5)
+
+
+def test_expression_shares_against_the_usual_label_once_known():
+    """Issue 19: a student whose resting face reads sad (usual ``sad``) reads "as usual"
+    there, and a label that differs from it is named; the model's own labels stay in
+    ``expressions``; the summary is made afterwards, so the minutes the usual was learnt in
+    read against it too; the printed line names the mix against the usual."""
+    from dataclasses import replace
+
+    from classmood.cli.text import summary_text
+
+    s = SessionSummary()
+    for k, (lab, usual) in enumerate([("sad", None), ("sad", "sad"), ("sad", "sad"), ("neutral", "sad"),
+                                      ("uncertain", "sad")]):
+        f = frame(k * 0.5, [("P01", "present", lab)])
+        s.add(replace(f, participants=tuple(replace(p, usual_label=usual) for p in f.participants)))
+    p = people(s.to_dict())["P01"]
+    assert p["expressions"] == {"sad": 0.6, "neutral": 0.2, "uncertain": 0.2}
+    # the first frame, while the usual was learnt, reads against the one learnt then
+    assert p["expressions_vs_usual"] == {"usual": 0.6, "neutral": 0.2, "uncertain": 0.2}
+    assert "as usual 60%" in summary_text("x", s.to_dict()) and "sad 60%" not in summary_text("x", s.to_dict())
+    plain = summarise([frame(k * 0.5, [("P01", "present", "sad")]) for k in range(3)])
+    assert people(plain)["P01"]["expressions_vs_usual"] == {}

@@ -82,8 +82,59 @@ def test_a_mask_over_the_mouth_is_covered(faces):
     assert sum(x.reason == COVERED for x in masked) >= 0.5 * len(masked)
     plain = [assess(f, _face()) for f in faces]
     assert sum(x.reason == COVERED for x in plain) <= 0.02 * len(plain)
+
+
+def test_sunglasses_cover_the_eyes_dim_faces_do_not(faces):
+    """Issue 19: sunglasses drawn from the registration's eyes are covered (the eyes dark
+    and flat; PublicTest 89.8% of 3,589), the same faces as they are or at 20% brightness
+    never by the eyes' rule."""
+    from classmood.cli.evaluate import _condition_aligned
+    from classmood.detectors.face_quality import COVERED, MAX_EYE_FLATNESS, MIN_EYE_DARK_SHARE
+
     glasses = [assess(f, _face()) for f in _condition_aligned(faces, "sunglasses")]
-    assert sum(x.reason == COVERED for x in glasses) <= 0.02 * len(glasses)
+    assert sum(x.reason == COVERED for x in glasses) >= 0.85 * len(glasses)
+    assert np.median([x.eye_dark_share for x in glasses]) == pytest.approx(1.0)
+    for condition in (None, "dim20"):
+        plain = [assess(f, _face()) for f in (faces if condition is None else _condition_aligned(faces, condition))]
+        eyes = [x for x in plain if x.eye_dark_share >= MIN_EYE_DARK_SHARE and x.eye_flatness < MAX_EYE_FLATNESS]
+        assert eyes == [], condition
+        assert np.percentile([x.eye_flatness for x in plain], 1) > 0.25
+
+
+def test_sunglasses_on_real_photos_and_no_real_screenshot_face_has_covered_eyes():
+    """The NimStim photos through the product's face finder and aligner: drawn sunglasses
+    covered on 70% or more (measured 70.9% of 110), none of the photos as they are or at 20%
+    brightness; the faces found in the shared real screenshots (galleries/, galleries2/):
+    none by the eyes' rule (the closest, a blurred student with shadowed eyes, 0.86 / 0.21)."""
+    from classmood.cli.evaluate import _cropper
+    from classmood.detectors.align import FaceAligner
+    from classmood.detectors.face_quality import COVERED, MAX_EYE_FLATNESS, MIN_EYE_DARK_SHARE, assess_many
+    from classmood.detectors.gallery import GalleryPerception
+    from classmood.models.evaluate import load
+
+    def eyes(q):
+        return q.eye_dark_share >= MIN_EYE_DARK_SHARE and q.eye_flatness < MAX_EYE_FLATNESS
+
+    root = data_path("faces", "nimstim")
+    for condition, least, most in (("sunglasses", 0.7, 1.0), (None, 0.0, 0.0), ("dim20", 0.0, 0.0)):
+        with _cropper(condition) as crop:
+            got = load(root, crop_face=crop)
+        share = np.mean([eyes(q) for q in got.quality])
+        assert least <= share <= most, (condition, share)
+        if condition == "sunglasses":
+            assert np.mean([q.reason == COVERED for q in got.quality]) >= least
+    perception, aligner = GalleryPerception(), FaceAligner(48)
+    files = [p for d in ("galleries", "galleries2") for p in sorted(data_path(d).iterdir())
+             if p.suffix.lower() in (".png", ".jpg")]
+    seen, covered = 0, []
+    for path in files:
+        image = cv2.imread(str(path))
+        found = [f for t in perception.analyze(image).tiles for f in t.faces if f.bbox[2] >= MIN_FACE_PX]
+        if found:
+            quality = assess_many(aligner.align_many(image, found), found)
+            seen += len(found)
+            covered += [path.name for q in quality if eyes(q)]
+    assert seen >= 200 and covered == []
 
 
 def test_real_masked_students_are_covered_and_unmasked_ones_read():

@@ -190,3 +190,23 @@ def test_the_panel_goes_beside_a_gallery_with_room_and_covers_least_when_none_is
     assert r[2] == PANEL_FULL[0] and -1280 <= r[0] and r[0] + r[2] <= 0
     # no gallery (a webcam): the monitor's top-right corner
     assert place_panel(None, [], [(0, 0, 1920, 1080)])[0] == 1920 - PANEL_FULL[0] - 16
+
+
+def test_badges_read_the_label_against_the_students_usual_one():
+    """Issue 19: once a student's usual label is known, the badge shows it as "as usual"
+    (a resting face the model reads as sad is not "sad" all class) and any other label as
+    a change from it, in the direction of the valence weights; before, the model's label."""
+    tile = (0, 0, 320, 180)
+
+    def badge(label, usual):
+        return badge_content(dataclasses.replace(participant(0, tile, label=label), usual_label=usual))
+
+    rest = badge("sad", "sad")
+    assert (rest.kind, rest.label, rest.text, rest.colour) == ("expression", "usual", "as usual", COLOURS["usual"])
+    assert (badge("neutral", "sad").text, badge("neutral", "sad").colour) == ("neutral, above usual", COLOURS["neutral"])
+    assert badge("sad", "neutral").text == "sad, below usual" and badge("sad", "neutral").label == "sad"
+    assert badge("happy", "neutral").text == "happy, above usual"
+    assert badge("angry", "sad").text == "angry, unlike usual"  # the same valence weight (-0.8)
+    assert badge("happy", None).text == "happy 70%"  # no usual yet: the model's label
+    dark = dataclasses.replace(participant(0, tile, label="uncertain"), usual_label="neutral", unreadable="too dark")
+    assert badge_content(dark).text == "uncertain: too dark"

@@ -384,3 +384,41 @@ def test_panel_says_learning_before_anyone_s_usual_is_known():
     m.update(frame_result(parts))
     v = m.panel_payload()["valence"]
     assert v["text"] == "learning" and v["now"] is None and "first 2 minutes" in v["hint"]
+
+
+def test_panel_mix_is_read_against_each_students_usual_label():
+    """Issue 19: the panel's mix, once anyone's usual label is known, is "as usual", the
+    changes from it by label, uncertain, and "learning" for someone whose usual is not known
+    yet (the class mood meter's own figures); before, the model's labels."""
+    from dataclasses import replace
+
+    from classmood.agent.mood import ClassMoodMeter, MoodConfig
+    from classmood.overlay.view_model import MIX_TITLES
+    from classmood.types import FrameResult, GalleryResult
+
+    tiles = grid_tiles(5)
+    people = [replace(participant(0, tiles[0], label="sad"), usual_label="sad"),  # a resting face read sad
+              replace(participant(1, tiles[1], label="neutral"), usual_label="neutral"),
+              replace(participant(2, tiles[2], label="happy"), usual_label="neutral"),  # a change
+              participant(3, tiles[3], label="sad"),  # usual not known yet
+              replace(participant(4, tiles[4], label="uncertain"), usual_label="neutral")]
+
+    def payload(parts):
+        mood = ClassMoodMeter(MoodConfig()).update(10.0, parts)
+        m = OverlayModel()
+        m.update(FrameResult(timestamp=10.0, gallery=GalleryResult(width=1280, height=720, tiles=()),
+                             participants=tuple(parts), mood=mood))
+        return m.panel_payload()
+
+    p = payload(people)
+    assert p["mix"] == "vs_usual" and p["mix_title"] == MIX_TITLES["vs_usual"] == "Expressions vs usual"
+    rows = [(d["label"], d["text"], d["count"]) for d in p["distribution"] if d["count"]]
+    assert rows == [("usual", "as usual", 2), ("happy", "happy", 1), ("uncertain", "uncertain", 1),
+                    ("learning", "learning", 1)]
+    usual = next(d for d in p["distribution"] if d["label"] == "usual")
+    assert usual["share"] == pytest.approx(0.4) and usual["color"] == COLOURS["usual"]
+    assert not [d for d in p["distribution"] if d["label"] == "sad" and d["count"]]  # nobody shown as "sad"
+    before = payload([replace(q, usual_label=None) for q in people])
+    assert before["mix"] == "labels" and before["mix_title"] == "Expressions now"
+    assert {d["label"]: d["count"] for d in before["distribution"] if d["count"]} == {
+        "sad": 2, "neutral": 1, "happy": 1, "uncertain": 1}

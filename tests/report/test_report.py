@@ -574,7 +574,9 @@ def _as_schema_2(db: Path) -> None:
     participant baseline or change, no class change."""
     conn = sqlite3.connect(db)
     for table, column in (("observations", "baseline_valence"), ("observations", "valence_change"),
-                          ("moods", "valence_change")):
+                          ("moods", "valence_change"), ("observations", "uncertain_reason"),
+                          ("observations", "usual_label"), ("observations", "negative_change"),
+                          ("observations", "negative_line")):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
@@ -616,7 +618,7 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
         assert "recorded before ClassMood read valence against it" in html and "absolute" in html
         assert "<th>mean valence</th>" in html and "Valence vs usual compares" not in html
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     for r in reports:
         r.pop("generated_at")
     assert reports[0] == reports[1]
@@ -788,3 +790,82 @@ def test_a_session_shorter_than_the_baselines_says_so(tmp_path):
     person = report["participants"][0]
     assert person["negative_s"] == 0.0 and person["mean_valence_change"] is None
     assert "no one's usual was fully learnt" in paths.html.read_text(encoding="utf-8")
+
+
+def _frame_with(t: float, people: list[dict]) -> FrameResult:
+    """A hand-made frame from dicts of ParticipantResult fields (present faces, learnt
+    baselines at 0: valence_change = valence)."""
+    parts = []
+    for i, p in enumerate(people):
+        val = p.get("valence")
+        parts.append(ParticipantResult(id=p["id"], tile_index=i, bbox=(i * 100, 0, 100, 80), tile_state=TileState.FACE,
+                                       presence=Presence.PRESENT, label=p["label"], confidence=0.7, valence=val,
+                                       baseline_valence=None if val is None else 0.0, valence_change=val,
+                                       baseline_learnt=val is not None, usual_label=p.get("usual"),
+                                       unreadable=p.get("unreadable"), negative_change=p.get("neg"),
+                                       negative_line=None if p.get("neg") is None else 0.2))
+    return FrameResult(timestamp=t, gallery=GalleryResult(width=640, height=360, tiles=()), participants=tuple(parts),
+                       mood=ClassSnapshot(participants=len(parts), present=len(parts), away=0, camera_off=0))
+
+
+def test_why_faces_were_uncertain_and_the_mix_against_each_usual_are_reported(tmp_path):
+    """Issue 19. P01's usual is sad (a resting face the model reads sad) and stays so: the
+    report shows them 100% "as usual", not sad (the model's label stays in the JSON's
+    ``expressions``). P02 (usual neutral) is too dark for 40 of their 100 s, read with the
+    model unsure for 10, happy for 20 (a change) and neutral for 30: uncertain 50%, mostly
+    too dark (80% of it). P03's negative probability rises 0.25 over its usual (their line
+    0.20) for 30 s from 60 s at an unchanged valence: negative there, by that rule. P04's
+    usual is learnt at 30 s: the report, made afterwards, reads their first 30 s against it;
+    P05 never has one (``learning`` in the class mix)."""
+    db = tmp_path / "mix.db"
+    with SessionStore(db) as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for k in range(200):
+            t = k * 0.5
+            p02 = ({"label": "uncertain", "unreadable": "too dark"} if t < 40 else
+                   {"label": "uncertain", "valence": 0.0} if t < 50 else
+                   {"label": "happy", "valence": 0.6} if t < 70 else {"label": "neutral", "valence": 0.0})
+            store.record(_frame_with(t, [{"id": "P01", "label": "sad", "valence": 0.0, "usual": "sad"},
+                                         {"id": "P02", "usual": None if t < 40 else "neutral", **p02},
+                                         {"id": "P03", "label": "neutral", "valence": 0.0, "usual": "neutral",
+                                          "neg": 0.25 if 60 <= t < 90 else 0.0},
+                                         {"id": "P04", "label": "neutral", "valence": 0.0,
+                                          "usual": None if t < 30 else "neutral"},
+                                         {"id": "P05", "label": "neutral", "valence": 0.0}]))
+        store.end_session()
+    with SessionStore(db, readonly=True) as store:
+        paths = build_report(store, 1, tmp_path / "out", interval_s=50.0)
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert report["settings"]["report"]["expressions_vs_usual"] is True
+    people = {p["id"]: p for p in report["participants"]}
+    p1, p2, p3 = people["P01"], people["P02"], people["P03"]
+    assert (p1["usual_expression"], p1["expressions_vs_usual"], p1["expressions"]) == ("sad", {"usual": 1.0},
+                                                                                      {"sad": 1.0})
+    assert p1["uncertain_share"] == 0.0 and p1["uncertain_reasons"] is None and p1["negative_s"] == 0.0
+    assert p2["usual_expression"] == "neutral"
+    assert p2["expressions_vs_usual"] == {"uncertain": 0.5, "happy": 0.2, "usual": 0.3}
+    assert (p2["uncertain_s"], p2["uncertain_share"]) == (50.0, 0.5)
+    assert p2["uncertain_reasons"] == {"too dark": 0.8, "low confidence": 0.2}
+    assert p3["longest_negative"] == {"start_s": 60.0, "duration_s": 30.0, "clock": "1:00"}
+    first, second = report["intervals"]
+    assert first["expressions_vs_usual"] == pytest.approx({"usual": 150 / 250, "uncertain": 50 / 250,
+                                                           "learning": 50 / 250}, abs=1e-4)
+    assert second["expressions_vs_usual"] == pytest.approx({"usual": 180 / 250, "happy": 20 / 250,
+                                                            "learning": 50 / 250}, abs=1e-4)
+    # the report is made afterwards: the seconds a usual was learnt in read against it
+    assert people["P04"]["expressions_vs_usual"] == {"usual": 1.0}
+    assert people["P05"]["expressions_vs_usual"] is None and people["P05"]["usual_expression"] is None
+    rows = {(r["participant"], r["interval_start_s"]): r for r in read_csv(paths.csv)}
+    r = rows["P02", "0.000"]
+    assert (r["usual_expression"], r["dominant_vs_usual"], r["share_as_usual"]) == ("neutral", "uncertain", "0.0000")
+    assert (r["uncertain_s"], r["uncertain_reason"], r["uncertain_reason_share"]) == ("50.000", "too dark", "0.8000")
+    assert (rows["P01", "50.000"]["dominant_vs_usual"], rows["P01", "50.000"]["share_as_usual"]) == ("usual", "1.0000")
+    assert rows["P01", "50.000"]["dominant_expression"] == "sad"  # the model's own label, kept
+    html = paths.html.read_text(encoding="utf-8")
+    check_html(paths.html)
+    row = html[html.index('data-id="P02"'):]
+    row = row[:row.index("</tr>")]
+    assert "usual: neutral" in row and "too dark 80%" in row and "50%" in row
+    row1 = html[html.index('data-id="P01"'):]
+    assert "as usual 100%" in row1[:row1.index("</tr>")]
+    assert "<th>expressions vs usual</th>" in html and "<th>uncertain (mostly why)</th>" in html

@@ -105,10 +105,16 @@
     var po = !!data.presence_only;
     show($("distribution"), !po);
     show($("presence-note"), po);
+    if (data.mix_title) text($("expressions-title"), data.mix_title);
+    var wanted = new Set(dist.map(function (d) { return d.label; }));
+    rows.forEach(function (row, label) { show(row, wanted.has(label)); });
+    var root = $("distribution");
     for (var i = 0; i < dist.length; i++) {
       var d = dist[i];
       var row = rows.get(d.label);
       if (!row) { row = distRow(d); rows.set(d.label, row); }
+      if (root.children[i] !== row) root.insertBefore(row, root.children[i] || null);  // the payload's order
+      text(row.querySelector(".name"), d.text || d.label);
       var bar = row.querySelector("i");
       var w = Math.round(1000 * d.share) / 10 + "%";
       if (bar.style.width !== w) bar.style.width = w;
