@@ -178,6 +178,14 @@ class Pipeline:
         self._last_t = None
         self.frames = 0
 
+    def new_view(self) -> None:
+        """The frames now show another part of the screen (a region the teacher picked
+        mid-class): forget what was learnt of the picture (the layout, still tiles), keep
+        the class: its participants (the tracker finds each again by their tile's
+        appearance, which does not depend on where the tile is or how large), their
+        baselines and the class mood. Those not in the new part stay as left."""
+        self.perception.reset()
+
     # -- the work ---------------------------------------------------------------------
     def process(self, frame_bgr: np.ndarray, timestamp: float,
                 mask: Sequence[BBox] = ()) -> FrameResult:

@@ -75,11 +75,14 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
             remembers it); called on this thread before the next frame is analysed: the
             frame in hand, of what was watched before, is dropped. What it raises (an
             ``InputError``: the rectangle cannot be watched) is its own to tell: it is
-            caught and logged, and what was watched before goes on.
+            caught and logged, and what was watched before goes on. The class goes on
+            in the picked part (:meth:`Pipeline.new_view`): what was recorded is kept and
+            the participants keep their ids.
 
-    A source whose ``switches`` count goes up (a screen source that moved on to the
-    meeting's own window once it showed) starts the class afresh there: the pipeline is
-    reset and what was recorded before is forgotten (:meth:`SessionStore.restart_session`).
+    A source whose ``switches`` count goes up on its own (a screen source that moved on
+    to the meeting's own window once it showed) starts the class afresh there: the
+    pipeline is reset and what was recorded before is forgotten, as it was not the class
+    (:meth:`SessionStore.restart_session`).
 
     Returns:
         The session's summary: ``summary.frames`` frames analysed; ``to_dict()`` the
@@ -90,6 +93,7 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
     source = frames
     switches = getattr(source, "switches", 0)
     take_pick = getattr(controls, "take_pick", None) if on_pick is not None else None
+    picked_now = False  # the next switch is the teacher's pick, not the meeting's window
     if controls is not None:
         frames = controls.gate(frames, stop)
     try:
@@ -103,16 +107,22 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
                 except ClassMoodError as exc:
                     log.warning("%s", exc)
                 else:
+                    picked_now = True
                     continue  # this frame is of what was watched before
             if getattr(source, "switches", 0) != switches:
-                # the source now watches the meeting's own window (not what it watched
-                # before the meeting showed: that was not the class), or what the teacher
-                # picked
                 switches = source.switches
-                pipeline.reset()
-                summary = SessionSummary()
-                if store is not None:
-                    store.restart_session(source=getattr(source, "stored_as", None))
+                if picked_now:  # the same class, in the part the teacher picked: nothing lost
+                    pipeline.new_view()
+                    if store is not None and getattr(source, "stored_as", None):
+                        store.set_source(source.stored_as)
+                else:
+                    # the source now watches the meeting's own window: what it watched
+                    # before the meeting showed was not the class
+                    pipeline.reset()
+                    summary = SessionSummary()
+                    if store is not None:
+                        store.restart_session(source=getattr(source, "stored_as", None))
+            picked_now = False
             if controls is not None and controls.presence_only != pipeline.presence_only:
                 pipeline.set_presence_only(controls.presence_only)  # switched in the panel
             rects = mask() if mask is not None else []

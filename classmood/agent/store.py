@@ -724,6 +724,17 @@ class SessionStore:
             if source is not None:
                 self._conn.execute("UPDATE sessions SET source = ? WHERE id = ?", (str(source), self.session_id))
 
+    def set_source(self, source: str) -> None:
+        """What the current session records from, now (another part of the screen the
+        teacher picked mid-class); what was recorded stays.
+
+        Raises:
+            RuntimeError: no session started, or the store is read-only or closed.
+        """
+        self._started("set_source")
+        with self._lock:
+            self._conn.execute("UPDATE sessions SET source = ? WHERE id = ?", (str(source), self.session_id))
+
     def mark_unread(self, start_s: float, end_s: float | None, frames: int | None = None) -> None:
         """Mark a stretch of the current session's recording that could not be read, so
         that the report says where the figures have a hole.

@@ -193,7 +193,8 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
         except ClassMoodError as exc:
             controls.say(f"Not watched: {exc}")
             raise
-        print(f"classmood: note: watching {pick.describe()} from now on; the class is read afresh there",
+        print(f"classmood: note: watching {pick.describe()} from now on; the class goes on there (what was read so "
+              "far is kept, and each student keeps their id)",
               file=sys.stderr, flush=True)
         controls.say(f"Watching {pick.describe()}.")
 

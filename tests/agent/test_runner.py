@@ -222,3 +222,54 @@ def test_the_store_keeps_every_frame_and_is_flushed_even_when_a_sink_fails(class
             assert [m.present for m in reader.moods(sid)] == [3, 3, 3]
     finally:
         store.close()
+
+
+class PickableSource:
+    """A screen source as the loop sees it: frames of the whole gallery until the teacher's
+    pick is watched (``watch``: ``switches`` goes up), then the picked part (the left half
+    of the gallery: two of its four tiles, one student on camera and one not)."""
+
+    def __init__(self, frames: list[Frame], picked_after: int, controls: Controls) -> None:
+        self.frames, self.picked_after, self.controls = frames, picked_after, controls
+        self.switches = 0
+        self.stored_as = "screen (960x540 at 0,0)"
+
+    def watch(self, rect) -> None:
+        self.switches += 1
+        self.stored_as = "screen ({}x{} at {},{})".format(rect[2], rect[3], rect[0], rect[1])
+
+    def __iter__(self):
+        for k in range(12):
+            f = self.frames[k % len(self.frames)]
+            if self.switches:
+                f = Frame(f.image[:, : SIZE[0] // 2].copy(), f.timestamp, index=k)
+            yield Frame(f.image, 0.5 * k, index=k)
+            if k == self.picked_after:  # the teacher drags over the left half
+                assert self.controls.start_picking()
+                self.controls.end_picking((0, 0, SIZE[0] // 2, SIZE[1]))
+
+
+def test_a_pick_mid_class_keeps_what_was_recorded_and_the_ids(class_frames, pipeline, tmp_path):
+    """A part of the screen picked in the panel while the class runs: the class goes on
+    there. Nothing recorded is lost, the students in the part keep their ids, the others
+    are kept, and the session says what it records from now."""
+    controls = Controls(presence_only=True, can_pick=True)
+    source = PickableSource(class_frames, picked_after=5, controls=controls)
+    seen: list = []
+    with SessionStore(tmp_path / "s.db") as store:
+        store.start_session(source=source.stored_as)
+        summary = run_session(source, pipeline, store, controls=controls, on_pick=source.watch,
+                              on_result=lambda f, r: seen.append((f.image.shape[1], r)))
+        sid = store.session_id
+    before = [r for w, r in seen if w == SIZE[0]]
+    after = [r for w, r in seen if w == SIZE[0] // 2]
+    assert len(before) == 6 and len(after) == 5  # the frame in hand at the pick is dropped
+    ids_before = {p.id for p in before[-1].participants}
+    in_part = {p.id for p in after[-1].participants if p.presence.value != "left"}
+    assert len(ids_before) == 4 and len(in_part) == 2 and in_part <= ids_before
+    assert len(summary.to_dict()["participants"]) == 4  # those outside the part are kept (as left)
+    with SessionStore(tmp_path / "s.db", readonly=True) as store:
+        info = store.session(sid)
+        assert info.participants == 4 and info.source == "screen (480x540 at 0,0)"
+        assert min(o.t for o in store.observations(sid)) == 0.0  # the first minutes are still there
+    assert summary.frames == 11

@@ -103,17 +103,22 @@ def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_
         zoom.close()
     assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
     assert ("classmood: note: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed "
-            "when it moves; remembered for Zoom) from now on; the class is read afresh there") in err
+            "when it moves; remembered for Zoom) from now on; the class goes on there (what was read so far is "
+            "kept, and each student keeps their id)") in err
     # remembered for Zoom as fractions of its window, as --pick remembers
     picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
     assert picked == {"Zoom": {"part": [round(10 / 1280, 5), round(10 / 720, 5), round(840 / 1280, 5),
                                         round(480 / 720, 5)]}}
-    # the class was read afresh in the picked part: four participants, not the nine before
+    # the class goes on in the picked part: nothing recorded is lost, and the four students
+    # there keep the ids they had (found again by their tiles' appearance)
+    before = {p["id"] for f in frames[:n_before] for p in f["participants"] if p["presence"] != "left"}
+    after = {p["id"] for f in later[first_new:] for p in f["participants"] if p["presence"] != "left"}
+    assert len(before) == 9 and len(after) == 4 and after <= before, (before, after)
     from classmood.agent.store import SessionStore
 
     with SessionStore(db, readonly=True) as store:
         (info,) = store.sessions()
-        assert info.source == "window zoom (840x480 at 10,10)" and info.participants == 4
+        assert info.source == "window zoom (840x480 at 10,10)" and info.participants == 9
 
 
 def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backend, gallery_png, tmp_path):

@@ -209,7 +209,8 @@ class ScreenSource(Source):
         self.switches = 0
         """How many times the capture moved on to something else: a meeting app's window
         that showed after it began (``look_for_meeting``), or what the teacher picked
-        (:meth:`watch`): the class is read afresh there."""
+        (:meth:`watch`): the run loop reads the picture afresh (the class goes on
+        after a pick, and starts again in a meeting window that showed)."""
         self._unseen_since: float | None = None
         self._last_slot = 0.0
         self.unseen: list[tuple[float, float]] = []
@@ -280,10 +281,11 @@ class ScreenSource(Source):
     def watch(self, *, region: Rect | None = None, window_id: int | None = None,
               window_part: tuple[float, float, float, float] | None = None) -> None:
         """Watch something else from the next frame on: a rectangle the teacher picked in
-        the panel (:class:`~classmood.agent.choices.Pick`'s ``watch_options``). The class
-        is read afresh there: :attr:`switches` goes up (the run loop resets the pipeline
-        and restarts the stored session), and no meeting window is looked for any more
-        (the teacher chose). Call it from the thread that iterates the source.
+        the panel (:class:`~classmood.agent.choices.Pick`'s ``watch_options``). The
+        picture is read afresh there: :attr:`switches` goes up (the run loop's
+        :meth:`Pipeline.new_view <classmood.agent.pipeline.Pipeline.new_view>`: the class
+        and what was recorded go on), and no meeting window is looked for any more (the
+        teacher chose). Call it from the thread that iterates the source.
 
         Args:
             region: a fixed ``(x, y, w, h)`` of the virtual screen, inside it.
@@ -323,7 +325,7 @@ class ScreenSource(Source):
         self._window_checked = self._clock()
         self._look_for_meeting = False
         self.switches += 1
-        log.debug("watching %s from now on (the class is read afresh there)", description)
+        log.debug("watching %s from now on (the picture is read afresh there)", description)
 
     def unseen_stretches(self) -> list[tuple[float, float]]:
         """:attr:`unseen`, with a stretch still open now closed at the last frame slot."""
