@@ -41,6 +41,16 @@ def geometry(display: str, wid: str) -> tuple[int, int, int, int]:
     return int(v["X"]), int(v["Y"]), int(v["WIDTH"]), int(v["HEIGHT"])
 
 
+def drag(display: str, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """Drag with the mouse from ``start`` to ``end`` (screen pixels), as a hand does."""
+    (x0, y0), (x1, y1) = start, end
+    xdo(display, "mousemove", str(x0), str(y0), "mousedown", "1")
+    for k in range(1, 5):
+        xdo(display, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
+        time.sleep(0.05)
+    xdo(display, "mouseup", "1")
+
+
 def wait_for(test, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -81,12 +91,7 @@ def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_
         wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
         time.sleep(1.0)  # Qt maps the window after it says so
         n_before = len(read_frames())
-        (x0, y0), (x1, y1) = DRAG
-        xdo(x11, "mousemove", str(x0), str(y0), "mousedown", "1")
-        for k in range(1, 5):
-            xdo(x11, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
-            time.sleep(0.05)
-        xdo(x11, "mouseup", "1")
+        drag(x11, *DRAG)
         # from then on only the picked part is read, and the overlay lies over it
         wait_for(lambda: len(read_frames()) > n_before and frames[-1]["frame"] == {"width": 840, "height": 480}
                  and len(frames[-1]["tiles"]) == 4, 120, "reading the picked part")
@@ -176,12 +181,7 @@ def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_pat
     try:
         wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
         time.sleep(1.0)  # Qt maps the window after it says so
-        (x0, y0), (x1, y1) = DRAG
-        xdo(x11, "mousemove", str(x0), str(y0), "mousedown", "1")
-        for k in range(1, 5):
-            xdo(x11, "mousemove", str(x0 + (x1 - x0) * k // 4), str(y0 + (y1 - y0) * k // 4))
-            time.sleep(0.05)
-        xdo(x11, "mouseup", "1")
+        drag(x11, *DRAG)
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
