@@ -241,7 +241,10 @@ class GalleryPerception:
             beside = self._faces_beside(image, layout, float(np.median(widths)), clock)
         if _unexplained(layout) or not has_faces or beside:
             by_faces = self._layout_from_faces(image, layout, has_faces, clock, beside=beside)
-            if by_faces is not None:
+            if by_faces is not None and beside:
+                # the fitted tiles stand; the face regions beside them are added
+                layout, found = _with_regions_beside(layout, found, *by_faces)
+            elif by_faces is not None:
                 layout, found = by_faces
                 has_faces = True
         return self._add_avatars(image, layout, found, has_faces, clock)
@@ -662,6 +665,22 @@ def _inside_any(face: Face, tiles) -> bool:
     """Whether the face's centre lies in one of the tiles."""
     cx, cy = face.center
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
+
+
+def _with_regions_beside(layout: Layout, found: dict, regions: Layout, region_faces: dict
+                         ) -> tuple[Layout, dict]:
+    """The fitted ``layout`` with the face ``regions`` that lie beside its tiles (a
+    region sharing under a quarter of its area with every tile) added as tiles, in
+    reading order; ``found`` with their faces."""
+    tiles = [t.bbox for t in layout.tiles]
+    extra = [r.bbox for r in regions.tiles
+             if all(overlap(r.bbox, b) < 0.25 * r.bbox[2] * r.bbox[3] for b in tiles)]
+    if not extra:
+        return layout, found
+    boxes = reading_order(tiles + extra)
+    found = dict(found)
+    found.update({b: region_faces.get(b, []) for b in extra})
+    return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), found
 
 
 _BESIDE_SHARE = 0.4
