@@ -106,6 +106,11 @@ def _cut_share(start, end, size: int, length) -> np.ndarray:
     return cut / np.maximum(1.0, _CLIP * np.asarray(length, np.float64))
 
 
+_BAR_FLAT = 6.0
+"""A letterbox or pillarbox bar's grey levels spread under this (standard deviation of
+its inner 80%): flat colour plus JPEG or H.264 noise (1-3); a table's cells with text,
+or video, spread more."""
+
 _PICTURED = 4.0
 """A box of the grid holds something (a video, or a card's avatar, initials, photo or
 name) when the grey levels of its inner 80% spread at least this much (standard
@@ -455,12 +460,37 @@ class Evidence:
         touching BigBlueButton videos showed a bookshelf's or a table's edge 68% across."""
         n = len(boxes)
         need = n if n <= 4 else int(np.ceil(rules.compound_share * n))
-        for e in self.interior(boxes):
+        r = np.linspace(0.2, 0.8, 121)
+        for vertical, e in zip((True, False), self.interior(boxes)):
             hit = e >= rules.compound_level
             hit[:, 1:] |= hit[:, :-1].copy()
-            if hit.sum(axis=0).max() >= need:
+            counts = hit.sum(axis=0)
+            k = int(counts.argmax())
+            if counts[k] >= need and not self._bars(boxes[hit[:, k]], float(r[k]), vertical):
                 return True
         return False
+
+    def _bars(self, boxes: np.ndarray, at: float, vertical: bool) -> bool:
+        """Whether the line ``at`` (0..1 across each box) bounds a letterbox or pillarbox
+        bar: the part of the box between it and the nearer side is flat (grey levels
+        spreading under :data:`_BAR_FLAT`) in most boxes. A gallery of phones' portrait
+        videos shows the same two lines in every tile, at a third and two thirds; a
+        table's block of cells holds text and lines on both sides of them."""
+        x, y, w, h = (boxes[:, i].astype(np.float64) for i in range(4))
+        size = w if vertical else h
+        lo = min(at, 1.0 - at)  # the video is centred: a bar on each side, as wide
+
+        def part(a, b):
+            p = np.stack([x + a, y, b - a, h] if vertical else [x, y + a, w, b - a], axis=1)
+            p = np.rint(p).astype(np.int64)
+            p[:, 2:] = np.maximum(p[:, 2:], 1)
+            return self.texture(p)
+
+        bar1 = part(0.0 * size, lo * size - 2)  # off the lines' own pixels
+        bar2 = part((1.0 - lo) * size + 2, size)
+        video = part(lo * size + 2, (1.0 - lo) * size - 2)
+        flat = (bar1 < _BAR_FLAT) & (bar2 < _BAR_FLAT) & (video >= 3 * _BAR_FLAT)
+        return bool(lo >= 0.1 and flat.mean() >= 0.75)
 
 
 def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
@@ -788,6 +818,9 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
         & (fill[:, 0] >= rules.fill)
     if not strong.all() or ev.compound(b, rules):
         return False
+    if len(np.unique(np.rint(b[:, 1] / max(1, np.median(b[:, 3])) * 2))) <= 1 \
+            and float((b[:, 2] * b[:, 3]).sum()) < _ONE_ROW_COVER * ev.w * ev.h:
+        return False  # one row alone, covering little: its pitch to other rows is a guess
     tw, th = int(np.median(b[:, 2])), int(np.median(b[:, 3]))
     # one size (3%, and a speaker frame: 12 px at full scale), rows evenly spaced, all but
     # the last as long as the first, the last centred or from the left
@@ -852,6 +885,13 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
         & (fill[:, 0] >= rules.fill)
     return not more.any()
 
+
+_ONE_ROW_COVER = 0.35
+"""A cut of one row of tiles covering less of the frame than this is never whole by
+itself: the other rows' places are guessed from the row's own gap, and a cut that
+stopped short in its tiles (a soft recording: 253 px of 266) put them between the real
+rows (a 4 x 3 gallery read as its last row). The fit decides (explains_more); a
+filmstrip pays one fit."""
 
 _ONE_TILE_COVER = 0.5
 """Share of the gap cut's one tile that a fitted grid must fill to replace it: a gallery

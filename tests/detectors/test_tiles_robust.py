@@ -342,3 +342,28 @@ def test_an_empty_place_in_the_lattice_is_no_tile(finder, grace):
         gap = image[0, 0].copy()
         image[y:y + h, x:x + w] = gap  # the last tile gone: its place is gap colour
         _same_tiles(finder.find_layout(image), [t.bbox for t in g.tiles[:-1]])
+
+
+def test_a_gallery_of_pillarboxed_phone_videos_is_not_a_table(finder, grace):
+    """Every student on a phone held upright: each tile shows a 9:16 video between two
+    flat bars, so every tile has the same two straight lines inside it, as a table's block
+    of cells does. The bars are flat and the video between them is not: a gallery (before:
+    rejected as a table, the frame read as faces alone, overlapping regions)."""
+    from classmood.synth import compose_gallery
+
+    rng = np.random.default_rng(3)
+    views = []
+    for i in range(12):
+        view = np.empty((360, 640, 3), np.uint8)
+        view[:] = rng.integers(60, 220, size=3)  # a flat bar colour per tile
+        portrait = cv2.resize(grace, (202, 360), interpolation=cv2.INTER_AREA)
+        view[:, 219:421] = np.roll(portrait, 8 * i, axis=1)
+        views.append(view)
+    g = compose_gallery(views, (1920, 1080), seed=1)
+    # as a recording shows it: no exact gap pixels (sensor and codec noise everywhere)
+    noisy = np.clip(g.image + rng.normal(0, 4, g.image.shape), 0, 255).astype(np.uint8)
+    for image in (g.image, _jpeg(noisy, 60), _jpeg(cv2.GaussianBlur(noisy, (5, 5), 0), 50)):
+        layout = finder.find_layout(image)
+        assert len(layout.tiles) == 12, [t.bbox for t in layout.tiles]
+        for got, want in zip((t.bbox for t in layout.tiles), (t.bbox for t in g.tiles)):
+            assert iou(got, want) >= 0.9, (got, want)
