@@ -207,13 +207,19 @@ def _bands(rows: np.ndarray, join: int, pad: int) -> list[tuple[int, int]]:
 def _lab_patch(image: np.ndarray, x: float, y: float, half: float):
     """The Lab square of half-side ``half`` frame pixels around (x, y), shrunk (area
     average) to at most ``LOOK_RADIUS`` * 2.9 pixels across; with (x, y) in it and the
-    scale. None where it leaves the image."""
+    scale. A square that leaves the image by up to a fifth of ``half`` (a region picked
+    tight around a row of avatars: its tiles end 1.3 radii from each disc's centre) has
+    the image's edge pixels repeated there; None where it leaves it by more."""
     H, W = image.shape[:2]
     R = int(np.ceil(half)) + 1
     xa, ya = int(x) - R, int(y) - R
-    if xa < 0 or ya < 0 or xa + 2 * R + 1 > W or ya + 2 * R + 1 > H:
+    out = max(-xa, -ya, xa + 2 * R + 1 - W, ya + 2 * R + 1 - H, 0)
+    if out > 0.2 * half:
         return None
-    patch = np.ascontiguousarray(image[ya:ya + 2 * R + 1, xa:xa + 2 * R + 1])
+    patch = np.ascontiguousarray(image[max(0, ya):ya + 2 * R + 1, max(0, xa):xa + 2 * R + 1])
+    if out:
+        patch = cv2.copyMakeBorder(patch, max(0, -ya), max(0, ya + 2 * R + 1 - H), max(0, -xa),
+                                   max(0, xa + 2 * R + 1 - W), cv2.BORDER_REPLICATE)
     k = min(1.0, LOOK_RADIUS * 1.45 / half)
     if k < 1:
         patch = cv2.resize(patch, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)

@@ -569,7 +569,8 @@ PICKED = {  # file -> its folder
     "zoom2.png": "galleries", "zoom_evo_gallery23.png": "galleries2", "zoom_websdk_gallery25.png": "galleries2",
     "webex_grid6_apps.png": "galleries2", "zoom_qiyun5.png": "galleries2", "zoom_qiyun6.png": "galleries2",
     "carbonio_grid4_4k.png": "galleries2", "jitsi_opendesk_initials4.png": "galleries2",
-    "teams_gallery7_dialog.png": "galleries2",
+    "teams_gallery7_dialog.png": "galleries2", "teams_evo_gallery4_strip_a.png": "galleries2",
+    "teams_evo_gallery4_strip_b.png": "galleries2",
 }
 PICKED_INSETS = (0, 3, 6)
 """A region picked by hand around the gallery (``classmood run --pick``, a recording of
@@ -579,11 +580,17 @@ on the whole screenshot, whose count the tests above hold to the annotation), fl
 Before (f4b3613): 10 of the 42 crops of the grid galleries lost tiles (a 5 x 5 gallery's
 centred last row, a 2-row gallery's second row: 21 of 90 checks failed), and the Teams
 stage's crops lost the column beside it (4 of 8 tiles): the fitted tiles now stand and face
-regions are added beside them (gallery._with_regions_beside)."""
+regions are added beside them (gallery._with_regions_beside). Teams' stage over its row of
+initials discs, cut to the discs' squares, lost all 14 discs (18 -> 4): a disc's ring may
+now reach a little past the frame (avatars._lab_patch)."""
 PICKED_XFAIL: dict[tuple[str, str], str] = {
     # cut 3 px inside, the stage's 2 x 2 is not fitted: every face has its region, but the
     # tile under the dialog (a chin showing) is found only where the stage's grid is
     ("teams_gallery7_dialog.png@in3", "tiles"): "7 tiles found, annotated 8",
+    # Teams' stage over a row of initials discs: cut 6 px inside the discs' squares, the
+    # discs lie too near the frame's edge for the ring around them to be read
+    ("teams_evo_gallery4_strip_a.png@in6", "tiles"): "4 tiles found, annotated 18",
+    ("teams_evo_gallery4_strip_b.png@in6", "tiles"): "4 tiles found, annotated 18",
 }
 """What fails today among the picked regions (strict xfails, as XFAIL_TODAY)."""
 
