@@ -14,7 +14,7 @@ from typing import Callable, Sequence, TypeVar
 import cv2
 import numpy as np
 
-from ..geometry import BBox, overlap
+from ..geometry import BBox, iou, overlap
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
 from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, avatar_rows, find_avatars
@@ -247,7 +247,7 @@ class GalleryPerception:
             elif by_faces is not None:
                 layout, found = by_faces
                 has_faces = True
-        return self._add_avatars(image, layout, found, has_faces, clock)
+        return _one_tile_per_face(*self._add_avatars(image, layout, found, has_faces, clock))
 
     def _add_avatars(self, image: np.ndarray, layout: Layout, found: dict, has_faces: bool,
                      clock: _Clock) -> tuple[Layout, dict]:
@@ -665,6 +665,31 @@ def _inside_any(face: Face, tiles) -> bool:
     """Whether the face's centre lies in one of the tiles."""
     cx, cy = face.center
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in (t.bbox for t in tiles))
+
+
+def _one_tile_per_face(layout: Layout, found: dict) -> tuple[Layout, dict]:
+    """One person, one tile: two tiles that overlap and hold the same face (face boxes
+    with IoU >= 0.3; a strip fitted at a slightly wrong pitch put two tiles on one
+    filmstrip student, one seeing the face whole and one cut by its side) are one; the
+    tile seeing the smaller part of the face goes, when it holds no other face."""
+    boxes = [t.bbox for t in layout.tiles]
+    drop: set[BBox] = set()
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a in drop or b in drop or not overlap(a, b):
+                continue
+            fa, fb = found.get(a) or [], found.get(b) or []
+            for f in fa:
+                for g in fb:
+                    if iou(f.bbox, g.bbox) >= 0.3:
+                        small, its_faces = (a, fa) if f.bbox[2] * f.bbox[3] < g.bbox[2] * g.bbox[3] else (b, fb)
+                        if len(its_faces) == 1:
+                            drop.add(small)
+    if not drop:
+        return layout, found
+    keep = [b for b in boxes if b not in drop]
+    tiles = tuple(Tile(i, b) for i, b in enumerate(keep))
+    return replace(layout, tiles=tiles), {b: f for b, f in found.items() if b not in drop}
 
 
 def _with_regions_beside(layout: Layout, found: dict, regions: Layout, region_faces: dict
