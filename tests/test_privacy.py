@@ -32,6 +32,7 @@ def test_no_pixels_and_no_names_on_disk_after_a_session_and_its_report(faces_dir
     for k, (t, img, truth) in enumerate(classvideo.frames(classvideo.portraits(faces_dir), end=6.0)):
         cv2.imwrite(str(frames_dir / f"frame{k:03d}.png"), img)
     home = tmp_path / "home"
+    home.mkdir()  # a --db folder must exist (the default one is created)
     db = home / "classmood.db"
     assert main(["analyze", str(frames_dir), "--db", str(db), "--no-report"]) == 0
     assert main(["report", "latest", "--db", str(db), "--out", str(home / "report")]) == 0
