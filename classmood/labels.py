@@ -117,6 +117,12 @@ def negative_words(label: str | None, below_usual: bool, usual: str | None = Non
     return f"looks {label}" + (", below usual" if below_usual else "")
 
 
+NEGATIVE_USUAL_WORDS = "has looked strongly negative all class (their usual look)"
+"""The note for a participant who reads strongly negative (valence at or below the agent's
+``negative_below``) while their learnt usual is as negative: their resting face reads so,
+nothing changed (:class:`classmood.agent.mood.ParticipantMood`)."""
+
+
 def relative_label(label: str | None, usual: str | None) -> str | None:
     """A participant's label as the teacher is shown it, against their own usual one:
     :data:`USUAL` when it is the label they usually show, else the label itself (a

@@ -229,12 +229,42 @@ def test_the_absolute_line_needs_a_confident_label():
 
 
 def test_a_strongly_negative_face_is_negative_whatever_its_baseline():
-    """A student upset from the start: the baseline learns their face, the absolute line
-    (negative_below) still sees it."""
+    """A student who turns strongly negative against a usual that is not: the absolute line
+    (negative_below) sees it even where the fall from the usual is under negative_drop."""
     m = ParticipantMood(MoodConfig())
-    _stream(m, onehot("angry", 0.95), 0.0, 200.0)  # valence -0.79
+    _stream(m, _mixed(0.2, 0.8), 0.0, 130.0)  # usual -0.64 (sad 0.8)
+    assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.64, abs=1e-3)
+    assert m.negative_since is None and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 130.0, 200.0)  # -0.77: 0.13 below, no rise past the line
+    assert m.valence == pytest.approx(-0.768, abs=0.005) and m.valence_change > -0.3
+    assert m.negative_change < m.baseline.negative_line
+    assert m.negative_since is not None and m.negative_usual_since is None
+
+
+def test_a_face_strongly_negative_at_rest_is_noted_as_its_usual_look_not_flagged():
+    """A resting face the model reads angry at -0.77 all class (a newcomer's class.mp4:
+    Colin Powell's photo, -0.75, was alerted 4 min as "looks more negative than usual" with
+    a valence vs usual of +0.01): once their usual is learnt (it is -0.77 too) they are
+    not negative; the note counts from the first frame, and its words say what it is."""
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    _stream(m, onehot("angry", 0.95), 0.0, 119.0)  # before the usual is learnt: the absolute line
+    assert m.negative_since == 0.0 and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 119.0, 240.0)
+    assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.768, abs=0.005)
     assert m.valence_change == pytest.approx(0.0, abs=1e-3)
-    assert m.negative_since == 0.0
+    assert m.negative_since is None and m.negative_usual_since == 0.0
+    # the meter: a note after the alerts, in true words; never "more negative than usual"
+    meter = ClassMoodMeter(cfg)
+    snap = meter.update(239.5, [
+        replace(_p("P05", Presence.PRESENT, -0.77, label="angry", change=0.0), negative_usual_s=239.5,
+                usual_label="angry"),
+        _p("P02", Presence.AWAY, away_s=61)])
+    assert [(a.kind, a.participant) for a in snap.alerts] == [("away", "P02"), ("negative_usual", "P05")]
+    assert snap.alerts[1].message == "P05 has looked strongly negative all class (their usual look)"
+    # the same look, a little stronger, is still their usual look
+    _stream(m, onehot("angry", 0.999), 240.0, 250.0)
+    assert m.negative_since is None  # 0.05 more angry is no change
 
 
 def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():

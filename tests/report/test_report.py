@@ -532,6 +532,7 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
             ("P02", "present", "neutral", 0.0 if 10 <= t < 40 else 0.4, 0.4),      # 0.4 below usual for 30 s
             ("P03", "present", "angry", -0.7 if 20 <= t < 30 else -0.6, -0.6),     # at -0.7 for 10 s: absolute
             ("P04", "present", "neutral", 0.0 if 40 <= t < 45 else 0.3, 0.3),      # exactly 0.30 below for 5 s
+            ("P05", "present", "angry", -0.75, -0.75),  # strongly negative at rest: their usual look
         ]))
     with SessionStore(tmp_path / "neg.db") as store:
         store.start_session(source="screen", started_at=STARTED_AT)
@@ -547,13 +548,17 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     assert people["P02"]["longest_negative"] == {"start_s": 10.0, "duration_s": 30.0, "clock": "0:10"}
     assert people["P03"]["longest_negative"] == {"start_s": 20.0, "duration_s": 10.0, "clock": "0:20"}
     assert people["P04"]["longest_negative"] == {"start_s": 40.0, "duration_s": 5.0, "clock": "0:40"}
-    assert [p["id"] for p in report["participants"]] == ["P02", "P03", "P04", "P01"]
+    # P05 reads -0.75 all along, as usually: noted as their usual look, not negative, not first
+    assert people["P05"]["negative_s"] == 0.0 and people["P05"]["longest_negative"] is None
+    assert people["P05"]["negative_as_usual_s"] == 60.0 and people["P03"]["negative_as_usual_s"] == 0.0
+    assert [p["id"] for p in report["participants"]][:3] == ["P02", "P03", "P04"]
     assert people["P02"]["valence_change_trend"][1:4] == [-0.4] * 3 and people["P02"]["trend"][1:4] == [0.0] * 3
     settings = report["settings"]["report"]
     assert (settings["negative_drop"], settings["negative_at_or_below"]) == (0.3, -0.70)
     assert settings["valence_vs_baseline"] is True and settings["baseline_s"] == 120.0
     iv = report["intervals"][1]  # 10..20 s: P02 0.4 below usual, the others as usual
-    assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3) / 4), pytest.approx(-0.1))
+    assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3 - 0.75) / 5),
+                                                     pytest.approx(-0.08))
     rows = {(r["participant"], r["interval_start_s"]): r for r in read_csv(paths.csv)}
     first = rows[("P01", "0.000")]
     assert (first["mean_valence"], first["mean_valence_change"]) == ("-0.5000", "0.0000")
@@ -567,6 +572,7 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
         assert needle in note, needle
     assert "baseline" in doc.ids() and "Article 5(1)(f)" in html  # the law's note stays
     assert "<th>valence vs usual</th>" in html and "0.30 or more below their own usual" in html
+    assert "strongly negative as usual: 1 min" in html
 
 
 def _as_schema_2(db: Path) -> None:
