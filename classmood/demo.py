@@ -91,7 +91,7 @@ class DemoOptions:
         names: read and store the participants' name labels.
         presence_only: no expression recognition at all.
         db: the session database file (None: the default in the user's data folder).
-        out: the report's folder (None: ``<db folder>/reports/session-<id>/``).
+        out: the report's folder (None: :func:`classmood.report.build.default_report_dir`).
     """
 
     duration_s: float = 30.0

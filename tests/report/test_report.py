@@ -630,12 +630,30 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
     assert reports[0] == reports[1]
 
 
+def test_reports_of_databases_sharing_a_folder_never_collide(tmp_path):
+    """A newcomer's x.db, x2.db and x3.db in one folder all wrote reports/session-1, each
+    over the last: a database not named classmood.db names its reports after itself; the
+    default database keeps reports/session-<id>."""
+    from classmood.report.build import default_report_dir
+
+    folders = []
+    for name in ("x.db", "x2.db", "classmood.db"):
+        with SessionStore(tmp_path / name) as store:
+            write_synthetic_session(store, participants=2, duration_s=60.0, fps=1.0)
+        with SessionStore(tmp_path / name, readonly=True) as store:
+            folders.append(build_report(store, 1).folder)
+    assert folders == [tmp_path / "reports" / "x-session-1", tmp_path / "reports" / "x2-session-1",
+                       tmp_path / "reports" / "session-1"]
+    assert all((f / "report.json").is_file() for f in folders)
+    assert default_report_dir("~/a/b.db", 12).parts[-3:] == ("a", "reports", "b-session-12")
+
+
 def test_single_participant_cut_short(tmp_path):
     with SessionStore(tmp_path / "one.db") as store:
         write_synthetic_session(store, participants=1, duration_s=900.0, fps=2.0, ended=False)
     with SessionStore(tmp_path / "one.db", readonly=True) as store:
         paths = build_report(store, 1)
-    assert paths.folder == tmp_path / "reports" / "session-1"  # the default: beside the database
+    assert paths.folder == tmp_path / "reports" / "one-session-1"  # the default: beside the database
     report = json.loads(paths.json.read_text(encoding="utf-8"))
     assert report["session"]["cut_short"] is True and report["session"]["ended_at"] is None
     (p,) = report["participants"]
