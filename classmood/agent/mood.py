@@ -61,7 +61,11 @@ could not be read (:mod:`classmood.detectors.face_quality`) for longer than
 ``negative_usual`` for one negative as usual as long, listed after the alerts); and a sharp drop in
 the class valence change: the mean of the last ``drop_window_s`` seconds at least
 ``drop_by`` below the mean of the ``drop_baseline_s`` seconds before (with at least
-``drop_min_faces`` faces in view whose baselines are learnt).
+``drop_min_faces`` faces in view whose baselines are learnt), or below 0, the class's usual,
+while the baselines were learnt less than ``drop_window_s + drop_baseline_s / 2`` seconds
+ago (before, a change in the two minutes after the usuals were learnt could not fire: a
+newcomer's class at -0.32 vs usual for 90 s gave no alert). Its message gives the largest
+fall measured in the episode so far ("class valence vs usual fell by 0.32 within 30 s").
 """
 
 from __future__ import annotations
@@ -436,6 +440,7 @@ class ClassMoodMeter:
         self.cfg = cfg
         self._history: deque[tuple[float, float]] = deque()
         self._drop_since: float | None = None
+        self._drop_peak: float | None = None
 
     def update(self, t: float, participants: tuple[ParticipantResult, ...] | list[ParticipantResult],
                presence_only: bool = False) -> ClassSnapshot:
@@ -507,15 +512,20 @@ class ClassMoodMeter:
             hist.popleft()
         recent = [v for s, v in hist if s > t - cfg.drop_window_s]
         before = [v for s, v in hist if s <= t - cfg.drop_window_s]
-        # need a real baseline (half of it at least) and a real recent window
-        if (len(recent) < 2 or len(before) < 2 or hist[0][0] > t - cfg.drop_window_s - cfg.drop_baseline_s / 2):
-            self._drop_since = None
+        if len(recent) < 2 or not hist or hist[0][0] > t - cfg.drop_window_s + 1e-6 * cfg.drop_window_s:
+            self._drop_since = self._drop_peak = None  # no full recent window yet
             return None
-        fall = float(np.mean(before)) - float(np.mean(recent))
+        if len(before) >= 2 and hist[0][0] <= t - cfg.drop_window_s - cfg.drop_baseline_s / 2:
+            level = float(np.mean(before))
+        else:
+            # the usuals were learnt under half a baseline ago: the class's usual (0) is the
+            # level (a change within 2 minutes of them could not fire before)
+            level = 0.0
+        fall = level - float(np.mean(recent))
         if fall < cfg.drop_by:
-            self._drop_since = None
+            self._drop_since = self._drop_peak = None
             return None
         self._drop_since = self._drop_since if self._drop_since is not None else t
+        self._drop_peak = fall if self._drop_peak is None else max(self._drop_peak, fall)
         return Alert("valence_drop", None, t - self._drop_since,
-                     f"class valence fell by {fall:.2f} in the last {duration(cfg.drop_window_s)}")
-
+                     f"class valence vs usual fell by {self._drop_peak:.2f} within {duration(cfg.drop_window_s)}")

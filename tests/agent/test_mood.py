@@ -114,6 +114,31 @@ def test_valence_drop_alert_needs_a_real_drop_against_a_baseline():
     assert not out.alerts
 
 
+def test_a_class_drop_right_after_the_usuals_are_learnt_fires_and_says_the_measured_fall():
+    """Usuals learnt at 120 s; 7 of 12 students turn angry at 130 s, the class valence vs
+    usual at -0.32 (a newcomer's class2.mp4: no class alert for 90 s, while the same
+    change later fired after 27 s). Measured against the class's usual (0) until a real
+    baseline window exists: fires once the last 30 s average 0.25 below it (23 s in), and
+    the message gives the largest fall measured, not the threshold."""
+    meter = ClassMoodMeter(MoodConfig(drop_window_s=30, drop_baseline_s=120, drop_by=0.25, drop_min_faces=3))
+    first, last = None, None
+    for k in range(240, 400):  # 120 s .. 200 s at 2 fps
+        t = k * 0.5
+        v = 0.0 if t < 130 else -0.32
+        m = meter.update(t, [_p(f"P{i}", Presence.PRESENT, v, label="neutral") for i in range(12)])
+        drops = [a for a in m.alerts if a.kind == "valence_drop"]
+        if drops and first is None:
+            first = t
+        last = drops[0] if drops else last
+    assert first == 153.0  # frames in (123, 153] s: 47 of 60 at -0.32, mean -0.251
+    assert last.message == "class valence vs usual fell by 0.32 within 30 s"
+    # a class as usual right after the usuals are learnt raises nothing
+    calm = ClassMoodMeter(MoodConfig())
+    for k in range(240, 400):
+        out = calm.update(k * 0.5, [_p(f"P{i}", Presence.PRESENT, -0.05, label="neutral") for i in range(12)])
+        assert not out.alerts
+
+
 # ----------------------------------------------------------------------- baselines (issue 19)
 def _stream(m: ParticipantMood, probs: np.ndarray, t0: float, t1: float, step: float = 0.5) -> float:
     t = t0
