@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import numpy as np
 
 from .agent.sources import Source
-from .labels import VALENCE_CHANGE_WORDS
+from .labels import VALENCE_CHANGE_WORDS, signed
 from .synth import PortraitLibrary, compose_gallery, sample_portrait, webcam_view
 from .types import Frame, FrameResult
 
@@ -150,7 +150,7 @@ def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> Re
 
     def show(frame: Frame, result: FrameResult) -> None:
         m = result.mood
-        v = "-" if m.valence_change is None else f"{m.valence_change:+.2f}"
+        v = "-" if m.valence_change is None else signed(m.valence_change)
         print(f"\r  {frame.timestamp:5.1f} s  {m.present} present, {m.away} away, {m.camera_off} camera off, "
               f"{VALENCE_CHANGE_WORDS} {v}   ", end="", file=sys.stderr, flush=True)
 

@@ -7,7 +7,9 @@ on the frame rate. After a gap longer than ``reset_after_s`` (the face was away)
 average starts again from the new frame.
 
 **Labels.** The label shown is the smoothed top class, or ``uncertain`` when its
-smoothed probability is under ``uncertain_below``. A new label replaces the shown
+smoothed probability is under ``uncertain_below`` (the model unsure which expression: its
+valence still counts, in the class figures too, a face split between sad and angry being
+negative either way; a face that could not be read has none). A new label replaces the shown
 one only after it has led for ``confirm_frames`` consecutive analysed frames, so a
 label never changes because of one frame; so does a change between present and away (a
 missed face). A camera switched off or on is shown at once: the app's card is no detector's

@@ -19,7 +19,7 @@ from collections import deque
 from typing import Callable, Iterable, Iterator
 
 from ..labels import (COLOURS, LEARNING, NEGATIVE_USUAL_WORDS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
-                      negative_words)
+                      negative_words, signed)
 from ..timefmt import duration
 from ..types import FrameResult, Presence
 from .layout import Badge, Rect, indicator_rect, place_badges
@@ -511,7 +511,7 @@ class OverlayModel:
             c = m.valence_change
             learning = c is None and m.valence is not None  # faces read, no one's usual learnt yet
             valence = {"now": None if c is None else round(float(c), 3),
-                       "text": "learning" if learning else "-" if c is None else f"{c:+.2f}", "path": path,
+                       "text": "learning" if learning else "-" if c is None else signed(c), "path": path,
                        "window_s": self.history.window_s,
                        "hint": LEARNING_HINT if learning else VALENCE_HINT}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]

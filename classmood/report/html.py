@@ -18,7 +18,7 @@ from html import escape
 import numpy as np
 
 from .. import __version__
-from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS
+from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS, signed
 from ..timefmt import clock, duration, wall_clock
 from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, NEGATIVE_RISE, Participant, ReportData
 
@@ -184,10 +184,10 @@ def _valence_cell(p: Participant, baselines: bool) -> str:
     beneath it (only the absolute for a session stored before baselines)."""
     mv, mc = p["mean_valence"], p["mean_valence_change"]
     if not baselines:
-        return "-" if mv is None else f"{mv:+.2f}"
+        return "-" if mv is None else signed(mv)
     if mc is None:
         return "-"
-    return f'{mc:+.2f}<br><span class="muted nw">{mv:+.2f} absolute</span>' if mv is not None else f"{mc:+.2f}"
+    return f'{signed(mc)}<br><span class="muted nw">{signed(mv)} absolute</span>' if mv is not None else signed(mc)
 
 
 def render(d: ReportData, figures: dict[str, bytes]) -> str:

@@ -336,6 +336,8 @@ def test_a_negative_alert_says_whether_it_is_against_the_usual():
     words = {a.participant: a.message for a in m.alerts}
     assert words["P1"].startswith("P1 looks neutral, below usual for")
     assert words["P2"].startswith("P2 looks angry for")
+    m = meter.update(100.5, [_p("P4", Presence.PRESENT, -0.6, negative_s=61, label="fear", change=-0.6)])
+    assert m.alerts[0].message.startswith("P4 looks afraid, below usual for")  # not "looks fear"
     m = meter.update(101.0, [_p("P3", Presence.PRESENT, -0.5, negative_s=61, label="uncertain", change=-0.5)])
     assert m.alerts[0].message.startswith("P3 looks more negative than usual for")
 
