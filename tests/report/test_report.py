@@ -785,9 +785,9 @@ def test_command_line(tmp_path, capsys):
     assert report["settings"]["report"] == {**report["settings"]["report"], "interval_s": 30.0, "start_s": 60.0,
                                             "end_s": 240.0}
     assert report["session"]["names_shown"] is False and len(report["intervals"]) == 6
-    assert main(["report", "1", "--db", str(db)]) == 0  # default folder beside the database
+    assert main(["report", "1", "--db", str(db)]) == 0  # default folder beside the database, named after it
     assert capsys.readouterr().out.strip().splitlines()[-1] == \
-        f"report: {tmp_path / 'reports' / 'session-1' / 'report.html'}"
+        f"report: {tmp_path / 'reports' / 'c-session-1' / 'report.html'}"
     for argv, msg in ((["report", "9", "--db", str(db)], "session 9 not found"),
                       (["report", "1", "--db", str(db), "--interval", "0"], "above 0"),
                       (["report", "1", "--db", str(tmp_path / "none.db")], "no ClassMood database here")):
