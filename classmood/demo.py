@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import numpy as np
 
 from .agent.sources import Source
-from .labels import VALENCE_CHANGE_WORDS
+from .labels import VALENCE_CHANGE_WORDS, signed
 from .synth import PortraitLibrary, compose_gallery, sample_portrait, webcam_view
 from .types import Frame, FrameResult
 
@@ -91,7 +91,7 @@ class DemoOptions:
         names: read and store the participants' name labels.
         presence_only: no expression recognition at all.
         db: the session database file (None: the default in the user's data folder).
-        out: the report's folder (None: ``<db folder>/reports/session-<id>/``).
+        out: the report's folder (None: :func:`classmood.report.build.default_report_dir`).
     """
 
     duration_s: float = 30.0
@@ -150,7 +150,7 @@ def run_headless(options: DemoOptions, log: Callable[[str], None] = print) -> Re
 
     def show(frame: Frame, result: FrameResult) -> None:
         m = result.mood
-        v = "-" if m.valence_change is None else f"{m.valence_change:+.2f}"
+        v = "-" if m.valence_change is None else signed(m.valence_change)
         print(f"\r  {frame.timestamp:5.1f} s  {m.present} present, {m.away} away, {m.camera_off} camera off, "
               f"{VALENCE_CHANGE_WORDS} {v}   ", end="", file=sys.stderr, flush=True)
 

@@ -105,8 +105,14 @@ NEGATIVE_RISE_SPREADS = 4.0
 (:attr:`classmood.agent.mood.MoodConfig.negative_rise_spreads`)."""
 
 
+LOOKS = {"angry": "angry", "disgust": "disgusted", "fear": "afraid", "happy": "happy", "sad": "sad",
+         "surprise": "surprised", "neutral": "neutral"}
+"""How each FER2013 class reads after "looks" (``looks afraid``, not ``looks fear``)."""
+
+
 def negative_words(label: str | None, below_usual: bool, usual: str | None = None) -> str:
-    """How a participant who is negative looks, in a few words: ``looks sad``; ``looks
+    """How a participant who is negative looks, in a few words: ``looks sad``, ``looks
+    afraid`` (:data:`LOOKS`); ``looks
     neutral, below usual`` when they are negative against their own baseline
     (``below_usual``) rather than by the expression itself; ``looks more negative than
     usual`` when the label is their ``usual`` one (their reading moved, not their label)
@@ -114,7 +120,13 @@ def negative_words(label: str | None, below_usual: bool, usual: str | None = Non
     student); ``looks negative`` with neither."""
     if label in (None, UNCERTAIN) or (usual is not None and label == usual):
         return "looks more negative than usual" if below_usual or label == usual else "looks negative"
-    return f"looks {label}" + (", below usual" if below_usual else "")
+    return f"looks {LOOKS.get(label, label)}" + (", below usual" if below_usual else "")
+
+
+NEGATIVE_USUAL_WORDS = "has looked strongly negative all class (their usual look)"
+"""The note for a participant who reads strongly negative (valence at or below the agent's
+``negative_below``) while their learnt usual is as negative: their resting face reads so,
+nothing changed (:class:`classmood.agent.mood.ParticipantMood`)."""
 
 
 def relative_label(label: str | None, usual: str | None) -> str | None:
@@ -135,14 +147,25 @@ def change_direction(label: str, usual: str) -> int:
     return 0 if abs(d) < 1e-9 else (1 if d > 0 else -1)
 
 
-def change_words(label: str | None, usual: str | None) -> str | None:
+def change_words(label: str | None, usual: str | None, below_usual: bool = False) -> str | None:
     """The words for a label read against the participant's usual one, or None when there
-    is nothing to compare (no usual, ``uncertain`` or no label): ``as usual``; ``happy,
-    above usual`` / ``sad, below usual`` (more positive / negative than their usual, by
-    :data:`VALENCE`); ``angry, unlike usual`` (another label of the same valence)."""
+    is nothing to compare (no usual, ``uncertain`` or no label): ``as usual``, or ``more
+    negative than usual`` for their usual label while they read negative against their own
+    usual (``below_usual``: their valence fell, or the negative expressions rose, past their
+    line, and the top label did not change: a badge "as usual" beside the alert "looks more
+    negative than usual" contradicted it); ``happy, above usual`` / ``sad, below usual``
+    (more positive / negative than their usual, by :data:`VALENCE`); ``angry, unlike
+    usual`` (another label of the same valence)."""
     shown = relative_label(label, usual)
     if shown is None or shown == UNCERTAIN or usual is None:
         return None
     if shown == USUAL:
-        return "as usual"
+        return "more negative than usual" if below_usual else "as usual"
     return f"{label}, " + {1: "above usual", -1: "below usual", 0: "unlike usual"}[change_direction(label, usual)]
+
+
+def signed(x: float) -> str:
+    """A valence or valence change as the outputs write it, two decimals with its sign:
+    ``+0.12``, ``-0.05``; ``0.00`` for a value that rounds to zero (never ``-0.00``)."""
+    text = f"{float(x):+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text

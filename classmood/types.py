@@ -260,6 +260,11 @@ class ParticipantResult:
     so far (provisional, shown from ``baseline_min_s``) and nobody is flagged against it."""
     away_s: float = 0.0
     negative_s: float = 0.0
+    negative_usual_s: float = 0.0
+    """How long, without a break, the participant has read strongly negative (valence at or
+    below the agent's ``negative_below``) while their learnt usual is itself that negative:
+    their usual look, not a change, so not counted in ``negative_s``
+    (:class:`classmood.agent.mood.ParticipantMood`); 0 otherwise."""
     too_small: bool = False
     """The face is too small to read an expression from (narrower than
     :data:`classmood.agent.pipeline.MIN_READABLE_FACE_PX`): present, label ``uncertain``,
@@ -335,6 +340,7 @@ class ParticipantResult:
             "baseline_learnt": bool(self.baseline_learnt),
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
+            "negative_usual_s": round(float(self.negative_usual_s), 2),
             "too_small": bool(self.too_small),
             "unreadable": self.unreadable,
             "uncertain_reason": self.uncertain_reason,
@@ -348,7 +354,9 @@ class ParticipantResult:
 @dataclass(frozen=True)
 class Alert:
     """Something the teacher should look at: ``kind`` is ``negative``, ``away`` or
-    ``valence_drop``; ``participant`` is None for class-wide alerts."""
+    ``valence_drop``, or the lower-key note ``negative_usual`` (strongly negative, as the
+    participant usually looks: listed after the alerts); ``participant`` is None for
+    class-wide alerts."""
 
     kind: str
     participant: str | None

@@ -198,6 +198,24 @@ def test_status_line_and_summary_show_the_valence_vs_usual():
     lines = summary_text("screen", summary).splitlines()
     assert lines[-1] == "  class valence vs usual: +0.12 (0: as the class usually looks)"
     assert "-0.30" not in "\n".join(lines)  # the absolute mean stays in the JSON only
+    # the alerts raised and why faces were uncertain; presence-only says expressions were off
+    person = {"id": "P18", "name": None, "present_s": 110.0, "away_s": 0.0, "camera_off_s": 0.0,
+              "expressions": {"uncertain": 1.0}, "expressions_vs_usual": {}, "uncertain_reasons": {"too dark": 1.0}}
+    summary = {"frames": 3, "duration_s": 260.0, "participants": [person], "presence_only": False,
+               "alerts": [{"kind": "negative", "participant": "P13", "start_s": 150.5, "end_s": 259.5,
+                           "longest_s": 109.0, "message": "P13 looks angry for 1 min 49 s"},
+                          {"kind": "negative_usual", "participant": "P05", "start_s": 0.5, "end_s": 259.5,
+                           "longest_s": 259.0, "message": "P05 has looked strongly negative all class (their usual look)"}],
+               "mood": {"mean_valence_change": -0.004, "mean_valence": -0.2, "last": None}}
+    lines = summary_text("video class.mp4", summary).splitlines()
+    assert lines[1].endswith("uncertain 100% (uncertain: too dark 100%)")
+    assert lines[2:4] == ["  alert 2:30-4:19: P13 looks angry for 1 min 49 s",
+                          "  note 0:00-4:19: P05 has looked strongly negative all class (their usual look)"]
+    assert lines[-1] == "  class valence vs usual: 0.00 (0: as the class usually looks)"  # never -0.00
+    person.update(expressions={}, uncertain_reasons={})
+    summary.update(presence_only=True, alerts=[], mood={"mean_valence_change": None, "mean_valence": None, "last": None})
+    lines = summary_text("video class.mp4", summary).splitlines()
+    assert lines[-1] == "  class valence: - (presence only: expressions were not read)"
 
 
 def test_no_command_prints_help():

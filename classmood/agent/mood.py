@@ -7,7 +7,9 @@ on the frame rate. After a gap longer than ``reset_after_s`` (the face was away)
 average starts again from the new frame.
 
 **Labels.** The label shown is the smoothed top class, or ``uncertain`` when its
-smoothed probability is under ``uncertain_below``. A new label replaces the shown
+smoothed probability is under ``uncertain_below`` (the model unsure which expression: its
+valence still counts, in the class figures too, a face split between sad and angry being
+negative either way; a face that could not be read has none). A new label replaces the shown
 one only after it has led for ``confirm_frames`` consecutive analysed frames, so a
 label never changes because of one frame; so does a change between present and away (a
 missed face). A camera switched off or on is shown at once: the app's card is no detector's
@@ -47,15 +49,25 @@ JSON.
 A participant is *negative* while their valence is ``negative_drop`` or more below
 their learnt baseline, or at or below ``negative_below`` with a confident label (not
 ``uncertain``) whatever their baseline (a face strongly negative in absolute terms,
-which a baseline learnt while the student was already upset must not hide). Time a face
+which a baseline learnt while the student was already upset must not hide), unless their
+learnt baseline is itself at or below ``negative_below``: a face that reads strongly negative
+at rest (on a newcomer's recording a resting Colin Powell photo read angry, -0.75, all class)
+is then *negative as usual* (:attr:`ParticipantMood.negative_usual_since`), not a change: a
+lower-key note, "has looked strongly negative all class (their usual look)", instead of the
+alert "looks more negative than usual". Time a face
 could not be read (:mod:`classmood.detectors.face_quality`) for longer than
 ``reset_after_s`` ends a negative run: only time seen negative counts.
 
 **Alerts.** A participant negative, or away (camera on, nobody in view), for
-``negative_alert_s`` / ``away_alert_s`` seconds without a break; and a sharp drop in
+``negative_alert_s`` / ``away_alert_s`` seconds without a break (and the note
+``negative_usual`` for one negative as usual as long, listed after the alerts); and a sharp drop in
 the class valence change: the mean of the last ``drop_window_s`` seconds at least
 ``drop_by`` below the mean of the ``drop_baseline_s`` seconds before (with at least
-``drop_min_faces`` faces in view whose baselines are learnt).
+``drop_min_faces`` faces in view whose baselines are learnt), or below 0, the class's usual,
+while the baselines were learnt less than ``drop_window_s + drop_baseline_s / 2`` seconds
+ago (before, a change in the two minutes after the usuals were learnt could not fire: a
+newcomer's class at -0.32 vs usual for 90 s gave no alert). Its message gives the largest
+fall measured in the episode so far ("class valence vs usual fell by 0.32 within 30 s").
 """
 
 from __future__ import annotations
@@ -66,7 +78,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..labels import (FER_CLASSES, LEARNING, NEGATIVE_CLASSES, NEGATIVE_DROP, NEGATIVE_RISE, NEGATIVE_RISE_SPREADS,
-                      UNCERTAIN, VALENCE, negative_words)
+                      NEGATIVE_USUAL_WORDS, UNCERTAIN, VALENCE, negative_words)
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
@@ -275,7 +287,9 @@ class ParticipantMood:
 
     ``smoothed`` is float32 of shape [7] (FER2013 order) or None before any face;
     ``away_since`` / ``negative_since`` are the session time (s) the current run of
-    being away / negative began, None when not away / negative.
+    being away / negative began, None when not away / negative; ``negative_usual_since``
+    the same for reading strongly negative (at or below ``negative_below``) while their
+    learnt usual is as strongly negative (their usual look: not counted as negative).
     """
 
     def __init__(self, cfg: MoodConfig) -> None:
@@ -290,6 +304,7 @@ class ParticipantMood:
         self._pending_presence_n = 0
         self.away_since: float | None = None
         self.negative_since: float | None = None
+        self.negative_usual_since: float | None = None
         self.baseline = ValenceBaseline(cfg)
 
     def update(self, t: float, presence: Presence, probs: np.ndarray | None,
@@ -318,7 +333,7 @@ class ParticipantMood:
             if self.last_face_t is None or t - self.last_face_t > self.cfg.reset_after_s:
                 self._forget()
             self.label = None
-            self.negative_since = None
+            self.negative_since = self.negative_usual_since = None
             return shown
         if presence is Presence.PRESENT and probs is not None:
             self._update_probs(t, np.asarray(probs, np.float32), min_confidence)
@@ -345,7 +360,7 @@ class ParticipantMood:
         if self.smoothed is None or self.last_face_t is None or t - self.last_face_t > cfg.reset_after_s:
             self.smoothed = probs.copy()
             self.label = None
-            self.negative_since = None  # only time seen negative counts
+            self.negative_since = self.negative_usual_since = None  # only time seen negative counts
         else:
             dt = max(0.0, t - self.last_face_t)
             a = 1.0 - 0.5 ** (dt / cfg.half_life_s)
@@ -369,10 +384,19 @@ class ParticipantMood:
         below_usual = self.baseline.learnt and v - float(base) <= -cfg.negative_drop
         change, line = self.negative_change, self.baseline.negative_line
         rise = change is not None and line is not None and change >= line
-        if strongly or below_usual or rise:
-            self.negative_since = self.negative_since if self.negative_since is not None else t
-        else:
+        # strongly negative, and so is their learnt usual: their usual look, not a change
+        usual_look = (strongly and not (below_usual or rise) and self.baseline.learnt
+                      and float(base) <= cfg.negative_below)
+        if usual_look:
+            # a run begun before the usual was learnt (the absolute line) carries over
+            start = self.negative_usual_since if self.negative_usual_since is not None else self.negative_since
+            self.negative_usual_since = t if start is None else start
             self.negative_since = None
+        elif strongly or below_usual or rise:
+            self.negative_since = self.negative_since if self.negative_since is not None else t
+            self.negative_usual_since = None
+        else:
+            self.negative_since = self.negative_usual_since = None
 
     def _forget(self) -> None:
         self.smoothed = None
@@ -418,6 +442,7 @@ class ClassMoodMeter:
         self.cfg = cfg
         self._history: deque[tuple[float, float]] = deque()
         self._drop_since: float | None = None
+        self._drop_peak: float | None = None
 
     def update(self, t: float, participants: tuple[ParticipantResult, ...] | list[ParticipantResult],
                presence_only: bool = False) -> ClassSnapshot:
@@ -433,7 +458,8 @@ class ClassMoodMeter:
             Counts by presence, the label distribution among labelled faces in view
             (shares summing to 1) and the same against each one's usual label
             (``usual_distribution``: empty while nobody's usual is known), the mean valence, the mean change from the
-            participants' baselines and the alerts, longest first.
+            participants' baselines and the alerts, longest first, then the notes
+            (``negative_usual``: strongly negative as usual), longest first.
         """
         cfg = self.cfg
         present = [p for p in participants if p.presence is Presence.PRESENT]
@@ -458,6 +484,7 @@ class ClassMoodMeter:
         learnt = [p.valence_change for p in present if p.valence_change is not None and p.baseline_learnt]
 
         alerts: list[Alert] = []
+        notes: list[Alert] = []  # lower-key: after the alerts whatever their length
         for p in participants:
             who = p.name or p.id
             if p.presence is Presence.AWAY and p.away_s >= cfg.away_alert_s:
@@ -465,10 +492,13 @@ class ClassMoodMeter:
             if not presence_only and p.negative_s >= cfg.negative_alert_s:
                 words = negative_words(p.label, p.below_usual(cfg.negative_drop), p.usual_label)
                 alerts.append(Alert("negative", p.id, p.negative_s, f"{who} {words} for {duration(p.negative_s)}"))
+            if not presence_only and p.negative_usual_s >= cfg.negative_alert_s:
+                notes.append(Alert("negative_usual", p.id, p.negative_usual_s, f"{who} {NEGATIVE_USUAL_WORDS}"))
         drop = self._valence_drop(t, float(np.mean(learnt)) if learnt else None, len(learnt))
         if drop is not None:
             alerts.append(drop)
         alerts.sort(key=lambda a: -a.since_s)
+        alerts += sorted(notes, key=lambda a: -a.since_s)
         return ClassSnapshot(participants=len(participants), present=len(present), away=len(away),
                          camera_off=len(off), distribution=dist, valence=valence, valence_change=change,
                          alerts=tuple(alerts), usual_distribution=usual)
@@ -484,15 +514,20 @@ class ClassMoodMeter:
             hist.popleft()
         recent = [v for s, v in hist if s > t - cfg.drop_window_s]
         before = [v for s, v in hist if s <= t - cfg.drop_window_s]
-        # need a real baseline (half of it at least) and a real recent window
-        if (len(recent) < 2 or len(before) < 2 or hist[0][0] > t - cfg.drop_window_s - cfg.drop_baseline_s / 2):
-            self._drop_since = None
+        if len(recent) < 2 or not hist or hist[0][0] > t - cfg.drop_window_s + 1e-6 * cfg.drop_window_s:
+            self._drop_since = self._drop_peak = None  # no full recent window yet
             return None
-        fall = float(np.mean(before)) - float(np.mean(recent))
+        if len(before) >= 2 and hist[0][0] <= t - cfg.drop_window_s - cfg.drop_baseline_s / 2:
+            level = float(np.mean(before))
+        else:
+            # the usuals were learnt under half a baseline ago: the class's usual (0) is the
+            # level (a change within 2 minutes of them could not fire before)
+            level = 0.0
+        fall = level - float(np.mean(recent))
         if fall < cfg.drop_by:
-            self._drop_since = None
+            self._drop_since = self._drop_peak = None
             return None
         self._drop_since = self._drop_since if self._drop_since is not None else t
+        self._drop_peak = fall if self._drop_peak is None else max(self._drop_peak, fall)
         return Alert("valence_drop", None, t - self._drop_since,
-                     f"class valence fell by {fall:.2f} in the last {duration(cfg.drop_window_s)}")
-
+                     f"class valence vs usual fell by {self._drop_peak:.2f} within {duration(cfg.drop_window_s)}")

@@ -315,6 +315,8 @@ class Pipeline:
             negative_line=m.baseline.negative_line if shown else None,
             away_s=0.0 if m.away_since is None else t - m.away_since,
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
+            negative_usual_s=(0.0 if (m.negative_usual_since is None or not expressions)
+                              else t - m.negative_usual_since),
             too_small=small,
             unreadable=why,
         )

@@ -172,6 +172,10 @@ _UPSERT_PARTICIPANT = (
 )
 
 
+DEFAULT_DB_NAME = "classmood.db"
+"""The default database's file name (:func:`default_db_path`)."""
+
+
 def default_db_path() -> Path:
     """Where the user's database lives: ``$CLASSMOOD_DB`` if set, else the platform's
     per-user data folder (Linux ``$XDG_DATA_HOME`` or ``~/.local/share``/classmood,
@@ -182,11 +186,11 @@ def default_db_path() -> Path:
     home = Path.home()
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA")
-        return (Path(base) if base else home / "AppData" / "Local") / "ClassMood" / "classmood.db"
+        return (Path(base) if base else home / "AppData" / "Local") / "ClassMood" / DEFAULT_DB_NAME
     if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "ClassMood" / "classmood.db"
+        return home / "Library" / "Application Support" / "ClassMood" / DEFAULT_DB_NAME
     base = os.environ.get("XDG_DATA_HOME")
-    return (Path(base) if base else home / ".local" / "share") / "classmood" / "classmood.db"
+    return (Path(base) if base else home / ".local" / "share") / "classmood" / DEFAULT_DB_NAME
 
 
 def _positive_number(v: Any) -> bool:

@@ -31,6 +31,13 @@ PAUSE_STEPS = 2.0
 
 _PRESENCES = (Presence.PRESENT, Presence.AWAY, Presence.CAMERA_OFF)
 _LABEL_CODE = {c: i for i, c in enumerate(LABELS)}
+_REASONS: list[str] = []  # uncertain reasons in the order first seen (a few strings)
+
+
+def _reason_code(reason: str) -> int:
+    if reason not in _REASONS:
+        _REASONS.append(reason)
+    return _REASONS.index(reason)
 
 
 def frame_step(t: np.ndarray, default: float) -> float:
@@ -147,6 +154,15 @@ def _nan_for_none(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
+def _reason_shares(row: np.ndarray) -> dict[str, float]:
+    """{reason: share of the uncertain seconds}, largest first, from seconds per reason."""
+    total = float(row.sum())
+    if total <= 0:
+        return {}
+    pairs = sorted(((float(v), r) for r, v in zip(_REASONS, row) if v > 0), reverse=True)
+    return {r: round(v / total, 4) for v, r in pairs}
+
+
 def _time_mean(values: np.ndarray, frame_s: np.ndarray) -> float | None:
     """The mean of ``values`` [K] (one per frame, NaN where unknown) weighted by the
     frames' seconds ``frame_s`` [K], rounded to 4 decimals; None without a known value
@@ -175,8 +191,11 @@ class SessionSummary:
         self._obs_presence = array("b")  # index into _PRESENCES
         self._obs_label = array("b")    # index into LABELS, -1 for none
         self._obs_usual = array("b")    # the usual label, index into LABELS, -1 while not known
+        self._obs_reason = array("b")   # why uncertain, index into _REASONS, -1 when not uncertain
         self._presence_only = False
         self._last_mood: ClassSnapshot | None = None
+        self._open: dict[tuple[str, str | None], dict] = {}  # alert episodes still going
+        self._episodes: list[dict] = []
         self.frames = 0
 
     def add(self, result: FrameResult) -> None:
@@ -204,6 +223,24 @@ class SessionSummary:
             self._obs_presence.append(_PRESENCES.index(p.presence))
             self._obs_label.append(_LABEL_CODE.get(p.label, -1) if p.label is not None else -1)
             self._obs_usual.append(_LABEL_CODE.get(p.usual_label, -1) if p.usual_label is not None else -1)
+            reason = p.uncertain_reason
+            self._obs_reason.append(-1 if reason is None else _reason_code(reason))
+        self._alerts(float(result.timestamp), result.mood.alerts)
+
+    def _alerts(self, t: float, alerts) -> None:
+        """One episode per (kind, participant) in consecutive frames (as the report's)."""
+        seen = set()
+        for a in alerts:
+            key = (a.kind, a.participant)
+            seen.add(key)
+            ep = self._open.get(key)
+            if ep is None:
+                ep = self._open[key] = {"kind": a.kind, "participant": a.participant,
+                                        "start_s": max(0.0, t - float(a.since_s)), "longest_s": 0.0}
+            ep["end_s"], ep["message"] = t, a.message
+            ep["longest_s"] = max(ep["longest_s"], float(a.since_s))
+        for key in [k for k in self._open if k not in seen]:
+            self._episodes.append(self._open.pop(key))
 
     def to_dict(self, *, end_s: float | None = None,
                 unread: Sequence[tuple[float, float | None]] = ()) -> dict[str, Any]:
@@ -224,7 +261,13 @@ class SessionSummary:
             then: :func:`backfill_usual`; empty when it was never known)}] (by id), "mood":
             {"mean_valence_change" (time-weighted class valence change from the
             participants' baselines), "mean_valence" (time-weighted class valence), each
-            None if never known, "last" (the last frame's class snapshot as a dict)}}``;
+            None if never known, "last" (the last frame's class snapshot as a dict)},
+            "presence_only": whether expressions were off, "alerts": [{"kind", "participant"
+            (None: class-wide), "start_s" (when the
+            condition began), "end_s" (its last frame), "longest_s", "message" (the last
+            one)}] (one per run of the same alert in consecutive frames, by start)}``; each
+            participant also has "uncertain_reasons": {reason: share of their uncertain face
+            time} (largest first; empty when never uncertain or presence-only);
             seconds rounded to 2 decimals, shares and valences to 4.
         """
         t = np.array(self._t, np.float64)  # copies: the buffers keep growing
@@ -248,6 +291,10 @@ class SessionSummary:
         m = (presence == 0) & (shown >= 0)
         vs_usual = np.bincount(who[m] * len(SHOWN_LABELS) + shown[m], weights=w[m],
                                minlength=len(SHOWN_LABELS) * n).reshape(n, len(SHOWN_LABELS))
+        reason = np.array(self._obs_reason, np.int64)
+        m = (presence == 0) & (reason >= 0)
+        reasons = np.bincount(who[m] * max(1, len(_REASONS)) + reason[m], weights=w[m],
+                              minlength=max(1, len(_REASONS)) * n).reshape(n, max(1, len(_REASONS)))
         first = np.full(n, math.inf)
         last = np.full(n, -math.inf)
         np.minimum.at(first, who, t[frame])
@@ -270,12 +317,18 @@ class SessionSummary:
                 "last_seen_s": round(float(last[i]), 2),
                 "expressions": shares,
                 "expressions_vs_usual": relative,
+                "uncertain_reasons": {} if self._presence_only else _reason_shares(reasons[i]),
             })
         return {
             "frames": self.frames,
             "duration_s": (round(float(end_s), 2) if end_s is not None
                            else round(float(t[-1]) + step, 2) if len(t) else 0.0),
             "participants": people,
+            "presence_only": self._presence_only,
+            "alerts": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in ep.items()}
+                       for ep in sorted([*self._episodes, *self._open.values()],
+                                        key=lambda e: (e["start_s"], e["kind"] == "negative_usual",
+                                                       str(e["participant"])))],
             "mood": {
                 "mean_valence_change": _time_mean(np.array(self._change, np.float64), frame_s),
                 "mean_valence": _time_mean(np.array(self._valence, np.float64), frame_s),

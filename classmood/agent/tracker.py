@@ -19,8 +19,9 @@ Matching, per frame:
    participants who had left). Pairs are taken cheapest first; a tile with no pair
    under ``max_cost`` is a new participant, except that a tile in the same place of an
    unchanged grid may differ up to ``same_place_cost`` (someone stepped away: the
-   room is the same, the person is gone), and a tile whose camera switched on or off
-   keeps the id of whoever was in that same place.
+   room is the same, the person is gone; a room gone dark is compared there by its
+   brightness-free grid alone, :data:`DARK_TILE_MEAN`), and a tile whose camera switched
+   on or off keeps the id of whoever was in that same place.
 
 On synthetic classes built from real portraits (tests/agent/classvideo.py), the same
 tile differs by about 0.03 from frame to frame, two different participants by 0.38 or
@@ -59,6 +60,14 @@ BRIGHTNESS_COST = 0.2
 0.1 + its small pattern change, under ``max_cost`` also after a move in the grid (0.3:
 a class at 30% that the app then reordered lost an id to the position cost); two
 participants stay 0.38 apart or more (their rooms differ in pattern as well)."""
+
+
+DARK_TILE_MEAN = 0.12
+"""A tile whose mean colour (0..1) is under this, or a look of it that is, is dark: its
+hue/saturation histogram is mostly camera noise (a room at 6% brightness: histogram
+distance 0.81 to the same room lit, its brightness-free grid 0.22, other rooms' 0.38 or
+more; a newcomer's class.mp4). In the same place of an unchanged grid such a tile is
+compared by its brightness-free grid alone (:func:`dark_distance`)."""
 
 
 def signature(image_bgr: np.ndarray, bbox: BBox) -> np.ndarray:
@@ -123,6 +132,23 @@ def signature_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
     hist = 0.5 * np.abs(A[:, None, 2 * n:] - B[None, :, 2 * n:]).sum(axis=2)
     d = np.minimum(1.0, 0.5 * np.minimum(absolute, relative) + 0.5 * hist)
     return float(d[0, 0]) if a.ndim == 1 and b.ndim == 1 else d
+
+
+def dark_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
+    """The distance of two signatures by their brightness-free grids alone, plus
+    :data:`BRIGHTNESS_COST` (0..1): for a tile gone dark, whose hue histogram is noise
+    (:data:`DARK_TILE_MEAN`). ``a`` [D] or [N, D] against ``b`` [D] or [M, D] gives a float
+    or an [N, M] matrix."""
+    n = _GRID * _GRID * 3
+    A, B = np.atleast_2d(a), np.atleast_2d(b)
+    rel = np.abs(A[:, None, n:2 * n] - B[None, :, n:2 * n]).mean(axis=2) * 4.0
+    d = np.minimum(1.0, rel + BRIGHTNESS_COST)
+    return float(d[0, 0]) if a.ndim == 1 and b.ndim == 1 else d
+
+
+def _is_dark(sig: np.ndarray) -> bool:
+    """Whether a signature's tile is dark (:data:`DARK_TILE_MEAN`)."""
+    return float(sig[:_GRID * _GRID * 3].mean()) < DARK_TILE_MEAN
 
 
 @dataclass
@@ -303,6 +329,16 @@ class ParticipantTracker:
             switched = ~np.isfinite(cost)  # never seen this way: camera switched on/off
             same_place = active[None, :] & (dist < 0.02) & (not relayout)
             cost = np.where(switched, np.where(same_place, 0.5 * self.max_cost, np.inf), cost)
+            # a tile gone dark (or lit again) in the same place: its hue histogram is
+            # noise, its brightness-free grid still tells (a room dimmed to 6% became a
+            # new participant, and their usual was lost)
+            for a, i in enumerate(free_tiles):
+                for b, tr in enumerate(free_tracks):
+                    if not same_place[a, b] or switched[a, b]:
+                        continue
+                    looks = [v for k, v in tr.looks.items() if k != "card"]
+                    if looks and (_is_dark(sigs[i]) or any(_is_dark(v) for v in looks)):
+                        cost[a, b] = min(cost[a, b], min(dark_distance(sigs[i], v) for v in looks))
             # both named, differently: probably not the same person (OCR misreads a
             # letter now and then, so this is a penalty, not a veto)
             tn = [_norm_name(tiles[i].name) for i in free_tiles]

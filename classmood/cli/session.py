@@ -29,7 +29,7 @@ class AgentOptions:
         db: the session database file (None: the default in the user's data folder).
         store: store the session (False: nothing stored, no report).
         report: write the post-class report when the session ends.
-        out: the report's folder (None: ``<db folder>/reports/session-<id>/``).
+        out: the report's folder (None: :func:`classmood.report.build.default_report_dir`).
         min_face_score: the face detection threshold, in (0, 1).
     """
 

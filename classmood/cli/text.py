@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..labels import USUAL, VALENCE_CHANGE_WORDS
+from ..labels import signed as signed_value
+from ..timefmt import clock
 
 if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help must not
     from ..types import FrameResult
@@ -84,7 +86,7 @@ def class_valence(change: float | None, valence: float | None) -> str:
 def signed(x: float | None) -> str:
     """A valence or valence change as the text outputs write it: ``+0.12``, ``-0.05``;
     ``-`` when unknown."""
-    return "-" if x is None else f"{x:+.2f}"
+    return "-" if x is None else signed_value(x)
 
 
 def _face_of(tile, participant):
@@ -99,8 +101,10 @@ def _face_of(tile, participant):
 def summary_text(what: str, summary: dict[str, Any]) -> str:
     """A session's summary: frames and length, a line per participant (time present,
     away and with the camera off, the three most frequent expressions, against their usual
-    label once it is known: ``as usual 80%, happy 15%``) and the class's
-    mean valence change from its baselines (0: as the class usually looks).
+    label once it is known: ``as usual 80%, happy 15%``, and why they were uncertain:
+    ``(uncertain: too dark 100%)``), the alerts and notes raised (``alert 2:10-3:40: P13
+    looks angry for 1 min``), and the class's mean valence change from its baselines (0:
+    as the class usually looks; presence-only: that expressions were not read).
 
     Args:
         what: the source's description, the first words.
@@ -119,13 +123,24 @@ def summary_text(what: str, summary: dict[str, Any]) -> str:
         mix = p.get("expressions_vs_usual") or p["expressions"]  # against their usual label once known
         top = ", ".join(f"{'as usual' if k == USUAL else k} {v:.0%}"
                         for k, v in sorted(mix.items(), key=lambda kv: -kv[1])[:3])
+        why = p.get("uncertain_reasons") or {}
+        if why:  # why their face could not be read, or the model was unsure
+            top += " (uncertain: " + ", ".join(f"{r} {v:.0%}" for r, v in list(why.items())[:2]) + ")"
         lines.append(f"  {p['id']:<5} {p['name'] or '':<16} present {p['present_s']:6.1f} s  away {p['away_s']:5.1f} s  "
                      f"camera off {p['camera_off_s']:5.1f} s  {top}")
     if not summary["participants"] and summary["frames"]:
         lines.append("  no participant tiles found in any analysed frame: is the meeting's gallery, "
                      "speaker or filmstrip view in the picture?")
+    alerts = summary.get("alerts") or []
+    for a in alerts:
+        note = "note" if a["kind"] == "negative_usual" else "alert"
+        lines.append(f"  {note} {clock(a['start_s'])}-{clock(a['end_s'])}: {a['message']}")
+    if not alerts and summary["frames"] and summary["participants"]:
+        lines.append("  no alert was raised")
     change, valence = summary["mood"]["mean_valence_change"], summary["mood"]["mean_valence"]
-    if change is None and valence is not None:
+    if summary.get("presence_only"):
+        lines.append("  class valence: - (presence only: expressions were not read)")
+    elif change is None and valence is not None:
         lines.append(f"  class valence: {signed(valence)} (no student was in view long enough for their usual "
                      "expression to be learnt: 2 minutes)")
     elif change is None:

@@ -50,7 +50,8 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     """The badge for participant ``p``, or None when there is nothing to show (left).
 
     With expressions, once the student's usual label is known: ``as usual`` for it (a
-    resting face the model reads as sad is their usual, not "sad"), else the change from it
+    resting face the model reads as sad is their usual, not "sad"; ``more negative than usual``
+    when it is but they read negative against their usual), else the change from it
     (``happy, above usual``, ``sad, below usual``: :func:`classmood.labels.change_words`);
     before, the expression word and its confidence (``happy 82%``); or
     ``uncertain``, with why when the face could not be read (``uncertain: too dark``: what
@@ -70,7 +71,7 @@ def badge_content(p: ParticipantResult, presence_only: bool = False) -> BadgeCon
     if p.label == UNCERTAIN:
         text = PRESENCE_WORDS[UNCERTAIN] + (f": {p.unreadable}" if p.unreadable else "")
         return BadgeContent("uncertain", UNCERTAIN, text, COLOURS[UNCERTAIN])
-    words = change_words(p.label, p.usual_label)
+    words = change_words(p.label, p.usual_label, p.below_usual())
     if words is not None:  # read against the student's own usual label
         shown = p.shown_label
         return BadgeContent("expression", shown, words, COLOURS.get(shown, COLOURS[UNCERTAIN]))

@@ -18,7 +18,8 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from ..labels import COLOURS, LEARNING, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL, negative_words
+from ..labels import (COLOURS, LEARNING, NEGATIVE_USUAL_WORDS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
+                      negative_words, signed)
 from ..timefmt import duration
 from ..types import FrameResult, Presence
 from .layout import Badge, Rect, indicator_rect, place_badges
@@ -432,7 +433,8 @@ class OverlayModel:
 
     def attention(self) -> list[dict]:
         """Who needs a look: participants away or negative for ``attention_after_s`` or
-        longer, or named in an alert; longest first."""
+        longer, or named in an alert; longest first; then the notes (``negative_usual``:
+        strongly negative as the student usually looks, not a change), longest first."""
         r = self._result
         if r is None:
             return []
@@ -450,6 +452,10 @@ class OverlayModel:
                                             "what": negative_words(p.label, p.below_usual(), p.usual_label),
                                             "seconds": round(float(p.negative_s), 1),
                                             "alert": (p.id, "negative") in alerted}
+            if not presence_only and (p.id, "negative_usual") in alerted:  # a note: listed after the rest
+                rows[(p.id, "negative_usual")] = {"key": f"{p.id}:negative_usual", "id": p.id, "who": _who(p),
+                                                  "kind": "negative_usual", "what": NEGATIVE_USUAL_WORDS,
+                                                  "seconds": round(float(p.negative_usual_s), 1), "alert": False}
         for a in r.mood.alerts:  # an alert for someone not in this frame's list (kept as the agent says)
             if a.participant is not None and (a.participant, a.kind) not in rows and a.kind in ("away", "negative"):
                 if a.kind == "negative" and presence_only:
@@ -458,7 +464,7 @@ class OverlayModel:
                 rows[(a.participant, a.kind)] = {"key": f"{a.participant}:{a.kind}", "id": a.participant,
                                                  "who": a.participant, "kind": a.kind, "what": what,
                                                  "seconds": round(float(a.since_s), 1), "alert": True}
-        out = sorted(rows.values(), key=lambda d: (-d["seconds"], d["who"], d["kind"]))
+        out = sorted(rows.values(), key=lambda d: (d["kind"] == "negative_usual", -d["seconds"], d["who"], d["kind"]))
         for d in out:
             d["duration"] = duration(d["seconds"], compact=True)
         return out
@@ -505,7 +511,7 @@ class OverlayModel:
             c = m.valence_change
             learning = c is None and m.valence is not None  # faces read, no one's usual learnt yet
             valence = {"now": None if c is None else round(float(c), 3),
-                       "text": "learning" if learning else "-" if c is None else f"{c:+.2f}", "path": path,
+                       "text": "learning" if learning else "-" if c is None else signed(c), "path": path,
                        "window_s": self.history.window_s,
                        "hint": LEARNING_HINT if learning else VALENCE_HINT}
         class_alerts = [{"kind": a.kind, "text": a.message} for a in m.alerts if a.participant is None]

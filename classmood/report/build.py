@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from ..agent.store import SessionStore
+from ..agent.store import DEFAULT_DB_NAME, SessionStore
 from ..errors import InputError
 from . import html, plots
 from .collect import check_request, figures, read_session
@@ -32,6 +32,26 @@ class ReportPaths:
     timings_s: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
+def default_report_dir(db_path: str | Path, session_id: int) -> Path:
+    """Where a session's report goes by default: ``<db folder>/reports/session-<id>/`` for
+    the default database's name (``classmood.db``), else ``<db folder>/reports/<db
+    stem>-session-<id>/``, so that databases sharing a folder never write over each other's
+    reports (a newcomer's x.db, x2.db and x3.db all wrote ``reports/session-1``).
+
+    Args:
+        db_path: the session's database file.
+        session_id: the session's id in it.
+
+    Returns:
+        The folder (not created).
+    """
+    path = Path(db_path).expanduser()
+    name = f"session-{int(session_id)}"
+    if path.name != DEFAULT_DB_NAME:
+        name = f"{path.stem}-{name}"
+    return path.parent / "reports" / name
+
+
 def build_report(store: SessionStore, ref: int | str = "latest", out_dir: Path | None = None, *,
                  interval_s: float | None = None, names: bool = True, start_s: float | None = None,
                  end_s: float | None = None, pdf: bool = False) -> ReportPaths:
@@ -41,7 +61,8 @@ def build_report(store: SessionStore, ref: int | str = "latest", out_dir: Path |
     Args:
         store: the session store (read-only or not).
         ref: a session id, or ``"latest"``.
-        out_dir: the folder (default ``<db folder>/reports/session-<id>/``).
+        out_dir: the folder (default :func:`default_report_dir`: ``<db folder>/reports/session-<id>/``,
+            ``<db folder>/reports/<db stem>-session-<id>/`` for a database not named ``classmood.db``).
         interval_s: the length of the report's time intervals in seconds (default: by
             the session's length, :func:`~classmood.report.interval.default_interval`).
         names: show the participants' names if the session stored them (False:
@@ -68,8 +89,7 @@ def build_report(store: SessionStore, ref: int | str = "latest", out_dir: Path |
     tick = time.perf_counter()
     data = figures(rows, names=names)
     timings["figures"] = time.perf_counter() - tick
-    folder = Path(out_dir).expanduser() if out_dir is not None else \
-        store.path.parent / "reports" / f"session-{data.info.id}"
+    folder = Path(out_dir).expanduser() if out_dir is not None else default_report_dir(store.path, data.info.id)
     prepare_folder(folder)
     tick = time.perf_counter()
     pngs = plots.render_all(data)

@@ -33,7 +33,7 @@ from ..labels import LABELS, SHOWN_LABELS, UNCERTAIN, UNCERTAIN_REASONS
 from ..timefmt import clock
 from .accounting import dominant, label_shares, longest_runs, reason_shares, shares, split_at_edges
 from .caveats import caveats, model_info
-from .data import Interval, Participant, ReportData, json_number, negative
+from .data import Interval, Participant, ReportData, json_number, negative, negative_as_usual, usual_valence
 from .events import alert_episodes, moments
 from .interval import default_interval
 
@@ -242,6 +242,7 @@ class _Seen:
     away_s: np.ndarray     # the longest away stretch, seconds (0 when none)
     away_t: np.ndarray     # its start
     neg_total: np.ndarray  # all negative seconds
+    usual_neg_total: np.ndarray  # all seconds strongly negative as usual (their usual look)
     seen: np.ndarray       # bool: observed in the window
     first: np.ndarray      # first and last time seen in the window
     last: np.ndarray
@@ -290,6 +291,7 @@ def _participant(i: int, pid: str, name: str, cells: _Cells, valence: np.ndarray
         "mean_valence": None if po else json_number(mean_v, 4),
         "mean_valence_change": None if po else json_number(mean_c, 4),
         "negative_s": None if po else json_number(seen.neg_total[i]),
+        "negative_as_usual_s": None if po else json_number(seen.usual_neg_total[i]),
         "longest_negative": None if po or not neg_s > 0 else
         {"start_s": json_number(neg_t), "duration_s": json_number(neg_s), "clock": clock(neg_t)},
         "longest_away": None if not away_s > 0 else
@@ -307,7 +309,10 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
     n_all = len(obs.ids)
     keep = w > 0
     present = keep & (obs.presence == 0)
-    neg = present & negative(obs.valence, obs.valence_change, obs.label, obs.negative_change, obs.negative_line)
+    usual = usual_valence(obs.valence, obs.valence_change, obs.participant, obs.t)
+    args = (obs.valence, obs.valence_change, obs.label, obs.negative_change, obs.negative_line, usual)
+    neg = present & negative(*args)
+    as_usual = present & negative_as_usual(*args)
     neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
     away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
     first = np.full(n_all, np.nan)
@@ -318,6 +323,7 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
         np.fmax.at(last, kp, obs.t[keep])
     return _Seen(neg_s=neg_s, neg_t=neg_t, away_s=away_s, away_t=away_t,
                  neg_total=np.bincount(obs.participant[neg], weights=w[neg], minlength=n_all),
+                 usual_neg_total=np.bincount(obs.participant[as_usual], weights=w[as_usual], minlength=n_all),
                  seen=np.bincount(obs.participant[keep], minlength=n_all) > 0, first=first, last=last)
 
 

@@ -42,12 +42,14 @@ participant) away during the interval."""
 
 
 def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None = None,
-             negative_change: np.ndarray | None = None, negative_line: np.ndarray | None = None) -> np.ndarray:
+             negative_change: np.ndarray | None = None, negative_line: np.ndarray | None = None,
+             usual: np.ndarray | None = None) -> np.ndarray:
     """Where a participant is *negative*, by the live agent's rule: their valence
     ``change`` from their own learnt baseline at or below ``-NEGATIVE_DROP``, their
     negative probability's rise over its usual (``negative_change``) at or above their own
     line (``negative_line``, as stored), or their ``valence`` at or below ``NEGATIVE_AT``
-    with a confident label.
+    with a confident label unless their ``usual`` valence is at or below it too (their
+    usual look, not a change: :func:`negative_as_usual`).
 
     Args:
         valence: float64 [N], stored smoothed valences (-1..1), NaN where none.
@@ -58,16 +60,69 @@ def negative(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None =
             (every label confident). ``uncertain`` or none: the absolute line does not count.
         negative_change, negative_line: float64 [N] each, NaN where none (not learnt, or a
             session stored before schema 4: there that rule does not count), or None.
+        usual: float64 [N], the participant's learnt baseline valence for each row (NaN
+            where none is known), or None (none known anywhere).
 
     Returns:
         bool [N].
     """
     confident = np.ones(len(valence), bool) if label is None else (label >= 0) & (label != LABELS.index(UNCERTAIN))
     with np.errstate(invalid="ignore"):
-        out = ((valence <= NEGATIVE_AT) & confident) | (change <= -NEGATIVE_DROP)
+        strongly = (valence <= NEGATIVE_AT) & confident
+        changed = change <= -NEGATIVE_DROP
         if negative_change is not None and negative_line is not None:
-            out |= negative_change >= negative_line
+            changed |= negative_change >= negative_line
+        if usual is not None:
+            strongly &= ~(usual <= NEGATIVE_AT)
+        return strongly | changed
+
+
+def negative_as_usual(valence: np.ndarray, change: np.ndarray, label: np.ndarray | None = None,
+                      negative_change: np.ndarray | None = None, negative_line: np.ndarray | None = None,
+                      usual: np.ndarray | None = None) -> np.ndarray:
+    """Where a participant reads strongly negative as they usually do: valence at or below
+    ``NEGATIVE_AT`` with a confident label while their ``usual`` valence is at or below it
+    too, and not :func:`negative` (no fall from the usual, no rise of the negative
+    probability): the live agent's note "has looked strongly negative all class (their usual
+    look)" (:class:`classmood.agent.mood.ParticipantMood`). Arguments as :func:`negative`.
+
+    Returns:
+        bool [N] (all False when ``usual`` is None).
+    """
+    if usual is None:
+        return np.zeros(len(valence), bool)
+    confident = np.ones(len(valence), bool) if label is None else (label >= 0) & (label != LABELS.index(UNCERTAIN))
+    with np.errstate(invalid="ignore"):
+        return ((valence <= NEGATIVE_AT) & confident & (usual <= NEGATIVE_AT)
+                & ~negative(valence, change, label, negative_change, negative_line, usual))
+
+
+def usual_valence(valence: np.ndarray, change: np.ndarray, participant: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Each row's learnt baseline valence (``valence - change``); where none was known yet
+    (the first minutes, ``change`` NaN), the participant's first one learnt later: the
+    report knows the whole session, so a resting face that reads strongly negative is its
+    usual look from the start.
+
+    Args:
+        valence, change: float64 [N], as :func:`negative`.
+        participant: int [N], each row's participant index (>= 0).
+        t: float64 [N], each row's session time (s).
+
+    Returns:
+        float64 [N], NaN where the participant's baseline was never known.
+    """
+    base = np.asarray(valence, np.float64) - np.asarray(change, np.float64)
+    out = base.copy()
+    known = np.isfinite(base)
+    if not known.any():
         return out
+    order = np.lexsort((t[known], participant[known]))  # by participant, then time
+    kp, kb = participant[known][order], base[known][order]
+    firsts = np.r_[True, kp[1:] != kp[:-1]]
+    first = dict(zip(kp[firsts].tolist(), kb[firsts].tolist()))
+    fill = ~known & np.isin(participant, kp[firsts])
+    out[fill] = [first[int(i)] for i in participant[fill]]
+    return out
 
 
 def json_number(x: float | None, nd: int = 3) -> float | None:
@@ -106,6 +161,7 @@ class Participant(TypedDict):
     mean_valence: float | None    # time-weighted, while present (-1..1)
     mean_valence_change: float | None  # the same of valence minus their own baseline (0: as usual)
     negative_s: float | None      # total time negative (see negative())
+    negative_as_usual_s: float | None  # total time strongly negative as usual (see negative_as_usual())
     longest_negative: Stretch | None
     longest_away: Stretch | None
     attention_s: float | None     # the sort key: max(longest negative, longest away)

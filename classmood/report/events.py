@@ -10,7 +10,7 @@ from typing import Iterator
 import numpy as np
 
 from ..agent.store import MoodSeries
-from ..labels import VALENCE_CHANGE_WORDS
+from ..labels import VALENCE_CHANGE_WORDS, signed
 from ..timefmt import clock, wall_clock
 from .data import MOMENT_AWAY_SHARE, MOMENT_DROP, AlertEpisode, Moment, json_number
 
@@ -68,7 +68,7 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
         found = sorted(_consecutive(np.nan_to_num(drop, nan=-1.0), ok), key=lambda g: -drop[g[2]])[:MOMENTS_PER_KIND]
         for k, j, peak in found:
             cands.append({"kind": "valence_drop", "k": k, "j": j, "value": float(drop[peak]),
-                          "text": f"{what} fell by {drop[peak]:.2f} to {class_valence[peak]:+.2f}"})
+                          "text": f"{what} fell by {drop[peak]:.2f} to {signed(class_valence[peak])}"})
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(in_class > 0, away / in_class, 0.0)
     ok = (share >= MOMENT_AWAY_SHARE) & (away >= 1.0 - 1e-6)

@@ -18,7 +18,7 @@ from html import escape
 import numpy as np
 
 from .. import __version__
-from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS
+from ..labels import COLOURS, LABELS, SHOWN_LABELS, USUAL, VALENCE_CHANGE_WORDS, signed
 from ..timefmt import clock, duration, wall_clock
 from .data import BASELINE_S, MOMENT_DROP, NEGATIVE_AT, NEGATIVE_DROP, NEGATIVE_RISE, Participant, ReportData
 
@@ -170,15 +170,24 @@ def baseline_note(d: ReportData) -> str:
                if d.usual_known else "") + "</p>")
 
 
+def _as_usual_note(p: dict) -> str:
+    """The note under a participant's longest negative stretch when they read strongly
+    negative as their usual look (``negative_as_usual_s``), else ""."""
+    s = p.get("negative_as_usual_s") or 0.0
+    if not s > 0:
+        return ""
+    return (f'<br><span class="muted nw">strongly negative as usual: {escape(duration(s))}</span>')
+
+
 def _valence_cell(p: Participant, baselines: bool) -> str:
     """A participant's mean valence vs usual over the window, with the absolute valence
     beneath it (only the absolute for a session stored before baselines)."""
     mv, mc = p["mean_valence"], p["mean_valence_change"]
     if not baselines:
-        return "-" if mv is None else f"{mv:+.2f}"
+        return "-" if mv is None else signed(mv)
     if mc is None:
         return "-"
-    return f'{mc:+.2f}<br><span class="muted nw">{mv:+.2f} absolute</span>' if mv is not None else f"{mc:+.2f}"
+    return f'{signed(mc)}<br><span class="muted nw">{signed(mv)} absolute</span>' if mv is not None else signed(mc)
 
 
 def render(d: ReportData, figures: dict[str, bytes]) -> str:
@@ -298,8 +307,9 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     # ---- participants
     w('<section id="participants"><h2>Participants</h2>')
     negative = (f"negative (valence {NEGATIVE_DROP:.2f} or more below their own usual, or the negative expressions "
-                f"{NEGATIVE_RISE:.2f} or more likelier than usual, or valence at or below {NEGATIVE_AT:g} whatever "
-                "their usual)")
+                f"{NEGATIVE_RISE:.2f} or more likelier than usual, or valence at or below {NEGATIVE_AT:g} unless "
+                "their usual is that negative too: that is their usual look, noted under \"longest negative\" "
+                "but not sorted first)")
     w("<p>Sorted so that those who may need attention come first: the longest "
       + ("away stretch" if po else f"{negative} or away stretch") + ", then "
       + ("presence" if po else "the lowest " + (VALENCE_CHANGE_WORDS if d.baselines else "mean valence")) + ".</p>")
@@ -319,7 +329,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             cells += [_secs(p["present_s"], tot), _secs(p["away_s"], tot), _secs(p["camera_off_s"], tot)]
             if not po:
                 cells += [_expressions_cell(p, d.usual_known), _uncertain_cell(p), _valence_cell(p, d.baselines),
-                          _stretch(p["longest_negative"], wall)]
+                          _stretch(p["longest_negative"], wall) + _as_usual_note(p)]
             cells.append(_stretch(p["longest_away"], wall))
             if po:
                 cells.append(_svg_spark(p["trend"], 0.0, 1.0, zero=False))
@@ -340,7 +350,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             who = escape(a["participant"] or "class") + (f" {escape(a['name'])}" if a.get("name") else "")
             w(f'<tr class="alert"><td class="n">{clock(a["start_s"])} <span class="muted">'
               f'{_at(wall, a["start_s"])}</span></td><td class="n">{clock(a["end_s"])}</td>'
-              f'<td>{escape(str(a["kind"]).replace("_", " "))}</td><td>{who}</td><td>{escape(a["message"])}</td></tr>')
+              f'<td>{escape("note" if a["kind"] == "negative_usual" else str(a["kind"]).replace("_", " "))}</td><td>{who}</td><td>{escape(a["message"])}</td></tr>')
         w("</tbody></table>")
     else:
         w('<p class="muted">No alert was raised.</p>')

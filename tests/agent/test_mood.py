@@ -114,6 +114,31 @@ def test_valence_drop_alert_needs_a_real_drop_against_a_baseline():
     assert not out.alerts
 
 
+def test_a_class_drop_right_after_the_usuals_are_learnt_fires_and_says_the_measured_fall():
+    """Usuals learnt at 120 s; 7 of 12 students turn angry at 130 s, the class valence vs
+    usual at -0.32 (a newcomer's class2.mp4: no class alert for 90 s, while the same
+    change later fired after 27 s). Measured against the class's usual (0) until a real
+    baseline window exists: fires once the last 30 s average 0.25 below it (23 s in), and
+    the message gives the largest fall measured, not the threshold."""
+    meter = ClassMoodMeter(MoodConfig(drop_window_s=30, drop_baseline_s=120, drop_by=0.25, drop_min_faces=3))
+    first, last = None, None
+    for k in range(240, 400):  # 120 s .. 200 s at 2 fps
+        t = k * 0.5
+        v = 0.0 if t < 130 else -0.32
+        m = meter.update(t, [_p(f"P{i}", Presence.PRESENT, v, label="neutral") for i in range(12)])
+        drops = [a for a in m.alerts if a.kind == "valence_drop"]
+        if drops and first is None:
+            first = t
+        last = drops[0] if drops else last
+    assert first == 153.0  # frames in (123, 153] s: 47 of 60 at -0.32, mean -0.251
+    assert last.message == "class valence vs usual fell by 0.32 within 30 s"
+    # a class as usual right after the usuals are learnt raises nothing
+    calm = ClassMoodMeter(MoodConfig())
+    for k in range(240, 400):
+        out = calm.update(k * 0.5, [_p(f"P{i}", Presence.PRESENT, -0.05, label="neutral") for i in range(12)])
+        assert not out.alerts
+
+
 # ----------------------------------------------------------------------- baselines (issue 19)
 def _stream(m: ParticipantMood, probs: np.ndarray, t0: float, t1: float, step: float = 0.5) -> float:
     t = t0
@@ -229,12 +254,42 @@ def test_the_absolute_line_needs_a_confident_label():
 
 
 def test_a_strongly_negative_face_is_negative_whatever_its_baseline():
-    """A student upset from the start: the baseline learns their face, the absolute line
-    (negative_below) still sees it."""
+    """A student who turns strongly negative against a usual that is not: the absolute line
+    (negative_below) sees it even where the fall from the usual is under negative_drop."""
     m = ParticipantMood(MoodConfig())
-    _stream(m, onehot("angry", 0.95), 0.0, 200.0)  # valence -0.79
+    _stream(m, _mixed(0.2, 0.8), 0.0, 130.0)  # usual -0.64 (sad 0.8)
+    assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.64, abs=1e-3)
+    assert m.negative_since is None and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 130.0, 200.0)  # -0.77: 0.13 below, no rise past the line
+    assert m.valence == pytest.approx(-0.768, abs=0.005) and m.valence_change > -0.3
+    assert m.negative_change < m.baseline.negative_line
+    assert m.negative_since is not None and m.negative_usual_since is None
+
+
+def test_a_face_strongly_negative_at_rest_is_noted_as_its_usual_look_not_flagged():
+    """A resting face the model reads angry at -0.77 all class (a newcomer's class.mp4:
+    Colin Powell's photo, -0.75, was alerted 4 min as "looks more negative than usual" with
+    a valence vs usual of +0.01): once their usual is learnt (it is -0.77 too) they are
+    not negative; the note counts from the first frame, and its words say what it is."""
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    _stream(m, onehot("angry", 0.95), 0.0, 119.0)  # before the usual is learnt: the absolute line
+    assert m.negative_since == 0.0 and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 119.0, 240.0)
+    assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.768, abs=0.005)
     assert m.valence_change == pytest.approx(0.0, abs=1e-3)
-    assert m.negative_since == 0.0
+    assert m.negative_since is None and m.negative_usual_since == 0.0
+    # the meter: a note after the alerts, in true words; never "more negative than usual"
+    meter = ClassMoodMeter(cfg)
+    snap = meter.update(239.5, [
+        replace(_p("P05", Presence.PRESENT, -0.77, label="angry", change=0.0), negative_usual_s=239.5,
+                usual_label="angry"),
+        _p("P02", Presence.AWAY, away_s=61)])
+    assert [(a.kind, a.participant) for a in snap.alerts] == [("away", "P02"), ("negative_usual", "P05")]
+    assert snap.alerts[1].message == "P05 has looked strongly negative all class (their usual look)"
+    # the same look, a little stronger, is still their usual look
+    _stream(m, onehot("angry", 0.999), 240.0, 250.0)
+    assert m.negative_since is None  # 0.05 more angry is no change
 
 
 def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():
@@ -281,6 +336,8 @@ def test_a_negative_alert_says_whether_it_is_against_the_usual():
     words = {a.participant: a.message for a in m.alerts}
     assert words["P1"].startswith("P1 looks neutral, below usual for")
     assert words["P2"].startswith("P2 looks angry for")
+    m = meter.update(100.5, [_p("P4", Presence.PRESENT, -0.6, negative_s=61, label="fear", change=-0.6)])
+    assert m.alerts[0].message.startswith("P4 looks afraid, below usual for")  # not "looks fear"
     m = meter.update(101.0, [_p("P3", Presence.PRESENT, -0.5, negative_s=61, label="uncertain", change=-0.5)])
     assert m.alerts[0].message.startswith("P3 looks more negative than usual for")
 

@@ -174,7 +174,7 @@ def test_mean_valence_change_is_time_weighted_beside_the_absolute_mean():
 def test_a_single_frame_and_no_frame():
     s = summarise([frame(3.0, [("P01", "present", "happy")])])
     assert s["duration_s"] == 3.0 and people(s)["P01"]["present_s"] == 0.0  # no step is known
-    assert summarise([]) == {"frames": 0, "duration_s": 0.0, "participants": [],
+    assert summarise([]) == {"frames": 0, "duration_s": 0.0, "participants": [], "presence_only": False, "alerts": [],
                              "mood": {"mean_valence_change": None, "mean_valence": None, "last": None}}
 
 
@@ -208,3 +208,36 @@ def test_expression_shares_against_the_usual_label_once_known():
     assert "as usual 60%" in summary_text("x", s.to_dict()) and "sad 60%" not in summary_text("x", s.to_dict())
     plain = summarise([frame(k * 0.5, [("P01", "present", "sad")]) for k in range(3)])
     assert people(plain)["P01"]["expressions_vs_usual"] == {}
+
+
+def test_the_summary_lists_the_alerts_and_why_faces_were_uncertain():
+    """A newcomer's analyze summary listed no alerts and no uncertain reasons: alerts are
+    kept as episodes (one per run in consecutive frames, from when the condition began),
+    notes after alerts of the same start; each participant's uncertain time by reason."""
+    from dataclasses import replace
+
+    from classmood.types import Alert
+
+    frames = []
+    for k in range(8):  # 0 .. 3.5 s at 2 fps
+        t = k * 0.5
+        f = frame(t, [("P01", "present", "uncertain"), ("P02", "present", "uncertain"),
+                      ("P03", "present", "neutral")])
+        parts = (replace(f.participants[0], unreadable="too dark"),
+                 replace(f.participants[1], unreadable=None if k < 6 else "covered"), f.participants[2])
+        alerts = (Alert("negative", "P03", 60.0 + t, f"P03 looks angry for {60 + t:.0f} s"),) if 2 <= k < 6 else ()
+        if k >= 4:
+            alerts += (Alert("negative_usual", "P01", 70.0 + t, "P01 has looked strongly negative all class "
+                                                                "(their usual look)"),)
+        frames.append(replace(f, participants=parts, mood=replace(f.mood, alerts=alerts)))
+    s = summarise(frames)
+    who = people(s)
+    assert who["P01"]["uncertain_reasons"] == {"too dark": 1.0}
+    assert who["P02"]["uncertain_reasons"] == {"low confidence": 0.75, "covered": 0.25}
+    assert who["P03"]["uncertain_reasons"] == {}
+    kinds = {a["kind"]: a for a in s["alerts"]}
+    assert (kinds["negative"]["start_s"], kinds["negative"]["end_s"], kinds["negative"]["longest_s"]) == (0.0, 2.5, 62.5)
+    assert kinds["negative"]["message"] == "P03 looks angry for 62 s"
+    assert (kinds["negative_usual"]["start_s"], kinds["negative_usual"]["end_s"]) == (0.0, 3.5)
+    assert [a["kind"] for a in s["alerts"]] == ["negative", "negative_usual"]  # the note after the alert
+    assert s["presence_only"] is False

@@ -13,6 +13,7 @@ import pytest
 
 from classmood.agent.tracker import ParticipantTracker, same_name, signature, signature_distance
 from classmood.types import Face, Tile, TileResult, TileState
+from tests.conftest import data_path
 
 FRAME = (1280, 720)
 GAP = 12
@@ -122,6 +123,80 @@ def test_ids_survive_the_light_going_down_and_a_reorder_in_it(tracker):
                            np.stack([signature((room(p, (400, 225)) * 0.3).astype(np.uint8), (0, 0, 400, 225))
                                      for p in range(1, 6)]))
     assert d.min() > tracker.max_cost
+
+
+ROOMS = [(180, 200, 210), (120, 150, 170), (200, 190, 160), (90, 110, 90), (210, 210, 220), (150, 130, 120),
+         (170, 180, 140), (100, 100, 130), (200, 170, 170)]
+
+
+def photo_class(level: float, dim: int = 6):
+    """Nine NimStim neutral portraits, each on its own flat wall colour, in a 3x3 gallery
+    (1920x1080), tile ``dim`` at ``level`` of its brightness, as a newcomer built
+    class.mp4: image (float, before the camera noise) and its TileResults."""
+    paths = sorted(data_path("faces", "nimstim", "neutral").glob("*M_NE_C.*"))[:9]
+    W, H, gap = 1920, 1080, 8
+    tw, th = (W - 4 * gap) // 3, (H - 4 * gap) // 3
+    image = np.full((H, W, 3), 30.0, np.float32)
+    tiles = []
+    for i, path in enumerate(paths):
+        x, y = gap + (i % 3) * (tw + gap), gap + (i // 3) * (th + gap)
+        t = np.zeros((th, tw, 3), np.float32)
+        t[:] = ROOMS[i]
+        img = cv2.imread(str(path))
+        img = cv2.resize(img, (int(img.shape[1] * th / img.shape[0]), th))
+        ox = (tw - img.shape[1]) // 2
+        t[:, ox:ox + img.shape[1]] = img
+        image[y:y + th, x:x + tw] = t * (level if i == dim else 1.0)
+        face = Face(bbox=(x + tw * 0.4, y + th * 0.2, tw * 0.2, th * 0.4), score=0.9,
+                    keypoints=np.zeros((6, 2), np.float32))
+        tiles.append(TileResult(Tile(i, (x, y, tw, th)), TileState.FACE, (face,), None))
+    return image, tiles
+
+
+@pytest.mark.parametrize("level", [0.06, 0.08, 0.10])
+def test_a_room_going_dark_keeps_its_id(tracker, tmp_path, level):
+    """A student's room dimmed to 6-10% (a newcomer's class.mp4: at 6% the student became a
+    new participant and their usual was lost): recorded as they recorded it (camera noise of
+    3 grey levels a channel, an MPEG-4 video; the whole signature then puts the dark tile
+    0.65 from its lit self, over same_place_cost), the same id in the same place while dark,
+    and when the light comes back. The brightness-free grid tells it (the hue histogram of
+    a dark tile is noise: tracker.DARK_TILE_MEAN)."""
+    from classmood.agent.tracker import DARK_TILE_MEAN, dark_distance, signature_distance
+
+    rng = np.random.default_rng(7)
+    lit, tiles = photo_class(1.0)
+    dark, _ = photo_class(level)
+    path = tmp_path / "dim.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 2, (lit.shape[1], lit.shape[0]))
+    for img in [lit] * 3 + [dark] * 5 + [lit] * 2:
+        writer.write(np.clip(img + rng.normal(0.0, 3.0, img.shape), 0, 255).astype(np.uint8))
+    writer.release()
+    cap = cv2.VideoCapture(str(path))
+    frames = [cap.read()[1] for _ in range(10)]
+    cap.release()
+    box = tiles[6].tile.bbox
+    sig, own = signature(frames[6], box), signature(frames[2], box)
+    assert float(sig[:192].mean()) < DARK_TILE_MEAN
+    if level == 0.06:  # the whole signature alone lost them
+        assert signature_distance(sig, own) > tracker.same_place_cost
+    ids = [f"P{i:02d}" for i in range(1, 10)]
+    for k, f in enumerate(frames):
+        assert tracker.update(f, tiles, 0.5 * k) == ids, k
+    # the brightness-free grid of the dark tile is nearer its own room than any other
+    others = [dark_distance(sig, signature(frames[2], tiles[j].tile.bbox)) for j in range(9) if j != 6]
+    assert dark_distance(sig, own) < tracker.same_place_cost and dark_distance(sig, own) < min(others)
+
+
+def test_a_dark_tile_that_moved_is_not_taken_for_someone_by_its_dark_grid(tracker):
+    """The dark rule is a same-place rule: a dark tile moved to another place of a new
+    grid is matched by the whole signature only (it becomes new rather than anyone)."""
+    image, tiles = frame(faces(0, 1, 2, 3, 4, 5))
+    tracker.update(image, tiles, 0.0)
+    image, tiles = frame(faces(0, 1, 2, 3, 4, 5, 6))  # a new layout, 7 tiles
+    x, y, w, h = tiles[6].tile.bbox
+    image[y:y + h, x:x + w] = (image[y:y + h, x:x + w].astype(np.float32) * 0.06).astype(np.uint8)
+    out = tracker.update(image, tiles, 0.5)
+    assert out[:6] == ["P01", "P02", "P03", "P04", "P05", "P06"] and out[6] == "P07"
 
 
 def test_same_name_tolerates_one_ocr_slip_only():

@@ -13,7 +13,7 @@ from classmood.overlay import layout as L
 from classmood.overlay.layout import badge_content, covers_a_face, overlaps, badge_rect, indicator_rect, place_badges, tile_badge_rect
 from classmood.timefmt import duration
 
-from .synthetic import participant
+from .synthetic import VAL, participant
 
 
 def inside(r, tile):
@@ -198,8 +198,9 @@ def test_badges_read_the_label_against_the_students_usual_one():
     a change from it, in the direction of the valence weights; before, the model's label."""
     tile = (0, 0, 320, 180)
 
-    def badge(label, usual):
-        return badge_content(dataclasses.replace(participant(0, tile, label=label), usual_label=usual))
+    def badge(label, usual):  # read against the usual valence of their usual label
+        base = VAL.get(usual or "", 0.0)
+        return badge_content(dataclasses.replace(participant(0, tile, label=label, baseline=base), usual_label=usual))
 
     rest = badge("sad", "sad")
     assert (rest.kind, rest.label, rest.text, rest.colour) == ("expression", "usual", "as usual", COLOURS["usual"])
@@ -210,3 +211,12 @@ def test_badges_read_the_label_against_the_students_usual_one():
     assert badge("happy", None).text == "happy 70%"  # no usual yet: the model's label
     dark = dataclasses.replace(participant(0, tile, label="uncertain"), usual_label="neutral", unreadable="too dark")
     assert badge_content(dark).text == "uncertain: too dark"
+    # flagged by the negative expressions' rise with the label unchanged (a newcomer's P10:
+    # the badge said "as usual" beside the alert "looks more negative than usual")
+    risen = dataclasses.replace(participant(0, tile, label="neutral"), usual_label="neutral", baseline_learnt=True,
+                                valence=-0.2, valence_change=-0.2, negative_change=0.25, negative_line=0.2)
+    assert badge_content(risen).text == "more negative than usual" and badge_content(risen).label == "usual"
+    fell = dataclasses.replace(risen, negative_change=0.0, valence_change=-0.35)
+    assert badge_content(fell).text == "more negative than usual"
+    calm = dataclasses.replace(risen, negative_change=0.1, valence_change=-0.1)
+    assert badge_content(calm).text == "as usual"

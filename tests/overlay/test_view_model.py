@@ -252,14 +252,14 @@ def test_attention_without_names_uses_the_anonymous_ids_and_class_alerts():
     r = frame_result([participant(0, boxes[0], "away", away_s=200), participant(1, boxes[1], "away", away_s=31),
                       participant(2, boxes[2], "away", away_s=5)],
                      alerts=[Alert("away", "P01", 200, "P01 away for 3:20"),
-                             Alert("valence_drop", None, 12, "class valence fell by 0.30 in the last 30 s"),
+                             Alert("valence_drop", None, 12, "class valence vs usual fell by 0.30 within 30 s"),
                              Alert("negative", "P09", 75, "P09 looks sad for 1:15")])
     m = OverlayModel()
     m.update(r)
     p = m.panel_payload()
     assert [(a["who"], a["kind"], a["alert"]) for a in p["attention"]] == [
         ("P01", "away", True), ("P09", "negative", True), ("P02", "away", False)]
-    assert p["class_alerts"] == [{"kind": "valence_drop", "text": "class valence fell by 0.30 in the last 30 s"}]
+    assert p["class_alerts"] == [{"kind": "valence_drop", "text": "class valence vs usual fell by 0.30 within 30 s"}]
     assert OverlayModel().panel_payload()["counts"] is None  # before the first frame
 
 

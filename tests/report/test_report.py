@@ -532,6 +532,7 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
             ("P02", "present", "neutral", 0.0 if 10 <= t < 40 else 0.4, 0.4),      # 0.4 below usual for 30 s
             ("P03", "present", "angry", -0.7 if 20 <= t < 30 else -0.6, -0.6),     # at -0.7 for 10 s: absolute
             ("P04", "present", "neutral", 0.0 if 40 <= t < 45 else 0.3, 0.3),      # exactly 0.30 below for 5 s
+            ("P05", "present", "angry", -0.75, -0.75),  # strongly negative at rest: their usual look
         ]))
     with SessionStore(tmp_path / "neg.db") as store:
         store.start_session(source="screen", started_at=STARTED_AT)
@@ -547,13 +548,17 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     assert people["P02"]["longest_negative"] == {"start_s": 10.0, "duration_s": 30.0, "clock": "0:10"}
     assert people["P03"]["longest_negative"] == {"start_s": 20.0, "duration_s": 10.0, "clock": "0:20"}
     assert people["P04"]["longest_negative"] == {"start_s": 40.0, "duration_s": 5.0, "clock": "0:40"}
-    assert [p["id"] for p in report["participants"]] == ["P02", "P03", "P04", "P01"]
+    # P05 reads -0.75 all along, as usually: noted as their usual look, not negative, not first
+    assert people["P05"]["negative_s"] == 0.0 and people["P05"]["longest_negative"] is None
+    assert people["P05"]["negative_as_usual_s"] == 60.0 and people["P03"]["negative_as_usual_s"] == 0.0
+    assert [p["id"] for p in report["participants"]][:3] == ["P02", "P03", "P04"]
     assert people["P02"]["valence_change_trend"][1:4] == [-0.4] * 3 and people["P02"]["trend"][1:4] == [0.0] * 3
     settings = report["settings"]["report"]
     assert (settings["negative_drop"], settings["negative_at_or_below"]) == (0.3, -0.70)
     assert settings["valence_vs_baseline"] is True and settings["baseline_s"] == 120.0
     iv = report["intervals"][1]  # 10..20 s: P02 0.4 below usual, the others as usual
-    assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3) / 4), pytest.approx(-0.1))
+    assert (iv["valence"], iv["valence_change"]) == (pytest.approx((-0.5 + 0.0 - 0.6 + 0.3 - 0.75) / 5),
+                                                     pytest.approx(-0.08))
     rows = {(r["participant"], r["interval_start_s"]): r for r in read_csv(paths.csv)}
     first = rows[("P01", "0.000")]
     assert (first["mean_valence"], first["mean_valence_change"]) == ("-0.5000", "0.0000")
@@ -567,6 +572,7 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
         assert needle in note, needle
     assert "baseline" in doc.ids() and "Article 5(1)(f)" in html  # the law's note stays
     assert "<th>valence vs usual</th>" in html and "0.30 or more below their own usual" in html
+    assert "strongly negative as usual: 1 min" in html
 
 
 def _as_schema_2(db: Path) -> None:
@@ -624,12 +630,30 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
     assert reports[0] == reports[1]
 
 
+def test_reports_of_databases_sharing_a_folder_never_collide(tmp_path):
+    """A newcomer's x.db, x2.db and x3.db in one folder all wrote reports/session-1, each
+    over the last: a database not named classmood.db names its reports after itself; the
+    default database keeps reports/session-<id>."""
+    from classmood.report.build import default_report_dir
+
+    folders = []
+    for name in ("x.db", "x2.db", "classmood.db"):
+        with SessionStore(tmp_path / name) as store:
+            write_synthetic_session(store, participants=2, duration_s=60.0, fps=1.0)
+        with SessionStore(tmp_path / name, readonly=True) as store:
+            folders.append(build_report(store, 1).folder)
+    assert folders == [tmp_path / "reports" / "x-session-1", tmp_path / "reports" / "x2-session-1",
+                       tmp_path / "reports" / "session-1"]
+    assert all((f / "report.json").is_file() for f in folders)
+    assert default_report_dir("~/a/b.db", 12).parts[-3:] == ("a", "reports", "b-session-12")
+
+
 def test_single_participant_cut_short(tmp_path):
     with SessionStore(tmp_path / "one.db") as store:
         write_synthetic_session(store, participants=1, duration_s=900.0, fps=2.0, ended=False)
     with SessionStore(tmp_path / "one.db", readonly=True) as store:
         paths = build_report(store, 1)
-    assert paths.folder == tmp_path / "reports" / "session-1"  # the default: beside the database
+    assert paths.folder == tmp_path / "reports" / "one-session-1"  # the default: beside the database
     report = json.loads(paths.json.read_text(encoding="utf-8"))
     assert report["session"]["cut_short"] is True and report["session"]["ended_at"] is None
     (p,) = report["participants"]
@@ -761,9 +785,9 @@ def test_command_line(tmp_path, capsys):
     assert report["settings"]["report"] == {**report["settings"]["report"], "interval_s": 30.0, "start_s": 60.0,
                                             "end_s": 240.0}
     assert report["session"]["names_shown"] is False and len(report["intervals"]) == 6
-    assert main(["report", "1", "--db", str(db)]) == 0  # default folder beside the database
+    assert main(["report", "1", "--db", str(db)]) == 0  # default folder beside the database, named after it
     assert capsys.readouterr().out.strip().splitlines()[-1] == \
-        f"report: {tmp_path / 'reports' / 'session-1' / 'report.html'}"
+        f"report: {tmp_path / 'reports' / 'c-session-1' / 'report.html'}"
     for argv, msg in ((["report", "9", "--db", str(db)], "session 9 not found"),
                       (["report", "1", "--db", str(db), "--interval", "0"], "above 0"),
                       (["report", "1", "--db", str(tmp_path / "none.db")], "no ClassMood database here")):
