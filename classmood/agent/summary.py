@@ -31,15 +31,6 @@ PAUSE_STEPS = 2.0
 
 _PRESENCES = (Presence.PRESENT, Presence.AWAY, Presence.CAMERA_OFF)
 _LABEL_CODE = {c: i for i, c in enumerate(LABELS)}
-_REASONS: list[str] = []  # uncertain reasons in the order first seen (a few strings)
-
-
-def _reason_code(reason: str) -> int:
-    if reason not in _REASONS:
-        _REASONS.append(reason)
-    return _REASONS.index(reason)
-
-
 def frame_step(t: np.ndarray, default: float) -> float:
     """The session's frame step: the median gap between its distinct frame times.
 
@@ -154,12 +145,13 @@ def _nan_for_none(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
-def _reason_shares(row: np.ndarray) -> dict[str, float]:
-    """{reason: share of the uncertain seconds}, largest first, from seconds per reason."""
+def _reason_shares(row: np.ndarray, names: list[str]) -> dict[str, float]:
+    """{reason: share of the uncertain seconds}, largest first, from seconds per reason
+    (``row[k]``: the seconds of reason ``names[k]``)."""
     total = float(row.sum())
     if total <= 0:
         return {}
-    pairs = sorted(((float(v), r) for r, v in zip(_REASONS, row) if v > 0), reverse=True)
+    pairs = sorted(((float(v), r) for r, v in zip(names, row) if v > 0), reverse=True)
     return {r: round(v / total, 4) for v, r in pairs}
 
 
@@ -191,7 +183,8 @@ class SessionSummary:
         self._obs_presence = array("b")  # index into _PRESENCES
         self._obs_label = array("b")    # index into LABELS, -1 for none
         self._obs_usual = array("b")    # the usual label, index into LABELS, -1 while not known
-        self._obs_reason = array("b")   # why uncertain, index into _REASONS, -1 when not uncertain
+        self._obs_reason = array("b")   # why uncertain, index into _reasons, -1 when not uncertain
+        self._reasons: list[str] = []   # the uncertain reasons seen, in order (a few strings)
         self._presence_only = False
         self._last_mood: ClassSnapshot | None = None
         self._open: dict[tuple[str, str | None], dict] = {}  # alert episodes still going
@@ -224,7 +217,9 @@ class SessionSummary:
             self._obs_label.append(_LABEL_CODE.get(p.label, -1) if p.label is not None else -1)
             self._obs_usual.append(_LABEL_CODE.get(p.usual_label, -1) if p.usual_label is not None else -1)
             reason = p.uncertain_reason
-            self._obs_reason.append(-1 if reason is None else _reason_code(reason))
+            if reason is not None and reason not in self._reasons:
+                self._reasons.append(reason)
+            self._obs_reason.append(-1 if reason is None else self._reasons.index(reason))
         self._alerts(float(result.timestamp), result.mood.alerts)
 
     def _alerts(self, t: float, alerts) -> None:
@@ -293,8 +288,8 @@ class SessionSummary:
                                minlength=len(SHOWN_LABELS) * n).reshape(n, len(SHOWN_LABELS))
         reason = np.array(self._obs_reason, np.int64)
         m = (presence == 0) & (reason >= 0)
-        reasons = np.bincount(who[m] * max(1, len(_REASONS)) + reason[m], weights=w[m],
-                              minlength=max(1, len(_REASONS)) * n).reshape(n, max(1, len(_REASONS)))
+        k = max(1, len(self._reasons))
+        reasons = np.bincount(who[m] * k + reason[m], weights=w[m], minlength=k * n).reshape(n, k)
         first = np.full(n, math.inf)
         last = np.full(n, -math.inf)
         np.minimum.at(first, who, t[frame])
@@ -317,7 +312,7 @@ class SessionSummary:
                 "last_seen_s": round(float(last[i]), 2),
                 "expressions": shares,
                 "expressions_vs_usual": relative,
-                "uncertain_reasons": {} if self._presence_only else _reason_shares(reasons[i]),
+                "uncertain_reasons": {} if self._presence_only else _reason_shares(reasons[i], self._reasons),
             })
         return {
             "frames": self.frames,
