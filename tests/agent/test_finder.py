@@ -726,3 +726,42 @@ def test_on_a_wide_screen_the_meeting_on_the_right_half_is_chosen_and_followed_a
             meeting.close()
     finally:
         stop(proc)
+
+
+def test_a_meeting_window_dragged_and_resized_during_the_class_stores_only_its_students(display, pictures, tmp_path):
+    """The teacher drags the meeting window across the screen in small steps and resizes
+    it, as one does with the mouse, during the class: every frame is taken where the
+    window is then (its geometry asked before and after each grab), so the stored class
+    has its 9 students, not students invented from pictures of the old rectangle (a
+    newcomer's dragged 23-student window was stored with 34 participants)."""
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
+                                 "--duration", "20", "--fps", "4", "--db", str(tmp_path / "m.db")],
+                                env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        try:
+            time.sleep(5)
+            wid = str(meeting.id)
+            for k in range(1, 16):  # a drag: 15 steps of 30 px to the right and 10 px down
+                xdo(display, "windowmove", "--sync", wid, str(20 + 30 * k), str(20 + 10 * k))
+                time.sleep(0.2)
+            for k in range(1, 5):  # smaller, in steps, then larger again
+                xdo(display, "windowsize", "--sync", wid, str(960 - 60 * k), str(600 - 40 * k))
+                time.sleep(0.3)
+            for k in range(1, 9):  # and dragged back while it is smaller
+                xdo(display, "windowmove", "--sync", wid, str(470 - 50 * k), str(170 - 15 * k))
+                time.sleep(0.2)
+            xdo(display, "windowsize", "--sync", wid, "960", "600")
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        from classmood.agent.store import SessionStore
+
+        with SessionStore(tmp_path / "m.db", readonly=True) as store:
+            (info,) = store.sessions()
+            assert info.participants == 9, (info, err)
+    finally:
+        meeting.close()

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import cv2
@@ -28,7 +29,7 @@ from ...types import Frame
 from .base import Source, check_fps, paced
 from .meeting import meeting_app
 from .window_lookup import find_window
-from .windows import WindowInfo, get_window, list_windows, part_of
+from .windows import WindowInfo, geometry_reader, get_window, list_windows, part_of
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,11 @@ class ScreenSource(Source):
     identity is ``window_id`` (:attr:`~classmood.agent.sources.windows.WindowInfo.id`,
     e.g. the meeting found by :func:`classmood.agent.finder.discover`). A window's
     rectangle is looked up again every :attr:`WINDOW_REFRESH_S` seconds, so a window that
-    moves, is resized or goes to another monitor is followed; while it is minimised,
+    moves, is resized or goes to another monitor is followed; a window followed by its
+    identity is also asked where it is before and after every frame (one cheap query), so
+    each frame is taken where the window is, and a frame during which it moved or changed
+    size, or taken the moment its size changed (the app has not redrawn yet), is dropped:
+    a picture of the wrong rectangle reads as another class; while it is minimised,
     closed or off the screen no frames come, one warning line says so and what to do,
     and capture resumes when it is back. A window followed by ``window_id`` that is
     closed and replaced by another window of the same meeting app (Zoom opens a new
@@ -225,6 +230,11 @@ class ScreenSource(Source):
         self._first_checked = False
         self._blank_since: float | None = None
         self._blank_warned = False
+        self._geometry = None  # geometry_reader(), opened at the first frame of a followed window
+        self._size_seen: tuple[int, int] | None = None
+        self.moving_frames = 0
+        """Frames not taken because the followed window moved or changed size while they
+        were captured, or had just changed size (:meth:`_window_now`)."""
         self._sct = open_mss()
         try:
             self._setup(monitor, region, window, self._window_id)
@@ -506,6 +516,32 @@ class ScreenSource(Source):
                 raise InputError(WAYLAND_MESSAGE)
         return image
 
+    def _window_now(self) -> Rect | None:
+        """The followed window's rectangle now (one cheap query per call), with
+        :attr:`rect` moved to it: each frame is taken where the window is, not where the
+        last full check (every :attr:`WINDOW_REFRESH_S`) saw it. None when no frame should
+        be taken now: the window is gone or hidden (the next full check says so), off the
+        screen, or its size changed since the last frame (the meeting app redraws its
+        gallery at the new size a moment later; until then the window shows the old
+        picture, cut or on a blank background)."""
+        if self._geometry is None:
+            try:
+                self._geometry = geometry_reader()
+            except InputError:
+                return self.window.rect if self.window is not None else None
+        r = self._geometry.rect(self._window_id)
+        if r is None or self.window is None:
+            return None
+        if r != self.window.rect:
+            rect = clip_rect(self._part_of(r), self.screen)
+            if rect is None:
+                return None
+            self.window = replace(self.window, rect=r)
+            self.rect = rect
+        resized = self._size_seen is not None and r[2:] != self._size_seen
+        self._size_seen = r[2:]
+        return None if resized else r
+
     def _meeting_now(self) -> None:
         """With ``look_for_meeting``, every :attr:`MEETING_LOOK_S` seconds: a visible
         meeting app's window (:func:`~classmood.agent.sources.meeting.meeting_app`) is
@@ -545,7 +581,15 @@ class ScreenSource(Source):
         if self._unseen_since is not None:
             self.unseen.append((self._unseen_since, timestamp))
             self._unseen_since = None
+            self._blank_since = None  # the time it could not be seen is no blank capture
+        before = self._window_now() if self._window_id is not None else None
+        if self._window_id is not None and before is None:
+            self.moving_frames += 1
+            return None
         image = self.grab()
+        if self._window_id is not None and self._window_now() != before:
+            self.moving_frames += 1  # moved or resized while it was captured: a mix of two places
+            return None
         self._check_blank(image, timestamp)
         return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
 
@@ -575,3 +619,5 @@ class ScreenSource(Source):
         if not self._closed:
             self._closed = True
             self._sct.close()
+            if self._geometry is not None:
+                self._geometry.close()
