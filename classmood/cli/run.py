@@ -203,6 +203,7 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
             show(frame, result)
             overlay.update(frame, result, notes=[n for n in notes() if n])
 
+        tell_unseen(source, controls, stop)
         return run_session(source, pipeline, store, stop=stop, on_result=on_result, mask=overlay.mask_rects,
                            controls=controls, on_pick=on_pick if can_pick else None)
 
@@ -211,3 +212,35 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
 
     folder = store.path.parent if store is not None else default_db_path().parent
     return run_with_overlay(region, work, controls=controls, stop=stop, panel_file=folder / "panel.json")
+
+
+UNSEEN_POLL_S = 0.5
+"""How often the panel is told whether the meeting can be seen (:func:`tell_unseen`)."""
+
+
+def tell_unseen(source: object, controls, stop: threading.Event, every_s: float = UNSEEN_POLL_S) -> threading.Thread:
+    """Keep the panel told whether the meeting can be seen: every ``every_s`` seconds, a
+    thread hands the source's ``not_seen`` words (a followed window minimised, closed,
+    off the screen or covered: :attr:`ScreenSource.not_seen
+    <classmood.agent.sources.ScreenSource.not_seen>`) to ``controls.set_unseen``, until
+    ``stop`` is set. A thread, as no frame reaches the run loop while the window cannot
+    be seen.
+
+    Args:
+        source: the live source (one without ``not_seen``, a webcam, is always seen).
+        controls: the panel's :class:`~classmood.overlay.Controls`.
+        stop: ends the thread.
+        every_s: seconds between looks, above 0.
+
+    Returns:
+        The started daemon thread.
+    """
+    def loop() -> None:
+        while True:
+            controls.set_unseen(getattr(source, "not_seen", None))
+            if stop.wait(every_s):
+                return
+
+    thread = threading.Thread(target=loop, name="classmood-unseen", daemon=True)
+    thread.start()
+    return thread

@@ -765,3 +765,68 @@ def test_a_meeting_window_dragged_and_resized_during_the_class_stores_only_its_s
             assert info.participants == 9, (info, err)
     finally:
         meeting.close()
+
+
+def test_the_panel_says_while_the_meeting_window_is_minimised_or_covered(display, pictures):
+    """While the followed window is minimised no frame comes, so the panel is told by the
+    source's state, not by results: it says the Zoom window is minimised and what to do,
+    its state is "not visible" (not a green "analysing"), it shows no counts (not "0
+    present" and "Nobody right now"), and the overlay's tag no longer claims to analyse;
+    once the window is back, all of that is gone. Covered, it says what covers it."""
+    from classmood.cli.run import tell_unseen
+    from classmood.overlay.view_model import Controls, OverlayModel
+
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    slides = None
+    controls, stop = Controls(), threading.Event()
+    model = OverlayModel(controls)
+    clock = Clock()
+    src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+    frames = []
+
+    def iterate():
+        for f in src:
+            frames.append(f)
+            if stop.is_set():
+                return
+
+    def until(test, limit=60.0):
+        deadline = time.monotonic() + limit
+        while not test():
+            assert time.monotonic() < deadline, controls.snapshot()
+            time.sleep(0.05)
+
+    reader = threading.Thread(target=iterate, daemon=True)
+    try:
+        reader.start()
+        tell_unseen(src, controls, stop, every_s=0.05)
+        until(lambda: len(frames) >= 2)
+        assert controls.unseen == ""
+        xdo(display, "windowunmap", "--sync", str(meeting.id))
+        until(lambda: controls.unseen)
+        words = ("The Zoom window is minimised or hidden: no one can be seen, and nothing is counted now. "
+                 "Bring it back up on the screen: the analysis goes on by itself.")
+        assert controls.unseen == words
+        panel = model.panel_payload()
+        assert panel["status"]["state"] == "not visible" and panel["notes"][0] == words
+        assert panel["counts"] is None and panel["attention"] == []
+        assert model.overlay_payload()["indicator"] is None
+        xdo(display, "windowmap", "--sync", str(meeting.id))
+        until(lambda: not controls.unseen)
+        assert model.panel_payload()["status"]["state"] == "analysing"
+        slides = open_window(display, "lesson.odp - LibreOffice Impress", "libreoffice-impress",
+                             pictures / "face.png", (400, 250, 500, 400))
+        until(lambda: controls.unseen)
+        assert controls.unseen == ("The Zoom window is 25% covered by libreoffice-impress 'lesson.odp - LibreOffice "
+                                   "Impress': what covers it is read, not the students. Bring the meeting to the "
+                                   "front, or move the other window away.")
+        slides.close()
+        until(lambda: not controls.unseen)
+    finally:
+        stop.set()
+        src.interrupt()
+        reader.join(10)
+        src.close()
+        meeting.close()
+        if slides is not None:
+            slides.close()

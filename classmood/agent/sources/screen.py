@@ -208,6 +208,11 @@ class ScreenSource(Source):
         self.window: WindowInfo | None = None
         """The followed window as last seen (``window_id``), else None."""
         self._window_problem: str | None = None
+        self.not_seen: str | None = None
+        """While the followed window cannot be seen, or is covered, what the teacher
+        should know, for the panel, in plain words (what is wrong, that nothing is read,
+        what to do); None while it is seen. Written by the thread that iterates the
+        source; read from any thread."""
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
@@ -332,6 +337,7 @@ class ScreenSource(Source):
         self._window_id = None if info is None else info.id
         self.window, self._window_part, self.rect, self.description = info, part, rect, description
         self._window_missing, self._window_problem, self._covered_by = False, None, None
+        self.not_seen = None
         self._window_checked = self._clock()
         self._look_for_meeting = False
         self.switches += 1
@@ -427,6 +433,7 @@ class ScreenSource(Source):
                 log.warning(problem)
             self._window_problem = problem
             self._window_missing = True
+            self.not_seen = self._panel_words(info, last)
             return False
         if self._window_missing:
             log.info("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
@@ -434,9 +441,24 @@ class ScreenSource(Source):
             log.info("the window %s moved to screen %d", info.label(), info.monitor)
         self._window_missing = False
         self._window_problem = None
+        self.not_seen = None
         self.rect = rect
         self._check_covered(info, rect, windows)
         return True
+
+    def _panel_words(self, info: WindowInfo | None, last: WindowInfo | None) -> str:
+        """:attr:`not_seen` for a followed window that is closed (``info`` None),
+        minimised or off the screen."""
+        app = meeting_app(info or last) if (info or last) is not None else None
+        what = f"The {app} window" if app else "The meeting window"
+        if info is None:
+            return (f"{what} was closed: no one can be seen, and nothing is counted now. Reopen the meeting: "
+                    "ClassMood watches it again when it shows.")
+        if not info.visible:
+            return (f"{what} is minimised or hidden: no one can be seen, and nothing is counted now. "
+                    "Bring it back up on the screen: the analysis goes on by itself.")
+        return (f"{what} is off the screen: no one can be seen, and nothing is counted now. "
+                "Move it back onto a monitor.")
 
     def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> None:
         """One warning line when other windows (above the followed one in the stacking
@@ -466,6 +488,10 @@ class ScreenSource(Source):
                             "bring the meeting to the front or move the other window away", info.label(),
                             round(100 * share), biggest.label())
             self._covered_by = biggest.id
+            app = meeting_app(info)
+            self.not_seen = (f"The {app + ' ' if app else 'meeting '}window is {round(100 * share)}% covered by "
+                             f"{biggest.label()}: what covers it is read, not the students. Bring the meeting "
+                             "to the front, or move the other window away.")
         elif self._covered_by is not None:
             log.info("the window %s is no longer covered", info.label())
             self._covered_by = None
@@ -484,10 +510,13 @@ class ScreenSource(Source):
             if not self._window_missing:
                 log.warning("%s; waiting for it to come back", exc)
             self._window_missing = True
+            self.not_seen = ("The meeting window cannot be seen (minimised or closed): no one can be seen, and "
+                             "nothing is counted now. Bring it back up on the screen.")
             return False
         if self._window_missing:
             log.info("window %r is back at %s", title, format_rect(rect))
         self._window_missing = False
+        self.not_seen = None
         self._window_title, self.rect = title, rect
         return True
 
@@ -561,6 +590,7 @@ class ScreenSource(Source):
         before = self.description
         self._window, self._window_id, self.window = None, w.id, w
         self._window_missing, self._window_problem, self._window_checked = False, None, now
+        self.not_seen = None
         self.rect = clip_rect(self._part_of(w.rect), self.screen)
         self.description = f"window {w.label()} ({format_rect(self.rect)})"
         self._look_for_meeting = False
