@@ -122,13 +122,19 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     status = sys.stderr.isatty() and not json_lines
     from ..agent.limits import ViewLimits
 
-    limits = ViewLimits()
+    from ..agent.sources import meeting_app
+
+    def app_now() -> str | None:
+        window = getattr(source, "window", None)  # a followed window: its app's own words
+        return None if window is None else meeting_app(window)
+
+    limits = ViewLimits(app_now())
     seen = {"switches": getattr(source, "switches", 0)}
 
     def show(frame: Frame, result: FrameResult) -> None:
         nonlocal limits
         if getattr(source, "switches", 0) != seen["switches"]:  # another window or part: read afresh
-            seen["switches"], limits = source.switches, ViewLimits()
+            seen["switches"], limits = source.switches, ViewLimits(app_now())
         limit = limits.update(result)
         if limit is not None:
             print(f"{chr(10) if status else ''}classmood: note: {limit}", file=sys.stderr, flush=True)
