@@ -59,8 +59,11 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``classmood run``; returns the exit status (errors are raised)."""
+    from ..agent.store import check_db_path
     from .watch import list_candidates, open_watched
 
+    if args.db is not None:  # first: meeting.json is kept beside it, and no window is looked for in vain
+        check_db_path(args.db)
     if args.list:
         return list_candidates(args)
     options = AgentOptions.from_args(args)
