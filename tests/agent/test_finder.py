@@ -599,7 +599,10 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
             assert said[0].startswith("the window zoom 'Zoom 회의' was closed, so no participant can be seen; "
                                       "reopen the meeting")
-            assert said[1].startswith("the window zoom 'Zoom 회의' was closed; following zoom 'Zoom Meeting'")
+            assert len(said) == 1  # the good news that follows is no warning
+            news = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+            assert news[-1] == ("the window zoom 'Zoom 회의' was closed; the same class shows in zoom 'Zoom Meeting' "
+                                "at 720x450 at 100,50: watching it there")
     finally:
         meeting.close()
         if reopened is not None:
@@ -830,3 +833,56 @@ def test_the_panel_says_while_the_meeting_window_is_minimised_or_covered(display
         meeting.close()
         if slides is not None:
             slides.close()
+
+
+def test_another_class_in_the_same_apps_window_is_not_merged_when_the_meeting_closes(display, pictures, caplog):
+    """Two Zoom windows: the class of nine (followed) and a meeting of four. The class's
+    window closes: the other one does not show the class, so it is not read (a newcomer's
+    class of 23 got the other meeting's 5 merged in: 28 stored); one line says so, once,
+    and the class's window reopened is watched again."""
+    caplog.set_level(logging.INFO, logger="classmood")
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    other = open_window(display, "Zoom Meeting", "zoom", pictures / "four_live.png", (820, 0, 600, 340))
+    reopened = None
+    clock = Clock()
+    src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+    frames, stop = [], threading.Event()
+
+    def iterate():
+        for f in src:
+            frames.append(f)
+            if stop.is_set():
+                return
+
+    def until(test, limit=60.0):
+        deadline = time.monotonic() + limit
+        while not test():
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.05)
+
+    said = lambda: [r.getMessage() for r in caplog.records if "does not show the class" in r.getMessage()]  # noqa: E731
+    reader = threading.Thread(target=iterate, daemon=True)
+    try:
+        reader.start()
+        until(lambda: len(frames) >= 3)
+        meeting.close()
+        until(lambda: said())
+        n = len(frames)
+        for _ in range(4):  # a few more checks, 2 s apart on the source's clock
+            t = clock.t
+            until(lambda: clock.t >= t + 2.5)
+        assert len(frames) == n and len(said()) == 1
+        assert said()[0] == ("another Zoom window is open, zoom 'Zoom Meeting' (600x340 at 820,0), but it does not "
+                             "show the class that was watched, so it is not read: ClassMood waits for the meeting's "
+                             "window to come back (to watch the other one, stop with Ctrl+C and run again)")
+        reopened = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (40, 60, 800, 500))
+        until(lambda: any(f.origin == (40, 60) and f.image.mean() > 20 for f in frames))
+        assert all(f.origin != (820, 0) for f in frames)  # never a frame of the other meeting
+    finally:
+        stop.set()
+        src.interrupt()
+        reader.join(10)
+        src.close()
+        for w in (meeting, other, reopened):
+            if w is not None:
+                w.close()

@@ -122,6 +122,17 @@ def blank_capture_message(description: str, seconds: float, *, black: bool, wayl
             f"be seen: {why}; the analysis goes on")
 
 
+def _look_of(image: np.ndarray) -> np.ndarray | None:
+    """A picture's look, to tell whether two windows show the same class: its grey 64x36
+    thumbnail, centred and scaled to unit length (the dot product of two is their
+    correlation); None for a picture of one flat colour."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    small = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small -= small.mean()
+    norm = float(np.linalg.norm(small))
+    return None if norm < 2.0 * np.sqrt(small.size) else small / norm  # under 2 grey levels: flat
+
+
 class ScreenSource(Source):
     """Frames captured from the screen with mss.
 
@@ -138,7 +149,10 @@ class ScreenSource(Source):
     closed or off the screen no frames come, one warning line says so and what to do,
     and capture resumes when it is back. A window followed by ``window_id`` that is
     closed and replaced by another window of the same meeting app (Zoom opens a new
-    window when a meeting starts) is followed there.
+    window when a meeting starts) is followed there when it shows the same class
+    (:attr:`LIKENESS`); another window of that app showing something else (Zoom's main
+    window, another meeting) is not read, and one line says so: the capture waits for
+    the meeting's window.
 
     Frames are BGR uint8 arrays of shape (h, w, 3), taken every ``1/fps`` seconds by
     ``clock``; a slow consumer makes the source skip frames, never queue them. Each
@@ -183,6 +197,12 @@ class ScreenSource(Source):
     COVERED_SHARE = 0.1
     """A followed window covered this much or more by other windows is said to be (once):
     what covers it is captured and read instead of those participants."""
+    LIKENESS = 0.85
+    """A window of the same app that replaces a closed followed window is followed only
+    when its picture correlates this much with the closed one's last frame, both as 64x36
+    grey thumbnails (:func:`_look_of`): on 40 real and synthetic screenshots, a gallery
+    against itself scaled, with noise and shifted by 1% scores 0.915 or more, two
+    different screens 0.75 or less (one pair of the same meeting's screens 0.97)."""
     MEETING_LOOK_S = 5.0
     """With ``look_for_meeting``: how often the desktop's windows are listed for a meeting
     app's window that was not there when the capture started (a few ms with python-xlib)."""
@@ -235,6 +255,8 @@ class ScreenSource(Source):
         self._first_checked = False
         self._blank_since: float | None = None
         self._blank_warned = False
+        self._look: np.ndarray | None = None  # _look_of the last frame of a followed window
+        self._unlike: set[int] = set()  # windows said not to show the lost class
         self._geometry = None  # geometry_reader(), opened at the first frame of a followed window
         self._size_seen: tuple[int, int] | None = None
         self.moving_frames = 0
@@ -388,6 +410,37 @@ class ScreenSource(Source):
             and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)),
             windows)
 
+    def _reads_like_lost(self, other: WindowInfo) -> bool:
+        """Whether another window of the closed window's app shows the same picture as
+        the closed one did in its last frame (:data:`LIKENESS`, on a small grey copy: the
+        gallery's layout, its tiles' places and brightness): Zoom reopening the meeting's
+        window, not its main window or another meeting. One line for each window that
+        does not (the class is not merged with another one: the capture waits for the
+        meeting's window); a window that shows nothing yet (one flat colour) is looked at
+        again at the next check, silently."""
+        if self._look is None:
+            return True  # nothing was seen of the lost one to compare with
+        rect = clip_rect(self._part_of(other.rect), self.screen)
+        if rect is None:
+            return False
+        x, y, w, h = rect
+        try:
+            shot = np.asarray(self._sct.grab({"left": x, "top": y, "width": w, "height": h}))
+        except Exception:  # noqa: BLE001 - mss.ScreenShotError: gone meanwhile
+            return False
+        look = _look_of(cv2.cvtColor(shot, cv2.COLOR_BGRA2BGR))
+        if look is None:
+            return False  # not drawn yet
+        if float((look * self._look).sum()) >= self.LIKENESS:
+            return True
+        if other.id not in self._unlike:
+            self._unlike.add(other.id)
+            app = meeting_app(other)
+            log.info("another %s window is open, %s (%s), but it does not show the class that was watched, so it "
+                     "is not read: ClassMood waits for the meeting's window to come back (to watch the other one, "
+                     "stop with Ctrl+C and run again)", app or "such", other.label(), format_rect(other.rect))
+        return False
+
     def _follow_window_id(self) -> bool:
         """Look the followed window up again by its id; False while it cannot be seen
         (one warning line for each new reason, one line when it is back). The desktop's
@@ -407,12 +460,15 @@ class ScreenSource(Source):
             problem = None
         if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
             info = None  # closed, and X gave its id to a new window (of another process)
+        replaced = False
         if info is None and problem is None:
             info = self._replacement(last, windows)
+            if info is not None and not self._reads_like_lost(info):
+                info = None
             if info is not None:
-                log.warning("the window %s was closed; following %s, the same app's, at %s", last.label(),
-                            info.label(), format_rect(info.rect))
-                self._window_id = info.id
+                log.info("the window %s was closed; the same class shows in %s at %s: watching it there",
+                         last.label(), info.label(), format_rect(info.rect))
+                self._window_id, replaced = info.id, True
             else:
                 problem = (f"the window {last.label()} was closed, so no participant can be seen; reopen the "
                            "meeting (ClassMood goes on and watches it again when a window of the same app "
@@ -435,7 +491,7 @@ class ScreenSource(Source):
             self._window_missing = True
             self.not_seen = self._panel_words(info, last)
             return False
-        if self._window_missing:
+        if self._window_missing and not replaced:  # (a replacement was said just now)
             log.info("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
         elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
             log.info("the window %s moved to screen %d", info.label(), info.monitor)
@@ -621,6 +677,8 @@ class ScreenSource(Source):
             self.moving_frames += 1  # moved or resized while it was captured: a mix of two places
             return None
         self._check_blank(image, timestamp)
+        if self._window_id is not None:
+            self._look = _look_of(image) if image.size else None
         return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
 
     def _check_blank(self, image: np.ndarray, timestamp: float) -> None:
