@@ -69,11 +69,14 @@ def handle(args: argparse.Namespace) -> int:
     options = AgentOptions.from_args(args)
     check_seconds("--duration", args.duration)
     source = open_watched(args)
-    return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json)
+    # found by itself or dragged: open_watched said what is watched and why, in one line
+    said = all(getattr(args, k, None) is None for k in ("window", "monitor", "region", "webcam"))
+    return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json,
+                    announce=not said)
 
 
 def run_live(source: Source, options: AgentOptions, *, duration_s: float | None = None, overlay: bool = True,
-             json_lines: bool = False) -> int:
+             json_lines: bool = False, announce: bool = True) -> int:
     """Analyse a live ``source`` until Ctrl+C, SIGTERM or ``duration_s`` seconds, then
     print the summary, where the session is stored and the report's path. These end the
     class even while no frame comes (the watched window minimised or closed); a second
@@ -85,8 +88,10 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         duration_s: stop after this many seconds (from now), or None.
         overlay: draw the overlay and the panel when this display can (a line on stderr
             says why not when it cannot, and the analysis goes on without).
-        json_lines: print one JSON object per analysed frame (and no summary) instead
-            of a status line.
+        json_lines: print one JSON object per analysed frame, then one with the session
+            summary (``{"summary": ..., "session": ..., "db": ...}``, as ``analyze --json``
+            does), instead of a status line and the summary's text.
+        announce: say what is analysed, in one line (False: the caller said it).
 
     Returns:
         The exit status, :data:`~classmood.cli.errors.EXIT_OK` (Ctrl+C is a normal end).
@@ -146,7 +151,8 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         elif status:
             print(f"\r  {status_line(frame.timestamp, result)}   ", end="", file=sys.stderr, flush=True)
 
-    print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
+    if announce:
+        print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
     try:
         with source, options.pipeline() as pipeline:
             store = options.open_store(source, "run", fps=getattr(source, "fps", None))
@@ -172,7 +178,10 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         signal.signal(signal.SIGINT, previous_int)
     if status:
         print(file=sys.stderr)
-    if summary is not None and not json_lines:
+    if summary is not None and json_lines:
+        print(json.dumps({"summary": summary.to_dict(), "session": sid,
+                          "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)
+    elif summary is not None:
         print(summary_text(source.description, summary.to_dict()))
     if store is not None:
         options.finish(store.path, sid)

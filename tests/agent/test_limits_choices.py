@@ -174,15 +174,15 @@ def test_a_pick_is_placed_in_the_meeting_window_that_holds_it(tmp_path):
     assert pick == Pick((200, 110, 500, 300), "Zoom", zoom)
     assert pick.part == (0.1, 0.1, 0.5, 0.5)
     assert pick.watch_options() == {"window_id": 1, "window_part": (0.1, 0.1, 0.5, 0.5)}
-    assert pick.describe() == ("the rectangle you picked, 500x300 at 200,110 in the Zoom window (followed when it "
-                               "moves; remembered for Zoom)")
+    assert pick.describe() == ("the rectangle you picked in the Zoom window, 500x300 at 200,110 on the screen "
+                               "(followed when it moves; remembered for Zoom)")  # screen pixels, said so
     path = tmp_path / "meeting.json"
     remember_pick(path, pick)
     assert recalled_region(path, "Zoom") == {"part": [0.1, 0.1, 0.5, 0.5]}
     # its centre over the photo viewer on top of Zoom: a fixed rectangle of the screen
     over = place_pick((850, 450, 300, 200), [zoom, viewer])
     assert over == Pick((850, 450, 300, 200)) and over.watch_options() == {"region": (850, 450, 300, 200)}
-    assert over.describe() == "the rectangle you picked, 300x200 at 850,450"
+    assert over.describe() == "the rectangle you picked, 300x200 at 850,450 on the screen"
     remember_pick(path, over)
     assert recalled_region(path, "screen") == {"region": [850, 450, 300, 200]}
     # reaching out of the Zoom window, or Zoom minimised, or no windows known: the screen's

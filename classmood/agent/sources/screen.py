@@ -27,7 +27,7 @@ from ...display import (
 from ...errors import InputError
 from ...types import Frame
 from .base import Source, check_fps, paced
-from .meeting import meeting_app
+from .meeting import meeting_app, window_name
 from .window_lookup import find_window
 from .windows import WindowInfo, geometry_reader, get_window, list_windows, part_of
 
@@ -280,10 +280,10 @@ class ScreenSource(Source):
                                  "again and choose one that is open", option="window")
             rect = clip_rect(self._part_of(info.rect), self.screen) if info.visible else None
             if rect is None:
-                raise InputError(f"window {info.label()} is {'minimised' if not info.visible else 'off the screen'}; "
+                raise InputError(f"{window_name(info)} is {'minimised' if not info.visible else 'off the screen'}; "
                                  "bring it up on the screen, then start again", option="window")
             self.window, self.rect = info, rect
-            self.description = f"window {info.label()} ({format_rect(rect)})"
+            self.description = f"{window_name(info)} ({format_rect(rect)})"
             return
         if region is not None:
             rect = region  # checked by check_region before the screen was opened
@@ -346,15 +346,15 @@ class ScreenSource(Source):
         else:
             info = get_window(int(window_id), self._monitors())
             if info is None or not info.visible:
-                raise InputError(f"the window {'is closed' if info is None else info.label() + ' is minimised'}; "
+                raise InputError(f"{'the window is closed' if info is None else window_name(info) + ' is minimised'}; "
                                  "bring the meeting up, then pick again", option="window")
             saved, self._window_part = self._window_part, part
             rect = clip_rect(self._part_of(info.rect), self.screen)
             self._window_part = saved
             if rect is None:
-                raise InputError(f"the window {info.label()} is off the screen; move it onto a monitor, then "
+                raise InputError(f"{window_name(info)} is off the screen; move it onto a monitor, then "
                                  "pick again", option="window")
-            description = f"window {info.label()} ({format_rect(rect)})"
+            description = f"{window_name(info)} ({format_rect(rect)})"
         self._window, self._window_title = None, None
         self._window_id = None if info is None else info.id
         self.window, self._window_part, self.rect, self.description = info, part, rect, description
@@ -435,10 +435,9 @@ class ScreenSource(Source):
             return True
         if other.id not in self._unlike:
             self._unlike.add(other.id)
-            app = meeting_app(other)
-            log.info("another %s window is open, %s (%s), but it does not show the class that was watched, so it "
-                     "is not read: ClassMood waits for the meeting's window to come back (to watch the other one, "
-                     "stop with Ctrl+C and run again)", app or "such", other.label(), format_rect(other.rect))
+            log.info("%s (%s) is open, but it does not show the class that was watched, so it is not read: "
+                     "ClassMood waits for the meeting's window to come back (to watch the other one, stop with "
+                     "Ctrl+C and run again)", window_name(other), format_rect(other.rect))
         return False
 
     def _follow_window_id(self) -> bool:
@@ -466,23 +465,23 @@ class ScreenSource(Source):
             if info is not None and not self._reads_like_lost(info):
                 info = None
             if info is not None:
-                log.info("the window %s was closed; the same class shows in %s at %s: watching it there",
-                         last.label(), info.label(), format_rect(info.rect))
+                log.info("%s was closed; the same class shows in %s at %s: watching it there",
+                         window_name(last), window_name(info), format_rect(info.rect))
                 self._window_id, replaced = info.id, True
             else:
-                problem = (f"the window {last.label()} was closed, so no participant can be seen; reopen the "
+                problem = (f"{window_name(last)} was closed, so no participant can be seen; reopen the "
                            "meeting (ClassMood goes on and watches it again when a window of the same app "
                            "shows), or stop with Ctrl+C and run: classmood run --list")
         rect = None
         if info is not None:
             self.window = info
             if not info.visible:
-                problem = (f"the window {info.label()} is minimised or hidden, so no participant can be seen; "
+                problem = (f"{window_name(info)} is minimised or hidden, so no participant can be seen; "
                            "bring it back up on the screen (the analysis goes on and resumes then)")
             else:
                 rect = clip_rect(self._part_of(info.rect), self.screen)
                 if rect is None:
-                    problem = (f"the window {info.label()} is off the screen, so no participant can be seen; "
+                    problem = (f"{window_name(info)} is off the screen, so no participant can be seen; "
                                "move it back onto a monitor")
         if problem is not None:
             if problem != self._window_problem:
@@ -492,9 +491,9 @@ class ScreenSource(Source):
             self.not_seen = self._panel_words(info, last)
             return False
         if self._window_missing and not replaced:  # (a replacement was said just now)
-            log.info("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
+            log.info("%s is back at %s; analysing it again", window_name(info), format_rect(rect))
         elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
-            log.info("the window %s moved to screen %d", info.label(), info.monitor)
+            log.info("%s moved to screen %d", window_name(info), info.monitor)
         self._window_missing = False
         self._window_problem = None
         self.not_seen = None
@@ -540,8 +539,8 @@ class ScreenSource(Source):
         share = float(covered.mean())
         if share >= self.COVERED_SHARE and biggest is not None:
             if self._covered_by != biggest.id:
-                log.warning("the window %s is %d%% covered by %s, so what shows there is read, not the meeting; "
-                            "bring the meeting to the front or move the other window away", info.label(),
+                log.warning("%s is %d%% covered by %s, so what shows there is read, not the meeting; "
+                            "bring the meeting to the front or move the other window away", window_name(info),
                             round(100 * share), biggest.label())
             self._covered_by = biggest.id
             app = meeting_app(info)
@@ -549,7 +548,7 @@ class ScreenSource(Source):
                              f"{biggest.label()}: what covers it is read, not the students. Bring the meeting "
                              "to the front, or move the other window away.")
         elif self._covered_by is not None:
-            log.info("the window %s is no longer covered", info.label())
+            log.info("%s is no longer covered", window_name(info))
             self._covered_by = None
 
     def _follow_window(self) -> bool:
@@ -648,11 +647,11 @@ class ScreenSource(Source):
         self._window_missing, self._window_problem, self._window_checked = False, None, now
         self.not_seen = None
         self.rect = clip_rect(self._part_of(w.rect), self.screen)
-        self.description = f"window {w.label()} ({format_rect(self.rect)})"
+        self.description = f"{window_name(w)} ({format_rect(self.rect)})"
         self._look_for_meeting = False
         self.switches += 1
-        log.info("the %s window %s is on the screen now: watching it instead of %s (the class is read "
-                 "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
+        log.info("%s is on the screen now: watching it instead of %s (the class is read from here; what was "
+                 "read before is forgotten)", window_name(w), before)
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
