@@ -197,3 +197,26 @@ def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_pat
     assert max(len(f["tiles"]) for f in frames) == 4
     picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
     assert list(picked) == ["Zoom"] and len(picked["Zoom"]["part"]) == 4
+
+
+def test_run_pick_with_a_single_click_says_too_small(x11, overlay_backend, gallery_png, tmp_path):
+    """A click instead of a drag in ``run --pick`` is one line saying the rectangle was
+    too small and how to pick, not "(cancelled)", and it names no --region option."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--pick", "--no-overlay", "--no-store"],
+                            cwd=str(ROOT), env=env_for(x11, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
+        time.sleep(1.0)  # Qt maps the window after it says so
+        xdo(x11, "mousemove", "400", "300", "click", "1")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 2 and "Traceback" not in err, err[-3000:]
+    assert err.splitlines()[-1] == ("classmood: error: the rectangle dragged was too small (0x0, a click or a slip); "
+                                    "drag over the whole gallery, at least 80x60 pixels; run again: classmood run "
+                                    "--pick, or let ClassMood find the meeting: classmood run")
