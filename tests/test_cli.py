@@ -316,3 +316,24 @@ def test_a_list_of_only_unreadable_images_is_one_clear_error(tmp_path):
         (tmp_path / n).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300)
     assert_one_clear_error(run_cli("analyze", str(tmp_path / "a.png"), str(tmp_path / "b.png")),
                            "none of the 2 images could be read")
+
+
+def test_run_checks_its_database_first(tmp_path):
+    """``run --db`` in a missing folder or naming a folder is one line before any window
+    is looked for (here the display cannot even be reached) and creates nothing: a
+    newcomer's ``run --db /missing/folder/x.db`` made the folders for meeting.json, and
+    ``--db <a folder>`` failed only after the discovery's lines."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DISPLAY=":987")
+    db = tmp_path / "nope" / "sub" / "x.db"
+    for args in (["run", "--no-overlay", "--db", str(db)], ["run", "--list", "--db", str(db)]):
+        proc = subprocess.run([sys.executable, "-m", "classmood", *args], capture_output=True, text=True,
+                              timeout=120, cwd=ROOT, env=env)
+        assert_one_clear_error(proc)
+        assert proc.stderr.strip() == (f"classmood: error: {db}: folder {db.parent} does not exist; create it first "
+                                       "or choose a database file in a folder that exists (--db FILE)")
+        assert not (tmp_path / "nope").exists()
+    proc = subprocess.run([sys.executable, "-m", "classmood", "run", "--no-overlay", "--db", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert_one_clear_error(proc)
+    assert proc.stderr.strip() == (f"classmood: error: {tmp_path}: is a folder, not a database file; give the path "
+                                   "of a database file (--db FILE)")

@@ -166,12 +166,13 @@ class Pick:
         return {"region": self.region}
 
     def describe(self) -> str:
-        """For the teacher: ``"the rectangle you picked, 600x400 at 100,80 in the Zoom
-        window (followed when it moves; remembered for Zoom)"``."""
-        where = f"the rectangle you picked, {format_rect(self.region)}"
+        """For the teacher: ``"the rectangle you picked in the Zoom window, 600x400 at
+        100,80 on the screen (followed when it moves; remembered for Zoom)"`` (screen
+        pixels, said so: they would read as the window's own)."""
         if self.window is not None:
-            return f"{where} in the {self.app} window (followed when it moves; remembered for {self.app})"
-        return where
+            return (f"the rectangle you picked in the {self.app} window, {format_rect(self.region)} on the screen "
+                    f"(followed when it moves; remembered for {self.app})")
+        return f"the rectangle you picked, {format_rect(self.region)} on the screen"
 
 
 def place_pick(region: Rect, windows: Sequence[WindowInfo]) -> Pick:

@@ -453,6 +453,30 @@ def _opt_float(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+def check_db_path(path: str | Path) -> Path:
+    """Check a database file the teacher named (``--db``) before anything is written
+    beside it or looked for on the screen: it may not be a folder, and its folder must
+    exist (a mistyped folder must not start a database elsewhere). Nothing is created.
+
+    Args:
+        path: the database file (``~`` is expanded).
+
+    Returns:
+        The path, expanded.
+
+    Raises:
+        InputError: (``option="db"``) the path is a folder, or its folder does not exist,
+            in the same words as opening the store.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a database file; give the path of a database file", option="db")
+    if not p.parent.is_dir():
+        raise InputError(f"{p}: folder {p.parent} does not exist; create it first or choose a database file in a "
+                         "folder that exists", option="db")
+    return p
+
+
 class SessionStore:
     """A user's ClassMood database: writes one session at a time, reads them all.
 
@@ -499,7 +523,7 @@ class SessionStore:
     def _open(self) -> sqlite3.Connection:
         p = self.path
         if p.is_dir():
-            raise self._fail("is a folder, not a database file", "give the path of a database file")
+            check_db_path(p)  # one wording: is a folder
         if self.readonly:
             if not p.is_file():
                 raise self._fail("no ClassMood database here", "record a session first or choose another database file")
@@ -510,9 +534,8 @@ class SessionStore:
                     p.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as e:
                     raise self._fail(f"cannot create its folder ({e.strerror or e})") from None
-            elif not p.parent.is_dir():  # a mistyped folder must not start a database elsewhere
-                raise self._fail(f"folder {p.parent} does not exist",
-                                 "create it first or choose a database file in a folder that exists")
+            else:  # a mistyped folder must not start a database elsewhere
+                check_db_path(p)
             try:  # a new database is the teacher's alone: SQLite gives its -wal and -shm its mode
                 os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except OSError:

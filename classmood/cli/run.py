@@ -59,18 +59,24 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``classmood run``; returns the exit status (errors are raised)."""
+    from ..agent.store import check_db_path
     from .watch import list_candidates, open_watched
 
+    if args.db is not None:  # first: meeting.json is kept beside it, and no window is looked for in vain
+        check_db_path(args.db)
     if args.list:
         return list_candidates(args)
     options = AgentOptions.from_args(args)
     check_seconds("--duration", args.duration)
     source = open_watched(args)
-    return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json)
+    # found by itself or dragged: open_watched said what is watched and why, in one line
+    said = all(getattr(args, k, None) is None for k in ("window", "monitor", "region", "webcam"))
+    return run_live(source, options, duration_s=args.duration, overlay=not args.no_overlay, json_lines=args.json,
+                    announce=not said)
 
 
 def run_live(source: Source, options: AgentOptions, *, duration_s: float | None = None, overlay: bool = True,
-             json_lines: bool = False) -> int:
+             json_lines: bool = False, announce: bool = True) -> int:
     """Analyse a live ``source`` until Ctrl+C, SIGTERM or ``duration_s`` seconds, then
     print the summary, where the session is stored and the report's path. These end the
     class even while no frame comes (the watched window minimised or closed); a second
@@ -82,8 +88,10 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         duration_s: stop after this many seconds (from now), or None.
         overlay: draw the overlay and the panel when this display can (a line on stderr
             says why not when it cannot, and the analysis goes on without).
-        json_lines: print one JSON object per analysed frame (and no summary) instead
-            of a status line.
+        json_lines: print one JSON object per analysed frame, then one with the session
+            summary (``{"summary": ..., "session": ..., "db": ...}``, as ``analyze --json``
+            does), instead of a status line and the summary's text.
+        announce: say what is analysed, in one line (False: the caller said it).
 
     Returns:
         The exit status, :data:`~classmood.cli.errors.EXIT_OK` (Ctrl+C is a normal end).
@@ -122,13 +130,19 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
     status = sys.stderr.isatty() and not json_lines
     from ..agent.limits import ViewLimits
 
-    limits = ViewLimits()
+    from ..agent.sources import meeting_app
+
+    def app_now() -> str | None:
+        window = getattr(source, "window", None)  # a followed window: its app's own words
+        return None if window is None else meeting_app(window)
+
+    limits = ViewLimits(app_now())
     seen = {"switches": getattr(source, "switches", 0)}
 
     def show(frame: Frame, result: FrameResult) -> None:
         nonlocal limits
         if getattr(source, "switches", 0) != seen["switches"]:  # another window or part: read afresh
-            seen["switches"], limits = source.switches, ViewLimits()
+            seen["switches"], limits = source.switches, ViewLimits(app_now())
         limit = limits.update(result)
         if limit is not None:
             print(f"{chr(10) if status else ''}classmood: note: {limit}", file=sys.stderr, flush=True)
@@ -137,7 +151,8 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         elif status:
             print(f"\r  {status_line(frame.timestamp, result)}   ", end="", file=sys.stderr, flush=True)
 
-    print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
+    if announce:
+        print(f"classmood: analysing {source.description}; stop with Ctrl+C", file=sys.stderr)
     try:
         with source, options.pipeline() as pipeline:
             store = options.open_store(source, "run", fps=getattr(source, "fps", None))
@@ -163,7 +178,10 @@ def run_live(source: Source, options: AgentOptions, *, duration_s: float | None 
         signal.signal(signal.SIGINT, previous_int)
     if status:
         print(file=sys.stderr)
-    if summary is not None and not json_lines:
+    if summary is not None and json_lines:
+        print(json.dumps({"summary": summary.to_dict(), "session": sid,
+                          "db": None if store is None else str(store.path)}, ensure_ascii=False), flush=True)
+    elif summary is not None:
         print(summary_text(source.description, summary.to_dict()))
     if store is not None:
         options.finish(store.path, sid)
@@ -203,6 +221,7 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
             show(frame, result)
             overlay.update(frame, result, notes=[n for n in notes() if n])
 
+        tell_unseen(source, controls, stop)
         return run_session(source, pipeline, store, stop=stop, on_result=on_result, mask=overlay.mask_rects,
                            controls=controls, on_pick=on_pick if can_pick else None)
 
@@ -211,3 +230,35 @@ def _under_overlay(source: Source, pipeline: Pipeline, store: SessionStore | Non
 
     folder = store.path.parent if store is not None else default_db_path().parent
     return run_with_overlay(region, work, controls=controls, stop=stop, panel_file=folder / "panel.json")
+
+
+UNSEEN_POLL_S = 0.5
+"""How often the panel is told whether the meeting can be seen (:func:`tell_unseen`)."""
+
+
+def tell_unseen(source: object, controls, stop: threading.Event, every_s: float = UNSEEN_POLL_S) -> threading.Thread:
+    """Keep the panel told whether the meeting can be seen: every ``every_s`` seconds, a
+    thread hands the source's ``not_seen`` words (a followed window minimised, closed,
+    off the screen or covered: :attr:`ScreenSource.not_seen
+    <classmood.agent.sources.ScreenSource.not_seen>`) to ``controls.set_unseen``, until
+    ``stop`` is set. A thread, as no frame reaches the run loop while the window cannot
+    be seen.
+
+    Args:
+        source: the live source (one without ``not_seen``, a webcam, is always seen).
+        controls: the panel's :class:`~classmood.overlay.Controls`.
+        stop: ends the thread.
+        every_s: seconds between looks, above 0.
+
+    Returns:
+        The started daemon thread.
+    """
+    def loop() -> None:
+        while True:
+            controls.set_unseen(getattr(source, "not_seen", None))
+            if stop.wait(every_s):
+                return
+
+    thread = threading.Thread(target=loop, name="classmood-unseen", daemon=True)
+    thread.start()
+    return thread

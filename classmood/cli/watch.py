@@ -143,12 +143,18 @@ def _picked(args: argparse.Namespace) -> Source:
     from ..overlay.picker import pick_region
 
     _say("drag a rectangle over the class's gallery (Esc to cancel)")
-    region = pick_region()
+    try:
+        region = pick_region()
+    except InputError as exc:
+        if exc.option is not None:  # the picker cannot open here: give the rectangle as --region
+            raise
+        raise InputError(f"{exc}; run again: classmood run --pick, or let ClassMood find the meeting: "
+                         "classmood run") from None
     if region is None:
-        raise InputError("no rectangle was picked (cancelled); run again and drag over the gallery, or let "
-                         "ClassMood find the meeting: classmood run", option="region")
+        raise InputError("no rectangle was picked (cancelled); run again and drag over the gallery: classmood run "
+                         "--pick, or let ClassMood find the meeting: classmood run")
     pick, source = take_pick(_choices(args), region, lambda **where: open_source(**where, fps=args.fps))
-    _say(f"watching {pick.describe()}")
+    _say(f"watching {pick.describe()}; stop with Ctrl+C")
     return source
 
 
@@ -178,7 +184,8 @@ def _found(args: argparse.Namespace) -> Source:
         why = f" (windows could not be listed: {d.windows_error})" if d.windows_error else ""
         source = open_source(fps=args.fps, look_for_meeting=not d.windows_error)
         _say(f"no meeting on the screen yet{why}; watching {source.description}{later} "
-             f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick)")
+             f"(checked {_counted(d)}; choose: classmood run --list, or drag a rectangle: classmood run --pick); "
+             "stop with Ctrl+C")
         return source
     what, chosen = best.what(), best
     if best.kind == "monitor":
@@ -196,9 +203,28 @@ def _found(args: argparse.Namespace) -> Source:
             else:
                 what, chosen = f"the part you picked last of {what}", replace(best, reading=seen)
         source = open_source(window_id=best.window.id, window_part=part, fps=args.fps, look_for_meeting=look)
-        if part is not None:
-            _say(f"the part of the {best.app} window you picked last is watched (pick again: classmood run --pick; "
-                 "the whole window: classmood run --window 1)")
-    _say(f"watching {what} ({source.description.split('(')[-1].rstrip(')')}): {chosen.why()}{later} "
-         f"(chosen among {_counted(d)}; all of them: classmood run --list)")
+    rect = source.description.split("(")[-1].rstrip(")")
+    if part is not None:  # screen pixels: they would read as the window's own
+        rect += " on the screen"
+        later += "; pick again: classmood run --pick, the whole window: classmood run --window 1"
+    _say(f"watching {what} ({rect}): {chosen.why()}{_others(d, chosen)}{later} "
+         f"(chosen among {_counted(d)}; all of them: classmood run --list); stop with Ctrl+C")
     return source
+
+
+def _others(d: Discovery, chosen) -> str:
+    """Words on the other meeting windows open beside the chosen one, and why this one:
+    ``"; also open: the Zoom window 'Zoom' (gallery, 5 participants): this one shows the
+    most participants"``; "" when there is none."""
+    others = [c for c in d.windows() if c.app and c.visible and c.window is not None and chosen.window is not None
+              and c.window.id != chosen.window.id]
+    if not others or chosen.app is None:
+        return ""
+    listed = ", ".join(f"{c.what()} ({c.reading.describe()})" for c in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    mine = chosen.reading
+    if mine is not None and mine.is_gallery and all(c.reading.tiles < mine.tiles for c in others):
+        reason = "this one shows the most participants"
+    else:
+        reason = "this one reads best as a live gallery of the class"
+    return f"; also open: {listed}{more}: {reason}"

@@ -55,10 +55,11 @@ def pick_region(timeout_s: float | None = 300.0) -> Rect | None:
 
     Returns:
         The rectangle ``(x, y, w, h)`` in virtual-screen pixels, or None when the teacher
-        cancelled (Esc, a click without a drag) or did not choose in time.
+        cancelled (Esc) or did not choose in time.
 
     Raises:
-        InputError: the picker cannot open here (no display, no Qt), saying why.
+        InputError: the picker cannot open here (no display, no Qt), saying why; or the
+            drag was too small to be a gallery (a click, a slip: under :data:`MIN_PICK`).
     """
     try:
         res = subprocess.run([sys.executable, "-m", "classmood.overlay.picker"], capture_output=True, text=True,
@@ -69,6 +70,9 @@ def pick_region(timeout_s: float | None = 300.0) -> Rect | None:
     if res.returncode == 3:
         raise InputError(f"the region picker cannot open here: {(out or ['no reason given'])[-1]}; give the "
                          "rectangle as X,Y,W,H instead", option="region")
+    if out and out[-1].startswith("too small") and res.returncode == 0:
+        raise InputError(f"the rectangle dragged was too small ({out[-1].split()[-1]}, a click or a slip); drag "
+                         f"over the whole gallery, at least {MIN_PICK[0]}x{MIN_PICK[1]} pixels")
     if res.returncode != 0 or not out or out[-1] == "cancelled":
         return None
     try:
@@ -79,7 +83,8 @@ def pick_region(timeout_s: float | None = 300.0) -> Rect | None:
 
 
 def _run_picker() -> int:  # the child process; its GUI is tested on Xvfb (tests/overlay/test_picker.py)
-    """Show the picker on the whole virtual screen; print ``X,Y,W,H`` or ``cancelled``.
+    """Show the picker on the whole virtual screen; print ``X,Y,W,H``, ``cancelled`` (Esc)
+    or ``too small WxH`` (a click or a slip).
 
     Returns:
         0 (a choice or a cancel printed), 3 (cannot open here: the reason printed)."""
@@ -112,7 +117,7 @@ def _run_picker() -> int:  # the child process; its GUI is tested on Xvfb (tests
         return 3
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    result: list[Rect | None] = [None]
+    result: list = [None, ""]  # the rectangle; the size of a drag too small to take
 
     class Picker(QWidget):
         def __init__(self) -> None:
@@ -153,6 +158,8 @@ def _run_picker() -> int:  # the child process; its GUI is tested on Xvfb (tests
             a, b = self.origin, e.position().toPoint()
             result[0] = drag_rect((a.x() + screen[0], a.y() + screen[1]), (b.x() + screen[0], b.y() + screen[1]),
                                   screen)
+            if result[0] is None:  # a click or a slip, not Esc
+                result[1] = f"{abs(b.x() - a.x())}x{abs(b.y() - a.y())}"
             self.close()
 
         def keyPressEvent(self, e) -> None:  # noqa: N802
@@ -167,7 +174,10 @@ def _run_picker() -> int:  # the child process; its GUI is tested on Xvfb (tests
     app.exec()
     rect = result[0]
     rect = None if rect is None else clip_rect(rect, screen)
-    print("cancelled" if rect is None else ",".join(map(str, rect)), flush=True)
+    if rect is None and result[1]:
+        print(f"too small {result[1]}", flush=True)
+    else:
+        print("cancelled" if rect is None else ",".join(map(str, rect)), flush=True)
     return 0
 
 

@@ -158,6 +158,7 @@ class Controls:
         self._picking = False
         self._picked: Rect | None = None
         self._message = ""
+        self._unseen = ""
         self._cond = threading.Condition()
         self._listeners: list[Callable[[dict], None]] = []
 
@@ -213,7 +214,28 @@ class Controls:
 
     def _snapshot(self) -> dict:
         return {**self._flags, "expressions_allowed": self.expressions_allowed, "can_pick": self.can_pick,
-                "picking": self._picking, "message": self._message}
+                "picking": self._picking, "message": self._message, "unseen": self._unseen}
+
+    def set_unseen(self, words: str | None) -> None:
+        """Say that the meeting cannot be seen now (its window minimised, closed, off the
+        screen or covered), or that it can again; the panel shows it, the indicator no
+        longer claims to analyse, and the listeners are told only when it changes.
+
+        Args:
+            words: what is wrong and what to do, in plain words; None or "": it is seen.
+        """
+        words = str(words or "")
+        with self._cond:
+            if words == self._unseen:
+                return
+            self._unseen = words
+        self._changed()
+
+    @property
+    def unseen(self) -> str:
+        """What :meth:`set_unseen` said last ("" while the meeting is seen)."""
+        with self._cond:
+            return self._unseen
 
     def _changed(self) -> None:
         """Tell the listeners (outside the lock)."""
@@ -318,9 +340,10 @@ class Controls:
 
 
 # --------------------------------------------------------------------------- payloads
-def state_word(paused: bool) -> str:
-    """What the indicator and the panel say the agent is doing: ``paused`` or ``analysing``."""
-    return "paused" if paused else "analysing"
+def state_word(paused: bool, unseen: bool = False) -> str:
+    """What the indicator and the panel say the agent is doing: ``paused``, ``not visible``
+    (the meeting cannot be seen: :meth:`Controls.set_unseen`) or ``analysing``."""
+    return "paused" if paused else "not visible" if unseen else "analysing"
 
 
 def _who(p) -> str:
@@ -422,10 +445,10 @@ class OverlayModel:
         status = self.controls.snapshot()
         with self._lock:
             origin = self._origin if window_origin is None else (int(window_origin[0]), int(window_origin[1]))
-            badges = [] if status["paused"] else [b.to_dict(origin) for b in self._badges]
+            badges = [] if status["paused"] or status["unseen"] else [b.to_dict(origin) for b in self._badges]
             ind = self._indicator
         indicator = None
-        if ind is not None:
+        if ind is not None and not status["unseen"]:  # nothing claimed where the meeting is not
             word = "presence only" if status["presence_only"] and not status["paused"] else state_word(status["paused"])
             indicator = {"x": ind[0] - origin[0], "y": ind[1] - origin[1], "w": ind[2], "h": ind[3],
                          "state": state_word(status["paused"]), "text": f"ClassMood {word}"}
@@ -479,12 +502,17 @@ class OverlayModel:
         its ``text``, the line's ``path``, ``window_s``, ``hint`` what the figure is in
         plain words, the section's tooltip; None when presence-only),
         the attention list, ``notes`` (what limits the reading now, :meth:`set_notes`)
-        and the controls' state."""
+        and the controls' state. While the meeting cannot be seen
+        (:meth:`Controls.set_unseen`), the state is ``not visible``, the notes begin with
+        why and what to do, and no counts, mix or attention are given (nothing is read)."""
         status = self.controls.snapshot()
-        status["state"] = state_word(status["paused"])
+        status["state"] = state_word(status["paused"], bool(status["unseen"]))
         r = self._result
         with self._lock:
             notes = list(self._notes)
+        if status["unseen"]:  # nothing is read: no counts of an empty picture, the reason first
+            notes = [status["unseen"]] + [n for n in notes if n != status["unseen"]]
+            r = None
         if r is None:
             return {"t": None, "status": status, "counts": None, "distribution": [], "valence": None,
                     "attention": [], "class_alerts": [], "notes": notes}

@@ -339,7 +339,7 @@ def test_run_list_names_the_meeting_first_and_run_window_n_watches_it(display, p
         r = run_cli(display, tmp_path, "--window", "1", "--no-overlay", "--presence-only", "--duration", "3",
                     "--no-store")
         assert r.returncode == 0, r.stderr
-        assert "classmood: analysing window zoom 'Zoom 회의' (960x600 at 20,20)" in r.stderr
+        assert "classmood: analysing the Zoom window 'Zoom 회의' (960x600 at 20,20); stop with Ctrl+C" in r.stderr
         r = run_cli(display, tmp_path, "--window", "7", "--no-overlay", "--no-store")
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert r.stderr.strip() == ("classmood: error: there is no window 7 in the list of windows; see the list "
@@ -372,14 +372,38 @@ def test_run_with_no_option_says_what_it_watches_and_why(display, pictures, dist
         assert len(said) == 1
         assert said[0].startswith("classmood: watching the Zoom window 'Reunión de Zoom' (960x600 at 20,20): "
                                   "it is a Zoom window and it reads as gallery, 9 participants (")
-        assert said[0].endswith("; all of them: classmood run --list)")
+        assert said[0].endswith("; all of them: classmood run --list); stop with Ctrl+C")
+        assert not [line for line in r.stderr.splitlines() if line.startswith("classmood: analysing")]  # said once
         import json
 
-        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{\"frame")]
         assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
         assert max(len(f["tiles"]) for f in frames) == 9
+        # then one line with the session's summary, as analyze --json prints
+        (last,) = [json.loads(line) for line in r.stdout.splitlines() if line.startswith('{"summary"')]
+        assert len(last["summary"]["participants"]) == 9 and last["session"] == 1
+        assert last["db"] == str(tmp_path / "classmood.db")
     finally:
         meeting.close()
+
+
+def test_with_two_meeting_windows_the_start_line_names_the_other_and_why(display, pictures, tmp_path):
+    """Two Zoom windows, a class of nine and a meeting of four: the one line says what is
+    watched, that the other is open too and why this one (a newcomer's start line did
+    not say the others were there)."""
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    other = open_window(display, "Zoom", "zoom", pictures / "four_live.png", (1000, 20, 560, 320))
+    try:
+        r = run_cli(display, tmp_path, "--no-overlay", "--presence-only", "--duration", "2", "--no-store")
+        assert r.returncode == 0, r.stderr
+        (said,) = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
+        assert said.startswith("classmood: watching the Zoom window 'Zoom Meeting' (960x600 at 20,20): it is a "
+                               "Zoom window and it reads as gallery, 9 participants ("), said
+        assert "; also open: the Zoom window 'Zoom' (" in said and " 4 participants (" in said, said
+        assert "): this one shows the most participants (chosen among " in said, said
+    finally:
+        meeting.close()
+        other.close()
 
 
 def test_a_part_picked_last_time_is_watched_and_counted_as_itself(display, pictures, tmp_path):
@@ -397,10 +421,12 @@ def test_a_part_picked_last_time_is_watched_and_counted_as_itself(display, pictu
         said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
         assert len(said) == 1
         assert said[0].startswith("classmood: watching the part you picked last of the Zoom window 'Zoom Meeting' "
-                                  "(636x395 at 20,20): it is a Zoom window and it reads as gallery, 4 participants ("), said
-        assert ("classmood: the part of the Zoom window you picked last is watched (pick again: classmood run --pick; "
-                "the whole window: classmood run --window 1)") in r.stderr
-        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+                                  "(636x395 at 20,20 on the screen): it is a Zoom window and it reads as gallery, "
+                                  "4 participants ("), said
+        assert ("; pick again: classmood run --pick, the whole window: classmood run --window 1 (chosen among "
+                in said[0])
+        assert len([line for line in r.stderr.splitlines() if "picked last" in line]) == 1  # one line, not two
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{\"frame")]
         assert frames and all(f["frame"] == {"width": 636, "height": 395} for f in frames)
         assert max(len(f["tiles"]) for f in frames) == 4
     finally:
@@ -427,7 +453,7 @@ def test_a_part_picked_last_time_that_shows_no_one_now_falls_back_to_the_whole_w
         said = [line for line in r.stderr.splitlines() if line.startswith("classmood: watching")]
         assert said[0].startswith("classmood: watching the Zoom window 'Zoom Meeting' (960x600 at 20,20): it is a "
                                   "Zoom window and it reads as gallery, 9 participants")
-        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+        frames = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{\"frame")]
         assert frames and all(f["frame"] == {"width": 960, "height": 600} for f in frames)
         assert max(len(f["tiles"]) for f in frames) == 9
         # the pick stays remembered: it may fit the next class's layout
@@ -520,8 +546,8 @@ def test_started_before_the_meeting_it_watches_the_meeting_once_it_shows(display
         assert proc.returncode == 0 and "Traceback" not in err, err
         said = [line for line in err.splitlines() if line.startswith("classmood: watching")]
         assert len(said) == 1 and "a meeting app's window is watched as soon as one shows" in said[0], err
-        assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
-        frames = [_json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert "the Zoom window 'Zoom Meeting' is on the screen now: watching it instead of" in err
+        frames = [_json.loads(line) for line in out.splitlines() if line.startswith("{\"frame")]
         assert frames[-1]["frame"] == {"width": 960, "height": 600} and len(frames[-1]["tiles"]) == 9
         # the class is read from the meeting's window on: the faces in the video player and
         # the photo viewer before it showed are no students of it (a newcomer's class got 24
@@ -558,7 +584,7 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
     clock = Clock()
     try:
         src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
-        assert src.description == "window zoom 'Zoom 회의' (800x500 at 0,0)"
+        assert src.description == "the Zoom window 'Zoom 회의' (800x500 at 0,0)"
         with src:
             it = iter(src)
             first = next(it)
@@ -582,9 +608,9 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             f = frames_until(it, lambda f: warned() and f.image.mean() > 20)
             assert f.origin == (700, 300)
             said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-            assert said[0] == ("the window zoom 'Zoom 회의' is minimised or hidden, so no participant can be seen; "
+            assert said[0] == ("the Zoom window 'Zoom 회의' is minimised or hidden, so no participant can be seen; "
                                "bring it back up on the screen (the analysis goes on and resumes then)")
-            assert said[1].startswith("the window zoom 'Zoom 회의' is back at 640x400 at 700,300")
+            assert said[1].startswith("the Zoom window 'Zoom 회의' is back at 640x400 at 700,300")
             assert len(said) == 2  # one line each, not one per frame
 
             caplog.clear()
@@ -597,9 +623,12 @@ def test_the_chosen_window_is_followed_moved_resized_minimised_closed_and_reopen
             reopened = opened[0]
             assert f.image.shape == (450, 720, 3) and src.window.id == reopened.id
             said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-            assert said[0].startswith("the window zoom 'Zoom 회의' was closed, so no participant can be seen; "
+            assert said[0].startswith("the Zoom window 'Zoom 회의' was closed, so no participant can be seen; "
                                       "reopen the meeting")
-            assert said[1].startswith("the window zoom 'Zoom 회의' was closed; following zoom 'Zoom Meeting'")
+            assert len(said) == 1  # the good news that follows is no warning
+            news = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+            assert news[-1] == ("the Zoom window 'Zoom 회의' was closed; the same class shows in the Zoom window "
+                                "'Zoom Meeting' at 720x450 at 100,50: watching it there")
     finally:
         meeting.close()
         if reopened is not None:
@@ -646,7 +675,7 @@ def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, cap
                                  pictures / "face.png", (400, 250, 500, 400))
             said = lambda: [r.getMessage() for r in caplog.records if "covered" in r.getMessage()]  # noqa: E731
             frames_until(it, lambda f: said())
-            assert said() == ["the window zoom 'Zoom Meeting' is 25% covered by libreoffice-impress "
+            assert said() == ["the Zoom window 'Zoom Meeting' is 25% covered by libreoffice-impress "
                               "'lesson.odp - LibreOffice Impress', so what shows there is read, not the meeting; "
                               "bring the meeting to the front or move the other window away"]
             for _ in range(6):  # said once, not every frame
@@ -654,7 +683,7 @@ def test_a_meeting_window_covered_by_another_is_said_once(display, pictures, cap
             assert len(said()) == 1
             slides.close()
             frames_until(it, lambda f: len(said()) == 2)
-            assert said()[1] == "the window zoom 'Zoom Meeting' is no longer covered"
+            assert said()[1] == "the Zoom window 'Zoom Meeting' is no longer covered"
     finally:
         meeting.close()
         if slides is not None:
@@ -694,7 +723,7 @@ def test_a_window_that_is_gone_or_minimised_at_the_start_is_one_clear_error(disp
         xdo(display, "windowunmap", "--sync", str(meeting.id))
         with pytest.raises(InputError) as exc:
             ScreenSource(window_id=meeting.id)
-        assert str(exc.value) == ("window zoom 'Zoom Meeting' is minimised; bring it up on the screen, then "
+        assert str(exc.value) == ("the Zoom window 'Zoom Meeting' is minimised; bring it up on the screen, then "
                                   "start again") and exc.value.option == "window"
     finally:
         meeting.close()
@@ -726,3 +755,160 @@ def test_on_a_wide_screen_the_meeting_on_the_right_half_is_chosen_and_followed_a
             meeting.close()
     finally:
         stop(proc)
+
+
+def test_a_meeting_window_dragged_and_resized_during_the_class_stores_only_its_students(display, pictures, tmp_path):
+    """The teacher drags the meeting window across the screen in small steps and resizes
+    it, as one does with the mouse, during the class: every frame is taken where the
+    window is then (its geometry asked before and after each grab), so the stored class
+    has its 9 students, not students invented from pictures of the old rectangle (a
+    newcomer's dragged 23-student window was stored with 34 participants)."""
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", MEETING_RECT)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--no-overlay", "--presence-only",
+                                 "--duration", "20", "--fps", "4", "--db", str(tmp_path / "m.db")],
+                                env=env_for(display, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        try:
+            time.sleep(5)
+            wid = str(meeting.id)
+            for k in range(1, 16):  # a drag: 15 steps of 30 px to the right and 10 px down
+                xdo(display, "windowmove", "--sync", wid, str(20 + 30 * k), str(20 + 10 * k))
+                time.sleep(0.2)
+            for k in range(1, 5):  # smaller, in steps, then larger again
+                xdo(display, "windowsize", "--sync", wid, str(960 - 60 * k), str(600 - 40 * k))
+                time.sleep(0.3)
+            for k in range(1, 9):  # and dragged back while it is smaller
+                xdo(display, "windowmove", "--sync", wid, str(470 - 50 * k), str(170 - 15 * k))
+                time.sleep(0.2)
+            xdo(display, "windowsize", "--sync", wid, "960", "600")
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        from classmood.agent.store import SessionStore
+
+        with SessionStore(tmp_path / "m.db", readonly=True) as store:
+            (info,) = store.sessions()
+            assert info.participants == 9, (info, err)
+    finally:
+        meeting.close()
+
+
+def test_the_panel_says_while_the_meeting_window_is_minimised_or_covered(display, pictures):
+    """While the followed window is minimised no frame comes, so the panel is told by the
+    source's state, not by results: it says the Zoom window is minimised and what to do,
+    its state is "not visible" (not a green "analysing"), it shows no counts (not "0
+    present" and "Nobody right now"), and the overlay's tag no longer claims to analyse;
+    once the window is back, all of that is gone. Covered, it says what covers it."""
+    from classmood.cli.run import tell_unseen
+    from classmood.overlay.view_model import Controls, OverlayModel
+
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    slides = None
+    controls, stop = Controls(), threading.Event()
+    model = OverlayModel(controls)
+    clock = Clock()
+    src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+    frames = []
+
+    def iterate():
+        for f in src:
+            frames.append(f)
+            if stop.is_set():
+                return
+
+    def until(test, limit=60.0):
+        deadline = time.monotonic() + limit
+        while not test():
+            assert time.monotonic() < deadline, controls.snapshot()
+            time.sleep(0.05)
+
+    reader = threading.Thread(target=iterate, daemon=True)
+    try:
+        reader.start()
+        tell_unseen(src, controls, stop, every_s=0.05)
+        until(lambda: len(frames) >= 2)
+        assert controls.unseen == ""
+        xdo(display, "windowunmap", "--sync", str(meeting.id))
+        until(lambda: controls.unseen)
+        words = ("The Zoom window is minimised or hidden: no one can be seen, and nothing is counted now. "
+                 "Bring it back up on the screen: the analysis goes on by itself.")
+        assert controls.unseen == words
+        panel = model.panel_payload()
+        assert panel["status"]["state"] == "not visible" and panel["notes"][0] == words
+        assert panel["counts"] is None and panel["attention"] == []
+        assert model.overlay_payload()["indicator"] is None
+        xdo(display, "windowmap", "--sync", str(meeting.id))
+        until(lambda: not controls.unseen)
+        assert model.panel_payload()["status"]["state"] == "analysing"
+        slides = open_window(display, "lesson.odp - LibreOffice Impress", "libreoffice-impress",
+                             pictures / "face.png", (400, 250, 500, 400))
+        until(lambda: controls.unseen)
+        assert controls.unseen == ("The Zoom window is 25% covered by libreoffice-impress 'lesson.odp - LibreOffice "
+                                   "Impress': what covers it is read, not the students. Bring the meeting to the "
+                                   "front, or move the other window away.")
+        slides.close()
+        until(lambda: not controls.unseen)
+    finally:
+        stop.set()
+        src.interrupt()
+        reader.join(10)
+        src.close()
+        meeting.close()
+        if slides is not None:
+            slides.close()
+
+
+def test_another_class_in_the_same_apps_window_is_not_merged_when_the_meeting_closes(display, pictures, caplog):
+    """Two Zoom windows: the class of nine (followed) and a meeting of four. The class's
+    window closes: the other one does not show the class, so it is not read (a newcomer's
+    class of 23 got the other meeting's 5 merged in: 28 stored); one line says so, once,
+    and the class's window reopened is watched again."""
+    caplog.set_level(logging.INFO, logger="classmood")
+    meeting = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (0, 0, 800, 500))
+    other = open_window(display, "Zoom Meeting", "zoom", pictures / "four_live.png", (820, 0, 600, 340))
+    reopened = None
+    clock = Clock()
+    src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
+    frames, stop = [], threading.Event()
+
+    def iterate():
+        for f in src:
+            frames.append(f)
+            if stop.is_set():
+                return
+
+    def until(test, limit=60.0):
+        deadline = time.monotonic() + limit
+        while not test():
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.05)
+
+    said = lambda: [r.getMessage() for r in caplog.records if "does not show the class" in r.getMessage()]  # noqa: E731
+    reader = threading.Thread(target=iterate, daemon=True)
+    try:
+        reader.start()
+        until(lambda: len(frames) >= 3)
+        meeting.close()
+        until(lambda: said())
+        n = len(frames)
+        for _ in range(4):  # a few more checks, 2 s apart on the source's clock
+            t = clock.t
+            until(lambda: clock.t >= t + 2.5)
+        assert len(frames) == n and len(said()) == 1
+        assert said()[0] == ("the Zoom window 'Zoom Meeting' (600x340 at 820,0) is open, but it does not show the "
+                             "class that was watched, so it is not read: ClassMood waits for the meeting's window to "
+                             "come back (to watch the other one, stop with Ctrl+C and run again)")
+        reopened = open_window(display, "Zoom Meeting", "zoom", pictures / "gallery.png", (40, 60, 800, 500))
+        until(lambda: any(f.origin == (40, 60) and f.image.mean() > 20 for f in frames))
+        assert all(f.origin != (820, 0) for f in frames)  # never a frame of the other meeting
+    finally:
+        stop.set()
+        src.interrupt()
+        reader.join(10)
+        src.close()
+        for w in (meeting, other, reopened):
+            if w is not None:
+                w.close()

@@ -20,7 +20,7 @@ from classmood.agent.choices import (
     save_listing,
 )
 from classmood.agent.finder import Candidate, Discovery, Reading
-from classmood.agent.limits import PAGE_MESSAGE, PAGE_NOTE, STEADY_FRAMES, STRIP_MESSAGE, STRIP_NOTE, ViewLimits
+from classmood.agent.limits import STEADY_FRAMES, STRIP_MESSAGE, STRIP_NOTE, ViewLimits, page_message, page_note
 from classmood.agent.sources import WindowInfo
 from classmood.types import ClassSnapshot, FrameResult, GalleryResult, Tile, TileResult, TileState
 from tests.conftest import data_path
@@ -55,12 +55,36 @@ def test_speaker_view_is_said_once_when_steady_and_again_after_a_gallery():
 
 @pytest.mark.parametrize("tiles, page", [(49, True), (25, True), (24, False), (48, False), (16, False)])
 def test_a_full_page_of_zooms_gallery_is_said(tiles, page):
-    lines = said(ViewLimits(), [("gallery", tiles)] * (STEADY_FRAMES + 3))
-    expected = PAGE_MESSAGE.format(tiles=tiles) if page else None
+    lines = said(ViewLimits("Zoom"), [("gallery", tiles)] * (STEADY_FRAMES + 3))
+    expected = page_message(tiles, "Zoom") if page else None
     assert [x for x in lines if x] == ([expected] if page else [])
     if page:
-        assert f"the gallery shows {tiles} tiles" in expected and "may span more pages" in expected
-        assert "participants without video may also be hidden" in expected
+        assert expected == (f"the gallery shows {tiles} tiles, as many as one page of Zoom's gallery holds (49, or "
+                            "25 with its smaller page setting): the class may span more pages and only this page is "
+                            "read (page through the gallery, or set Zoom to show 49 per page); participants without "
+                            "video may also be hidden (turn off Zoom's 'Hide non-video participants')")
+
+
+def test_a_full_page_is_told_in_the_watched_apps_terms():
+    """A newcomer's Meet window with 25 tiles was told to "set Zoom to show 49 per page"
+    and to turn off Zoom's "Hide non-video participants": each app gets its own advice,
+    and an app not known gets advice worded for any app, naming no app's setting."""
+    meet = said(ViewLimits("Google Meet"), [("gallery", 25)] * STEADY_FRAMES)[-1]
+    assert meet == ("the gallery shows 25 tiles, as many as Meet's tiled view shows (at most 49, as set in its "
+                    "'Adjust view'): the class may span more pages and only this page is read (raise the number "
+                    "of tiles in Meet's 'Adjust view' to 49); participants without video may also be hidden "
+                    "(see Meet's 'Adjust view' settings)")
+    teams = said(ViewLimits("Microsoft Teams"), [("gallery", 49)] * STEADY_FRAMES)[-1]
+    assert "'Large gallery'" in teams and "Zoom" not in teams
+    anyone = said(ViewLimits(), [("gallery", 49)] * STEADY_FRAMES)[-1]
+    assert "set the meeting app to show more tiles at once" in anyone and "Hide non-video" not in anyone
+    for app in ("Google Meet", "Microsoft Teams", "Webex", None):
+        limits = ViewLimits(app)
+        said(limits, [("gallery", 25)] * STEADY_FRAMES)
+        assert limits.holding == page_note(25, app) and "Zoom" not in limits.holding
+    assert page_note(25, "Google Meet") == ("The gallery shows a full page of 25: the class may have more pages, "
+                                            "and only this one is read. Raise the number of tiles in Meet's "
+                                            "'Adjust view' to 49.")
 
 
 def test_the_limits_on_real_screenshots(perception_real):
@@ -69,11 +93,11 @@ def test_the_limits_on_real_screenshots(perception_real):
     p, folder = perception_real
     for name, expected in [("zoom_websdk_speaker.png", STRIP_MESSAGE.format(layout="speaker")),
                            ("zoom_slava_filmstrip.png", STRIP_MESSAGE.format(layout="filmstrip")),
-                           ("zoom_websdk_gallery25.png", PAGE_MESSAGE.format(tiles=25)),
+                           ("zoom_websdk_gallery25.png", page_message(25, "Zoom")),
                            ("zoom_evo_gallery23.png", None)]:
         g = p.analyze(cv2.imread(str(folder / name)))
         r = FrameResult(timestamp=0.0, gallery=g, participants=(), mood=MOOD)
-        limits = ViewLimits()
+        limits = ViewLimits("Zoom")
         lines = [limits.update(r) for _ in range(STEADY_FRAMES)]
         assert lines[-1] == expected, name
 
@@ -134,7 +158,7 @@ def test_the_panel_note_holds_while_the_limit_does():
     # from the frame the speaker view is steady, through frames with nothing to go by,
     # until the gallery is steady again; then a full page of 49
     assert held == [None] * 3 + [None, None, strip, strip] + [strip, strip] + [strip, strip, None] \
-        + [None, None, PAGE_NOTE.format(tiles=49)]
+        + [None, None, page_note(49)]
     assert "a full page of 49" in held[-1] and "Page through the gallery" in held[-1]
 
 
@@ -150,15 +174,15 @@ def test_a_pick_is_placed_in_the_meeting_window_that_holds_it(tmp_path):
     assert pick == Pick((200, 110, 500, 300), "Zoom", zoom)
     assert pick.part == (0.1, 0.1, 0.5, 0.5)
     assert pick.watch_options() == {"window_id": 1, "window_part": (0.1, 0.1, 0.5, 0.5)}
-    assert pick.describe() == ("the rectangle you picked, 500x300 at 200,110 in the Zoom window (followed when it "
-                               "moves; remembered for Zoom)")
+    assert pick.describe() == ("the rectangle you picked in the Zoom window, 500x300 at 200,110 on the screen "
+                               "(followed when it moves; remembered for Zoom)")  # screen pixels, said so
     path = tmp_path / "meeting.json"
     remember_pick(path, pick)
     assert recalled_region(path, "Zoom") == {"part": [0.1, 0.1, 0.5, 0.5]}
     # its centre over the photo viewer on top of Zoom: a fixed rectangle of the screen
     over = place_pick((850, 450, 300, 200), [zoom, viewer])
     assert over == Pick((850, 450, 300, 200)) and over.watch_options() == {"region": (850, 450, 300, 200)}
-    assert over.describe() == "the rectangle you picked, 300x200 at 850,450"
+    assert over.describe() == "the rectangle you picked, 300x200 at 850,450 on the screen"
     remember_pick(path, over)
     assert recalled_region(path, "screen") == {"region": [850, 450, 300, 200]}
     # reaching out of the Zoom window, or Zoom minimised, or no windows known: the screen's

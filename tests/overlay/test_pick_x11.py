@@ -73,7 +73,7 @@ def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_
     frames: list[dict] = []
 
     def read_frames() -> list[dict]:
-        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{"))
+        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{\"frame"))
         return frames
 
     try:
@@ -107,8 +107,8 @@ def test_pick_the_gallery_from_the_panel(x11, overlay_backend, gallery_png, tmp_
             proc.wait()
         zoom.close()
     assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
-    assert ("classmood: note: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed "
-            "when it moves; remembered for Zoom) from now on; the class goes on there (what was read so far is "
+    assert ("classmood: note: watching the rectangle you picked in the Zoom window, 840x480 at 10,10 on the screen "
+            "(followed when it moves; remembered for Zoom) from now on; the class goes on there (what was read so far is "
             "kept, and each student keeps their id)") in err
     # remembered for Zoom as fractions of its window, as --pick remembers
     picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
@@ -140,7 +140,7 @@ def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backe
     frames: list[dict] = []
 
     def read_frames() -> list[dict]:
-        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{"))
+        frames.extend(json.loads(line) for line in out.drain() if line.startswith("{\"frame"))
         return frames
 
     zoom = None
@@ -163,7 +163,7 @@ def test_the_overlay_follows_the_source_to_the_meeting_window(x11, overlay_backe
         if zoom is not None:
             zoom.close()
     assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
-    assert "the Zoom window zoom 'Zoom Meeting' is on the screen now: watching it instead of" in err
+    assert "the Zoom window 'Zoom Meeting' is on the screen now: watching it instead of" in err
 
 
 def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_path):
@@ -189,11 +189,34 @@ def test_run_pick_takes_the_same_path(x11, overlay_backend, gallery_png, tmp_pat
             proc.wait()
         zoom.close()
     assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
-    assert ("classmood: watching the rectangle you picked, 840x480 at 10,10 in the Zoom window (followed when it "
-            "moves; remembered for Zoom)") in err
-    assert "classmood: analysing window zoom 'Zoom Meeting' (840x480 at 10,10)" in err
-    frames = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert ("classmood: watching the rectangle you picked in the Zoom window, 840x480 at 10,10 on the screen "
+            "(followed when it moves; remembered for Zoom); stop with Ctrl+C") in err
+    assert not [line for line in err.splitlines() if line.startswith("classmood: analysing")]  # said once
+    frames = [json.loads(line) for line in out.splitlines() if line.startswith("{\"frame")]
     assert frames and all(f["frame"] == {"width": 840, "height": 480} for f in frames)
     assert max(len(f["tiles"]) for f in frames) == 4
     picked = json.loads((tmp_path / "meeting.json").read_text(encoding="utf-8"))["picked"]
     assert list(picked) == ["Zoom"] and len(picked["Zoom"]["part"]) == 4
+
+
+def test_run_pick_with_a_single_click_says_too_small(x11, overlay_backend, gallery_png, tmp_path):
+    """A click instead of a drag in ``run --pick`` is one line saying the rectangle was
+    too small and how to pick, not "(cancelled)", and it names no --region option."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool)")
+    proc = subprocess.Popen([sys.executable, "-m", "classmood", "run", "--pick", "--no-overlay", "--no-store"],
+                            cwd=str(ROOT), env=env_for(x11, CLASSMOOD_DB=str(tmp_path / "classmood.db")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        wait_for(lambda: find(x11, "^ClassMood: pick the gallery$"), 60, "the picker window")
+        time.sleep(1.0)  # Qt maps the window after it says so
+        xdo(x11, "mousemove", "400", "300", "click", "1")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 2 and "Traceback" not in err, err[-3000:]
+    assert err.splitlines()[-1] == ("classmood: error: the rectangle dragged was too small (0x0, a click or a slip); "
+                                    "drag over the whole gallery, at least 80x60 pixels; run again: classmood run "
+                                    "--pick, or let ClassMood find the meeting: classmood run")

@@ -104,3 +104,19 @@ def meeting_app(window: WindowInfo) -> str | None:
             if app.title is not None and app.title.search(window.title or ""):
                 return app.name
     return None
+
+
+def window_name(window: WindowInfo) -> str:
+    """A window as the teacher knows it, for ClassMood's lines.
+
+    Args:
+        window: the window.
+
+    Returns:
+        ``"the Zoom window 'Zoom 회의'"`` for a meeting app's window (its app's name, not
+        its raw window class), else ``"the window eog 'a.jpg'"``.
+    """
+    app = meeting_app(window)
+    if app:
+        return f"the {app} window {window.title!r}" if window.title else f"the {app} window"
+    return f"the window {window.label()}"

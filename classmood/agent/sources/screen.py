@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import cv2
@@ -26,9 +27,9 @@ from ...display import (
 from ...errors import InputError
 from ...types import Frame
 from .base import Source, check_fps, paced
-from .meeting import meeting_app
+from .meeting import meeting_app, window_name
 from .window_lookup import find_window
-from .windows import WindowInfo, get_window, list_windows, part_of
+from .windows import WindowInfo, geometry_reader, get_window, list_windows, part_of
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,17 @@ def blank_capture_message(description: str, seconds: float, *, black: bool, wayl
             f"be seen: {why}; the analysis goes on")
 
 
+def _look_of(image: np.ndarray) -> np.ndarray | None:
+    """A picture's look, to tell whether two windows show the same class: its grey 64x36
+    thumbnail, centred and scaled to unit length (the dot product of two is their
+    correlation); None for a picture of one flat colour."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    small = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small -= small.mean()
+    norm = float(np.linalg.norm(small))
+    return None if norm < 2.0 * np.sqrt(small.size) else small / norm  # under 2 grey levels: flat
+
+
 class ScreenSource(Source):
     """Frames captured from the screen with mss.
 
@@ -129,11 +141,18 @@ class ScreenSource(Source):
     identity is ``window_id`` (:attr:`~classmood.agent.sources.windows.WindowInfo.id`,
     e.g. the meeting found by :func:`classmood.agent.finder.discover`). A window's
     rectangle is looked up again every :attr:`WINDOW_REFRESH_S` seconds, so a window that
-    moves, is resized or goes to another monitor is followed; while it is minimised,
+    moves, is resized or goes to another monitor is followed; a window followed by its
+    identity is also asked where it is before and after every frame (one cheap query), so
+    each frame is taken where the window is, and a frame during which it moved or changed
+    size, or taken the moment its size changed (the app has not redrawn yet), is dropped:
+    a picture of the wrong rectangle reads as another class; while it is minimised,
     closed or off the screen no frames come, one warning line says so and what to do,
     and capture resumes when it is back. A window followed by ``window_id`` that is
     closed and replaced by another window of the same meeting app (Zoom opens a new
-    window when a meeting starts) is followed there.
+    window when a meeting starts) is followed there when it shows the same class
+    (:attr:`LIKENESS`); another window of that app showing something else (Zoom's main
+    window, another meeting) is not read, and one line says so: the capture waits for
+    the meeting's window.
 
     Frames are BGR uint8 arrays of shape (h, w, 3), taken every ``1/fps`` seconds by
     ``clock``; a slow consumer makes the source skip frames, never queue them. Each
@@ -178,6 +197,12 @@ class ScreenSource(Source):
     COVERED_SHARE = 0.1
     """A followed window covered this much or more by other windows is said to be (once):
     what covers it is captured and read instead of those participants."""
+    LIKENESS = 0.85
+    """A window of the same app that replaces a closed followed window is followed only
+    when its picture correlates this much with the closed one's last frame, both as 64x36
+    grey thumbnails (:func:`_look_of`): on 40 real and synthetic screenshots, a gallery
+    against itself scaled, with noise and shifted by 1% scores 0.915 or more, two
+    different screens 0.75 or less (one pair of the same meeting's screens 0.97)."""
     MEETING_LOOK_S = 5.0
     """With ``look_for_meeting``: how often the desktop's windows are listed for a meeting
     app's window that was not there when the capture started (a few ms with python-xlib)."""
@@ -203,6 +228,11 @@ class ScreenSource(Source):
         self.window: WindowInfo | None = None
         """The followed window as last seen (``window_id``), else None."""
         self._window_problem: str | None = None
+        self.not_seen: str | None = None
+        """While the followed window cannot be seen, or is covered, what the teacher
+        should know, for the panel, in plain words (what is wrong, that nothing is read,
+        what to do); None while it is seen. Written by the thread that iterates the
+        source; read from any thread."""
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
         self._covered_by: int | None = None
@@ -225,6 +255,13 @@ class ScreenSource(Source):
         self._first_checked = False
         self._blank_since: float | None = None
         self._blank_warned = False
+        self._look: np.ndarray | None = None  # _look_of the last frame of a followed window
+        self._unlike: set[int] = set()  # windows said not to show the lost class
+        self._geometry = None  # geometry_reader(), opened at the first frame of a followed window
+        self._size_seen: tuple[int, int] | None = None
+        self.moving_frames = 0
+        """Frames not taken because the followed window moved or changed size while they
+        were captured, or had just changed size (:meth:`_window_now`)."""
         self._sct = open_mss()
         try:
             self._setup(monitor, region, window, self._window_id)
@@ -243,10 +280,10 @@ class ScreenSource(Source):
                                  "again and choose one that is open", option="window")
             rect = clip_rect(self._part_of(info.rect), self.screen) if info.visible else None
             if rect is None:
-                raise InputError(f"window {info.label()} is {'minimised' if not info.visible else 'off the screen'}; "
+                raise InputError(f"{window_name(info)} is {'minimised' if not info.visible else 'off the screen'}; "
                                  "bring it up on the screen, then start again", option="window")
             self.window, self.rect = info, rect
-            self.description = f"window {info.label()} ({format_rect(rect)})"
+            self.description = f"{window_name(info)} ({format_rect(rect)})"
             return
         if region is not None:
             rect = region  # checked by check_region before the screen was opened
@@ -309,19 +346,20 @@ class ScreenSource(Source):
         else:
             info = get_window(int(window_id), self._monitors())
             if info is None or not info.visible:
-                raise InputError(f"the window {'is closed' if info is None else info.label() + ' is minimised'}; "
+                raise InputError(f"{'the window is closed' if info is None else window_name(info) + ' is minimised'}; "
                                  "bring the meeting up, then pick again", option="window")
             saved, self._window_part = self._window_part, part
             rect = clip_rect(self._part_of(info.rect), self.screen)
             self._window_part = saved
             if rect is None:
-                raise InputError(f"the window {info.label()} is off the screen; move it onto a monitor, then "
+                raise InputError(f"{window_name(info)} is off the screen; move it onto a monitor, then "
                                  "pick again", option="window")
-            description = f"window {info.label()} ({format_rect(rect)})"
+            description = f"{window_name(info)} ({format_rect(rect)})"
         self._window, self._window_title = None, None
         self._window_id = None if info is None else info.id
         self.window, self._window_part, self.rect, self.description = info, part, rect, description
         self._window_missing, self._window_problem, self._covered_by = False, None, None
+        self.not_seen = None
         self._window_checked = self._clock()
         self._look_for_meeting = False
         self.switches += 1
@@ -372,6 +410,36 @@ class ScreenSource(Source):
             and (meeting_app(w) == app if app else (w.wm_class, w.process) == (gone.wm_class, gone.process)),
             windows)
 
+    def _reads_like_lost(self, other: WindowInfo) -> bool:
+        """Whether another window of the closed window's app shows the same picture as
+        the closed one did in its last frame (:data:`LIKENESS`, on a small grey copy: the
+        gallery's layout, its tiles' places and brightness): Zoom reopening the meeting's
+        window, not its main window or another meeting. One line for each window that
+        does not (the class is not merged with another one: the capture waits for the
+        meeting's window); a window that shows nothing yet (one flat colour) is looked at
+        again at the next check, silently."""
+        if self._look is None:
+            return True  # nothing was seen of the lost one to compare with
+        rect = clip_rect(self._part_of(other.rect), self.screen)
+        if rect is None:
+            return False
+        x, y, w, h = rect
+        try:
+            shot = np.asarray(self._sct.grab({"left": x, "top": y, "width": w, "height": h}))
+        except Exception:  # noqa: BLE001 - mss.ScreenShotError: gone meanwhile
+            return False
+        look = _look_of(cv2.cvtColor(shot, cv2.COLOR_BGRA2BGR))
+        if look is None:
+            return False  # not drawn yet
+        if float((look * self._look).sum()) >= self.LIKENESS:
+            return True
+        if other.id not in self._unlike:
+            self._unlike.add(other.id)
+            log.info("%s (%s) is open, but it does not show the class that was watched, so it is not read: "
+                     "ClassMood waits for the meeting's window to come back (to watch the other one, stop with "
+                     "Ctrl+C and run again)", window_name(other), format_rect(other.rect))
+        return False
+
     def _follow_window_id(self) -> bool:
         """Look the followed window up again by its id; False while it cannot be seen
         (one warning line for each new reason, one line when it is back). The desktop's
@@ -391,42 +459,61 @@ class ScreenSource(Source):
             problem = None
         if info is not None and last is not None and (info.pid, info.wm_class) != (last.pid, last.wm_class):
             info = None  # closed, and X gave its id to a new window (of another process)
+        replaced = False
         if info is None and problem is None:
             info = self._replacement(last, windows)
+            if info is not None and not self._reads_like_lost(info):
+                info = None
             if info is not None:
-                log.warning("the window %s was closed; following %s, the same app's, at %s", last.label(),
-                            info.label(), format_rect(info.rect))
-                self._window_id = info.id
+                log.info("%s was closed; the same class shows in %s at %s: watching it there",
+                         window_name(last), window_name(info), format_rect(info.rect))
+                self._window_id, replaced = info.id, True
             else:
-                problem = (f"the window {last.label()} was closed, so no participant can be seen; reopen the "
+                problem = (f"{window_name(last)} was closed, so no participant can be seen; reopen the "
                            "meeting (ClassMood goes on and watches it again when a window of the same app "
                            "shows), or stop with Ctrl+C and run: classmood run --list")
         rect = None
         if info is not None:
             self.window = info
             if not info.visible:
-                problem = (f"the window {info.label()} is minimised or hidden, so no participant can be seen; "
+                problem = (f"{window_name(info)} is minimised or hidden, so no participant can be seen; "
                            "bring it back up on the screen (the analysis goes on and resumes then)")
             else:
                 rect = clip_rect(self._part_of(info.rect), self.screen)
                 if rect is None:
-                    problem = (f"the window {info.label()} is off the screen, so no participant can be seen; "
+                    problem = (f"{window_name(info)} is off the screen, so no participant can be seen; "
                                "move it back onto a monitor")
         if problem is not None:
             if problem != self._window_problem:
                 log.warning(problem)
             self._window_problem = problem
             self._window_missing = True
+            self.not_seen = self._panel_words(info, last)
             return False
-        if self._window_missing:
-            log.info("the window %s is back at %s; analysing it again", info.label(), format_rect(rect))
+        if self._window_missing and not replaced:  # (a replacement was said just now)
+            log.info("%s is back at %s; analysing it again", window_name(info), format_rect(rect))
         elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
-            log.info("the window %s moved to screen %d", info.label(), info.monitor)
+            log.info("%s moved to screen %d", window_name(info), info.monitor)
         self._window_missing = False
         self._window_problem = None
+        self.not_seen = None
         self.rect = rect
         self._check_covered(info, rect, windows)
         return True
+
+    def _panel_words(self, info: WindowInfo | None, last: WindowInfo | None) -> str:
+        """:attr:`not_seen` for a followed window that is closed (``info`` None),
+        minimised or off the screen."""
+        app = meeting_app(info or last) if (info or last) is not None else None
+        what = f"The {app} window" if app else "The meeting window"
+        if info is None:
+            return (f"{what} was closed: no one can be seen, and nothing is counted now. Reopen the meeting: "
+                    "ClassMood watches it again when it shows.")
+        if not info.visible:
+            return (f"{what} is minimised or hidden: no one can be seen, and nothing is counted now. "
+                    "Bring it back up on the screen: the analysis goes on by itself.")
+        return (f"{what} is off the screen: no one can be seen, and nothing is counted now. "
+                "Move it back onto a monitor.")
 
     def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> None:
         """One warning line when other windows (above the followed one in the stacking
@@ -452,12 +539,16 @@ class ScreenSource(Source):
         share = float(covered.mean())
         if share >= self.COVERED_SHARE and biggest is not None:
             if self._covered_by != biggest.id:
-                log.warning("the window %s is %d%% covered by %s, so what shows there is read, not the meeting; "
-                            "bring the meeting to the front or move the other window away", info.label(),
+                log.warning("%s is %d%% covered by %s, so what shows there is read, not the meeting; "
+                            "bring the meeting to the front or move the other window away", window_name(info),
                             round(100 * share), biggest.label())
             self._covered_by = biggest.id
+            app = meeting_app(info)
+            self.not_seen = (f"The {app + ' ' if app else 'meeting '}window is {round(100 * share)}% covered by "
+                             f"{biggest.label()}: what covers it is read, not the students. Bring the meeting "
+                             "to the front, or move the other window away.")
         elif self._covered_by is not None:
-            log.info("the window %s is no longer covered", info.label())
+            log.info("%s is no longer covered", window_name(info))
             self._covered_by = None
 
     def _follow_window(self) -> bool:
@@ -474,10 +565,13 @@ class ScreenSource(Source):
             if not self._window_missing:
                 log.warning("%s; waiting for it to come back", exc)
             self._window_missing = True
+            self.not_seen = ("The meeting window cannot be seen (minimised or closed): no one can be seen, and "
+                             "nothing is counted now. Bring it back up on the screen.")
             return False
         if self._window_missing:
             log.info("window %r is back at %s", title, format_rect(rect))
         self._window_missing = False
+        self.not_seen = None
         self._window_title, self.rect = title, rect
         return True
 
@@ -506,6 +600,32 @@ class ScreenSource(Source):
                 raise InputError(WAYLAND_MESSAGE)
         return image
 
+    def _window_now(self) -> Rect | None:
+        """The followed window's rectangle now (one cheap query per call), with
+        :attr:`rect` moved to it: each frame is taken where the window is, not where the
+        last full check (every :attr:`WINDOW_REFRESH_S`) saw it. None when no frame should
+        be taken now: the window is gone or hidden (the next full check says so), off the
+        screen, or its size changed since the last frame (the meeting app redraws its
+        gallery at the new size a moment later; until then the window shows the old
+        picture, cut or on a blank background)."""
+        if self._geometry is None:
+            try:
+                self._geometry = geometry_reader()
+            except InputError:
+                return self.window.rect if self.window is not None else None
+        r = self._geometry.rect(self._window_id)
+        if r is None or self.window is None:
+            return None
+        if r != self.window.rect:
+            rect = clip_rect(self._part_of(r), self.screen)
+            if rect is None:
+                return None
+            self.window = replace(self.window, rect=r)
+            self.rect = rect
+        resized = self._size_seen is not None and r[2:] != self._size_seen
+        self._size_seen = r[2:]
+        return None if resized else r
+
     def _meeting_now(self) -> None:
         """With ``look_for_meeting``, every :attr:`MEETING_LOOK_S` seconds: a visible
         meeting app's window (:func:`~classmood.agent.sources.meeting.meeting_app`) is
@@ -525,12 +645,13 @@ class ScreenSource(Source):
         before = self.description
         self._window, self._window_id, self.window = None, w.id, w
         self._window_missing, self._window_problem, self._window_checked = False, None, now
+        self.not_seen = None
         self.rect = clip_rect(self._part_of(w.rect), self.screen)
-        self.description = f"window {w.label()} ({format_rect(self.rect)})"
+        self.description = f"{window_name(w)} ({format_rect(self.rect)})"
         self._look_for_meeting = False
         self.switches += 1
-        log.info("the %s window %s is on the screen now: watching it instead of %s (the class is read "
-                 "from here; what was read before is forgotten)", meeting_app(w), w.label(), before)
+        log.info("%s is on the screen now: watching it instead of %s (the class is read from here; what was "
+                 "read before is forgotten)", window_name(w), before)
 
     def _grab_frame(self, timestamp: float, index: int) -> Frame | None:
         """The frame for one paced slot (None while a followed window cannot be seen)."""
@@ -545,8 +666,18 @@ class ScreenSource(Source):
         if self._unseen_since is not None:
             self.unseen.append((self._unseen_since, timestamp))
             self._unseen_since = None
+            self._blank_since = None  # the time it could not be seen is no blank capture
+        before = self._window_now() if self._window_id is not None else None
+        if self._window_id is not None and before is None:
+            self.moving_frames += 1
+            return None
         image = self.grab()
+        if self._window_id is not None and self._window_now() != before:
+            self.moving_frames += 1  # moved or resized while it was captured: a mix of two places
+            return None
         self._check_blank(image, timestamp)
+        if self._window_id is not None:
+            self._look = _look_of(image) if image.size else None
         return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
 
     def _check_blank(self, image: np.ndarray, timestamp: float) -> None:
@@ -575,3 +706,5 @@ class ScreenSource(Source):
         if not self._closed:
             self._closed = True
             self._sct.close()
+            if self._geometry is not None:
+                self._geometry.close()

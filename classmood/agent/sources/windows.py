@@ -155,6 +155,36 @@ def get_window(window_id: int, monitors: Sequence[tuple[int, Rect]] = ()) -> Win
     return None if w is None else _with_monitor(w, monitors) if monitors else w
 
 
+class _LookupGeometry:
+    """Where a window is now, by a full lookup (platforms without a cheaper call)."""
+
+    def rect(self, window_id: int) -> Rect | None:
+        w = get_window(window_id)
+        return None if w is None or not w.visible else w.rect
+
+    def close(self) -> None:
+        pass
+
+
+def geometry_reader():
+    """An object whose ``rect(window_id)`` says where a window's content is now
+    (``(x, y, w, h)`` in virtual-screen pixels, None when it is closed or minimised),
+    cheap enough to ask before and after every frame is captured; ``close()`` ends it.
+
+    Returns:
+        On X11 a :class:`~classmood.agent.sources.window_x11.GeometryReader` (one
+        connection kept open), elsewhere a full lookup per call.
+
+    Raises:
+        InputError: as :func:`list_windows`.
+    """
+    if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
+        from .window_x11 import GeometryReader
+
+        return GeometryReader()
+    return _LookupGeometry()  # pragma: no cover - Windows and macOS
+
+
 def _with_monitor(w: WindowInfo, monitors: Sequence[tuple[int, Rect]]) -> WindowInfo:
     from dataclasses import replace
 

@@ -52,6 +52,7 @@
     var state = st.state || (st.paused ? "paused" : "analysing");
     el.classList.toggle("paused", state === "paused");
     el.classList.toggle("starting", state === "starting");
+    el.classList.toggle("unseen", state === "not visible");
     text($("status-text"), state);
     var flags = [];
     if (st.presence_only) flags.push("presence only");
@@ -160,7 +161,7 @@
     }
     items.forEach(function (li, key) { if (!seen.has(key)) { li.remove(); items.delete(key); } });
     text($("attention-count"), list.length ? String(list.length) : "");
-    show($("attention-empty"), list.length === 0 && ca.length === 0);
+    show($("attention-empty"), list.length === 0 && ca.length === 0 && !!data.counts);
 
     updates += 1;
     return updates;
