@@ -796,6 +796,25 @@ def test_a_meeting_window_dragged_and_resized_during_the_class_stores_only_its_s
         meeting.close()
 
 
+def _reader(src, frames: list, stop: threading.Event) -> threading.Thread:
+    """A thread (not started) that iterates ``src`` into ``frames`` until ``stop``."""
+    def iterate():
+        for f in src:
+            frames.append(f)
+            if stop.is_set():
+                return
+
+    return threading.Thread(target=iterate, daemon=True)
+
+
+def _until(test, why, limit: float = 60.0) -> None:
+    """Wait until ``test()`` holds; past ``limit`` seconds, fail with ``why()``."""
+    deadline = time.monotonic() + limit
+    while not test():
+        assert time.monotonic() < deadline, why()
+        time.sleep(0.05)
+
+
 def test_the_panel_says_while_the_meeting_window_is_minimised_or_covered(display, pictures):
     """While the followed window is minimised no frame comes, so the panel is told by the
     source's state, not by results: it says the Zoom window is minimised and what to do,
@@ -813,19 +832,10 @@ def test_the_panel_says_while_the_meeting_window_is_minimised_or_covered(display
     src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
     frames = []
 
-    def iterate():
-        for f in src:
-            frames.append(f)
-            if stop.is_set():
-                return
+    def until(test):
+        _until(test, controls.snapshot)
 
-    def until(test, limit=60.0):
-        deadline = time.monotonic() + limit
-        while not test():
-            assert time.monotonic() < deadline, controls.snapshot()
-            time.sleep(0.05)
-
-    reader = threading.Thread(target=iterate, daemon=True)
+    reader = _reader(src, frames, stop)
     try:
         reader.start()
         tell_unseen(src, controls, stop, every_s=0.05)
@@ -874,20 +884,11 @@ def test_another_class_in_the_same_apps_window_is_not_merged_when_the_meeting_cl
     src = ScreenSource(window_id=meeting.id, fps=2.0, clock=clock, sleep=clock.sleep)
     frames, stop = [], threading.Event()
 
-    def iterate():
-        for f in src:
-            frames.append(f)
-            if stop.is_set():
-                return
-
-    def until(test, limit=60.0):
-        deadline = time.monotonic() + limit
-        while not test():
-            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
-            time.sleep(0.05)
+    def until(test):
+        _until(test, lambda: [r.getMessage() for r in caplog.records])
 
     said = lambda: [r.getMessage() for r in caplog.records if "does not show the class" in r.getMessage()]  # noqa: E731
-    reader = threading.Thread(target=iterate, daemon=True)
+    reader = _reader(src, frames, stop)
     try:
         reader.start()
         until(lambda: len(frames) >= 3)
