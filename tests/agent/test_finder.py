@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,7 +22,6 @@ from classmood.agent.finder import Candidate, Reading, discover, is_still, rank,
 from classmood.agent.sources import ScreenSource, WindowInfo, get_window, list_windows, meeting_app
 from classmood.agent.sources.windows import monitor_of
 from classmood.errors import InputError
-from tests.conftest import data_path
 from tests.xserver import env_for, start_xvfb, stop, use_display
 from tests.xwindows import open_window
 

@@ -353,7 +353,7 @@ def test_a_database_claiming_this_schema_without_its_columns_is_one_clear_error(
     from classmood.errors import InputError
 
     with SessionStore(db) as store:
-        sid = store.start_session(source="screen")
+        store.start_session(source="screen")
         store.record(frame(0.0))
         store.end_session()
     conn = sqlite3.connect(db)
