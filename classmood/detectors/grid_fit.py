@@ -528,6 +528,12 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     m = int(np.argmax(spread))
     if len(cands) < 4 and spread[m] >= 0.01 * total:
         cands.append((m, 4))
+    # the grey between two close strong lines (a gap seen from both sides): thin gaps
+    # between tiles of flat colours (bars, cards) hold under the 4 commonest levels
+    # (a 4 x 3 gallery of photos on coloured bars: the gap 2.2% of the pixels, 8th)
+    for m in _between_lines(gray, row_prof, col_prof):
+        if all(abs(m - c) > t for c, t in cands):
+            cands.append((m, 3))
     if not cands:
         return None, 0, None
     if len(cands) > 1:
@@ -559,6 +565,25 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     m, tol = cands[0]
     mask = cv2.inRange(gray, max(0, m - tol), min(255, m + tol))
     return m, tol, cv2.integral(mask // 255, sdepth=cv2.CV_32S)
+
+
+def _between_lines(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray) -> list[int]:
+    """Grey levels of the gaps seen as pairs of strong lines 2-12 px apart (rows, then
+    columns): the median of the rows (columns) strictly between them, where at least
+    60% of those pixels lie within 4 levels of it (a flat gap, not texture)."""
+    out: list[int] = []
+    for prof, horizontal in ((row_prof, True), (col_prof, False)):
+        pk = np.sort(_peaks(prof, n=8, floor=0.2))
+        for a, b in zip(pk[:-1], pk[1:]):
+            if not 2 <= b - a <= 12:
+                continue
+            px = (gray[a + 1:b, ::2] if horizontal else gray[::2, a + 1:b]).ravel().astype(np.int16)
+            if px.size == 0:
+                continue
+            m = int(np.median(px))
+            if (np.abs(px - m) <= 4).mean() >= 0.6 and all(abs(m - o) > 4 for o in out):
+                out.append(m)
+    return out[:2]
 
 
 def _peaks(p: np.ndarray, n: int = 32, floor: float = 0.05, radius: int = 2) -> np.ndarray:
