@@ -18,7 +18,7 @@ def test_the_demo_scene_is_scripted_but_its_analysis_is_real(tmp_path, capsys):
     assert main(["demo", "--headless", "--duration", "8", "--db", str(db)]) == 0
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert err[-1].startswith("report: ") and err[-1].endswith("report.html")
-    report = json.loads((tmp_path / "reports" / "demo-session-1" / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "reports" / "demo.db-session-1" / "report.json").read_text(encoding="utf-8"))
     assert report["schema_version"] == 1
     assert report["settings"]["report"]["interval_s"] == 1.0  # the report's rule for 8 s: 1 s intervals
     with SessionStore(db, readonly=True) as store:

@@ -33,7 +33,7 @@ def add_agent_options(p: argparse.ArgumentParser) -> None:
                    help="do not write the post-class report at the end (classmood report makes it later)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="the report's folder (default: <db folder>/reports/session-<id>/, or "
-                        "<db stem>-session-<id>/ for a database not named classmood.db)")
+                        "<db file name>-session-<id>/ for a database not named classmood.db)")
     p.add_argument("--min-face-score", type=float, default=0.5, metavar="S",
                    help="face detection threshold in (0, 1) (default 0.5)")
 

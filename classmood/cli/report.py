@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_db_option(rp)
     rp.add_argument("--out", type=Path, metavar="DIR",
                     help="write the files here (default: <db folder>/reports/session-<id>/, or "
-                         "<db stem>-session-<id>/ for a database not named classmood.db)")
+                         "<db file name>-session-<id>/ for a database not named classmood.db)")
     rp.add_argument("--interval", type=float, default=None, metavar="SECONDS",
                     help="length of the report's time intervals (default: by the session's length, as the "
                          "report written at the end of run / analyze: 60 from 30 minutes on, else about 30 intervals)")

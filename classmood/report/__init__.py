@@ -9,7 +9,7 @@
 
 or ``classmood report latest [--db FILE] [--out DIR] [--interval S] [--no-names]
 [--from S] [--to S] [--pdf]``. By default the files go to
-``<db folder>/reports/session-<id>/`` (``<db stem>-session-<id>/`` for a database not named
+``<db folder>/reports/session-<id>/`` (``<db file name>-session-<id>/`` for a database not named
 ``classmood.db``: :func:`~classmood.report.build.default_report_dir`): ``report.html``, ``report.csv``, ``report.json``
 (and ``report.pdf``).
 

@@ -34,9 +34,10 @@ class ReportPaths:
 
 def default_report_dir(db_path: str | Path, session_id: int) -> Path:
     """Where a session's report goes by default: ``<db folder>/reports/session-<id>/`` for
-    the default database's name (``classmood.db``), else ``<db folder>/reports/<db
-    stem>-session-<id>/``, so that databases sharing a folder never write over each other's
-    reports (a newcomer's x.db, x2.db and x3.db all wrote ``reports/session-1``).
+    the default database's name (``classmood.db``), else ``<db folder>/reports/<db file
+    name>-session-<id>/``, so that databases sharing a folder never write over each other's
+    reports (a newcomer's x.db, x2.db and x3.db all wrote ``reports/session-1``; with the
+    stem alone, x.db and x.sqlite both wrote ``x-session-1``).
 
     Args:
         db_path: the session's database file.
@@ -48,7 +49,7 @@ def default_report_dir(db_path: str | Path, session_id: int) -> Path:
     path = Path(db_path).expanduser()
     name = f"session-{int(session_id)}"
     if path.name != DEFAULT_DB_NAME:
-        name = f"{path.stem}-{name}"
+        name = f"{path.name}-{name}"
     return path.parent / "reports" / name
 
 
@@ -62,7 +63,7 @@ def build_report(store: SessionStore, ref: int | str = "latest", out_dir: Path |
         store: the session store (read-only or not).
         ref: a session id, or ``"latest"``.
         out_dir: the folder (default :func:`default_report_dir`: ``<db folder>/reports/session-<id>/``,
-            ``<db folder>/reports/<db stem>-session-<id>/`` for a database not named ``classmood.db``).
+            ``<db folder>/reports/<db file name>-session-<id>/`` for a database not named ``classmood.db``).
         interval_s: the length of the report's time intervals in seconds (default: by
             the session's length, :func:`~classmood.report.interval.default_interval`).
         names: show the participants' names if the session stored them (False:

@@ -637,15 +637,15 @@ def test_reports_of_databases_sharing_a_folder_never_collide(tmp_path):
     from classmood.report.build import default_report_dir
 
     folders = []
-    for name in ("x.db", "x2.db", "classmood.db"):
+    for name in ("x.db", "x2.db", "x.sqlite", "classmood.db"):
         with SessionStore(tmp_path / name) as store:
             write_synthetic_session(store, participants=2, duration_s=60.0, fps=1.0)
         with SessionStore(tmp_path / name, readonly=True) as store:
             folders.append(build_report(store, 1).folder)
-    assert folders == [tmp_path / "reports" / "x-session-1", tmp_path / "reports" / "x2-session-1",
-                       tmp_path / "reports" / "session-1"]
+    assert folders == [tmp_path / "reports" / "x.db-session-1", tmp_path / "reports" / "x2.db-session-1",
+                       tmp_path / "reports" / "x.sqlite-session-1", tmp_path / "reports" / "session-1"]
     assert all((f / "report.json").is_file() for f in folders)
-    assert default_report_dir("~/a/b.db", 12).parts[-3:] == ("a", "reports", "b-session-12")
+    assert default_report_dir("~/a/b.db", 12).parts[-3:] == ("a", "reports", "b.db-session-12")
 
 
 def test_single_participant_cut_short(tmp_path):
@@ -653,7 +653,7 @@ def test_single_participant_cut_short(tmp_path):
         write_synthetic_session(store, participants=1, duration_s=900.0, fps=2.0, ended=False)
     with SessionStore(tmp_path / "one.db", readonly=True) as store:
         paths = build_report(store, 1)
-    assert paths.folder == tmp_path / "reports" / "one-session-1"  # the default: beside the database
+    assert paths.folder == tmp_path / "reports" / "one.db-session-1"  # the default: beside the database
     report = json.loads(paths.json.read_text(encoding="utf-8"))
     assert report["session"]["cut_short"] is True and report["session"]["ended_at"] is None
     (p,) = report["participants"]
@@ -787,7 +787,7 @@ def test_command_line(tmp_path, capsys):
     assert report["session"]["names_shown"] is False and len(report["intervals"]) == 6
     assert main(["report", "1", "--db", str(db)]) == 0  # default folder beside the database, named after it
     assert capsys.readouterr().out.strip().splitlines()[-1] == \
-        f"report: {tmp_path / 'reports' / 'c-session-1' / 'report.html'}"
+        f"report: {tmp_path / 'reports' / 'c.db-session-1' / 'report.html'}"
     for argv, msg in ((["report", "9", "--db", str(db)], "session 9 not found"),
                       (["report", "1", "--db", str(db), "--interval", "0"], "above 0"),
                       (["report", "1", "--db", str(tmp_path / "none.db")], "no ClassMood database here")):
