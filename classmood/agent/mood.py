@@ -54,7 +54,9 @@ learnt baseline is itself at or below ``negative_below``: a face that reads stro
 at rest (on a newcomer's recording a resting Colin Powell photo read angry, -0.75, all class)
 is then *negative as usual* (:attr:`ParticipantMood.negative_usual_since`), not a change: a
 lower-key note, "has looked strongly negative all class (their usual look)", instead of the
-alert "looks more negative than usual". Time a face
+alert "looks more negative than usual". Before the usual is learnt, a strongly negative face
+is held, not counted: once it is learnt, the run is that note (counted from its start) or a
+change (counted from its start), whichever the usual says. Time a face
 could not be read (:mod:`classmood.detectors.face_quality`) for longer than
 ``reset_after_s`` ends a negative run: only time seen negative counts.
 
@@ -305,6 +307,7 @@ class ParticipantMood:
         self.away_since: float | None = None
         self.negative_since: float | None = None
         self.negative_usual_since: float | None = None
+        self._early_since: float | None = None  # strongly negative before the usual was learnt
         self.baseline = ValenceBaseline(cfg)
 
     def update(self, t: float, presence: Presence, probs: np.ndarray | None,
@@ -333,7 +336,7 @@ class ParticipantMood:
             if self.last_face_t is None or t - self.last_face_t > self.cfg.reset_after_s:
                 self._forget()
             self.label = None
-            self.negative_since = self.negative_usual_since = None
+            self.negative_since = self.negative_usual_since = self._early_since = None
             return shown
         if presence is Presence.PRESENT and probs is not None:
             self._update_probs(t, np.asarray(probs, np.float32), min_confidence)
@@ -360,7 +363,7 @@ class ParticipantMood:
         if self.smoothed is None or self.last_face_t is None or t - self.last_face_t > cfg.reset_after_s:
             self.smoothed = probs.copy()
             self.label = None
-            self.negative_since = self.negative_usual_since = None  # only time seen negative counts
+            self.negative_since = self.negative_usual_since = self._early_since = None  # only time seen negative counts
         else:
             dt = max(0.0, t - self.last_face_t)
             a = 1.0 - 0.5 ** (dt / cfg.half_life_s)
@@ -387,16 +390,25 @@ class ParticipantMood:
         # strongly negative, and so is their learnt usual: their usual look, not a change
         usual_look = (strongly and not (below_usual or rise) and self.baseline.learnt
                       and float(base) <= cfg.negative_below)
+        early = self._early_since
         if usual_look:
-            # a run begun before the usual was learnt (the absolute line) carries over
-            start = self.negative_usual_since if self.negative_usual_since is not None else self.negative_since
+            # a run begun before the usual was learnt carries over
+            start = self.negative_usual_since if self.negative_usual_since is not None else early
             self.negative_usual_since = t if start is None else start
+            self.negative_since = self._early_since = None
+        elif strongly and not self.baseline.learnt:
+            # before the usual is known a strongly negative face may be the student's
+            # resting look (a newcomer's resting photos at -0.70/-0.71 were alerted for
+            # the whole 2 minutes of learning, then noted as their usual look): held, and
+            # told once the usual says which it is
+            self._early_since = t if early is None else early
             self.negative_since = None
         elif strongly or below_usual or rise:
-            self.negative_since = self.negative_since if self.negative_since is not None else t
-            self.negative_usual_since = None
+            start = self.negative_since if self.negative_since is not None else early
+            self.negative_since = t if start is None else start
+            self.negative_usual_since = self._early_since = None
         else:
-            self.negative_since = self.negative_usual_since = None
+            self.negative_since = self.negative_usual_since = self._early_since = None
 
     def _forget(self) -> None:
         self.smoothed = None

@@ -245,12 +245,11 @@ def test_the_absolute_line_needs_a_confident_label():
     for c, p in (("angry", 0.34), ("sad", 0.34), ("fear", 0.27), ("neutral", 0.05)):
         spread[FER_CLASSES.index(c)] = p
     assert valence_of(spread) <= MoodConfig().negative_below
-    m = ParticipantMood(MoodConfig())
-    _stream(m, spread, 0.0, 60.0)
-    assert m.label == "uncertain" and m.negative_since is None
-    m = ParticipantMood(MoodConfig())
-    _stream(m, onehot("angry", 0.9), 0.0, 60.0)
-    assert m.label == "angry" and m.negative_since == 0.0
+    for probs, label, negative in ((spread, "uncertain", False), (onehot("angry", 0.9), "angry", True)):
+        m = ParticipantMood(MoodConfig())
+        _stream(m, _mixed(0.2, 0.8), 0.0, 130.0)  # usual -0.64 (sad 0.8): learnt
+        _stream(m, probs, 130.0, 190.0)
+        assert m.label == label and (m.negative_since is not None) is negative, label
 
 
 def test_a_strongly_negative_face_is_negative_whatever_its_baseline():
@@ -273,8 +272,8 @@ def test_a_face_strongly_negative_at_rest_is_noted_as_its_usual_look_not_flagged
     not negative; the note counts from the first frame, and its words say what it is."""
     cfg = MoodConfig()
     m = ParticipantMood(cfg)
-    _stream(m, onehot("angry", 0.95), 0.0, 119.0)  # before the usual is learnt: the absolute line
-    assert m.negative_since == 0.0 and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 0.0, 119.0)  # before the usual is learnt: held, not told
+    assert m.negative_since is None and m.negative_usual_since is None
     _stream(m, onehot("angry", 0.95), 119.0, 240.0)
     assert m.baseline.learnt and m.baseline.value == pytest.approx(-0.768, abs=0.005)
     assert m.valence_change == pytest.approx(0.0, abs=1e-3)
@@ -290,6 +289,22 @@ def test_a_face_strongly_negative_at_rest_is_noted_as_its_usual_look_not_flagged
     # the same look, a little stronger, is still their usual look
     _stream(m, onehot("angry", 0.999), 240.0, 250.0)
     assert m.negative_since is None  # 0.05 more angry is no change
+
+
+def test_a_face_turning_strongly_negative_while_the_usual_is_learnt_is_told_once_it_is():
+    """Neutral for 90 s, then angry (-0.77) from 90 s on, before the usual is learnt
+    (baseline_min_s): held while the usual is not known (it might be their resting look),
+    then a change counted from when it began, since the usual learnt is the neutral face;
+    the alert fires at once if the run is long enough by then."""
+    cfg = MoodConfig()
+    m = ParticipantMood(cfg)
+    _stream(m, onehot("neutral", 0.9), 0.0, 90.0)
+    _stream(m, onehot("angry", 0.95), 90.0, 118.0)
+    assert not m.baseline.learnt and m.negative_since is None and m.negative_usual_since is None
+    _stream(m, onehot("angry", 0.95), 118.0, 160.0)
+    assert m.baseline.learnt and m.baseline.value > -0.3
+    # counted from when the smoothed reading crossed the line (96.5 s), not from 120 s
+    assert 90.0 < m.negative_since < 110.0 and m.negative_usual_since is None
 
 
 def test_the_baseline_follows_slowly_and_restarts_after_a_long_absence():
