@@ -98,6 +98,12 @@ letterboxed video's edge a bar's width inside a tile made a grid with 54 px "gap
 its first tile cut by 52 px outscore the right one, cut by 3 (a 3 x 2 Zoom gallery)."""
 
 
+def _cut_reach(length) -> np.ndarray:
+    """How far past the frame's edge a tile of ``length`` may reach (pixels): rounding
+    (:data:`_OVERHANG`), or a cut of up to :data:`_CLIP` of it, whichever is more."""
+    return np.maximum(_OVERHANG, np.floor(_CLIP * np.asarray(length, np.float64)))
+
+
 def _cut_share(start, end, size: int, length) -> np.ndarray:
     """How much of a tile [start, end) the frame [0, size] cuts off beyond rounding
     (:data:`_OVERHANG`), as a share of :data:`_CLIP` x ``length`` (0: none, 1: the most
@@ -105,6 +111,10 @@ def _cut_share(start, end, size: int, length) -> np.ndarray:
     cut = np.maximum(0, -np.asarray(start) - _OVERHANG) + np.maximum(0, np.asarray(end) - size - _OVERHANG)
     return cut / np.maximum(1.0, _CLIP * np.asarray(length, np.float64))
 
+
+_INTERIOR_AT = np.linspace(0.2, 0.8, 121)
+"""Where lines across a box are looked for (:meth:`Evidence.interior`): 121 places from
+20% to 80% of its width or height."""
 
 _BAR_FLAT = 6.0
 """A letterbox or pillarbox bar's grey levels spread under this (standard deviation of
@@ -443,7 +453,7 @@ class Evidence:
         """Evidence of straight lines across each box (x, y, w, h) at 121 places from 20%
         to 80% of its width (vertical lines, first array) and of its height (horizontal),
         each line the box's full height or width; shapes (n, 121)."""
-        r = np.linspace(0.2, 0.8, 121)
+        r = _INTERIOR_AT
         x, y = _clamp(boxes[:, 0], 0, self.w - 1), _clamp(boxes[:, 1], 0, self.h - 1)
         x1 = _clamp(boxes[:, 0] + boxes[:, 2], x + 1, self.w)
         y1 = _clamp(boxes[:, 1] + boxes[:, 3], y + 1, self.h)
@@ -460,7 +470,7 @@ class Evidence:
         touching BigBlueButton videos showed a bookshelf's or a table's edge 68% across."""
         n = len(boxes)
         need = n if n <= 4 else int(np.ceil(rules.compound_share * n))
-        r = np.linspace(0.2, 0.8, 121)
+        r = _INTERIOR_AT
         for vertical, e in zip((True, False), self.interior(boxes)):
             hit = e >= rules.compound_level
             hit[:, 1:] |= hit[:, :-1].copy()
@@ -486,7 +496,7 @@ class Evidence:
             p[:, 2:] = np.maximum(p[:, 2:], 1)
             return self.texture(p)
 
-        bar1 = part(0.0 * size, lo * size - 2)  # off the lines' own pixels
+        bar1 = part(0.0, lo * size - 2)  # off the lines' own pixels
         bar2 = part((1.0 - lo) * size + 2, size)
         video = part(lo * size + 2, (1.0 - lo) * size - 2)
         flat = (bar1 < _BAR_FLAT) & (bar2 < _BAR_FLAT) & (video >= 3 * _BAR_FLAT)
@@ -531,7 +541,10 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     # the grey between two close strong lines (a gap seen from both sides): thin gaps
     # between tiles of flat colours (bars, cards) hold under the 4 commonest levels
     # (a 4 x 3 gallery of photos on coloured bars: the gap 2.2% of the pixels, 8th)
-    for m in _between_lines(gray, row_prof, col_prof):
+    # the strongest lines across the frame, rows then columns: beside them lies the gap
+    strongest = [(_peaks(prof, n=8, floor=0.2), horizontal)
+                 for prof, horizontal in ((row_prof, True), (col_prof, False))]
+    for m in _between_lines(gray, strongest):
         if all(abs(m - c) > t for c, t in cands):
             cands.append((m, 3))
     if not cands:
@@ -550,9 +563,9 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
             n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
             span.append(0 if n <= 1 else int((st[1:, 2] * st[1:, 3]).max()))
         votes = np.array([1.0 if s >= 0.5 * max(span) else 0.0 for s in span])
-        for prof, horizontal in ((row_prof, True), (col_prof, False)):
+        for pk, horizontal in strongest:
             strips = []
-            for p in _peaks(prof, n=8, floor=0.2):
+            for p in pk:
                 for q in (p - 3, p - 2, p + 1, p + 2):
                     if horizontal and 0 <= q < h:
                         strips.append(gray[q, ::2])
@@ -567,13 +580,14 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
     return m, tol, cv2.integral(mask // 255, sdepth=cv2.CV_32S)
 
 
-def _between_lines(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray) -> list[int]:
-    """Grey levels of the gaps seen as pairs of strong lines 2-12 px apart (rows, then
-    columns): the median of the rows (columns) strictly between them, where at least
-    60% of those pixels lie within 4 levels of it (a flat gap, not texture)."""
+def _between_lines(gray: np.ndarray, strongest: list[tuple[np.ndarray, bool]]) -> list[int]:
+    """Grey levels of the gaps seen as pairs of strong lines 2-12 px apart: the median of
+    the rows (columns) strictly between them, where at least 60% of those pixels lie
+    within 4 levels of it (a flat gap, not texture). ``strongest``: the strongest lines'
+    positions, each with whether they are rows (horizontal)."""
     out: list[int] = []
-    for prof, horizontal in ((row_prof, True), (col_prof, False)):
-        pk = np.sort(_peaks(prof, n=8, floor=0.2))
+    for peaks, horizontal in strongest:
+        pk = np.sort(peaks)
         for a, b in zip(pk[:-1], pk[1:]):
             if not 2 <= b - a <= 12:
                 continue
@@ -667,7 +681,7 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
     lo, hi = np.minimum(B2 + 1, size), np.clip(C2, 0, size)
     gap_bg = (cb[np.maximum(hi, lo)] - cb[lo]) / np.maximum(1, hi - lo)
     two = (C2 - B2 >= 2) & (C2 - B2 <= np.maximum(3, 0.15 * L2)) & (L2 >= min_len) & (L2 <= max_len) \
-        & (np.minimum(B2, size - C2) >= L2 - np.maximum(_OVERHANG, np.floor(_CLIP * L2))) & (gap_bg >= 0.5)
+        & (np.minimum(B2, size - C2) >= L2 - _cut_reach(L2)) & (gap_bg >= 0.5)
     cut2 = np.concatenate([np.zeros(len(A), bool), np.ones(int(two.sum()), bool)])
     A = np.concatenate([A, (B2 - L2)[two]])
     P = np.concatenate([P, (C2 - B2 + L2)[two]])
@@ -680,7 +694,7 @@ def _axis_candidates(p: np.ndarray, bg_share: np.ndarray, size: int, min_len: in
         s = np.rint(a[..., None] + ks * np.asarray(pitch, np.float64)[..., None]).astype(np.int64)
         e = s + length[..., None]
         # a tile flush with the frame may end past it by rounding, an outer one be cut by it
-        over = np.maximum(_OVERHANG, np.floor(_CLIP * length))[..., None]
+        over = _cut_reach(length)[..., None]
         inside = (e <= size + over) & (s >= -over)
         cut = _cut_share(s, e, size, length[..., None])
         s, e = np.clip(s, 0, size), np.minimum(e, size)
@@ -890,8 +904,8 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     ys = np.concatenate([ys] + [[ys[0] - p, ys[-1] + p] for p in pys])
     gx, gy = np.meshgrid(xs, ys)
     c = np.rint(np.stack([gx.ravel(), gy.ravel()], 1)).astype(np.int64)
-    ox, oy = max(_OVERHANG, int(_CLIP * tw)), max(_OVERHANG, int(_CLIP * th))  # cut by the frame
-    c = c[(c[:, 0] >= -ox) & (c[:, 1] >= -oy) & (c[:, 0] + tw <= ev.w + ox) & (c[:, 1] + th <= ev.h + oy)]
+    rx, ry = _cut_reach(tw), _cut_reach(th)  # places cut by the frame
+    c = c[(c[:, 0] >= -rx) & (c[:, 1] >= -ry) & (c[:, 0] + tw <= ev.w + rx) & (c[:, 1] + th <= ev.h + ry)]
     if len(c) == 0:
         return True
     # free places: not on a cut tile (overlapping none by more than a quarter)
@@ -1032,8 +1046,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     reg = np.stack(np.broadcast_arrays(gx, gy, tw[:, None, None], th[:, None, None]), -1)
     half = np.stack(np.broadcast_arrays(hx, gy, tw[:, None, None], th[:, None, None]), -1)
     boxes = np.concatenate([reg.reshape(-1, 4), half.reshape(-1, 4)]).astype(np.int64)
-    ox = np.maximum(_OVERHANG, np.floor(_CLIP * boxes[:, 2]))  # cut by the frame: _CLIP
-    oy = np.maximum(_OVERHANG, np.floor(_CLIP * boxes[:, 3]))
+    ox, oy = _cut_reach(boxes[:, 2]), _cut_reach(boxes[:, 3])  # cut by the frame: _CLIP
     inside = (boxes[:, 0] >= -ox) & (boxes[:, 1] >= -oy) & (boxes[:, 0] + boxes[:, 2] <= w + ox) \
         & (boxes[:, 1] + boxes[:, 3] <= h + oy)
     cut = np.maximum(_cut_share(boxes[:, 0], boxes[:, 0] + boxes[:, 2], w, boxes[:, 2]),
@@ -1256,7 +1269,8 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
 
 def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
                  grid: np.ndarray, combo: np.ndarray) -> GridFit:
-    """The fitted grid (work scale) at full resolution: (tiles, gap colour, tile size)."""
+    """The fitted grid (work scale, boxes inside the frame: :func:`_clip_to`) at full
+    resolution: (tiles, gap colour, tile size)."""
     f = ev.f
     H, W = gray_full.shape
     # inwards: the work scale's rounding; outwards also a speaker frame (Zoom draws it
@@ -1264,10 +1278,7 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     # _best_boundary), so this reach is safe where the gap is narrower.
     r_in = f + 2
     r_out = f + 2 + int(round(6 * min(W / 1920, H / 1080)))
-    fitted = []  # clipped to the frame (an outer tile may be cut by it: _CLIP)
-    for x, y, bw, bh in grid.tolist():
-        x0, y0 = max(0, x * f), max(0, y * f)
-        fitted.append((x0, y0, min(W, (x + bw) * f) - x0, min(H, (y + bh) * f) - y0))
+    fitted = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in grid.tolist()]
     edges = []  # (x0, y0, x1, y1) of each tile after its sides were placed again
     for box in fitted:
         b = _refine_borders(gray_full, ev.bg, ev.tol, box, r_in, r_out)
