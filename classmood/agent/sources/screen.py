@@ -348,9 +348,7 @@ class ScreenSource(Source):
             if info is None or not info.visible:
                 raise InputError(f"{'the window is closed' if info is None else window_name(info) + ' is minimised'}; "
                                  "bring the meeting up, then pick again", option="window")
-            saved, self._window_part = self._window_part, part
-            rect = clip_rect(self._part_of(info.rect), self.screen)
-            self._window_part = saved
+            rect = clip_rect(part_of(info.rect, part), self.screen)
             if rect is None:
                 raise InputError(f"{window_name(info)} is off the screen; move it onto a monitor, then "
                                  "pick again", option="window")
