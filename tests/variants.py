@@ -8,8 +8,9 @@ import numpy as np
 
 
 def variant(image: np.ndarray, v: str) -> np.ndarray:
-    """``image`` (BGR uint8) re-saved as JPEG (``"q50"``: quality 50) or resized bicubic
-    (``"x0.67"``: by 0.67), in memory; ``"orig"``: as it is.
+    """``image`` (BGR uint8) re-saved as JPEG (``"q50"``: quality 50), resized bicubic
+    (``"x0.67"``: by 0.67) or by area averaging (``"a0.625"``: by 0.625, as a window
+    made smaller is drawn: sharp, no ringing), in memory; ``"orig"``: as it is.
 
     Raises:
         ValueError: an unknown variant.
@@ -23,4 +24,7 @@ def variant(image: np.ndarray, v: str) -> np.ndarray:
     if v.startswith("x"):
         s = float(v[1:])
         return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+    if v.startswith("a"):
+        s = float(v[1:])
+        return cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     raise ValueError(f"unknown variant {v!r}")

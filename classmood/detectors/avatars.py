@@ -146,13 +146,14 @@ def find_avatars(image_bgr: np.ndarray, exclude: Sequence[BBox] = ()) -> list[Av
         x, y, r = sx / search_k, sy / search_k, sr / search_k  # frame pixels
         if any(bx <= x < bx + bw and by <= y < by + bh for bx, by, bw, bh in exclude):
             continue
+        x, y, r = _refine_disc(image_bgr, x, y, r)
         lab = _lab_patch(image_bgr, x, y, 1.45 * r)
         if lab is None:
             continue
-        patch, px, py, k = lab
+        patch, px, py, k, seen = lab
         pr = r * k
-        fill = _annulus(patch, px, py, 0.62 * pr, 0.9 * pr)
-        around = _annulus(patch, px, py, 1.15 * pr, 1.4 * pr)
+        fill = _annulus(patch, px, py, 0.62 * pr, 0.9 * pr, seen)
+        around = _annulus(patch, px, py, 1.15 * pr, 1.4 * pr, seen)
         if fill is None or around is None or fill[1] < FLAT or around[1] < FLAT:
             continue
         if float(np.abs(fill[0] - around[0]).max()) < MIN_CONTRAST:
@@ -206,24 +207,60 @@ def _bands(rows: np.ndarray, join: int, pad: int) -> list[tuple[int, int]]:
 
 def _lab_patch(image: np.ndarray, x: float, y: float, half: float):
     """The Lab square of half-side ``half`` frame pixels around (x, y), shrunk (area
-    average) to at most ``LOOK_RADIUS`` * 2.9 pixels across; with (x, y) in it and the
-    scale. A square that leaves the image by up to a fifth of ``half`` (a region picked
-    tight around a row of avatars: its tiles end 1.3 radii from each disc's centre) has
-    the image's edge pixels repeated there; None where it leaves it by more."""
+    average) to at most ``LOOK_RADIUS`` * 2.9 pixels across; with (x, y) in it, the scale,
+    and which of its pixels show the frame (a square may leave it: a region picked tight
+    around a row of avatars ends 1.3 radii or less from each disc's centre; the image's
+    edge pixels are repeated there and measured by no one). None when the frame's edge
+    is nearer (x, y) than ``half`` / 1.45 (a disc of radius ``half`` / 1.45 cut by it)."""
     H, W = image.shape[:2]
     R = int(np.ceil(half)) + 1
     xa, ya = int(x) - R, int(y) - R
-    out = max(-xa, -ya, xa + 2 * R + 1 - W, ya + 2 * R + 1 - H, 0)
-    if out > 0.2 * half:
+    if min(x, y, W - x, H - y) < half / 1.45:
         return None
     patch = np.ascontiguousarray(image[max(0, ya):ya + 2 * R + 1, max(0, xa):xa + 2 * R + 1])
-    if out:
-        patch = cv2.copyMakeBorder(patch, max(0, -ya), max(0, ya + 2 * R + 1 - H), max(0, -xa),
-                                   max(0, xa + 2 * R + 1 - W), cv2.BORDER_REPLICATE)
+    seen = np.full(patch.shape[:2], 255, np.uint8)
+    pad = (max(0, -ya), max(0, ya + 2 * R + 1 - H), max(0, -xa), max(0, xa + 2 * R + 1 - W))
+    if any(pad):
+        patch = cv2.copyMakeBorder(patch, *pad, cv2.BORDER_REPLICATE)
+        seen = cv2.copyMakeBorder(seen, *pad, cv2.BORDER_CONSTANT, value=0)
     k = min(1.0, LOOK_RADIUS * 1.45 / half)
     if k < 1:
         patch = cv2.resize(patch, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(patch, cv2.COLOR_BGR2LAB), (x - xa) * k, (y - ya) * k, k
+        seen = cv2.resize(seen, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(patch, cv2.COLOR_BGR2LAB), (x - xa) * k, (y - ya) * k, k, seen == 255
+
+
+def _refine_disc(image: np.ndarray, x: float, y: float, r: float) -> tuple[float, float, float]:
+    """The disc (x, y, r) found on the shrunk search image, measured again on the frame:
+    the pixels within 12 Lab levels of its fill (the median of its 0.5-0.8 radii annulus,
+    inside the disc for a first guess up to 0.2 radii off), their connected part over
+    the centre, whose bounding box is the disc when it is about square and about 2r
+    across (initials are holes in it); the first guess otherwise. At the search's scale a
+    disc is ~14 px in radius and its centre can be 1.5 px off, 5 px in the frame, which
+    moves the annuli measured next by a tenth of a radius, and whether a disc near the
+    frame's edge can be measured at all (Teams' row of 14 discs at 3340 px, in regions
+    picked 3 px inside the gallery: 14 or 15 found, and none when the crop moved by
+    2 px, before; 15 each time after)."""
+    got = _lab_patch(image, x, y, 1.3 * r)
+    if got is None:
+        return x, y, r
+    patch, px, py, k, seen = got
+    pr = r * k
+    fill = _annulus(patch, px, py, 0.5 * pr, 0.8 * pr, seen)
+    if fill is None:
+        return x, y, r
+    mask = ((np.abs(patch.astype(np.int16) - fill[0].astype(np.int16)).max(axis=2) <= 12) & seen).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    yy, xx = np.mgrid[: mask.shape[0], : mask.shape[1]]
+    ring = (np.abs(np.hypot(xx - px, yy - py) - 0.65 * pr) <= 0.15 * pr) & (lab > 0)
+    if n < 2 or not ring.any():
+        return x, y, r
+    c = int(np.bincount(lab[ring]).argmax())
+    bx, by, bw, bh = (int(v) for v in stats[c, :4])
+    if not (1.6 * pr <= bw <= 2.4 * pr and 1.6 * pr <= bh <= 2.4 * pr and abs(bw - bh) <= 0.1 * max(bw, bh)):
+        return x, y, r
+    cx, cy = bx + bw / 2.0, by + bh / 2.0
+    return x + (cx - px) / k, y + (cy - py) / k, (bw + bh) / 4.0 / k
 
 
 def avatar_rows(avatars: Sequence[Avatar]) -> list[tuple[float, float]]:
@@ -239,9 +276,11 @@ def avatar_rows(avatars: Sequence[Avatar]) -> list[tuple[float, float]]:
             for row in rows]
 
 
-def _annulus(lab: np.ndarray, x: float, y: float, r0: float, r1: float):
+def _annulus(lab: np.ndarray, x: float, y: float, r0: float, r1: float, seen: np.ndarray | None = None):
     """Median Lab colour of the annulus ``r0..r1`` around (x, y) and the share of it within
-    10 levels of that median; None where it leaves the frame."""
+    10 levels of that median; None where it leaves the patch. ``seen``: the patch's
+    pixels that show the frame; only they are measured, and half the annulus at least
+    must be (None otherwise)."""
     H, W = lab.shape[:2]
     R = int(np.ceil(r1)) + 1
     xa, xb, ya, yb = int(x) - R, int(x) + R + 1, int(y) - R, int(y) + R + 1
@@ -249,7 +288,13 @@ def _annulus(lab: np.ndarray, x: float, y: float, r0: float, r1: float):
         return None
     yy, xx = np.mgrid[ya:yb, xa:xb]
     d = np.hypot(xx - x, yy - y)
-    px = lab[ya:yb, xa:xb][(d >= r0) & (d <= r1)].astype(np.float32)
+    ring = (d >= r0) & (d <= r1)
+    if seen is not None:
+        shown = ring & seen[ya:yb, xa:xb]
+        if shown.sum() < 0.5 * ring.sum():
+            return None
+        ring = shown
+    px = lab[ya:yb, xa:xb][ring].astype(np.float32)
     if len(px) < 8:
         return None
     med = np.median(px, axis=0)

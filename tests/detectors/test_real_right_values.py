@@ -582,16 +582,14 @@ Before (f4b3613): 10 of the 42 crops of the grid galleries lost tiles (a 5 x 5 g
 centred last row, a 2-row gallery's second row: 21 of 90 checks failed), and the Teams
 stage's crops lost the column beside it (4 of 8 tiles): the fitted tiles now stand and face
 regions are added beside them (gallery._with_regions_beside). Teams' stage over its row of
-initials discs, cut to the discs' squares, lost all 14 discs (18 -> 4): a disc's ring may
-now reach a little past the frame (avatars._lab_patch)."""
+initials discs, cut to the discs' squares, lost all 14 discs (18 -> 4): the ring around a
+disc is now read where the frame shows it (avatars._lab_patch, _annulus), on a disc
+measured again at full size (avatars._refine_disc: at the search's scale its centre was up
+to 5 px off, and 6 px inside lost the row)."""
 PICKED_XFAIL: dict[tuple[str, str], str] = {
     # cut 3 px inside, the stage's 2 x 2 is not fitted: every face has its region, but the
     # tile under the dialog (a chin showing) is found only where the stage's grid is
     ("teams_gallery7_dialog.png@in3", "tiles"): "7 tiles found, annotated 8",
-    # Teams' stage over a row of initials discs: cut 6 px inside the discs' squares, the
-    # discs lie too near the frame's edge for the ring around them to be read
-    ("teams_evo_gallery4_strip_a.png@in6", "tiles"): "4 tiles found, annotated 18",
-    ("teams_evo_gallery4_strip_b.png@in6", "tiles"): "4 tiles found, annotated 18",
 }
 """What fails today among the picked regions (strict xfails, as XFAIL_TODAY)."""
 
@@ -626,3 +624,41 @@ def test_a_region_picked_around_the_gallery_keeps_every_tile(name, inset, check,
     else:
         n = sum(t.state is F for t in r.tiles)
         assert _in(n, live), f"{n} live face tiles, annotated {_fmt(live)}"
+
+
+# ---------------------------------------------------------------------- window sizes
+WINDOW_SCALES = ("a0.6", "a0.625", "a0.65", "a0.7", "a0.75", "a0.8", "a0.9", "x1.2")
+"""A meeting window made smaller (area-averaged: as the app draws it, sharp) or larger
+(bicubic), by fractions that fall between the tests above: a gallery's tiles do not
+depend on the window's size. Before (a0bc7ca): 1 of these 133 failed, zoom_evo_gallery23
+at 0.625 (800 x 450: one tile; at 800 x 460, 8) (its rows' start was taken from the active speaker's
+highlight, 2 px outside the tile, and the pitch fitted from it drifted 5 px by the 5th
+row: grid_fit._axis_candidates now sets start and pitch together); in a finer sweep
+(0.5-1.6 in steps of 0.05, both interpolations, 18 grid galleries: /tmp/s12/sweepall.py
+in the session note) 114 of 1932 sizes were wrong, 105 after, 2 of them in grid galleries
+(root_image2 at 1.45x bicubic, zoom2 at 312 px)."""
+WINDOW_XFAIL: dict[tuple[str, str], str] = {}
+"""What fails today among the window sizes (strict xfails, as XFAIL_TODAY)."""
+
+
+def _window_params() -> list:
+    out = []
+    for name in PICKED:
+        for v in WINDOW_SCALES:
+            key = (f"{name}@{v}", "tiles")
+            reason = WINDOW_XFAIL.get(key)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(name, v, marks=marks, id=f"{key[0]}:tiles"))
+    return out
+
+
+@pytest.mark.parametrize("name, v", _window_params())
+def test_a_gallery_keeps_its_tiles_at_every_window_size(name, v, perception):
+    folder = PICKED[name]
+    image = load_image(data_path(folder, name))
+    if v.startswith("x") and image.shape[1] * float(v[1:]) > 2600:
+        pytest.skip("larger than a 2.5K screen")
+    r = perception.analyze(variant(image, v))
+    tiles = (len(REAL_STATES[name]),) * 2 if folder == "galleries" else _range(G2[name]["tiles"])
+    assert _in(len(r.tiles), tiles), f"{_n(len(r.tiles), 'tile')} found, annotated {_fmt(tiles)}"
+
