@@ -317,6 +317,7 @@ class Pipeline:
             negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
             negative_usual_s=(0.0 if (m.negative_usual_since is None or not expressions)
                               else t - m.negative_usual_since),
+            negative_usual_since_joined=expressions and m.negative_usual_since_joined,
             too_small=small,
             unreadable=why,
         )

@@ -32,7 +32,7 @@ from classmood.errors import InputError
 from classmood.labels import COLOURS, FER_CLASSES
 from classmood.report import CSV_COLUMNS, build_report
 from classmood.report import writers as report_writers
-from classmood.types import ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
+from classmood.types import Alert, ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
 
 from ..agent import classvideo
 
@@ -573,6 +573,36 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     assert "baseline" in doc.ids() and "Article 5(1)(f)" in html  # the law's note stays
     assert "<th>valence vs usual</th>" in html and "0.30 or more below their own usual" in html
     assert "strongly negative as usual: 1 min" in html
+
+
+def test_a_usual_look_note_stored_as_all_class_is_reworded_to_what_was_true(tmp_path):
+    """Sessions stored before said "has looked strongly negative all class (their usual
+    look)" whatever was true; the report words each note as the agent now does: "since they
+    joined" for a student whose run began when they were first seen (P05 joined at 1:00),
+    else its length (P06 was there from the start; their run began at 3:20)."""
+    old = "has looked strongly negative all class (their usual look)"
+    with SessionStore(tmp_path / "old.db") as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for k in range(600):  # 5 minutes at 2 fps
+            t = k * 0.5
+            people = [("P06", "present", "angry" if t >= 200 else "happy", -0.75 if t >= 200 else 0.5, -0.75)]
+            if t >= 60:
+                people.insert(0, ("P05", "present", "angry", -0.75, -0.75))
+            alerts = []
+            if t >= 120:
+                alerts.append(Alert("negative_usual", "P05", t - 60.0, f"P05 {old}"))
+            if t >= 260:
+                alerts.append(Alert("negative_usual", "P06", t - 200.0, f"P06 {old}"))
+            store.record(make_frame(t, people, alerts))
+        store.end_session()
+    with SessionStore(tmp_path / "old.db", readonly=True) as store:
+        paths = build_report(store, "latest", tmp_path / "out")
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    notes = {a["participant"]: a["message"] for a in report["alerts"] if a["kind"] == "negative_usual"}
+    assert notes == {"P05": "P05 has looked strongly negative since they joined (their usual look)",
+                     "P06": "P06 has looked strongly negative for 1 min 40 s (their usual look)"}  # 99.5 s
+    html = paths.html.read_text(encoding="utf-8")
+    assert "all class" not in html and "P06 has looked strongly negative for 1 min 40 s" in html
 
 
 def _as_schema_2(db: Path) -> None:
