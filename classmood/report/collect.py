@@ -313,8 +313,8 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
     args = (obs.valence, obs.valence_change, obs.label, obs.negative_change, obs.negative_line, usual)
     neg = present & negative(*args)
     as_usual = present & negative_as_usual(*args)
-    neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
-    away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
+    neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, a, step, n_all)
+    away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, a, step, n_all)
     first = np.full(n_all, np.nan)
     last = np.full(n_all, np.nan)
     if keep.any():
