@@ -123,10 +123,25 @@ def negative_words(label: str | None, below_usual: bool, usual: str | None = Non
     return f"looks {LOOKS.get(label, label)}" + (", below usual" if below_usual else "")
 
 
-NEGATIVE_USUAL_WORDS = "has looked strongly negative all class (their usual look)"
-"""The note for a participant who reads strongly negative (valence at or below the agent's
-``negative_below``) while their learnt usual is as negative: their resting face reads so,
-nothing changed (:class:`classmood.agent.mood.ParticipantMood`)."""
+def negative_usual_words(since_joined: bool, length: str | None = None) -> str:
+    """The note for a participant who reads strongly negative (valence at or below the agent's
+    ``negative_below``) while their learnt usual is as negative: their resting face reads so,
+    nothing changed (:class:`classmood.agent.mood.ParticipantMood`). Its words say only what is
+    true of the run: ``has looked strongly negative since they joined (their usual look)``
+    when the run began on the first frame they were seen (``since_joined``), else ``has
+    looked strongly negative for 4 min 19 s (their usual look)`` (``length``: how long the
+    run has lasted, as :func:`classmood.timefmt.duration` writes it), or without ``length``
+    (the panel, whose row shows the length beside it) ``has looked strongly negative (their
+    usual look)``. Never "all class": a student who joined late, or whose run began after
+    minutes of other looks, has not looked so all class (the agent's, the summary's and the
+    report's note all come from here)."""
+    if since_joined:
+        span = " since they joined"
+    elif length is not None:
+        span = f" for {length}"
+    else:
+        span = ""
+    return f"has looked strongly negative{span} (their usual look)"
 
 
 def relative_label(label: str | None, usual: str | None) -> str | None:

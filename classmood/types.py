@@ -265,6 +265,9 @@ class ParticipantResult:
     below the agent's ``negative_below``) while their learnt usual is itself that negative:
     their usual look, not a change, so not counted in ``negative_s``
     (:class:`classmood.agent.mood.ParticipantMood`); 0 otherwise."""
+    negative_usual_since_joined: bool = False
+    """That run began on the first frame the participant was seen (the note says "since
+    they joined"; otherwise it gives the run's length: never "all class")."""
     too_small: bool = False
     """The face is too small to read an expression from (narrower than
     :data:`classmood.agent.pipeline.MIN_READABLE_FACE_PX`): present, label ``uncertain``,
@@ -341,6 +344,7 @@ class ParticipantResult:
             "away_s": round(float(self.away_s), 2),
             "negative_s": round(float(self.negative_s), 2),
             "negative_usual_s": round(float(self.negative_usual_s), 2),
+            "negative_usual_since_joined": bool(self.negative_usual_since_joined),
             "too_small": bool(self.too_small),
             "unreadable": self.unreadable,
             "uncertain_reason": self.uncertain_reason,

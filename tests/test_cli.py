@@ -205,12 +205,12 @@ def test_status_line_and_summary_show_the_valence_vs_usual():
                "alerts": [{"kind": "negative", "participant": "P13", "start_s": 150.5, "end_s": 259.5,
                            "longest_s": 109.0, "message": "P13 looks angry for 1 min 49 s"},
                           {"kind": "negative_usual", "participant": "P05", "start_s": 0.5, "end_s": 259.5,
-                           "longest_s": 259.0, "message": "P05 has looked strongly negative all class (their usual look)"}],
+                           "longest_s": 259.0, "message": "P05 has looked strongly negative since they joined (their usual look)"}],
                "mood": {"mean_valence_change": -0.004, "mean_valence": -0.2, "last": None}}
     lines = summary_text("video class.mp4", summary).splitlines()
     assert lines[1].endswith("uncertain 100% (uncertain: too dark 100%)")
     assert lines[2:4] == ["  alert 2:30-4:19: P13 looks angry for 1 min 49 s",
-                          "  note 0:00-4:19: P05 has looked strongly negative all class (their usual look)"]
+                          "  note 0:00-4:19: P05 has looked strongly negative since they joined (their usual look)"]
     assert lines[-1] == "  class valence vs usual: 0.00 (0: as the class usually looks)"  # never -0.00
     person.update(expressions={}, uncertain_reasons={})
     summary.update(presence_only=True, alerts=[], mood={"mean_valence_change": None, "mean_valence": None, "last": None})

@@ -53,7 +53,10 @@ which a baseline learnt while the student was already upset must not hide), unle
 learnt baseline is itself at or below ``negative_below``: a face that reads strongly negative
 at rest (on a newcomer's recording a resting Colin Powell photo read angry, -0.75, all class)
 is then *negative as usual* (:attr:`ParticipantMood.negative_usual_since`), not a change: a
-lower-key note, "has looked strongly negative all class (their usual look)", instead of the
+lower-key note, "has looked strongly negative since they joined (their usual look)" when the run
+began on the first frame they were seen, else "... for 4 min 19 s (their usual look)"
+(:func:`classmood.labels.negative_usual_words`: never "all class", which a student who joined
+late, or whose run began after minutes of other looks, has not), instead of the
 alert "looks more negative than usual". Before the usual is learnt, a strongly negative face
 is held, not counted: once it is learnt, the run is that note (counted from its start) or a
 change (counted from its start), whichever the usual says. Time a face
@@ -80,7 +83,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..labels import (FER_CLASSES, LEARNING, NEGATIVE_CLASSES, NEGATIVE_DROP, NEGATIVE_RISE, NEGATIVE_RISE_SPREADS,
-                      NEGATIVE_USUAL_WORDS, UNCERTAIN, VALENCE, negative_words)
+                      UNCERTAIN, VALENCE, negative_usual_words, negative_words)
 from ..timefmt import duration
 from ..types import Alert, ClassSnapshot, ParticipantResult, Presence
 
@@ -291,11 +294,13 @@ class ParticipantMood:
     ``away_since`` / ``negative_since`` are the session time (s) the current run of
     being away / negative began, None when not away / negative; ``negative_usual_since``
     the same for reading strongly negative (at or below ``negative_below``) while their
-    learnt usual is as strongly negative (their usual look: not counted as negative).
+    learnt usual is as strongly negative (their usual look: not counted as negative);
+    ``first_t`` the session time they were first seen (any presence), None before.
     """
 
     def __init__(self, cfg: MoodConfig) -> None:
         self.cfg = cfg
+        self.first_t: float | None = None
         self.smoothed: np.ndarray | None = None
         self.last_face_t: float | None = None
         self.label: str | None = None
@@ -329,6 +334,8 @@ class ParticipantMood:
             face now and then); a camera switched off or on (the app's card appears or
             goes) and a tile that is gone or new show at once.
         """
+        if self.first_t is None:
+            self.first_t = t
         shown = self._confirm_presence(presence)
         self.away_since = (self.away_since if self.away_since is not None else t) \
             if shown is Presence.AWAY else None
@@ -409,6 +416,13 @@ class ParticipantMood:
             self.negative_usual_since = self._early_since = None
         else:
             self.negative_since = self.negative_usual_since = self._early_since = None
+
+    @property
+    def negative_usual_since_joined(self) -> bool:
+        """The run of reading strongly negative as usual began on the first frame this
+        participant was seen (its note may say "since they joined"); False without a run."""
+        return (self.negative_usual_since is not None and self.first_t is not None
+                and self.negative_usual_since <= self.first_t)
 
     def _forget(self) -> None:
         self.smoothed = None
@@ -505,7 +519,8 @@ class ClassMoodMeter:
                 words = negative_words(p.label, p.below_usual(cfg.negative_drop), p.usual_label)
                 alerts.append(Alert("negative", p.id, p.negative_s, f"{who} {words} for {duration(p.negative_s)}"))
             if not presence_only and p.negative_usual_s >= cfg.negative_alert_s:
-                notes.append(Alert("negative_usual", p.id, p.negative_usual_s, f"{who} {NEGATIVE_USUAL_WORDS}"))
+                words = negative_usual_words(p.negative_usual_since_joined, duration(p.negative_usual_s))
+                notes.append(Alert("negative_usual", p.id, p.negative_usual_s, f"{who} {words}"))
         drop = self._valence_drop(t, float(np.mean(learnt)) if learnt else None, len(learnt))
         if drop is not None:
             alerts.append(drop)

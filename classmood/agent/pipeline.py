@@ -31,6 +31,7 @@ from ..geometry import BBox
 from ..labels import UNCERTAIN
 from ..types import Face, FrameResult, ParticipantResult, Presence, TileResult, TileState
 from .mood import ClassMoodMeter, MoodConfig, ParticipantMood
+from .summary import stretch_seconds
 from .tracker import ParticipantTracker
 
 _PRESENCE = {
@@ -313,10 +314,12 @@ class Pipeline:
             usual_label=m.baseline.usual_label if expressions and presence is Presence.PRESENT else None,
             negative_change=m.negative_change if shown else None,
             negative_line=m.baseline.negative_line if shown else None,
-            away_s=0.0 if m.away_since is None else t - m.away_since,
-            negative_s=0.0 if (m.negative_since is None or not expressions) else t - m.negative_since,
+            # how long each run has lasted: the one definition the report's stretches use too
+            away_s=0.0 if m.away_since is None else stretch_seconds(m.away_since, t),
+            negative_s=0.0 if (m.negative_since is None or not expressions) else stretch_seconds(m.negative_since, t),
             negative_usual_s=(0.0 if (m.negative_usual_since is None or not expressions)
-                              else t - m.negative_usual_since),
+                              else stretch_seconds(m.negative_usual_since, t)),
+            negative_usual_since_joined=expressions and m.negative_usual_since_joined,
             too_small=small,
             unreadable=why,
         )

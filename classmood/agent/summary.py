@@ -31,6 +31,27 @@ PAUSE_STEPS = 2.0
 
 _PRESENCES = (Presence.PRESENT, Presence.AWAY, Presence.CAMERA_OFF)
 _LABEL_CODE = {c: i for i, c in enumerate(LABELS)}
+def stretch_seconds(start: float | np.ndarray, last: float | np.ndarray) -> float | np.ndarray:
+    """How long a stretch in one state (away, negative, strongly negative as usual) has
+    lasted: from its start (the frame it began) to the last frame that showed it, never below
+    0. The one definition of a stretch's length: the agent's ``away_s``, ``negative_s`` and
+    ``negative_usual_s`` (so its alerts' ``since_s`` and the durations in their words) and the
+    report's longest stretches (``longest_negative``, ``longest_away``) both come from here,
+    so an alert's text and the report's tables give the same length (the report's table once
+    added its last frame's seconds: 129.5 s beside the alert's 129.0 s). Totals (``away_s``
+    in the summary and report, ``negative_s``) count each frame's seconds instead
+    (the module's rule), so a single stretch's total is one frame step longer.
+
+    Args:
+        start, last: seconds (floats, or float arrays of one shape).
+
+    Returns:
+        ``last - start`` in seconds (a float for floats, else float64 of their shape).
+    """
+    out = np.maximum(np.subtract(last, start, dtype=np.float64), 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
 def frame_step(t: np.ndarray, default: float) -> float:
     """The session's frame step: the median gap between its distinct frame times.
 

@@ -18,8 +18,8 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from ..labels import (COLOURS, LEARNING, NEGATIVE_USUAL_WORDS, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
-                      negative_words, signed)
+from ..labels import (COLOURS, LEARNING, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
+                      negative_usual_words, negative_words, signed)
 from ..timefmt import duration
 from ..types import FrameResult, Presence
 from .layout import Badge, Rect, indicator_rect, place_badges
@@ -477,7 +477,9 @@ class OverlayModel:
                                             "alert": (p.id, "negative") in alerted}
             if not presence_only and (p.id, "negative_usual") in alerted:  # a note: listed after the rest
                 rows[(p.id, "negative_usual")] = {"key": f"{p.id}:negative_usual", "id": p.id, "who": _who(p),
-                                                  "kind": "negative_usual", "what": NEGATIVE_USUAL_WORDS,
+                                                  "kind": "negative_usual",
+                                                  # the length is in the row's own column
+                                                  "what": negative_usual_words(p.negative_usual_since_joined),
                                                   "seconds": round(float(p.negative_usual_s), 1), "alert": False}
         for a in r.mood.alerts:  # an alert for someone not in this frame's list (kept as the agent says)
             if a.participant is not None and (a.participant, a.kind) not in rows and a.kind in ("away", "negative"):

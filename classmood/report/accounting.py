@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agent.summary import PAUSE_STEPS
+from ..agent.summary import PAUSE_STEPS, stretch_seconds
 from ..labels import LABELS, UNCERTAIN_REASONS
 
 
@@ -44,16 +44,17 @@ def split_at_edges(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> tuple[np.
     return rows[rep][ok], k[ok], w[ok]
 
 
-def longest_runs(flag: np.ndarray, group: np.ndarray, t: np.ndarray, w: np.ndarray, start: np.ndarray,
+def longest_runs(flag: np.ndarray, group: np.ndarray, t: np.ndarray, start: np.ndarray,
                  step: float, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """The longest run of consecutive flagged rows per group; a gap of more than
-    ``PAUSE_STEPS`` frame steps between two rows breaks a run.
+    ``PAUSE_STEPS`` frame steps between two rows breaks a run. A run lasts from its first
+    row's start to its last row's time (:func:`classmood.agent.summary.stretch_seconds`, the
+    live agent's alerts' definition: a run seen on one frame only has no length).
 
     Args:
         flag: bool [N], the rows in the state; rows sorted by group, then time.
         group: int [N], the group (participant) of each row, in ``0..n_groups-1``.
         t: float64 [N], row times in seconds.
-        w: float64 [N], the seconds each row counts for.
         start: float64 [N], when each row's time begins (its run's start if it is first).
         step: the session's frame step in seconds.
         n_groups: how many groups.
@@ -70,11 +71,13 @@ def longest_runs(flag: np.ndarray, group: np.ndarray, t: np.ndarray, w: np.ndarr
     cont[1:] = flag[:-1] & (group[1:] == group[:-1]) & (t[1:] - t[:-1] <= PAUSE_STEPS * step + 1e-9)
     first = flag & ~cont
     run = np.cumsum(first) - 1
-    dur = np.bincount(run[flag], weights=w[flag])
+    last = np.full(int(first.sum()), -np.inf)
+    np.maximum.at(last, run[flag], t[flag])
     run_g, run_t = group[first], start[first]
+    dur = stretch_seconds(run_t, last)
     order = np.lexsort((-run_t, dur, run_g))  # per group the longest (then the earliest) last
-    last = np.r_[run_g[order][1:] != run_g[order][:-1], True]
-    sel = order[last]
+    last_of_group = np.r_[run_g[order][1:] != run_g[order][:-1], True]
+    sel = order[last_of_group]
     best[run_g[sel]], best_t[run_g[sel]] = dur[sel], run_t[sel]
     best_t[best <= 0] = np.nan
     return best, best_t

@@ -313,8 +313,8 @@ def _seen(obs: ObservationArrays, a: np.ndarray, w: np.ndarray, step: float) -> 
     args = (obs.valence, obs.valence_change, obs.label, obs.negative_change, obs.negative_line, usual)
     neg = present & negative(*args)
     as_usual = present & negative_as_usual(*args)
-    neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, w, a, step, n_all)
-    away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, w, a, step, n_all)
+    neg_s, neg_t = longest_runs(neg, obs.participant, obs.t, a, step, n_all)
+    away_s, away_t = longest_runs(keep & (obs.presence == 1), obs.participant, obs.t, a, step, n_all)
     first = np.full(n_all, np.nan)
     last = np.full(n_all, np.nan)
     if keep.any():
@@ -403,7 +403,8 @@ def figures(rows: SessionRows, *, names: bool = True) -> ReportData:
         moments=moments(edges, class_change if baselines else class_valence, counts[:, 1] if n_int else np.zeros(0),
                         counts.sum(1) if n_int else np.zeros(0), po, None if info.recording else info.started_at,
                         baselines=baselines),
-        alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end), model=model,
+        alerts=alert_episodes(rows.moods, shown, hidden, rows.start, rows.end,
+                              {p.id: p.first_seen_s for p in rows.participants}), model=model,
         caveats=caveats(model, po, baselines),
         read_s=lengths,
         unread=[{"start_s": json_number(u.start_s), "end_s": None if u.end_s is None else json_number(u.end_s),

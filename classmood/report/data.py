@@ -83,8 +83,8 @@ def negative_as_usual(valence: np.ndarray, change: np.ndarray, label: np.ndarray
     """Where a participant reads strongly negative as they usually do: valence at or below
     ``NEGATIVE_AT`` with a confident label while their ``usual`` valence is at or below it
     too, and not :func:`negative` (no fall from the usual, no rise of the negative
-    probability): the live agent's note "has looked strongly negative all class (their usual
-    look)" (:class:`classmood.agent.mood.ParticipantMood`). Arguments as :func:`negative`.
+    probability): the live agent's note "has looked strongly negative since they joined / for
+    12 min (their usual look)" (:func:`classmood.labels.negative_usual_words`). Arguments as :func:`negative`.
 
     Returns:
         bool [N] (all False when ``usual`` is None).

@@ -10,8 +10,8 @@ from typing import Iterator
 import numpy as np
 
 from ..agent.store import MoodSeries
-from ..labels import VALENCE_CHANGE_WORDS, signed
-from ..timefmt import clock, wall_clock
+from ..labels import VALENCE_CHANGE_WORDS, negative_usual_words, signed
+from ..timefmt import clock, duration, wall_clock
 from .data import MOMENT_AWAY_SHARE, MOMENT_DROP, AlertEpisode, Moment, json_number
 
 MOMENTS_PER_KIND = 3
@@ -86,10 +86,20 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
     return out
 
 
+_OLD_NOTE = " has looked strongly negative all class (their usual look)"
+"""The words of a ``negative_usual`` note as sessions stored before said it, whatever was
+true (after who)."""
+
+
 def alert_episodes(moods: MoodSeries, shown: dict[str, str], hidden: dict[str, str], start: float,
-                   end: float) -> list[AlertEpisode]:
+                   end: float, joined: dict[str, float] | None = None) -> list[AlertEpisode]:
     """The live alerts as episodes: the same (kind, participant) in consecutive
     class-mood rows is one; those overlapping ``[start, end)`` seconds, by start.
+
+    A note (``negative_usual``) of a session stored before said "all class" whatever was
+    true: it is reworded from its episode as the agent words it now
+    (:func:`classmood.labels.negative_usual_words`: "since they joined" when it began when
+    the participant was first seen, ``joined``, else its length).
 
     Args:
         moods: the session's class-mood rows with their alerts.
@@ -97,6 +107,8 @@ def alert_episodes(moods: MoodSeries, shown: dict[str, str], hidden: dict[str, s
         hidden: stored name -> participant id, for names this report does not show
             (each is replaced by the id in the alerts' messages).
         start, end: the report's window, seconds from the session start.
+        joined: participant id -> when they were first seen (seconds from the session
+            start); None: not known (a note then gives its length).
     """
     open_: dict[tuple, dict] = {}
     done: list[dict] = []
@@ -125,9 +137,14 @@ def alert_episodes(moods: MoodSeries, shown: dict[str, str], hidden: dict[str, s
         if ep["end_s"] < start or ep["start_s"] >= end:
             continue
         msg = ep["message"]
-        for name, pid in hidden.items():
-            msg = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", pid, msg)
         pid = ep["participant"]
+        if ep["kind"] == "negative_usual" and msg.endswith(_OLD_NOTE):
+            first = None if joined is None or pid is None else joined.get(pid)
+            # (the stored since_s is rounded to 0.1 s)
+            since_joined = first is not None and ep["start_s"] <= first + 0.051
+            msg = msg[:-len(_OLD_NOTE)] + " " + negative_usual_words(since_joined, duration(ep["longest_s"]))
+        for name, hid in hidden.items():
+            msg = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", hid, msg)
         out.append({"kind": ep["kind"], "participant": pid, "name": shown.get(pid, "") if pid else "",
                     "start_s": json_number(ep["start_s"]), "first_alert_s": json_number(ep["first_alert_s"]),
                     "end_s": json_number(ep["end_s"]), "longest_s": json_number(ep["longest_s"]), "message": msg})

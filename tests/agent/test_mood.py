@@ -7,6 +7,7 @@ import pytest
 
 from classmood.agent.mood import ClassMoodMeter, MoodConfig, ParticipantMood, valence_of
 from classmood.labels import FER_CLASSES, VALENCE
+from classmood.timefmt import duration
 from classmood.types import ParticipantResult, Presence
 from dataclasses import replace
 
@@ -280,12 +281,13 @@ def test_a_face_strongly_negative_at_rest_is_noted_as_its_usual_look_not_flagged
     assert m.negative_since is None and m.negative_usual_since == 0.0
     # the meter: a note after the alerts, in true words; never "more negative than usual"
     meter = ClassMoodMeter(cfg)
+    assert m.negative_usual_since_joined  # from the first frame they were seen
     snap = meter.update(239.5, [
         replace(_p("P05", Presence.PRESENT, -0.77, label="angry", change=0.0), negative_usual_s=239.5,
-                usual_label="angry"),
+                negative_usual_since_joined=True, usual_label="angry"),
         _p("P02", Presence.AWAY, away_s=61)])
     assert [(a.kind, a.participant) for a in snap.alerts] == [("away", "P02"), ("negative_usual", "P05")]
-    assert snap.alerts[1].message == "P05 has looked strongly negative all class (their usual look)"
+    assert snap.alerts[1].message == "P05 has looked strongly negative since they joined (their usual look)"
     # the same look, a little stronger, is still their usual look
     _stream(m, onehot("angry", 0.999), 240.0, 250.0)
     assert m.negative_since is None  # 0.05 more angry is no change
@@ -421,3 +423,50 @@ def test_the_class_mix_is_read_against_each_usual_label():
     assert meter.update(2.0, [replace(p, usual_label=None) for p in ps]).usual_distribution == {}
     alert = meter.update(3.0, [replace(ps[0], negative_s=61, valence_change=-0.35)]).alerts[0]
     assert alert.message.startswith("P1 looks more negative than usual for")  # not "looks sad": sad is their usual
+
+
+def _as_result(m: ParticipantMood, pid: str, t: float) -> ParticipantResult:
+    """What the pipeline makes of ``m`` at ``t`` (the fields the note is worded from)."""
+    return replace(_p(pid, Presence.PRESENT, m.valence, label=m.label, change=m.valence_change),
+                   usual_label=m.baseline.usual_label,
+                   negative_usual_s=0.0 if m.negative_usual_since is None else t - m.negative_usual_since,
+                   negative_usual_since_joined=m.negative_usual_since_joined)
+
+
+def test_the_usual_look_note_says_what_is_true_of_its_run_never_all_class():
+    """The note "has looked strongly negative all class (their usual look)" was false for a
+    student who joined late, or whose run began after minutes of other looks. It says
+    "since they joined" when the run began on the first frame they were seen (however late
+    that was), else how long the run has lasted; the panel's row says the same words, with
+    the length in its own column."""
+    from classmood.overlay.view_model import OverlayModel
+    from classmood.types import ClassSnapshot, FrameResult, GalleryResult
+
+    cfg = MoodConfig()
+    angry, happy = onehot("angry", 0.95), onehot("happy", 0.95)
+    late = ParticipantMood(cfg)  # joined at 10:00, resting face read angry from the first frame
+    t = _stream(late, angry, 600.0, 840.0)
+    assert late.first_t == 600.0 and late.negative_usual_since == 600.0 and late.negative_usual_since_joined
+    back = ParticipantMood(cfg)  # there from the start: angry at rest, smiling 4:00-6:00, angry again
+    _stream(back, angry, 0.0, 240.0)
+    _stream(back, happy, 240.0, 360.0)
+    assert back.negative_usual_since is None
+    _stream(back, angry, 360.0, t)
+    assert back.negative_usual_since is not None and 360.0 < back.negative_usual_since < 370.0
+    assert not back.negative_usual_since_joined
+    parts = [_as_result(late, "P07", t - 0.5), _as_result(back, "P08", t - 0.5)]
+    snap = ClassMoodMeter(cfg).update(t - 0.5, parts)
+    notes = {a.participant: a.message for a in snap.alerts if a.kind == "negative_usual"}
+    run = t - 0.5 - back.negative_usual_since
+    assert notes == {"P07": "P07 has looked strongly negative since they joined (their usual look)",
+                     "P08": f"P08 has looked strongly negative for {duration(run)} (their usual look)"}
+    assert "all class" not in str(notes)
+    # the panel: the same words, the length beside them
+    panel = OverlayModel()
+    panel.update(FrameResult(timestamp=t - 0.5, gallery=GalleryResult(width=640, height=360, tiles=()),
+                             participants=tuple(parts), mood=ClassSnapshot(participants=2, present=2, away=0,
+                                                                           camera_off=0, alerts=snap.alerts)))
+    rows = {a["id"]: a for a in panel.panel_payload()["attention"]}
+    assert rows["P07"]["what"] == "has looked strongly negative since they joined (their usual look)"
+    assert rows["P08"]["what"] == "has looked strongly negative (their usual look)"
+    assert rows["P08"]["duration"] == duration(run, compact=True)

@@ -227,7 +227,7 @@ def test_the_summary_lists_the_alerts_and_why_faces_were_uncertain():
                  replace(f.participants[1], unreadable=None if k < 6 else "covered"), f.participants[2])
         alerts = (Alert("negative", "P03", 60.0 + t, f"P03 looks angry for {60 + t:.0f} s"),) if 2 <= k < 6 else ()
         if k >= 4:
-            alerts += (Alert("negative_usual", "P01", 70.0 + t, "P01 has looked strongly negative all class "
+            alerts += (Alert("negative_usual", "P01", 70.0 + t, f"P01 has looked strongly negative for 1 min {10 + t:02.0f} s "
                                                                 "(their usual look)"),)
         frames.append(replace(f, participants=parts, mood=replace(f.mood, alerts=alerts)))
     s = summarise(frames)

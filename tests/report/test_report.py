@@ -32,7 +32,7 @@ from classmood.errors import InputError
 from classmood.labels import COLOURS, FER_CLASSES
 from classmood.report import CSV_COLUMNS, build_report
 from classmood.report import writers as report_writers
-from classmood.types import ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
+from classmood.types import Alert, ClassSnapshot, FrameResult, GalleryResult, ParticipantResult, Presence, TileState
 
 from ..agent import classvideo
 
@@ -484,7 +484,8 @@ def test_fifty_participants_for_two_hours(tmp_path):
     first = report["participants"][0]
     pid, s, e = NEGATIVE_ONE
     assert first["id"] == truth["ids"][pid]
-    assert first["longest_negative"] == {"start_s": s, "duration_s": e - s, "clock": "20:00"}
+    # a stretch lasts from its first frame to its last (stretch_seconds), as the alerts count it
+    assert first["longest_negative"] == {"start_s": s, "duration_s": e - s - 0.5, "clock": "20:00"}
     assert first["negative_s"] == (e - s) + (CLASS_DROP[1] - CLASS_DROP[0])  # and, like everyone, the class drop
     # each one's mean valence and mean change from their own baseline (their usual valence), beside each other
     val, change = truth["valence"], truth["valence_change"]
@@ -519,6 +520,34 @@ def test_fifty_participants_for_two_hours(tmp_path):
     check_html(paths.html)
 
 
+def test_an_alerts_length_is_the_same_in_its_text_and_in_the_reports_tables(class_db, class_report):
+    """One definition of how long a stretch lasted (agent.summary.stretch_seconds: from the
+    frame it began to the last frame that showed it): the live alert's words and since_s,
+    the alert's episode and the participants' "longest away" agree (the table added the last
+    frame's seconds: a newcomer saw 129.0 s in one and 129.5 s in the other). The session is
+    the class video through the real pipeline (away alerts after 2 s)."""
+    from classmood.timefmt import duration
+
+    db, ids, names = class_db
+    report = json.loads(class_report.json.read_text(encoding="utf-8"))
+    people = {p["id"]: p for p in report["participants"]}
+    (al,) = [a for a in report["alerts"] if a["kind"] == "away"]
+    longest = people[al["participant"]]["longest_away"]
+    assert longest["start_s"] == al["start_s"]
+    assert longest["duration_s"] == al["longest_s"] == pytest.approx(al["end_s"] - al["start_s"])
+    assert al["message"].endswith(f" away for {duration(al['longest_s'])}")
+    html = class_report.html.read_text(encoding="utf-8")
+    row = html[html.index(f'data-id="{al["participant"]}"'):]
+    row = row[:row.index("</tr>")]
+    assert f"{duration(longest['duration_s'])} <span class=\"muted\">from {longest['clock']}" in row
+    # the agent's own figure, as the store kept it, is the same length
+    with SessionStore(db, readonly=True) as store:
+        moods = store.mood_series(1)
+    last = max((float(moods.t[k]), a) for k, alerts in moods.alerts for a in alerts if a["kind"] == "away")
+    assert last[1]["since_s"] == pytest.approx(longest["duration_s"], abs=0.05)
+    assert last[1]["message"] == al["message"]
+
+
 def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     """"Negative" as the live agent decides it: 0.30 or more below one's own baseline, or
     at or below -0.70 whatever it is. A resting face the model reads as sad is not
@@ -545,9 +574,10 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     people = {p["id"]: p for p in report["participants"]}
     assert people["P01"]["negative_s"] == 0.0 and people["P01"]["longest_negative"] is None
     assert (people["P01"]["mean_valence"], people["P01"]["mean_valence_change"]) == (-0.5, 0.0)
-    assert people["P02"]["longest_negative"] == {"start_s": 10.0, "duration_s": 30.0, "clock": "0:10"}
-    assert people["P03"]["longest_negative"] == {"start_s": 20.0, "duration_s": 10.0, "clock": "0:20"}
-    assert people["P04"]["longest_negative"] == {"start_s": 40.0, "duration_s": 5.0, "clock": "0:40"}
+    # a stretch lasts from its first frame to its last (10.0 .. 39.5 s), as the live alerts count it
+    assert people["P02"]["longest_negative"] == {"start_s": 10.0, "duration_s": 29.5, "clock": "0:10"}
+    assert people["P03"]["longest_negative"] == {"start_s": 20.0, "duration_s": 9.5, "clock": "0:20"}
+    assert people["P04"]["longest_negative"] == {"start_s": 40.0, "duration_s": 4.5, "clock": "0:40"}
     # P05 reads -0.75 all along, as usually: noted as their usual look, not negative, not first
     assert people["P05"]["negative_s"] == 0.0 and people["P05"]["longest_negative"] is None
     assert people["P05"]["negative_as_usual_s"] == 60.0 and people["P03"]["negative_as_usual_s"] == 0.0
@@ -573,6 +603,36 @@ def test_negative_is_the_agents_rule_against_each_ones_usual(tmp_path):
     assert "baseline" in doc.ids() and "Article 5(1)(f)" in html  # the law's note stays
     assert "<th>valence vs usual</th>" in html and "0.30 or more below their own usual" in html
     assert "strongly negative as usual: 1 min" in html
+
+
+def test_a_usual_look_note_stored_as_all_class_is_reworded_to_what_was_true(tmp_path):
+    """Sessions stored before said "has looked strongly negative all class (their usual
+    look)" whatever was true; the report words each note as the agent now does: "since they
+    joined" for a student whose run began when they were first seen (P05 joined at 1:00),
+    else its length (P06 was there from the start; their run began at 3:20)."""
+    old = "has looked strongly negative all class (their usual look)"
+    with SessionStore(tmp_path / "old.db") as store:
+        store.start_session(source="screen", started_at=STARTED_AT)
+        for k in range(600):  # 5 minutes at 2 fps
+            t = k * 0.5
+            people = [("P06", "present", "angry" if t >= 200 else "happy", -0.75 if t >= 200 else 0.5, -0.75)]
+            if t >= 60:
+                people.insert(0, ("P05", "present", "angry", -0.75, -0.75))
+            alerts = []
+            if t >= 120:
+                alerts.append(Alert("negative_usual", "P05", t - 60.0, f"P05 {old}"))
+            if t >= 260:
+                alerts.append(Alert("negative_usual", "P06", t - 200.0, f"P06 {old}"))
+            store.record(make_frame(t, people, alerts))
+        store.end_session()
+    with SessionStore(tmp_path / "old.db", readonly=True) as store:
+        paths = build_report(store, "latest", tmp_path / "out")
+    report = json.loads(paths.json.read_text(encoding="utf-8"))
+    notes = {a["participant"]: a["message"] for a in report["alerts"] if a["kind"] == "negative_usual"}
+    assert notes == {"P05": "P05 has looked strongly negative since they joined (their usual look)",
+                     "P06": "P06 has looked strongly negative for 1 min 40 s (their usual look)"}  # 99.5 s
+    html = paths.html.read_text(encoding="utf-8")
+    assert "all class" not in html and "P06 has looked strongly negative for 1 min 40 s" in html
 
 
 def _as_schema_2(db: Path) -> None:
@@ -611,7 +671,7 @@ def test_a_session_stored_before_baselines_still_reports(tmp_path):
         report = reports[-1]
         assert report["settings"]["report"]["valence_vs_baseline"] is False
         people = {p["id"]: p for p in report["participants"]}
-        assert people["P01"]["longest_negative"] == {"start_s": 30.0, "duration_s": 15.0, "clock": "0:30"}
+        assert people["P01"]["longest_negative"] == {"start_s": 30.0, "duration_s": 14.5, "clock": "0:30"}
         assert people["P02"]["negative_s"] == 0.0  # a fall of 0.5, but no baseline was stored to read it against
         assert people["P01"]["mean_valence"] == pytest.approx((-0.7 * 15 - 0.5 * 45) / 60, abs=1e-4)
         assert all(p["mean_valence_change"] is None for p in report["participants"])
@@ -658,7 +718,7 @@ def test_single_participant_cut_short(tmp_path):
     assert report["session"]["cut_short"] is True and report["session"]["ended_at"] is None
     (p,) = report["participants"]
     assert (p["present_s"], p["away_s"], p["camera_off_s"]) == (810.0, 90.0, 0.0)
-    assert p["longest_away"] == {"start_s": 600.0, "duration_s": 90.0, "clock": "10:00"}
+    assert p["longest_away"] == {"start_s": 600.0, "duration_s": 89.5, "clock": "10:00"}  # first to last frame
     assert [(m["kind"], m["clock"]) for m in report["moments"]] == [("away", "10:00")]
     doc = check_html(paths.html)
     assert "cut-short" in doc.ids() and "Cut short" in paths.html.read_text(encoding="utf-8")
@@ -870,7 +930,7 @@ def test_why_faces_were_uncertain_and_the_mix_against_each_usual_are_reported(tm
     assert p2["expressions_vs_usual"] == {"uncertain": 0.5, "happy": 0.2, "usual": 0.3}
     assert (p2["uncertain_s"], p2["uncertain_share"]) == (50.0, 0.5)
     assert p2["uncertain_reasons"] == {"too dark": 0.8, "low confidence": 0.2}
-    assert p3["longest_negative"] == {"start_s": 60.0, "duration_s": 30.0, "clock": "1:00"}
+    assert p3["longest_negative"] == {"start_s": 60.0, "duration_s": 29.5, "clock": "1:00"}  # first to last frame
     first, second = report["intervals"]
     assert first["expressions_vs_usual"] == pytest.approx({"usual": 150 / 250, "uncertain": 50 / 250,
                                                            "learning": 50 / 250}, abs=1e-4)
