@@ -74,7 +74,7 @@ def status_line(t: float, result: FrameResult) -> str:
 def class_valence(change: float | None, valence: float | None) -> str:
     """The class figure as the text outputs show it: the valence change from the
     students' usual (``valence vs usual -0.05``), or, before anyone's usual is known (a
-    single screenshot, the first 30 s), the absolute valence marked so (``valence -0.08
+    single screenshot, a student's first 2 minutes of face time: ``PipelineConfig.mood.baseline_min_s``), the absolute valence marked so (``valence -0.08
     (usual not known yet)``)."""
     if change is not None:
         return f"{VALENCE_CHANGE_WORDS} {signed(change)}"

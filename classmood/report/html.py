@@ -150,8 +150,8 @@ def baseline_note(d: ReportData) -> str:
         return ""
     if not d.baselines:
         return ('<p class="note" id="baseline"><b>Valence:</b> no student was in view long enough for their usual '
-                "expression to be known (half a minute; or the session was recorded before ClassMood read valence "
-                "against it), so the valence figures here are absolute (-1 negative to +1 positive, from the "
+                f"expression to be known ({BASELINE_S / 60:g} minutes of face time; or the session was recorded "
+                "before ClassMood read valence against it), so the valence figures here are absolute (-1 negative to +1 positive, from the "
                 "expression mix). Resting faces differ, and expression models read many resting faces as sad or "
                 "angry: compare a student with themselves over time, not with others.</p>")
     provisional = "" if np.isfinite(d.valence_change).any() else (
