@@ -136,14 +136,19 @@ class Reading:
         return (self.tiles >= 2 and self.method in GRID_METHODS
                 and (self.regular or self.layout in ("speaker", "filmstrip")))
 
-    def describe(self) -> str:
+    def describe(self, meeting_app: bool = False) -> str:
         """For the user: ``"gallery, 9 participants (9 faces)"``, or ``"no meeting's tile
-        grid, 4 participants (4 faces)"`` for a picture that is no meeting's gallery."""
+        grid, 4 participants (4 faces)"`` for a picture that is no meeting's gallery.
+        ``meeting_app``: the picture is a meeting app's own window, whose layout perception
+        named from the faces in it where no grid of tiles was seen (Teams' stage over its
+        strip, a speaker view: ``"speaker, 5 participants (5 faces)"``)."""
         if self.tiles == 0:
             return "no participant seen"
         n = (f"{self.tiles} participant{'s' if self.tiles != 1 else ''} "
              f"({self.faces} face{'s' if self.faces != 1 else ''})")
         if not self.is_gallery:
+            if meeting_app and self.layout not in ("", "none"):
+                return f"{self.layout}, {n}"
             return f"no meeting's tile grid, {n}"
         return f"{self.layout}, {n}" + (", a still picture (no live video)" if self.still else "")
 
@@ -197,6 +202,12 @@ class Candidate:
             return f"the {self.app} window{title}"
         return f"the {w.wm_class or w.process or 'untitled'} window{title}" if w else "a window"
 
+    def describe(self) -> str:
+        """What its picture reads as, for the user (:meth:`Reading.describe`; a meeting
+        app's window is named by its layout even where no tile grid was seen)."""
+        return "minimised or off the screen" if self.reading is None else \
+            self.reading.describe(meeting_app=self.app is not None)
+
     def why(self) -> str:
         """Why it was chosen, or what limits it, in a few words."""
         parts = []
@@ -205,8 +216,8 @@ class Candidate:
         if self.reading is None:
             parts.append("minimised or off the screen" if self.kind == "window" else "not captured")
         else:
-            parts.append(f"it shows {self.reading.describe()}" if not self.reading.is_gallery
-                         else f"it reads as {self.reading.describe()}")
+            parts.append(f"it shows {self.describe()}" if not self.reading.is_gallery
+                         else f"it reads as {self.describe()}")
         return " and ".join(parts)
 
 
@@ -364,7 +375,7 @@ def listing(d: Discovery) -> list[str]:
         where = format_rect(c.rect)
         if c.kind == "window" and c.monitor:
             where += f", screen {c.monitor}"
-        found = "minimised or off the screen" if c.reading is None else c.reading.describe()
+        found = c.describe()
         what = []
         if c.app:
             what.append(f"{c.app}:")

@@ -197,7 +197,7 @@ def _found(args: argparse.Namespace) -> Source:
             if seen.faces == 0 and not seen.is_gallery and best.reading.is_gallery:
                 # picked at an earlier class, in another layout: the class is elsewhere now
                 _say(f"the part of the {best.app} window you picked last shows no participant now, while the whole "
-                     f"window reads as {best.reading.describe()}: watching the whole window (pick the gallery "
+                     f"window reads as {best.describe()}: watching the whole window (pick the gallery "
                      "again: 'Pick the gallery' in the panel, or classmood run --pick)")
                 part = None
             else:
@@ -220,7 +220,7 @@ def _others(d: Discovery, chosen) -> str:
               and c.window.id != chosen.window.id]
     if not others or chosen.app is None:
         return ""
-    listed = ", ".join(f"{c.what()} ({c.reading.describe()})" for c in others[:3])
+    listed = ", ".join(f"{c.what()} ({c.describe()})" for c in others[:3])
     more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     mine = chosen.reading
     if mine is not None and mine.is_gallery and all(c.reading.tiles < mine.tiles for c in others):

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classmood.agent.finder import Candidate, Reading, discover, is_still, rank, regular_grid
+from classmood.agent.finder import Candidate, Discovery, Reading, discover, is_still, listing, rank, regular_grid
 from classmood.agent.sources import ScreenSource, WindowInfo, get_window, list_windows, meeting_app
 from classmood.agent.sources.windows import monitor_of
 from classmood.errors import InputError
@@ -111,6 +111,20 @@ def test_a_meeting_app_outranks_content_and_a_gallery_outranks_faces():
     # a minimised meeting window cannot be watched: it comes after what can be seen
     hidden = cand(app="Zoom", reading=None)
     assert rank([hidden, viewer]) == [viewer, hidden]
+
+
+def test_a_meeting_windows_speaker_view_is_named_by_its_layout_not_as_no_grid():
+    """A newcomer's --list called Teams' stage over its strip "no meeting's tile grid": the
+    meeting app's own window is named by the layout perception read, also where tiles were
+    found around faces; a window of no meeting app with faces and no grid still is not."""
+    teams = cand(app="Teams", reading=SPEAKER)
+    assert teams.describe() == "speaker, 6 participants (6 faces)"
+    assert "it shows speaker, 6 participants" in teams.why()
+    assert cand(reading=SPEAKER).describe() == "no meeting's tile grid, 6 participants (6 faces)"
+    assert cand(app="Zoom", reading=GALLERY9).describe() == "gallery, 9 participants (9 faces)"
+    assert cand(app="Zoom", reading=None).describe() == "minimised or off the screen"
+    lines = listing(Discovery((teams, cand(reading=FOUR_PHOTOS)), 0.0))
+    assert "speaker, 6 participants (6 faces)" in lines[0] and "no meeting's tile grid" in lines[1]
 
 
 # --------------------------------------------------------------------------- real windows (Xvfb)
