@@ -121,6 +121,9 @@ _BAR_FLAT = 6.0
 its inner 80%): flat colour plus JPEG or H.264 noise (1-3); a table's cells with text,
 or video, spread more."""
 
+_BAND_LINE = 0.7
+"""A straight line along this share of a row's length (one sign, :meth:`Evidence.banded`)
+makes the row one picture, not tiles."""
 _PICTURED = 4.0
 """A box of the grid holds something (a video, or a card's avatar, initials, photo or
 name) when the grey levels of its inner 80% spread at least this much (standard
@@ -477,6 +480,37 @@ class Evidence:
             counts = hit.sum(axis=0)
             k = int(counts.argmax())
             if counts[k] >= need and not self._bars(boxes[hit[:, k]], float(r[k]), vertical):
+                return True
+        return False
+
+    def banded(self, boxes: np.ndarray) -> bool:
+        """True when a row of two tiles or more is one picture cut in pieces: a straight
+        line of one sign runs inside it (20-80% of its height) along :data:`_BAND_LINE`
+        of the row's whole length, across the places between its "tiles" (a browser's
+        toolbar in shared content below a filmstrip, at 0.5x: a second row of six
+        phantom "away" tiles). Video tiles beside one another show no such line: a
+        gap, or another picture, breaks it (the most a row of the shared real galleries
+        shows is 0.41, of a 2-tile row; the toolbar 0.97)."""
+        b = np.asarray(boxes, np.int64)
+        order = np.lexsort((b[:, 0], b[:, 1]))
+        rows: list[list[int]] = []
+        for i in order.tolist():
+            if rows and abs(b[i, 1] - b[rows[-1][0], 1]) <= b[i, 3] // 4:
+                rows[-1].append(i)
+            else:
+                rows.append([i])
+        for r in rows:
+            if len(r) < 2:
+                continue
+            x0, x1 = int(b[r, 0].min()), int((b[r, 0] + b[r, 2]).max())
+            y0, h = int(np.median(b[r, 1])), int(np.median(b[r, 3]))
+            ys = np.unique(np.rint(y0 + _INTERIOR_AT * h).astype(np.int64))
+            ys = ys[(ys >= 0) & (ys < self.h)]
+            if x1 - x0 < 2 or not len(ys):
+                continue
+            e = np.abs(self.hseg(x0, x1, ys)) / float(_EDGE_SAT * (x1 - x0))
+            k = int(np.argmax(e))
+            if e[k] >= _BAND_LINE and not self._bars(b[r], (ys[k] - y0) / max(1, h), False):
                 return True
         return False
 
@@ -1183,7 +1217,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
         chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
         grid = _clip_to(np.array(chosen, np.int64), w, h)
-        if ev.compound(grid, rules) or not ev.surrounded(grid):
+        if ev.compound(grid, rules) or ev.banded(grid) or not ev.surrounded(grid):
             continue
         if Rt >= 2 and kt < Ct and not hf:
             # a place of the last row left out whose picture fills it, with straight sides,
@@ -1193,6 +1227,8 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
             last_row = [reg[ci, Rt - 1, c] for c in range(Ct)
                         if st <= c < st + kt or (_inside(reg[ci, Rt - 1, c], w, h) and holds_a_tile(ev, reg[ci, Rt - 1, c]))]
             grid = _clip_to(np.array(chosen[:(Rt - 1) * Ct] + last_row, np.int64), w, h)
+            if len(last_row) > kt and ev.banded(grid):
+                continue  # the places taken in are one picture's pieces (a toolbar's band)
         return _grid_result(image_bgr, gray_full, ev, grid, cb[ci])
     return None
 

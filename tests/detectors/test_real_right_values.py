@@ -404,11 +404,13 @@ G2_VARIANTS = {
     "teams_gallery7_dialog.png": ("x0.67",),
     "zoom_websdk_gallery25.png": ("q90",),
     "zoom_websdk_speaker.png": ("x0.8", "x0.9"),
+    "zoom_slava_filmstrip.png": ("a0.5",),
 }
 """galleries2 screenshots made smaller or re-compressed in memory where a kind of fault was
 fixed (a strip cut by the frame, a strip of touching videos, a card's initials disc, a
 lattice place's width, a thin gap's colour, a strip's pitch, a partial last row, two
-strip tiles on one face): their
+strip tiles on one face, a shared browser's toolbar under a filmstrip taken for a second
+row of six "away" tiles: grid_fit.Evidence.banded): their
 annotated tile count and live faces still hold."""
 
 
