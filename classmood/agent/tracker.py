@@ -52,11 +52,12 @@ leaves and the grid reflows). On a suspect frame:
   count (not 2 of 3: a flicker between the steady grid and a misread, A B A B, would
   then confirm the misread's boxes every other frame). No id is used up by a pending
   tile: ids stay dense, and the first id a tile gets is the one it keeps;
-- participants seen before it whose tile is not in it are *held* (:attr:`held`), not
-  left, for up to ``hold_s`` seconds (2 s: an app's reflow animation, a few misread
-  frames in a row) while frames stay suspect; the first steady frame without them makes
-  them left. A misread frame therefore costs no one their presence, and a participant
-  who really left is left one frame late;
+- participants seen on the frame before it whose tile is not in it are *held*
+  (:attr:`held`), not left, whatever the time between frames; through a run of suspect
+  frames, while last seen at most ``hold_s`` ago (2 s: an app's reflow animation, a few
+  misread frames in a row). The first steady frame without them makes them left. A
+  misread frame therefore costs no one their presence, and a participant who really
+  left is left one frame late;
 - nobody's remembered looks or name votes learn from it (a misread box that still
   matched someone is a mix of tiles); where each participant was seen is updated.
 
@@ -294,8 +295,9 @@ class ParticipantTracker:
         learn: weight of the newest signature in a look's running average.
         name_mismatch_cost: added when tile and participant both carry names that
             differ (a penalty, not a veto: OCR misreads a letter now and then).
-        hold_s: the longest a participant seen before a run of suspect frames is held
-            (not left) while their tile is missing from them, in seconds.
+        hold_s: through a run of suspect frames, the longest a participant whose tile
+            is missing from them is held (not left), in seconds since last seen (on the
+            first suspect frame, whoever was seen on the frame before is held).
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
@@ -344,7 +346,8 @@ class ParticipantTracker:
             it is a pending tile of the previous frame seen again; otherwise None (not a
             participant, no id used up). Participants whose tile is not in this frame are
             kept as inactive (left) for the rest of the session; on a suspect frame those
-            seen before it are :attr:`held` instead, for up to ``hold_s`` seconds.
+            seen on the frame before are :attr:`held` instead (through more suspect
+            frames, up to ``hold_s`` seconds since last seen).
             :attr:`suspect` says which the frame was.
         """
         h, w = image_bgr.shape[:2]
@@ -473,11 +476,13 @@ class ParticipantTracker:
             out.append(tid)
         self._pending = pending
         seen = set(out)
-        held = set(self.held) | {tr.id for tr in self.tracks.values() if tr.active}
+        held = set(self.held)
         self.suspect = not steady
+        # held: seen on the last frame (``active`` is still the last frame's here), or held
+        # there and seen no longer than hold_s ago
         self.held = () if steady else tuple(
             tr.id for tr in self.tracks.values()
-            if tr.id in held and tr.id not in seen and timestamp - tr.last_seen <= self.hold_s)
+            if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
         for tr in self.tracks.values():
             if tr.id not in seen:
                 tr.active = False

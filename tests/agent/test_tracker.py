@@ -414,7 +414,9 @@ def test_a_newcomer_is_seen_again_though_the_layout_flickers(tracker):
 
 def test_participants_are_held_for_hold_s_at_most():
     """Through a run of suspect frames (a layout that keeps changing), a participant whose
-    tile is missing is held for ``hold_s`` after they were last seen, then left."""
+    tile is missing is held for ``hold_s`` after they were last seen, then left; on the
+    first suspect frame whoever was seen on the frame before is held, however long ago
+    (a recording read every 20 s)."""
     tracker = ParticipantTracker(hold_s=0.75)
     tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
     assert tracker.update(*frame(faces(0, 1, 2)), 0.5) == ["P01", "P02", "P03"]
@@ -424,6 +426,12 @@ def test_participants_are_held_for_hold_s_at_most():
     assert tracker.update(*frame(faces(0, 1)), 1.5) == ["P01", "P02"]  # seen again: steady
     assert not tracker.suspect and tracker.held == ()
     assert [tr.active for tr in tracker.tracks.values()] == [True, True, False, False]
+    sparse = ParticipantTracker(hold_s=0.75)
+    steady = frame(faces(0, 1, 2, 3))
+    sparse.update(*steady, 0.0)
+    assert sparse.update(*merged(*steady, per_box=4), 20.0) == [None]
+    assert sparse.held == ("P01", "P02", "P03", "P04")
+    assert sparse.update(*steady, 40.0) == ["P01", "P02", "P03", "P04"]
 
 
 def test_a_window_at_another_size_mints_nobody_from_its_first_frame(tracker):
