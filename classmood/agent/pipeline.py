@@ -185,8 +185,10 @@ class Pipeline:
         mid-class): forget what was learnt of the picture (the layout, still tiles), keep
         the class: its participants (the tracker finds each again by their tile's
         appearance, which does not depend on where the tile is or how large), their
-        baselines and the class mood. Those not in the new part stay as left."""
+        baselines and the class mood. Those not in the new part are left from its first
+        frame (:meth:`ParticipantTracker.new_view`: not held, as on a misread frame)."""
         self.perception.reset()
+        self.tracker.new_view()
 
     # -- the work ---------------------------------------------------------------------
     def process(self, frame_bgr: np.ndarray, timestamp: float,

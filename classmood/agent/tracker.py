@@ -515,6 +515,16 @@ class ParticipantTracker:
             cost[np.ix_(rows, cols)] = np.minimum(sub, d)
         return cost
 
+    def new_view(self) -> None:
+        """The next frames show another part of the screen (picked by the teacher): every
+        participant is known still, as seen nowhere (their old places say nothing about
+        the new view), so nobody is held on the new view's first frame (those not in it
+        are left), and its tiles are matched by appearance alone."""
+        for tr in self.tracks.values():
+            tr.active = False
+        self.held = ()
+        self._pending = []
+
     def reset(self) -> None:
         """Forget every participant (a new class): the next id is ``P01`` again."""
         self.tracks.clear()

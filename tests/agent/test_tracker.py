@@ -445,3 +445,15 @@ def test_a_window_at_another_size_mints_nobody_from_its_first_frame(tracker):
     small[y:y + h, x:x + w] = room(8, (w, h))  # someone else there now, unlike anyone known
     assert tracker.update(small, halved, 0.5) == ["P01", "P02", "P03", None]
     assert tracker.update(small, halved, 1.0) == ["P01", "P02", "P03", "P05"]
+
+
+def test_a_new_view_holds_nobody(tracker):
+    """The teacher picked a part of the screen (Pipeline.new_view): those not in it are
+    left from its first frame (not held as on a misread), those in it keep their ids."""
+    image, tiles = frame(faces(0, 1, 2, 3))
+    tracker.update(image, tiles, 0.0)
+    tracker.new_view()
+    x, y, w, h = tiles[1].tile.bbox
+    part = np.ascontiguousarray(image[y:y + h, x:x + w])
+    assert tracker.update(part, [TileResult(Tile(0, (0, 0, w, h)), tiles[1].state, tiles[1].faces)], 0.5) == ["P02"]
+    assert tracker.suspect and tracker.held == ()
