@@ -40,9 +40,9 @@ its grid is the steady grid (:func:`same_grid`), or when it is the previous fram
 (a layout seen on two frames in a row becomes the steady one). Any other frame is
 *suspect*: its layout disagrees with the steady one, as on a misread frame (perception
 read a 23-tile Zoom gallery at 800x460 as 21 or 8 tiles on some frames, 11 big boxes at
-800x450 resized with INTER_LINEAR), a window reopened at another size, an app animating a
-reflow, a keyframe smear read as another grid, but also the first frame of a genuine change (someone joins or
-leaves and the grid reflows). On a suspect frame:
+800x450 resized with INTER_LINEAR), a window reopened at another size, an app animating
+a reflow, a keyframe smear read as another grid, but also the first frame of a genuine
+change (someone joins or leaves and the grid reflows). On a suspect frame:
 
 - a tile that matches nobody known gets no id (None) and is *pending*: it becomes a
   participant on the next frame if that frame is steady (the new grid seen again: a
@@ -57,7 +57,8 @@ leaves and the grid reflows). On a suspect frame:
   frames, while last seen at most ``hold_s`` ago (2 s: an app's reflow animation, a few
   misread frames in a row). The first steady frame without them makes them left. A
   misread frame therefore costs no one their presence, and a participant who really
-  left is left one frame late;
+  left is left one frame late (after :meth:`ParticipantTracker.new_view`, a part of the
+  screen the teacher picked, nobody is held);
 - nobody's remembered looks or name votes learn from it (a misread box that still
   matched someone is a mix of tiles); where each participant was seen is updated.
 
