@@ -234,7 +234,10 @@ class ParticipantResult:
     ``negative_s`` are how long the participant has been away / negative without a break.
     ``bbox`` is the participant's tile, or their part of it (a full-height band) when
     several people share the camera; those others have the tile participant's id with
-    ``.1``, ``.2`` ... added.
+    ``.1``, ``.2`` ... added. A participant held on a suspect frame (their tile missing
+    from a frame whose layout disagrees with the steady one: :mod:`classmood.agent.tracker`)
+    has no tile: ``tile_index``, ``bbox``, ``tile_state``, ``face_bbox`` and ``probs`` are
+    None, the rest as last shown.
     """
 
     id: str

@@ -56,7 +56,11 @@ def test_two_hour_class_of_49(faces_dir, tmp_path):
             g = compose_gallery(pics, (1280, 720), names=[f"S{i}" for i in inside], noise=1.0, seed=k)
             res = pipe.process(g.image, k * STEP)
             store.record(res)
-            assert len(res.participants) == len(inside)
+            # a frame whose grid is new is suspect (tracker module doc): one who left is held
+            # there with no tile, and a tile that matches nobody known is nobody until the
+            # next frame
+            shown = len([p for p in res.participants if p.bbox is not None])
+            assert shown <= len(inside) if pipe.tracker.suspect else shown == len(inside)
             fed += sum(p.presence is not Presence.LEFT for p in res.participants)
             moods += 1
             if k in (30, frames - 1):

@@ -18,7 +18,7 @@ The CLI, the overlay and the Python API all drive this one object::
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -138,6 +138,7 @@ class Pipeline:
         self.tracker = ParticipantTracker()
         self.meter = ClassMoodMeter(self.config.mood)
         self._moods: dict[str, ParticipantMood] = {}
+        self._shown: dict[str, ParticipantResult] = {}  # each participant's last result with a tile
         self._unseen = _Unseen()
         self._last_t: float | None = None
         self.frames = 0
@@ -175,6 +176,7 @@ class Pipeline:
         self.tracker.reset()
         self.meter = ClassMoodMeter(self.config.mood)
         self._moods.clear()
+        self._shown.clear()
         self._unseen = _Unseen()
         self._last_t = None
         self.frames = 0
@@ -184,8 +186,10 @@ class Pipeline:
         mid-class): forget what was learnt of the picture (the layout, still tiles), keep
         the class: its participants (the tracker finds each again by their tile's
         appearance, which does not depend on where the tile is or how large), their
-        baselines and the class mood. Those not in the new part stay as left."""
+        baselines and the class mood. Those not in the new part are left from its first
+        frame (:meth:`ParticipantTracker.new_view`: not held, as on a misread frame)."""
         self.perception.reset()
+        self.tracker.new_view()
 
     # -- the work ---------------------------------------------------------------------
     def process(self, frame_bgr: np.ndarray, timestamp: float,
@@ -203,7 +207,14 @@ class Pipeline:
         Returns:
             The frame's tiles, participants (one per tile, one per person where several
             share a camera: :func:`people_in_tile`; stable ids), class mood and per-stage
-            timings in milliseconds.
+            timings in milliseconds. On a frame whose layout disagrees with the steady one
+            (:mod:`classmood.agent.tracker`, "suspect frames": a misread, a reflow's
+            first frame), a tile that matched nobody known has no participant yet (it
+            is one from the next frame if seen again), and participants whose tile is
+            missing from it are held, not left: each is given as last shown with no
+            tile (``bbox``, ``tile_index``, ``tile_state``, ``face_bbox`` and ``probs``
+            None: nothing drawn for them, nothing read), their presence, labels and
+            smoothing as they were, after the frame's tiles' participants.
 
         Raises:
             InputError: ``frame_bgr`` is not an image (one line, from
@@ -257,6 +268,8 @@ class Pipeline:
         t4 = time.perf_counter()
         participants = []
         for i, (pid, tr) in enumerate(zip(ids, gallery.tiles)):
+            if pid is None:  # a suspect frame's tile that matched nobody: not a participant yet
+                continue
             # the tile's participant is its main person; others sharing the camera get
             # their own ids (the tile's id and their place left to right among the others)
             regions = person_regions(tr.tile.bbox, people[i])
@@ -265,6 +278,13 @@ class Pipeline:
                 participants.append(self._participant(
                     pid if k == 0 else f"{pid}.{k}", pid, tr, probs_of.get((i, k)), t,
                     face, regions[k] if people[i] else tr.tile.bbox, quality_of.get((i, k))))
+        self._shown.update((p.id, p) for p in participants)
+        seen = {p.id for p in participants}
+        # held on a suspect frame: as last shown, with no tile (their mood learns nothing)
+        held = set(self.tracker.held)
+        participants += [replace(p, tile_index=None, bbox=None, tile_state=None, face_bbox=None, probs=None)
+                         for pid, p in self._shown.items()
+                         if pid not in seen and pid.split(".")[0] in held and p.presence is not Presence.LEFT]
         seen = {p.id for p in participants}
         for pid, m in self._moods.items():  # gone from the gallery: left (not shown)
             if pid not in seen and m.presence is not Presence.LEFT:

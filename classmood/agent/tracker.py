@@ -15,9 +15,10 @@ Matching, per frame:
    is the same participant (if exactly one track has it; a track's name is the one
    read most often on its tile, so one OCR slip does not rename anyone);
 2. then appearance, with position as a tie-breaker: cost = signature distance + a small
-   weight x how far the tile moved (a smaller weight when the layout changed, none for
-   participants who had left). Pairs are taken cheapest first; a tile with no pair
-   under ``max_cost`` is a new participant, except that a tile in the same place of an
+   weight x how far the tile moved (a smaller weight on a suspect frame, below, none
+   for participants who had left). Pairs are taken cheapest first; a tile with no pair
+   under ``max_cost`` is a new participant (on a suspect frame once seen again, below),
+   except that a tile in the same place of an
    unchanged grid may differ up to ``same_place_cost`` (someone stepped away: the
    room is the same, the person is gone; a room gone dark is compared there by its
    brightness-free grid alone, :data:`DARK_TILE_MEAN`), and a tile whose camera switched
@@ -32,6 +33,43 @@ tile at 30% brightness by 0.20-0.29 (others 0.41 or more; the brightness-free gr
 A participant whose tile disappears is kept (as left) for the whole session, so a
 student who leaves and rejoins gets the old id back when the tile looks the same.
 Nothing here is stored: signatures live in memory only, for the session.
+
+**Suspect frames** (the rule against phantom participants). A frame is *steady* when
+nothing is known yet (the session's first frame: every tile gets its id at once), when
+its grid is the steady grid (:func:`same_grid`), or when it is the previous frame's grid
+(a layout seen on two frames in a row becomes the steady one). Any other frame is
+*suspect*: its layout disagrees with the steady one, as on a misread frame (perception
+read a 23-tile Zoom gallery at 800x460 as 21 or 8 tiles on some frames, 11 big boxes at
+800x450 resized with INTER_LINEAR), a window reopened at another size, an app animating
+a reflow, a keyframe smear read as another grid, but also the first frame of a genuine
+change (someone joins or leaves and the grid reflows). On a suspect frame:
+
+- a tile that matches nobody known gets no id (None) and is *pending*: it becomes a
+  participant on the next frame if that frame is steady (the new grid seen again: a
+  newcomer who made the grid reflow gets their id one frame late), or if a tile of the
+  next frame is in its place (:data:`SAME_GRID_IOU`) and looks like it (``max_cost``):
+  seen again, though the layout still flickers. Only the previous frame's pending tiles
+  count (not 2 of 3: a flicker between the steady grid and a misread, A B A B, would
+  then confirm the misread's boxes every other frame). No id is used up by a pending
+  tile: ids stay dense, and the first id a tile gets is the one it keeps;
+- participants seen on the frame before it whose tile is not in it are *held*
+  (:attr:`held`), not left, whatever the time between frames; through a run of suspect
+  frames, while last seen at most ``hold_s`` ago (2 s: an app's reflow animation, a few
+  misread frames in a row). The first steady frame without them makes them left. A
+  misread frame therefore costs no one their presence, and a participant who really
+  left is left one frame late (after :meth:`ParticipantTracker.new_view`, a part of the
+  screen the teacher picked, nobody is held);
+- nobody's remembered looks or name votes learn from it (a misread box that still
+  matched someone is a mix of tiles); where each participant was seen is updated.
+
+Measured with the real pipeline and store on galleries2/zoom_evo_gallery23.png (23 tiles),
+camera noise of 2 grey levels, 24 frames, 3 noise seeds (benchmarks/suspect_frames.py),
+participants stored before -> after this rule: the 1280x720 gallery with two misread
+frames in the middle (read as 11 or 8 boxes) 37-43, none of them on every frame -> 23,
+all on every frame; a window at 800x460 (INTER_AREA: 21 tiles most frames, 23, 14 or 9
+on some) 25-40 -> 21-26. What it cannot undo is a misread on the session's first frame
+or on two frames in a row (800x450 INTER_AREA, whose first frames read 21 tiles: 29
+before and after): that is perception's to fix.
 
 Camera-off cards all look alike (a grey card with a name): without names, a card tile
 that moves to another position may swap ids with another card. Turn names on for
@@ -210,6 +248,16 @@ layout found again after a change of picture moves a side by a few pixels (a syn
 2x2 class re-found when one camera switched off: 1-5 px, IoU >= 0.95)."""
 
 
+def _iou(a: list[BBox], b: list[BBox]) -> np.ndarray:
+    """[len(a), len(b)] intersection over union of boxes ``(x, y, w, h)`` (both non-empty)."""
+    A, B = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
+    ix = np.clip(np.minimum(A[..., 0] + A[..., 2], B[..., 0] + B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
+    iy = np.clip(np.minimum(A[..., 1] + A[..., 3], B[..., 1] + B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
+    inter = ix * iy
+    union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
 def same_grid(a: list[BBox], b: list[BBox]) -> bool:
     """Whether two frames' tiles are the same grid: as many tiles, each with a tile of
     the other at :data:`SAME_GRID_IOU` or more."""
@@ -217,21 +265,25 @@ def same_grid(a: list[BBox], b: list[BBox]) -> bool:
         return False
     if not a:
         return True
-    A, B = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
-    ix = np.clip(np.minimum(A[..., 0] + A[..., 2], B[..., 0] + B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
-    iy = np.clip(np.minimum(A[..., 1] + A[..., 3], B[..., 1] + B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
-    inter = ix * iy
-    union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
-    best = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0).max(axis=1)
-    return bool((best >= SAME_GRID_IOU).all())
+    return bool((_iou(a, b).max(axis=1) >= SAME_GRID_IOU).all())
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A tile of a suspect frame that matched nobody (not a participant yet)."""
+
+    bbox: BBox
+    sig: np.ndarray
+    kind: str
 
 
 class ParticipantTracker:
     """Assigns a stable participant id ("P01", "P02", ...) to every tile, frame by frame.
 
     ``update`` takes perception's tiles for one frame and returns one id per tile, in
-    the same order. Costs are in signature-distance units (0 identical .. 1 nothing
-    alike; see the module doc for the measured distances):
+    the same order (None for a tile of a suspect frame that matched nobody: not a
+    participant until seen again, module doc). Costs are in signature-distance units
+    (0 identical .. 1 nothing alike; see the module doc for the measured distances):
 
     Args:
         max_cost: the most a tile may differ from a known participant (signature
@@ -239,24 +291,36 @@ class ParticipantTracker:
         same_place_cost: the same, for a tile in the same place of an unchanged grid
             (the student stepped away: the room stayed, the person went).
         position_weight: cost of moving half the frame's size (less is pro rata).
-        relayout_position_weight: the same, on a frame whose grid changed.
+        relayout_position_weight: the same, on a suspect frame (its grid neither the
+            steady one nor the last frame's: module doc).
         learn: weight of the newest signature in a look's running average.
         name_mismatch_cost: added when tile and participant both carry names that
             differ (a penalty, not a veto: OCR misreads a letter now and then).
+        hold_s: through a run of suspect frames, the longest a participant whose tile
+            is missing from them is held (not left), in seconds since last seen (on the
+            first suspect frame, whoever was seen on the frame before is held).
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
                  relayout_position_weight: float = 0.05, learn: float = 0.2,
-                 name_mismatch_cost: float = 0.10) -> None:
+                 name_mismatch_cost: float = 0.10, hold_s: float = 2.0) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
         self.name_mismatch_cost = float(name_mismatch_cost)
         self.position_weight = float(position_weight)
         self.relayout_position_weight = float(relayout_position_weight)
         self.learn = float(learn)
+        self.hold_s = float(hold_s)
         self.tracks: dict[str, Track] = {}
+        self.suspect = False
+        """Whether the last frame was suspect (its layout disagreed with the steady one)."""
+        self.held: tuple[str, ...] = ()
+        """Ids of the participants held on the last frame: seen before it, their tile not
+        in it, and it suspect (module doc); they are not left. Empty after a steady frame."""
         self._count = 0
         self._last_layout: list[BBox] | None = None
+        self._steady: list[BBox] | None = None  # the steady grid
+        self._pending: list[_Pending] = []  # last frame's tiles that matched nobody, unconfirmed
         self._sigs: dict[BBox, np.ndarray] = {}  # last frame's signature per tile box
 
     def _new_id(self) -> str:
@@ -265,7 +329,7 @@ class ParticipantTracker:
         return f"P{self._count:02d}"
 
     def update(self, image_bgr: np.ndarray, tiles: tuple[TileResult, ...] | list[TileResult],
-               timestamp: float) -> list[str]:
+               timestamp: float) -> list[str | None]:
         """Name every tile of one frame.
 
         Args:
@@ -277,9 +341,15 @@ class ParticipantTracker:
         or that are new here; the others keep last frame's signature.
 
         Returns:
-            One participant id per tile, in the order of ``tiles``; no id twice. A tile
-            that matches nobody known gets a new id; participants whose tile is not in
-            this frame are kept as inactive (left) for the rest of the session.
+            One participant id or None per tile, in the order of ``tiles``; no id twice.
+            A tile that matches nobody known gets a new id on a steady frame, and on a
+            suspect one (its layout disagrees with the steady one: module doc) only when
+            it is a pending tile of the previous frame seen again; otherwise None (not a
+            participant, no id used up). Participants whose tile is not in this frame are
+            kept as inactive (left) for the rest of the session; on a suspect frame those
+            seen on the frame before are :attr:`held` instead (through more suspect
+            frames, up to ``hold_s`` seconds since last seen).
+            :attr:`suspect` says which the frame was.
         """
         h, w = image_bgr.shape[:2]
         n = len(tiles)
@@ -293,8 +363,13 @@ class ParticipantTracker:
         centers = [((t.tile.bbox[0] + t.tile.bbox[2] / 2) / w, (t.tile.bbox[1] + t.tile.bbox[3] / 2) / h)
                    for t in tiles]
         layout = [tuple(t.tile.bbox) for t in tiles]
-        relayout = self._last_layout is not None and not same_grid(layout, self._last_layout)
+        # steady: nothing known yet, the steady grid, or the last frame's grid seen again
+        steady = (not self.tracks or (self._steady is not None and same_grid(layout, self._steady))
+                  or (self._last_layout is not None and same_grid(layout, self._last_layout)))
+        relayout = not steady
         self._last_layout = layout
+        if steady:
+            self._steady = layout
         pos_w = self.relayout_position_weight if relayout else self.position_weight
 
         ids: list[str | None] = [None] * n
@@ -373,31 +448,56 @@ class ParticipantTracker:
                     if not left:
                         break
 
-        # 3. update matched tracks, create new ones, retire the unseen
-        out: list[str] = []
+        # 3. update matched tracks, create new ones (on a suspect frame only for a tile
+        # seen again), hold or retire the unseen
+        out: list[str | None] = []
+        pending: list[_Pending] = []
         for i, t in enumerate(tiles):
             tid = ids[i]
             if tid is None:
+                if not steady and not self._seen_again(boxes[i], sigs[i], _kind(t.state)):
+                    pending.append(_Pending(boxes[i], sigs[i], _kind(t.state)))
+                    out.append(None)
+                    continue
                 tid = self._new_id()
                 self.tracks[tid] = Track(id=tid, looks={_look(t.state): sigs[i]}, center=centers[i],
                                          first_seen=timestamp, last_seen=timestamp, state=t.state)
                 self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
-                look = _look(t.state)
-                old = tr.looks.get(look)
-                tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]
+                if steady:  # a suspect frame's box may be a mix of tiles: nothing is learnt from it
+                    look = _look(t.state)
+                    old = tr.looks.get(look)
+                    tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]
+                    tr.saw_name(t.name)
                 tr.center = centers[i]
                 tr.last_seen = timestamp
                 tr.active = True
                 tr.state = t.state
-                tr.saw_name(t.name)
             out.append(tid)
+        self._pending = pending
         seen = set(out)
+        held = set(self.held)
+        self.suspect = not steady
+        # held: seen on the last frame (``active`` is still the last frame's here), or held
+        # there and seen no longer than hold_s ago
+        self.held = () if steady else tuple(
+            tr.id for tr in self.tracks.values()
+            if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
         for tr in self.tracks.values():
             if tr.id not in seen:
                 tr.active = False
         return out
+
+    def _seen_again(self, bbox: BBox, sig: np.ndarray, kind: str) -> bool:
+        """Whether a tile that matched nobody is one of the last frame's pending tiles:
+        in its place (:data:`SAME_GRID_IOU`), of its kind and looking like it
+        (``max_cost``)."""
+        if not self._pending:
+            return False
+        iou = _iou([bbox], [p.bbox for p in self._pending])[0]
+        return any(iou[j] >= SAME_GRID_IOU and p.kind == kind and signature_distance(sig, p.sig) <= self.max_cost
+                   for j, p in enumerate(self._pending))
 
     @staticmethod
     def _appearance_cost(sigs: list[np.ndarray], kinds: list[str], tracks: list[Track]) -> np.ndarray:
@@ -416,9 +516,23 @@ class ParticipantTracker:
             cost[np.ix_(rows, cols)] = np.minimum(sub, d)
         return cost
 
+    def new_view(self) -> None:
+        """The next frames show another part of the screen (picked by the teacher): every
+        participant is known still, as seen nowhere (their old places say nothing about
+        the new view), so nobody is held on the new view's first frame (those not in it
+        are left), and its tiles are matched by appearance alone."""
+        for tr in self.tracks.values():
+            tr.active = False
+        self.held = ()
+        self._pending = []
+
     def reset(self) -> None:
         """Forget every participant (a new class): the next id is ``P01`` again."""
         self.tracks.clear()
         self._count = 0
         self._last_layout = None
+        self._steady = None
+        self._pending = []
+        self.suspect = False
+        self.held = ()
         self._sigs.clear()

@@ -37,10 +37,15 @@ def run(video):
 def test_every_participant_keeps_one_id_through_reorders_absences_and_camera_switches(run):
     ids: dict[int, str] = {}
     for truth, res in run:
-        assert len(res.participants) == len(truth.order), f"t={truth.t}"
-        for person, p in zip(truth.order, res.participants):
+        shown = [p for p in res.participants if p.bbox is not None]
+        assert len(shown) == len(truth.order), f"t={truth.t}"
+        for person, p in zip(truth.order, shown):
             ids.setdefault(person, p.id)
             assert p.id == ids[person], f"t={truth.t}: {classvideo.NAMES[person]} is {p.id}, was {ids[person]}"
+        # the first frame of the grid without Ed is suspect (its layout is not the steady
+        # one: tracker module doc): he is held there, with no tile, and left from the next
+        held = [p.id for p in res.participants if p.bbox is None]
+        assert held == ([ids[4]] if truth.t == 12.0 else []), f"t={truth.t}"
     assert len(set(ids.values())) == 9  # nine people, nine ids (the returning one got hers back)
 
 

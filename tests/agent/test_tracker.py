@@ -189,14 +189,16 @@ def test_a_room_going_dark_keeps_its_id(tracker, tmp_path, level):
 
 def test_a_dark_tile_that_moved_is_not_taken_for_someone_by_its_dark_grid(tracker):
     """The dark rule is a same-place rule: a dark tile moved to another place of a new
-    grid is matched by the whole signature only (it becomes new rather than anyone)."""
+    grid is matched by the whole signature only (it becomes new rather than anyone: on
+    the new grid's second frame, the first being suspect)."""
     image, tiles = frame(faces(0, 1, 2, 3, 4, 5))
     tracker.update(image, tiles, 0.0)
     image, tiles = frame(faces(0, 1, 2, 3, 4, 5, 6))  # a new layout, 7 tiles
     x, y, w, h = tiles[6].tile.bbox
     image[y:y + h, x:x + w] = (image[y:y + h, x:x + w].astype(np.float32) * 0.06).astype(np.uint8)
     out = tracker.update(image, tiles, 0.5)
-    assert out[:6] == ["P01", "P02", "P03", "P04", "P05", "P06"] and out[6] == "P07"
+    assert out == ["P01", "P02", "P03", "P04", "P05", "P06", None]
+    assert tracker.update(image, tiles, 1.0) == ["P01", "P02", "P03", "P04", "P05", "P06", "P07"]
 
 
 def test_same_name_tolerates_one_ocr_slip_only():
@@ -221,8 +223,9 @@ def test_ids_follow_people_when_tiles_are_reordered(tracker):
 
 def test_ids_follow_people_through_a_new_layout_and_a_newcomer_gets_the_next_id(tracker):
     tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
-    # someone joins: the 2x2 grid becomes 2x3 with smaller tiles, and the order changes
-    assert tracker.update(*frame(faces(1, 4, 0, 3, 2)), 0.5) == ["P02", "P05", "P01", "P04", "P03"]
+    # someone joins: the 2x2 grid becomes 2x3 with smaller tiles, and the order changes;
+    # the newcomer is a participant from the new grid's second frame (the first is suspect)
+    assert tracker.update(*frame(faces(1, 4, 0, 3, 2)), 0.5) == ["P02", None, "P01", "P04", "P03"]
     assert tracker.update(*frame(faces(4, 1, 0, 3, 2)), 1.0) == ["P05", "P02", "P01", "P04", "P03"]
 
 
@@ -266,10 +269,12 @@ def test_leaving_and_rejoining_gets_the_old_id_and_ids_are_never_reused(tracker)
     assert tracker.update(*frame(faces(0, 1, 3)), 0.5) == ["P01", "P02", "P04"]
     assert not tracker.tracks["P03"].active and tracker.tracks["P01"].active
     assert tracker.update(*frame(faces(0, 1, 3)), 10.0) == ["P01", "P02", "P04"]
-    # she rejoins in another place of a new grid, next to a newcomer
-    assert tracker.update(*frame(faces(2, 0, 5, 1, 3)), 20.0) == ["P03", "P01", "P05", "P02", "P04"]
+    # she rejoins in another place of a new grid, next to a newcomer (who is one from
+    # the new grid's second frame)
+    assert tracker.update(*frame(faces(2, 0, 5, 1, 3)), 20.0) == ["P03", "P01", None, "P02", "P04"]
     assert tracker.tracks["P03"].active and tracker.tracks["P03"].first_seen == 0.0
     assert tracker.tracks["P03"].last_seen == 20.0
+    assert tracker.update(*frame(faces(2, 0, 5, 1, 3)), 20.5) == ["P03", "P01", "P05", "P02", "P04"]
 
 
 def test_a_camera_switched_off_and_on_in_place_keeps_the_id(tracker):
@@ -283,9 +288,10 @@ def test_a_camera_switched_off_and_on_in_place_keeps_the_id(tracker):
 def test_a_camera_off_card_in_a_new_place_is_not_anyone_with_a_camera(tracker):
     tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
     # the grid changed and a card appeared: no one was ever seen as a card, and a card
-    # is never compared with video, so it is somebody new
-    assert tracker.update(*frame([(0, "face"), (1, "face"), (9, "card"), (3, "face"), (2, "face")]), 0.5) == [
-        "P01", "P02", "P05", "P04", "P03"]
+    # is never compared with video, so it is somebody new (from the new grid's second frame)
+    shown = frame([(0, "face"), (1, "face"), (9, "card"), (3, "face"), (2, "face")])
+    assert tracker.update(*shown, 0.5) == ["P01", "P02", None, "P04", "P03"]
+    assert tracker.update(*shown, 1.0) == ["P01", "P02", "P05", "P04", "P03"]
 
 
 # --------------------------------------------------------------------------- names
@@ -322,7 +328,8 @@ def test_names_survive_ocr_slips_and_the_most_read_spelling_wins(tracker):
 def test_a_new_name_is_a_new_participant(tracker):
     tracker.update(*frame(cards([0, 1, 2, 3]), NAMES), 0.0)
     names = ["Eve Nuñez", "Bo Kim", "Cy Dee", "Di Fox", "Ana Lima"]
-    assert tracker.update(*frame(cards([4, 1, 2, 3, 0]), names), 0.5) == ["P05", "P02", "P03", "P04", "P01"]
+    assert tracker.update(*frame(cards([4, 1, 2, 3, 0]), names), 0.5) == [None, "P02", "P03", "P04", "P01"]
+    assert tracker.update(*frame(cards([4, 1, 2, 3, 0]), names), 1.0) == ["P05", "P02", "P03", "P04", "P01"]
     assert tracker.tracks["P05"].name == "Eve Nuñez"
 
 
@@ -352,3 +359,101 @@ def test_a_tile_perception_saw_unchanged_keeps_its_signature(tracker, monkeypatc
     swapped = [dataclasses.replace(t, changed=i < 2) for i, t in enumerate(swapped)]
     assert tracker.update(image2, swapped, 1.0) == ["P02", "P01", "P03", "P04"]
     assert measured == [4, 0, 2]
+
+
+# --------------------------------------------------------------------------- suspect frames
+def merged(image, tiles, per_box: int = 3):
+    """``tiles`` misread as big wrong boxes: every ``per_box`` tiles in reading order merged
+    into one (the union of their boxes), nobody's face found in it."""
+    out = []
+    for k in range(0, len(tiles), per_box):
+        group = [t.tile.bbox for t in tiles[k:k + per_box]]
+        x0, y0 = min(b[0] for b in group), min(b[1] for b in group)
+        x1, y1 = max(b[0] + b[2] for b in group), max(b[1] + b[3] for b in group)
+        out.append(TileResult(Tile(len(out), (x0, y0, x1 - x0, y1 - y0)), TileState.NO_FACE))
+    return image, out
+
+
+def test_a_misread_frame_makes_nobody_new_and_nobody_left_and_ids_stay_dense(tracker):
+    """A steady 3x3 class; a frame misread as three big boxes (each the mix of three
+    rooms): none of them is a participant, all nine are held (not left); the next frame
+    reads right: the same nine ids, and a newcomer after it gets P10 (no id was used
+    on the misread boxes). A flicker between the grid and the misread (A B A B A) the
+    same."""
+    steady = frame(faces(*range(9)))
+    ids = [f"P{i:02d}" for i in range(1, 10)]
+    assert tracker.update(*steady, 0.0) == ids and not tracker.suspect
+    assert tracker.update(*steady, 0.5) == ids
+    t = 1.0
+    for _ in range(3):  # misread, right, misread, right, ...
+        assert tracker.update(*merged(*steady), t) == [None, None, None]
+        assert tracker.suspect and sorted(tracker.held) == ids
+        assert tracker.update(*steady, t + 0.5) == ids
+        assert not tracker.suspect and tracker.held == ()
+        t += 1.0
+    assert sorted(tracker.tracks) == ids
+    # someone takes the place of P05 in the unchanged grid: a new participant at once
+    image, tiles = frame(faces(0, 1, 2, 3, 9, 5, 6, 7, 8))
+    assert tracker.update(image, tiles, t)[4] == "P10" and not tracker.suspect
+    assert tracker.update(image, tiles, t + 0.5)[4] == "P10"
+
+
+def test_a_newcomer_is_seen_again_though_the_layout_flickers(tracker):
+    """A newcomer's tile on a suspect frame is pending; on the next frame it is a
+    participant if a tile in its place looks like it, though that frame's layout is
+    suspect too (a tile lost by perception): seen again, P05 (a misread's boxes never
+    are: test above)."""
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    image, tiles = frame(faces(0, 1, 2, 3, 4))  # a fifth joins: the grid reflows
+    assert tracker.update(image, tiles, 0.5) == ["P01", "P02", "P03", "P04", None]
+    lost = [t for i, t in enumerate(tiles) if i != 1]  # this frame's read lost P02's tile
+    assert tracker.update(image, lost, 1.0) == ["P01", "P03", "P04", "P05"]
+    assert tracker.suspect and tracker.held == ("P02",)
+    assert tracker.update(image, tiles, 1.5) == ["P01", "P02", "P03", "P04", "P05"]
+
+
+def test_participants_are_held_for_hold_s_at_most():
+    """Through a run of suspect frames (a layout that keeps changing), a participant whose
+    tile is missing is held for ``hold_s`` after they were last seen, then left; on the
+    first suspect frame whoever was seen on the frame before is held, however long ago
+    (a recording read every 20 s)."""
+    tracker = ParticipantTracker(hold_s=0.75)
+    tracker.update(*frame(faces(0, 1, 2, 3)), 0.0)
+    assert tracker.update(*frame(faces(0, 1, 2)), 0.5) == ["P01", "P02", "P03"]
+    assert tracker.suspect and tracker.held == ("P04",)
+    assert tracker.update(*frame(faces(0, 1)), 1.0) == ["P01", "P02"]  # another layout, suspect
+    assert tracker.suspect and tracker.held == ("P03",)  # P04 was last seen 1 s ago
+    assert tracker.update(*frame(faces(0, 1)), 1.5) == ["P01", "P02"]  # seen again: steady
+    assert not tracker.suspect and tracker.held == ()
+    assert [tr.active for tr in tracker.tracks.values()] == [True, True, False, False]
+    sparse = ParticipantTracker(hold_s=0.75)
+    steady = frame(faces(0, 1, 2, 3))
+    sparse.update(*steady, 0.0)
+    assert sparse.update(*merged(*steady, per_box=4), 20.0) == [None]
+    assert sparse.held == ("P01", "P02", "P03", "P04")
+    assert sparse.update(*steady, 40.0) == ["P01", "P02", "P03", "P04"]
+
+
+def test_a_window_at_another_size_mints_nobody_from_its_first_frame(tracker):
+    """The class seen at another size (a window reopened): every student is found again
+    by their look; a tile that matches nobody there is nobody until seen again."""
+    image, tiles = frame(faces(0, 1, 2, 3))
+    tracker.update(image, tiles, 0.0)
+    small = cv2.resize(image, (640, 360), interpolation=cv2.INTER_AREA)
+    halved = [TileResult(Tile(t.tile.index, tuple(v // 2 for v in t.tile.bbox)), t.state, t.faces) for t in tiles]
+    x, y, w, h = halved[3].tile.bbox
+    small[y:y + h, x:x + w] = room(8, (w, h))  # someone else there now, unlike anyone known
+    assert tracker.update(small, halved, 0.5) == ["P01", "P02", "P03", None]
+    assert tracker.update(small, halved, 1.0) == ["P01", "P02", "P03", "P05"]
+
+
+def test_a_new_view_holds_nobody(tracker):
+    """The teacher picked a part of the screen (Pipeline.new_view): those not in it are
+    left from its first frame (not held as on a misread), those in it keep their ids."""
+    image, tiles = frame(faces(0, 1, 2, 3))
+    tracker.update(image, tiles, 0.0)
+    tracker.new_view()
+    x, y, w, h = tiles[1].tile.bbox
+    part = np.ascontiguousarray(image[y:y + h, x:x + w])
+    assert tracker.update(part, [TileResult(Tile(0, (0, 0, w, h)), tiles[1].state, tiles[1].faces)], 0.5) == ["P02"]
+    assert tracker.suspect and tracker.held == ()
