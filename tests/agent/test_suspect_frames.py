@@ -64,10 +64,11 @@ class _MisreadOn:
 def test_misread_frames_of_the_23_tile_gallery_store_exactly_the_23_and_nobody_leaves(misread, tmp_path):
     """galleries2/zoom_evo_gallery23.png, 14 frames with camera noise; frames 6 and 9 are
     misread: the tiles merged into 5 big boxes, or the gallery resized to 800x450 with
-    INTER_LINEAR (perception reads it as 11-13 boxes today; a window at another size for
-    one frame). Before the suspect-frame rule: 37-43 participants stored, none of the 23
-    on every frame. Now: the 23, each stored on all 14 frames (held, with no tile, on the
-    misread ones), and no one left in any frame."""
+    INTER_LINEAR (a window at another size for one frame: perception read it as 11-13
+    boxes before grid_fit set a grid's start and pitch together; now as the 23). Before
+    the suspect-frame rule: 37-43 participants stored, none of the 23 on every frame.
+    Now: the 23, each stored on all 14 frames (held, with no tile, on the misread ones;
+    at 800x450 each found again by appearance), and no one left in any frame."""
     from classmood.detectors.gallery import GalleryPerception
 
     image = cv2.imread(str(data_path("galleries2", "zoom_evo_gallery23.png")))
@@ -108,7 +109,8 @@ def test_misread_frames_of_the_23_tile_gallery_store_exactly_the_23_and_nobody_l
     # a held participant is stored with no tile (nothing drawn, nothing read for them)
     for k in MISREAD:
         held = [p for p in results[k].participants if p.bbox is None]
-        assert held and all(p.tile_index is None and p.probs is None for p in held)
+        assert all(p.tile_index is None and p.probs is None for p in held)
+        assert len(held) == (23 if misread == "merged boxes" else 0), k
 
 
 def test_a_student_joining_reflows_the_grid_and_gets_the_next_id_one_frame_later_and_keeps_it(faces_dir):
