@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from dataclasses import replace
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -97,6 +97,31 @@ def _check_part(part) -> tuple[float, float, float, float]:
         raise InputError(f"window part {part!r}: fractions of the window between 0 and 1, e.g. 0.1,0.1,0.8,0.8",
                          option="window")
     return fx, fy, fw, fh
+
+
+def covered_in_frame(covers: Sequence[Rect], rect: Rect) -> tuple[Rect, ...]:
+    """Where other windows lie over a capture, in the frame's own pixels.
+
+    Args:
+        covers: the covering windows' rectangles ``(x, y, w, h)`` on the virtual screen
+            (whole windows; parts outside the capture are cut off here).
+        rect: the captured rectangle on the virtual screen (the followed window, or the
+            part of it the teacher picked), whose top-left is the frame's pixel (0, 0).
+
+    Returns:
+        Each cover's part inside ``rect`` as ``(x, y, w, h)`` relative to ``rect``'s
+        top-left, in the order given, without repeats (a cover outside ``rect`` gives
+        nothing): :attr:`Frame.covered <classmood.types.Frame.covered>`.
+    """
+    out: list[Rect] = []
+    for c in covers:
+        part = clip_rect(tuple(int(v) for v in c), rect)
+        if part is None:
+            continue
+        r = (part[0] - rect[0], part[1] - rect[1], part[2], part[3])
+        if r not in out:
+            out.append(r)
+    return tuple(out)
 
 
 def blank_capture_message(description: str, seconds: float, *, black: bool, wayland: bool, window: bool) -> str:
