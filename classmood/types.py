@@ -191,12 +191,18 @@ class Frame:
     ``timestamp`` is seconds since the source started (video: the position in the
     file); ``origin`` is the screen position of the image's top-left pixel (screen
     capture; (0, 0) otherwise), so an overlay can be drawn exactly over it.
+    ``covered``: rectangles ``(x, y, w, h)`` of the image's own pixels (relative to its
+    top-left, inside it) that show another app's window lying over the captured meeting
+    window (slides, notes, a browser), not the meeting: the analysis must not read them
+    (the run loop masks them as it masks the overlay's own drawing). Empty for other
+    sources and while nothing covers the window.
     """
 
     image: np.ndarray
     timestamp: float
     index: int = 0
     origin: tuple[int, int] = (0, 0)
+    covered: tuple[tuple[int, int, int, int], ...] = ()
 
     def __post_init__(self) -> None:
         img = self.image
@@ -205,6 +211,11 @@ class Frame:
             raise ValueError(f"Frame: image must be BGR uint8 (H, W, 3), got {shape}")
         if not np.isfinite(self.timestamp) or self.timestamp < 0:
             raise ValueError(f"Frame: timestamp must be a finite number of seconds >= 0, got {self.timestamp}")
+        h, w = img.shape[:2]
+        for r in self.covered:
+            if (len(r) != 4 or r[2] <= 0 or r[3] <= 0 or r[0] < 0 or r[1] < 0
+                    or r[0] + r[2] > w or r[1] + r[3] > h):
+                raise ValueError(f"Frame: a covered rectangle must lie inside the {w}x{h} image, got {r}")
 
 
 class Presence(str, Enum):

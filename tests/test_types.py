@@ -78,6 +78,10 @@ def test_frame_takes_only_bgr_uint8_and_a_real_time():
     for t in (-0.1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="timestamp"):
             Frame(img, t)
+    assert f.covered == () and Frame(img, 0.0, covered=((1, 0, 5, 4),)).covered == ((1, 0, 5, 4),)
+    for bad in ((0, 0, 7, 4), (-1, 0, 2, 2), (0, 0, 0, 2), (2, 3, 2, 2)):  # outside the 6x4 image, or empty
+        with pytest.raises(ValueError, match="covered"):
+            Frame(img, 0.0, covered=(bad,))
 
 
 def test_participant_json_names_the_classes_and_rounds():

@@ -200,9 +200,11 @@ class Pipeline:
             frame_bgr: the frame, uint8 (H, W, 3) BGR; gray, BGRA and 16-bit frames are
                 converted.
             timestamp: seconds since the session started; never less than the last.
-            mask: rectangles ``(x, y, w, h)`` in frame pixels to blank before analysis:
-                what we drew ourselves on the screen (the overlay's badges) must never
-                be analysed.
+            mask: rectangles ``(x, y, w, h)`` in frame pixels that are not the class:
+                what we drew ourselves on the screen (the overlay's badges) and other
+                apps' windows lying over the meeting (:attr:`Frame.covered
+                <classmood.types.Frame.covered>`) must never be analysed; they are shown
+                to the analysis as last seen uncovered (:class:`_Unseen`).
 
         Returns:
             The frame's tiles, participants (one per tile, one per person where several
@@ -347,12 +349,15 @@ class Pipeline:
 
 class _Unseen:
     """What lies under our own windows (the overlay's badges, the panel the teacher moved
-    over the gallery): shown to the analysis as it was when last seen uncovered, so that
+    over the gallery) and under other apps' windows over the meeting (slides, notes):
+    shown to the analysis as it was when last seen uncovered, so that
     the students under them keep their tiles, faces and state instead of turning into
     blank "away" tiles and a changed layout (a newcomer dragged the panel over four
     students: four new ids, away, and the gallery read as a speaker view). Where nothing
     was seen yet, the rectangle is filled with its border's colour (:func:`_masked`).
-    Holds the last frame's pixels in memory only (never stored)."""
+    Holds the last frame's pixels in memory only (never stored); pixels inside a
+    rectangle are never taken into what is shown later (:meth:`remember`), so a covering
+    window's picture is never analysed, not even as "last seen"."""
 
     def __init__(self) -> None:
         self.frame: np.ndarray | None = None

@@ -1,7 +1,8 @@
 """The agent's loop, the one place where frames are analysed one after another:
 
     frames -> (controls: paused frames skipped, presence-only switch applied)
-           -> Pipeline.process (the overlay's own drawing masked out)
+           -> Pipeline.process (the overlay's own drawing and other apps' windows over
+              the meeting masked out: shown as last seen)
            -> store.record, summary.add, on_result(frame, result)
 
 ``classmood analyze``, ``classmood run`` (with or without the overlay) and the demo all
@@ -65,7 +66,12 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
             took it (printing, the overlay); what it raises ends the loop.
         mask: returns the screen rectangles ``(x, y, w, h)`` the overlay is drawing now
             (screen pixels); they are blanked before analysis so that our own drawing
-            never feeds back.
+            never feeds back. Each frame's ``covered`` rectangles (another app's window
+            over the meeting: :attr:`Frame.covered <classmood.types.Frame.covered>`) are
+            masked with them, in one list: the analysis sees those parts as last seen
+            uncovered (:meth:`Pipeline.process`'s ``mask``), so the students under them
+            keep their tiles, ids and state and the layout is not fitted to the other
+            window.
         controls: the teacher's switches: frames taken while paused are skipped, and a
             change of ``controls.presence_only`` is applied to ``pipeline`` before the
             next frame.
@@ -129,6 +135,7 @@ def run_session(frames: Iterable[Frame], pipeline: Pipeline, store: SessionStore
             if rects and frame.origin != (0, 0):  # screen coordinates -> frame pixels
                 ox, oy = frame.origin
                 rects = [(x - ox, y - oy, w, h) for x, y, w, h in rects]
+            rects = [*rects, *frame.covered]  # another app's window over the meeting: not the class
             result = pipeline.process(frame.image, frame.timestamp, mask=rects)
             if store is not None:
                 store.record(result)

@@ -239,8 +239,10 @@ UNSEEN_POLL_S = 0.5
 def tell_unseen(source: object, controls, stop: threading.Event, every_s: float = UNSEEN_POLL_S) -> threading.Thread:
     """Keep the panel told whether the meeting can be seen: every ``every_s`` seconds, a
     thread hands the source's ``not_seen`` words (a followed window minimised, closed,
-    off the screen or covered: :attr:`ScreenSource.not_seen
-    <classmood.agent.sources.ScreenSource.not_seen>`) to ``controls.set_unseen``, until
+    off the screen or nearly all covered: :attr:`ScreenSource.not_seen
+    <classmood.agent.sources.ScreenSource.not_seen>`) to ``controls.set_unseen``, and its
+    ``covered_note`` (part of it covered by another window: :attr:`ScreenSource.covered_note
+    <classmood.agent.sources.ScreenSource.covered_note>`) to ``controls.set_covered``, until
     ``stop`` is set. A thread, as no frame reaches the run loop while the window cannot
     be seen.
 
@@ -256,6 +258,8 @@ def tell_unseen(source: object, controls, stop: threading.Event, every_s: float 
     def loop() -> None:
         while True:
             controls.set_unseen(getattr(source, "not_seen", None))
+            if hasattr(controls, "set_covered"):
+                controls.set_covered(getattr(source, "covered_note", None))
             if stop.wait(every_s):
                 return
 

@@ -159,6 +159,7 @@ class Controls:
         self._picked: Rect | None = None
         self._message = ""
         self._unseen = ""
+        self._covered = ""
         self._cond = threading.Condition()
         self._listeners: list[Callable[[dict], None]] = []
 
@@ -214,11 +215,12 @@ class Controls:
 
     def _snapshot(self) -> dict:
         return {**self._flags, "expressions_allowed": self.expressions_allowed, "can_pick": self.can_pick,
-                "picking": self._picking, "message": self._message, "unseen": self._unseen}
+                "picking": self._picking, "message": self._message, "unseen": self._unseen,
+                "covered": self._covered}
 
     def set_unseen(self, words: str | None) -> None:
         """Say that the meeting cannot be seen now (its window minimised, closed, off the
-        screen or covered), or that it can again; the panel shows it, the indicator no
+        screen or nearly all covered), or that it can again; the panel shows it, the indicator no
         longer claims to analyse, and the listeners are told only when it changes.
 
         Args:
@@ -236,6 +238,30 @@ class Controls:
         """What :meth:`set_unseen` said last ("" while the meeting is seen)."""
         with self._cond:
             return self._unseen
+
+    def set_covered(self, words: str | None) -> None:
+        """Say that part of the meeting is covered by another window now (the students
+        under it are shown as last seen; the others are still read), or that it no
+        longer is; the panel shows it first among its notes and keeps its counts, and
+        the listeners are told only when it changes.
+
+        Args:
+            words: what covers it, what that means and what to do, in plain words
+                (:attr:`ScreenSource.covered_note
+                <classmood.agent.sources.ScreenSource.covered_note>`); None or "": it is not.
+        """
+        words = str(words or "")
+        with self._cond:
+            if words == self._covered:
+                return
+            self._covered = words
+        self._changed()
+
+    @property
+    def covered(self) -> str:
+        """What :meth:`set_covered` said last ("" while nothing covers the meeting)."""
+        with self._cond:
+            return self._covered
 
     def _changed(self) -> None:
         """Tell the listeners (outside the lock)."""
@@ -506,7 +532,9 @@ class OverlayModel:
         the attention list, ``notes`` (what limits the reading now, :meth:`set_notes`)
         and the controls' state. While the meeting cannot be seen
         (:meth:`Controls.set_unseen`), the state is ``not visible``, the notes begin with
-        why and what to do, and no counts, mix or attention are given (nothing is read)."""
+        why and what to do, and no counts, mix or attention are given (nothing is read).
+        While part of it is covered (:meth:`Controls.set_covered`), the counts go on (the
+        students under the cover as last seen) and the notes begin with what covers it."""
         status = self.controls.snapshot()
         status["state"] = state_word(status["paused"], bool(status["unseen"]))
         r = self._result
@@ -515,6 +543,8 @@ class OverlayModel:
         if status["unseen"]:  # nothing is read: no counts of an empty picture, the reason first
             notes = [status["unseen"]] + [n for n in notes if n != status["unseen"]]
             r = None
+        elif status["covered"]:  # partly covered: the visible class is read, the rest as last seen
+            notes = [status["covered"]] + [n for n in notes if n != status["covered"]]
         if r is None:
             return {"t": None, "status": status, "counts": None, "distribution": [], "valence": None,
                     "attention": [], "class_alerts": [], "notes": notes}

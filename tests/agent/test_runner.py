@@ -193,6 +193,20 @@ def test_the_overlay_rectangles_are_blanked_in_frame_pixels(class_frames, pipeli
     assert spy.masks == [[(110, 60, 40, 20)]]
 
 
+def test_what_covers_the_meeting_is_masked_with_the_overlay_in_one_list(class_frames, pipeline):
+    """Issue 20: a frame's ``covered`` rectangles (another app's window over the meeting,
+    already in frame pixels) are masked like the overlay's own drawing."""
+    on_screen = [Frame(f.image, f.timestamp, index=f.index, origin=(100, 50), covered=c)
+                 for f, c in zip(class_frames[:2], [((0, 0, 30, 20),), ()])]
+    spy = MaskSpy(pipeline)
+    run_session(on_screen, spy, mask=lambda: [(110, 60, 40, 20)])
+    assert spy.masks == [[(10, 10, 40, 20), (0, 0, 30, 20)], [(10, 10, 40, 20)]]
+    with Pipeline(presence_only=True) as other:  # no overlay: the cover alone
+        spy = MaskSpy(other)
+        run_session(on_screen[:1], spy)
+    assert spy.masks == [[(0, 0, 30, 20)]]
+
+
 def test_a_blanked_tile_is_not_analysed(class_frames, pipeline):
     plain = []
     run_session(class_frames[:1], pipeline, on_result=lambda frame, result: plain.append(result))

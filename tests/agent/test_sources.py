@@ -592,6 +592,28 @@ def test_webcam_reader_gives_fresh_frames_and_ends_when_the_camera_stops(video):
     assert ts == sorted(ts) and ts[0] >= 0
 
 
+def test_a_cover_in_screen_pixels_becomes_frame_pixels_clipped_to_the_capture():
+    """Issue 20: another app's window over the followed meeting window is named in each
+    frame's own pixels, cut to what is captured (the whole window, or the part the
+    teacher picked in it)."""
+    from classmood.agent.sources.screen import covered_in_frame
+    from classmood.agent.sources.windows import part_of
+
+    window = (100, 50, 800, 500)  # the meeting window on the screen
+    notes = (600, 300, 400, 400)  # a notes window over its bottom right, reaching past it
+    assert covered_in_frame([notes], window) == ((500, 250, 300, 250),)
+    assert covered_in_frame([(0, 0, 150, 2000)], window) == ((0, 0, 50, 500),)  # over its left edge
+    assert covered_in_frame([(950, 0, 100, 100), (100, 600, 50, 50)], window) == ()  # beside it, below it
+    assert covered_in_frame([notes, notes], window) == ((500, 250, 300, 250),)  # once
+    # a picked part of the window: 0.25,0.2,0.5,0.6 of it is 400x300 at 300,150 on the screen
+    picked = part_of(window, (0.25, 0.2, 0.5, 0.6))
+    assert picked == (300, 150, 400, 300)
+    assert covered_in_frame([notes, (0, 0, 320, 160)], picked) == ((300, 150, 100, 150), (0, 0, 20, 10))
+    assert covered_in_frame([(0, 0, 300, 1000)], picked) == ()  # over the window, not the part picked
+    # on a monitor left of the primary one (negative screen coordinates)
+    assert covered_in_frame([(-1900, 10, 300, 300)], (-1920, 0, 1000, 600)) == ((20, 10, 300, 300),)
+
+
 # --------------------------------------------------------------------------- dispatch
 def test_parse_region():
     assert parse_region("10,20,300,400") == (10, 20, 300, 400)

@@ -145,6 +145,39 @@ def test_the_panel_notes_say_what_limits_the_reading_while_it_holds():
     assert m.panel_payload()["notes"] == []
 
 
+def test_a_meeting_partly_covered_keeps_its_counts_with_the_note_first_and_not_visible_has_none():
+    """Issue 20: another window over part of the meeting: the students under it are shown
+    as last seen, so the panel keeps counting, its first note says what covers it; the
+    meeting not visible (minimised, nearly all covered) gives no counts, its reason first."""
+    c = Controls()
+    m = OverlayModel(c)
+    m.set_notes(["Switch it to gallery view to see everyone."])
+    for r in class_sequence(n=12, steps=5):
+        m.update(r)
+    heard = []
+    c.subscribe(heard.append)
+    covered = ("The Zoom window is 25% covered by libreoffice-impress 'lesson.odp': the students under it cannot be "
+               "seen and are shown as last seen until it moves; the others are counted as usual. Bring the meeting "
+               "to the front, or move the other window away.")
+    c.set_covered(covered)
+    c.set_covered(covered)  # the same words again: nothing new
+    assert c.covered == covered and c.snapshot()["covered"] == covered
+    assert [h["covered"] for h in heard] == [covered]
+    p = m.panel_payload()
+    assert p["status"]["state"] == "analysing" and p["counts"]["participants"] == 12
+    assert p["notes"] == [covered, "Switch it to gallery view to see everyone."]
+    assert m.overlay_payload()["indicator"] is not None
+    c.set_unseen("The Zoom window is 90% covered by x: almost no one can be seen, and nothing is counted now.")
+    p = m.panel_payload()
+    assert p["status"]["state"] == "not visible" and p["counts"] is None
+    assert p["notes"][0].startswith("The Zoom window is 90%")
+    c.set_unseen(None)
+    c.set_covered(None)
+    p = m.panel_payload()
+    assert c.covered == "" and p["notes"] == ["Switch it to gallery view to see everyone."] and p["counts"]
+    json.dumps(p)
+
+
 # --------------------------------------------------------------------------- payloads
 def test_overlay_payload_badges_relative_to_the_window_and_mask_in_screen():
     boxes = grid_tiles(4)

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from dataclasses import replace
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -99,6 +99,31 @@ def _check_part(part) -> tuple[float, float, float, float]:
     return fx, fy, fw, fh
 
 
+def covered_in_frame(covers: Sequence[Rect], rect: Rect) -> tuple[Rect, ...]:
+    """Where other windows lie over a capture, in the frame's own pixels.
+
+    Args:
+        covers: the covering windows' rectangles ``(x, y, w, h)`` on the virtual screen
+            (whole windows; parts outside the capture are cut off here).
+        rect: the captured rectangle on the virtual screen (the followed window, or the
+            part of it the teacher picked), whose top-left is the frame's pixel (0, 0).
+
+    Returns:
+        Each cover's part inside ``rect`` as ``(x, y, w, h)`` relative to ``rect``'s
+        top-left, in the order given, without repeats (a cover outside ``rect`` gives
+        nothing): :attr:`Frame.covered <classmood.types.Frame.covered>`.
+    """
+    out: list[Rect] = []
+    for c in covers:
+        part = clip_rect(tuple(int(v) for v in c), rect)
+        if part is None:
+            continue
+        r = (part[0] - rect[0], part[1] - rect[1], part[2], part[3])
+        if r not in out:
+            out.append(r)
+    return tuple(out)
+
+
 def blank_capture_message(description: str, seconds: float, *, black: bool, wayland: bool, window: bool) -> str:
     """One line for a capture that shows nothing: what, the likely causes, what to do.
 
@@ -147,7 +172,13 @@ class ScreenSource(Source):
     size, or taken the moment its size changed (the app has not redrawn yet), is dropped:
     a picture of the wrong rectangle reads as another class; while it is minimised,
     closed or off the screen no frames come, one warning line says so and what to do,
-    and capture resumes when it is back. A window followed by ``window_id`` that is
+    and capture resumes when it is back. Other apps' windows lying over a followed
+    window (slides, notes, a browser; not this process's own) are looked up with each
+    frame: its ``covered`` names where they lie in its pixels (the run loop shows the
+    analysis those parts as last seen, so the students under them keep their tiles, ids
+    and state), :attr:`covered_note` says so for the panel, and while
+    :attr:`COVERED_UNSEEN` or more of the window is covered no frames come, as when it
+    is minimised. A window followed by ``window_id`` that is
     closed and replaced by another window of the same meeting app (Zoom opens a new
     window when a meeting starts) is followed there when it shows the same class
     (:attr:`LIKENESS`); another window of that app showing something else (Zoom's main
@@ -195,8 +226,19 @@ class ScreenSource(Source):
     BLANK_LEVELS = 2
     """A picture whose grey levels all lie within this many of each other is blank."""
     COVERED_SHARE = 0.1
-    """A followed window covered this much or more by other windows is said to be (once):
-    what covers it is captured and read instead of those participants."""
+    """A followed window covered this much or more by other windows is said to be (one
+    log line, and :attr:`covered_note` for the panel). Any cover, however small, is
+    named in the frames' ``covered`` and not read."""
+    COVERED_UNSEEN = 0.75
+    """A followed window covered this much or more is not seen at all, as if minimised:
+    no frames come (the time is marked as not read) and :attr:`not_seen` says so. Below
+    it the visible students are read and counted and the covered ones kept as last seen;
+    from it, three in four of the counted students would be as last seen, not as now
+    (and no one under the cover can turn away or be flagged), so counts would describe
+    the past more than the class. Slides or notes beside the meeting, the usual
+    arrangement, cover up to about half of it and keep the counts; a window over all of
+    a gallery but the meeting app's title and control bars (about 15-20% of its height)
+    covers 80-85% and is "not visible"."""
     LIKENESS = 0.85
     """A window of the same app that replaces a closed followed window is followed only
     when its picture correlates this much with the closed one's last frame, both as 64x36
@@ -229,13 +271,23 @@ class ScreenSource(Source):
         """The followed window as last seen (``window_id``), else None."""
         self._window_problem: str | None = None
         self.not_seen: str | None = None
-        """While the followed window cannot be seen, or is covered, what the teacher
-        should know, for the panel, in plain words (what is wrong, that nothing is read,
-        what to do); None while it is seen. Written by the thread that iterates the
-        source; read from any thread."""
+        """While the followed window cannot be seen (minimised, closed, off the screen,
+        or :attr:`COVERED_UNSEEN` or more of it covered), what the teacher should know,
+        for the panel, in plain words (what is wrong, that nothing is read, what to do);
+        None while it is seen (partly covered: :attr:`covered_note`). Written by the
+        thread that iterates the source; read from any thread."""
         self._window_part = None if window_part is None else _check_part(window_part)
         self._look_for_meeting = bool(look_for_meeting)
-        self._covered_by: int | None = None
+        self._covered_by: tuple[int, bool] | None = None  # (the largest cover, nearly all covered) as said
+        self._covers: list[Rect] = []  # the covering windows' screen rectangles, at the last look
+        self._covered_heavily = False
+        self.covered_note: str | None = None
+        """While part of the followed window (:attr:`COVERED_SHARE` or more, under
+        :attr:`COVERED_UNSEEN`) is covered by another app's window, what the teacher
+        should know, for the panel, in plain words: how much is covered and by what, that
+        the students under it are shown as last seen until it moves while the others are
+        counted, and what to do; None otherwise. Written by the thread that iterates the
+        source; read from any thread."""
         self.switches = 0
         """How many times the capture moved on to something else: a meeting app's window
         that showed after it began (``look_for_meeting``), or what the teacher picked
@@ -357,6 +409,7 @@ class ScreenSource(Source):
         self._window_id = None if info is None else info.id
         self.window, self._window_part, self.rect, self.description = info, part, rect, description
         self._window_missing, self._window_problem, self._covered_by = False, None, None
+        self._covers, self._covered_heavily, self.covered_note = [], False, None
         self.not_seen = None
         self._window_checked = self._clock()
         self._look_for_meeting = False
@@ -486,18 +539,21 @@ class ScreenSource(Source):
                 log.warning(problem)
             self._window_problem = problem
             self._window_missing = True
+            self._covers, self.covered_note, self._covered_heavily = [], None, False
             self.not_seen = self._panel_words(info, last)
             return False
-        if self._window_missing and not replaced:  # (a replacement was said just now)
+        hidden_by_cover = self._window_missing and self._covered_heavily  # (said by the cover's lines)
+        self.not_seen = None
+        self.rect = rect
+        heavy = self._check_covered(info, rect, windows)
+        # (a replacement was said just now; a cover says itself)
+        if self._window_missing and not replaced and not hidden_by_cover and not heavy:
             log.info("%s is back at %s; analysing it again", window_name(info), format_rect(rect))
         elif last is not None and info.monitor and last.monitor and info.monitor != last.monitor:
             log.info("%s moved to screen %d", window_name(info), info.monitor)
-        self._window_missing = False
         self._window_problem = None
-        self.not_seen = None
-        self.rect = rect
-        self._check_covered(info, rect, windows)
-        return True
+        self._window_missing = heavy  # nearly all covered: no frames, as while minimised
+        return not heavy
 
     def _panel_words(self, info: WindowInfo | None, last: WindowInfo | None) -> str:
         """:attr:`not_seen` for a followed window that is closed (``info`` None),
@@ -513,41 +569,90 @@ class ScreenSource(Source):
         return (f"{what} is off the screen: no one can be seen, and nothing is counted now. "
                 "Move it back onto a monitor.")
 
-    def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> None:
-        """One warning line when other windows (above the followed one in the stacking
-        order, not this process's own: the overlay) cover a share of what is captured of
-        it (:attr:`COVERED_SHARE` or more), naming the largest; one line when it is clear
-        again. The capture reads what shows: the covered part is another app's picture.
-        ``windows``: the desktop's windows as listed for this check."""
+    def _check_covered(self, info: WindowInfo, rect: Rect, windows: list[WindowInfo]) -> bool:
+        """Find the other windows (above the followed one in the stacking order, not this
+        process's own: the overlay, masked by the run loop itself) that lie over what is
+        captured of it: their rectangles go with every frame until the next check
+        (:func:`covered_in_frame`), so the analysis never reads them. One warning line
+        when they cover :attr:`COVERED_SHARE` or more, naming the largest (again when the
+        largest changes, or the cover passes :attr:`COVERED_UNSEEN` either way), and one
+        line when it is clear again; :attr:`covered_note` (partly covered) or
+        :attr:`not_seen` (nearly all) say it for the panel.
+        ``windows``: the desktop's windows as listed for this check.
+
+        Returns:
+            True when :attr:`COVERED_UNSEEN` or more is covered: nothing is read then.
+        """
         ids = [w.id for w in windows]
         above = windows[ids.index(info.id) + 1:] if info.id in ids else []
         x, y, w, h = rect
         covered = np.zeros((max(1, h // 8), max(1, w // 8)), bool)  # on an 8 px grid: cheap, enough
         biggest, most = None, 0
+        covers: list[Rect] = []
         for o in above:
             if not o.visible or o.pid == os.getpid():
                 continue
             part = clip_rect(o.rect, rect)
             if part is None:
                 continue
+            covers.append(o.rect)
             px, py, pw, ph = part
             covered[(py - y) // 8:(py - y + ph + 7) // 8, (px - x) // 8:(px - x + pw + 7) // 8] = True
             if pw * ph > most:
                 biggest, most = o, pw * ph
+        self._covers = covers
         share = float(covered.mean())
+        heavy = share >= self.COVERED_UNSEEN and biggest is not None
         if share >= self.COVERED_SHARE and biggest is not None:
-            if self._covered_by != biggest.id:
-                log.warning("%s is %d%% covered by %s, so what shows there is read, not the meeting; "
-                            "bring the meeting to the front or move the other window away", window_name(info),
-                            round(100 * share), biggest.label())
-            self._covered_by = biggest.id
+            pct = round(100 * share)
+            if self._covered_by != (biggest.id, heavy):
+                if heavy:
+                    log.warning("%s is %d%% covered by %s, so almost none of the class can be seen: nothing is "
+                                "read until it is uncovered (that time is marked as not read); bring the meeting "
+                                "to the front or move the other window away", window_name(info), pct,
+                                biggest.label())
+                else:
+                    log.warning("%s is %d%% covered by %s: the students under it are not read, and are kept as "
+                                "last seen until it moves (the others are read as usual); bring the meeting to "
+                                "the front or move the other window away", window_name(info), pct, biggest.label())
+            self._covered_by = (biggest.id, heavy)
             app = meeting_app(info)
-            self.not_seen = (f"The {app + ' ' if app else 'meeting '}window is {round(100 * share)}% covered by "
-                             f"{biggest.label()}: what covers it is read, not the students. Bring the meeting "
-                             "to the front, or move the other window away.")
-        elif self._covered_by is not None:
-            log.info("%s is no longer covered", window_name(info))
+            what = f"The {app + ' ' if app else 'meeting '}window is {pct}% covered by {biggest.label()}"
+            if heavy:
+                self.covered_note = None
+                self.not_seen = (f"{what}: almost no one can be seen, and nothing is counted now. Bring the meeting "
+                                 "to the front, or move the other window away.")
+            else:
+                self.covered_note = (f"{what}: the students under it cannot be seen and are shown as last seen "
+                                     "until it moves; the others are counted as usual. Bring the meeting to the "
+                                     "front, or move the other window away.")
+        else:
+            if self._covered_by is not None:
+                log.info("%s is no longer covered", window_name(info))
             self._covered_by = None
+            self.covered_note = None
+        self._covered_heavily = heavy
+        return heavy
+
+    def _cover_now(self) -> bool:
+        """What covers a followed window now, looked up just after each picture of it (one
+        listing of the desktop's windows, a few ms), so that a window opened over the
+        meeting is masked from the first frame that shows it, not up to
+        :attr:`WINDOW_REFRESH_S` later at the next full check (a frame read unmasked
+        makes the other window's pixels the students' "last seen" ones, and the gallery
+        is re-fitted to it: a window mapped between a look before the picture and the
+        picture was read so). False when it is now nearly all covered (no frame, as at a
+        full check)."""
+        try:
+            windows = list_windows(self._monitors())
+        except InputError:  # the display went away: the next full check says so
+            return True
+        if self.window is None or all(w.id != self._window_id for w in windows):
+            return True  # hidden or closed meanwhile: the next full check says so
+        if self._check_covered(self.window, self.rect, windows):
+            self._window_missing = True
+            return False
+        return True
 
     def _follow_window(self) -> bool:
         """Look the window up again when due; False while it cannot be seen."""
@@ -643,6 +748,7 @@ class ScreenSource(Source):
         before = self.description
         self._window, self._window_id, self.window = None, w.id, w
         self._window_missing, self._window_problem, self._window_checked = False, None, now
+        self._covered_by, self._covers, self._covered_heavily, self.covered_note = None, [], False, None
         self.not_seen = None
         self.rect = clip_rect(self._part_of(w.rect), self.screen)
         self.description = f"{window_name(w)} ({format_rect(self.rect)})"
@@ -669,14 +775,23 @@ class ScreenSource(Source):
         if self._window_id is not None and before is None:
             self.moving_frames += 1
             return None
+        covers = list(self._covers)  # what covered it at the last look (the last frame, or a full check)
         image = self.grab()
         if self._window_id is not None and self._window_now() != before:
             self.moving_frames += 1  # moved or resized while it was captured: a mix of two places
             return None
+        if self._window_id is not None:
+            # and what covers it now: a window mapped over it since the last look is in the
+            # picture too (its pixels must not become the students' "last seen" ones)
+            if not self._cover_now():
+                return None  # nearly all covered now: no frame (the next slot says so)
+            covers += [c for c in self._covers if c not in covers]
         self._check_blank(image, timestamp)
         if self._window_id is not None:
             self._look = _look_of(image) if image.size else None
-        return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]))
+        covered = covered_in_frame(covers, self.rect) if self._window_id is not None else ()
+        return Frame(image=image, timestamp=timestamp, index=index, origin=(self.rect[0], self.rect[1]),
+                     covered=covered)
 
     def _check_blank(self, image: np.ndarray, timestamp: float) -> None:
         """Warn once when the capture has stayed one flat colour for ``BLANK_WARNING_S``."""
