@@ -186,6 +186,39 @@ def overlay_unavailable() -> str | None:
     return None
 
 
+NO_COMPOSITOR = ("no compositing window manager runs on this X display, so the transparent overlay would be "
+                 "an opaque black window over the meeting (and ClassMood would read that instead of the class): "
+                 "the badges are off and the panel shows the class; to see badges, turn the desktop's compositing "
+                 "on or start a compositor (picom, xcompmgr)")
+"""The one line said when :func:`compositor_missing` finds none."""
+
+
+def compositor_missing(display: str | None = None) -> bool:
+    """Whether an X11 display has no compositing manager (nobody owns the
+    ``_NET_WM_CM_S<screen>`` selection, EWMH): transparent windows are drawn opaque there.
+    False where it cannot be told (not X11, no python-xlib, the display does not open).
+    ``display``: the X display name (default ``$DISPLAY``)."""
+    if not _linux():
+        return False
+    name = (display if display is not None else os.environ.get("DISPLAY", "")).strip()
+    if not name:
+        return False
+    try:
+        from Xlib import X
+        from Xlib import display as xdisplay
+
+        d = xdisplay.Display(name)
+    except Exception:
+        return False
+    try:
+        atom = d.intern_atom(f"_NET_WM_CM_S{d.get_default_screen()}")
+        return d.get_selection_owner(atom) in (X.NONE, None)
+    except Exception:
+        return False
+    finally:
+        d.close()
+
+
 # --------------------------------------------------------------------------- geometry
 def _monitors() -> list[Rect]:
     """The monitors' SCREEN rectangles (empty when they cannot be listed)."""
@@ -361,6 +394,9 @@ class Overlay:
         self.click_through = False
         self.excluded_from_capture = False
         self.scale = 1.0  # screen pixels per window unit (HiDPI)
+        self.badges = self.region is not None
+        """Whether the overlay window (badges, indicator) is shown over the region: not on
+        an X display with no compositor (:data:`NO_COMPOSITOR`), where only the panel is."""
         self.payloads: dict[str, dict] = {"overlay": self.model.overlay_payload(), "panel": self.model.panel_payload()}
         self.pushed = {"overlay": 0, "panel": 0}
         self._windows: dict[str, Any] = {}
@@ -436,7 +472,7 @@ class Overlay:
         the indicator, the panel where it overlaps): blank them before analysis."""
         if self.region is None:  # no overlay window (a webcam): nothing of ours is captured
             return []
-        rects = self.model.mask_rects()
+        rects = self.model.mask_rects() if self.badges else []
         if overlaps(self.panel_rect, self.region):
             rects.append(self.panel_rect)
         return rects
@@ -543,8 +579,13 @@ class Overlay:
 
     # -- windows ----------------------------------------------------------------------------
     def _create_windows(self, webview, title: str = "ClassMood") -> None:
-        """Create the pywebview windows (before ``webview.start``)."""
-        if self.region is not None:
+        """Create the pywebview windows (before ``webview.start``). On an X display with
+        no compositor the overlay window is not made (it would be opaque: one warning,
+        :data:`NO_COMPOSITOR`); the panel is."""
+        if self.region is not None and compositor_missing():
+            log.warning(NO_COMPOSITOR)
+            self.badges = False
+        if self.region is not None and self.badges:
             x, y, w, h = self.region
             ov = webview.create_window(
                 f"{title} overlay", html=page_html("overlay"), x=x, y=y, width=w, height=h,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import types
 
 import pytest
@@ -155,3 +156,56 @@ def test_screen_scale_from_the_monitors_measured_both_ways():
     assert screen_scale([(0, 0, 1280, 1024), (1280, 0, 3840, 2160)], [(1280, 1024), (1920, 1080)]) == 2.0
     assert screen_scale([], [(1920, 1080)]) is None and screen_scale([(0, 0, 1920, 1080)], []) is None
     assert screen_scale([(0, 0, 1920, 1080)], [(200, 100)]) is None
+
+
+def test_with_no_compositor_the_overlay_is_not_made_and_the_panel_is(monkeypatch, caplog):
+    """A newcomer on plain X (no compositing manager): the "transparent" overlay was an
+    opaque black window over the meeting, ClassMood read its own overlay and showed 0
+    participants, with no word why. With no owner of _NET_WM_CM_S0 the overlay window
+    is not made (one warning line), the panel is, and no badge place is masked."""
+    import logging
+    import shutil
+
+    from tests.xserver import start_xvfb, stop
+
+    if shutil.which("xcompmgr") is None:
+        pytest.skip("xcompmgr is not installed (apt-get install xcompmgr)")
+    server, display = start_xvfb((800, 600), "+extension", "Composite", lo=600)
+    comp = None
+    try:
+        assert W.compositor_missing(display)
+        comp = subprocess.Popen(["xcompmgr"], env=dict(os.environ, DISPLAY=display),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while W.compositor_missing(display) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not W.compositor_missing(display)
+        stop(comp)
+        comp = None
+
+        made = []
+
+        class _Events:
+            def __getattr__(self, name):
+                return self
+
+            def __iadd__(self, handler):
+                return self
+
+        class _Webview:
+            def create_window(self, title, **kw):
+                made.append(title)
+                return types.SimpleNamespace(events=_Events())
+
+        monkeypatch.setenv("DISPLAY", display)
+        caplog.set_level(logging.WARNING, logger="classmood")
+        ov = W.Overlay((0, 0, 640, 360), monitors=[(0, 0, 800, 600)], panel_rect=(650, 0, 140, 300))
+        ov._create_windows(_Webview())
+        assert made == ["ClassMood"]  # the panel only
+        assert not ov.badges and ov.mask_rects() == []
+        assert [r.getMessage() for r in caplog.records] == [W.NO_COMPOSITOR]
+    finally:
+        if comp is not None:
+            stop(comp)
+        stop(server)
+    assert not W.compositor_missing("")  # no display: cannot be told, not "missing"
