@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from ..detectors.align import FaceAligner
@@ -366,6 +367,14 @@ class _Unseen:
     def remember(self, image: np.ndarray, rects: Sequence[tuple[int, int, int, int]] = ()) -> None:
         """Keep ``image``'s pixels but those inside ``rects`` ((x0, y0, x1, y1) each),
         where what was seen before stays."""
+        if self.frame is not None and self.frame.shape != image.shape and rects:
+            # the window changed size while something covered it: what was seen under the
+            # cover is the best guess of it, scaled to the new size (dropped, the cover was
+            # filled flat and the students under it turned "away" and new ids; a newcomer's
+            # resize under slides)
+            h, w = image.shape[:2]
+            self.frame = cv2.resize(self.frame, (w, h), interpolation=cv2.INTER_AREA)
+            self.seen = cv2.resize(self.seen.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
         if self.frame is None or self.frame.shape != image.shape:
             self.frame = image.copy()
             self.seen = np.ones(image.shape[:2], bool)

@@ -243,7 +243,7 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
             else f"{u['end_s'] - u['start_s']:.1f} s from {clock(u['start_s'])}" for u in d.unread)
         if info.recording_end_s is None:  # live: the watched window was not visible
             w('<p class="note" id="unread"><b>Not seen:</b> the meeting window could not be seen (minimised, '
-              f"closed or off the screen): {escape(holes)}. Nothing was analysed there.</p>")
+              f"closed, off the screen or covered by another window): {escape(holes)}. Nothing was analysed there.</p>")
         else:
             w('<p class="note" id="unread"><b>Not read:</b> parts of the recording could not be read (damaged or '
               f"missing frames): {escape(holes)}. Nothing was analysed there.</p>")

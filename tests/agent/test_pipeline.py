@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 
+import cv2
 import numpy as np
 import pytest
 
@@ -216,3 +217,36 @@ def test_students_under_our_own_panel_keep_their_place_and_state(grace):
             assert [p.id for p in r.participants] == ids, k
             assert r.mood.present == 9 and r.mood.away == 0 and r.mood.camera_off == 0, (k, r.mood)
             assert r.gallery.layout == first.gallery.layout == "gallery"
+
+
+def test_students_under_a_cover_keep_their_place_when_the_window_is_resized(grace):
+    """A newcomer resized the meeting window while slides covered part of it: the
+    students under the slides were "left" or became new, "away" ids (the picture last seen
+    under the cover was of the old size and was dropped: the cover was filled flat). What
+    was seen under a cover is kept through a change of size, scaled to the new one: the
+    same ids, present, before and after the resize."""
+    from classmood.synth import make_gallery
+
+    g = make_gallery([grace], 9, (1280, 720), seed=2)
+    rng = np.random.default_rng(0)
+
+    def frame(size=None):
+        img = np.clip(g.image.astype(np.int16) + rng.normal(0, 2.0, g.image.shape), 0, 255).astype(np.uint8)
+        return img if size is None else cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+    tiles = [t.bbox for t in g.tiles]
+    x0, y0 = tiles[0][0] + 20, tiles[0][1] + 20
+    x1, y1 = tiles[4][0] + tiles[4][2] - 20, tiles[4][1] + tiles[4][3] - 20
+    cover = (x0, y0, x1 - x0, y1 - y0)  # over most of tiles 0, 1, 3 and 4
+    s = 0.8
+    small = tuple(int(round(v * s)) for v in cover)
+    with Pipeline() as pipe:
+        first = [pipe.process(frame(), 0.5 * k) for k in range(4)][-1]
+        ids = [p.id for p in first.participants]
+        assert len(ids) == 9 and first.mood.present == 9
+        for k in range(4, 8):  # covered
+            pipe.process(frame(), 0.5 * k, mask=[cover])
+        for k in range(8, 20):  # covered, the window made smaller
+            r = pipe.process(frame((1024, 576)), 0.5 * k, mask=[small])
+            assert sorted(p.id for p in r.participants) == sorted(ids), k
+            assert r.mood.present == 9 and r.mood.away == 0, (k, r.mood)
