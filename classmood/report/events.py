@@ -75,7 +75,7 @@ def moments(edges: np.ndarray, class_valence: np.ndarray, away: np.ndarray, in_c
     found = sorted(_consecutive(share, ok), key=lambda g: -share[g[2]])[:MOMENTS_PER_KIND]
     for k, j, peak in found:
         cands.append({"kind": "away", "k": k, "j": j, "value": float(share[peak]),
-                      "text": f"{away[peak]:.1f} of {in_class[peak]:.1f} participants away on average "
+                      "text": f"{_people(away[peak])} of {_people(in_class[peak])} participants away on average "
                               f"({share[peak]:.0%})"})
     out: list[Moment] = []
     for c in sorted(cands, key=lambda c: (edges[c["k"]], c["kind"])):
@@ -149,3 +149,10 @@ def alert_episodes(moods: MoodSeries, shown: dict[str, str], hidden: dict[str, s
                     "start_s": json_number(ep["start_s"]), "first_alert_s": json_number(ep["first_alert_s"]),
                     "end_s": json_number(ep["end_s"]), "longest_s": json_number(ep["longest_s"]), "message": msg})
     return out
+
+
+def _people(x: float) -> str:
+    """A mean number of people for the text: whole when it is (12, not 12.0), else one
+    decimal (5.3)."""
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+

@@ -223,11 +223,11 @@ def render(d: ReportData, figures: dict[str, bytes]) -> str:
     seen = "in this window" if (d.start_s > 0 or d.end_s < d.duration_s) else "seen"
     if info.recording:
         w(f'<p class="meta">A recording of {duration(d.duration_s)}, {escape(info.source)}, analysed '
-          f"{started:%A %d %B %Y} at {started:%H:%M %Z} ({info.frames} analysed frames, one every {d.step_s:g} s); "
+          f"{started:%A %d %B %Y} at {started:%H:%M %Z} ({info.frames} analysed frames, one every {round(d.step_s, 2):g} s); "
           f"{people} {seen}. Times are positions in the recording.</p>")
     else:
         w(f'<p class="meta">{started:%A %d %B %Y}, started {started:%H:%M:%S %Z}, ended {end_txt}; '
-          f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {d.step_s:g} s) "
+          f"recorded {duration(d.duration_s)} ({info.frames} analysed frames, one every {round(d.step_s, 2):g} s) "
           f"from {escape(info.source)}; {people} {seen}.</p>")
     if d.start_s > 0 or d.end_s < d.duration_s:
         span = "" if wall is None else f" ({wall_clock(wall, d.start_s)} to {wall_clock(wall, d.end_s)})"
