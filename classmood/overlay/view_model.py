@@ -226,12 +226,7 @@ class Controls:
         Args:
             words: what is wrong and what to do, in plain words; None or "": it is seen.
         """
-        words = str(words or "")
-        with self._cond:
-            if words == self._unseen:
-                return
-            self._unseen = words
-        self._changed()
+        self._say("_unseen", words)
 
     @property
     def unseen(self) -> str:
@@ -250,18 +245,23 @@ class Controls:
                 (:attr:`ScreenSource.covered_note
                 <classmood.agent.sources.ScreenSource.covered_note>`); None or "": it is not.
         """
-        words = str(words or "")
-        with self._cond:
-            if words == self._covered:
-                return
-            self._covered = words
-        self._changed()
+        self._say("_covered", words)
 
     @property
     def covered(self) -> str:
         """What :meth:`set_covered` said last ("" while nothing covers the meeting)."""
         with self._cond:
             return self._covered
+
+    def _say(self, attr: str, words: str | None) -> None:
+        """Set one of the plain-words notes (``_unseen``, ``_covered``); the listeners are
+        told only when it changes."""
+        words = str(words or "")
+        with self._cond:
+            if words == getattr(self, attr):
+                return
+            setattr(self, attr, words)
+        self._changed()
 
     def _changed(self) -> None:
         """Tell the listeners (outside the lock)."""
