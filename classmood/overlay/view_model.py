@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..labels import (COLOURS, LEARNING, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
                       negative_usual_words, negative_words, signed)
@@ -411,13 +411,18 @@ class OverlayModel:
 
     # -- input ------------------------------------------------------------------------
     def update(self, result: FrameResult, origin: tuple[int, int] = (0, 0),
-               size: tuple[int, int] | None = None) -> None:
+               size: tuple[int, int] | None = None, covered: Sequence[Rect] = ()) -> None:
         """Take the newest result; ``origin`` is the frame's top-left on the screen and
-        ``size`` its (width, height) (default: the gallery's)."""
+        ``size`` its (width, height) (default: the gallery's); ``covered``: frame-pixel
+        rectangles (x, y, w, h) where another app's window lies over the meeting
+        (:attr:`Frame.covered <classmood.types.Frame.covered>`): no badge is drawn for a
+        participant whose tile's centre is under one (it would float over that window)."""
         presence_only = result.presence_only or self.controls.presence_only
         ox, oy = int(origin[0]), int(origin[1])
         size = size or (result.gallery.width, result.gallery.height)
-        badges = place_badges(result.participants, (ox, oy), presence_only)
+        shown = [p for p in result.participants
+                 if p.bbox is None or not any(_inside(_centre(p.bbox), c) for c in covered)]
+        badges = place_badges(shown, (ox, oy), presence_only)
         avoid = [p.face_bbox for p in result.participants if p.face_bbox is not None]
         avoid += [(b.rect[0] - ox, b.rect[1] - oy, b.rect[2], b.rect[3]) for b in badges]
         ind = indicator_rect(size, avoid)
@@ -581,3 +586,12 @@ class OverlayModel:
                 "mix_title": MIX_TITLES["vs_usual" if vs_usual and not presence_only else "labels"],
                 "valence": valence,
                 "attention": self.attention(), "class_alerts": class_alerts, "notes": notes}
+
+
+def _centre(box) -> tuple[float, float]:
+    return box[0] + box[2] / 2.0, box[1] + box[3] / 2.0
+
+
+def _inside(pt: tuple[float, float], rect) -> bool:
+    return rect[0] <= pt[0] < rect[0] + rect[2] and rect[1] <= pt[1] < rect[1] + rect[3]
+

@@ -426,7 +426,7 @@ class Overlay:
         if self.region is not None and (ox, oy, w, h) != self.region:
             self.region = (ox, oy, w, h)  # the meeting window moved or was resized: follow it
             self._schedule(self._fit_overlay)
-        self.model.update(result, (ox, oy), (w, h))
+        self.model.update(result, (ox, oy), (w, h), covered=getattr(frame, "covered", ()))
         if self._remembered is not None:  # the first frame was seen whole: the teacher's place
             self.panel_rect = self._panel_placed = self._remembered
             self.panel_pinned, self._remembered = True, None

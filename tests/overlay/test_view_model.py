@@ -455,3 +455,20 @@ def test_panel_mix_is_read_against_each_students_usual_label():
     assert before["mix"] == "labels" and before["mix_title"] == "Expressions now"
     assert {d["label"]: d["count"] for d in before["distribution"] if d["count"]} == {
         "sad": 2, "neutral": 1, "happy": 1, "uncertain": 1}
+
+
+def test_no_badge_floats_over_another_apps_window_covering_the_meeting():
+    """A newcomer's slides over part of the meeting: the covered students' badges were
+    drawn on top of the slides (the overlay is always on top). A participant whose tile's
+    centre lies under a covering window (Frame.covered) gets no badge; the others keep
+    theirs, and the covered ones are still counted."""
+    boxes = grid_tiles(4)
+    r = frame_result([participant(i, boxes[i], label="happy", confidence=0.9) for i in range(4)])
+    x, y, w, h = boxes[1]
+    slides = (x - 10, y - 10, w + 20, h // 2 + 20)  # over the top half of tile 2, its centre too
+    m = OverlayModel()
+    m.update(r, origin=(200, 100), size=(1280, 720), covered=[slides])
+    assert [b["id"] for b in m.overlay_payload()["badges"]] == ["P01", "P03", "P04"]
+    assert m.panel_payload()["counts"]["present"] == 4
+    m.update(r, origin=(200, 100), size=(1280, 720))  # the slides moved away
+    assert [b["id"] for b in m.overlay_payload()["badges"]] == ["P01", "P02", "P03", "P04"]
