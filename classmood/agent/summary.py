@@ -31,6 +31,8 @@ PAUSE_STEPS = 2.0
 
 _PRESENCES = (Presence.PRESENT, Presence.AWAY, Presence.CAMERA_OFF)
 _LABEL_CODE = {c: i for i, c in enumerate(LABELS)}
+
+
 def stretch_seconds(start: float | np.ndarray, last: float | np.ndarray) -> float | np.ndarray:
     """How long a stretch in one state (away, negative, strongly negative as usual) has
     lasted: from its start (the frame it began) to the last frame that showed it, never below

@@ -84,7 +84,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..geometry import BBox, inner_region
+from ..geometry import BBox, inner_region, iou
 from ..types import TileResult, TileState
 
 _GRID = 8
@@ -248,16 +248,6 @@ layout found again after a change of picture moves a side by a few pixels (a syn
 2x2 class re-found when one camera switched off: 1-5 px, IoU >= 0.95)."""
 
 
-def _iou(a: list[BBox], b: list[BBox]) -> np.ndarray:
-    """[len(a), len(b)] intersection over union of boxes ``(x, y, w, h)`` (both non-empty)."""
-    A, B = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
-    ix = np.clip(np.minimum(A[..., 0] + A[..., 2], B[..., 0] + B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
-    iy = np.clip(np.minimum(A[..., 1] + A[..., 3], B[..., 1] + B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
-    inter = ix * iy
-    union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
 def same_grid(a: list[BBox], b: list[BBox]) -> bool:
     """Whether two frames' tiles are the same grid: as many tiles, each with a tile of
     the other at :data:`SAME_GRID_IOU` or more."""
@@ -265,7 +255,13 @@ def same_grid(a: list[BBox], b: list[BBox]) -> bool:
         return False
     if not a:
         return True
-    return bool((_iou(a, b).max(axis=1) >= SAME_GRID_IOU).all())
+    A, B = np.asarray(a, np.float64)[:, None, :], np.asarray(b, np.float64)[None, :, :]
+    ix = np.clip(np.minimum(A[..., 0] + A[..., 2], B[..., 0] + B[..., 2]) - np.maximum(A[..., 0], B[..., 0]), 0, None)
+    iy = np.clip(np.minimum(A[..., 1] + A[..., 3], B[..., 1] + B[..., 3]) - np.maximum(A[..., 1], B[..., 1]), 0, None)
+    inter = ix * iy
+    union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
+    best = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0).max(axis=1)
+    return bool((best >= SAME_GRID_IOU).all())
 
 
 @dataclass(frozen=True)
@@ -493,11 +489,8 @@ class ParticipantTracker:
         """Whether a tile that matched nobody is one of the last frame's pending tiles:
         in its place (:data:`SAME_GRID_IOU`), of its kind and looking like it
         (``max_cost``)."""
-        if not self._pending:
-            return False
-        iou = _iou([bbox], [p.bbox for p in self._pending])[0]
-        return any(iou[j] >= SAME_GRID_IOU and p.kind == kind and signature_distance(sig, p.sig) <= self.max_cost
-                   for j, p in enumerate(self._pending))
+        return any(iou(bbox, p.bbox) >= SAME_GRID_IOU and p.kind == kind
+                   and signature_distance(sig, p.sig) <= self.max_cost for p in self._pending)
 
     @staticmethod
     def _appearance_cost(sigs: list[np.ndarray], kinds: list[str], tracks: list[Track]) -> np.ndarray:

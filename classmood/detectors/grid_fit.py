@@ -196,6 +196,20 @@ def _clip_to(boxes: np.ndarray, w: int, h: int) -> np.ndarray:
     return np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
 
 
+def _rows_of(boxes: np.ndarray, tol: float) -> list[list[int]]:
+    """The rows of boxes (x, y, w, h), top to bottom, as lists of indices into ``boxes``:
+    a box joins a row when its vertical centre lies within ``tol`` of the centre of the
+    row's first box (boxes taken by their centres, top first)."""
+    cy = boxes[:, 1] + boxes[:, 3] / 2
+    rows: list[list[int]] = []
+    for i in np.argsort(cy, kind="stable").tolist():
+        if rows and abs(cy[i] - cy[rows[-1][0]]) <= tol:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return rows
+
+
 def _clamp(a, lo, hi):
     """np.clip without its Python-level overhead (this runs on many small arrays)."""
     if hi is None:
@@ -494,14 +508,7 @@ class Evidence:
         gap, or another picture, breaks it (the most a row of the shared real galleries
         shows is 0.41, of a 2-tile row; the toolbar 0.97)."""
         b = np.asarray(boxes, np.int64)
-        order = np.lexsort((b[:, 0], b[:, 1]))
-        rows: list[list[int]] = []
-        for i in order.tolist():
-            if rows and abs(b[i, 1] - b[rows[-1][0], 1]) <= b[i, 3] // 4:
-                rows[-1].append(i)
-            else:
-                rows.append([i])
-        for r in rows:
+        for r in _rows_of(b, float(np.median(b[:, 3])) / 2):
             if len(r) < 2:
                 continue
             x0, x1 = int(b[r, 0].min()), int((b[r, 0] + b[r, 2]).max())
@@ -917,13 +924,7 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     slack = 12 / ev.f
     if (np.abs(b[:, 2] - tw) > 0.03 * tw + slack).any() or (np.abs(b[:, 3] - th) > 0.03 * th + slack).any():
         return False
-    rows: list[list[int]] = []
-    for i in np.argsort(b[:, 1] + b[:, 3] / 2, kind="stable").tolist():
-        cy = b[i, 1] + b[i, 3] / 2
-        if rows and abs(cy - (b[rows[-1][0], 1] + b[rows[-1][0], 3] / 2)) <= th / 2:
-            rows[-1].append(i)
-        else:
-            rows.append([i])
+    rows = _rows_of(b, th / 2)
     xs_rows = [np.sort(b[r, 0] + b[r, 2] / 2) for r in rows]
     pitches = np.concatenate([np.diff(x) for x in xs_rows]) if any(len(x) > 1 for x in xs_rows) else np.zeros(0)
     if len(pitches):
