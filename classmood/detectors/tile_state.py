@@ -63,6 +63,20 @@ _JPEG_BLOCK = 9
 """Pixels of a neighbour's JPEG ringing inside a tile's edge: one 8 x 8 block (and the
 pixel a fitted box may be off), whatever the tile's size."""
 
+_LUMA = np.array([0.114, 0.587, 0.299])
+"""BT.601 luma weights of B, G, R (OpenCV's BGR2GRAY)."""
+CHROMA_TOL = 6
+"""Levels a card pixel's channels may stray from its brightness change (see :func:`_near`):
+twice the 3 levels that H.264 at CRF 40 moved a Zoom card's grey in blue; an initials
+disc, coloured text or a photo's skin differs from a grey card by tens of levels."""
+ONE_COLOUR_LEVELS = 2
+"""Grey levels around a card's brightness that lossy capture leaves it in. Measured: a Zoom
+card through H.264 at CRF 40 is flat in 16 px blocks whose levels step by one (33 above the
+name, 34 below) and rings to +2 beside the name's rows; within 2 levels on every side of the
+ring: 0.87-1.0 for the shared real cards at PNG, JPEG q50 and H.264 CRF 40 (within 1 level:
+0.64-1.0, and 0.74 at CRF 40, read as a wall); a camera's wall with 2 levels of sensor noise
+(luma sigma 2.1): 0.76."""
+
 
 @dataclass(frozen=True)
 class TileFeatures:
@@ -79,9 +93,16 @@ class TileFeatures:
     """Fraction of the ring *exactly* the card colour: an app draws its cards in one
     exact colour; a camera never produces one (noise, gradients)."""
     ring_one_colour: float
-    """The least, over the ring's sides, of the share of its card-coloured pixels that
-    are within one level of the card colour: a UI colour after lossy capture (a level of
-    noise, the same on every side); a camera's wall has noise and a lighting gradient."""
+    """The second least, over the ring's sides (the least with under three sides to judge),
+    of the share of its card-coloured pixels whose
+    brightness is within ``ONE_COLOUR_LEVELS`` grey levels of the ring's median: a UI colour
+    after lossy capture (a level or two of codec noise, the same on every side); a camera's
+    wall has sensor noise and a lighting gradient."""
+    ring_smooth: float
+    """Share of side-by-side pairs of card-coloured ring samples whose brightness differs
+    by at most one grey level: a UI colour is smooth from pixel to pixel even where a codec
+    moved it (in steps between 8-16 px blocks); a camera's wall has sensor noise in every
+    pixel."""
     bars_only: bool
     """Only the ring's left and right sides are flat: content fills the tile's height
     between two flat bars (a letterboxed video, or a profile photo that fills the card's
@@ -127,19 +148,22 @@ class TileStateClassifier:
     optionally, how long its content has been still).
 
     Thresholds (measured on real Zoom screenshots and synthetic Zoom/Meet/Teams
-    galleries, see ``tests/detectors/test_state.py``):
+    galleries, see ``tests/detectors/test_tile_state.py``):
 
-    ``tol``: a pixel belongs to the card when every channel is within ``tol`` levels
-    of the card colour; apps draw cards in exact colours, a lossy screen capture
+    ``tol``: a pixel belongs to the card when its brightness is within ``tol`` levels
+    of the card colour's (and its colour a grey like the card's: :func:`_near`); apps draw cards in exact colours, a lossy screen capture
     moves them by a level or two. ``min_flat``: a card tile has at least this
     fraction of card-coloured pixels (an initials square or a photo covers at most
     ~15% of a tile, a big name less). ``min_ring_flat``/``min_ring_exact``: the ring
     just inside the tile edge is card colour (within ``tol`` / exactly) at least this
     often; camera footage of a plain wall is flat but never exact. ``min_ring_one_colour``:
     after lossy capture (a re-saved screenshot, a recording) the card is no longer exact but
-    stays within one level of one colour on every side of the ring (0.94-1.0 on real Zoom
-    cards re-saved by their authors, against <= 0.3 for a camera's wall with 2 levels of
-    noise). ``photo_dominance``:
+    its brightness stays within ``ONE_COLOUR_LEVELS`` of one grey on every side of the ring
+    but one (0.87-1.0 on the 111 real camera-off cards of the shared screenshots, PNG and
+    JPEG q50, and on Zoom cards through H.264 at CRF 40; a lighting gradient of 6 levels
+    across a camera's wall moves two sides out of it). ``min_ring_smooth``: and it is smooth
+    from pixel to pixel (``TileFeatures.ring_smooth``: >= 0.87 on the same real cards and
+    captures; a camera's wall with 1 level of sensor noise 0.68, 2 levels 0.48). ``photo_dominance``:
     content whose commonest colour covers less than this share is a photo (measured
     on 1,479 synthetic card contents, PNG and JPEG q70/q90: initials and names
     >= 0.81, photos <= 0.51). ``photo_squareness``: a profile photo is a square or
@@ -155,6 +179,7 @@ class TileStateClassifier:
         min_ring_flat: float = 0.75,
         min_ring_exact: float = 0.5,
         min_ring_one_colour: float = 0.85,
+        min_ring_smooth: float = 0.8,
         photo_squareness: float = 0.6,
         photo_dominance: float = 0.66,
         photo_still_s: float = 4.0,
@@ -164,6 +189,7 @@ class TileStateClassifier:
         self.min_ring_flat = float(min_ring_flat)
         self.min_ring_exact = float(min_ring_exact)
         self.min_ring_one_colour = float(min_ring_one_colour)
+        self.min_ring_smooth = float(min_ring_smooth)
         self.photo_squareness = float(photo_squareness)
         self.photo_dominance = float(photo_dominance)
         self.photo_still_s = float(photo_still_s)
@@ -259,8 +285,8 @@ class TileStateClassifier:
         used = sides[2:] if bars_only else sides
         ring_exact = float((ring_px == card_a).all(axis=1).mean()) if len(ring_px) else 0.0
         ring_one_colour = _one_colour(used, card_a, self.tol)
-        diff = np.abs(s - card_a).max(axis=2)
-        near = diff <= self.tol
+        ring_smooth = _smoothness(s, strips, card_a, self.tol)
+        near = _near(s, card_a, self.tol)
         flat = float(near[valid].mean())
 
         content = valid & ~near
@@ -292,6 +318,7 @@ class TileStateClassifier:
             ring_flat=ring_flat,
             ring_exact=ring_exact,
             ring_one_colour=ring_one_colour,
+            ring_smooth=ring_smooth,
             bars_only=bool(bars_only),
             flat=flat,
             content_box=box,
@@ -333,11 +360,13 @@ class TileStateClassifier:
             return live, "tile edge is not a neutral UI grey: live video"
         if f.ring_flat < self.min_ring_flat and not f.bars_only:
             return live, f"tile edge is not flat ({f.ring_flat:.2f} < {self.min_ring_flat}): live video"
-        if f.ring_exact < self.min_ring_exact and f.ring_one_colour < self.min_ring_one_colour:
+        if f.ring_exact < self.min_ring_exact and (f.ring_one_colour < self.min_ring_one_colour
+                                                   or f.ring_smooth < self.min_ring_smooth):
             return live, (
                 f"tile edge is flat but not one colour (exact {f.ring_exact:.2f} < "
-                f"{self.min_ring_exact}, within a level on every side {f.ring_one_colour:.2f} "
-                f"< {self.min_ring_one_colour}): a plain wall on camera"
+                f"{self.min_ring_exact}; within {ONE_COLOUR_LEVELS} grey levels on every side "
+                f"{f.ring_one_colour:.2f}, min {self.min_ring_one_colour}; smooth from pixel to pixel "
+                f"{f.ring_smooth:.2f}, min {self.min_ring_smooth}): a plain wall on camera"
             )
         if f.bars_only or f.spans_height:
             return self._letterbox(f, live, still_seconds)
@@ -491,7 +520,9 @@ def _trim_bleed(content: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarra
     """``content`` without what lies outside the innermost clean line (at most 15% content)
     among the ``depth`` outer lines of each side: a neighbour's video, the gap and their
     JPEG ringing (up to a JPEG block into the card at quality 50) where the tile box runs a
-    few pixels past the card (a box fitted on a compressed or rescaled frame). Content that
+    few pixels past the card (a box fitted on a compressed or rescaled frame), and a rim of
+    outer lines much fuller than the line inside them (a card's edge smeared by a codec).
+    Content that
     runs on inwards past that band (video, letterboxed video's top) has no clean line there
     and is left alone."""
     out = content.copy()
@@ -502,9 +533,17 @@ def _trim_bleed(content: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarra
     col_share = np.where(valid.sum(0) > 0, content.sum(0) / np.maximum(1, valid.sum(0)), 1.0)
 
     def clean(share: np.ndarray) -> int:
-        """How many outer lines to drop: up to and with the innermost clean one."""
+        """How many outer lines to drop: up to and with the innermost clean one, or the
+        outer lines that are mostly content where the line inside them is at most half as
+        much (a rim along the edge: a card's lighter 1 px rim that a video codec smeared a
+        few pixels in, beside a long name that leaves no line clean)."""
         k = np.flatnonzero(share[:depth] <= 0.15)
-        return int(k[-1]) + 1 if len(k) and share[: k[-1]].max(initial=0.0) > 0.15 else 0
+        if len(k) and share[: k[-1]].max(initial=0.0) > 0.15:
+            return int(k[-1]) + 1
+        n = 0
+        while n < min(depth, len(share) - 1) and share[n] >= 0.6:
+            n += 1
+        return n if n and share[n] <= 0.5 * share[:n].min() else 0
 
     out[: clean(row_share)] = False
     b = clean(row_share[::-1])
@@ -553,23 +592,50 @@ def _ring_sides(crop: np.ndarray) -> list[np.ndarray]:
 
 
 def _one_colour(sides: list[np.ndarray], card: np.ndarray, tol: int) -> float:
-    """The least, over ``sides`` (each int16 (N, 3)), of the share of its card-coloured
-    pixels (within ``tol``) that are within one level of their median colour (one colour
-    for all sides, so a gradient shows): capture noise on a UI
-    colour, against a camera's noise and lighting gradient. Content reaching into the
-    ring (a long name) is left out; a side with too little card colour left to judge is
-    skipped."""
-    flat = [np.abs(p - card).max(axis=1) <= tol for p in sides]
-    pooled = np.concatenate([p[f] for p, f in zip(sides, flat)])
+    """The second least (the least with under three sides to judge), over ``sides`` (each
+    int16 (N, 3)), of the share of its card-coloured
+    pixels (within ``tol``) whose brightness (grey level, BT.601 luma) is within
+    :data:`ONE_COLOUR_LEVELS` of their median brightness (one median for all sides, so a
+    lighting gradient shows): capture noise on a UI colour, against a camera's noise and
+    gradient. Brightness, not each channel: a video codec moves a flat grey's colour by 2-3
+    levels from one 16 px block to the next (4:2:0 chroma, coarsely quantised: a real Zoom
+    card through H.264 at CRF 40 read (34, 34, 32) on one side and (34, 34, 34) on the next,
+    0.00 within a level per channel). Content reaching into the ring (a long name) is left
+    out; a side with too little card colour left to judge is skipped."""
+    flat = [_near(p, card, tol) for p in sides]
+    luma = [np.rint(p[f] @ _LUMA) for p, f in zip(sides, flat)]  # grey levels, as cv2's gray
+    pooled = np.concatenate(luma)
     if len(pooled) == 0:
         return 0.0
-    # the centre of the noise: the per-channel median (the exact mode can sit a level off it)
-    centre = np.median(pooled, axis=0)
+    centre = float(np.median(pooled))  # the centre of the noise (the exact mode can sit off it)
     shares = []
-    for p, f in zip(sides, flat):
+    for p, f, y in zip(sides, flat, luma):
         if len(p) and f.mean() >= 0.3:
-            shares.append(float((np.abs(p[f] - centre).max(axis=1) <= 1).mean()))
+            shares.append(float((np.abs(y - centre) <= ONE_COLOUR_LEVELS).mean()))
+    if len(shares) >= 3:
+        # a lighting gradient moves two opposite sides (and a light source the sides near
+        # it); one side alone off is the codec smearing the card's rim or the gap into the
+        # ring (a Zoom card through H.264 at CRF 40: 0.79 on one side, >= 0.98 on three)
+        return sorted(shares)[1]
     return min(shares) if shares else 0.0
+
+
+def _smoothness(s: np.ndarray, strips: list[tuple[slice, slice]], card: np.ndarray, tol: int) -> float:
+    """Share of horizontally adjacent pairs of samples in the ring ``strips`` of ``s``
+    (int16 (h, w, 3), the :func:`_sample` grid), both card-coloured (:func:`_near`), whose
+    grey levels differ by at most one (see ``TileFeatures.ring_smooth``); 0.0 when there
+    are no such pairs."""
+    same = total = 0
+    for rows, cols in strips:
+        part = s[rows, cols]
+        if part.shape[1] < 2:
+            continue
+        near = _near(part, card, tol)
+        y = np.rint(part @ _LUMA)
+        pair = near[:, 1:] & near[:, :-1]
+        total += int(pair.sum())
+        same += int((pair & (np.abs(y[:, 1:] - y[:, :-1]) <= 1)).sum())
+    return same / total if total else 0.0
 
 
 def _top_window_aspect(crop: np.ndarray, card: tuple[int, int, int], tol: int) -> float:
@@ -584,15 +650,28 @@ def _top_window_aspect(crop: np.ndarray, card: tuple[int, int, int], tol: int) -
     top = sv[rows, cols].astype(np.int16)
     if top.size == 0:
         return 0.0
-    near = (np.abs(top - np.array(card, np.int16)).max(axis=2) <= tol).mean(axis=0)
+    near = _near(top, np.array(card, np.int16), tol).mean(axis=0)
     return float((near < 0.9).sum() * step) / max(1, h)
+
+
+def _near(pixels: np.ndarray, card: np.ndarray, tol: int) -> np.ndarray:
+    """Which ``pixels`` (int16 (..., 3) BGR) are the card colour ``card`` (int16 (3,)) as
+    lossy capture leaves it: brightness (BT.601 luma) within ``tol`` levels, and each
+    channel within ``CHROMA_TOL`` of that brightness change (a grey stays a grey). Colour is
+    held loosely because a video codec quantises it coarsely: H.264 at CRF 40 turned a
+    real Zoom card's (34, 34, 34) into (31, 34, 32) over whole 16 px blocks, 3 levels off in
+    blue, which a per-channel test of 3 levels read as content reaching the card's corner
+    (a wall on camera). Bool array of the leading shape."""
+    d = (pixels - card).astype(np.float32)
+    dl = d @ _LUMA.astype(np.float32)
+    return (np.abs(dl) <= tol) & (np.abs(d - dl[..., None]).max(axis=-1) <= CHROMA_TOL)
 
 
 def _ring_flatness(sides: list[np.ndarray], card: tuple[int, int, int], tol: int) -> tuple[float, float]:
     """Share of the whole ring, and the least share of its left and right sides, within
     ``tol`` levels of ``card``."""
     c = np.array(card, np.int16)
-    near = [np.abs(p - c).max(axis=1) <= tol for p in sides]
+    near = [_near(p, c, tol) for p in sides]
     n = sum(len(x) for x in near)
     ring = float(sum(int(x.sum()) for x in near) / n) if n else 0.0
     lr = min((float(x.mean()) if len(x) else 0.0) for x in near[2:])
@@ -601,7 +680,7 @@ def _ring_flatness(sides: list[np.ndarray], card: tuple[int, int, int], tol: int
 
 def _features_without_layout(state: TileState, reason: str) -> TileFeatures:
     return TileFeatures(
-        card_color=(0, 0, 0), card_neutral=False, ring_flat=0.0, ring_exact=0.0, ring_one_colour=0.0,
+        card_color=(0, 0, 0), card_neutral=False, ring_flat=0.0, ring_exact=0.0, ring_one_colour=0.0, ring_smooth=0.0,
         bars_only=False, flat=0.0, content_box=None,
         content_offset=0.0, spans_height=False, window_aspect=0.0, touches_edge=False, entropy=0.0, top2=1.0,
         dominance=1.0, squareness=0.0, fill=0.0, faces_in_content=0, state=state, reason=reason,

@@ -370,13 +370,48 @@ def test_card_within_one_level_of_its_grey_is_still_a_card(clf):
     assert got.state is OFF, got.reason
 
 
-def test_wall_with_two_levels_of_noise_is_not_one_colour(clf):
-    """The lossy-card rule does not take a camera's wall: its flat pixels are not within a
-    level of one colour."""
-    wall = _noisy_wall(np.random.default_rng(5), 138, 245, (35, 35, 35), sigma=2.0, grad=0)
+@pytest.mark.parametrize("sigma,grad", [(2.0, 0), (1.0, 0), (1.5, 0), (1.0, 3), (2.0, 3)])
+def test_wall_with_noise_or_a_gradient_is_not_one_colour(sigma, grad, clf):
+    """The lossy-card rule does not take a camera's wall with a name-like thing on it: sensor
+    noise makes it rough from pixel to pixel (``ring_smooth``), a lighting gradient moves two
+    sides of the ring off one grey (``ring_one_colour``)."""
+    wall = _noisy_wall(np.random.default_rng(5), 138, 245, (35, 35, 35), sigma=sigma, grad=grad)
     cv2.putText(wall, "Ann", (90, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (200, 200, 200), 2, cv2.LINE_AA)
     got = clf.explain(wall, Tile(0, (0, 0, 245, 138)), [])
-    assert got.ring_one_colour < 0.85 and got.state is NO_FACE, got.reason
+    assert got.state is NO_FACE, got.reason
+    if got.ring_flat >= clf.min_ring_flat:  # the flat ones are told by the lossy-card rule
+        assert got.ring_one_colour < clf.min_ring_one_colour or got.ring_smooth < clf.min_ring_smooth
+
+
+def _codec_card(rng, grey=34, name="Maria Lopez") -> np.ndarray:
+    """A Zoom camera-off card as H.264 at CRF 40 leaves it (measured on the shared Zoom
+    screenshots through libx264: zoom_slava16, sidebyside): flat in 16 px blocks whose
+    brightness steps by a level (33 above the name, 34 below), whose colour is off by up to
+    3 levels in blue or red over a whole block ((31, 34, 32) for (34, 34, 34)), brighter by
+    2 levels in the blocks beside the name, and the card's 1 px lighter rim smeared a few
+    pixels into it."""
+    h, w = 138, 245
+    card = np.full((h, w, 3), grey, np.int16)
+    for by in range(0, h, 16):
+        for bx in range(0, w, 16):
+            card[by:by + 16, bx:bx + 16] += np.array([rng.integers(-3, 1), 0, rng.integers(-2, 1)])
+            card[by:by + 16, bx:bx + 16] += -1 if by < h // 2 else 0
+    card[48:80] += 2  # codec ringing in the name's block rows
+    card[:, -5:] += 3  # the lighter rim, smeared
+    out = np.clip(card, 0, 255).astype(np.uint8)
+    cv2.putText(out, name, (40, 72), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (235, 235, 235), 2, cv2.LINE_AA)
+    return out
+
+
+def test_a_card_as_a_video_codec_leaves_it_is_still_a_card(clf):
+    """Block-wise colour and brightness steps of a low-bitrate recording are not a camera's
+    wall: before, 3 of 4 real Zoom cards through H.264 at CRF 40 read "away" (a per-channel
+    3-level test took a block 3 levels off in blue for content at the card's corner; one side
+    of the ring 2 levels brighter failed "within a level on every side")."""
+    for seed in range(4):
+        card = _codec_card(np.random.default_rng(seed))
+        got = clf.explain(card, Tile(0, (0, 0, 245, 138)), [])
+        assert got.state is OFF, (seed, got.reason)
 
 
 @pytest.mark.parametrize("inset", [0, 1, 2])
