@@ -663,8 +663,11 @@ def _near(pixels: np.ndarray, card: np.ndarray, tol: int) -> np.ndarray:
     blue, which a per-channel test of 3 levels read as content reaching the card's corner
     (a wall on camera). Bool array of the leading shape."""
     d = (pixels - card).astype(np.float32)
-    dl = d @ _LUMA.astype(np.float32)
-    return (np.abs(dl) <= tol) & (np.abs(d - dl[..., None]).max(axis=-1) <= CHROMA_TOL)
+    b, g, r = d[..., 0], d[..., 1], d[..., 2]
+    dl = np.float32(_LUMA[0]) * b + np.float32(_LUMA[1]) * g + np.float32(_LUMA[2]) * r
+    # per channel, not a reduction over the last axis of 3 (numpy's slowest case)
+    chroma = np.maximum(np.maximum(np.abs(b - dl), np.abs(g - dl)), np.abs(r - dl))
+    return (np.abs(dl) <= tol) & (chroma <= CHROMA_TOL)
 
 
 def _ring_flatness(sides: list[np.ndarray], card: tuple[int, int, int], tol: int) -> tuple[float, float]:
