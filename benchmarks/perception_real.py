@@ -3,7 +3,8 @@
 Every annotated real screenshot: ``galleries/`` (tile states in
 ``tests/detectors/annotations.py``) and ``galleries2/`` (``annotations.json``, ranges where
 ambiguous), as they are and after JPEG q90 / q50 and bicubic resizing by 0.67x, 1.5x and 2x
-(made in memory with OpenCV); and the first seconds of the two ``galleries2/videos/``
+(made in memory with OpenCV; ``--variants`` also takes qN, xS and hN: a recording's
+keyframe, H.264 at CRF N, with imageio-ffmpeg); and the first seconds of the two ``galleries2/videos/``
 recordings. Per file: tiles, tile states, faces and participants found vs annotated; then
 the share of files with each count right, per variant, and milliseconds per image.
 
@@ -300,10 +301,10 @@ def main() -> None:
     ap.add_argument("--all-cores", action="store_true", help="do not pin to one core")
     args = ap.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    bad = [v for v in variants if v not in VARIANTS and not re.fullmatch(r"q([1-9]\d?|100)|x(\d+(\.\d+)?)", v)]
+    bad = [v for v in variants if v not in VARIANTS and not re.fullmatch(r"q([1-9]\d?|100)|x(\d+(\.\d+)?)|h\d{1,2}", v)]
     if bad or any(v.startswith("x") and not 0.2 <= float(v[1:]) <= 4 for v in variants):
-        ap.error(f"unknown variants {bad or variants}; use {','.join(VARIANTS)}, qN (JPEG quality 1-100) "
-                 "or xS (a scale 0.2-4)")
+        ap.error(f"unknown variants {bad or variants}; use {','.join(VARIANTS)}, qN (JPEG quality 1-100), "
+                 "xS (a scale 0.2-4) or hN (one H.264 intra frame at CRF N; needs imageio-ffmpeg)")
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     files = annotated(args.data)

@@ -21,7 +21,6 @@ extra); skipped cleanly without them.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pytest
 
 from classmood.types import TileState
 from tests.conftest import DATA
+from tests.variants import h264
 
 from .annotations import REAL_STATES
 
@@ -68,28 +68,6 @@ XFAIL: dict[tuple[str, int], str] = {
 }
 
 
-def _ffmpeg() -> str:
-    iio = pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (test extra) encodes H.264")
-    return iio.get_ffmpeg_exe()
-
-
-def _h264(frames: list[np.ndarray], crf: int, path: Path) -> list[np.ndarray]:
-    h, w = frames[0].shape[:2]
-    cmd = [_ffmpeg(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "bgr24",
-           "-s", f"{w}x{h}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-crf", str(crf),
-           "-g", str(GOP), "-pix_fmt", "yuv420p", str(path)]
-    subprocess.run(cmd, input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames), check=True)
-    cap = cv2.VideoCapture(str(path))
-    out = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        out.append(frame)
-    cap.release()
-    return out
-
-
 @pytest.fixture(scope="module")
 def perception():
     from classmood.detectors import GalleryPerception
@@ -108,7 +86,7 @@ def _params():
 
 
 @pytest.mark.parametrize("name,crf", _params())
-def test_camera_off_cards_hold_through_h264(name, crf, perception, tmp_path):
+def test_camera_off_cards_hold_through_h264(name, crf, perception):
     png = DATA / name
     if not png.exists():
         pytest.skip(f"shared data not found: {png}")
@@ -127,7 +105,8 @@ def test_camera_off_cards_hold_through_h264(name, crf, perception, tmp_path):
                 x, y, w, h = t.tile.bbox
                 f[y:y + h, x:x + w] += rng.normal(0, 2, (h, w, 1)).astype(np.int16)
         frames.append(np.clip(f, 0, 255).astype(np.uint8))
-    decoded = _h264(frames, crf, tmp_path / "class.mp4")
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
+    decoded = h264(frames, crf, fps=FPS, gop=GOP)
     assert len(decoded) == len(frames)
     perception.reset()
     got = []
