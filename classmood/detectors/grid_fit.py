@@ -1430,6 +1430,10 @@ _WINDOW_HIDES = 0.35
 average: it hides them (a rectangle of lines in two neighbouring Zoom videos, a wall's edge
 and the name labels' line, crossed the gap between them; the gap, still seen inside it,
 read 0.8-1)."""
+_WINDOW_TRIES = 4
+"""Rectangles tried as the window, best supported first (sides' mean evidence in steps of
+0.05, then the largest): Teams' in-meeting dialog over a 2 x 2 stage was first read as a
+larger rectangle of the tiles' own lines, around which the lattice does not hold."""
 _SIDE_PIECES = 8
 """A side seen in part (:func:`visible_sides`) is read in this many pieces, each on its
 own; pieces under the window are left out."""
@@ -1605,72 +1609,80 @@ def foreign_window(ev: Evidence, grid: np.ndarray, rules: _GridRules = _GRID_RUL
         return None
     cand, ws = cand[ok], ws[ok]
     # the window's outer edges: of the rectangles nearly as well supported as the best,
-    # the largest (a title bar's lower edge is a straight line too)
+    # the largest (a title bar's lower edge is a straight line too); when the lattice
+    # does not hold around it, the next best (_WINDOW_TRIES)
     mw = ws.mean(axis=1)
-    best = int(np.argmax(np.where(mw >= mw.max() - 0.05, cand[:, 2] * cand[:, 3], -1)))
-    window = tuple(int(v) for v in cand[best])
-    # the lattice where it is seen
-    vis, under, (hid_sum, hid_n) = visible_sides(ev, grid, window)
-    # it hides the lattice's lines where it lies over them (a "window" of lines in videos
-    # that happen to meet has the gap still showing inside it)
-    if hid_n >= 2 and hid_sum / hid_n > _WINDOW_HIDES:
-        return None
-    hidden = under >= 0.9
-    if hidden.sum() > max(1, int(_COVER_HIDDEN * n)):
-        return None
-    seen = ~hidden
-    v = np.where(np.isnan(vis), np.inf, vis)
-    nvis = (~np.isnan(vis)).sum(axis=1)
-    vs = np.sort(v, axis=1)
-    mean = np.where(nvis > 0, np.where(np.isnan(vis), 0.0, vis).sum(axis=1) / np.maximum(1, nvis), 0.0)
-    second = np.where(nvis >= 2, vs[:, 1], vs[:, 0])
-    touched = under > 0.02
-    okay = np.where(touched, second >= rules.okay_second, ~bad)
-    strong = np.where(touched, (mean >= rules.strong_mean) & (second >= rules.strong_second),
-                      (side.mean(axis=1) >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second))
-    # most tiles clear of the window are strong (as for a grid that holds everywhere),
-    # half of those it lies over are, on what is seen of them
-    clear_seen, over = ~touched, touched & seen
-    if not okay[seen].all() or strong.sum() < 2 \
-            or strong[clear_seen].sum() < np.ceil(rules.strong_share * clear_seen.sum()) \
-            or strong[over].sum() < np.floor(0.5 * over.sum()):
-        return None
-    # shared lines, where seen
-    for axis, (a_side, b_side) in ((1, (2, 3)), (0, (0, 1))):
-        key = grid[:, axis] + grid[:, axis + 2] / 2
-        size = th if axis == 1 else tw
-        order = np.argsort(key, kind="stable")
-        groups: list[list[int]] = []
-        for q in order.tolist():
-            if groups and abs(key[q] - key[groups[-1][0]]) <= size / 2:
-                groups[-1].append(q)
-            else:
-                groups.append([q])
-        means = []
-        for g in groups:
-            m = []
-            for sd in (a_side, b_side):
-                vals = vis[g, sd]
-                vals = vals[~np.isnan(vals)]
-                m.append(float(vals.mean()) if len(g) >= 2 and len(vals) >= 2 else np.inf)
-            means.append(m)
-        for r, (first, last) in enumerate(means):
-            # a row's top, and its bottom or the next row's top (the two sides of one gap:
-            # a video's bottom is often dark clothes on a dark gap), as the fit has it
-            nxt = means[r + 1][0] if r + 1 < len(means) else last
-            if first < rules.line_mean or (axis == 0 and last < rules.line_mean) \
-                    or (axis == 1 and last < rules.line_mean and nxt < rules.line_mean):
-                return None
-    # every tile clear of the window holds a picture (an empty place of flat background
-    # beside a filmstrip is no tile)
-    if (ev.texture(grid[~touched]) < _PICTURED).any():
-        return None
-    clear = grid[~touched]
-    if len(clear) >= 3 and (ev.compound(clear, rules) or ev.banded(clear)):
-        return None
-    if not ev.surrounded(grid, ignore=window):
-        return None
-    return window
+    order = np.lexsort((-(cand[:, 2] * cand[:, 3]), -np.round(mw / 0.05)))
+
+    def holds(window: Box) -> bool:
+        # the lattice where it is seen
+        vis, under, (hid_sum, hid_n) = visible_sides(ev, grid, window)
+        # it hides the lattice's lines where it lies over them (a "window" of lines in videos
+        # that happen to meet has the gap still showing inside it)
+        if hid_n >= 2 and hid_sum / hid_n > _WINDOW_HIDES:
+            return False
+        hidden = under >= 0.9
+        if hidden.sum() > max(1, int(_COVER_HIDDEN * n)):
+            return False
+        seen = ~hidden
+        v = np.where(np.isnan(vis), np.inf, vis)
+        nvis = (~np.isnan(vis)).sum(axis=1)
+        vs = np.sort(v, axis=1)
+        mean = np.where(nvis > 0, np.where(np.isnan(vis), 0.0, vis).sum(axis=1) / np.maximum(1, nvis), 0.0)
+        second = np.where(nvis >= 2, vs[:, 1], vs[:, 0])
+        touched = under > 0.02
+        okay = np.where(touched, second >= rules.okay_second, ~bad)
+        strong = np.where(touched, (mean >= rules.strong_mean) & (second >= rules.strong_second),
+                          (side.mean(axis=1) >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second))
+        # most tiles clear of the window are strong (as for a grid that holds everywhere),
+        # half of those it lies over are, on what is seen of them
+        clear_seen, over = ~touched, touched & seen
+        if not okay[seen].all() or strong.sum() < 2 \
+                or strong[clear_seen].sum() < np.ceil(rules.strong_share * clear_seen.sum()) \
+                or strong[over].sum() < np.floor(0.5 * over.sum()):
+            return False
+        # shared lines, where seen
+        for axis, (a_side, b_side) in ((1, (2, 3)), (0, (0, 1))):
+            key = grid[:, axis] + grid[:, axis + 2] / 2
+            size = th if axis == 1 else tw
+            by_key = np.argsort(key, kind="stable")
+            groups: list[list[int]] = []
+            for q in by_key.tolist():
+                if groups and abs(key[q] - key[groups[-1][0]]) <= size / 2:
+                    groups[-1].append(q)
+                else:
+                    groups.append([q])
+            means = []
+            for g in groups:
+                m = []
+                for sd in (a_side, b_side):
+                    vals = vis[g, sd]
+                    vals = vals[~np.isnan(vals)]
+                    m.append(float(vals.mean()) if len(g) >= 2 and len(vals) >= 2 else np.inf)
+                means.append(m)
+            for r, (first, last) in enumerate(means):
+                # a row's top, and its bottom or the next row's top (the two sides of one gap:
+                # a video's bottom is often dark clothes on a dark gap), as the fit has it
+                nxt = means[r + 1][0] if r + 1 < len(means) else last
+                if first < rules.line_mean or (axis == 0 and last < rules.line_mean) \
+                        or (axis == 1 and last < rules.line_mean and nxt < rules.line_mean):
+                    return False
+        # every tile clear of the window holds a picture (an empty place of flat background
+        # beside a filmstrip is no tile)
+        if (ev.texture(grid[~touched]) < _PICTURED).any():
+            return False
+        clear = grid[~touched]
+        if len(clear) >= 3 and (ev.compound(clear, rules) or ev.banded(clear)):
+            return False
+        if not ev.surrounded(grid, ignore=window):
+            return False
+        return True
+
+    for j in order[:_WINDOW_TRIES].tolist():
+        window = tuple(int(v) for v in cand[j])
+        if holds(window):
+            return window
+    return None
 
 
 def holds_a_tile(ev: Evidence, box: tuple[float, float, float, float]) -> bool:
