@@ -135,6 +135,11 @@ class TileResult:
     capture noise: a gray thumbnail's mean change under the live agent's change level), so
     that later stages may reuse what they measured on it; True when it changed, or is not
     known (a single frame)."""
+    covered: bool = False
+    """True when foreign content found in the frame lies over this tile (another app's
+    dialog or window, a poll, a self-view picture-in-picture: :attr:`GalleryResult.covered`):
+    what the tile shows there is not the participant, so a tile under it with no face
+    seen is not "away" (the agent holds the participant as last seen uncovered)."""
 
     def __post_init__(self) -> None:
         if self.state is TileState.FACE and not self.faces:
@@ -147,6 +152,7 @@ class TileResult:
             "state": self.state.value,
             "name": self.name,
             "faces": [f.to_dict() for f in self.faces],
+            **({"covered": True} if self.covered else {}),
         }
 
 
@@ -168,6 +174,11 @@ class GalleryResult:
     found in the frame, when no grid fits), ``"avatars"`` (only a row of camera-off
     avatar discs), ``"frame"`` (the whole frame, one camera); None when not known. Avatar
     tiles beside a grid or faces layout keep that layout's method."""
+    covered: tuple[tuple[int, int, int, int], ...] = ()
+    """Foreign windows (x, y, w, h, frame pixels) found lying over the gallery (a dialog, a
+    poll, another app's window, a self-view picture-in-picture: a fitted grid that holds
+    around them, :func:`classmood.detectors.grid_fit.foreign_window`); the tiles under them
+    are kept and marked (:attr:`TileResult.covered`). Empty when none was found."""
 
     @property
     def faces(self) -> list[Face]:
@@ -179,6 +190,7 @@ class GalleryResult:
             "layout": self.layout,
             "layout_method": self.layout_method,
             "tiles": [t.to_dict() for t in self.tiles],
+            **({"covered": [list(c) for c in self.covered]} if self.covered else {}),
             "timings_ms": {k: round(float(v), 2) for k, v in self.timings_ms.items()},
         }
 

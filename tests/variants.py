@@ -66,3 +66,36 @@ def h264(frames: list[np.ndarray], crf: int, fps: int = 10, gop: int = 10) -> li
     finally:
         os.unlink(path)
     return out
+
+
+def foreign_window(image: np.ndarray, box: tuple[int, int, int, int], dark: bool = False,
+                   shadow: bool = False) -> np.ndarray:
+    """A copy of ``image`` (BGR uint8) with an app's dialog drawn at ``box`` (x, y, w, h,
+    inside the image): a flat panel (light 246 or dark 45 grey) with a title bar, lines of
+    text and two buttons, and with ``shadow`` a soft drop shadow below it (a poll, an
+    in-meeting app, another app's window lying over the gallery; issue 16)."""
+    out = image.copy()
+    x, y, w, h = box
+    if shadow:
+        m = np.zeros(out.shape[:2], np.float32)
+        m[y + 4:y + h + 4, x:x + w] = 1.0
+        m = cv2.GaussianBlur(m, (0, 0), 6)
+        out[:] = (out.astype(np.float32) * (1 - 0.45 * m[..., None])).astype(np.uint8)
+    bg, fg, bar = ((45, 45, 48), (230, 230, 230), (60, 60, 64)) if dark else \
+        ((246, 246, 246), (40, 40, 40), (230, 230, 232))
+    out[y:y + h, x:x + w] = bg
+    tb = max(14, h // 8)
+    out[y:y + tb, x:x + w] = bar
+    cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), (120, 120, 120) if dark else (200, 200, 200), 1)
+    fs = max(0.35, h / 400)
+    cv2.putText(out, "Poll: Are you ready?", (x + 8, y + tb - 4), cv2.FONT_HERSHEY_SIMPLEX, fs, fg, 1, cv2.LINE_AA)
+    ly, k = y + tb + int(20 * fs / 0.5), 0
+    while ly < y + h - int(0.3 * h):
+        cv2.putText(out, f"Lorem ipsum dolor sit amet {17 * k % 100}", (x + 10, ly), cv2.FONT_HERSHEY_SIMPLEX,
+                    fs * 0.8, fg, 1, cv2.LINE_AA)
+        ly, k = ly + int(22 * fs / 0.5), k + 1
+    bw, bh = max(30, w // 4), max(12, h // 9)
+    for k in range(2):
+        bx, by = x + w - (k + 1) * (bw + 10), y + h - bh - 10
+        cv2.rectangle(out, (bx, by), (bx + bw, by + bh), (215, 120, 40) if k == 0 else (150, 150, 150), -1)
+    return out

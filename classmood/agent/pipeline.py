@@ -217,7 +217,10 @@ class Pipeline:
             missing from it are held, not left: each is given as last shown with no
             tile (``bbox``, ``tile_index``, ``tile_state``, ``face_bbox`` and ``probs``
             None: nothing drawn for them, nothing read), their presence, labels and
-            smoothing as they were, after the frame's tiles' participants.
+            smoothing as they were, after the frame's tiles' participants. A tile that
+            another app's window found over the gallery hides (``TileResult.covered``) with
+            no face seen is not "away": its participant is held the same way (one never
+            shown yet is not a participant yet).
 
         Raises:
             InputError: ``frame_bgr`` is not an image (one line, from
@@ -270,8 +273,15 @@ class Pipeline:
 
         t4 = time.perf_counter()
         participants = []
+        under: set[str] = set()  # participants whose tile a foreign window hides: held
         for i, (pid, tr) in enumerate(zip(ids, gallery.tiles)):
             if pid is None:  # a suspect frame's tile that matched nobody: not a participant yet
+                continue
+            if tr.covered and tr.state is not TileState.FACE:
+                # another app's window found over the tile (GalleryResult.covered) and no
+                # face seen: not "away"; held as last shown, as under live masking (never
+                # shown yet: not a participant yet, as a suspect frame's new tile)
+                under.add(pid)
                 continue
             # the tile's participant is its main person; others sharing the camera get
             # their own ids (the tile's id and their place left to right among the others)
@@ -284,7 +294,7 @@ class Pipeline:
         self._shown.update((p.id, p) for p in participants)
         seen = {p.id for p in participants}
         # held on a suspect frame: as last shown, with no tile (their mood learns nothing)
-        held = set(self.tracker.held)
+        held = set(self.tracker.held) | under
         participants += [replace(p, tile_index=None, bbox=None, tile_state=None, face_bbox=None, probs=None)
                          for pid, p in self._shown.items()
                          if pid not in seen and pid.split(".")[0] in held and p.presence is not Presence.LEFT]

@@ -395,10 +395,22 @@ class ParticipantTracker:
             dist = np.hypot(tc[:, None, 0] - rc[None, :, 0], tc[:, None, 1] - rc[None, :, 1])
             active = np.array([tr.active for tr in free_tracks])
             cost = cost + np.where(active[None, :], pos_w * np.minimum(1.0, dist / 0.5), 0.0)
+            # a tile under another app's window (TileResult.covered) shows the window: it
+            # is whoever was in its place, by place alone (a dialog came over four students
+            # of a recorded class: one of them, a face still showing, took a new id)
+            here = active[None, :] & (dist < 0.02)
+            under = np.array([tiles[i].covered for i in free_tiles])[:, None]
+            cost = np.where(under, np.where(here, 0.5 * self.max_cost, np.inf), cost)
             # a camera switched on or off changes the tile completely: only the same
             # place in an unchanged grid can tell it is the same person
             switched = ~np.isfinite(cost)  # never seen this way: camera switched on/off
             same_place = active[None, :] & (dist < 0.02) & (not relayout)
+            # a participant only ever seen under another app's window (a dialog over the
+            # gallery when the recording starts: TileResult.covered) has no look yet: the
+            # tile in their place is theirs, the grid re-read or not (the fit under the
+            # window and the gap cut after it place the sides a few pixels apart)
+            unseen = np.array([not tr.looks for tr in free_tracks])
+            same_place = same_place | (active & unseen)[None, :] & (dist < 0.02) | under & here
             cost = np.where(switched, np.where(same_place, 0.5 * self.max_cost, np.inf), cost)
             # a tile gone dark (or lit again) in the same place: its hue histogram is
             # noise, its brightness-free grid still tells (a room dimmed to 6% became a
@@ -456,12 +468,15 @@ class ParticipantTracker:
                     out.append(None)
                     continue
                 tid = self._new_id()
-                self.tracks[tid] = Track(id=tid, looks={_look(t.state): sigs[i]}, center=centers[i],
+                # under a window the tile shows the window, not the participant: no look
+                looks = {} if t.covered else {_look(t.state): sigs[i]}
+                self.tracks[tid] = Track(id=tid, looks=looks, center=centers[i],
                                          first_seen=timestamp, last_seen=timestamp, state=t.state)
                 self.tracks[tid].saw_name(t.name)
             else:
                 tr = self.tracks[tid]
-                if steady:  # a suspect frame's box may be a mix of tiles: nothing is learnt from it
+                if steady and not t.covered:  # a suspect frame's box may be a mix of tiles, a
+                    # covered tile shows another app's window: nothing is learnt from either
                     look = _look(t.state)
                     old = tr.looks.get(look)
                     tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]

@@ -209,7 +209,7 @@ class GalleryPerception:
         if self.names and tiles:
             names = clock.run("names", lambda: [self.name_reader.read(image, t) for t in tiles])
 
-        results = _tile_results(tiles, faces, states, names)
+        results = _tile_results(tiles, faces, states, names, covered=_covered_tiles(tiles, layout.covered))
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         return _result(w, h, results, clock, layout)
 
@@ -524,6 +524,14 @@ class GalleryPerception:
             tiles = list(cache.layout.tiles)
             tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
 
+        if not due and len(tiles) >= 4 and _window_came(cache, tiles, tthumbs, change_level):
+            # several tiles changed wholesale at once: a window came over them or went (or
+            # the tiles were reordered): the layout is read again
+            due = True
+            cache = self._relayout(image, t, cache, clock)
+            tiles = list(cache.layout.tiles)
+            tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
+
         # which tiles need their faces found again
         todo, stale = [], []
         small = set()  # changed tiles whose picture changed only a little (not a switch)
@@ -629,7 +637,8 @@ class GalleryPerception:
         for gone in set(cache.tiles) - {tl.bbox for tl in cache.layout.tiles}:
             del cache.tiles[gone]
 
-        results = _tile_results(tiles, faces, states, names, changed=moved)
+        results = _tile_results(tiles, faces, states, names, changed=moved,
+                                covered=_covered_tiles(tiles, cache.layout.covered))
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
@@ -646,7 +655,7 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     video = [r.tile for r in results if r.tile.bbox not in layout.avatars]
     kind = layout_kind(video or [r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
-                         layout_method=method)
+                         layout_method=method, covered=layout.covered if results else ())
 
 
 def _disc_sized(box: tuple, largest: float) -> bool:
@@ -736,6 +745,24 @@ that appears after a one-camera view or a blank screen is found within 2 s (it w
 for no grid and 10 s for one tile); a search costs ~10-30 ms at 1080p, ~1% of the time."""
 
 
+_WINDOW_TILES = 2
+"""A layout is read again when this many tiles or more changed wholesale in one frame
+(their thumbnail's mean change over 4 x the change level, as a camera switched to a card):
+a window came over part of the gallery or went, which the gaps alone may not show (a
+23-tile Zoom gallery whose tiles touch: 2% of the probe's gap pixels changed under a
+dialog over four tiles, as much as H.264 noise)."""
+
+
+def _window_came(cache: _Cache, tiles, tthumbs, change_level: float) -> bool:
+    """Whether :data:`_WINDOW_TILES` tiles or more changed wholesale since last looked at."""
+    n = 0
+    for tile, tt in zip(tiles, tthumbs):
+        m = cache.tiles.get(tile.bbox)
+        if m is not None and m.thumb.shape == tt.shape and float(np.abs(m.thumb - tt).mean()) > 4 * change_level:
+            n += 1
+    return n >= _WINDOW_TILES
+
+
 def _retry_s(blind: int, layout_every_s: float) -> float:
     """Seconds before searching again after ``blind`` (>= 1) unexplained answers in a
     row: 0 after the first (the next frame), then 0.5, 1, 2, 2 ... s (_RETRY_MAX_S), at
@@ -744,10 +771,25 @@ def _retry_s(blind: int, layout_every_s: float) -> float:
     return 0.0 if blind <= 1 else min(float(layout_every_s), _RETRY_MAX_S, 0.5 * 2.0 ** (blind - 2))
 
 
-def _tile_results(tiles, faces, states, names, changed=None) -> tuple[TileResult, ...]:
+COVERED_SHARE = 0.1
+"""A tile is covered (:attr:`TileResult.covered`) when a foreign window found over the
+gallery (``Layout.covered``) lies over this share of it or more: a window's edge a few
+pixels over a tile's border hides nothing of the student."""
+
+
+def _covered_tiles(tiles, covered) -> set[int]:
+    """Indices of the tiles a foreign window (``covered``: (x, y, w, h) each) lies over by
+    :data:`COVERED_SHARE` of their area or more."""
+    return {i for i, t in enumerate(tiles)
+            if any(overlap(t.bbox, c) >= COVERED_SHARE * t.bbox[2] * t.bbox[3] for c in covered)}
+
+
+def _tile_results(tiles, faces, states, names, changed=None, covered: set[int] = frozenset()
+                  ) -> tuple[TileResult, ...]:
     """One TileResult per tile, keeping the invariant: only face and photo tiles carry
     faces, and a face tile without a face is an empty (no_face) one. ``changed``: the
-    indices of tiles whose picture changed (None: every tile, not known)."""
+    indices of tiles whose picture changed (None: every tile, not known); ``covered``: the
+    indices of tiles a foreign window lies over."""
     results = []
     for i, (tile, tile_faces, state, name) in enumerate(zip(tiles, faces, states, names)):
         if state is not TileState.FACE and state is not TileState.PHOTO:
@@ -755,7 +797,7 @@ def _tile_results(tiles, faces, states, names, changed=None) -> tuple[TileResult
         elif state is TileState.FACE and not tile_faces:
             state = TileState.NO_FACE
         results.append(TileResult(tile=tile, state=state, faces=tuple(tile_faces), name=name,
-                                  changed=changed is None or i in changed))
+                                  changed=changed is None or i in changed, covered=i in covered))
     return tuple(results)
 
 
@@ -812,13 +854,34 @@ def _gap_probe(layout: Layout, image: np.ndarray, n: int = 4000) -> tuple[np.nda
         return None
     keep = np.linspace(0, len(ys) - 1, min(n, len(ys))).astype(np.int64)
     ys, xs = ys[keep], xs[keep]
-    return (ys, xs), image[ys, xs].astype(np.int16)
+    # the gaps between the tiles on their own too: a window lying over a few tiles
+    # covers a part of them, and almost none of the margin around the grid
+    inner = np.zeros((h, w), bool)
+    inner[y0:y1, x0:x1] = mask[y0:y1, x0:x1]
+    iy, ix = np.nonzero(inner)
+    if len(iy) >= 16:
+        pick = np.linspace(0, len(iy) - 1, min(n // 2, len(iy))).astype(np.int64)
+        ys, xs = np.concatenate([ys, iy[pick]]), np.concatenate([xs, ix[pick]])
+        part = np.concatenate([np.zeros(len(keep), bool), np.ones(len(pick), bool)])
+    else:
+        part = np.zeros(len(ys), bool)
+    return (ys, xs, part), image[ys, xs].astype(np.int16)
+
+
+_INNER_GAPS_CHANGED = 0.03
+"""A layout is searched again when this share of the pixels of the gaps between its
+tiles changed (a window over a 5 x 5 gallery's middle four tiles: ~8% of them; capture
+noise and JPEG ringing a few grey levels), as well as when 1% of all the probe's pixels
+(margin included) did."""
 
 
 def _gaps_changed(cache: _Cache, image: np.ndarray, level: int = 10, frac: float = 0.01) -> bool:
-    """True when the pixels between the tiles changed (tiles moved, resized, came or went)."""
+    """True when the pixels between the tiles changed (tiles moved, resized, came or went;
+    a window came over some of them or went)."""
     if cache.probe is None:
         return False
-    (ys, xs), before = cache.probe
+    (ys, xs, part), before = cache.probe
     diff = np.abs(image[ys, xs].astype(np.int16) - before).max(axis=1) > level
-    return float(diff.mean()) > frac
+    if float(diff[~part].mean()) > frac:
+        return True
+    return bool(part.any()) and float(diff[part].mean()) > _INNER_GAPS_CHANGED

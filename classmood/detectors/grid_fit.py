@@ -23,6 +23,11 @@ JPEG, blur and scaling, at work scale (<= 1400 x 1000, INTER_AREA):
   tiles are strong on average, the tiles are not blocks of a finer grid (a table), cover
   enough of the frame and stand on their background (:class:`_GridRules`). Sides are
   then placed again at full resolution, never across a gap, a speaker frame included.
+* **A window over the gallery.** A dialog, a poll, another app's window or a self-view
+  picture-in-picture lying over some tiles hides their sides and the gaps between them:
+  when no grid holds everywhere, a lattice whose failing tiles all lie under one
+  straight-edged rectangle, and that holds where it is seen, is kept with every tile,
+  the rectangle named as covering them (:func:`foreign_window`, :attr:`GridFit.covered`).
 * **Cut by the frame.** A region picked a few pixels inside the gallery cuts its outer
   tiles: an outer row or column may be cut by up to :data:`_CLIP` of a tile (scored
   less in proportion, :data:`_CLIP_COST`) and comes back clipped to the frame.
@@ -50,9 +55,23 @@ from ..types import Tile
 Colour = tuple[int, int, int]
 Box = tuple[int, int, int, int]
 """A box (x, y, w, h) in pixels."""
-GridFit = tuple[tuple[Tile, ...], Colour | None, tuple[int, int]]
-"""A fitted grid at full resolution: its tiles in reading order, the gap colour (None when
-no background was found) and the tile size (w, h)."""
+
+
+@dataclass(frozen=True)
+class GridFit:
+    """A fitted grid at full resolution (frame pixels)."""
+
+    tiles: tuple[Tile, ...]
+    """Its tiles in reading order."""
+    gap_colour: Colour | None
+    """The gap colour, BGR (None when no background was found)."""
+    tile_size: tuple[int, int]
+    """The tile size (w, h)."""
+    covered: tuple[Box, ...] = ()
+    """Foreign windows (x, y, w, h) lying over some of the tiles (a dialog, a poll,
+    another app's window, a self-view picture-in-picture: :func:`foreign_window`); the
+    lattice holds where it is seen and keeps the tiles under them. Empty when every tile
+    is seen."""
 
 _EDGE_SAT = 12
 """A boundary's contrast is the difference of the 2-pixel sums on its two sides, clipped
@@ -210,6 +229,11 @@ def _rows_of(boxes: np.ndarray, tol: float) -> list[list[int]]:
     return rows
 
 
+def _strongest(parts: np.ndarray, k: int) -> np.ndarray:
+    """Per column of ``parts`` (segments, n), the mean of its ``k`` largest values."""
+    return np.partition(parts, parts.shape[0] - k, axis=0)[parts.shape[0] - k:].mean(axis=0)
+
+
 def _clamp(a, lo, hi):
     """np.clip without its Python-level overhead (this runs on many small arrays)."""
     if hi is None:
@@ -272,22 +296,29 @@ class Evidence:
         iy = self.iy
         return (iy[y + 1, x1] - iy[y, x1]) - (iy[y + 1, x0] - iy[y, x0]) - _EDGE_SAT * (x1 - x0)
 
-    def col_profile(self, y0: int, y1: int, segments: int = 1) -> np.ndarray:
+    def col_profile(self, y0: int, y1: int, segments: int = 1, seen: int | None = None) -> np.ndarray:
         """Evidence of a vertical boundary at every x in [0, w], over rows [y0, y1), the
-        rows cut in ``segments`` parts (each part's sign counts on its own)."""
+        rows cut in ``segments`` parts (each part's sign counts on its own); with
+        ``seen``, the mean over the ``seen`` strongest parts only (a line hidden in part
+        by a window lying over it: :func:`foreign_window`)."""
         ys = np.linspace(y0, y1, segments + 1).round().astype(np.int64)
         c = np.diff(self.ix[ys], axis=1)  # per listed row, the cumulative column sums
-        d = np.abs(np.diff(c, axis=0) - _EDGE_SAT * np.diff(ys)[:, None]).sum(axis=0)
-        return d / float(_EDGE_SAT * max(1, y1 - y0))
+        d = np.abs(np.diff(c, axis=0) - _EDGE_SAT * np.diff(ys)[:, None])
+        if seen is not None and seen < segments:
+            return _strongest(d / (_EDGE_SAT * np.maximum(1, np.diff(ys)))[:, None], seen)
+        return d.sum(axis=0) / float(_EDGE_SAT * max(1, y1 - y0))
 
-    def row_profile(self, x0: int, x1: int, segments: int = 1) -> np.ndarray:
-        """Evidence of a horizontal boundary at every y in [0, h], over columns [x0, x1)."""
+    def row_profile(self, x0: int, x1: int, segments: int = 1, seen: int | None = None) -> np.ndarray:
+        """Evidence of a horizontal boundary at every y in [0, h], over columns [x0, x1)
+        (``seen``: as :meth:`col_profile`)."""
         xs = np.linspace(x0, x1, segments + 1).round().astype(np.int64)
         c = np.diff(self.iy[:, xs], axis=0)
-        d = np.abs(np.diff(c, axis=1) - _EDGE_SAT * np.diff(xs)[None, :]).sum(axis=1)
-        return d / float(_EDGE_SAT * max(1, x1 - x0))
+        d = np.abs(np.diff(c, axis=1) - _EDGE_SAT * np.diff(xs)[None, :])
+        if seen is not None and seen < segments:
+            return _strongest((d / (_EDGE_SAT * np.maximum(1, np.diff(xs)))[None, :]).T, seen)
+        return d.sum(axis=1) / float(_EDGE_SAT * max(1, x1 - x0))
 
-    def surrounded(self, grid: np.ndarray) -> bool:
+    def surrounded(self, grid: np.ndarray, ignore: Box | None = None) -> bool:
         """Whether the grid stands on its background: just outside each side of its
         bounding box (on one of the lines up to 8 px out at full scale: a speaker frame
         may lie outside the regular box) nearly half the pixels or more (0.45) are within
@@ -296,8 +327,12 @@ class Evidence:
         level just outside it, off the frame's edge on two sides or more), unless that
         side lies on the frame's edge. A gallery's margin and gaps are one colour around its tiles; a "grid" cut
         out of a larger picture (blocks of one big video, parts of a dock of thumbnails)
-        has video around it."""
+        has video around it. ``ignore``: a foreign window (x, y, w, h) over the grid
+        (:func:`foreign_window`): its pixels are none of these and are left out."""
         g = self.gray
+        if ignore is not None:
+            keep = np.ones(g.shape, bool)
+            keep[max(0, ignore[1]):ignore[1] + ignore[3], max(0, ignore[0]):ignore[0] + ignore[2]] = False
         # the grid's own gap colour: the median of the pixels between neighbouring tiles
         # (the frame's background estimate where the grid has no gaps)
         between = []
@@ -348,6 +383,8 @@ class Evidence:
             ax0, ax1 = max(0, min(self.w, ax0)), max(0, min(self.w, ax1))
             ay0, ay1 = max(0, min(self.h, ay0)), max(0, min(self.h, ay1))
             part = g[ay0:ay1, ax0:ax1].astype(np.float32)
+            if ignore is not None:
+                part = part[keep[ay0:ay1, ax0:ax1]]
             return max(float((np.abs(part - c) <= t).mean()) for c in colours) if part.size else 1.0
 
         sides = []
@@ -999,7 +1036,7 @@ def _covered(box: np.ndarray, tiles: np.ndarray) -> float:
 
 
 def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidence,
-                   aspect: tuple[float, float]) -> bool:
+                   aspect: tuple[float, float], covered: tuple[Box, ...] = ()) -> bool:
     """Whether the fitted grid should replace the gap cut's answer.
 
     Yes when the cut found no grid or more tiles than a page holds (49), and when it
@@ -1014,11 +1051,31 @@ def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidenc
     (w/h in ``aspect``) count, and the grid must lead by half a clear tile (0.25) to
     replace the cut (merged blocks, slices of tiles, toolbar icons taken for tiles,
     missed tiles).
+
+    A grid with a foreign window over it (``covered``, frame pixels: a dialog, a poll, a
+    picture-in-picture) replaces the cut when it holds each of the cut's boxes clear of
+    the window (IoU >= 0.5): around the window the gap lines are broken, and the cut
+    loses the tiles under it, merges them or takes the window for a tile.
     """
     if len(cut) == 0 or len(cut) > _MAX_SIDE * _MAX_SIDE:
         return True
     g = np.array([t.bbox for t in grid], np.float64)
     c = np.array([(x * step, y * step, w * step, h * step) for x, y, w, h in cut], np.float64)
+    if covered:
+        clear = np.ones(len(c), bool)
+        for wx, wy, ww, wh in covered:
+            clear &= (np.minimum(c[:, 0] + c[:, 2], wx + ww) <= np.maximum(c[:, 0], wx)) \
+                | (np.minimum(c[:, 1] + c[:, 3], wy + wh) <= np.maximum(c[:, 1], wy))
+        if not clear.any():
+            return True
+        cc = c[clear]
+        ix = np.clip(np.minimum(cc[:, None, 0] + cc[:, None, 2], g[None, :, 0] + g[None, :, 2])
+                     - np.maximum(cc[:, None, 0], g[None, :, 0]), 0, None)
+        iy = np.clip(np.minimum(cc[:, None, 1] + cc[:, None, 3], g[None, :, 1] + g[None, :, 3])
+                     - np.maximum(cc[:, None, 1], g[None, :, 1]), 0, None)
+        inter = ix * iy
+        union = (cc[:, 2] * cc[:, 3])[:, None] + (g[:, 2] * g[:, 3])[None, :] - inter
+        return bool(((inter / np.maximum(union, 1)).max(axis=1) >= 0.5).all())
     if len(c) == 1:  # a gallery collapsed into one tile, or a one-tile gallery
         return _covered(c[0], g) >= _ONE_TILE_COVER
     if len(g) == len(c):
@@ -1068,22 +1125,89 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
        two tiles or more is strong on average and the tiles are not blocks of a finer
        grid (:class:`_GridRules`); the best keeps the most well-supported tiles.
     4. Each side is placed again at full resolution (:func:`_refine_borders`).
+    5. When no grid holds, one whose tiles that fail all lie under one foreign window (a
+       dialog, a poll, another app's window, a picture-in-picture: :func:`foreign_window`)
+       and that holds everywhere else; its lines are looked for where they are seen
+       (each line's strongest parts: ``seen`` of :meth:`Evidence.row_profile`). The
+       answer then names the window (:attr:`GridFit.covered`).
     """
+    whole = _fit(image_bgr, gray_full, ev, min_tile, grid_aspect, False)
+    if whole is not None and _cover(whole.tiles, gray_full.shape) >= _WHOLE_COVER:
+        return whole
+    # none holds, or one that fills little of the frame: perhaps part of a gallery, the
+    # rest under a window
+    under = _fit(image_bgr, gray_full, ev, min_tile, grid_aspect, True)
+    if under is None:
+        return whole
+    if whole is None:
+        return under
+    g = np.array([t.bbox for t in under.tiles], np.float64)
+    holds = all(max(_iou(t.bbox, b) for b in g) >= 0.5 for t in whole.tiles)
+    return under if holds and len(under.tiles) > len(whole.tiles) else whole
+
+
+_WHOLE_COVER = 0.5
+"""A grid that holds everywhere and covers this share of the frame or more is the answer;
+one that covers less may be the part of a gallery a window leaves whole (7 tiles of a
+23-tile Zoom gallery under a dialog, at H.264 quality: 27% of the frame), and a grid
+under a window that holds all its tiles and more replaces it."""
+
+
+def _cover(tiles: tuple[Tile, ...], shape: tuple[int, int]) -> float:
+    """Share of a frame of ``shape`` (h, w) the tiles cover (they do not overlap)."""
+    return sum(t.bbox[2] * t.bbox[3] for t in tiles) / float(shape[0] * shape[1])
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    i = ix * iy
+    return i / max(1e-9, a[2] * a[3] + b[2] * b[3] - i)
+
+
+_SEEN_PARTS = (10, 16, 6, 8)
+"""Lines looked for under a foreign window: the mean of a row line's 10 strongest of 16
+parts across the frame, of a column line's 6 strongest of 8 parts along a row of tiles
+(a window over up to ~40% of a line leaves its evidence whole)."""
+
+
+_SEEN_LINE = 0.6
+"""Under a foreign window only lines at least this strong where seen are looked for: the
+strongest parts of texture and of a dialog's text lines are picked too and read 0.4-0.5
+(a lattice's row lines under a poll over a 2 x 2 Zoom gallery: 0.76-1.0)."""
+
+
+def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: tuple[int, int],
+         grid_aspect: tuple[float, float], under_window: bool) -> GridFit | None:
+    """:func:`fit_grid`'s search: a grid that holds everywhere (``under_window`` False),
+    or one that holds but under one foreign window (True)."""
     rules = _GRID_RULES
     f, h, w = ev.f, ev.h, ev.w
     min_w = max(6, -(-min_tile[0] // f))
     min_h = max(4, -(-min_tile[1] // f))
     lo_asp, hi_asp = grid_aspect
     combos = []
-    for ya, th, py, kb, r_lo, r_hi in _axis_candidates(ev.row_prof, ev.bg_rows(), h, min_h,
-                                                       int(0.98 * h), keep=5):
-        bands = [(int(round(ya + i * py)), int(round(ya + i * py)) + th) for i in range(max(1, kb - 1))]
-        bands = [(max(0, a), min(h, b)) for a, b in bands]  # an outer row may be cut by the frame
-        prof = sum(ev.col_profile(a, b, _SIDE_PARTS) for a, b in bands) / len(bands)
-        bgc = sum(ev.bg_cols(a, b) for a, b in bands) / len(bands)
-        lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
-        for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
-            combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
+    # under a window: lines strong where seen (texture's parts, picked, look like lines
+    # too; the whole-frame profiles as well found no more lattices on the measurement's
+    # synthetic dialogs, at twice the cost)
+    for seen in (under_window,):
+        row_prof = ev.row_prof
+        if seen:
+            row_prof = ev.row_profile(0, w, _SEEN_PARTS[1], _SEEN_PARTS[0])
+            row_prof = np.where(row_prof >= _SEEN_LINE, row_prof, 0.0)
+        for ya, th, py, kb, r_lo, r_hi in _axis_candidates(row_prof, ev.bg_rows(), h, min_h,
+                                                           int(0.98 * h), keep=_COVER_ROWS if under_window else 5):
+            bands = [(int(round(ya + i * py)), int(round(ya + i * py)) + th) for i in range(max(1, kb - 1))]
+            bands = [(max(0, a), min(h, b)) for a, b in bands]  # an outer row may be cut by the frame
+            if under_window:
+                prof = sum(ev.col_profile(a, b, _SEEN_PARTS[3], _SEEN_PARTS[2]) for a, b in bands) / len(bands)
+                prof = np.where(prof >= _SEEN_LINE, prof, 0.0)
+            else:
+                prof = sum(ev.col_profile(a, b, _SIDE_PARTS) for a, b in bands) / len(bands)
+            bgc = sum(ev.bg_cols(a, b) for a, b in bands) / len(bands)
+            lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
+            for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
+                combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
     if not combos:
         return None
     cb = np.array(combos, np.float64)
@@ -1209,7 +1333,34 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     valid = (total_bad == 0) & (total_strong >= need) & rows_ok & cols_ok & last_ok \
         & (count >= 2) & (R >= r_lo) & (R <= r_hi) & (C >= c_lo) & (C <= c_hi) \
         & (cover >= np.maximum(rules.cover_min, rules.cover_tiles / count)[None, :])
-    if not valid.any():
+    if not under_window and not valid.any():
+        return None
+    if under_window:
+        # no lattice holds everywhere: one foreign window over some of its tiles (a
+        # dialog, a poll, another app, a self-view picture-in-picture)?
+        cover = rules.cover_tiles / count
+        held = (total_bad <= np.maximum(2.0, np.floor(_COVER_BAD * count))) \
+            & (total_strong >= np.maximum(2.0, np.ceil(_COVER_STRONG * count))) & (count >= 4) \
+            & (R >= r_lo) & (R <= r_hi) & (C >= c_lo) & (C <= c_hi) \
+            & (count[None, :] * (tw * th)[:, None] / float(w * h) >= np.maximum(rules.cover_min, cover)[None, :])
+        if not held.any():
+            return None
+        # tried first: the most strong tiles for their number (a lattice of small "tiles"
+        # of texture scores more in sum) and the most of the frame covered (a gallery
+        # fills its meeting area; the window's own edges make lattices of smaller tiles)
+        spread = count[None, :] * (tw * th)[:, None] / float(w * h)
+        key = np.where(held, total_strong / count + spread + 0.01 * total_score, -np.inf)
+        for flat in np.argsort(-key, axis=None, kind="stable")[:_COVER_TRIES]:
+            ci, ti = divmod(int(flat), len(R))
+            if not np.isfinite(key[ci, ti]):
+                break
+            Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
+            chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
+            chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
+            grid = _clip_to(np.array(chosen, np.int64), w, h)
+            window = foreign_window(ev, grid, rules)
+            if window is not None:
+                return _grid_result(image_bgr, gray_full, ev, grid, cb[ci], window)
         return None
     key = np.where(valid, total_score + 1e-9 * count * (tw * th)[:, None], -np.inf)
     for flat in np.argsort(-key, axis=None)[:8]:
@@ -1233,6 +1384,304 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
             if len(last_row) > kt and ev.banded(grid):
                 continue  # the places taken in are one picture's pieces (a toolbar's band)
         return _grid_result(image_bgr, gray_full, ev, grid, cb[ci])
+    return None
+
+
+_COVER_BAD = 0.5
+"""A lattice with up to this share of its tiles failing (at least 2 allowed) may be one
+with a foreign window over them (:func:`foreign_window` decides); ..."""
+_COVER_STRONG = 0.5
+"""...with at least this share of all its tiles strong, every tile counted (a dialog of
+1.3 x 1.1 tiles over the centre of a 2 x 2 Zoom gallery leaves 2 of 4 strong)."""
+_COVER_TRIES = 3
+"""Lattices tried with a foreign window, best first: on the measurement's 216 synthetic
+windows over real galleries 3 tries found 168 right, 6 tries 169, at 0.8 ms more
+(median) over 64 real screens at 1080p for 3, 2.1 ms for 6."""
+_COVER_ROWS = 10
+"""Row layouts kept when looking for a lattice under a window (5 for one that holds
+everywhere): the window's own edges make row layouts of their own (the synthetic
+dialogs over 18 real grid galleries: tiles right in 160 of 216 variants with 5, 167
+with 10 and with 16)."""
+"""Lattices tried with a foreign window, best score first."""
+_COVER_AREA = 0.35
+"""A foreign window covers at most this share of the lattice's bounding box: a dialog,
+a poll, a photo viewer or a picture-in-picture over a gallery (the synthetic ones of the
+measurement cover up to 25%); larger, it is more likely the app's own content (a
+speaker's video under a filmstrip) than something over a gallery."""
+_COVER_HIDDEN = 0.25
+"""At most this share of the tiles (at least one) may lie wholly (90%) under the window:
+each must be seen in part to be the lattice's."""
+_WINDOW_SIDE = 0.6
+"""Each side of a foreign window is a straight edge at least this strong (the evidence of
+a tile side, :class:`Evidence`; a side on the frame's edge counts half, as a tile's): a
+window has straight edges (a dark dialog over the 23-tile Zoom gallery at JPEG q70: 0.99-1.0
+on all four sides); ..."""
+_WINDOW_OFF = 0.04
+"""...and at least three of its sides lie off the lattice's lines (by this share of a tile
+or more): a window lies over the app at any place, while the app's own content (a
+speaker's video, a block of tiles) lies on its layout's lines."""
+_WINDOW_OVER = 0.05
+"""A window lies over each tile that fails by at least this share of it (a dialog hiding
+part of a tile's side lies over some of the tile too)."""
+_WINDOW_LINES = 12
+"""Lines looked at for a window's edges, per axis (the strongest)."""
+_WINDOW_HIDES = 0.35
+"""The tile sides' pieces under a window show straight edges this strong at most on
+average: it hides them (a rectangle of lines in two neighbouring Zoom videos, a wall's edge
+and the name labels' line, crossed the gap between them; the gap, still seen inside it,
+read 0.8-1)."""
+_WINDOW_TRIES = 4
+"""Rectangles tried as the window, best supported first (sides' mean evidence in steps of
+0.05, then the largest): Teams' in-meeting dialog over a 2 x 2 stage was first read as a
+larger rectangle of the tiles' own lines, around which the lattice does not hold."""
+_SIDE_PIECES = 8
+"""A side seen in part (:func:`visible_sides`) is read in this many pieces, each on its
+own; pieces under the window are left out."""
+
+
+_GAP_UNSEEN = 0.7
+"""A gap between two neighbouring tiles is unseen where both its edges (the facing
+sides of the two tiles) are weaker than this: a window across it hides both; dark video
+beside a dark gap weakens one tile's side, and the neighbour's still shows."""
+
+
+def _gap_unseen(grid: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Which tiles (x, y, w, h, shape (n, 4)) have a neighbour, side by side or one above
+    the other (a gap of at most 15% of a tile between them), with whom they share an
+    unseen gap (:data:`_GAP_UNSEEN`; ``side``: the tiles' left, right, top and bottom side
+    evidence, shape (n, 4)); bool, shape (n,)."""
+    x, y, w, h = (grid[:, i].astype(np.float64) for i in range(4))
+    cx, cy = x + w / 2, y + h / 2
+    same_row = np.abs(cy[:, None] - cy[None, :]) < h[:, None] / 2
+    same_col = np.abs(cx[:, None] - cx[None, :]) < w[:, None] / 2
+    gx = x[None, :] - (x + w)[:, None]  # i's right side to j's left side
+    gy = y[None, :] - (y + h)[:, None]
+    beside = same_row & (gx > -3) & (gx <= np.maximum(3, 0.15 * w)[:, None])
+    below = same_col & (gy > -3) & (gy <= np.maximum(3, 0.15 * h)[:, None])
+    unseen = beside & (side[:, 1][:, None] < _GAP_UNSEEN) & (side[:, 0][None, :] < _GAP_UNSEEN) \
+        | below & (side[:, 3][:, None] < _GAP_UNSEEN) & (side[:, 2][None, :] < _GAP_UNSEEN)
+    return unseen.any(axis=1) | unseen.any(axis=0)
+
+
+def visible_sides(ev: Evidence, boxes: np.ndarray, window: Box
+                  ) -> tuple[np.ndarray, np.ndarray, tuple[float, int]]:
+    """Evidence of the left, right, top and bottom side of each box (x, y, w, h, work
+    scale) over the parts not under ``window`` (x, y, w, h, 2 px slack), shape (n, 4),
+    NaN for a side of which under 2 of :data:`_SIDE_PIECES` pieces are seen; and the share
+    of each box's area under the window, shape (n,); and the summed evidence of the pieces
+    under the window and how many there are (a window hides the lattice's lines: little
+    evidence there). Each side is first placed on the best
+    of the boundary and its two neighbours (:meth:`Evidence.borders`); a side on the
+    frame's edge counts at least :data:`_FRAME_EDGE`."""
+    _, moved = ev.borders(boxes)
+    x, y = moved[:, 0], moved[:, 1]
+    x1, y1 = x + moved[:, 2], y + moved[:, 3]
+    wx0, wy0, wx1, wy1 = window[0] - 2, window[1] - 2, window[0] + window[2] + 2, window[1] + window[3] + 2
+    ks = np.arange(_SIDE_PIECES + 1)[:, None] / _SIDE_PIECES
+    ys = np.rint(y[None, :] + ks * (y1 - y)[None, :]).astype(np.int64)  # (P + 1, n)
+    xs = np.rint(x[None, :] + ks * (x1 - x)[None, :]).astype(np.int64)
+    out = np.full((len(boxes), 4), np.nan)
+    under_sum, under_n = 0.0, 0
+    for j, (at, vertical) in enumerate(((x, True), (x1, True), (y, False), (y1, False))):
+        at_c = _clamp(at, 0, ev.w if vertical else ev.h)
+        if vertical:
+            a, b = ys[:-1], ys[1:]
+            e = np.abs(ev.vseg(a, b, _clamp(at_c, 0, ev.w)[None, :])) / (_EDGE_SAT * np.maximum(1, b - a))
+            across = (at_c > wx0) & (at_c < wx1)
+            lo, hi = wy0, wy1
+        else:
+            a, b = xs[:-1], xs[1:]
+            e = np.abs(ev.hseg(a, b, _clamp(at_c, 0, ev.h)[None, :])) / (_EDGE_SAT * np.maximum(1, b - a))
+            across = (at_c > wy0) & (at_c < wy1)
+            lo, hi = wx0, wx1
+        hidden = across[None, :] & (b > lo) & (a < hi)
+        # pieces wholly under it, off its edges (a tile's side along the window's edge
+        # is seen)
+        deep = (at_c > (wx0 if vertical else wy0) + 6) & (at_c < (wx1 if vertical else wy1) - 6)
+        inside = deep[None, :] & (a >= lo + 4) & (b <= hi - 4)
+        under_sum += float(e[inside].sum())
+        under_n += int(inside.sum())
+        seen = (~hidden).sum(axis=0)
+        mean = np.where(seen >= 2, np.where(hidden, 0.0, e).sum(axis=0) / np.maximum(1, seen), np.nan)
+        out[:, j] = mean
+    frame = ev.frame_sides(moved)
+    out = np.where(frame & ~np.isnan(out), np.maximum(out, _FRAME_EDGE), out)
+    ix = np.clip(np.minimum(x1, window[0] + window[2]) - np.maximum(x, window[0]), 0, None)
+    iy = np.clip(np.minimum(y1, window[1] + window[3]) - np.maximum(y, window[1]), 0, None)
+    return out, ix * iy / np.maximum(1, (x1 - x) * (y1 - y)).astype(np.float64), (under_sum, under_n)
+
+
+def foreign_window(ev: Evidence, grid: np.ndarray, rules: _GridRules = _GRID_RULES,
+                   failing_only: bool = False, across: bool = False) -> Box | None:
+    """The foreign window lying over some tiles of a lattice that does not hold everywhere,
+    or None when there is none (the lattice is not the gallery's).
+
+    ``grid``: the lattice's tiles (n, 4) of (x, y, w, h) at work scale. The tiles that fail
+    (:class:`_GridRules`: not okay) must all lie under one rectangle with straight edges
+    on its four sides (:data:`_WINDOW_SIDE`), at least three of them off the lattice's
+    lines (:data:`_WINDOW_OFF`), over at most :data:`_COVER_AREA` of the lattice, with at
+    most :data:`_COVER_HIDDEN` of the tiles wholly under it; and the lattice must hold
+    where it is seen: every tile okay and 3 in 4 strong on its sides' parts outside the
+    window (:func:`visible_sides`), each row's and column's shared lines strong on average
+    there (``line_mean``), the tiles clear of it not blocks of a finer grid nor pieces of
+    one picture, and the lattice standing on its background (:meth:`Evidence.surrounded`)
+    beside the window. ``failing_only``: look only where a tile fails (for tiles found
+    otherwise, the gap cut's); else, when none fails, where a gap between two neighbours
+    is unseen from both sides (:func:`_gap_unseen`: a window over a gap leaves the tiles
+    beside it okay and their shared line weak). ``across``: the
+    window must lie over two tiles or more (:data:`_WINDOW_OVER` of each): it crosses a
+    gap, as nothing in a video does (looked for over tiles that all hold, a straight-edged
+    picture inside one tile is a poster as likely as a window). Returns the window (x, y,
+    w, h), work scale."""
+    n = len(grid)
+    side, moved = ev.borders(grid)
+    fill = ev.fills(moved)
+    srt = np.sort(side, axis=1)
+    bad = ~((srt[:, 1] >= rules.okay_second) & (fill[:, 1] >= rules.fill))
+    if n < 4:
+        return None
+    # where the lattice disagrees: failing tiles, or else tiles with a weak side (a
+    # window over a gap leaves each tile okay and their shared line weak)
+    weak = bad if bad.any() or failing_only else _gap_unseen(grid, side)
+    if not weak.any():
+        return None
+    tw, th = float(np.median(grid[:, 2])), float(np.median(grid[:, 3]))
+    gx0, gy0 = int(grid[:, 0].min()), int(grid[:, 1].min())
+    gx1, gy1 = int((grid[:, 0] + grid[:, 2]).max()), int((grid[:, 1] + grid[:, 3]).max())
+    b = grid[weak]
+    # the window lies over them and may reach a tile further (a dialog over the middle
+    # of four tiles hides the sides of one or two)
+    ux0 = max(0, int(b[:, 0].min() - tw))
+    uy0 = max(0, int(b[:, 1].min() - th))
+    ux1 = min(ev.w, int((b[:, 0] + b[:, 2]).max() + tw))
+    uy1 = min(ev.h, int((b[:, 1] + b[:, 3]).max() + th))
+    if ux1 - ux0 < 8 or uy1 - uy0 < 8:
+        return None
+    # the window's edges: lines straight along a good part of the region (its 3 strongest
+    # of 8 parts; a dialog's lines of text are short, and wave)
+    rp = ev.row_profile(ux0, ux1, _SIDE_PIECES, 3)[uy0:uy1 + 1]
+    cp = ev.col_profile(uy0, uy1, _SIDE_PIECES, 3)[ux0:ux1 + 1]
+    ys = _peaks(rp, n=_WINDOW_LINES, floor=0.3) + uy0
+    xs = _peaks(cp, n=_WINDOW_LINES, floor=0.3) + ux0
+    ys = np.unique(np.concatenate([ys, [y for y in (0, ev.h) if uy0 <= y <= uy1]])).astype(np.int64)
+    xs = np.unique(np.concatenate([xs, [x for x in (0, ev.w) if ux0 <= x <= ux1]])).astype(np.int64)
+    Y0, Y1 = np.meshgrid(ys, ys, indexing="ij")
+    X0, X1 = np.meshgrid(xs, xs, indexing="ij")
+    yy = np.stack([Y0.ravel(), Y1.ravel()], 1)
+    yy = yy[yy[:, 1] - yy[:, 0] >= max(4, 0.2 * th)]
+    xx = np.stack([X0.ravel(), X1.ravel()], 1)
+    xx = xx[xx[:, 1] - xx[:, 0] >= max(4, 0.2 * tw)]
+    if not len(yy) or not len(xx):
+        return None
+    i, j = np.meshgrid(np.arange(len(xx)), np.arange(len(yy)), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    cand = np.stack([xx[i, 0], yy[j, 0], xx[i, 1] - xx[i, 0], yy[j, 1] - yy[j, 0]], 1)
+    area = cand[:, 2] * cand[:, 3]
+    keep = area <= _COVER_AREA * (gx1 - gx0) * (gy1 - gy0)
+    # over every failing tile (a twentieth of it or more: what hides a side)
+    for t in grid[bad]:
+        ox = np.clip(np.minimum(cand[:, 0] + cand[:, 2], t[0] + t[2]) - np.maximum(cand[:, 0], t[0]), 0, None)
+        oy = np.clip(np.minimum(cand[:, 1] + cand[:, 3], t[1] + t[3]) - np.maximum(cand[:, 1], t[1]), 0, None)
+        keep &= ox * oy >= _WINDOW_OVER * t[2] * t[3]
+    if across:
+        ox = np.clip(np.minimum(cand[:, None, 0] + cand[:, None, 2], (grid[:, 0] + grid[:, 2])[None, :])
+                     - np.maximum(cand[:, None, 0], grid[None, :, 0]), 0, None)
+        oy = np.clip(np.minimum(cand[:, None, 1] + cand[:, None, 3], (grid[:, 1] + grid[:, 3])[None, :])
+                     - np.maximum(cand[:, None, 1], grid[None, :, 1]), 0, None)
+        keep &= ((ox * oy) >= _WINDOW_OVER * (grid[:, 2] * grid[:, 3])[None, :]).sum(axis=1) >= 2
+    # off the lattice's lines
+    tol_x, tol_y = max(2.0, _WINDOW_OFF * tw), max(2.0, _WINDOW_OFF * th)
+    lx = np.unique(np.concatenate([grid[:, 0], grid[:, 0] + grid[:, 2]]))
+    ly = np.unique(np.concatenate([grid[:, 1], grid[:, 1] + grid[:, 3]]))
+
+    def on(v, lines, tol):
+        return (np.abs(v[:, None] - lines[None, :]) <= tol).any(axis=1)
+
+    aligned = on(cand[:, 0], lx, tol_x).astype(int) + on(cand[:, 0] + cand[:, 2], lx, tol_x) \
+        + on(cand[:, 1], ly, tol_y) + on(cand[:, 1] + cand[:, 3], ly, tol_y)
+    keep &= aligned <= 1
+    cand = cand[keep]
+    if not len(cand):
+        return None
+    ws, _ = ev.borders(cand)
+    ok = ws.min(axis=1) >= _WINDOW_SIDE
+    if not ok.any():
+        return None
+    cand, ws = cand[ok], ws[ok]
+    # the window's outer edges: of the rectangles nearly as well supported as the best,
+    # the largest (a title bar's lower edge is a straight line too); when the lattice
+    # does not hold around it, the next best (_WINDOW_TRIES)
+    mw = ws.mean(axis=1)
+    order = np.lexsort((-(cand[:, 2] * cand[:, 3]), -np.round(mw / 0.05)))
+
+    def holds(window: Box) -> bool:
+        # the lattice where it is seen
+        vis, under, (hid_sum, hid_n) = visible_sides(ev, grid, window)
+        # it hides the lattice's lines where it lies over them (a "window" of lines in videos
+        # that happen to meet has the gap still showing inside it)
+        if hid_n >= 2 and hid_sum / hid_n > _WINDOW_HIDES:
+            return False
+        hidden = under >= 0.9
+        if hidden.sum() > max(1, int(_COVER_HIDDEN * n)):
+            return False
+        seen = ~hidden
+        v = np.where(np.isnan(vis), np.inf, vis)
+        nvis = (~np.isnan(vis)).sum(axis=1)
+        vs = np.sort(v, axis=1)
+        mean = np.where(nvis > 0, np.where(np.isnan(vis), 0.0, vis).sum(axis=1) / np.maximum(1, nvis), 0.0)
+        second = np.where(nvis >= 2, vs[:, 1], vs[:, 0])
+        touched = under > 0.02
+        okay = np.where(touched, second >= rules.okay_second, ~bad)
+        strong = np.where(touched, (mean >= rules.strong_mean) & (second >= rules.strong_second),
+                          (side.mean(axis=1) >= rules.strong_mean) & (srt[:, 1] >= rules.strong_second))
+        # most tiles clear of the window are strong (as for a grid that holds everywhere),
+        # half of those it lies over are, on what is seen of them
+        clear_seen, over = ~touched, touched & seen
+        if not okay[seen].all() or strong.sum() < 2 \
+                or strong[clear_seen].sum() < np.ceil(rules.strong_share * clear_seen.sum()) \
+                or strong[over].sum() < np.floor(0.5 * over.sum()):
+            return False
+        # shared lines, where seen
+        for axis, (a_side, b_side) in ((1, (2, 3)), (0, (0, 1))):
+            key = grid[:, axis] + grid[:, axis + 2] / 2
+            size = th if axis == 1 else tw
+            by_key = np.argsort(key, kind="stable")
+            groups: list[list[int]] = []
+            for q in by_key.tolist():
+                if groups and abs(key[q] - key[groups[-1][0]]) <= size / 2:
+                    groups[-1].append(q)
+                else:
+                    groups.append([q])
+            means = []
+            for g in groups:
+                m = []
+                for sd in (a_side, b_side):
+                    vals = vis[g, sd]
+                    vals = vals[~np.isnan(vals)]
+                    m.append(float(vals.mean()) if len(g) >= 2 and len(vals) >= 2 else np.inf)
+                means.append(m)
+            for r, (first, last) in enumerate(means):
+                # a row's top, and its bottom or the next row's top (the two sides of one gap:
+                # a video's bottom is often dark clothes on a dark gap), as the fit has it
+                nxt = means[r + 1][0] if r + 1 < len(means) else last
+                if first < rules.line_mean or (axis == 0 and last < rules.line_mean) \
+                        or (axis == 1 and last < rules.line_mean and nxt < rules.line_mean):
+                    return False
+        # every tile clear of the window holds a picture (an empty place of flat background
+        # beside a filmstrip is no tile)
+        if (ev.texture(grid[~touched]) < _PICTURED).any():
+            return False
+        clear = grid[~touched]
+        if len(clear) >= 3 and (ev.compound(clear, rules) or ev.banded(clear)):
+            return False
+        if not ev.surrounded(grid, ignore=window):
+            return False
+        return True
+
+    for j in order[:_WINDOW_TRIES].tolist():
+        window = tuple(int(v) for v in cand[j])
+        if holds(window):
+            return window
     return None
 
 
@@ -1322,9 +1771,9 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
 
 
 def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
-                 grid: np.ndarray, combo: np.ndarray) -> GridFit:
+                 grid: np.ndarray, combo: np.ndarray, window: Box | None = None) -> GridFit:
     """The fitted grid (work scale, boxes inside the frame: :func:`_clip_to`) at full
-    resolution: (tiles, gap colour, tile size)."""
+    resolution, with the foreign ``window`` over it (work scale) if any."""
     f = ev.f
     H, W = gray_full.shape
     # inwards: the work scale's rounding; outwards also a speaker frame (Zoom draws it
@@ -1348,4 +1797,9 @@ def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
         if near.any():
             colour = tuple(int(v) for v in np.median(sample[near], axis=0))
     size = (int(round(combo[2] * f)), int(round(combo[3] * f)))
-    return tiles, colour, size
+    covered: tuple[Box, ...] = ()
+    if window is not None:
+        x, y, ww, wh = window
+        x0, y0 = max(0, x * f), max(0, y * f)
+        covered = ((x0, y0, min(W, (x + ww) * f) - x0, min(H, (y + wh) * f) - y0),)
+    return GridFit(tiles, colour, size, covered)

@@ -40,7 +40,7 @@ import numpy as np
 from ..geometry import BBox, overlap
 from ..io import as_bgr
 from ..types import Tile
-from .grid_fit import Evidence, cut_is_whole, explains_more, fit_grid
+from .grid_fit import Evidence, cut_is_whole, explains_more, fit_grid, foreign_window
 
 Colour = tuple[int, int, int]
 
@@ -71,6 +71,11 @@ class Layout:
     regions of a ``"faces"`` layout whose content is an initials disc: participants with
     the camera off (:mod:`classmood.detectors.avatars`, added by the gallery
     perception)."""
+    covered: tuple[tuple[int, int, int, int], ...] = ()
+    """Foreign windows (x, y, w, h) found lying over some of the tiles (a dialog, a poll,
+    another app's window, a self-view picture-in-picture: a fitted grid that holds
+    everywhere else, :func:`~classmood.detectors.grid_fit.foreign_window`). The tiles
+    under them are kept; what they show there is not the class."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +192,9 @@ class TileFinder:
         cut = [] if best is None else [(b.x, b.y, b.w, b.h) for b in best[0]]
         if not cut_is_whole(ev, cut, step, self.grid_aspect):
             grid = fit_grid(image_bgr, gray_full, ev, self.min_tile, self.grid_aspect)
-            if grid is not None and explains_more(grid[0], cut, step, ev, self.grid_aspect):
-                return Layout(grid[0], grid[1], grid[2], False, method="grid")
+            if grid is not None and explains_more(grid.tiles, cut, step, ev, self.grid_aspect, grid.covered):
+                return Layout(grid.tiles, grid.gap_colour, grid.tile_size, False, method="grid",
+                              covered=grid.covered or _window_over(ev, grid.tiles))
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size, larger = best
@@ -196,7 +202,8 @@ class TileFinder:
             Tile(i, b) for i, b in enumerate(reading_order([_scale_box(b, step, W, H) for b in boxes]))
         )
         return Layout(tiles, colour, (size[0] * step, size[1] * step), False,
-                      candidates=tuple(_scale_box(b, step, W, H) for b in larger))
+                      candidates=tuple(_scale_box(b, step, W, H) for b in larger),
+                      covered=_window_over(ev, tiles))
 
     # ------------------------------------------------------------------ steps
     def _candidate_colours(self, sample: np.ndarray, border: Colour | None = None) -> list[Colour]:
@@ -490,6 +497,31 @@ class TileFinder:
                 if near.size == 0 or near.max() < edge:
                     return False
         return True
+
+
+def _window_over(ev: Evidence, tiles: tuple[Tile, ...]) -> tuple[tuple[int, int, int, int], ...]:
+    """A foreign window lying over tiles found whole (the gap cut's, or a grid that holds):
+    frame pixels, empty when none. A dialog over a gallery whose gaps it leaves mostly
+    seen is cut through, its tiles all found, and those under it hide their student.
+    Looked for where a tile fails (:func:`~classmood.detectors.grid_fit.foreign_window`: a
+    side hidden or the tile taking in background), or else where a gap between two
+    neighbours is unseen from both sides, then only a window across a gap (over two
+    tiles or more); the tiles must hold their lattice where they are seen. Costs under
+    2 ms at 1080p on synthetic galleries of 9-49 tiles (min of 15 runs of the tile finder,
+    one core: 16.1/16.3/16.3 ms before, 18.0/17.4/14.0 after: within the machine's
+    noise)."""
+    if len(tiles) < 4:
+        return ()
+    f = ev.f
+    b = np.array([[int(round(v / f)) for v in t.bbox] for t in tiles], np.int64)
+    b[:, 2:] = np.maximum(b[:, 2:], 1)
+    window = foreign_window(ev, b, failing_only=True) or foreign_window(ev, b, across=True)
+    if window is None:
+        return ()
+    x, y, w, h = window
+    H, W = ev.gray_full.shape
+    x0, y0 = max(0, x * f), max(0, y * f)
+    return ((x0, y0, min(W, (x + w) * f) - x0, min(H, (y + h) * f) - y0),)
 
 
 def _scale_box(b: _Box, step: int, W: int, H: int) -> tuple[int, int, int, int]:

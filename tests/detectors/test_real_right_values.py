@@ -664,3 +664,94 @@ def test_a_gallery_keeps_its_tiles_at_every_window_size(name, v, perception):
     tiles = (len(REAL_STATES[name]),) * 2 if folder == "galleries" else _range(G2[name]["tiles"])
     assert _in(len(r.tiles), tiles), f"{_n(len(r.tiles), 'tile')} found, annotated {_fmt(tiles)}"
 
+
+
+# ------------------------------------------------------------------- foreign windows
+FOREIGN = {
+    # file -> (its folder, the window: "dlg" + size "4" (over four tiles' corner, 1.3 x 1.1
+    # tiles) or "4big" (1.6 x 1.4), light/dark, shadow; the variant it is saved as)
+    "zoom2.png": ("galleries", "4", False, True, "orig"),
+    "real_test2.png": ("galleries", "4", False, True, "q70"),
+    "screenshot.png": ("galleries", "4", False, True, "q70"),
+    "zoom_evo_gallery23.png": ("galleries2", "4big", True, False, "q70"),
+    "zoom_websdk_gallery25.png": ("galleries2", "4big", True, False, "orig"),
+    "zoom_qiyun5.png": ("galleries2", "4big", True, False, "orig"),
+    "zoom_qiyun6.png": ("galleries2", "4big", True, False, "q70"),
+}
+"""An app's dialog drawn over a real gallery (tests/variants.foreign_window), as a poll or
+an in-meeting app lies over the meeting (issue 16; galleries2's teams_gallery7_dialog and
+zoom_slava_poll show real ones): centred on the tiles' corner nearest the grid's centre,
+at most a quarter of the grid. Before (ba4cdd4) every one of these lost tiles: the grid fit
+needed every tile whole, the gap cut stopped at the dialog, and a region per visible face
+made the covered students "away" (zoom2 2 of 4 tiles, real_test2 at q70 0 of 5, the 23-tile
+Zoom gallery at q70 19, the 25-tile one 23). /tmp/dlg/measure.py in the session note has
+the whole sweep (18 grid galleries, 6 kinds of window, PNG and JPEG q70)."""
+FOREIGN_CHECKS = ("tiles", "clear", "covered")
+FOREIGN_XFAIL: dict[tuple[str, str], str] = {
+    # the lattice fitted under the dialog is the gallery's first two columns (a 2 x 2 of the
+    # 3 x 2): the third column's places, half under the dialog, do not hold it; a check that
+    # refused lattices with a tile-holding place beside them lost 8 of the 170 right answers
+    # of the sweep (places beside the gallery in its margin read as tiles)
+    ("zoom_qiyun6.png", "tiles"): "4 tiles found, annotated 6",
+}
+"""What fails today among the foreign windows (strict xfails, as XFAIL_TODAY)."""
+
+
+def _window_box(tiles: list, size: tuple[int, int], kind: str) -> tuple[int, int, int, int]:
+    """The dialog's box (x, y, w, h) over a gallery of ``tiles`` (boxes) in a frame of
+    ``size`` (w, h): see :data:`FOREIGN`."""
+    b = np.array(tiles)
+    gx0, gy0 = b[:, 0].min(), b[:, 1].min()
+    gx1, gy1 = (b[:, 0] + b[:, 2]).max(), (b[:, 1] + b[:, 3]).max()
+    tw, th = int(np.median(b[:, 2])), int(np.median(b[:, 3]))
+    cx, cy = (gx0 + gx1) // 2, (gy0 + gy1) // 2
+    corners = [(t[0] + t[2], t[1] + t[3]) for t in tiles if t[0] + t[2] < gx1 - 5 and t[1] + t[3] < gy1 - 5]
+    kx, ky = min(corners, key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2) if corners else (cx, cy)
+    w, h = (1.3 * tw, 1.1 * th) if kind == "4" else (1.6 * tw, 1.4 * th)
+    s = min(1.0, np.sqrt(0.25 * (gx1 - gx0) * (gy1 - gy0) / (w * h)))
+    w, h = int(w * s), int(h * s)
+    x, y = max(0, min(size[0] - w, int(kx - w / 2))), max(0, min(size[1] - h, int(ky - h / 2)))
+    return x, y, w, h
+
+
+def _foreign_params() -> list:
+    out = []
+    for name, (folder, *_) in FOREIGN.items():
+        for check in FOREIGN_CHECKS:
+            reason = FOREIGN_XFAIL.get((name, check))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(name, check, marks=marks, id=f"{name}@dialog:{check}"))
+    return out
+
+
+@pytest.mark.parametrize("name, check", _foreign_params())
+def test_a_dialog_over_the_gallery_keeps_every_tile(name, check, perception):
+    """``tiles``: the annotated count. ``clear``: every tile the dialog does not touch is
+    found where it was without it (IoU >= 0.8), in the same state. ``covered``: no tile the
+    dialog lies over is "away" (no_face) unmarked: those it hides are kept and marked
+    covered (TileResult.covered), held by the agent, not away."""
+    from tests.variants import foreign_window
+
+    folder, kind, dark, shadow, v = FOREIGN[name]
+    image = load_image(data_path(folder, name))
+    clean = perception.analyze(image)
+    boxes = [t.tile.bbox for t in clean.tiles]
+    box = _window_box(boxes, (image.shape[1], image.shape[0]), kind)
+    r = perception.analyze(variant(foreign_window(image, box, dark=dark, shadow=shadow), v))
+    tiles = (len(REAL_STATES[name]),) * 2 if folder == "galleries" else _range(G2[name]["tiles"])
+    if check == "tiles":
+        assert _in(len(r.tiles), tiles), f"{_n(len(r.tiles), 'tile')} found, annotated {_fmt(tiles)}"
+        return
+    from classmood.geometry import iou, overlap
+
+    if check == "clear":
+        for t in clean.tiles:
+            if overlap(t.tile.bbox, box) > 0:
+                continue
+            hit = [x for x in r.tiles if iou(x.tile.bbox, t.tile.bbox) >= 0.8]
+            assert hit and hit[0].state is t.state, (t.tile.bbox, t.state.value,
+                                                     [(x.tile.bbox, x.state.value) for x in r.tiles])
+    else:
+        away = [(x.tile.bbox, x.state.value) for x in r.tiles
+                if overlap(x.tile.bbox, box) > 0 and x.state is NF and not x.covered]
+        assert not away, f"under the dialog {box}, read as away: {away}"
