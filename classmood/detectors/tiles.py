@@ -26,11 +26,12 @@ with no exact, flat gap pixels. The grid replaces the cut only where it explains
 or its tiles are the grid's with bits merged, sliced, missed or misplaced and the grid's
 sides show more straight edges. An exact screenshot's cut (its tiles are the grid's) is kept
 as it is; a cut that is a whole regular grid with no supported tile left out skips the fit
-altogether (:func:`~classmood.detectors.grid_fit.cut_is_whole`). A cut that is not whole is
-looked at once more with each box's sides placed on the strongest straight edge within a
-gap's reach (:func:`_snap_to_edges`): a recording's codec (H.264) blurs a thin, low-contrast
-gap, the cut's lines then land beside it or tiles merged across it are split evenly, and
-the boxes run a gap wide; placed on their edges they may make a whole cut, which is kept.
+altogether (:func:`~classmood.detectors.grid_fit.cut_is_whole`). Before a grid replaces a cut,
+the cut is looked at once more with each box's sides placed on the strongest straight edge
+within a gap's reach (:func:`_snap_to_edges`): a recording's codec (H.264) blurs a thin,
+low-contrast gap, the cut's lines then land beside it or tiles merged across it are split
+evenly, and the boxes run a gap wide; placed on their edges they may make a whole cut,
+which is kept unless the grid explains more than it too.
 """
 
 from __future__ import annotations
@@ -189,25 +190,26 @@ class TileFinder:
         # stops early: no grid, one tile, or some of the tiles. A regular grid fitted to
         # straight edges replaces it when it explains more (see grid_fit.explains_more).
         cut = [] if best is None else [(b.x, b.y, b.w, b.h) for b in best[0]]
-        whole = cut_is_whole(ev, cut, step, self.grid_aspect)
-        if not whole and len(cut) >= 2:
-            # A codec (H.264) blurs a thin, low-contrast gap: the cut's lines land beside
-            # it, or tiles merged across it are split evenly; its boxes then run a gap wide.
-            # Their sides placed on the tiles' straight edges may make a whole cut.
-            snapped = _snap_to_edges(cut, gray_full, ev, step)
-            if snapped != cut and cut_is_whole(ev, snapped, 1, self.grid_aspect):
-                best = ([_Box(*b) for b in snapped], best[1], best[2], best[3])
-                cut, step, whole = snapped, 1, True
-        if not whole:
+        full: list[tuple[int, int, int, int]] | None = None  # the cut's boxes, when snapped
+        if not cut_is_whole(ev, cut, step, self.grid_aspect):
             grid = fit_grid(image_bgr, gray_full, ev, self.min_tile, self.grid_aspect)
             if grid is not None and explains_more(grid[0], cut, step, ev, self.grid_aspect):
-                return Layout(grid[0], grid[1], grid[2], False, method="grid")
+                # A codec (H.264) blurs a thin, low-contrast gap: the cut's lines land
+                # beside it, or tiles merged across it are split evenly, and its boxes run
+                # a gap wide; weak sides then let a grid of fewer tiles replace it. Their
+                # sides placed on the tiles' straight edges may make a whole cut, which
+                # the grid must explain more than, as any cut.
+                snapped = _snap_to_edges(cut, gray_full, ev, step) if len(cut) >= 2 else cut
+                if snapped == cut or not cut_is_whole(ev, snapped, 1, self.grid_aspect) \
+                        or explains_more(grid[0], snapped, 1, ev, self.grid_aspect):
+                    return Layout(grid[0], grid[1], grid[2], False, method="grid")
+                full = snapped  # full-frame pixels
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size, larger = best
-        tiles = tuple(
-            Tile(i, b) for i, b in enumerate(reading_order([_scale_box(b, step, W, H) for b in boxes]))
-        )
+        if full is None:
+            full = [_scale_box(b, step, W, H) for b in boxes]
+        tiles = tuple(Tile(i, b) for i, b in enumerate(reading_order(full)))
         return Layout(tiles, colour, (size[0] * step, size[1] * step), False,
                       candidates=tuple(_scale_box(b, step, W, H) for b in larger))
 
@@ -527,7 +529,10 @@ def _snap_side(gray: np.ndarray, bg: int | None, t: int, p: int, r: int, a0: int
     """The boundary (between pixels q-1 and q) within ``r`` of ``p`` with the strongest
     straight edge along [a0, a1), never one whose tile would begin with 2 or more
     gap-like lines out of its first 3 (:data:`SNAP_GAP_LINE`); ``inside`` +1: the tile
-    lies after the boundary, -1: before it. Ties stay at ``p``."""
+    lies after the boundary, -1: before it. A side with a gap-like line among the 3 just
+    outside it scores 0.1 more (a speaker frame's outer edge, not its inner one: the
+    shared screenshot_j.png's framed tile, 3 px in, both edges clear). Ties stay at
+    ``p``."""
     n = gray.shape[1] if vertical else gray.shape[0]
     lo, hi = max(4, p - r), min(n - 4, p + r)
     if hi < lo or a1 - a0 < 4:
@@ -541,9 +546,14 @@ def _snap_side(gray: np.ndarray, bg: int | None, t: int, p: int, r: int, a0: int
     e = np.abs(d.sum(axis=0)) / float(_EDGE_CLIP * (a1 - a0))
     if bg is not None:
         gapish = (np.abs(s - bg) <= t).mean(axis=0) >= SNAP_GAP_LINE
+        m = len(gapish) - 1
         first = [k + i if inside > 0 else k - 1 - i for i in range(3)]
-        count = sum(gapish[np.clip(f, 0, len(gapish) - 1)].astype(np.int8) for f in first)
-        e = e - (count >= 2)
+        count = sum(gapish[np.clip(f, 0, m)].astype(np.int8) for f in first)
+        # gap just outside: a speaker frame's outer edge, which belongs to its tile (as
+        # the gap cut has it), rather than the frame's inner edge a few pixels in
+        outside = [k - 1 - i if inside > 0 else k + i for i in range(3)]
+        out_gap = np.any([gapish[np.clip(f, 0, m)] for f in outside], axis=0)
+        e = e - (count >= 2) + 0.1 * out_gap
     e = e - 0.004 * np.abs(qs - p)  # ties: stay
     return int(qs[int(np.argmax(e))])
 
