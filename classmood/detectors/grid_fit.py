@@ -1726,8 +1726,9 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
     the side lies in a margin or a gap (a
     grid whose tiles touch, fitted over a gallery with 32 px margins: real_test3 at JPEG
     q50), and moves in to the first line that is not, up to ``reach`` of the tile, when
-    a straight edge runs there (:class:`Evidence`, at least 0.6 along the side: dark
-    video beside its tile's edge is no margin). ``edge``: [x0, y0, x1, y1] full
+    a straight edge runs there (:class:`Evidence`, at least 0.6 along the side, or as
+    much blurred over a few pixels by a codec, :func:`_soft_edge`: dark video beside its
+    tile's edge is no margin). ``edge``: [x0, y0, x1, y1] full
     resolution; returns the new one."""
     bg, tol, f = ev.bg, ev.tol, ev.f
     x0, y0, x1, y1 = edge
@@ -1745,10 +1746,11 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
 
     def inward(bgline: np.ndarray) -> int:
         """How far in the picture starts: past a run of at least 3 background lines that
-        begins within the side's first 8 lines (a window's edge, 8 px in real_test3,
-        may lie outside the margin); 0 when there is none, or all is background (an
-        empty tile)."""
-        first = np.flatnonzero(bgline[:8])
+        begins within the side's first 12 lines (a window's edge, 8 px in real_test3,
+        may lie outside the margin, and a grid flush with the frame takes it in whole:
+        real_test3 as an H.264 frame at CRF 36, its margin's first lines from 9 on); 0
+        when there is none, or all is background (an empty tile)."""
+        first = np.flatnonzero(bgline[:12])
         if len(first) == 0:
             return 0
         stop = np.flatnonzero(~bgline[first[0]:])
@@ -1760,7 +1762,9 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
         q = int(round(p / f))
         prof = ev.col_profile(y0 // f, max(y0 // f + 1, y1 // f)) if vertical else \
             ev.row_profile(x0 // f, max(x0 // f + 1, x1 // f))
-        return bool(prof[max(0, q - 1):q + 2].max(initial=0.0) >= 0.6)
+        if prof[max(0, q - 1):q + 2].max(initial=0.0) >= 0.6:
+            return True
+        return _soft_edge(gray, p, my0, my1, mx0, mx1, vertical) >= 0.6
 
     out = [x0, y0, x1, y1]
     for k, (d, sign, vertical) in enumerate(((inward(cols_l), 1, True), (inward(rows_t), 1, False),
@@ -1768,6 +1772,30 @@ def _off_margin(gray: np.ndarray, ev: "Evidence", edge: list[int], reach: float 
         if d and edge_at(edge[k] + sign * d, vertical):
             out[k] = edge[k] + sign * d
     return out
+
+
+_SOFT_EDGE_RUN = 4
+"""Pixels on each side of a boundary summed by :func:`_soft_edge`: an H.264 intra frame
+(libx264, CRF 28) spreads Zoom's 8-level step from tile (34) to margin (26) over 5-6 px
+(real_test3.png: 32 31 30 29 | 28 26 25 25 24), and no 1-pixel boundary holds 0.6 of a
+straight edge (0.42 at best); 4-pixel sums hold 0.75."""
+
+
+def _soft_edge(gray: np.ndarray, p: int, my0: int, my1: int, mx0: int, mx1: int,
+               vertical: bool) -> float:
+    """Evidence (0..1, as :class:`Evidence`'s, in :data:`_SIDE_PARTS` parts) of a straight
+    edge at boundary ``p`` (full resolution; a vertical one along rows [my0, my1), a
+    horizontal one along columns [mx0, mx1)) blurred over a few pixels: the contrast of
+    the :data:`_SOFT_EDGE_RUN`-pixel sums on its two sides, clipped to that many times
+    _EDGE_SAT / 2 (6 grey levels a pixel count fully)."""
+    n, k = _SOFT_EDGE_RUN, gray.shape[1] if vertical else gray.shape[0]
+    if p < n or p > k - n or (my1 - my0 if vertical else mx1 - mx0) < _SIDE_PARTS:
+        return 0.0
+    s = (gray[my0:my1, p - n:p + n] if vertical else gray[p - n:p + n, mx0:mx1].T).astype(np.int32)
+    sat = n * _EDGE_SAT // 2
+    d = np.clip(s[:, n:].sum(axis=1) - s[:, :n].sum(axis=1), -sat, sat)
+    parts = np.array_split(d, _SIDE_PARTS)
+    return float(sum(abs(int(a.sum())) for a in parts)) / (sat * len(d))
 
 
 def _grid_result(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,

@@ -26,7 +26,12 @@ with no exact, flat gap pixels. The grid replaces the cut only where it explains
 or its tiles are the grid's with bits merged, sliced, missed or misplaced and the grid's
 sides show more straight edges. An exact screenshot's cut (its tiles are the grid's) is kept
 as it is; a cut that is a whole regular grid with no supported tile left out skips the fit
-altogether (:func:`~classmood.detectors.grid_fit.cut_is_whole`).
+altogether (:func:`~classmood.detectors.grid_fit.cut_is_whole`). Before a grid replaces a cut,
+the cut is looked at once more with each box's sides placed on the strongest straight edge
+within a gap's reach (:func:`_snap_to_edges`): a recording's codec (H.264) blurs a thin,
+low-contrast gap, the cut's lines then land beside it or tiles merged across it are split
+evenly, and the boxes run a gap wide; placed on their edges they may make a whole cut,
+which is kept unless the grid explains more than it too.
 """
 
 from __future__ import annotations
@@ -190,17 +195,27 @@ class TileFinder:
         # stops early: no grid, one tile, or some of the tiles. A regular grid fitted to
         # straight edges replaces it when it explains more (see grid_fit.explains_more).
         cut = [] if best is None else [(b.x, b.y, b.w, b.h) for b in best[0]]
+        full: list[tuple[int, int, int, int]] | None = None  # the cut's boxes, when snapped
         if not cut_is_whole(ev, cut, step, self.grid_aspect):
             grid = fit_grid(image_bgr, gray_full, ev, self.min_tile, self.grid_aspect)
             if grid is not None and explains_more(grid.tiles, cut, step, ev, self.grid_aspect, grid.covered):
-                return Layout(grid.tiles, grid.gap_colour, grid.tile_size, False, method="grid",
-                              covered=grid.covered or _window_over(ev, grid.tiles))
+                # A codec (H.264) blurs a thin, low-contrast gap: the cut's lines land
+                # beside it, or tiles merged across it are split evenly, and its boxes run
+                # a gap wide; weak sides then let a grid of fewer tiles replace it. Their
+                # sides placed on the tiles' straight edges may make a whole cut, which
+                # the grid must explain more than, as any cut.
+                snapped = _snap_to_edges(cut, gray_full, ev, step) if len(cut) >= 2 else cut
+                if snapped == cut or not cut_is_whole(ev, snapped, 1, self.grid_aspect) \
+                        or explains_more(grid.tiles, snapped, 1, ev, self.grid_aspect, grid.covered):
+                    return Layout(grid.tiles, grid.gap_colour, grid.tile_size, False, method="grid",
+                                  covered=grid.covered or _window_over(ev, grid.tiles))
+                full = snapped  # full-frame pixels
         if best is None:
             return Layout((Tile(0, (0, 0, W, H)),), None, None, True)
         boxes, colour, size, larger = best
-        tiles = tuple(
-            Tile(i, b) for i, b in enumerate(reading_order([_scale_box(b, step, W, H) for b in boxes]))
-        )
+        if full is None:
+            full = [_scale_box(b, step, W, H) for b in boxes]
+        tiles = tuple(Tile(i, b) for i, b in enumerate(reading_order(full)))
         return Layout(tiles, colour, (size[0] * step, size[1] * step), False,
                       candidates=tuple(_scale_box(b, step, W, H) for b in larger),
                       covered=_window_over(ev, tiles))
@@ -522,6 +537,83 @@ def _window_over(ev: Evidence, tiles: tuple[Tile, ...]) -> tuple[tuple[int, int,
     H, W = ev.gray_full.shape
     x0, y0 = max(0, x * f), max(0, y * f)
     return ((x0, y0, min(W, (x + w) * f) - x0, min(H, (y + h) * f) - y0),)
+
+
+SNAP_REACH = 0.025
+"""How far a gap-cut box's side may move onto a straight edge, as a share of the cut's
+median tile width (the same reach across and down): 10 px at 384 px tiles. Measured on
+screenshot.png as one H.264 intra frame (CRF 28): the cut took in up to 8 px beyond a
+tile's side (a 2 x 2 block merged across a 2 px gap beside a speaker frame, split evenly;
+the 3 px top margin)."""
+
+SNAP_GAP_LINE = 0.6
+"""A line along a side is gap-like when this share of its middle 80% or more lies within
+max(4, tolerance) grey levels of the background (:class:`Evidence`). The codec leaves a
+thin gap only partly within the frame's own tolerance (screenshot.png at CRF 28: the
+6 px gap between two rows 42-94% within 4 levels, 19-85% within 2; the tile's lines
+beside it 1-3%)."""
+
+_EDGE_CLIP = 12  # as grid_fit's _EDGE_SAT: a step of 6 grey levels counts fully
+
+
+def _snap_side(gray: np.ndarray, bg: int | None, t: int, p: int, r: int, a0: int, a1: int,
+               vertical: bool, inside: int) -> int:
+    """The boundary (between pixels q-1 and q) within ``r`` of ``p`` with the strongest
+    straight edge along [a0, a1), never one whose tile would begin with 2 or more
+    gap-like lines out of its first 3 (:data:`SNAP_GAP_LINE`); ``inside`` +1: the tile
+    lies after the boundary, -1: before it. A side with a gap-like line among the 3 just
+    outside it scores 0.1 more (a speaker frame's outer edge, not its inner one: the
+    shared screenshot_j.png's framed tile, 3 px in, both edges clear). Ties stay at
+    ``p``."""
+    n = gray.shape[1] if vertical else gray.shape[0]
+    lo, hi = max(4, p - r), min(n - 4, p + r)
+    if hi < lo or a1 - a0 < 4:
+        return p
+    c0, c1 = lo - 4, hi + 4
+    s = (gray[a0:a1, c0:c1] if vertical else gray[c0:c1, a0:a1].T).astype(np.int16)
+    pair = s[:, :-1] + s[:, 1:]
+    qs = np.arange(lo, hi + 1)
+    k = qs - c0
+    d = np.clip(pair[:, k] - pair[:, k - 2], -_EDGE_CLIP, _EDGE_CLIP)
+    e = np.abs(d.sum(axis=0)) / float(_EDGE_CLIP * (a1 - a0))
+    if bg is not None:
+        gapish = (np.abs(s - bg) <= t).mean(axis=0) >= SNAP_GAP_LINE
+        m = len(gapish) - 1
+        first = [k + i if inside > 0 else k - 1 - i for i in range(3)]
+        count = sum(gapish[np.clip(f, 0, m)].astype(np.int8) for f in first)
+        # gap just outside: a speaker frame's outer edge, which belongs to its tile (as
+        # the gap cut has it), rather than the frame's inner edge a few pixels in
+        outside = [k - 1 - i if inside > 0 else k + i for i in range(3)]
+        out_gap = np.any([gapish[np.clip(f, 0, m)] for f in outside], axis=0)
+        e = e - (count >= 2) + 0.1 * out_gap
+    e = e - 0.004 * np.abs(qs - p)  # ties: stay
+    return int(qs[int(np.argmax(e))])
+
+
+def _snap_to_edges(cut: list[tuple[int, int, int, int]], gray_full: np.ndarray, ev: Evidence,
+                   step: int) -> list[tuple[int, int, int, int]]:
+    """The gap cut's boxes (x, y, w, h at 1 / ``step`` of the frame) in full-frame pixels,
+    each side placed on the strongest straight edge (signed contrast of 2-pixel sums, as
+    :class:`Evidence`, along the side's middle 80%) within :data:`SNAP_REACH` of the
+    tiles' width, inwards or outwards, where the tile does not begin with gap-like lines
+    (:func:`_snap_side`)."""
+    full = [(x * step, y * step, w * step, h * step) for x, y, w, h in cut]
+    r = max(2, int(round(SNAP_REACH * float(np.median([b[2] for b in full])))))
+    t = max(4, int(ev.tol))
+    H, W = gray_full.shape
+    out = []
+    for x, y, w, h in full:
+        x1, y1 = x + w, y + h
+        my0, my1, mx0, mx1 = y + h // 10, y1 - h // 10, x + w // 10, x1 - w // 10
+        left = _snap_side(gray_full, ev.bg, t, x, r, my0, my1, True, +1)
+        right = _snap_side(gray_full, ev.bg, t, x1, r, my0, my1, True, -1)
+        top = _snap_side(gray_full, ev.bg, t, y, r, mx0, mx1, False, +1)
+        bottom = _snap_side(gray_full, ev.bg, t, y1, r, mx0, mx1, False, -1)
+        left, top, right, bottom = max(0, left), max(0, top), min(W, right), min(H, bottom)
+        if right - left < w // 2 or bottom - top < h // 2:
+            left, top, right, bottom = x, y, x1, y1
+        out.append((left, top, right - left, bottom - top))
+    return out
 
 
 def _scale_box(b: _Box, step: int, W: int, H: int) -> tuple[int, int, int, int]:

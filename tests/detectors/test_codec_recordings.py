@@ -59,10 +59,8 @@ def _cards() -> dict[str, int]:
 
 CARDS = _cards()
 XFAIL: dict[tuple[str, int], str] = {
-    # the grid, not the card: at CRF 36 Zoom's dark UI (background 26, tiles 34 grey levels)
-    # keeps 7 levels between them and the grid is fitted wrong on the first keyframe
-    ("galleries/real_test3.png", 36): "tiles 609-612 px wide for 576 (the margin taken in): "
-                                       "the card reads as letterboxed video",
+    # the grid, not the card (real_test3 at CRF 36, its tiles 609-612 px wide for 576, was
+    # mended: test_h264_keyframes)
     ("galleries/screenshot.png", 36): "a first keyframe fitted as 331-336 px tiles for 384: the card "
                                       "cut in two reads as video; right from the next keyframe",
 }

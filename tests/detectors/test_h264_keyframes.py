@@ -1,0 +1,118 @@
+"""Tile sides on a recording's keyframe: a thin, low-contrast gap blurred by H.264 (issue 16).
+
+A class recording is H.264. One intra frame of a real Zoom screenshot (libx264, 4:2:0) keeps
+its tiles' straight edges but blurs the 2-6 px gaps between them: Zoom's dark UI keeps only 8
+grey levels between gap (26) and tile (34), and after the codec a gap's pixels are only partly
+within the gap colour's tolerance. Before:
+
+* screenshot.png at CRF 28: the gap cut found all 6 tiles, but its boxes ran a gap (6-8 px)
+  too wide or tall (the lower 2 x 2 block merged and split evenly, the top margin taken in);
+  those sides showed weak edges, the cut was not "whole", and a fitted grid of 2 of the 3 rows
+  replaced it: 4 tiles, the camera-off card lost. Now each cut box's sides are placed on the
+  strongest straight edge within a gap's reach (``tiles._snap_to_edges``) and that cut is whole.
+* real_test3.png at CRF 28 and 36: the fitted grid's tiles took in the window's dark margin
+  (609-614 px wide for 576): the codec spreads the tile/margin step over 5-6 px, so no 1-px
+  boundary held a straight edge and ``grid_fit._off_margin`` kept the side in the margin (at
+  CRF 36 the grid was flush with the frame and the window's 8 px edge hid the margin from its
+  search); the camera-off card then read as ``no_face``. Now a blurred edge counts
+  (``grid_fit._soft_edge``).
+
+Right values: the PNG's tiles (the gap cut's, exact on a PNG), each side of each tile on the
+keyframe within 8 px of the PNG's (a gap's width plus a speaker frame's at these 1172-1232 px
+wide frames; before: 33 px, or tiles missing), and the PNG's tile states. Needs the shared data
+and imageio-ffmpeg (the test extra); skipped cleanly without them. The unit tests below need
+neither.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import data_path
+
+SIDE_PX = 8
+"""Most pixels any side of a keyframe's tile may lie from the PNG's (see the docstring)."""
+
+
+@pytest.fixture(scope="module")
+def perception():
+    from classmood.detectors import GalleryPerception
+
+    with GalleryPerception(still_photos=False) as p:
+        yield p
+
+
+@pytest.mark.parametrize("name,crf", [("screenshot.png", 28), ("real_test3.png", 28), ("real_test3.png", 36)])
+def test_keyframe_tiles_on_the_pngs_edges(name, crf, perception):
+    image = cv2.imread(str(data_path("galleries", name)))
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
+    from tests.variants import h264
+
+    image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]
+    perception.reset()
+    png = perception.analyze(image)
+    key = h264([image, image], crf)[0]
+    perception.reset()
+    got = perception.analyze(key)
+    assert len(got.tiles) == len(png.tiles), [t.tile.bbox for t in got.tiles]
+    for want in png.tiles:
+        x, y, w, h = want.tile.bbox
+        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
+               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
+        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+    assert Counter(t.state for t in got.tiles) == Counter(t.state for t in png.tiles)
+
+
+# ---------------------------------------------------------------- no shared data needed
+def _dark_gallery(gap: int = 6, tile=(384, 216), margin: int = 10):
+    """A 2 x 2 gallery of Zoom's dark UI: gap and margin 26, tiles 34 with a brighter
+    middle (a card's name), gray uint8; and the tiles' true boxes."""
+    tw, th = tile
+    W, H = 2 * tw + gap + 2 * margin, 2 * th + gap + 2 * margin
+    g = np.full((H, W), 26, np.uint8)
+    boxes = []
+    for j in range(2):
+        for i in range(2):
+            x, y = margin + i * (tw + gap), margin + j * (th + gap)
+            g[y:y + th, x:x + tw] = 34
+            g[y + th // 2 - 8:y + th // 2 + 8, x + tw // 3:x + 2 * tw // 3] = 200
+            boxes.append((x, y, tw, th))
+    return g, boxes
+
+
+def test_cut_boxes_a_gap_too_wide_are_placed_on_the_tiles_edges():
+    from classmood.detectors.grid_fit import Evidence
+    from classmood.detectors.tiles import _snap_to_edges
+
+    g, true = _dark_gallery()
+    # as H.264 leaves it: the 8-level steps spread over a few pixels
+    soft = cv2.GaussianBlur(g, (0, 0), 1.2)
+    ev = Evidence(soft)
+    # the cut's boxes as on screenshot.png at CRF 28: a 2 x 2 block split evenly, each box
+    # taking in the gap beyond its right and bottom sides
+    wide = [(x, y, w + 6, h + 6) for x, y, w, h in true]
+    snapped = _snap_to_edges(wide, soft, ev, 1)
+    for (x, y, w, h), (a, b, c, d) in zip(true, snapped):
+        assert max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d)) <= 1, (true, snapped)
+    # an exact box stays as it is
+    assert _snap_to_edges(true, g, Evidence(g), 1) == true
+
+
+def test_a_blurred_low_contrast_edge_counts_as_an_edge():
+    from classmood.detectors.grid_fit import _soft_edge
+
+    g, true = _dark_gallery()
+    x, y, w, h = true[1]
+    soft = cv2.GaussianBlur(g, (0, 0), 2.0)
+    # the tile's right side (34 | 26) blurred over 5-6 px: a 1-px boundary's 2-pixel-sum
+    # contrast stays under 0.6 of a clear edge there, the 4-pixel sums' does not
+    row = soft[y + 20].astype(np.int32)
+    one_px = max(abs(int(row[q] + row[q + 1] - row[q - 2] - row[q - 1])) for q in range(x + w - 3, x + w + 4))
+    assert one_px / 12 < 0.6
+    assert _soft_edge(soft, x + w, y + 20, y + h - 20, x, x + w, True) >= 0.6
+    # inside a flat card there is none
+    assert _soft_edge(soft, x + 40, y + 20, y + 60, x, x + w, True) == 0.0
