@@ -15,8 +15,9 @@ if TYPE_CHECKING:  # annotations only: types loads numpy, and classmood --help m
 
 def frame_table(label: str, result: FrameResult) -> str:
     """One analysed frame as a table: a row per tile (state, faces, face score, box,
-    participant, expression and its confidence, name), and under it a row for each other
-    person sharing its camera; the class line (counts and the class valence change from
+    participant, expression and its confidence, name; a state marked ``*`` is a tile under a
+    window lying over the gallery, named in a line under the rows), and under it a row for
+    each other person sharing its camera; the class line (counts and the class valence change from
     its baselines), its alerts and the stage timings.
 
     Args:
@@ -43,12 +44,18 @@ def frame_table(label: str, result: FrameResult) -> str:
                 conf = (f"{p.confidence:.2f}" if p is not None and p.label and not p.unreadable
                         and not result.presence_only else "-")
                 if k == 0:  # the tile's row
-                    head = f"  {t.tile.index:>3}  {t.state.value:<10} {len(t.faces):>5} {score:>5}  {f'{x},{y} {w}x{h}':<22}"
+                    state = t.state.value + ("*" if t.covered else "")
+                    head = f"  {t.tile.index:>3}  {state:<10} {len(t.faces):>5} {score:>5}  {f'{x},{y} {w}x{h}':<22}"
                     name = t.name or "-"
                 else:  # another person sharing the tile's camera
                     head = f"  {'':>3}  {'+ same tile':<10} {'':>5} {score:>5}  {'':<22}"
                     name = "-"
                 lines.append(f"{head} {who:<5} {expr:<11} {conf:>4}  {name}")
+        for x, y, w, h in g.covered:
+            n = sum(t.covered for t in g.tiles)
+            lines.append(f"  * under a window lying over the gallery at {x},{y} {w}x{h} (a dialog, another app): "
+                         f"{n} tile{'s' if n != 1 else ''} partly hidden; a student there is held as last seen "
+                         "uncovered, and one never seen uncovered is not counted yet")
         m = result.mood
         lines.append(f"  class: {m.present} present, {m.away} away, {m.camera_off} camera off; "
                      f"{class_valence(m.valence_change, m.valence)}")

@@ -63,3 +63,21 @@ def test_a_dialog_over_a_recorded_class_costs_nobody_their_id(dialog):
         assert len(ids) == STUDENTS, sorted(ids)
         # once the dialog is gone every student is there, each with their own tile
         assert len({p.id for p in r.participants if p.bbox is not None}) == STUDENTS
+
+
+def test_the_text_table_names_the_window_and_marks_its_tiles():
+    """``classmood analyze``'s table marks a tile under a found window (``no_face*``) and
+    says in a line what that means; before, the covered tiles read ``no_face`` with no id
+    and the word "covered" appeared nowhere (a newcomer's light poll over 4 tiles)."""
+    from classmood.cli.text import frame_table
+
+    image = load_image(data_path("galleries2", "zoom_evo_gallery23.png"))
+    with Pipeline(presence_only=True) as pipe:
+        box = _dialog_box(pipe, image)
+        pipe.reset()
+        r = pipe.process(foreign_window(image, box, dark=True), 0.0)
+    assert r.gallery.covered, "the dialog is not found: see test_real_right_values' foreign windows"
+    table = frame_table("page", r)
+    marked = [row for row in table.splitlines()[2:] if len(row.split()) > 1 and row.split()[1].endswith("*")]
+    assert len(marked) == sum(t.covered for t in r.gallery.tiles) > 0
+    assert "under a window lying over the gallery" in table
