@@ -190,7 +190,7 @@ class GalleryPerception:
 
         layout, found = self._find_layout(image, clock)
         tiles: list[Tile] = list(layout.tiles)
-        faces = [found[t.bbox] for t in tiles]
+        faces = [_outside_windows(found[t.bbox], layout.covered) for t in tiles]
 
         # A frame with no gallery structure comes back as one whole-frame tile (a
         # single-participant view, a webcam). Without a face in it, it is not a gallery
@@ -597,7 +597,7 @@ class GalleryPerception:
                                                    name=old.name if old else None, faces_t=t,
                                                    name_t=old.name_t if old else -1e9,
                                                    name_thumb=old.name_thumb if old else None)
-            faces.append(cache.tiles[tile.bbox].faces)
+            faces.append(_outside_windows(cache.tiles[tile.bbox].faces, cache.layout.covered))
         if cache.layout.fallback and not any(faces):
             tiles, faces = [], []
 
@@ -775,6 +775,18 @@ COVERED_SHARE = 0.1
 """A tile is covered (:attr:`TileResult.covered`) when a foreign window found over the
 gallery (``Layout.covered``) lies over this share of it or more: a window's edge a few
 pixels over a tile's border hides nothing of the student."""
+
+
+def _outside_windows(faces, covered) -> list:
+    """``faces`` without those whose centre lies in a foreign window found over the gallery
+    (``covered``: (x, y, w, h) each): what the window shows (a photo viewer's group photo,
+    the teacher's own self-view, an app's avatar) is not the student whose tile it lies
+    over (a newcomer's photo viewer over a 5 x 5 gallery: the tiles under it read present
+    from the photo's faces)."""
+    if not covered:
+        return list(faces)
+    return [f for f in faces if not any(cx <= f.center[0] < cx + cw and cy <= f.center[1] < cy + ch
+                                        for cx, cy, cw, ch in covered)]
 
 
 def _covered_tiles(tiles, covered) -> set[int]:

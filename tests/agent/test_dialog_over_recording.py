@@ -81,3 +81,33 @@ def test_the_text_table_names_the_window_and_marks_its_tiles():
     marked = [row for row in table.splitlines()[2:] if len(row.split()) > 1 and row.split()[1].endswith("*")]
     assert len(marked) == sum(t.covered for t in r.gallery.tiles) > 0
     assert "under a window lying over the gallery" in table
+
+
+@pytest.mark.parametrize("gallery", ["zoom_evo_gallery23.png"])
+def test_faces_a_window_shows_are_no_students(gallery):
+    """A photo viewer over the gallery showing a face: that face is the window's, not the
+    face of the student whose tile it lies over (a newcomer's photo viewer over a 5 x 5
+    gallery: the tiles under it read present from the photo's faces). The tiles under it
+    are marked covered, none carries a face inside the window, and every face found lies in
+    a tile outside it or in the part of a covered tile the window leaves seen."""
+    import cv2
+
+    image = load_image(data_path("galleries2", gallery))
+    face = load_image(sorted(data_path("faces", "nimstim", "happy").glob("*"))[0])
+    with Pipeline(presence_only=True) as pipe:
+        x, y, w, h = _dialog_box(pipe, image)
+        shown = foreign_window(image, (x, y, w, h))
+        fh = int(0.7 * h)
+        fw = int(fh * face.shape[1] / face.shape[0])
+        if fw > w - 8:
+            fw = w - 8
+            fh = int(fw * face.shape[0] / face.shape[1])
+        fx, fy = x + (w - fw) // 2, y + h - fh - 4
+        shown[fy:fy + fh, fx:fx + fw] = cv2.resize(face, (fw, fh), interpolation=cv2.INTER_AREA)
+        pipe.reset()
+        r = pipe.process(shown, 0.0)
+    assert r.gallery.covered, "the window is not found: see test_real_right_values' foreign windows"
+    inside = [(t.tile.index, f.center) for t in r.gallery.tiles for f in t.faces
+              if any(cx <= f.center[0] < cx + cw and cy <= f.center[1] < cy + ch for cx, cy, cw, ch in r.gallery.covered)]
+    assert not inside, inside
+
