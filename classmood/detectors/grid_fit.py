@@ -1028,6 +1028,17 @@ fills the area the cut took for one tile (the collapsed JPEG cases: most of it),
 fills little of it (a synthetic one-tile Meet gallery: 2 boxes, 25%)."""
 
 
+def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intersection and union areas (each [len(a), len(b)]) of boxes ``a`` and ``b``
+    ([N, 4] (x, y, w, h) each)."""
+    ix = np.clip(np.minimum(a[:, None, 0] + a[:, None, 2], b[None, :, 0] + b[None, :, 2])
+                 - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3])
+                 - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix * iy
+    return inter, (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
+
+
 def _covered(box: np.ndarray, tiles: np.ndarray) -> float:
     """Share of ``box`` (x, y, w, h) covered by ``tiles`` ([N, 4], apart from each other)."""
     ix = np.clip(np.minimum(box[0] + box[2], tiles[:, 0] + tiles[:, 2]) - np.maximum(box[0], tiles[:, 0]), 0, None)
@@ -1068,23 +1079,12 @@ def explains_more(grid: tuple[Tile, ...], cut: list[Box], step: int, ev: Evidenc
                 | (np.minimum(c[:, 1] + c[:, 3], wy + wh) <= np.maximum(c[:, 1], wy))
         if not clear.any():
             return True
-        cc = c[clear]
-        ix = np.clip(np.minimum(cc[:, None, 0] + cc[:, None, 2], g[None, :, 0] + g[None, :, 2])
-                     - np.maximum(cc[:, None, 0], g[None, :, 0]), 0, None)
-        iy = np.clip(np.minimum(cc[:, None, 1] + cc[:, None, 3], g[None, :, 1] + g[None, :, 3])
-                     - np.maximum(cc[:, None, 1], g[None, :, 1]), 0, None)
-        inter = ix * iy
-        union = (cc[:, 2] * cc[:, 3])[:, None] + (g[:, 2] * g[:, 3])[None, :] - inter
+        inter, union = _overlaps(c[clear], g)
         return bool(((inter / np.maximum(union, 1)).max(axis=1) >= 0.5).all())
     if len(c) == 1:  # a gallery collapsed into one tile, or a one-tile gallery
         return _covered(c[0], g) >= _ONE_TILE_COVER
     if len(g) == len(c):
-        ix = np.clip(np.minimum(c[:, None, 0] + c[:, None, 2], g[None, :, 0] + g[None, :, 2])
-                     - np.maximum(c[:, None, 0], g[None, :, 0]), 0, None)
-        iy = np.clip(np.minimum(c[:, None, 1] + c[:, None, 3], g[None, :, 1] + g[None, :, 3])
-                     - np.maximum(c[:, None, 1], g[None, :, 1]), 0, None)
-        inter = ix * iy
-        union = (c[:, 2] * c[:, 3])[:, None] + (g[:, 2] * g[:, 3])[None, :] - inter
+        inter, union = _overlaps(c, g)
         best = (inter / np.maximum(union, 1)).max(axis=1)
         if (best >= 0.9).all():
             return False
@@ -1335,6 +1335,14 @@ def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: t
         & (cover >= np.maximum(rules.cover_min, rules.cover_tiles / count)[None, :])
     if not under_window and not valid.any():
         return None
+
+    def lattice(ci: int, ti: int) -> tuple[int, int, int, int, bool, list]:
+        """Rows, columns, the last row's tiles, its first column and whether it sits half
+        a pitch aside, and the boxes, of candidate ``ti`` on background candidate ``ci``."""
+        Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
+        chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
+        chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
+        return Rt, Ct, kt, st, hf, chosen
     if under_window:
         # no lattice holds everywhere: one foreign window over some of its tiles (a
         # dialog, a poll, another app, a self-view picture-in-picture)?
@@ -1354,9 +1362,7 @@ def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: t
             ci, ti = divmod(int(flat), len(R))
             if not np.isfinite(key[ci, ti]):
                 break
-            Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
-            chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
-            chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
+            Rt, Ct, kt, st, hf, chosen = lattice(ci, ti)
             grid = _clip_to(np.array(chosen, np.int64), w, h)
             window = foreign_window(ev, grid, rules)
             if window is not None:
@@ -1367,9 +1373,7 @@ def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: t
         ci, ti = divmod(int(flat), len(R))
         if not np.isfinite(key[ci, ti]):
             break
-        Rt, Ct, kt, st, hf = int(R[ti]), int(C[ti]), int(k[ti]), int(T["start"][ti]), bool(ishalf[ti])
-        chosen = [reg[ci, r, c] for r in range(Rt - 1) for c in range(Ct)]
-        chosen += [(half if hf else reg)[ci, Rt - 1, c] for c in range(st, st + kt)]
+        Rt, Ct, kt, st, hf, chosen = lattice(ci, ti)
         grid = _clip_to(np.array(chosen, np.int64), w, h)
         if ev.compound(grid, rules) or ev.banded(grid) or not ev.surrounded(grid):
             continue
@@ -1402,7 +1406,6 @@ _COVER_ROWS = 10
 everywhere): the window's own edges make row layouts of their own (the synthetic
 dialogs over 18 real grid galleries: tiles right in 160 of 216 variants with 5, 167
 with 10 and with 16)."""
-"""Lattices tried with a foreign window, best score first."""
 _COVER_AREA = 0.35
 """A foreign window covers at most this share of the lattice's bounding box: a dialog,
 a poll, a photo viewer or a picture-in-picture over a gallery (the synthetic ones of the
