@@ -1,4 +1,4 @@
-"""Boxes in frame pixels: the box type, overlap, and the part of a tile worth looking at.
+"""Boxes in frame pixels: the box type, overlap, containment, and the part of a tile worth looking at.
 
 A leaf module (numpy-free, imports nothing of ClassMood).
 """
@@ -21,6 +21,12 @@ def iou(a: tuple, b: tuple) -> float:
     inter = overlap(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
+
+
+def contains(box: tuple, point: tuple) -> bool:
+    """Whether ``point`` (x, y) lies in the ``(x, y, w, h)`` box (left and top edges in,
+    right and bottom out)."""
+    return box[0] <= point[0] < box[0] + box[2] and box[1] <= point[1] < box[1] + box[3]
 
 
 def inner_region(h: int, w: int) -> tuple[int, int, int, int, int, int]:

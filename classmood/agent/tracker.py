@@ -404,13 +404,13 @@ class ParticipantTracker:
             # a camera switched on or off changes the tile completely: only the same
             # place in an unchanged grid can tell it is the same person
             switched = ~np.isfinite(cost)  # never seen this way: camera switched on/off
-            same_place = active[None, :] & (dist < 0.02) & (not relayout)
+            same_place = here & (not relayout)
             # a participant only ever seen under another app's window (a dialog over the
             # gallery when the recording starts: TileResult.covered) has no look yet: the
             # tile in their place is theirs, the grid re-read or not (the fit under the
             # window and the gap cut after it place the sides a few pixels apart)
-            unseen = np.array([not tr.looks for tr in free_tracks])
-            same_place = same_place | (active & unseen)[None, :] & (dist < 0.02) | under & here
+            unseen = np.array([not tr.looks for tr in free_tracks])[None, :]
+            same_place = same_place | here & (unseen | under)
             cost = np.where(switched, np.where(same_place, 0.5 * self.max_cost, np.inf), cost)
             # a tile gone dark (or lit again) in the same place: its hue histogram is
             # noise, its brightness-free grid still tells (a room dimmed to 6% became a

@@ -51,8 +51,8 @@ def frame_table(label: str, result: FrameResult) -> str:
                     head = f"  {'':>3}  {'+ same tile':<10} {'':>5} {score:>5}  {'':<22}"
                     name = "-"
                 lines.append(f"{head} {who:<5} {expr:<11} {conf:>4}  {name}")
+        n = sum(t.covered for t in g.tiles)
         for x, y, w, h in g.covered:
-            n = sum(t.covered for t in g.tiles)
             lines.append(f"  * under a window lying over the gallery at {x},{y} {w}x{h} (a dialog, another app): "
                          f"{n} tile{'s' if n != 1 else ''} partly hidden; a student there is held as last seen "
                          "uncovered, and one never seen uncovered is not counted yet")

@@ -14,7 +14,7 @@ from typing import Callable, Sequence, TypeVar
 import cv2
 import numpy as np
 
-from ..geometry import BBox, iou, overlap
+from ..geometry import BBox, contains, iou, overlap
 from ..io import as_bgr
 from ..types import Face, GalleryResult, Tile, TileResult, TileState
 from .avatars import BOX_SCALE, RADIUS_RANGE, avatar_box, avatar_rows, find_avatars
@@ -516,28 +516,25 @@ class GalleryPerception:
             cache = self._relayout(image, t, cache, clock)
         tiles = list(cache.layout.tiles)
         tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
-        if not due and cache.gap_level is not None and any(
-                float((np.abs(tt - cache.gap_level) <= 4).mean()) > 0.97 for tt in tthumbs):
-            # a tile turned into bare background: someone left and the grid shrank
+        changes = _changes(cache, tiles, tthumbs)
+        if not due and (
+                # a tile turned into bare background: someone left and the grid shrank
+                cache.gap_level is not None
+                and any(float((np.abs(tt - cache.gap_level) <= 4).mean()) > 0.97 for tt in tthumbs)
+                # several tiles changed wholesale at once: a window came over them or went
+                # (or the tiles were reordered)
+                or len(tiles) >= 4 and sum(c is not None and c > 4 * change_level for c in changes) >= _WINDOW_TILES):
             due = True
             cache = self._relayout(image, t, cache, clock)
             tiles = list(cache.layout.tiles)
             tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
-
-        if not due and len(tiles) >= 4 and _window_came(cache, tiles, tthumbs, change_level):
-            # several tiles changed wholesale at once: a window came over them or went (or
-            # the tiles were reordered): the layout is read again
-            due = True
-            cache = self._relayout(image, t, cache, clock)
-            tiles = list(cache.layout.tiles)
-            tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
+            changes = _changes(cache, tiles, tthumbs)
 
         # which tiles need their faces found again
         todo, stale = [], []
         small = set()  # changed tiles whose picture changed only a little (not a switch)
-        for i, (tile, tt) in enumerate(zip(tiles, tthumbs)):
+        for i, (tile, change) in enumerate(zip(tiles, changes)):
             m = cache.tiles.get(tile.bbox)
-            change = None if m is None or m.thumb.shape != tt.shape else float(np.abs(m.thumb - tt).mean())
             if change is None or change > change_level:
                 todo.append(i)
                 if change is not None and change <= 4 * change_level:
@@ -753,14 +750,14 @@ a window came over part of the gallery or went, which the gaps alone may not sho
 dialog over four tiles, as much as H.264 noise)."""
 
 
-def _window_came(cache: _Cache, tiles, tthumbs, change_level: float) -> bool:
-    """Whether :data:`_WINDOW_TILES` tiles or more changed wholesale since last looked at."""
-    n = 0
+def _changes(cache: _Cache, tiles, tthumbs) -> list[float | None]:
+    """Per tile, the mean absolute change (grey levels) of its thumbnail since it was last
+    looked at; None where it was not (a new tile, another size)."""
+    out: list[float | None] = []
     for tile, tt in zip(tiles, tthumbs):
         m = cache.tiles.get(tile.bbox)
-        if m is not None and m.thumb.shape == tt.shape and float(np.abs(m.thumb - tt).mean()) > 4 * change_level:
-            n += 1
-    return n >= _WINDOW_TILES
+        out.append(None if m is None or m.thumb.shape != tt.shape else float(np.abs(m.thumb - tt).mean()))
+    return out
 
 
 def _retry_s(blind: int, layout_every_s: float) -> float:
@@ -785,8 +782,7 @@ def _outside_windows(faces, covered) -> list:
     from the photo's faces)."""
     if not covered:
         return list(faces)
-    return [f for f in faces if not any(cx <= f.center[0] < cx + cw and cy <= f.center[1] < cy + ch
-                                        for cx, cy, cw, ch in covered)]
+    return [f for f in faces if not any(contains(c, f.center) for c in covered)]
 
 
 def _covered_tiles(tiles, covered) -> set[int]:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..geometry import iou
 from ..types import Tile
 
 # The second path (issue 16): re-compressed, rescaled or softened frames have no exact,
@@ -886,6 +887,27 @@ def _refine_borders(gray: np.ndarray, bg: int | None, tol: int, box: tuple[int, 
     return left, top, max(1, right - left), max(1, bottom - top)
 
 
+def boundary_edges(gray: np.ndarray, lo: int, hi: int, a0: int, a1: int, vertical: bool
+                   ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The straight-edge evidence of each boundary q in [lo, hi] (between pixels q-1 and
+    q; 4 <= lo, hi <= the side's length - 4) along [a0, a1) of a vertical (columns) or
+    horizontal (rows) side of ``gray`` (uint8): the signed contrast of 2-pixel sums across
+    it, clipped to +-_EDGE_SAT, summed along the side, as :class:`Evidence` reads it.
+
+    Returns:
+        ``c0`` (the first line of the strip read, lo - 4), the boundaries ``qs``, the strip
+        (int16 [a1 - a0, hi - lo + 8], lines across the side) and their evidence in [0, 1].
+    """
+    c0, c1 = lo - 4, hi + 4
+    strip = gray[a0:a1, c0:c1] if vertical else gray[c0:c1, a0:a1].T
+    s = strip.astype(np.int16)
+    pair = s[:, :-1] + s[:, 1:]
+    qs = np.arange(lo, hi + 1)
+    k = qs - c0
+    d = _clamp(pair[:, k] - pair[:, k - 2], -_EDGE_SAT, _EDGE_SAT)
+    return c0, qs, s, np.abs(d.sum(axis=0)) / float(_EDGE_SAT * (a1 - a0))
+
+
 def _best_boundary(gray: np.ndarray, bg: int | None, tol: int, p: int, lo: int, hi: int,
                    a0: int, a1: int, vertical: bool, inside: int) -> int:
     """The best boundary in [lo, hi] (a boundary q lies between pixels q-1 and q) along
@@ -894,14 +916,8 @@ def _best_boundary(gray: np.ndarray, bg: int | None, tol: int, p: int, lo: int, 
     lo, hi = max(4, lo), min(n - 4, hi)
     if hi < lo or a1 <= a0:
         return p
-    c0, c1 = lo - 4, hi + 4
-    strip = gray[a0:a1, c0:c1] if vertical else gray[c0:c1, a0:a1].T
-    s = strip.astype(np.int16)
-    pair = s[:, :-1] + s[:, 1:]
-    qs = np.arange(lo, hi + 1)
+    c0, qs, s, e = boundary_edges(gray, lo, hi, a0, a1, vertical)
     k = qs - c0
-    d = _clamp(pair[:, k] - pair[:, k - 2], -_EDGE_SAT, _EDGE_SAT)
-    e = np.abs(d.sum(axis=0)) / float(_EDGE_SAT * (a1 - a0))
     if bg is not None:
         # the lines the tile would hold next to this side: its first 3, and all between
         # here and the grid's place; none may be background (a side never takes in a gap,
@@ -1142,7 +1158,7 @@ def fit_grid(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence,
     if whole is None:
         return under
     g = np.array([t.bbox for t in under.tiles], np.float64)
-    holds = all(max(_iou(t.bbox, b) for b in g) >= 0.5 for t in whole.tiles)
+    holds = all(max(iou(t.bbox, b) for b in g) >= 0.5 for t in whole.tiles)
     return under if holds and len(under.tiles) > len(whole.tiles) else whole
 
 
@@ -1156,13 +1172,6 @@ under a window that holds all its tiles and more replaces it."""
 def _cover(tiles: tuple[Tile, ...], shape: tuple[int, int]) -> float:
     """Share of a frame of ``shape`` (h, w) the tiles cover (they do not overlap)."""
     return sum(t.bbox[2] * t.bbox[3] for t in tiles) / float(shape[0] * shape[1])
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    i = ix * iy
-    return i / max(1e-9, a[2] * a[3] + b[2] * b[3] - i)
 
 
 _SEEN_PARTS = (10, 16, 6, 8)
@@ -1190,24 +1199,23 @@ def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: t
     # under a window: lines strong where seen (texture's parts, picked, look like lines
     # too; the whole-frame profiles as well found no more lattices on the measurement's
     # synthetic dialogs, at twice the cost)
-    for seen in (under_window,):
-        row_prof = ev.row_prof
-        if seen:
-            row_prof = ev.row_profile(0, w, _SEEN_PARTS[1], _SEEN_PARTS[0])
-            row_prof = np.where(row_prof >= _SEEN_LINE, row_prof, 0.0)
-        for ya, th, py, kb, r_lo, r_hi in _axis_candidates(row_prof, ev.bg_rows(), h, min_h,
-                                                           int(0.98 * h), keep=_COVER_ROWS if under_window else 5):
-            bands = [(int(round(ya + i * py)), int(round(ya + i * py)) + th) for i in range(max(1, kb - 1))]
-            bands = [(max(0, a), min(h, b)) for a, b in bands]  # an outer row may be cut by the frame
-            if under_window:
-                prof = sum(ev.col_profile(a, b, _SEEN_PARTS[3], _SEEN_PARTS[2]) for a, b in bands) / len(bands)
-                prof = np.where(prof >= _SEEN_LINE, prof, 0.0)
-            else:
-                prof = sum(ev.col_profile(a, b, _SIDE_PARTS) for a, b in bands) / len(bands)
-            bgc = sum(ev.bg_cols(a, b) for a, b in bands) / len(bands)
-            lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
-            for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
-                combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
+    row_prof = ev.row_prof
+    if under_window:
+        row_prof = ev.row_profile(0, w, _SEEN_PARTS[1], _SEEN_PARTS[0])
+        row_prof = np.where(row_prof >= _SEEN_LINE, row_prof, 0.0)
+    for ya, th, py, kb, r_lo, r_hi in _axis_candidates(row_prof, ev.bg_rows(), h, min_h,
+                                                       int(0.98 * h), keep=_COVER_ROWS if under_window else 5):
+        bands = [(int(round(ya + i * py)), int(round(ya + i * py)) + th) for i in range(max(1, kb - 1))]
+        bands = [(max(0, a), min(h, b)) for a, b in bands]  # an outer row may be cut by the frame
+        if under_window:
+            prof = sum(ev.col_profile(a, b, _SEEN_PARTS[3], _SEEN_PARTS[2]) for a, b in bands) / len(bands)
+            prof = np.where(prof >= _SEEN_LINE, prof, 0.0)
+        else:
+            prof = sum(ev.col_profile(a, b, _SIDE_PARTS) for a, b in bands) / len(bands)
+        bgc = sum(ev.bg_cols(a, b) for a, b in bands) / len(bands)
+        lo_w, hi_w = max(min_w, int(th * lo_asp)), min(w, int(th * hi_asp) + 1)
+        for xa, tw, px, _, c_lo, c_hi in _axis_candidates(prof, bgc, w, lo_w, hi_w, keep=4, npeaks=20):
+            combos.append((xa, ya, tw, th, px, py, r_lo, r_hi, c_lo, c_hi))
     if not combos:
         return None
     cb = np.array(combos, np.float64)

@@ -74,8 +74,10 @@ ONE_COLOUR_LEVELS = 2
 card through H.264 at CRF 40 is flat in 16 px blocks whose levels step by one (33 above the
 name, 34 below) and rings to +2 beside the name's rows; within 2 levels on every side of the
 ring: 0.87-1.0 for the shared real cards at PNG, JPEG q50 and H.264 CRF 40 (within 1 level:
-0.64-1.0, and 0.74 at CRF 40, read as a wall); a camera's wall with 2 levels of sensor noise
-(luma sigma 2.1): 0.76."""
+0.64-1.0, and 0.74 at CRF 40, read as a wall). A camera's wall passes it too when its noise is
+even (2 levels of sensor noise, no gradient: 0.88-0.89; 1 level and a gradient of 3 levels
+across the tile: 0.81-0.82, of 6: 0.86-0.88, the second-least side taken): what tells a wall
+from a card after lossy capture is ``TileFeatures.ring_smooth`` (0.48 and 0.68-0.72 there)."""
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,11 @@ class TileStateClassifier:
     after lossy capture (a re-saved screenshot, a recording) the card is no longer exact but
     its brightness stays within ``ONE_COLOUR_LEVELS`` of one grey on every side of the ring
     but one (0.87-1.0 on the 111 real camera-off cards of the shared screenshots, PNG and
-    JPEG q50, and on Zoom cards through H.264 at CRF 40; a lighting gradient of 6 levels
-    across a camera's wall moves two sides out of it). ``min_ring_smooth``: and it is smooth
-    from pixel to pixel (``TileFeatures.ring_smooth``: >= 0.87 on the same real cards and
-    captures; a camera's wall with 1 level of sensor noise 0.68, 2 levels 0.48). ``photo_dominance``:
+    JPEG q50, and on Zoom cards through H.264 at CRF 40; a camera's wall with 1 level of noise
+    and a gradient of 3 levels across it 0.81-0.82, of 6 levels 0.86-0.88: see
+    ``ONE_COLOUR_LEVELS``). ``min_ring_smooth``: and it is smooth from pixel to pixel
+    (``TileFeatures.ring_smooth``: >= 0.87 on the same real cards and captures; a camera's
+    wall with 1 level of sensor noise 0.68-0.72, 2 levels 0.48). ``photo_dominance``:
     content whose commonest colour covers less than this share is a photo (measured
     on 1,479 synthetic card contents, PNG and JPEG q70/q90: initials and names
     >= 0.81, photos <= 0.51). ``photo_squareness``: a profile photo is a square or
@@ -285,8 +288,8 @@ class TileStateClassifier:
         used = sides[2:] if bars_only else sides
         ring_exact = float((ring_px == card_a).all(axis=1).mean()) if len(ring_px) else 0.0
         ring_one_colour = _one_colour(used, card_a, self.tol)
-        ring_smooth = _smoothness(s, strips, card_a, self.tol)
         near = _near(s, card_a, self.tol)
+        ring_smooth = _smoothness(s, near, strips)
         flat = float(near[valid].mean())
 
         content = valid & ~near
@@ -620,19 +623,18 @@ def _one_colour(sides: list[np.ndarray], card: np.ndarray, tol: int) -> float:
     return min(shares) if shares else 0.0
 
 
-def _smoothness(s: np.ndarray, strips: list[tuple[slice, slice]], card: np.ndarray, tol: int) -> float:
+def _smoothness(s: np.ndarray, near: np.ndarray, strips: list[tuple[slice, slice]]) -> float:
     """Share of horizontally adjacent pairs of samples in the ring ``strips`` of ``s``
-    (int16 (h, w, 3), the :func:`_sample` grid), both card-coloured (:func:`_near`), whose
-    grey levels differ by at most one (see ``TileFeatures.ring_smooth``); 0.0 when there
-    are no such pairs."""
+    (int16 (h, w, 3), the :func:`_sample` grid), both card-coloured (``near``, bool (h, w):
+    :func:`_near`), whose grey levels differ by at most one (see ``TileFeatures.ring_smooth``);
+    0.0 when there are no such pairs."""
     same = total = 0
     for rows, cols in strips:
-        part = s[rows, cols]
+        part, card = s[rows, cols], near[rows, cols]
         if part.shape[1] < 2:
             continue
-        near = _near(part, card, tol)
         y = np.rint(part @ _LUMA)
-        pair = near[:, 1:] & near[:, :-1]
+        pair = card[:, 1:] & card[:, :-1]
         total += int(pair.sum())
         same += int((pair & (np.abs(y[:, 1:] - y[:, :-1]) <= 1)).sum())
     return same / total if total else 0.0

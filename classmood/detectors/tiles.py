@@ -45,7 +45,7 @@ import numpy as np
 from ..geometry import BBox, overlap
 from ..io import as_bgr
 from ..types import Tile
-from .grid_fit import Evidence, cut_is_whole, explains_more, fit_grid, foreign_window
+from .grid_fit import Evidence, boundary_edges, cut_is_whole, explains_more, fit_grid, foreign_window
 
 Colour = tuple[int, int, int]
 
@@ -553,13 +553,10 @@ thin gap only partly within the frame's own tolerance (screenshot.png at CRF 28:
 6 px gap between two rows 42-94% within 4 levels, 19-85% within 2; the tile's lines
 beside it 1-3%)."""
 
-_EDGE_CLIP = 12  # as grid_fit's _EDGE_SAT: a step of 6 grey levels counts fully
-
-
 def _snap_side(gray: np.ndarray, bg: int | None, t: int, p: int, r: int, a0: int, a1: int,
                vertical: bool, inside: int) -> int:
     """The boundary (between pixels q-1 and q) within ``r`` of ``p`` with the strongest
-    straight edge along [a0, a1), never one whose tile would begin with 2 or more
+    straight edge along [a0, a1) (:func:`~classmood.detectors.grid_fit.boundary_edges`), never one whose tile would begin with 2 or more
     gap-like lines out of its first 3 (:data:`SNAP_GAP_LINE`); ``inside`` +1: the tile
     lies after the boundary, -1: before it. A side with a gap-like line among the 3 just
     outside it scores 0.1 more (a speaker frame's outer edge, not its inner one: the
@@ -569,13 +566,8 @@ def _snap_side(gray: np.ndarray, bg: int | None, t: int, p: int, r: int, a0: int
     lo, hi = max(4, p - r), min(n - 4, p + r)
     if hi < lo or a1 - a0 < 4:
         return p
-    c0, c1 = lo - 4, hi + 4
-    s = (gray[a0:a1, c0:c1] if vertical else gray[c0:c1, a0:a1].T).astype(np.int16)
-    pair = s[:, :-1] + s[:, 1:]
-    qs = np.arange(lo, hi + 1)
+    c0, qs, s, e = boundary_edges(gray, lo, hi, a0, a1, vertical)
     k = qs - c0
-    d = np.clip(pair[:, k] - pair[:, k - 2], -_EDGE_CLIP, _EDGE_CLIP)
-    e = np.abs(d.sum(axis=0)) / float(_EDGE_CLIP * (a1 - a0))
     if bg is not None:
         gapish = (np.abs(s - bg) <= t).mean(axis=0) >= SNAP_GAP_LINE
         m = len(gapish) - 1

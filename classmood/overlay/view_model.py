@@ -18,6 +18,7 @@ import threading
 from collections import deque
 from typing import Callable, Iterable, Iterator, Sequence
 
+from ..geometry import contains
 from ..labels import (COLOURS, LEARNING, PANEL_ORDER, PRESENCE_WORDS, UNCERTAIN, USUAL,
                       negative_usual_words, negative_words, signed)
 from ..timefmt import duration
@@ -421,7 +422,7 @@ class OverlayModel:
         ox, oy = int(origin[0]), int(origin[1])
         size = size or (result.gallery.width, result.gallery.height)
         shown = [p for p in result.participants
-                 if p.bbox is None or not any(_inside(_centre(p.bbox), c) for c in covered)]
+                 if p.bbox is None or not any(contains(c, _centre(p.bbox)) for c in covered)]
         badges = place_badges(shown, (ox, oy), presence_only)
         avoid = [p.face_bbox for p in result.participants if p.face_bbox is not None]
         avoid += [(b.rect[0] - ox, b.rect[1] - oy, b.rect[2], b.rect[3]) for b in badges]
@@ -590,8 +591,3 @@ class OverlayModel:
 
 def _centre(box) -> tuple[float, float]:
     return box[0] + box[2] / 2.0, box[1] + box[3] / 2.0
-
-
-def _inside(pt: tuple[float, float], rect) -> bool:
-    return rect[0] <= pt[0] < rect[0] + rect[2] and rect[1] <= pt[1] < rect[1] + rect[3]
-
