@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from classmood._memory import keep_freed_memory  # noqa: E402
 from classmood.agent.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from classmood.detectors import GalleryPerception  # noqa: E402
 from classmood.synth import compose_gallery, load_portraits, sample_portrait, webcam_view  # noqa: E402
@@ -109,14 +110,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "data" / "faces" / "nimstim")
     ap.add_argument("--frames", type=int, default=24, help="frames per class size (0.5 s apart)")
+    ap.add_argument("--default-allocator", action="store_true",
+                    help="leave glibc's malloc thresholds as they are (the agent's process fixes them: "
+                         "classmood/_memory.py); for a side-by-side comparison")
     ap.add_argument("--sizes", default="9,25,49")
     args = ap.parse_args()
+    tuned = not args.default_allocator and keep_freed_memory()  # as the agent's process
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     cv2.setNumThreads(1)
     portraits = load_portraits(args.faces, limit=60) if args.faces.is_dir() else [sample_portrait()]
     print(f"# ClassMood agent benchmark: {platform.processor() or platform.machine()}, one core, "
-          f"{args.frames} frames at 2 fps, 1920x1080")
+          f"{args.frames} frames at 2 fps, 1920x1080; malloc thresholds "
+          f"{'fixed (classmood._memory)' if tuned else 'as glibc leaves them'}")
     for n in (int(s) for s in args.sizes.split(",")):
         images = class_frames(portraits, n, args.frames)
         inc = run(images, True)

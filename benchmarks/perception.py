@@ -23,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from classmood._memory import keep_freed_memory  # noqa: E402
 from classmood.detectors.faces import FaceFinder, default_model_path  # noqa: E402
 from classmood.detectors.gallery import GalleryPerception  # noqa: E402
 from classmood.geometry import iou  # noqa: E402
@@ -160,6 +161,7 @@ def speed(perception: GalleryPerception, portraits, repeats: int) -> None:
 
 
 def main() -> None:
+    keep_freed_memory()  # as the agent's process (classmood/_memory.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "data" / "faces" / "nimstim")
     ap.add_argument("--galleries", type=int, default=60)

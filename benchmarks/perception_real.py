@@ -44,6 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from classmood._memory import keep_freed_memory  # noqa: E402
 from classmood.agent.pipeline import Pipeline  # noqa: E402
 from classmood.detectors.gallery import GalleryPerception  # noqa: E402
 from classmood.io import load_image  # noqa: E402
@@ -290,6 +291,7 @@ def print_totals(rows: list[Row], variants: list[str]) -> None:
 
 
 def main() -> None:
+    keep_freed_memory()  # as the agent's process (classmood/_memory.py)
     default = Path(os.environ.get("CLASSMOOD_DATA", ROOT.parent / "shared" / "data"))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=default, help=f"the shared data folder (default {default})")

@@ -30,6 +30,7 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from classmood._memory import keep_freed_memory  # noqa: E402
 from classmood.agent.sources import VideoSource  # noqa: E402
 from classmood.synth import compose_gallery, load_portraits, sample_portrait, webcam_view  # noqa: E402
 
@@ -66,6 +67,7 @@ def write_class(path: Path, minutes: float, fps: float, faces: Path) -> None:
 
 
 def main() -> int:
+    keep_freed_memory()  # as the agent's process (classmood/_memory.py)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=60.0, help="length of the synthetic class (default 60)")
     ap.add_argument("--fps", type=float, default=30.0, help="its frame rate (default 30)")

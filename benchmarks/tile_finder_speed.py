@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from classmood._memory import keep_freed_memory  # noqa: E402
 from classmood.detectors.tiles import TileFinder  # noqa: E402
 from classmood.synth import make_gallery, sample_portrait  # noqa: E402
 
@@ -55,16 +56,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
                     help="the shared data folder (real cases; skipped when absent)")
+    ap.add_argument("--default-allocator", action="store_true",
+                    help="leave glibc's malloc thresholds as they are (the agent's process fixes them: "
+                         "classmood/_memory.py); for a side-by-side comparison")
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--all-cores", action="store_true", help="do not pin to one core")
     args = ap.parse_args()
+    tuned = not args.default_allocator and keep_freed_memory()  # as the agent's process
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     cv2.setNumThreads(1)
     finder = TileFinder()
     grace = sample_portrait()
 
-    print(f"## find_layout milliseconds (min / median of {args.repeats}), one core")
+    print(f"## find_layout milliseconds (min / median of {args.repeats}), one core; malloc thresholds "
+          f"{'fixed (classmood._memory)' if tuned else 'as glibc leaves them'}")
     print(f"{'frame':44s} {'min':>6s} {'median':>7s}  method tiles")
     for n, size in ((9, (1920, 1080)), (25, (1920, 1080)), (49, (1920, 1080)), (9, (2560, 1440)),
                     (9, (3840, 2160))):

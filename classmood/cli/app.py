@@ -10,6 +10,7 @@ import sys
 from typing import Sequence
 
 from .. import __version__
+from .._memory import keep_freed_memory
 from .._native import NATIVE_LOGS_ENV
 from ..errors import ClassMoodError
 from . import analyze, demo, evaluate, report, run, sessions, train
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         re-raises it); 130 interrupted.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()  # the agent's per-frame buffers stay mapped (classmood._memory)
     if argv[:1] == ["train"]:  # its own options (argparse's REMAINDER would swallow --help)
         return train.run(argv[1:])
     _log_to_stderr()

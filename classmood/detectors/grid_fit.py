@@ -584,6 +584,13 @@ class Evidence:
         return bool(lo >= 0.1 and flat.mean() >= 0.75)
 
 
+_CCL_8 = cv2.CCL_GRANA
+"""OpenCV's labelling for 8-connected masks with statistics: Grana's block-based
+decision trees (BBDT). The same components and statistics as ``connectedComponentsWithStats``'
+default (Spaghetti), label numbers aside, in a third of the time: 1.0-1.4 ms vs 3.2-3.7 ms
+for a 960 x 540 mask on one core (OpenCV 5.1, AMD EPYC, /tmp/s14/cc.py, 2026-12-01)."""
+
+
 def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
                 ) -> tuple[int | None, int, np.ndarray | None]:
     """The gap/background grey level, its tolerance and the integral image of its mask.
@@ -641,7 +648,7 @@ def _background(gray: np.ndarray, row_prof: np.ndarray, col_prof: np.ndarray
             # instead); with any 1 of 4, JPEG's scattered near-gap greys joined up too
             mask = cv2.resize(cv2.inRange(gray, max(0, m - t), min(255, m + t)), hw, interpolation=cv2.INTER_AREA)
             mask = cv2.threshold(mask, 120, 255, cv2.THRESH_BINARY)[1]
-            n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+            n, _, st, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, _CCL_8)
             span.append(0 if n <= 1 else int((st[1:, 2] * st[1:, 3]).max()))
         votes = np.array([1.0 if s >= 0.5 * max(span) else 0.0 for s in span])
         for pk, horizontal in strongest:
