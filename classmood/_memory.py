@@ -8,10 +8,12 @@ more than twice that lies free; the next frame's buffer is then fresh memory tha
 kernel zeroes and maps page by page, which costs more than the work done in it. Measured
 on 2026-12-01 (AMD EPYC, one core, OpenCV 5.1): ``grid_fit.Evidence`` on a 1280 x 720
 frame touched 3,800 new pages per call (13 ms, of which 1.1 ms is the filters and
-integrals themselves); the whole layout search on a 9-tile 1080p gallery took 29 ms, and
-15.8 ms with both thresholds fixed here; ``benchmarks/agent.py`` (naive path, every stage
-on every frame) 69 -> 55 ms at 9 participants, 142 -> 122 ms at 49, peak memory the same
-(750 MB).
+integrals themselves). With both thresholds fixed here, one run after the other, three
+times each (``benchmarks/allocator.py``, thread time, least of 7 calls): ``TileFinder.find_layout`` on
+synthetic 1080p galleries of 9 / 25 / 49 tiles 22.0 / 22.6 / 27.1 -> 15.7 / 16.4 / 21.3 ms,
+the real 1080p ``real_test.png`` 20.2 -> 14.4 ms, its JPEG q50 copy (the fitted grid)
+38.6 -> 34.0 ms; peak memory of ``benchmarks/agent.py`` the same (750 MB) and the 2-hour
+soak (tests/test_soak.py) still grows under 20 MB.
 
 :func:`keep_freed_memory` fixes both thresholds for the process (``mallopt``), as the
 ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` environment variables would at
