@@ -111,3 +111,37 @@ def test_faces_a_window_shows_are_no_students(gallery):
               if any(cx <= f.center[0] < cx + cw and cy <= f.center[1] < cy + ch for cx, cy, cw, ch in r.gallery.covered)]
     assert not inside, inside
 
+
+
+@pytest.mark.parametrize("gallery, students, crf", [("real_test3.png", 4, 30), ("zoom2.png", 4, 23)])
+def test_a_misread_first_keyframe_leaves_no_phantom_participant(gallery, students, crf):
+    """A recording (H.264, a keyframe every 10 frames, camera noise) whose first frame has
+    a dialog over the gallery that perception does not find: that frame is read as
+    another grid (fewer, bigger boxes), whose boxes get ids at once. Once the real grid is
+    steady the tiles where those boxes were take their ids: the session counts as many
+    participants as students. Before (1a68403): 5 ids for 4 students on both (the first
+    frame's ids stayed as phantoms); /tmp/s14/A/ids.py over every real grid gallery x CRF
+    23/30/36, dialog on frame 0: 42 -> 51 of 63 clips exact (tracker module doc)."""
+    from tests.variants import h264
+
+    image = load_image(data_path("galleries", gallery))
+    rng = np.random.default_rng(crf)
+    with Pipeline(presence_only=True) as pipe:
+        box = _window_box_of(pipe, image, students)
+        raw = [_noisy(foreign_window(image, box, dark=True) if k == 0 else image, rng) for k in range(10)]
+        pipe.reset()
+        ids: set[str] = set()
+        for k, shown in enumerate(h264(raw, crf)):
+            r = pipe.process(shown, k * STEP)
+            ids |= {p.id for p in r.participants}
+    assert len(ids) == students, sorted(ids)
+    assert len({p.id for p in r.participants if p.bbox is not None}) == students
+
+
+def _window_box_of(pipe: Pipeline, image: np.ndarray, students: int) -> tuple[int, int, int, int]:
+    """:func:`_dialog_box` for a gallery of ``students`` tiles."""
+    from tests.detectors.test_real_right_values import _window_box
+
+    tiles = [t.tile.bbox for t in pipe.perception.analyze(image).tiles]
+    assert len(tiles) == students
+    return _window_box(tiles, (image.shape[1], image.shape[0]), "4big")

@@ -457,3 +457,25 @@ def test_a_new_view_holds_nobody(tracker):
     part = np.ascontiguousarray(image[y:y + h, x:x + w])
     assert tracker.update(part, [TileResult(Tile(0, (0, 0, w, h)), tiles[1].state, tiles[1].faces)], 0.5) == ["P02"]
     assert tracker.suspect and tracker.held == ()
+
+
+def test_a_misread_first_frame_leaves_no_phantom_ids(tracker):
+    """The session's first frame misread (a recording's first keyframe smeared, a dialog
+    over the gallery not found: a 2x2 class read as two big boxes, each the mix of two
+    rooms): its boxes get ids at once (P01, P02: nothing is known yet). Once the right grid
+    is steady, the tiles where those boxes were take their ids, the others get the next
+    ones: four ids for four students, each kept (before: P03-P06 beside the misread's two
+    left P01 and P02, six ids for four students)."""
+    steady = frame(faces(0, 1, 2, 3))
+    assert tracker.update(*merged(*steady, per_box=2), 0.0) == ["P01", "P02"]
+    assert tracker.update(*steady, 0.5) == [None] * 4 and tracker.suspect
+    ids = tracker.update(*steady, 1.0)
+    assert sorted(ids) == ["P01", "P02", "P03", "P04"] and not tracker.suspect
+    # the first box lay over the top row, the second over the bottom one: a tile of each takes it
+    assert "P01" in ids[:2] and "P02" in ids[2:]
+    assert tracker.update(*steady, 1.5) == ids
+    # a newcomer later gets the next id, and a first box still in the grid is nobody's
+    # to take (test_a_window_at_another_size_mints_nobody_from_its_first_frame)
+    image, tiles = frame(faces(0, 1, 2, 3, 4))
+    tracker.update(image, tiles, 2.0)
+    assert tracker.update(image, tiles, 2.5) == ids + ["P05"]
