@@ -1037,6 +1037,78 @@ def cut_is_whole(ev: Evidence, cut: list[Box], step: int, aspect: tuple[float, f
     return not more.any()
 
 
+_SPAN_COVER = 0.8
+"""A fitted grid inside the gap cut's one box that fills less of it than this leaves
+tiles out (:func:`span_cut`; the 2 x 2 fitted to a real 2 x 3 Zoom gallery's pillarboxed
+videos at CRF 36: 56%)."""
+
+
+def span_cut(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, grid: GridFit, box: Box,
+             aspect: tuple[float, float]) -> GridFit | None:
+    """The gap cut's one box divided into a lattice, when that explains the frame better
+    than the fitted ``grid`` inside it; None otherwise.
+
+    On a low-bitrate recording's keyframe of a dark UI the codec smears the thin gaps
+    between tiles, so the gap cut stops at the gallery's outer edge (one ``box``, frame
+    pixels, that is the gallery's extent), while the grid fit may take the straight edges
+    of the pictures inside the tiles (a pillarboxed video, a card's avatar) for the
+    lattice: a real Zoom 2 x 3 gallery at CRF 36 was fitted as 2 x 2 tiles of 336 px for
+    384 (the camera-off card cut in two, the third row left out). Every R x C lattice
+    (up to 7 x 7) with more tiles than the grid that fills the box with the grid's own
+    gap and a video tile's shape (w/h in ``aspect``) is scored as :func:`explains_more`
+    scores an answer (each tile its mean side evidence - 0.5); when the grid fills under
+    :data:`_SPAN_COVER` of the box, the best lattice with a positive score, each of whose
+    tiles is one of the grid's (IoU >= 0.5) or holds a tile (:func:`holds_a_tile`: not a
+    partial last row's empty place), replaces it, its sides placed again as the fit's
+    are."""
+    if grid.covered or len(grid.tiles) < 2:
+        return None
+    g = np.array([t.bbox for t in grid.tiles], np.float64)
+    bx, by, bw, bh = (float(v) for v in box)
+    # the grid must lie in the box (a few px: a speaker frame)
+    slack = 12.0
+    if ((g[:, 0] < bx - slack) | (g[:, 1] < by - slack) | (g[:, 0] + g[:, 2] > bx + bw + slack)
+            | (g[:, 1] + g[:, 3] > by + bh + slack)).any():
+        return None
+    tw, th = float(np.median(g[:, 2])), float(np.median(g[:, 3]))
+    xs = np.sort(g[:, 0])
+    ys = np.sort(g[:, 1])
+    xs = xs[np.concatenate(([True], np.diff(xs) > tw / 2))]
+    ys = ys[np.concatenate(([True], np.diff(ys) > th / 2))]
+    gaps = [float(np.median(np.diff(v))) - s for v, s in ((xs, tw), (ys, th)) if len(v) > 1]
+    gap = max(0.0, float(np.median(gaps))) if gaps else 0.0
+    f = ev.f
+
+    def support(boxes: np.ndarray) -> float:
+        b = np.rint(boxes / f).astype(np.int64)
+        b[:, 2:] = np.maximum(b[:, 2:], 1)
+        side, _ = ev.borders(b)
+        return float((side.mean(axis=1) - _GRID_RULES.score_offset).sum())
+
+    if _covered(np.array([bx, by, bw, bh]), g) >= _SPAN_COVER:
+        return None
+    best, best_s = None, 0.0
+    for R in range(1, _MAX_SIDE + 1):
+        for C in range(1, _MAX_SIDE + 1):
+            if R * C <= len(g):
+                continue
+            w, h = (bw - (C - 1) * gap) / C, (bh - (R - 1) * gap) / R
+            if not aspect[0] * h <= w <= aspect[1] * h:
+                continue
+            boxes = np.array([[bx + c * (w + gap), by + r * (h + gap), w, h] for r in range(R) for c in range(C)])
+            s = support(boxes)
+            if s <= best_s:
+                continue
+            inter, union = _overlaps(boxes, g)
+            own = (inter / np.maximum(union, 1)).max(axis=1) >= 0.5
+            if all(o or holds_a_tile(ev, tuple(b / f)) for o, b in zip(own, boxes)):
+                best, best_s = boxes, s
+    if best is None:
+        return None
+    work = _clip_to(np.rint(best / f).astype(np.int64), ev.w, ev.h)
+    return _grid_result(image_bgr, gray_full, ev, work, np.array([0, 0, best[0, 2] / f, best[0, 3] / f]))
+
+
 _ONE_ROW_COVER = 0.35
 """A cut of one row of tiles covering less of the frame than this is never whole by
 itself: the other rows' places are guessed from the row's own gap, and a cut that

@@ -45,7 +45,7 @@ import numpy as np
 from ..geometry import BBox, overlap
 from ..io import as_bgr
 from ..types import Tile
-from .grid_fit import Evidence, boundary_edges, cut_is_whole, explains_more, fit_grid, foreign_window
+from .grid_fit import Evidence, boundary_edges, cut_is_whole, explains_more, fit_grid, foreign_window, span_cut
 
 Colour = tuple[int, int, int]
 
@@ -199,6 +199,11 @@ class TileFinder:
         if not cut_is_whole(ev, cut, step, self.grid_aspect):
             grid = fit_grid(image_bgr, gray_full, ev, self.min_tile, self.grid_aspect)
             if grid is not None and explains_more(grid.tiles, cut, step, ev, self.grid_aspect, grid.covered):
+                if len(cut) == 1:
+                    # the cut stopped at the gallery's outer edge (a recording's smeared
+                    # gaps): a lattice that fills it may explain more than the grid inside
+                    grid = span_cut(image_bgr, gray_full, ev, grid, _scale_box(best[0][0], step, W, H),
+                                    self.grid_aspect) or grid
                 # A codec (H.264) blurs a thin, low-contrast gap: the cut's lines land
                 # beside it, or tiles merged across it are split evenly, and its boxes run
                 # a gap wide; weak sides then let a grid of fewer tiles replace it. Their

@@ -59,10 +59,10 @@ def _cards() -> dict[str, int]:
 
 CARDS = _cards()
 XFAIL: dict[tuple[str, int], str] = {
-    # the grid, not the card (real_test3 at CRF 36, its tiles 609-612 px wide for 576, was
-    # mended: test_h264_keyframes)
-    ("galleries/screenshot.png", 36): "a first keyframe fitted as 331-336 px tiles for 384: the card "
-                                      "cut in two reads as video; right from the next keyframe",
+    # the grid, not the card, was wrong in the two mended: real_test3 at CRF 36 (its tiles
+    # 609-612 px wide for 576: test_h264_keyframes) and screenshot.png at CRF 36 (its first
+    # keyframe fitted as 2 x 2 tiles of 331-336 px for a 2 x 3 of 384 on the pillarboxed
+    # videos' edges: grid_fit.span_cut)
 }
 
 

@@ -116,3 +116,55 @@ def test_a_blurred_low_contrast_edge_counts_as_an_edge():
     assert _soft_edge(soft, x + w, y + 20, y + h - 20, x, x + w, True) >= 0.6
     # inside a flat card there is none
     assert _soft_edge(soft, x + 40, y + 20, y + 60, x, x + w, True) == 0.0
+
+
+def _pillarboxed_gallery(cols: int, rows: int, tile=(384, 216), gap: int = 6, n: int | None = None):
+    """A Zoom gallery of ``cols`` x ``rows`` places on its dark UI (gap 26, tiles 34), each
+    of its first ``n`` tiles (all: None) holding a 4:3 video pillarboxed in the middle
+    (textured, 90-200), blurred as H.264 leaves thin steps (sigma 1.2); BGR uint8, and the
+    tiles' true boxes."""
+    rng = np.random.default_rng(0)
+    tw, th = tile
+    W, H = 1172, 698
+    x0, y0 = (W - cols * tw - (cols - 1) * gap) // 2, (H - rows * th - (rows - 1) * gap) // 2
+    g = np.full((H, W, 3), 26, np.uint8)
+    boxes = []
+    for r in range(rows):
+        for c in range(cols):
+            if n is not None and len(boxes) == n:
+                break
+            x, y = x0 + c * (tw + gap), y0 + r * (th + gap)
+            g[y:y + th, x:x + tw] = 34
+            vw = th * 4 // 3
+            video = rng.integers(90, 200, (th // 8 + 1, vw // 8 + 1, 3)).astype(np.uint8)
+            g[y:y + th, x + (tw - vw) // 2:x + (tw - vw) // 2 + vw] = cv2.resize(video, (vw, th))
+            boxes.append((x, y, tw, th))
+    return cv2.GaussianBlur(g, (0, 0), 1.2), boxes
+
+
+def test_a_grid_fitted_to_pillarboxed_videos_is_spanned_over_the_cuts_box():
+    # screenshot.png's first keyframe at CRF 36 (test_codec_recordings): the gap cut stopped
+    # at the gallery's outer edge (one box) and the fit took the videos' edges for a 2 x 2
+    # lattice of 336 px tiles for a 2 x 3 of 384; the lattice that fills the box is right
+    from classmood.detectors.grid_fit import Evidence, GridFit, span_cut
+    from classmood.types import Tile
+
+    image, true = _pillarboxed_gallery(2, 3)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    x0, y0 = true[0][:2]
+    wrong = [(x0, y0, 336, 216), (x0 + 336, y0, 336, 216), (x0, y0 + 222, 336, 216), (x0 + 336, y0 + 222, 336, 216)]
+    grid = GridFit(tuple(Tile(i, b) for i, b in enumerate(wrong)), (26, 26, 26), (336, 216))
+    got = span_cut(image, gray, Evidence(gray), grid, (x0, y0, 2 * 384 + 6, 3 * 216 + 12), (1.15, 2.1))
+    assert got is not None
+    assert [t.bbox for t in got.tiles] == true
+
+
+def test_a_partial_last_rows_empty_places_are_not_spanned():
+    # a 3 x 3 gallery with 7 tiles: the cut's box holds two empty places of background
+    from classmood.detectors.grid_fit import Evidence, GridFit, span_cut
+    from classmood.types import Tile
+
+    image, true = _pillarboxed_gallery(3, 3, tile=(320, 180), n=7)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    grid = GridFit(tuple(Tile(i, b) for i, b in enumerate(true)), (26, 26, 26), (320, 180))
+    assert span_cut(image, gray, Evidence(gray), grid, (*true[0][:2], 3 * 320 + 12, 3 * 180 + 12), (1.15, 2.1)) is None
