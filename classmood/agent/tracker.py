@@ -84,7 +84,7 @@ window reopened: test_a_window_at_another_size_mints_nobody_from_its_first_frame
 Measured with the real pipeline on every real grid gallery (galleries/, galleries2/'s
 grid galleries: 23 files) as H.264 clips (10 frames, a keyframe every 10, camera noise of
 2 grey levels) at CRF 23/30/36, a dark dialog over a quarter of the grid on frame 0
-(/tmp/s14/A/ids.py in the session note): clips with as many ids as students 42 -> 51 of
+(``benchmarks/first_frame_ids.py``): clips with as many ids as students 42 -> 51 of
 63, clips with more ids than students 20 -> 10 (44 -> 19 ids too many); without the dialog
 60 of 69 before and after (no id changed). galleries2/videos and cases/video (first 10-20
 s): the same ids before and after (2, 2, 4, 16: right).
