@@ -23,6 +23,7 @@ import os
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,10 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=10, help="frames per clip, 0.5 s apart (default 10)")
     ap.add_argument("--crf", default="23,30,36", help="libx264 CRFs, comma-separated")
     ap.add_argument("--only", default="", help="comma-separated parts of file names to keep")
+    ap.add_argument("--dialog-frames", type=int, default=1,
+                    help="frames the dialog stays on from frame 0 (default 1; 3 = the first 1.5 s)")
+    ap.add_argument("--height", type=int, default=0,
+                    help="resize each gallery to this height first (INTER_AREA; default: as it is)")
     args = ap.parse_args()
     ann_path = args.data / "galleries2" / "annotations.json"
     if not ann_path.is_file():
@@ -65,6 +70,9 @@ def main() -> int:
     with Pipeline(presence_only=True) as pipe:
         for name, path, n in files:
             image = load_image(path)
+            if args.height and image.shape[0] != args.height:
+                s = args.height / image.shape[0]
+                image = cv2.resize(image, (round(image.shape[1] * s), args.height), interpolation=cv2.INTER_AREA)
             tiles = [t.tile.bbox for t in pipe.perception.analyze(image).tiles]
             # the dialog over the grid's middle, as the tests draw it (only where the PNG's tiles are right)
             box = _window_box(tiles, (image.shape[1], image.shape[0]), "4big") if len(tiles) == n else None
@@ -75,7 +83,7 @@ def main() -> int:
                     rng = np.random.default_rng(crf)
                     raw = []
                     for k in range(args.frames):
-                        f = foreign_window(image, box, dark=True) if dialog and k == 0 else image
+                        f = foreign_window(image, box, dark=True) if dialog and k < args.dialog_frames else image
                         raw.append(np.clip(f.astype(np.float32) + rng.normal(0, 2.0, f.shape), 0, 255).astype(np.uint8))
                     pipe.reset()
                     ids: set[str] = set()

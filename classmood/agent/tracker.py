@@ -71,14 +71,19 @@ on some) 25-40 -> 21-26. What it cannot undo is a misread on two frames in a row
 INTER_AREA, whose first frames read 21 tiles: 29 before and after): that is perception's
 to fix.
 
-**A misread first frame.** The session's first frame is steady (nothing is known yet),
+**A misread opening.** The session's first frame is steady (nothing is known yet),
 so its tiles get ids at once, also when it is misread (a recording's first keyframe
-smeared, a dialog over the gallery not found: read as fewer, bigger boxes). On the first
-steady frame after it, a tile that matched nobody takes the id of a first-frame box seen
-on no frame since, not in this frame and no tile of its grid (none at
+smeared, a dialog over the gallery not found: read as fewer, bigger boxes); so is the
+same misread seen again on the next frames (a dialog open for the recording's first
+seconds), which makes it the steady grid. The session's *opening* is its first grid
+while seen again within ``opening_s`` (10 s) of the first frame. On the first steady
+frame of another grid, a tile that matched nobody takes the id of an opening box seen on
+no frame since, not in this frame and no tile of its grid (none at
 :data:`SAME_GRID_IOU`, as fractions of the frame), sharing at least half of the smaller
 of the two with it (:meth:`ParticipantTracker._take_over`): whoever sits where the
-misread box was is the one it showed, and the misread's id is no phantom. A first-frame
+misread box was is the one it showed, and the misread's id is no phantom. An opening
+held longer than ``opening_s`` is taken as read right (after it, a participant who left
+as another joined would hand the joiner their id). A first-frame
 box still in the grid whose tile looks like nobody known is someone new in that place (a
 window reopened: test_a_window_at_another_size_mints_nobody_from_its_first_frame).
 Measured with the real pipeline on every real grid gallery (galleries/, galleries2/'s
@@ -316,11 +321,14 @@ class ParticipantTracker:
         hold_s: through a run of suspect frames, the longest a participant whose tile
             is missing from them is held (not left), in seconds since last seen (on the
             first suspect frame, whoever was seen on the frame before is held).
+        opening_s: how long, in seconds from the session's first frame, its grid is the
+            *opening* reading, whose ids the next grid's tiles in their place may take
+            over (module doc: a misread opening).
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
                  relayout_position_weight: float = 0.05, learn: float = 0.2,
-                 name_mismatch_cost: float = 0.10, hold_s: float = 2.0) -> None:
+                 name_mismatch_cost: float = 0.10, hold_s: float = 2.0, opening_s: float = 10.0) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
         self.name_mismatch_cost = float(name_mismatch_cost)
@@ -328,6 +336,7 @@ class ParticipantTracker:
         self.relayout_position_weight = float(relayout_position_weight)
         self.learn = float(learn)
         self.hold_s = float(hold_s)
+        self.opening_s = float(opening_s)
         self.tracks: dict[str, Track] = {}
         self.suspect = False
         """Whether the last frame was suspect (its layout disagreed with the steady one)."""
@@ -339,8 +348,10 @@ class ParticipantTracker:
         self._steady: list[BBox] | None = None  # the steady grid
         self._pending: list[_Pending] = []  # last frame's tiles that matched nobody, unconfirmed
         self._sigs: dict[BBox, np.ndarray] = {}  # last frame's signature per tile box
-        self._first: dict[str, BBox] = {}  # ids minted on the session's first frame -> box (frame fractions)
-        self._first_t: float | None = None  # the session's first frame time
+        self._first: dict[str, BBox] = {}  # ids minted by the session's opening grid -> box (frame fractions)
+        self._opening: list[BBox] | None = None  # the session's opening grid, until another is steady
+        self._opening_t: float | None = None  # the last time the opening grid was seen
+        self._start_t = 0.0  # the session's first frame time
 
     def _new_id(self) -> str:
         """The next unused id: ``P01``, ``P02``, ... (ids are never reused)."""
@@ -387,10 +398,19 @@ class ParticipantTracker:
         steady = (first or (self._steady is not None and same_grid(layout, self._steady))
                   or (self._last_layout is not None and same_grid(layout, self._last_layout)))
         if first:
-            self._first_t = timestamp
-        # the first steady frame after the session's first: the first frame's ids not found
-        # in it may be taken over by its tiles in their place (below, :meth:`_take_over`)
-        settle = steady and not first and self._first_t is not None and timestamp > self._first_t
+            self._opening, self._start_t = layout, timestamp
+        # the session's opening grid seen again in its first seconds (a dialog over the
+        # gallery as a recording starts: each frame misread alike) mints ids the same way
+        opening = self._opening is not None and (first or same_grid(layout, self._opening))
+        if opening and timestamp - self._start_t > self.opening_s:  # held long: confirmed
+            self._first.clear()
+            self._opening = self._opening_t = None
+            opening = False
+        if opening:
+            self._opening_t = timestamp
+        # the first steady frame of another grid: the opening's ids not found in it may be
+        # taken over by its tiles in their place (below, :meth:`_take_over`)
+        settle = steady and not opening and self._opening is not None
         relayout = not steady
         self._last_layout = layout
         if steady:
@@ -498,7 +518,7 @@ class ParticipantTracker:
                     out.append(None)
                     continue
                 tid = takeover.get(i)
-                if tid is not None:  # a misread first frame's box in this tile's place: its id
+                if tid is not None:  # a misread opening's box in this tile's place: its id
                     tr = self.tracks[tid]
                     tr.looks = {} if t.covered else {_look(t.state): sigs[i]}
                     tr.names.clear()
@@ -507,7 +527,7 @@ class ParticipantTracker:
                     out.append(tid)
                     continue
                 tid = self._new_id()
-                if first:
+                if opening:
                     x, y, bw, bh = boxes[i]
                     self._first[tid] = (x / w, y / h, bw / w, bh / h)
                 # under a window the tile shows the window, not the participant: no look
@@ -529,9 +549,9 @@ class ParticipantTracker:
                 tr.state = t.state
             out.append(tid)
         self._pending = pending
-        if settle:  # the first frame's reading is confirmed or replaced: its ids are ordinary now
+        if settle:  # the opening's reading is confirmed or replaced: its ids are ordinary now
             self._first.clear()
-            self._first_t = None
+            self._opening = self._opening_t = None
         seen = set(out)
         held = set(self.held)
         self.suspect = not steady
@@ -546,9 +566,10 @@ class ParticipantTracker:
         return out
 
     def _take_over(self, ids: list[str | None], boxes: list[BBox], size: tuple[int, int]) -> dict[int, str]:
-        """On the first steady frame after the session's first, the ids its tiles that
-        matched nobody take over (tile index -> id): those of first-frame participants seen
-        on no frame since and not in this frame (``ids``, so far), whose first-frame box is
+        """On the first steady frame of a grid other than the session's opening (module
+        doc), the ids its tiles that matched nobody take over (tile index -> id): those of
+        opening participants seen on no frame since and not in this frame (``ids``, so
+        far), whose opening box is
         no tile of this frame (none at :data:`SAME_GRID_IOU`, compared as fractions of the
         frame: the box of a misread, a keyframe's smear read as another grid, a dialog
         over the gallery not found) and shares at least half of the smaller of the two
@@ -560,7 +581,7 @@ class ParticipantTracker:
         free = [i for i, tid in enumerate(ids) if tid is None]
         taken = set(ids)
         ghosts = [(tid, box) for tid, box in self._first.items()
-                  if tid not in taken and self.tracks[tid].last_seen == self._first_t
+                  if tid not in taken and self.tracks[tid].last_seen <= self._opening_t
                   and not any(iou(box, b) >= SAME_GRID_IOU for b in norm)]
         pairs = []
         for i in free:
@@ -619,4 +640,4 @@ class ParticipantTracker:
         self.held = ()
         self._sigs.clear()
         self._first.clear()
-        self._first_t = None
+        self._opening = self._opening_t = None

@@ -479,3 +479,31 @@ def test_a_misread_first_frame_leaves_no_phantom_ids(tracker):
     image, tiles = frame(faces(0, 1, 2, 3, 4))
     tracker.update(image, tiles, 2.0)
     assert tracker.update(image, tiles, 2.5) == ids + ["P05"]
+
+
+def test_a_misread_opening_held_for_seconds_leaves_no_phantom_ids(tracker):
+    """The same misread on the session's first three frames (a dialog open over the
+    gallery for the first 1.5 s of a recording: each frame read as the same two big boxes,
+    which makes them the steady grid): once the right grid is steady, the tiles where the
+    boxes were take their ids, four ids for four students (before: P03-P06 beside the
+    opening's P01 and P02, six ids; a newcomer's 4-student Zoom clip at 720p, CRF 36)."""
+    steady = frame(faces(0, 1, 2, 3))
+    for t in (0.0, 0.5, 1.0):
+        assert tracker.update(*merged(*steady, per_box=2), t) == ["P01", "P02"]
+    assert tracker.update(*steady, 1.5) == [None] * 4 and tracker.suspect
+    ids = tracker.update(*steady, 2.0)
+    assert sorted(ids) == ["P01", "P02", "P03", "P04"] and not tracker.suspect
+    assert "P01" in ids[:2] and "P02" in ids[2:]
+    assert tracker.update(*steady, 2.5) == ids
+
+
+def test_an_opening_held_past_opening_s_is_read_right(tracker):
+    """An opening grid seen for longer than ``opening_s`` (10 s) is the class as it was (two
+    students in two big tiles), not a misread: when it changes, nobody's id is handed to a
+    tile that matches nobody (a student who left as others joined keeps theirs)."""
+    steady = frame(faces(0, 1, 2, 3))
+    opening = merged(*steady, per_box=2)
+    for k in range(23):
+        assert tracker.update(*opening, 0.5 * k) == ["P01", "P02"]
+    tracker.update(*steady, 11.5)
+    assert sorted(tracker.update(*steady, 12.0)) == ["P03", "P04", "P05", "P06"]
