@@ -67,6 +67,36 @@ def test_keyframe_tiles_on_the_pngs_edges(name, crf, perception):
     assert Counter(t.state for t in got.tiles) == Counter(t.state for t in png.tiles)
 
 
+def test_a_galleries_rows_outranked_by_the_windows_chrome_are_still_fitted(perception):
+    """real_test2.png (Zoom, 3 + 2 tiles centred, in its window with title bar and toolbar)
+    at 720p as a recording: ten frames with camera noise (2 grey levels), H.264 CRF 30, the
+    first keyframe. The gap cut stops at the window; the window's title bar, toolbar and the
+    frame's edges are the frame's strongest lines, and the row layouts they make outranked
+    the gallery's own (8th): no lattice held and the frame went to the faces fallback, two
+    regions for five students, for the whole clip (a newcomer's sweep; before: 1 tile from
+    the tile finder). Now the next row layouts are tried when none of the first holds
+    (grid_fit._MORE_ROWS): the 5 tiles, each side within SIDE_PX of the PNG's."""
+    image = cv2.imread(str(data_path("galleries", "real_test2.png")))
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
+    from tests.variants import h264
+
+    image = cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(30)
+    raw = [np.clip(image.astype(np.float32) + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
+           for _ in range(10)]
+    perception.reset()
+    png = perception.analyze(image)
+    assert len(png.tiles) == 5
+    perception.reset()
+    got = perception.analyze(h264(raw, 30)[0])
+    assert len(got.tiles) == 5, [t.tile.bbox for t in got.tiles]
+    for want in png.tiles:
+        x, y, w, h = want.tile.bbox
+        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
+               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
+        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+
+
 # ---------------------------------------------------------------- no shared data needed
 def _dark_gallery(gap: int = 6, tile=(384, 216), margin: int = 10):
     """A 2 x 2 gallery of Zoom's dark UI: gap and margin 26, tiles 34 with a brighter
