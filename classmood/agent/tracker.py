@@ -406,8 +406,7 @@ class ParticipantTracker:
         # gallery as a recording starts: each frame misread alike) mints ids the same way
         opening = self._opening is not None and (first or same_grid(layout, self._opening))
         if opening and timestamp - self._start_t > self.opening_s:  # held long: confirmed
-            self._first.clear()
-            self._opening = self._opening_t = None
+            self._end_opening()
             opening = False
         if opening:
             self._opening_t = timestamp
@@ -553,8 +552,7 @@ class ParticipantTracker:
             out.append(tid)
         self._pending = pending
         if settle:  # the opening's reading is confirmed or replaced: its ids are ordinary now
-            self._first.clear()
-            self._opening = self._opening_t = None
+            self._end_opening()
         seen = set(out)
         held = set(self.held)
         self.suspect = not steady
@@ -642,5 +640,10 @@ class ParticipantTracker:
         self.suspect = False
         self.held = ()
         self._sigs.clear()
+        self._end_opening()
+
+    def _end_opening(self) -> None:
+        """The session's opening is over (read right, replaced, or a new class): its ids
+        are ordinary ids, none to be taken over."""
         self._first.clear()
         self._opening = self._opening_t = None
