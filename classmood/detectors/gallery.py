@@ -238,6 +238,7 @@ class GalleryPerception:
         beside = False
         if not _unexplained(layout) and has_faces:
             widths = [f.bbox[2] for t in layout.tiles for f in (found.get(t.bbox) or known.get(t.bbox) or ())]
+            layout, found = self._fill_holes(image, layout, found, float(np.median(widths)), clock)
             beside = self._faces_beside(image, layout, float(np.median(widths)), clock)
         if _unexplained(layout) or not has_faces or beside:
             by_faces = self._layout_from_faces(image, layout, has_faces, clock, beside=beside)
@@ -382,6 +383,26 @@ class GalleryPerception:
             return replace(layout, candidates=()), {}
         boxes = reading_order([t.bbox for t in layout.tiles] + list(keep))
         return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), keep
+
+    def _fill_holes(self, image: np.ndarray, layout: Layout, found: dict, face_width: float,
+                    clock: _Clock) -> tuple[Layout, dict]:
+        """The fitted ``layout`` with each empty place among its tiles (:func:`_holes`)
+        that holds a sure face (``_SPEAKER_SCORE``, at least ``_BESIDE_FACE`` of
+        ``face_width``, the tiles' median face width in pixels) added as a tile, in
+        reading order; ``found`` with its faces. A frame with a face never loses it to a
+        tile the fit could not see."""
+        holes = [h for h in _holes(np.array([t.bbox for t in layout.tiles], np.int64))
+                 if _textured(image, h)]
+        if not holes:
+            return layout, found
+        faces = clock.run("faces", lambda: self.face_finder.find_in_rois(image, holes))
+        extra = {h: fs for h, fs in zip(holes, faces)
+                 if any(f.score >= _SPEAKER_SCORE and f.bbox[2] >= _BESIDE_FACE * face_width for f in fs)}
+        if not extra:
+            return layout, found
+        boxes = reading_order([t.bbox for t in layout.tiles] + list(extra))
+        found = {**found, **extra}
+        return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), found
 
     def _faces_beside(self, image: np.ndarray, layout: Layout, face_width: float, clock: _Clock) -> bool:
         """Whether a band of the frame beside the fitted tiles holds a face as large as
@@ -725,6 +746,46 @@ _BESIDE_FACE = 0.4
 """...and a face there is a participant's tile beside the grid when it is at least this
 share of the tiles' median face width (Teams' column beside its stage: 0.7; a
 participants panel's avatars 0.2-0.3 of a gallery's faces)."""
+
+
+def _holes(boxes: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The empty places among a grid's tiles (``boxes``: (n, 4) int (x, y, w, h)): each
+    place at a column's left side and a row's top (the tiles' own, distinct by more than a
+    quarter of a tile) of the tiles' median size, inside their bounding box, that shares
+    under a quarter of its area with every tile. A gallery's centred last row leaves
+    none (a centred tile shares half of each place beside it); a row that stops short on
+    the left leaves its empty places. Such a place with a face in it is a tile the fit
+    lost (:meth:`GalleryPerception._fill_holes`: a 4:3 camera pillarboxed in a 16:9 tile
+    beside a dark gap, its sides lost in a codec's blur: real_test.png at 720p, H.264 CRF
+    36 read as 3 tiles of 4)."""
+    if len(boxes) < 3:
+        return []
+    tw, th = int(np.median(boxes[:, 2])), int(np.median(boxes[:, 3]))
+    x1, y1 = int((boxes[:, 0] + boxes[:, 2]).max()), int((boxes[:, 1] + boxes[:, 3]).max())
+
+    def starts(values: np.ndarray, size: int) -> list[int]:
+        out: list[int] = []
+        for v in sorted(int(v) for v in values):
+            if not out or v - out[-1] > size // 4:
+                out.append(v)
+        return out
+
+    out = []
+    for y in starts(boxes[:, 1], th):
+        for x in starts(boxes[:, 0], tw):
+            place = (x, y, min(tw, x1 - x), min(th, y1 - y))
+            if place[2] >= tw // 2 and place[3] >= th // 2 and all(
+                    overlap(place, tuple(int(v) for v in b)) < 0.25 * place[2] * place[3] for b in boxes):
+                out.append(place)
+    return out
+
+
+def _textured(image: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether a box of the frame is not flat: its grey levels (every 4th pixel) spread
+    at least ``_BESIDE_TEXTURE``."""
+    x, y, w, h = box
+    gray = cv2.cvtColor(np.ascontiguousarray(image[y:y + h:4, x:x + w:4]), cv2.COLOR_BGR2GRAY)
+    return gray.size > 0 and float(gray.std()) >= _BESIDE_TEXTURE
 
 
 def _unexplained(layout: Layout) -> bool:

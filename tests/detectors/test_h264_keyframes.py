@@ -97,6 +97,37 @@ def test_a_galleries_rows_outranked_by_the_windows_chrome_are_still_fitted(perce
         assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
 
 
+def test_a_pillarboxed_tile_beside_a_dark_gap_is_a_tile_for_its_face(perception):
+    """real_test.png (Zoom, 2 x 2; the lower two cameras 4:3, pillarboxed in their 16:9
+    tiles by black bars) at 720p as a recording: camera noise, H.264 CRF 36, the first
+    keyframe. The codec blurs the bars into the dark gap and window: the lower right tile's
+    left and right sides show no edge (evidence 0.09 and 0.17), the fitted lattice's place
+    there was taken for background, and 3 tiles of 4 came back, its student's clear face
+    in no tile (a newcomer's clip: 3 of 4 students for the whole recording). An empty
+    place among the tiles that holds a sure face is a tile (gallery._fill_holes): the 4
+    tiles, each side within SIDE_PX of the PNG's, each with its face."""
+    image = cv2.imread(str(data_path("galleries", "real_test.png")))
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
+    from tests.variants import h264
+
+    image = cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(36)
+    raw = [np.clip(image.astype(np.float32) + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
+           for _ in range(10)]
+    perception.reset()
+    png = perception.analyze(image)
+    assert len(png.tiles) == 4
+    perception.reset()
+    got = perception.analyze(h264(raw, 36)[0])
+    assert len(got.tiles) == 4, [t.tile.bbox for t in got.tiles]
+    for want in png.tiles:
+        x, y, w, h = want.tile.bbox
+        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
+               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
+        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+    assert all(t.faces for t in got.tiles), [(t.tile.bbox, len(t.faces)) for t in got.tiles]
+
+
 # ---------------------------------------------------------------- no shared data needed
 def _dark_gallery(gap: int = 6, tile=(384, 216), margin: int = 10):
     """A 2 x 2 gallery of Zoom's dark UI: gap and margin 26, tiles 34 with a brighter
@@ -198,3 +229,19 @@ def test_a_partial_last_rows_empty_places_are_not_spanned():
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     grid = GridFit(tuple(Tile(i, b) for i, b in enumerate(true)), (26, 26, 26), (320, 180))
     assert span_cut(image, gray, Evidence(gray), grid, (*true[0][:2], 3 * 320 + 12, 3 * 180 + 12), (1.15, 2.1)) is None
+
+
+def test_the_empty_places_among_a_grids_tiles():
+    """gallery._holes: the place a lost tile leaves in a grid (an L of three tiles of a
+    2 x 2), none where a gallery's last row is centred; a last row that stops short on the
+    left leaves its empty places (a tile there only with a face: gallery._fill_holes)."""
+    from classmood.detectors.gallery import _holes
+
+    tw, th, g = 400, 225, 6
+    at = lambda c, r, dx=0: (c * (tw + g) + dx, r * (th + g), tw, th)  # noqa: E731
+    ell = np.array([at(0, 0), at(1, 0), at(0, 1)])
+    assert _holes(ell) == [at(1, 1)]
+    centred = np.array([at(0, 0), at(1, 0), at(2, 0), at(0, 1, (tw + g) // 2), at(1, 1, (tw + g) // 2)])
+    assert _holes(centred) == []
+    ended = np.array([at(0, 0), at(1, 0), at(2, 0), at(0, 1), at(1, 1)])
+    assert _holes(ended) == [at(2, 1)]
