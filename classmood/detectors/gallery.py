@@ -544,7 +544,12 @@ class GalleryPerception:
                 and any(float((np.abs(tt - cache.gap_level) <= 4).mean()) > 0.97 for tt in tthumbs)
                 # several tiles changed wholesale at once: a window came over them or went
                 # (or the tiles were reordered)
-                or len(tiles) >= 4 and sum(c is not None and c > 4 * change_level for c in changes) >= _WINDOW_TILES):
+                or len(tiles) >= 4 and sum(c is not None and c > 4 * change_level for c in changes) >= _WINDOW_TILES
+                # an answer that does not explain the frame, whose picture changed wholesale:
+                # the window over the gallery went (a 25-tile gallery read as one tile under
+                # a dialog kept that answer, with the 16 faces it then showed as people
+                # sharing one camera, until the next search)
+                or cache.blind > 0 and any(c is not None and c > 4 * change_level for c in changes)):
             due = True
             cache = self._relayout(image, t, cache, clock)
             tiles = list(cache.layout.tiles)

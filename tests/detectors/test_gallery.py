@@ -266,3 +266,27 @@ def test_a_moving_student_found_again_stays_live_without_a_new_decision_and_a_sw
         result = p.update(img, 3.0)
         assert result.tiles[2].state is TileState.CAMERA_OFF and 2 in decided
         assert [t.state for i, t in enumerate(result.tiles) if i != 2] == [F] * 3
+
+
+def test_a_frame_read_as_one_tile_is_searched_again_when_its_picture_changes_wholesale(galleries_dir):
+    """A dialog over most of a gallery for 3 s: every search reads the frame as one tile
+    (no grid explains it), and the searches back off (0, 0.5, 1, 2 s). When the dialog
+    closes the whole picture changes: the grid is searched again on that frame, not at
+    the next due search (a newcomer's 25-tile clip kept one tile for a frame with the 16
+    faces it showed, counted as people sharing one camera)."""
+    import numpy as np
+
+    from tests.variants import foreign_window
+
+    image = load_image(galleries_dir / "zoom1.png")
+    h, w = image.shape[:2]
+    covered = foreign_window(image, (w // 20, h // 20, w - w // 10, h - h // 10), dark=True)
+    rng = np.random.default_rng(0)
+    noisy = lambda im: np.clip(im.astype(np.float32) + rng.normal(0, 2.0, im.shape), 0, 255).astype(np.uint8)  # noqa: E731
+    with GalleryPerception(still_photos=False) as p:
+        want = len(p.analyze(image).tiles)
+        assert want > 4
+        p.reset()
+        for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+            assert len(p.update(noisy(covered), t).tiles) <= 1
+        assert len(p.update(noisy(image), 3.5).tiles) == want
