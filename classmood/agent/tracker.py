@@ -100,6 +100,29 @@ What it cannot undo: a first frame read as more boxes than there are students (t
 ids have been shown), a second person read in a misread box (the pipeline's ``P01.1``),
 and a first box that a later tile matches by look.
 
+**A window over the gallery mid-session** (a dialog, a chat, another app for a few
+seconds) that perception does not find as such is read as a grid of fewer or other boxes:
+the tiles it half covers cut to the parts left showing, faces given regions of their own
+that run onto the window, or the whole frame as one faceless box. Seen on two frames that
+reading is steady, and its boxes looked like no one: new ids while it showed, and the
+session's opening rule handed them the ids of the students they cut (their looks replaced)
+so that those got new ids again when it closed. Now, on a frame with no more tiles than
+the last grid that held for ``hold_s`` (the grid every participant's whole tile,
+:attr:`Track.box`, is taken from), a tile that matched nobody is a part of the tile of
+a participant not found in it and seen within ``hold_s``: 80% of it inside that tile and
+at most 80% of its size, or its largest face 80% inside it and the tile not in its place,
+or (fewer tiles than that grid) the tile in its place, its picture under the window
+(:meth:`ParticipantTracker._parts`: nothing is learnt from it). A faceless box that holds
+the whole tiles of two such participants or more is nobody, and they are held as last
+shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`). A grid with fewer
+tiles than the opening takes over none of its ids. Measured with the real pipeline on a
+newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dark dialog
+over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
+for 6, 6, 16, 25, 7, 23 students and the 15% clip's 23 were 8, 8, 18, 41, 9, 32, 26; now
+each as many as students; the same clips with the dialog on the first 1.5 s unchanged
+(right). What it cannot tell apart: a student who leaves as a newcomer's tile appears
+inside theirs, in a grid that shrank at the same time.
+
 Camera-off cards all look alike (a grey card with a name): without names, a card tile
 that moves to another position may swap ids with another card. Turn names on for
 exact tracking of cameras-off students.
@@ -235,6 +258,10 @@ class Track:
     active: bool = True
     state: TileState | None = None
     """What their tile showed last (face, nobody in view, card, photo)."""
+    box: tuple[float, float, float, float] | None = None
+    """Their whole tile, (x, y, w, h) as fractions of the frame: where they were last seen
+    in a grid that had held for ``hold_s`` (or where they first were); a younger grid's box
+    may be a part of it (:meth:`ParticipantTracker._parts`)."""
 
     @property
     def name(self) -> str | None:
@@ -293,6 +320,14 @@ def same_grid(a: list[BBox], b: list[BBox]) -> bool:
     return bool((best >= SAME_GRID_IOU).all())
 
 
+PART_INSIDE = 0.8
+"""A tile that matched nobody is a part of a participant's tile when this share of it or
+more lies inside that tile (:meth:`ParticipantTracker._parts`)..."""
+PART_SIZE = 0.8
+"""...and it is at most this share of that tile's area (a tile of the same size in the same
+place is the whole tile, matched by look or place)."""
+
+
 @dataclass(frozen=True)
 class _Pending:
     """A tile of a suspect frame that matched nobody (not a participant yet)."""
@@ -327,11 +362,14 @@ class ParticipantTracker:
         opening_s: how long, in seconds from the session's first frame, its grid is the
             *opening* reading, whose ids the next grid's tiles in their place may take
             over (module doc: a misread opening).
+        hide_s: the longest participants whose tiles a faceless misread box holds are
+            held as last shown (:meth:`_merged`), in seconds since it first held them.
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
                  relayout_position_weight: float = 0.05, learn: float = 0.2,
-                 name_mismatch_cost: float = 0.10, hold_s: float = 2.0, opening_s: float = 10.0) -> None:
+                 name_mismatch_cost: float = 0.10, hold_s: float = 2.0, opening_s: float = 10.0,
+                 hide_s: float = 10.0) -> None:
         self.max_cost = float(max_cost)
         self.same_place_cost = float(same_place_cost)
         self.name_mismatch_cost = float(name_mismatch_cost)
@@ -340,6 +378,7 @@ class ParticipantTracker:
         self.learn = float(learn)
         self.hold_s = float(hold_s)
         self.opening_s = float(opening_s)
+        self.hide_s = float(hide_s)
         self.tracks: dict[str, Track] = {}
         self.suspect = False
         """Whether the last frame was suspect (its layout disagreed with the steady one)."""
@@ -349,12 +388,15 @@ class ParticipantTracker:
         self._count = 0
         self._last_layout: list[BBox] | None = None
         self._steady: list[BBox] | None = None  # the steady grid
+        self._steady_since = 0.0  # when the steady grid was first steady
         self._pending: list[_Pending] = []  # last frame's tiles that matched nobody, unconfirmed
         self._sigs: dict[BBox, np.ndarray] = {}  # last frame's signature per tile box
         self._first: dict[str, BBox] = {}  # ids minted by the session's opening grid -> box (frame fractions)
         self._opening: list[BBox] | None = None  # the session's opening grid, until another is steady
         self._opening_t: float | None = None  # the last time the opening grid was seen
         self._start_t = 0.0  # the session's first frame time
+        self._hidden: dict[str, float] = {}  # ids held under a faceless misread box -> since when
+        self._held_tiles = 0  # how many tiles the last grid that held for hold_s had
 
     def _new_id(self) -> str:
         """The next unused id: ``P01``, ``P02``, ... (ids are never reused)."""
@@ -411,12 +453,24 @@ class ParticipantTracker:
         if opening:
             self._opening_t = timestamp
         # the first steady frame of another grid: the opening's ids not found in it may be
-        # taken over by its tiles in their place (below, :meth:`_take_over`)
-        settle = steady and not opening and self._opening is not None
+        # taken over by its tiles in their place (below, :meth:`_take_over`); only by a grid
+        # that shows as much of the gallery (as many tiles or more): a dialog over a gallery
+        # read right hides tiles, its grid of fewer boxes is no reading of the opening's
+        # (a 23-tile gallery with a dialog from 3 to 5 s: 9 students handed their ids to the
+        # dialog's cut boxes, and got new ones when it closed: 32 ids)
+        settle = steady and not opening and self._opening is not None and len(layout) >= len(self._opening)
         relayout = not steady
         self._last_layout = layout
         if steady:
+            if self._steady is None or not same_grid(layout, self._steady):
+                self._steady_since = timestamp
             self._steady = layout
+        # a participant's whole tile (Track.box) is taken only from a grid that has held for
+        # hold_s: a dialog over the gallery read alike on a few frames (a grid of misread
+        # boxes, steady on its second frame) cuts tiles into parts (:meth:`_parts`)
+        held_grid = steady and (first or timestamp - self._steady_since >= self.hold_s)
+        if held_grid:
+            self._held_tiles = len(layout)
         pos_w = self.relayout_position_weight if relayout else self.position_weight
 
         ids: list[str | None] = [None] * n
@@ -512,8 +566,23 @@ class ParticipantTracker:
         out: list[str | None] = []
         pending: list[_Pending] = []
         takeover = self._take_over(ids, boxes, (w, h)) if settle and self._first else {}
+        faces = [max((f.bbox for f in t.faces), key=lambda b: b[2] * b[3], default=None) for t in tiles]
+        # a window over the gallery hides tiles: a grid with more tiles than the last that
+        # held is a reflow (someone joined) or the right grid after a misread, not parts
+        parts = self._parts(ids, takeover, boxes, faces, (w, h), timestamp,
+                            whole=n < self._held_tiles) if n <= self._held_tiles else {}
+        hidden = self._merged(ids, takeover, parts, boxes, faces, (w, h), timestamp)
+        fracs = [(x / w, y / h, bw / w, bh / h) for x, y, bw, bh in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]
+            if tid is None and i in hidden:  # a faceless box over several tiles: nobody
+                out.append(None)
+                continue
+            if tid is None and i in parts:  # a part of someone's tile (a window over the rest)
+                tr = self.tracks[parts[i]]
+                tr.last_seen, tr.active, tr.state = timestamp, True, t.state
+                out.append(tr.id)
+                continue
             if tid is None:
                 if not steady and not self._seen_again(boxes[i], sigs[i], _kind(t.state)):
                     pending.append(_Pending(boxes[i], sigs[i], _kind(t.state)))
@@ -526,6 +595,7 @@ class ParticipantTracker:
                     tr.names.clear()
                     tr.saw_name(t.name)
                     tr.center, tr.last_seen, tr.active, tr.state = centers[i], timestamp, True, t.state
+                    tr.box = fracs[i]
                     out.append(tid)
                     continue
                 tid = self._new_id()
@@ -534,7 +604,7 @@ class ParticipantTracker:
                     self._first[tid] = (x / w, y / h, bw / w, bh / h)
                 # under a window the tile shows the window, not the participant: no look
                 looks = {} if t.covered else {_look(t.state): sigs[i]}
-                self.tracks[tid] = Track(id=tid, looks=looks, center=centers[i],
+                self.tracks[tid] = Track(id=tid, looks=looks, center=centers[i], box=fracs[i],
                                          first_seen=timestamp, last_seen=timestamp, state=t.state)
                 self.tracks[tid].saw_name(t.name)
             else:
@@ -546,6 +616,8 @@ class ParticipantTracker:
                     tr.looks[look] = sigs[i] if old is None else (1 - self.learn) * old + self.learn * sigs[i]
                     tr.saw_name(t.name)
                 tr.center = centers[i]
+                if held_grid:  # their whole tile is the one of a grid that held
+                    tr.box = fracs[i]
                 tr.last_seen = timestamp
                 tr.active = True
                 tr.state = t.state
@@ -561,6 +633,9 @@ class ParticipantTracker:
         self.held = () if steady else tuple(
             tr.id for tr in self.tracks.values()
             if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
+        under = {tid for ids_ in hidden.values() for tid in ids_} - seen
+        self.held = tuple(dict.fromkeys(self.held + tuple(sorted(under))))
+        self._hidden = {tid: self._hidden.get(tid, timestamp) for tid in under}
         for tr in self.tracks.values():
             if tr.id not in seen:
                 tr.active = False
@@ -596,6 +671,78 @@ class ParticipantTracker:
                 out[i] = tid
         return out
 
+    def _parts(self, ids: list[str | None], takeover: dict[int, str], boxes: list[BBox],
+               faces: list[BBox | None], size: tuple[int, int], timestamp: float,
+               whole: bool = False) -> dict[int, str]:
+        """Tiles that show a part of someone's tile (tile index -> id), on a frame with no
+        more tiles than the last grid that held for ``hold_s``. A window over the
+        gallery cuts the tiles it half covers into the parts it leaves showing, and where no
+        grid is fitted around it the frame's faces get regions of their own that may run
+        onto the window and the next tile (a 23-tile gallery under a dialog from 3 to 5 s:
+        9 of its 12 boxes such, looking like no one: 9 new ids while it showed). A tile
+        that matched nobody (``ids``, ``takeover``) is a part of the whole tile of a
+        participant not found in this frame and seen within ``hold_s`` when
+        :data:`PART_INSIDE` of it lies inside that tile and it is at most
+        :data:`PART_SIZE` of its size, or when its largest face (``faces``: one box or
+        None per tile) lies that much inside it and the tile is not in its place
+        (:data:`SAME_GRID_IOU`: a newcomer's tile where a leaver's was is their own). With
+        ``whole`` (the frame has fewer tiles than the grid that held: a window hides some),
+        a tile in the place of such a participant's tile is theirs as well, its picture
+        partly under the window (the fit kept the tile, the window changed its look: a 15%
+        dialog over a 23-tile gallery, 3 new ids). Pairs by the most shared first. Whoever's tile it is part of is the one it shows;
+        nothing is learnt from it and their tile is remembered whole."""
+        w, h = size
+        taken = set(ids) | set(takeover.values())
+        free = [i for i, tid in enumerate(ids) if tid is None and i not in takeover]
+        near = [tr for tr in self.tracks.values()
+                if tr.id not in taken and tr.box is not None and timestamp - tr.last_seen <= self.hold_s]
+        frac = lambda b: (b[0] / w, b[1] / h, b[2] / w, b[3] / h)  # noqa: E731
+        pairs = []
+        for i in free:
+            box, face = frac(boxes[i]), None if faces[i] is None else frac(faces[i])
+            area = box[2] * box[3]
+            for tr in near:
+                shared = overlap(box, tr.box) / area
+                if shared >= PART_INSIDE and area <= PART_SIZE * tr.box[2] * tr.box[3]:
+                    pairs.append((-shared, i, tr.id))
+                elif whole and iou(box, tr.box) >= SAME_GRID_IOU:
+                    pairs.append((-shared, i, tr.id))
+                elif face is not None and iou(box, tr.box) < SAME_GRID_IOU:
+                    inside = overlap(face, tr.box) / (face[2] * face[3])
+                    if inside >= PART_INSIDE:
+                        pairs.append((-inside, i, tr.id))
+        out: dict[int, str] = {}
+        for _, i, tid in sorted(pairs):
+            if i not in out and tid not in out.values():
+                out[i] = tid
+        return out
+
+    def _merged(self, ids: list[str | None], takeover: dict[int, str], parts: dict[int, str],
+                boxes: list[BBox], faces: list[BBox | None], size: tuple[int, int],
+                timestamp: float) -> dict[int, list[str]]:
+        """Faceless tiles that hold the whole tiles of two participants or more (tile
+        index -> their ids): a misread box over several tiles (a dialog over a 25-tile
+        gallery that no grid fits around: the whole frame as one tile, "away", a new
+        participant for the dialog's 1.5 s). Such a box is nobody (no id) and those whose
+        tiles it holds (:data:`PART_INSIDE` inside it; not found in this frame; seen
+        within ``hold_s``, or hidden so since at most ``hide_s``) are held as last shown.
+        A box with a face is someone's (matched by look, or :meth:`_parts`)."""
+        w, h = size
+        taken = set(ids) | set(takeover.values()) | set(parts.values())
+        near = [tr for tr in self.tracks.values() if tr.id not in taken and tr.box is not None and (
+            timestamp - tr.last_seen <= self.hold_s
+            or tr.id in self._hidden and timestamp - self._hidden[tr.id] <= self.hide_s)]
+        out: dict[int, list[str]] = {}
+        for i, tid in enumerate(ids):
+            if tid is not None or i in takeover or i in parts or faces[i] is not None:
+                continue
+            x, y, bw, bh = boxes[i]
+            box = (x / w, y / h, bw / w, bh / h)
+            inside = [tr.id for tr in near if overlap(box, tr.box) >= PART_INSIDE * tr.box[2] * tr.box[3]]
+            if len(inside) >= 2:
+                out[i] = inside
+        return out
+
     def _seen_again(self, bbox: BBox, sig: np.ndarray, kind: str) -> bool:
         """Whether a tile that matched nobody is one of the last frame's pending tiles:
         in its place (:data:`SAME_GRID_IOU`), of its kind and looking like it
@@ -629,6 +776,7 @@ class ParticipantTracker:
             tr.active = False
         self.held = ()
         self._pending = []
+        self._hidden.clear()
 
     def reset(self) -> None:
         """Forget every participant (a new class): the next id is ``P01`` again."""
@@ -636,10 +784,13 @@ class ParticipantTracker:
         self._count = 0
         self._last_layout = None
         self._steady = None
+        self._steady_since = 0.0
         self._pending = []
         self.suspect = False
         self.held = ()
         self._sigs.clear()
+        self._hidden.clear()
+        self._held_tiles = 0
         self._end_opening()
 
     def _end_opening(self) -> None:
