@@ -112,7 +112,8 @@ the last grid that held for ``hold_s`` (the grid every participant's whole tile,
 a participant not found in it and seen within ``hold_s``: 80% of it inside that tile and
 at most 80% of its size, or its largest face 80% inside it and the tile not in its place,
 or (fewer tiles than that grid) the tile in its place, its picture under the window
-(:meth:`ParticipantTracker._parts`: nothing is learnt from it). A faceless box that holds
+(:meth:`ParticipantTracker._parts`: nothing is learnt from it; a second part of the same
+tile, a dialog's buttons read as boxes, is nobody). A faceless box that holds
 the whole tiles of two such participants or more is nobody, and they are held as last
 shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`). A grid with fewer
 tiles than the opening takes over none of its ids. Measured with the real pipeline on a
@@ -578,6 +579,9 @@ class ParticipantTracker:
             if tid is None and i in hidden:  # a faceless box over several tiles: nobody
                 out.append(None)
                 continue
+            if tid is None and i in parts and not parts[i]:  # a second part of someone's tile
+                out.append(None)
+                continue
             if tid is None and i in parts:  # a part of someone's tile (a window over the rest)
                 tr = self.tracks[parts[i]]
                 tr.last_seen, tr.active, tr.state = timestamp, True, t.state
@@ -689,7 +693,9 @@ class ParticipantTracker:
         ``whole`` (the frame has fewer tiles than the grid that held: a window hides some),
         a tile in the place of such a participant's tile is theirs as well, its picture
         partly under the window (the fit kept the tile, the window changed its look: a 15%
-        dialog over a 23-tile gallery, 3 new ids). Pairs by the most shared first. Whoever's tile it is part of is the one it shows;
+        dialog over a 23-tile gallery, 3 new ids). Pairs by the most shared first; a tile
+        that is a part of a tile already given to another is nobody (``""``: no id, a
+        dialog's two buttons read as boxes over one student's tile). Whoever's tile it is part of is the one it shows;
         nothing is learnt from it and their tile is remembered whole."""
         w, h = size
         taken = set(ids) | set(takeover.values())
@@ -715,6 +721,11 @@ class ParticipantTracker:
         for _, i, tid in sorted(pairs):
             if i not in out and tid not in out.values():
                 out[i] = tid
+        # a second part of a tile already given (a dialog's buttons read as two boxes over
+        # one student's tile): nobody, no id
+        for _, i, tid in sorted(pairs):
+            if i not in out:
+                out[i] = ""
         return out
 
     def _merged(self, ids: list[str | None], takeover: dict[int, str], parts: dict[int, str],
@@ -728,7 +739,7 @@ class ParticipantTracker:
         within ``hold_s``, or hidden so since at most ``hide_s``) are held as last shown.
         A box with a face is someone's (matched by look, or :meth:`_parts`)."""
         w, h = size
-        taken = set(ids) | set(takeover.values()) | set(parts.values())
+        taken = set(ids) | set(takeover.values()) | {tid for tid in parts.values() if tid}
         near = [tr for tr in self.tracks.values() if tr.id not in taken and tr.box is not None and (
             timestamp - tr.last_seen <= self.hold_s
             or tr.id in self._hidden and timestamp - self._hidden[tr.id] <= self.hide_s)]

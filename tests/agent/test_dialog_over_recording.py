@@ -145,3 +145,35 @@ def _window_box_of(pipe: Pipeline, image: np.ndarray, students: int) -> tuple[in
     tiles = [t.tile.bbox for t in pipe.perception.analyze(image).tiles]
     assert len(tiles) == students
     return _window_box(tiles, (image.shape[1], image.shape[0]), "4big")
+
+
+@pytest.mark.parametrize("gallery, students", [
+    ("galleries2/zoom_evo_gallery23.png", 23), ("galleries2/zoom_websdk_gallery25.png", 25),
+    ("galleries2/webex_grid6_apps.png", 6), ("galleries/screenshot_j.png", 7)])
+def test_a_large_dialog_in_the_middle_of_a_recording_makes_nobody_new(gallery, students):
+    """A recording at 720p (H.264 CRF 23, a keyframe every 10 frames, camera noise) with a
+    dark dialog over the middle 40% of the frame (63% of its width and height) for 2 s in
+    the middle: too large for the fit's window search (a grid with its tiles cut to the
+    parts showing, face regions running onto the dialog, or one faceless tile). Every
+    student keeps one id: before (0f8bae4), a newcomer's clips: 32, 41, 8 and 9 ids (the
+    tracker's parts and faceless boxes, and the layout searched again when the dialog
+    went: tracker module doc)."""
+    import cv2
+
+    from tests.variants import h264
+
+    folder, name = gallery.split("/")
+    image = load_image(data_path(folder, name))
+    h, w = image.shape[:2]
+    image = cv2.resize(image, (round(w * 720 / h) // 2 * 2, 720), interpolation=cv2.INTER_AREA)
+    h, w = image.shape[:2]
+    box = (int(w * 0.184), int(h * 0.184), int(w * 0.632), int(h * 0.632))
+    rng = np.random.default_rng(students)
+    raw = [_noisy(foreign_window(image, box, dark=True) if 6 <= k < 10 else image, rng) for k in range(14)]
+    with Pipeline(presence_only=True) as pipe:
+        ids: set[str] = set()
+        for k, shown in enumerate(h264(raw, 23)):
+            r = pipe.process(shown, k * STEP)
+            ids |= {p.id for p in r.participants}
+    assert len(ids) == students, sorted(ids)
+    assert len({p.id for p in r.participants if p.bbox is not None}) == students
