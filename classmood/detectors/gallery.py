@@ -248,6 +248,11 @@ class GalleryPerception:
             elif by_faces is not None:
                 layout, found = by_faces
                 has_faces = True
+                # regions around the faces found frame-wide, in a lattice: a place among
+                # them may hold a face that search missed (small, a hand over it)
+                widths = [f.bbox[2] for fs in found.values() for f in fs]
+                if widths and len(layout.tiles) >= 3:
+                    layout, found = self._fill_holes(image, layout, found, float(np.median(widths)), clock)
         return _one_tile_per_face(*self._add_avatars(image, layout, found, has_faces, clock))
 
     def _add_avatars(self, image: np.ndarray, layout: Layout, found: dict, has_faces: bool,
@@ -386,18 +391,21 @@ class GalleryPerception:
 
     def _fill_holes(self, image: np.ndarray, layout: Layout, found: dict, face_width: float,
                     clock: _Clock) -> tuple[Layout, dict]:
-        """The fitted ``layout`` with each empty place among its tiles (:func:`_holes`)
-        that holds a sure face (``_SPEAKER_SCORE``, at least ``_BESIDE_FACE`` of
-        ``face_width``, the tiles' median face width in pixels) added as a tile, in
-        reading order; ``found`` with its faces. A frame with a face never loses it to a
-        tile the fit could not see."""
+        """The ``layout`` (fitted, or regions around faces in a lattice) with each empty
+        place among its tiles (:func:`_holes`) that is not flat and holds a face added as
+        a tile, in reading order; ``found`` with its faces. The place is searched as a
+        tile is (:meth:`FaceFinder.find_in_rois`: a place among tiles is a tile's), and its
+        face must be at least ``_BESIDE_FACE`` of ``face_width``, the tiles' median face
+        width in pixels. A frame with a face never loses it to a tile the fit could not
+        see, nor to a frame-wide search that missed it (a face 0.71 sure, a hand over it,
+        in a pillarboxed Zoom gallery at 720p, CRF 36)."""
         holes = [h for h in _holes(np.array([t.bbox for t in layout.tiles], np.int64))
                  if _textured(image, h)]
         if not holes:
             return layout, found
         faces = clock.run("faces", lambda: self.face_finder.find_in_rois(image, holes))
         extra = {h: fs for h, fs in zip(holes, faces)
-                 if any(f.score >= _SPEAKER_SCORE and f.bbox[2] >= _BESIDE_FACE * face_width for f in fs)}
+                 if any(f.bbox[2] >= _BESIDE_FACE * face_width for f in fs)}
         if not extra:
             return layout, found
         boxes = reading_order([t.bbox for t in layout.tiles] + list(extra))
