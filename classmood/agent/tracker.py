@@ -115,7 +115,8 @@ or (fewer tiles than that grid) the tile in its place, its picture under the win
 (:meth:`ParticipantTracker._parts`: nothing is learnt from it; a second part of the same
 tile, a dialog's buttons read as boxes, is nobody). A faceless box that holds
 the whole tiles of two such participants or more is nobody, and they are held as last
-shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`). A grid with fewer
+shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`); so are all who
+were in view when a frame shows no tiles at all (a window over the whole gallery). A grid with fewer
 tiles than the opening takes over none of its ids. Measured with the real pipeline on a
 newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dark dialog
 over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
@@ -363,8 +364,9 @@ class ParticipantTracker:
         opening_s: how long, in seconds from the session's first frame, its grid is the
             *opening* reading, whose ids the next grid's tiles in their place may take
             over (module doc: a misread opening).
-        hide_s: the longest participants whose tiles a faceless misread box holds are
-            held as last shown (:meth:`_merged`), in seconds since it first held them.
+        hide_s: the longest participants whose tiles a faceless misread box holds (or
+            a frame with no tiles at all, after a gallery) are held as last shown
+            (:meth:`_merged`), in seconds since it first held them.
     """
 
     def __init__(self, max_cost: float = 0.35, same_place_cost: float = 0.60, position_weight: float = 0.15,
@@ -638,6 +640,9 @@ class ParticipantTracker:
             tr.id for tr in self.tracks.values()
             if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
         under = {tid for ids_ in hidden.values() for tid in ids_} - seen
+        if not n:  # no gallery in view (a window over all of it): whoever was there is held
+            under = {tr.id for tr in self.tracks.values() if tr.active or (
+                tr.id in self._hidden and timestamp - self._hidden[tr.id] <= self.hide_s)}
         self.held = tuple(dict.fromkeys(self.held + tuple(sorted(under))))
         self._hidden = {tid: self._hidden.get(tid, timestamp) for tid in under}
         for tr in self.tracks.values():

@@ -601,3 +601,22 @@ def test_a_tile_half_under_a_window_in_its_place_keeps_its_id(tracker):
         assert tracker.update(image, shown, t) == ids[:4] + ids[5:]
     assert tracker.update(*steady, 5.0) == ids
     assert sorted(tracker.tracks) == ids
+
+
+def test_a_frame_with_no_tiles_after_a_gallery_holds_everyone_for_hide_s():
+    """A window over the whole gallery for 2 s (a recording's frames read as no tiles at
+    all: a newcomer's clip listed 0 participants for 2 s): whoever was in view is held as
+    last shown, the same ids come back with the gallery; past ``hide_s`` they are left."""
+    tracker = ParticipantTracker(hide_s=3.0)
+    steady = frame(faces(0, 1, 2, 3))
+    ids = ["P01", "P02", "P03", "P04"]
+    for t in (0.0, 0.5, 1.0):
+        assert tracker.update(*steady, t) == ids
+    for t in (1.5, 2.0, 2.5, 3.0):
+        assert tracker.update(steady[0], [], t) == []
+        assert sorted(tracker.held) == ids
+    assert tracker.update(*steady, 3.5) == ids
+    for t in (4.0, 5.0, 6.0, 7.0, 8.0):
+        tracker.update(steady[0], [], t)
+    assert tracker.held == ()
+    assert tracker.update(*steady, 8.5) == ids
