@@ -113,11 +113,11 @@ a participant not found in it and seen within ``hold_s``: 80% of it inside that 
 at most 80% of its size, or its largest face 80% inside it and the tile not in its place,
 or (fewer tiles than that grid) the tile in its place, its picture under the window
 (:meth:`ParticipantTracker._parts`: nothing is learnt from it; a second part of the same
-tile, a dialog's buttons read as boxes, is nobody). A faceless box that holds
-the whole tiles of two such participants or more is nobody, and they are held as last
+tile, a dialog's buttons read as boxes, is nobody). A faceless box that holds the whole
+tiles of two such participants or more is nobody, and they are held as last
 shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`); so are all who
-were in view when a frame shows no tiles at all (a window over the whole gallery). A grid with fewer
-tiles than the opening takes over none of its ids. Measured with the real pipeline on a
+were in view when a frame shows no tiles at all (a window over the whole gallery). A grid
+with fewer tiles than the opening takes over none of its ids. Measured with the real pipeline on a
 newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dark dialog
 over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
 for 6, 6, 16, 25, 7, 23 students and the 15% clip's 23 were 8, 8, 18, 41, 9, 32, 26; now
@@ -320,6 +320,12 @@ def same_grid(a: list[BBox], b: list[BBox]) -> bool:
     union = A[..., 2] * A[..., 3] + B[..., 2] * B[..., 3] - inter
     best = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0).max(axis=1)
     return bool((best >= SAME_GRID_IOU).all())
+
+
+def _fraction(box: BBox, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """``box`` (x, y, w, h) in pixels as fractions of a frame of ``size`` (w, h)."""
+    w, h = size
+    return box[0] / w, box[1] / h, box[2] / w, box[3] / h
 
 
 PART_INSIDE = 0.8
@@ -575,7 +581,7 @@ class ParticipantTracker:
         parts = self._parts(ids, takeover, boxes, faces, (w, h), timestamp,
                             whole=n < self._held_tiles) if n <= self._held_tiles else {}
         hidden = self._merged(ids, takeover, parts, boxes, faces, (w, h), timestamp)
-        fracs = [(x / w, y / h, bw / w, bh / h) for x, y, bw, bh in boxes]
+        fracs = [_fraction(b, (w, h)) for b in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]
             if tid is None and i in hidden:  # a faceless box over several tiles: nobody
@@ -606,8 +612,7 @@ class ParticipantTracker:
                     continue
                 tid = self._new_id()
                 if opening:
-                    x, y, bw, bh = boxes[i]
-                    self._first[tid] = (x / w, y / h, bw / w, bh / h)
+                    self._first[tid] = fracs[i]
                 # under a window the tile shows the window, not the participant: no look
                 looks = {} if t.covered else {_look(t.state): sigs[i]}
                 self.tracks[tid] = Track(id=tid, looks=looks, center=centers[i], box=fracs[i],
@@ -661,8 +666,7 @@ class ParticipantTracker:
         with the tile; pairs by the most shared first. Whoever sits where a misread box
         was is the one it showed. A first-frame box still in the grid whose tile looks
         like nobody known is someone new in that place, not a misread."""
-        w, h = size
-        norm = [(x / w, y / h, bw / w, bh / h) for x, y, bw, bh in boxes]
+        norm = [_fraction(b, size) for b in boxes]
         free = [i for i, tid in enumerate(ids) if tid is None]
         taken = set(ids)
         ghosts = [(tid, box) for tid, box in self._first.items()
@@ -700,17 +704,16 @@ class ParticipantTracker:
         partly under the window (the fit kept the tile, the window changed its look: a 15%
         dialog over a 23-tile gallery, 3 new ids). Pairs by the most shared first; a tile
         that is a part of a tile already given to another is nobody (``""``: no id, a
-        dialog's two buttons read as boxes over one student's tile). Whoever's tile it is part of is the one it shows;
-        nothing is learnt from it and their tile is remembered whole."""
-        w, h = size
+        dialog's two buttons read as boxes over one student's tile). Whoever's tile it is
+        part of is the one it shows; nothing is learnt from it and their tile is
+        remembered whole."""
         taken = set(ids) | set(takeover.values())
         free = [i for i, tid in enumerate(ids) if tid is None and i not in takeover]
         near = [tr for tr in self.tracks.values()
                 if tr.id not in taken and tr.box is not None and timestamp - tr.last_seen <= self.hold_s]
-        frac = lambda b: (b[0] / w, b[1] / h, b[2] / w, b[3] / h)  # noqa: E731
         pairs = []
         for i in free:
-            box, face = frac(boxes[i]), None if faces[i] is None else frac(faces[i])
+            box, face = _fraction(boxes[i], size), None if faces[i] is None else _fraction(faces[i], size)
             area = box[2] * box[3]
             for tr in near:
                 shared = overlap(box, tr.box) / area
@@ -743,7 +746,6 @@ class ParticipantTracker:
         tiles it holds (:data:`PART_INSIDE` inside it; not found in this frame; seen
         within ``hold_s``, or hidden so since at most ``hide_s``) are held as last shown.
         A box with a face is someone's (matched by look, or :meth:`_parts`)."""
-        w, h = size
         taken = set(ids) | set(takeover.values()) | {tid for tid in parts.values() if tid}
         near = [tr for tr in self.tracks.values() if tr.id not in taken and tr.box is not None and (
             timestamp - tr.last_seen <= self.hold_s
@@ -752,8 +754,7 @@ class ParticipantTracker:
         for i, tid in enumerate(ids):
             if tid is not None or i in takeover or i in parts or faces[i] is not None:
                 continue
-            x, y, bw, bh = boxes[i]
-            box = (x / w, y / h, bw / w, bh / h)
+            box = _fraction(boxes[i], size)
             inside = [tr.id for tr in near if overlap(box, tr.box) >= PART_INSIDE * tr.box[2] * tr.box[3]]
             if len(inside) >= 2:
                 out[i] = inside
