@@ -67,6 +67,33 @@ def test_keyframe_tiles_on_the_pngs_edges(name, crf, perception):
     assert Counter(t.state for t in got.tiles) == Counter(t.state for t in png.tiles)
 
 
+def _keyframe_at_720p_like_the_png(perception, name: str, crf: int, tiles: int):
+    """galleries/``name`` at 720p as a recording's first keyframe (ten frames with camera
+    noise of 2 grey levels, H.264 at ``crf``): ``tiles`` tiles on the PNG and on the
+    keyframe, each of the PNG's sides within SIDE_PX on the keyframe. Returns the
+    keyframe's GalleryResult."""
+    image = cv2.imread(str(data_path("galleries", name)))
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
+    from tests.variants import h264
+
+    image = cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(crf)
+    raw = [np.clip(image.astype(np.float32) + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
+           for _ in range(10)]
+    perception.reset()
+    png = perception.analyze(image)
+    assert len(png.tiles) == tiles
+    perception.reset()
+    got = perception.analyze(h264(raw, crf)[0])
+    assert len(got.tiles) == tiles, [t.tile.bbox for t in got.tiles]
+    for want in png.tiles:
+        x, y, w, h = want.tile.bbox
+        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
+               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
+        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+    return got
+
+
 def test_a_galleries_rows_outranked_by_the_windows_chrome_are_still_fitted(perception):
     """real_test2.png (Zoom, 3 + 2 tiles centred, in its window with title bar and toolbar)
     at 720p as a recording: ten frames with camera noise (2 grey levels), H.264 CRF 30, the
@@ -76,25 +103,7 @@ def test_a_galleries_rows_outranked_by_the_windows_chrome_are_still_fitted(perce
     regions for five students, for the whole clip (a newcomer's sweep; before: 1 tile from
     the tile finder). Now the next row layouts are tried when none of the first holds
     (grid_fit._MORE_ROWS): the 5 tiles, each side within SIDE_PX of the PNG's."""
-    image = cv2.imread(str(data_path("galleries", "real_test2.png")))
-    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
-    from tests.variants import h264
-
-    image = cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)
-    rng = np.random.default_rng(30)
-    raw = [np.clip(image.astype(np.float32) + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
-           for _ in range(10)]
-    perception.reset()
-    png = perception.analyze(image)
-    assert len(png.tiles) == 5
-    perception.reset()
-    got = perception.analyze(h264(raw, 30)[0])
-    assert len(got.tiles) == 5, [t.tile.bbox for t in got.tiles]
-    for want in png.tiles:
-        x, y, w, h = want.tile.bbox
-        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
-               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
-        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+    _keyframe_at_720p_like_the_png(perception, "real_test2.png", 30, 5)
 
 
 def test_a_pillarboxed_tile_beside_a_dark_gap_is_a_tile_for_its_face(perception):
@@ -106,25 +115,7 @@ def test_a_pillarboxed_tile_beside_a_dark_gap_is_a_tile_for_its_face(perception)
     in no tile (a newcomer's clip: 3 of 4 students for the whole recording). An empty
     place among the tiles that holds a sure face is a tile (gallery._fill_holes): the 4
     tiles, each side within SIDE_PX of the PNG's, each with its face."""
-    image = cv2.imread(str(data_path("galleries", "real_test.png")))
-    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) encodes H.264")
-    from tests.variants import h264
-
-    image = cv2.resize(image, (1280, 720), interpolation=cv2.INTER_AREA)
-    rng = np.random.default_rng(36)
-    raw = [np.clip(image.astype(np.float32) + rng.normal(0, 2.0, image.shape), 0, 255).astype(np.uint8)
-           for _ in range(10)]
-    perception.reset()
-    png = perception.analyze(image)
-    assert len(png.tiles) == 4
-    perception.reset()
-    got = perception.analyze(h264(raw, 36)[0])
-    assert len(got.tiles) == 4, [t.tile.bbox for t in got.tiles]
-    for want in png.tiles:
-        x, y, w, h = want.tile.bbox
-        off = [max(abs(x - a), abs(y - b), abs(x + w - a - c), abs(y + h - b - d))
-               for a, b, c, d in (t.tile.bbox for t in got.tiles)]
-        assert min(off) <= SIDE_PX, (want.tile.bbox, [t.tile.bbox for t in got.tiles])
+    got = _keyframe_at_720p_like_the_png(perception, "real_test.png", 36, 4)
     assert all(t.faces for t in got.tiles), [(t.tile.bbox, len(t.faces)) for t in got.tiles]
 
 
