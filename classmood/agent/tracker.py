@@ -116,7 +116,9 @@ or (fewer tiles than that grid) the tile in its place, its picture under the win
 tile, a dialog's buttons read as boxes, is nobody). A faceless box that holds the whole
 tiles of two such participants or more is nobody, and they are held as last
 shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`); so are all who
-were in view when a frame shows no tiles at all (a window over the whole gallery). A grid
+were in view when a frame shows no tiles at all (a window over the whole gallery), or
+only faceless tiles fewer than the held grid's that are no one known (a dialog's buttons or
+thumbnails read as tiles: they are nobody). A grid
 with fewer tiles than the opening takes over none of its ids. Measured with the real pipeline on a
 newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dark dialog
 over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
@@ -478,8 +480,6 @@ class ParticipantTracker:
         # hold_s: a dialog over the gallery read alike on a few frames (a grid of misread
         # boxes, steady on its second frame) cuts tiles into parts (:meth:`_parts`)
         held_grid = steady and (first or timestamp - self._steady_since >= self.hold_s)
-        if held_grid:
-            self._held_tiles = len(layout)
         pos_w = self.relayout_position_weight if relayout else self.position_weight
 
         ids: list[str | None] = [None] * n
@@ -581,6 +581,17 @@ class ParticipantTracker:
         parts = self._parts(ids, takeover, boxes, faces, (w, h), timestamp,
                             whole=n < self._held_tiles) if n <= self._held_tiles else {}
         hidden = self._merged(ids, takeover, parts, boxes, faces, (w, h), timestamp)
+        # a frame with fewer tiles than the grid that held, none of them anyone known nor
+        # showing a face, explains nothing (a dialog's buttons or thumbnails read as tiles
+        # over a gallery it hides): its tiles are nobody, and whoever was in view is held
+        # (while anyone is left to hold: up to hide_s)
+        blind = (0 < n < self._held_tiles and not takeover and not parts
+                 and all(tid is None for tid in ids) and all(f is None for f in faces)
+                 and any(tr.active or self._still_hidden(tr.id, timestamp) for tr in self.tracks.values()))
+        if blind:
+            hidden = {i: [] for i in range(n)}
+        elif held_grid:
+            self._held_tiles = n
         fracs = [_fraction(b, (w, h)) for b in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]
@@ -645,9 +656,8 @@ class ParticipantTracker:
             tr.id for tr in self.tracks.values()
             if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
         under = {tid for ids_ in hidden.values() for tid in ids_} - seen
-        if not n:  # no gallery in view (a window over all of it): whoever was there is held
-            under = {tr.id for tr in self.tracks.values() if tr.active or (
-                tr.id in self._hidden and timestamp - self._hidden[tr.id] <= self.hide_s)}
+        if not n or blind:  # no gallery in view (a window over all of it): whoever was there is held
+            under = {tr.id for tr in self.tracks.values() if tr.active or self._still_hidden(tr.id, timestamp)}
         self.held = tuple(dict.fromkeys(self.held + tuple(sorted(under))))
         self._hidden = {tid: self._hidden.get(tid, timestamp) for tid in under}
         for tr in self.tracks.values():
@@ -748,8 +758,7 @@ class ParticipantTracker:
         A box with a face is someone's (matched by look, or :meth:`_parts`)."""
         taken = set(ids) | set(takeover.values()) | {tid for tid in parts.values() if tid}
         near = [tr for tr in self.tracks.values() if tr.id not in taken and tr.box is not None and (
-            timestamp - tr.last_seen <= self.hold_s
-            or tr.id in self._hidden and timestamp - self._hidden[tr.id] <= self.hide_s)]
+            timestamp - tr.last_seen <= self.hold_s or self._still_hidden(tr.id, timestamp))]
         out: dict[int, list[str]] = {}
         for i, tid in enumerate(ids):
             if tid is not None or i in takeover or i in parts or faces[i] is not None:
@@ -759,6 +768,11 @@ class ParticipantTracker:
             if len(inside) >= 2:
                 out[i] = inside
         return out
+
+    def _still_hidden(self, tid: str, timestamp: float) -> bool:
+        """Whether participant ``tid`` is held as hidden (:meth:`_merged`, a frame with no
+        tiles) since at most ``hide_s``."""
+        return tid in self._hidden and timestamp - self._hidden[tid] <= self.hide_s
 
     def _seen_again(self, bbox: BBox, sig: np.ndarray, kind: str) -> bool:
         """Whether a tile that matched nobody is one of the last frame's pending tiles:

@@ -620,3 +620,27 @@ def test_a_frame_with_no_tiles_after_a_gallery_holds_everyone_for_hide_s():
         tracker.update(steady[0], [], t)
     assert tracker.held == ()
     assert tracker.update(*steady, 8.5) == ids
+
+
+def test_a_dialogs_buttons_read_as_tiles_are_nobody_and_the_class_is_held():
+    """A dialog over most of a 3x3 class for 3 s whose two buttons are read as the only
+    tiles (small, faceless, like no one: a newcomer's real_test2 clip made them two "away"
+    participants while the five students were left). Fewer tiles than the grid that held,
+    none of them anyone known nor with a face: they are nobody and the class is held as
+    last shown; when the dialog goes the same nine ids, and nothing else was minted."""
+    steady = frame(faces(*range(9)))
+    ids = [f"P{i:02d}" for i in range(1, 10)]
+    tracker = ParticipantTracker()
+    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
+        assert tracker.update(*steady, t) == ids
+    image = steady[0].copy()
+    cv2.rectangle(image, (100, 60), (1180, 660), (48, 45, 45), -1)
+    buttons = []
+    for k, x in enumerate((380, 790)):  # each over the corner of four tiles, none's part
+        cv2.rectangle(image, (x, 455), (x + 100, 495), (200, 120, 60) if k else (150, 150, 150), -1)
+        buttons.append(TileResult(Tile(k, (x, 455, 100, 40)), TileState.NO_FACE))
+    for t in (3.0, 3.5, 4.0, 4.5, 5.0, 5.5):
+        assert tracker.update(image, buttons, t) == [None, None]
+        assert sorted(tracker.held) == ids
+    assert tracker.update(*steady, 6.0) == ids
+    assert sorted(tracker.tracks) == ids
