@@ -590,8 +590,6 @@ class ParticipantTracker:
                  and any(tr.active or self._still_hidden(tr.id, timestamp) for tr in self.tracks.values()))
         if blind:
             hidden = {i: [] for i in range(n)}
-        elif held_grid:
-            self._held_tiles = n
         fracs = [_fraction(b, (w, h)) for b in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]
@@ -658,8 +656,18 @@ class ParticipantTracker:
         under = {tid for ids_ in hidden.values() for tid in ids_} - seen
         if not n or blind:  # no gallery in view (a window over all of it): whoever was there is held
             under = {tr.id for tr in self.tracks.values() if tr.active or self._still_hidden(tr.id, timestamp)}
+        elif 0 < n < self._held_tiles and all(
+                i in parts or (tid is not None and iou(fracs[i], self.tracks[tid].box) >= SAME_GRID_IOU)
+                or (tid is None and i in hidden) for i, tid in enumerate(out)):
+            # fewer tiles than the grid that held, each in its own place there or a part of
+            # one: the missing ones are under something (a window the fit did not find), not
+            # gone; a student who leaves makes the app reflow its grid (tiles move)
+            under |= {tr.id for tr in self.tracks.values()
+                      if tr.id not in seen and (tr.active or self._still_hidden(tr.id, timestamp))}
         self.held = tuple(dict.fromkeys(self.held + tuple(sorted(under))))
         self._hidden = {tid: self._hidden.get(tid, timestamp) for tid in under}
+        if held_grid and not blind and not under:  # a grid that hides no one becomes the held one
+            self._held_tiles = n
         for tr in self.tracks.values():
             if tr.id not in seen:
                 tr.active = False
