@@ -118,7 +118,10 @@ tiles of two such participants or more is nobody, and they are held as last
 shown for up to ``hide_s`` (10 s; :meth:`ParticipantTracker._merged`); so are all who
 were in view when a frame shows no tiles at all (a window over the whole gallery), or
 only faceless tiles fewer than the held grid's that are no one known (a dialog's buttons or
-thumbnails read as tiles: they are nobody). A grid
+thumbnails read as tiles: they are nobody; on any frame with fewer tiles than the held grid
+such a tile is nobody), and those whose tiles are missing from a frame with fewer tiles, each
+in its own place or a part of one (a window hides the rest: a leaver makes the app reflow
+its grid, and leaves at once). A grid
 with fewer tiles than the opening takes over none of its ids. Measured with the real pipeline on a
 newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dark dialog
 over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
@@ -590,6 +593,13 @@ class ParticipantTracker:
                  and any(tr.active or self._still_hidden(tr.id, timestamp) for tr in self.tracks.values()))
         if blind:
             hidden = {i: [] for i in range(n)}
+        elif 0 < n < self._held_tiles and any(tr.active or self._still_hidden(tr.id, timestamp)
+                                              for tr in self.tracks.values()):
+            # fewer tiles than the grid that held: one that is no one known and shows no face
+            # is a piece of what hides the rest (a dialog's thumbnail), not a newcomer
+            for i, tid in enumerate(ids):
+                if tid is None and i not in takeover and i not in parts and faces[i] is None:
+                    hidden.setdefault(i, [])
         fracs = [_fraction(b, (w, h)) for b in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]

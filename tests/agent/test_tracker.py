@@ -679,3 +679,30 @@ def test_a_tile_hidden_by_a_window_for_seconds_is_held_while_the_rest_stay_in_pl
         tiles.append(TileResult(Tile(i, (x, y, w, h)), TileState.FACE, (face,)))
     tracker.update(image, tiles, 9.0)
     assert tracker.update(image, tiles, 9.5) == ids[:8] and tracker.held == ()
+
+
+def test_a_faceless_box_beside_the_tiles_a_window_leaves_is_nobody():
+    """A dialog over the lower two rows of a 3x3 class, with a thumbnail in it read as a
+    tile: the top row in its places, a part of one tile below, and the thumbnail (faceless,
+    over the corner of four tiles, no one's part). Before, the thumbnail became a new "away"
+    participant and the students under the dialog were left (a newcomer's clip: 6 ids for
+    5). Fewer tiles than the grid that held: a faceless tile that is no one known is
+    nobody, and the students under the dialog are held."""
+    steady = frame(faces(*range(9)))
+    ids = [f"P{i:02d}" for i in range(1, 10)]
+    tracker = ParticipantTracker()
+    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
+        assert tracker.update(*steady, t) == ids
+    image, tiles = steady
+    image = image.copy()
+    boxes = grid(9)
+    x, y, w, h = boxes[3]
+    cv2.rectangle(image, (x + w // 2, y - 4), (1279, 719), (48, 45, 45), -1)
+    cv2.rectangle(image, (790, 455), (890, 495), (120, 120, 120), -1)
+    shown = tiles[:3] + [TileResult(Tile(3, (x, y, w // 2, h)), TileState.NO_FACE),
+                         TileResult(Tile(4, (790, 455, 100, 40)), TileState.NO_FACE)]
+    for t in (3.0, 3.5, 4.0, 4.5, 5.0):
+        assert tracker.update(image, shown, t) == ids[:4] + [None]
+        assert sorted(tracker.held) == ids[4:]
+    assert tracker.update(*steady, 5.5) == ids
+    assert sorted(tracker.tracks) == ids
