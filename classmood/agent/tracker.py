@@ -127,7 +127,13 @@ newcomer's clips (real grid galleries at 720p, H.264 CRF 23, camera noise, a dar
 over 40% of the frame for 2 s in the middle, or 15%; a frame every 0.5 s): distinct ids
 for 6, 6, 16, 25, 7, 23 students and the 15% clip's 23 were 8, 8, 18, 41, 9, 32, 26; now
 each as many as students; the same clips with the dialog on the first 1.5 s unchanged
-(right). What it cannot tell apart: a student who leaves as a newcomer's tile appears
+(right). A second newcomer's 45 clips (7 real galleries at 720p, CRF 23/32; dialogs of
+10-60% of the frame, dark or white, centred, in a corner or on the bottom edge, at the
+start, in the middle, twice, or open 38 s; a real leave and join): ids exact 24 -> 36 of
+45, everyone listed (present or held) on every frame 19 -> 31; the leave and the join
+still right. Left: a dialog on the first 2 s of the 23-tile gallery, read as other grids
+frame to frame (33 and 23 ids before, 34 and 24 now), a dialog open 38 s (past
+``hide_s``), two dialogs over a 4-tile gallery (5 ids). What it cannot tell apart: a student who leaves as a newcomer's tile appears
 inside theirs, in a grid that shrank at the same time.
 
 Camera-off cards all look alike (a grey card with a name): without names, a card tile
