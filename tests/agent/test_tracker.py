@@ -509,6 +509,17 @@ def test_an_opening_held_past_opening_s_is_read_right(tracker):
     assert sorted(tracker.update(*steady, 12.0)) == ["P03", "P04", "P05", "P06"]
 
 
+def _a_class_held_for_seconds(tracker: ParticipantTracker | None = None):
+    """A 3x3 class seen steady for 2.5 s (its grid has held for ``hold_s``): the tracker,
+    the steady frame (image, tiles) and the nine ids."""
+    tracker = tracker or ParticipantTracker()
+    steady = frame(faces(*range(9)))
+    ids = [f"P{i:02d}" for i in range(1, 10)]
+    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
+        assert tracker.update(*steady, t) == ids
+    return tracker, steady, ids
+
+
 def _under_a_window(image, tiles, window):
     """``tiles`` with a dark dialog drawn at ``window`` (x0, y0, x1, y1) over the frame, as
     a misread under it gives them: a tile partly under it is cut to the part left showing
@@ -540,10 +551,7 @@ def test_a_window_over_the_gallery_for_seconds_makes_nobody_new_and_keeps_every_
     closed they became new participants, 11 ids for 9 (a newcomer's 23-tile Zoom clip at
     720p: 32). Now a part is whoever's tile it is part of (ParticipantTracker._parts),
     from its first frame: every id stays, no id is used up, and a newcomer then gets P10."""
-    steady = frame(faces(*range(9)))
-    ids = [f"P{i:02d}" for i in range(1, 10)]
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
-        assert tracker.update(*steady, t) == ids
+    tracker, steady, ids = _a_class_held_for_seconds(tracker)
     boxes = grid(9)
     # over the right 30% of the middle column and the left 30% of the right one, every row
     x, y, w, h = boxes[1]
@@ -587,10 +595,7 @@ def test_a_tile_half_under_a_window_in_its_place_keeps_its_id(tracker):
     it, which the fit keeps in its place: its picture, half dialog, looks like no one (a
     newcomer's 23-tile clip with a 15% dialog: 3 new ids). On a frame with fewer tiles
     than the grid that held, a tile in the place of someone's tile is theirs."""
-    steady = frame(faces(*range(9)))
-    ids = [f"P{i:02d}" for i in range(1, 10)]
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
-        assert tracker.update(*steady, t) == ids
+    tracker, steady, ids = _a_class_held_for_seconds(tracker)
     image, tiles = steady
     image = image.copy()
     x, y, w, h = tiles[4].tile.bbox
@@ -628,11 +633,7 @@ def test_a_dialogs_buttons_read_as_tiles_are_nobody_and_the_class_is_held():
     participants while the five students were left). Fewer tiles than the grid that held,
     none of them anyone known nor with a face: they are nobody and the class is held as
     last shown; when the dialog goes the same nine ids, and nothing else was minted."""
-    steady = frame(faces(*range(9)))
-    ids = [f"P{i:02d}" for i in range(1, 10)]
-    tracker = ParticipantTracker()
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
-        assert tracker.update(*steady, t) == ids
+    tracker, steady, ids = _a_class_held_for_seconds()
     image = steady[0].copy()
     cv2.rectangle(image, (100, 60), (1180, 660), (48, 45, 45), -1)
     buttons = []
@@ -653,11 +654,7 @@ def test_a_tile_hidden_by_a_window_for_seconds_is_held_while_the_rest_stay_in_pl
     under a dialog silently gone for its whole time). Fewer tiles, each in its own place:
     the missing one is under something and held as last shown; a grid that reflows (its
     tiles move, as an app's does when someone leaves) still lets a leaver go at once."""
-    steady = frame(faces(*range(9)))
-    ids = [f"P{i:02d}" for i in range(1, 10)]
-    tracker = ParticipantTracker()
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
-        assert tracker.update(*steady, t) == ids
+    tracker, steady, ids = _a_class_held_for_seconds()
     image, tiles = steady
     image = image.copy()
     x, y, w, h = tiles[4].tile.bbox
@@ -688,11 +685,7 @@ def test_a_faceless_box_beside_the_tiles_a_window_leaves_is_nobody():
     participant and the students under the dialog were left (a newcomer's clip: 6 ids for
     5). Fewer tiles than the grid that held: a faceless tile that is no one known is
     nobody, and the students under the dialog are held."""
-    steady = frame(faces(*range(9)))
-    ids = [f"P{i:02d}" for i in range(1, 10)]
-    tracker = ParticipantTracker()
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
-        assert tracker.update(*steady, t) == ids
+    tracker, steady, ids = _a_class_held_for_seconds()
     image, tiles = steady
     image = image.copy()
     boxes = grid(9)
