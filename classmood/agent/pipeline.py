@@ -405,12 +405,43 @@ class _Unseen:
         h, w = image.shape[:2]
         boxes = [(max(0, int(x)), max(0, int(y)), min(w, int(x + bw)), min(h, int(y + bh))) for x, y, bw, bh in rects]
         boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+        if self.frame is not None and self.frame.shape == image.shape:
+            for x0, y0, x1, y1 in boxes:
+                if _ring_change(image, self.frame, (x0, y0, x1, y1)) > STALE_RING_LEVEL:
+                    # the picture around it changed wholesale (the tiles reordered, a camera
+                    # switched): what was under it then belongs to another picture
+                    self.seen[y0:y1, x0:x1] = False
         self.remember(image, boxes)
         out = _masked(image, boxes)
         for x0, y0, x1, y1 in boxes:
             known = self.seen[y0:y1, x0:x1]
             out[y0:y1, x0:x1][known] = self.frame[y0:y1, x0:x1][known]
         return out
+
+
+STALE_RING_LEVEL = 24.0
+"""Grey levels (mean absolute difference, 0-255) by which the pixels just around a covered
+rectangle may differ from when they were last seen before what was remembered under it
+is taken as another picture's (:meth:`_Unseen.fill`): camera noise and a student moving
+beside a badge change them by a few levels; a reorder puts another tile there (a card
+where a face was: 60 or more). The demo's class on screen, after its reorder, showed its
+camera-off cards with the previous occupant's face pasted under the badges: read as
+empty rooms ("away"), a new id for one of them (13 participants for 12)."""
+
+
+def _ring_change(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, int], width: int = 2) -> float:
+    """The mean absolute difference (grey levels) of two frames' pixels in a ring ``width``
+    pixels wide just outside ``box`` ((x0, y0, x1, y1)); 0 where the box fills the frame."""
+    h, w = a.shape[:2]
+    x0, y0, x1, y1 = box
+    ox0, oy0, ox1, oy1 = max(0, x0 - width), max(0, y0 - width), min(w, x1 + width), min(h, y1 + width)
+    outer = np.ones((oy1 - oy0, ox1 - ox0), bool)
+    outer[y0 - oy0:y1 - oy0, x0 - ox0:x1 - ox0] = False
+    if not outer.any():
+        return 0.0
+    da = a[oy0:oy1, ox0:ox1][outer].astype(np.int16)
+    db = b[oy0:oy1, ox0:ox1][outer].astype(np.int16)
+    return float(np.abs(da - db).mean())
 
 
 def _masked(image: np.ndarray, boxes: Sequence[tuple[int, int, int, int]]) -> np.ndarray:

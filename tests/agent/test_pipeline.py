@@ -250,3 +250,25 @@ def test_students_under_a_cover_keep_their_place_when_the_window_is_resized(grac
             r = pipe.process(frame((1024, 576)), 0.5 * k, mask=[small])
             assert sorted(p.id for p in r.participants) == sorted(ids), k
             assert r.mood.present == 9 and r.mood.away == 0, (k, r.mood)
+
+
+def test_what_was_under_a_badge_is_not_pasted_into_another_picture():
+    """The overlay's badge is masked from analysis and shown as last seen under it; after a
+    reorder another tile lies there (a camera-off card where a student's video was), and
+    pasting the old video into the card made it an empty room ("away") and a new id: the
+    on-screen demo counted 13 participants for 12. Where the pixels around the badge
+    changed wholesale (pipeline.STALE_RING_LEVEL), it is filled from its border instead; a
+    picture that only moved a little (camera noise) keeps what was seen under it."""
+    from classmood.agent.pipeline import _Unseen
+
+    rng = np.random.default_rng(0)
+    video = rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)  # a live tile's picture
+    card = np.full((200, 300, 3), 54, np.uint8)  # a camera-off card
+    badge = (100, 80, 60, 30)
+    unseen = _Unseen()
+    unseen.fill(video, [])  # seen uncovered
+    noisy = np.clip(video.astype(np.int16) + rng.integers(-3, 4, video.shape), 0, 255).astype(np.uint8)
+    shown = unseen.fill(noisy, [badge])
+    assert np.array_equal(shown[80:110, 100:160], video[80:110, 100:160])  # as last seen
+    shown = unseen.fill(card, [badge])
+    assert np.all(shown[80:110, 100:160] == 54)  # the card's grey, not the old video
