@@ -30,3 +30,6 @@ def test_demo_on_screen_with_the_overlay(x11, tmp_path):
         assert "ClassMood demo class" in info.source or "window" in info.source
         assert info.frames >= 8 and info.ended_at is not None
         assert max(m.participants for m in store.moods(info.id)) == len(NAMES)
+        # one id per student over the whole class: the scripted reorder under the overlay's
+        # badges made a camera-off card a new "away" participant (13 for 12)
+        assert len(store.participants(info.id)) == len(NAMES), [p.id for p in store.participants(info.id)]
