@@ -594,13 +594,13 @@ class ParticipantTracker:
         # showing a face, explains nothing (a dialog's buttons or thumbnails read as tiles
         # over a gallery it hides): its tiles are nobody, and whoever was in view is held
         # (while anyone is left to hold: up to hide_s)
-        blind = (0 < n < self._held_tiles and not takeover and not parts
-                 and all(tid is None for tid in ids) and all(f is None for f in faces)
-                 and any(tr.active or self._still_hidden(tr.id, timestamp) for tr in self.tracks.values()))
+        # who was in view (seen on the last frame, or held as hidden): whom such a frame holds
+        in_view = {tr.id for tr in self.tracks.values() if tr.active or self._still_hidden(tr.id, timestamp)}
+        blind = (0 < n < self._held_tiles and bool(in_view) and not takeover and not parts
+                 and all(tid is None for tid in ids) and all(f is None for f in faces))
         if blind:
             hidden = {i: [] for i in range(n)}
-        elif 0 < n < self._held_tiles and any(tr.active or self._still_hidden(tr.id, timestamp)
-                                              for tr in self.tracks.values()):
+        elif 0 < n < self._held_tiles and in_view:
             # fewer tiles than the grid that held: one that is no one known and shows no face
             # is a piece of what hides the rest (a dialog's thumbnail), not a newcomer
             for i, tid in enumerate(ids):
@@ -671,15 +671,14 @@ class ParticipantTracker:
             if tr.id not in seen and (tr.active or tr.id in held and timestamp - tr.last_seen <= self.hold_s))
         under = {tid for ids_ in hidden.values() for tid in ids_} - seen
         if not n or blind:  # no gallery in view (a window over all of it): whoever was there is held
-            under = {tr.id for tr in self.tracks.values() if tr.active or self._still_hidden(tr.id, timestamp)}
+            under = set(in_view)
         elif 0 < n < self._held_tiles and all(
                 i in parts or (tid is not None and iou(fracs[i], self.tracks[tid].box) >= SAME_GRID_IOU)
                 or (tid is None and i in hidden) for i, tid in enumerate(out)):
             # fewer tiles than the grid that held, each in its own place there or a part of
             # one: the missing ones are under something (a window the fit did not find), not
             # gone; a student who leaves makes the app reflow its grid (tiles move)
-            under |= {tr.id for tr in self.tracks.values()
-                      if tr.id not in seen and (tr.active or self._still_hidden(tr.id, timestamp))}
+            under |= in_view - seen
         self.held = tuple(dict.fromkeys(self.held + tuple(sorted(under))))
         self._hidden = {tid: self._hidden.get(tid, timestamp) for tid in under}
         if held_grid and not blind and not under:  # a grid that hides no one becomes the held one
@@ -751,11 +750,10 @@ class ParticipantTracker:
             area = box[2] * box[3]
             for tr in near:
                 shared = overlap(box, tr.box) / area
-                if shared >= PART_INSIDE and area <= PART_SIZE * tr.box[2] * tr.box[3]:
+                in_place = iou(box, tr.box) >= SAME_GRID_IOU
+                if shared >= PART_INSIDE and area <= PART_SIZE * tr.box[2] * tr.box[3] or whole and in_place:
                     pairs.append((-shared, i, tr.id))
-                elif whole and iou(box, tr.box) >= SAME_GRID_IOU:
-                    pairs.append((-shared, i, tr.id))
-                elif face is not None and iou(box, tr.box) < SAME_GRID_IOU:
+                elif face is not None and not in_place:
                     inside = overlap(face, tr.box) / (face[2] * face[3])
                     if inside >= PART_INSIDE:
                         pairs.append((-inside, i, tr.id))

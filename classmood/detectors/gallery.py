@@ -237,9 +237,10 @@ class GalleryPerception:
         has_faces = any(found.get(t.bbox) or known.get(t.bbox) for t in layout.tiles)
         beside = False
         if not _unexplained(layout) and has_faces:
-            widths = [f.bbox[2] for t in layout.tiles for f in (found.get(t.bbox) or known.get(t.bbox) or ())]
-            layout, found = self._fill_holes(image, layout, found, float(np.median(widths)), clock)
-            beside = self._faces_beside(image, layout, float(np.median(widths)), clock)
+            width = float(np.median([f.bbox[2] for t in layout.tiles
+                                     for f in (found.get(t.bbox) or known.get(t.bbox) or ())]))
+            layout, found = self._fill_holes(image, layout, found, width, clock)
+            beside = self._faces_beside(image, layout, width, clock)
         if _unexplained(layout) or not has_faces or beside:
             by_faces = self._layout_from_faces(image, layout, has_faces, clock, beside=beside)
             if by_faces is not None and beside:
@@ -386,8 +387,7 @@ class GalleryPerception:
                 if any(f.score >= _SPEAKER_SCORE for f in faces)}
         if not keep:
             return replace(layout, candidates=()), {}
-        boxes = reading_order([t.bbox for t in layout.tiles] + list(keep))
-        return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), keep
+        return _with_tiles(layout, keep), keep
 
     def _fill_holes(self, image: np.ndarray, layout: Layout, found: dict, face_width: float,
                     clock: _Clock) -> tuple[Layout, dict]:
@@ -408,9 +408,7 @@ class GalleryPerception:
                  if any(f.bbox[2] >= _BESIDE_FACE * face_width for f in fs)}
         if not extra:
             return layout, found
-        boxes = reading_order([t.bbox for t in layout.tiles] + list(extra))
-        found = {**found, **extra}
-        return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), found
+        return _with_tiles(layout, extra), {**found, **extra}
 
     def _faces_beside(self, image: np.ndarray, layout: Layout, face_width: float, clock: _Clock) -> bool:
         """Whether a band of the frame beside the fitted tiles holds a face as large as
@@ -742,10 +740,16 @@ def _with_regions_beside(layout: Layout, found: dict, regions: Layout, region_fa
              if all(overlap(r.bbox, b) < 0.25 * r.bbox[2] * r.bbox[3] for b in tiles)]
     if not extra:
         return layout, found
-    boxes = reading_order(tiles + extra)
     found = dict(found)
     found.update({b: region_faces.get(b, []) for b in extra})
-    return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=()), found
+    return _with_tiles(layout, extra), found
+
+
+def _with_tiles(layout: Layout, extra) -> Layout:
+    """``layout`` with the boxes ``extra`` (x, y, w, h each) added as tiles, every tile in
+    reading order and numbered again; its candidates dropped (looked at already)."""
+    boxes = reading_order([t.bbox for t in layout.tiles] + list(extra))
+    return replace(layout, tiles=tuple(Tile(i, b) for i, b in enumerate(boxes)), candidates=())
 
 
 _BESIDE_SHARE = 0.4
