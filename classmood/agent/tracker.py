@@ -75,17 +75,22 @@ to fix.
 so its tiles get ids at once, also when it is misread (a recording's first keyframe
 smeared, a dialog over the gallery not found: read as fewer, bigger boxes); so is the
 same misread seen again on the next frames (a dialog open for the recording's first
-seconds), which makes it the steady grid. The session's *opening* is its first grid
-while seen again within ``opening_s`` (10 s) of the first frame. On the first steady
-frame of another grid, a tile that matched nobody takes the id of an opening box seen on
-no frame since, not in this frame and no tile of its grid (none at
-:data:`SAME_GRID_IOU`, as fractions of the frame), sharing at least half of the smaller
-of the two with it (:meth:`ParticipantTracker._take_over`): whoever sits where the
-misread box was is the one it showed, and the misread's id is no phantom. An opening
-held longer than ``opening_s`` is taken as read right (after it, a participant who left
-as another joined would hand the joiner their id). A first-frame
-box still in the grid whose tile looks like nobody known is someone new in that place (a
-window reopened: test_a_window_at_another_size_mints_nobody_from_its_first_frame).
+seconds), which makes it the steady grid. The session's *opening* lasts from its first
+frame until another grid that shows as much of the gallery has held for ``hold_s`` (more
+tiles than the first grid, or as many of which most are other boxes), at most
+``opening_s`` (10 s); every id minted in it is an opening id (a dialog over the gallery is
+misread a little differently frame to frame: a box or two moved makes each reading a grid
+of its own, steady on its second frame). On each steady frame of a grid other than the
+first while the opening lasts, a tile that matched nobody and is no part of someone's tile
+takes the id of an opening box not seen since that grid became steady and not in this
+frame, sharing at least half of the smaller of the two with it
+(:meth:`ParticipantTracker._take_over`; as many such pairs as can be made): whoever sits
+where the misread box was is the one it showed, and the misread's id is no phantom. An
+opening held longer than ``opening_s`` is taken as read right (after it, a participant who
+left as another joined would hand the joiner their id). The first grid seen again at
+another scale (a window reopened) was read right: a tile there that looks like nobody
+known is someone new in that place
+(test_a_window_at_another_size_mints_nobody_from_its_first_frame).
 Measured with the real pipeline on every real grid gallery (galleries/, galleries2/'s
 grid galleries: 23 files) as H.264 clips (10 frames, a keyframe every 10, camera noise of
 2 grey levels) at CRF 23/30/36, a dark dialog over a quarter of the grid on frame 0
@@ -95,7 +100,12 @@ grid galleries: 23 files) as H.264 clips (10 frames, a keyframe every 10, camera
 s): the same ids before and after (2, 2, 4, 16: right). The opening over several frames
 (a dialog open for 1.5 s: ``--dialog-frames 3``): clips exact 44 -> 49 of 63, ids too many
 38 -> 23; at 720p (``--height 720``) 40 -> 48 and 44 -> 21; without the dialog no clip
-changed (60 and 59 of 69).
+changed (60 and 59 of 69). The opening until another grid holds, parts before takeover and
+the most pairs (2026-12-02): real grid galleries at 720p (galleries2's 23- and 25-tile Zoom
+galleries, zoom1, real_test2, root_image3, screenshot; 14 frames 0.5 s apart, CRF 23,
+camera noise), a dialog with a shadow, dark or light, over 25%, 45% or 60% of the frame,
+centred or in a corner, open for the first 2 s: clips with as many ids as students 45 -> 62
+of 72 (the 23-tile gallery 3 -> 12 of 12: 29 ids for 23 with a centred quarter), none worse.
 What it cannot undo: a first frame read as more boxes than there are students (the extra
 ids have been shown), a second person read in a misread box (the pipeline's ``P01.1``),
 and a first box that a later tile matches by look.
@@ -333,6 +343,36 @@ def same_grid(a: list[BBox], b: list[BBox]) -> bool:
     return bool((best >= SAME_GRID_IOU).all())
 
 
+def _shared_boxes(a: list[BBox], b: list[BBox]) -> int:
+    """How many of ``a``'s boxes have a box of ``b`` at :data:`SAME_GRID_IOU` or more."""
+    return sum(1 for x in a if any(iou(x, y) >= SAME_GRID_IOU for y in b))
+
+
+def _most_pairs(pairs: list[tuple[float, int, str]]) -> dict[int, str]:
+    """As many (tile, id) pairs as can be made from ``pairs`` (cost, tile index, id), each
+    tile and id used once, the cheapest first where there is a choice: a maximum bipartite
+    matching (Kuhn's augmenting paths, tried in cost order). A misread box over three tiles
+    and another over two of them: each gets one (greedy pairing by cost gave the first the
+    tile the second alone could take, and that tile's student a new id)."""
+    options: dict[str, list[int]] = {}
+    for _, i, tid in sorted(pairs):
+        options.setdefault(tid, []).append(i)
+    owner: dict[int, str] = {}
+
+    def place(tid: str, seen: set[int]) -> bool:
+        for i in options[tid]:
+            if i not in seen:
+                seen.add(i)
+                if i not in owner or place(owner[i], seen):
+                    owner[i] = tid
+                    return True
+        return False
+
+    for tid in options:  # in the order of each id's cheapest pair
+        place(tid, set())
+    return owner
+
+
 def _fraction(box: BBox, size: tuple[int, int]) -> tuple[float, float, float, float]:
     """``box`` (x, y, w, h) in pixels as fractions of a frame of ``size`` (w, h)."""
     w, h = size
@@ -412,8 +452,7 @@ class ParticipantTracker:
         self._pending: list[_Pending] = []  # last frame's tiles that matched nobody, unconfirmed
         self._sigs: dict[BBox, np.ndarray] = {}  # last frame's signature per tile box
         self._first: dict[str, BBox] = {}  # ids minted by the session's opening grid -> box (frame fractions)
-        self._opening: list[BBox] | None = None  # the session's opening grid, until another is steady
-        self._opening_t: float | None = None  # the last time the opening grid was seen
+        self._opening: list[BBox] | None = None  # the session's first grid (frame fractions), until another holds
         self._start_t = 0.0  # the session's first frame time
         self._hidden: dict[str, float] = {}  # ids held under a faceless misread box -> since when
         self._held_tiles = 0  # how many tiles the last grid that held for hold_s had
@@ -462,23 +501,23 @@ class ParticipantTracker:
         first = not self.tracks
         steady = (first or (self._steady is not None and same_grid(layout, self._steady))
                   or (self._last_layout is not None and same_grid(layout, self._last_layout)))
+        fracs = [_fraction(b, (w, h)) for b in boxes]  # the tiles as fractions of the frame
         if first:
-            self._opening, self._start_t = layout, timestamp
-        # the session's opening grid seen again in its first seconds (a dialog over the
-        # gallery as a recording starts: each frame misread alike) mints ids the same way
-        opening = self._opening is not None and (first or same_grid(layout, self._opening))
-        if opening and timestamp - self._start_t > self.opening_s:  # held long: confirmed
+            self._opening, self._start_t = fracs, timestamp
+        if self._opening is not None and timestamp - self._start_t > self.opening_s:  # held long: confirmed
             self._end_opening()
-            opening = False
-        if opening:
-            self._opening_t = timestamp
-        # the first steady frame of another grid: the opening's ids not found in it may be
-        # taken over by its tiles in their place (below, :meth:`_take_over`); only by a grid
-        # that shows as much of the gallery (as many tiles or more): a dialog over a gallery
-        # read right hides tiles, its grid of fewer boxes is no reading of the opening's
-        # (a 23-tile gallery with a dialog from 3 to 5 s: 9 students handed their ids to the
-        # dialog's cut boxes, and got new ones when it closed: 32 ids)
-        settle = steady and not opening and self._opening is not None and len(layout) >= len(self._opening)
+        # the session's opening lasts until another grid holds (below): every id minted in
+        # it is an opening id (a dialog over the gallery as a recording starts is misread a
+        # little differently frame to frame: each reading's boxes are misread ones)
+        opening = self._opening is not None
+        on_opening = opening and (first or same_grid(fracs, self._opening))
+        # a steady frame of another grid in the opening: the opening's ids not found in it
+        # may be taken over by its tiles in their place (below, :meth:`_take_over`); only by
+        # a grid that shows as much of the gallery (as many tiles or more): a dialog over a
+        # gallery read right hides tiles, its grid of fewer boxes is no reading of the
+        # opening's (a 23-tile gallery with a dialog from 3 to 5 s: 9 students handed their
+        # ids to the dialog's cut boxes, and got new ones when it closed: 32 ids)
+        settle = steady and opening and not on_opening and len(layout) >= len(self._opening)
         relayout = not steady
         self._last_layout = layout
         if steady:
@@ -489,6 +528,11 @@ class ParticipantTracker:
         # hold_s: a dialog over the gallery read alike on a few frames (a grid of misread
         # boxes, steady on its second frame) cuts tiles into parts (:meth:`_parts`)
         held_grid = steady and (first or timestamp - self._steady_since >= self.hold_s)
+        # the opening is replaced once another grid that shows as much holds: more tiles,
+        # or as many of which most are not the opening's (a re-reading of the same misread
+        # with a box or two moved is no replacement)
+        replaced = settle and held_grid and (len(layout) > len(self._opening)
+                                             or _shared_boxes(fracs, self._opening) < 0.5 * len(layout))
         pos_w = self.relayout_position_weight if relayout else self.position_weight
 
         ids: list[str | None] = [None] * n
@@ -583,12 +627,13 @@ class ParticipantTracker:
         # seen again), hold or retire the unseen
         out: list[str | None] = []
         pending: list[_Pending] = []
-        takeover = self._take_over(ids, boxes, (w, h)) if settle and self._first else {}
         faces = [max((f.bbox for f in t.faces), key=lambda b: b[2] * b[3], default=None) for t in tiles]
         # a window over the gallery hides tiles: a grid with more tiles than the last that
         # held is a reflow (someone joined) or the right grid after a misread, not parts
-        parts = self._parts(ids, takeover, boxes, faces, (w, h), timestamp,
+        parts = self._parts(ids, boxes, faces, (w, h), timestamp,
                             whole=n < self._held_tiles) if n <= self._held_tiles else {}
+        # a part of someone's tile is theirs before it is a misread opening's box
+        takeover = self._take_over(ids, fracs, parts) if settle and self._first else {}
         hidden = self._merged(ids, takeover, parts, boxes, faces, (w, h), timestamp)
         # a frame with fewer tiles than the grid that held, none of them anyone known nor
         # showing a face, explains nothing (a dialog's buttons or thumbnails read as tiles
@@ -606,7 +651,6 @@ class ParticipantTracker:
             for i, tid in enumerate(ids):
                 if tid is None and i not in takeover and i not in parts and faces[i] is None:
                     hidden.setdefault(i, [])
-        fracs = [_fraction(b, (w, h)) for b in boxes]
         for i, t in enumerate(tiles):
             tid = ids[i]
             if tid is None and i in hidden:  # a faceless box over several tiles: nobody
@@ -659,7 +703,7 @@ class ParticipantTracker:
                 tr.state = t.state
             out.append(tid)
         self._pending = pending
-        if settle:  # the opening's reading is confirmed or replaced: its ids are ordinary now
+        if replaced:  # the opening's reading is replaced: its ids are ordinary now
             self._end_opening()
         seen = set(out)
         held = set(self.held)
@@ -688,36 +732,34 @@ class ParticipantTracker:
                 tr.active = False
         return out
 
-    def _take_over(self, ids: list[str | None], boxes: list[BBox], size: tuple[int, int]) -> dict[int, str]:
-        """On the first steady frame of a grid other than the session's opening (module
-        doc), the ids its tiles that matched nobody take over (tile index -> id): those of
-        opening participants seen on no frame since and not in this frame (``ids``, so
-        far), whose opening box is
-        no tile of this frame (none at :data:`SAME_GRID_IOU`, compared as fractions of the
-        frame: the box of a misread, a keyframe's smear read as another grid, a dialog
-        over the gallery not found) and shares at least half of the smaller of the two
-        with the tile; pairs by the most shared first. Whoever sits where a misread box
-        was is the one it showed. A first-frame box still in the grid whose tile looks
-        like nobody known is someone new in that place, not a misread."""
-        norm = [_fraction(b, size) for b in boxes]
-        free = [i for i, tid in enumerate(ids) if tid is None]
-        taken = set(ids)
+    def _take_over(self, ids: list[str | None], norm: list[BBox], parts: dict[int, str]) -> dict[int, str]:
+        """On a steady frame of a grid other than the session's first while the opening
+        lasts (module doc), the ids its tiles that matched nobody and are no part of
+        someone's tile (``parts``) take over (tile index -> id): those minted in the
+        opening, not seen since this grid became steady and not in this frame (``ids``, so
+        far), whose box (``norm``: this frame's tiles, and the boxes, as fractions of the
+        frame) shares at least half of the smaller of the two with the tile: the box of a
+        misread (a keyframe's smear read as another grid, a dialog over the gallery not
+        found). As many pairs as can be made, the most shared first where there is a
+        choice (:func:`_most_pairs`). Whoever sits where a misread box was is the one it
+        showed. The first grid seen again at another scale (a window reopened: the same
+        places as fractions) was read right: a tile there that looks like nobody known is
+        someone new, and takes over nothing."""
+        if same_grid(norm, self._opening):
+            return {}
+        free = [i for i, tid in enumerate(ids) if tid is None and i not in parts]
+        taken = set(ids) | set(parts.values())
         ghosts = [(tid, box) for tid, box in self._first.items()
-                  if tid not in taken and self.tracks[tid].last_seen <= self._opening_t
-                  and not any(iou(box, b) >= SAME_GRID_IOU for b in norm)]
+                  if tid not in taken and self.tracks[tid].last_seen < self._steady_since]
         pairs = []
         for i in free:
             for tid, box in ghosts:
                 shared = overlap(norm[i], box)
                 if shared >= 0.5 * min(norm[i][2] * norm[i][3], box[2] * box[3]):
                     pairs.append((-shared, i, tid))
-        out: dict[int, str] = {}
-        for _, i, tid in sorted(pairs):
-            if i not in out and tid not in out.values():
-                out[i] = tid
-        return out
+        return _most_pairs(pairs)
 
-    def _parts(self, ids: list[str | None], takeover: dict[int, str], boxes: list[BBox],
+    def _parts(self, ids: list[str | None], boxes: list[BBox],
                faces: list[BBox | None], size: tuple[int, int], timestamp: float,
                whole: bool = False) -> dict[int, str]:
         """Tiles that show a part of someone's tile (tile index -> id), on a frame with no
@@ -726,7 +768,7 @@ class ParticipantTracker:
         grid is fitted around it the frame's faces get regions of their own that may run
         onto the window and the next tile (a 23-tile gallery under a dialog from 3 to 5 s:
         9 of its 12 boxes such, looking like no one: 9 new ids while it showed). A tile
-        that matched nobody (``ids``, ``takeover``) is a part of the whole tile of a
+        that matched nobody (``ids``) is a part of the whole tile of a
         participant not found in this frame and seen within ``hold_s`` when
         :data:`PART_INSIDE` of it lies inside that tile and it is at most
         :data:`PART_SIZE` of its size, or when its largest face (``faces``: one box or
@@ -740,8 +782,8 @@ class ParticipantTracker:
         dialog's two buttons read as boxes over one student's tile). Whoever's tile it is
         part of is the one it shows; nothing is learnt from it and their tile is
         remembered whole."""
-        taken = set(ids) | set(takeover.values())
-        free = [i for i, tid in enumerate(ids) if tid is None and i not in takeover]
+        taken = set(ids)
+        free = [i for i, tid in enumerate(ids) if tid is None]
         near = [tr for tr in self.tracks.values()
                 if tr.id not in taken and tr.box is not None and timestamp - tr.last_seen <= self.hold_s]
         pairs = []
@@ -850,4 +892,4 @@ class ParticipantTracker:
         """The session's opening is over (read right, replaced, or a new class): its ids
         are ordinary ids, none to be taken over."""
         self._first.clear()
-        self._opening = self._opening_t = None
+        self._opening = None
