@@ -1450,9 +1450,14 @@ def _fit(image_bgr: np.ndarray, gray_full: np.ndarray, ev: Evidence, min_tile: t
         if not held.any():
             return None
         # tried first: the most strong tiles for their number (a lattice of small "tiles"
-        # of texture scores more in sum) and the most of the frame covered (a gallery
-        # fills its meeting area; the window's own edges make lattices of smaller tiles)
-        spread = count[None, :] * (tw * th)[:, None] / float(w * h)
+        # of texture scores more in sum) and the most of the frame covered by places that
+        # hold a picture (a gallery fills its meeting area; the window's own edges make
+        # lattices of smaller tiles; a full last row whose flanks are empty background
+        # covers no more than the centred row of the gallery, and fails beside the window:
+        # a 23-tile Zoom gallery under a dialog had only 5 x 5 lattices tried)
+        (p_r, p_h) = split(pictured.astype(np.float64))
+        shown = pre2(p_r)[:, F, C] + window(p_r, p_h)
+        spread = shown * (tw * th)[:, None] / float(w * h)
         key = np.where(held, total_strong / count + spread + 0.01 * total_score, -np.inf)
         for flat in np.argsort(-key, axis=None, kind="stable")[:_COVER_TRIES]:
             ci, ti = divmod(int(flat), len(R))

@@ -25,7 +25,7 @@ import pytest
 from classmood.detectors.gallery import GalleryPerception
 from classmood.detectors.tiles import Layout, TileFinder
 from classmood.geometry import iou
-from classmood.synth import make_gallery
+from classmood.synth import make_gallery, sample_portrait
 from classmood.types import Tile
 from tests.conftest import data_path
 
@@ -390,3 +390,30 @@ def test_a_thin_gap_between_tiles_of_flat_colours_is_the_background():
     noisy = np.clip(frame + rng.normal(0, 2, frame.shape), 0, 255).astype(np.uint8)
     ev = Evidence(noisy)
     assert ev.bg is not None and abs(ev.bg - 28) <= ev.tol + 2, (ev.bg, ev.tol)
+
+
+@pytest.mark.parametrize("size, frac", [((1280, 720), 0.12), ((1280, 720), 0.25), ((1920, 1080), 0.25)])
+def test_a_window_over_a_gallery_with_a_partial_last_row_keeps_the_row_as_it_is(finder, size, frac):
+    """A 31-tile gallery (five rows of 6 and a centred last row of 1: classmood.synth) after
+    H.264 (CRF 23) with a dark dialog centred over it (12% or 25% of the frame): no grid
+    holds everywhere, and a lattice under the window is looked for. Those tried first
+    covered the most of the frame, and a full last row (its flanks empty background) covers
+    more than the centred one while failing beside the window: only full-row lattices were
+    tried (10, 1, 31 or 5 tiles found). Now the frame covered counts only places that hold
+    a picture: 31 tiles, the window named over them (a real 23-tile Zoom gallery at 720p
+    with a centred dialog over a quarter: 5 tiles before, 23 now)."""
+    from tests.variants import foreign_window, h264
+
+    g = make_gallery([sample_portrait()], 31, size, seed=31)
+    W, H = size
+    w, h = int(W * frac ** 0.5), int(H * frac ** 0.5)
+    window = ((W - w) // 2, (H - h) // 2, w, h)
+    frame = h264([foreign_window(g.image, window, dark=True, shadow=True)], 23)[0]
+    got = finder.find_layout(frame)
+    assert len(got.tiles) == 31 and got.covered, (len(got.tiles), got.method, got.covered)
+    assert iou(got.covered[0], window) >= 0.8
+    clear = [t.bbox for t in g.tiles]
+    clear = [b for b in clear if not (b[0] < window[0] + w and window[0] < b[0] + b[2]
+                                         and b[1] < window[1] + h and window[1] < b[1] + b[3])]
+    for b in clear:  # the tiles clear of it where they are
+        assert max(iou(t.bbox, b) for t in got.tiles) >= 0.85, b
