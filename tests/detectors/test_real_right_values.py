@@ -686,13 +686,7 @@ made the covered students "away" (zoom2 2 of 4 tiles, real_test2 at q70 0 of 5, 
 Zoom gallery at q70 19, the 25-tile one 23). /tmp/dlg/measure.py in the session note has
 the whole sweep (18 grid galleries, 6 kinds of window, PNG and JPEG q70)."""
 FOREIGN_CHECKS = ("tiles", "clear", "covered")
-FOREIGN_XFAIL: dict[tuple[str, str], str] = {
-    # the lattice fitted under the dialog is the gallery's first two columns (a 2 x 2 of the
-    # 3 x 2): the third column's places, half under the dialog, do not hold it; a check that
-    # refused lattices with a tile-holding place beside them lost 8 of the 170 right answers
-    # of the sweep (places beside the gallery in its margin read as tiles)
-    ("zoom_qiyun6.png", "tiles"): "4 tiles found, annotated 6",
-}
+FOREIGN_XFAIL: dict[tuple[str, str], str] = {}
 """What fails today among the foreign windows (strict xfails, as XFAIL_TODAY)."""
 
 
