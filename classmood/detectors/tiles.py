@@ -277,12 +277,12 @@ class TileFinder:
         for _ in range(2):
             if x1 - x0 < 2 or y1 - y0 < 2:
                 break
-            keep_r = np.flatnonzero(~self._separators(S, x0, y0, x1, y1, axis=1, frac=self.trim_fraction))
-            keep_c = np.flatnonzero(~self._separators(S, x0, y0, x1, y1, axis=0, frac=self.trim_fraction))
-            if len(keep_r) == 0 or len(keep_c) == 0:
+            r = _span(self._separators(S, x0, y0, x1, y1, axis=1, frac=self.trim_fraction))
+            c = _span(self._separators(S, x0, y0, x1, y1, axis=0, frac=self.trim_fraction))
+            if r is None or c is None:
                 return _Box(x0, y0, 0, 0)
-            y0, y1 = y0 + int(keep_r[0]), y0 + int(keep_r[-1]) + 1
-            x0, x1 = x0 + int(keep_c[0]), x0 + int(keep_c[-1]) + 1
+            y0, y1 = y0 + r[0], y0 + r[1]
+            x0, x1 = x0 + c[0], x0 + c[1]
         return _Box(x0, y0, x1 - x0, y1 - y0)
 
     def _xycut(self, S: np.ndarray, x0: int, y0: int, x1: int, y1: int, out: list[_Box], depth: int) -> None:
@@ -290,14 +290,12 @@ class TileFinder:
         for _ in range(2):
             if x1 <= x0 or y1 <= y0:
                 return
-            rows = self._separators(S, x0, y0, x1, y1, axis=1)
-            cols = self._separators(S, x0, y0, x1, y1, axis=0)
-            r = np.flatnonzero(~rows)
-            c = np.flatnonzero(~cols)
-            if len(r) == 0 or len(c) == 0:
+            r = _span(self._separators(S, x0, y0, x1, y1, axis=1))
+            c = _span(self._separators(S, x0, y0, x1, y1, axis=0))
+            if r is None or c is None:
                 return
-            y0, y1 = y0 + int(r[0]), y0 + int(r[-1]) + 1
-            x0, x1 = x0 + int(c[0]), x0 + int(c[-1]) + 1
+            y0, y1 = y0 + r[0], y0 + r[1]
+            x0, x1 = x0 + c[0], x0 + c[1]
         if x1 - x0 < self.min_tile[0] // 2 or y1 - y0 < self.min_tile[1] // 2 or depth > 12:
             if depth <= 12:
                 out.append(_Box(x0, y0, x1 - x0, y1 - y0))
@@ -319,12 +317,13 @@ class TileFinder:
     ) -> np.ndarray:
         """Which rows (axis=1) or columns (axis=0) of the region are gap lines, from the
         integral image ``S`` of the gap mask."""
+        # (slices subtracted, not np.diff: this runs some 500 times a layout search)
         if axis == 1:  # per row: gap pixels in [x0, x1)
             col = S[y0 : y1 + 1, x1] - S[y0 : y1 + 1, x0]
-            counts, n = np.diff(col), x1 - x0
+            counts, n = col[1:] - col[:-1], x1 - x0
         else:  # per column: gap pixels in [y0, y1)
             row = S[y1, x0 : x1 + 1] - S[y0, x0 : x1 + 1]
-            counts, n = np.diff(row), y1 - y0
+            counts, n = row[1:] - row[:-1], y1 - y0
         frac = self.line_fraction if frac is None else frac
         return counts >= frac * n * 255  # the mask is 0/255
 
@@ -644,11 +643,22 @@ def _largest_region(gap: np.ndarray) -> tuple[int, int, int, int]:
     return x, y, min(W - x, w + 4), min(H - y, h + 4)
 
 
+def _span(separators: np.ndarray) -> tuple[int, int] | None:
+    """[first, last + 1) of the lines that are not gap lines in a 1-D boolean array of
+    gap lines; None when all are."""
+    if separators.all():
+        return None
+    first = int(np.argmin(separators))
+    return first, len(separators) - int(np.argmin(separators[::-1]))
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) runs of True in a 1-D boolean array."""
     if not mask.any():
         return []
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    m = np.zeros(len(mask) + 2, np.int8)
+    m[1:-1] = mask
+    d = m[1:] - m[:-1]
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
     return list(zip(starts.tolist(), ends.tolist()))
@@ -693,16 +703,22 @@ def _lattice_holes(tiles: list[_Box], S: np.ndarray, tw: float, th: float) -> li
         return []
     H, W = S.shape[0] - 1, S.shape[1] - 1
     w, h = int(round(tw)), int(round(th))
+    # every place's overlap with every found tile at once (a 49-tile gallery: 2,400 pairs)
+    t = np.array([(b.x, b.y, b.x + b.w, b.y + b.h) for b in tiles], np.int64)
+    px, py = np.meshgrid(np.array(cols, np.int64), np.array(rows, np.int64))
+    px, py = px.ravel(), py.ravel()
+    ix = np.clip(np.minimum(px[:, None] + w, t[None, :, 2]) - np.maximum(px[:, None], t[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(py[:, None] + h, t[None, :, 3]) - np.maximum(py[:, None], t[None, :, 1]), 0, None)
+    on_tile = ((ix * iy) > 0.05 * w * h).any(axis=1)
     holes: list[_Box] = []
-    for y in rows:
-        for x in cols:
-            if x < 0 or y < 0 or x + w > W or y + h > H:
-                continue
-            cell = _Box(x, y, w, h)
-            if any(overlap((x, y, w, h), (b.x, b.y, b.w, b.h)) > 0.05 * cell.area for b in tiles + holes):
-                continue
-            if _gap_share(S, cell) < LATTICE_HOLE_GAP:
-                holes.append(cell)
+    for x, y, taken in zip(px.tolist(), py.tolist(), on_tile.tolist()):
+        if taken or x < 0 or y < 0 or x + w > W or y + h > H:
+            continue
+        cell = _Box(x, y, w, h)
+        if any(overlap((x, y, w, h), (b.x, b.y, b.w, b.h)) > 0.05 * cell.area for b in holes):
+            continue
+        if _gap_share(S, cell) < LATTICE_HOLE_GAP:
+            holes.append(cell)
     return holes
 
 
