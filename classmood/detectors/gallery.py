@@ -3,6 +3,21 @@
 This is the detectors stage as one object. It owns the tile finder, the face finder,
 the tile-state classifier and (only when names are turned on) the name reader, and
 returns a :class:`~classmood.types.GalleryResult` with per-stage timings.
+
+Windows over the gallery (a dialog, a poll, another app): the layout search finds one from
+a frame's straight edges where it lies across the tiles' gaps and the grid holds around it
+(:func:`~classmood.detectors.grid_fit.foreign_window`). Between consecutive frames
+(:meth:`GalleryPerception.update`) a window is also seen opening: one rectangle of the
+picture changed at once, with straight edges, not a tile's own picture, unchanged on the
+next frame and showing no face (:func:`_window_opened`); it covers the tiles under it
+until its pixels change (it closed), as does a window the layout search found. Measured
+(2026-12-02) on the real grid galleries with a dialog over 6-16% of the frame, dark or
+light, centred, for three frames of an H.264 clip (138 clips, /tmp/s17/seqsweep.py in the
+session note): tile-frames read "away" under the dialog 72 -> 28 (most of the 28 its first
+frame, before it is seen unchanged), clean frames covered 4 -> 3 (a window the layout
+search found is dropped once its pixels change; those 3 are teams_gallery7_dialog's own
+dialog). A newcomer's clips with a dialog over 40% of the frame in mid-class (the 16-student
+Zoom gallery): 23 ids -> 16.
 """
 
 from __future__ import annotations
@@ -124,6 +139,11 @@ class GalleryPerception:
         self.still_photos = bool(still_photos)
         self._name_reader = name_reader
         self._cache: _Cache | None = None
+        self._last_thumb: np.ndarray | None = None  # the last frame's grey thumbnail (update)
+        # a window seen to open: its box, its thumbnail, whether seen unchanged on a second frame
+        self._window: tuple[BBox, np.ndarray, bool] | None = None
+        self._changes: list[tuple[BBox, np.ndarray]] = []  # recent changes: box, what was there before
+        self._found_windows: list[tuple[BBox, np.ndarray]] = []  # the layout's windows, as found
 
     @property
     def name_reader(self):
@@ -154,6 +174,8 @@ class GalleryPerception:
     def reset(self) -> None:
         """Forget everything learnt from earlier frames (a new class, another screen)."""
         self._cache = None
+        self._last_thumb = self._window = None
+        self._changes, self._found_windows = [], []
         self.stillness.reset()
 
     def close(self) -> None:
@@ -536,6 +558,18 @@ class GalleryPerception:
         cache = self._cache
         if cache is not None and (cache.frame_shape != image.shape or t < cache.layout_t):
             cache = None  # another screen size, or time went back: a new class
+        last, self._last_thumb = self._last_thumb, thumb
+        if cache is None or last is None or last.shape != thumb.shape:
+            self._window, self._changes = None, []
+        elif self._window is not None and not _window_stays(self._window[:2], thumb, cache.scale):
+            self._window = None  # it closed or moved (or was a picture that changes: a screen)
+        elif self._window is not None:
+            self._window = (*self._window[:2], True)  # unchanged on a second frame: a window
+        else:
+            opened = clock.run("change", lambda: _window_opened(
+                last, thumb, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cache.layout, cache.scale, self._changes))
+            if opened is not None:
+                self._window = (opened, _patch(thumb, opened, cache.scale), False)
         due = (cache is None or t - cache.layout_t >= layout_every_s
                or cache.blind > 0 and t - cache.layout_t >= _retry_s(cache.blind, layout_every_s)
                or clock.run("change", lambda: _gaps_changed(cache, image)))
@@ -555,13 +589,19 @@ class GalleryPerception:
                 # the window over the gallery went (a 25-tile gallery read as one tile under
                 # a dialog kept that answer, with the 16 faces it then showed as people
                 # sharing one camera, until the next search)
-                or cache.blind > 0 and any(c is not None and c > 4 * change_level for c in changes)):
+                or cache.blind > 0 and any(c is not None and c > 4 * change_level for c in changes)
+                # a window the layout search found is gone: its pixels changed (a dialog over
+                # the corners of four tiles changes none of them wholesale when it closes:
+                # its tiles stayed covered until the next search)
+                or any(not _window_stays(wd, thumb, cache.scale) for wd in self._found_windows)):
             due = True
             cache = self._relayout(image, t, cache, clock)
             tiles = list(cache.layout.tiles)
             tthumbs = [_tile_thumb(thumb, t_.bbox, cache.scale) for t_ in tiles]
             changes = _changes(cache, tiles, tthumbs)
 
+        if due:  # what the layout search's windows show now: they stay while it does
+            self._found_windows = [(c, _patch(thumb, c, cache.scale)) for c in cache.layout.covered]
         # which tiles need their faces found again
         todo, stale = [], []
         small = set()  # changed tiles whose picture changed only a little (not a switch)
@@ -602,6 +642,15 @@ class GalleryPerception:
             return out, set(whole)
 
         found_in, whole = clock.run("faces", find)
+        if self._window is not None and any(
+                overlap(self._window[0], f.bbox) >= 0.9 * f.bbox[2] * f.bbox[3] for i, tile in enumerate(tiles)
+                for f in (found_in.get(i, ()) if i in todo else cache.tiles[tile.bbox].faces)):
+            # a face shows in it (not cut by its edge): a picture in a room (a photo
+            # swapped), no window
+            self._window = None
+        # the windows over the gallery: those the layout search found, and one seen to open
+        # (once seen unchanged on a second frame: a screen in a room changes on)
+        covered = cache.layout.covered + ((self._window[0],) if self._window is not None and self._window[2] else ())
         faces: list[list] = []
         found_in.update({i: seeded[tiles[i].bbox] for i in todo if tiles[i].bbox in seeded})
         changed = set(todo)
@@ -626,11 +675,12 @@ class GalleryPerception:
                                                    name=old.name if old else None, faces_t=t,
                                                    name_t=old.name_t if old else -1e9,
                                                    name_thumb=old.name_thumb if old else None)
-            faces.append(_outside_windows(cache.tiles[tile.bbox].faces, cache.layout.covered))
+            faces.append(_outside_windows(cache.tiles[tile.bbox].faces, covered))
         if cache.layout.fallback and not any(faces):
             tiles, faces = [], []
 
-        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp, ignore))
+        # a window over a tile is not the tile's picture: the still-photo check leaves it out
+        still = clock.run("states", lambda: self._stillness(image, tiles, faces, timestamp, tuple(ignore) + covered))
         def decide(i: int, tl, f, s) -> TileState:
             m = cache.tiles[tl.bbox]
             if i in redecide or m.state is None:
@@ -667,15 +717,17 @@ class GalleryPerception:
             del cache.tiles[gone]
 
         results = _tile_results(tiles, faces, states, names, changed=moved,
-                                covered=_covered_tiles(tiles, cache.layout.covered))
+                                covered=_covered_tiles(tiles, covered))
         clock.ms["total"] = (time.perf_counter() - t_start) * 1000.0
         clock.ms["n_layout"] = float(due)
         clock.ms["n_face_tiles"] = float(len(todo))
-        return _result(w, h, results, clock, cache.layout)
+        return _result(w, h, results, clock, cache.layout, covered)
 
 
-def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layout: Layout) -> GalleryResult:
-    """The frame's answer, with its layout named."""
+def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layout: Layout,
+            covered: tuple | None = None) -> GalleryResult:
+    """The frame's answer, with its layout named; ``covered``: the windows over the
+    gallery (default: the layout's)."""
     method = "frame" if layout.fallback else layout.method
     if not results:
         method = None
@@ -684,7 +736,8 @@ def _result(w: int, h: int, results: tuple[TileResult, ...], clock: _Clock, layo
     video = [r.tile for r in results if r.tile.bbox not in layout.avatars]
     kind = layout_kind(video or [r.tile for r in results], (w, h))
     return GalleryResult(width=w, height=h, tiles=results, timings_ms=dict(clock.ms), layout=kind,
-                         layout_method=method, covered=layout.covered if results else ())
+                         layout_method=method, covered=(layout.covered if covered is None else covered)
+                         if results else ())
 
 
 def _disc_sized(box: tuple, largest: float) -> bool:
@@ -844,6 +897,179 @@ def _retry_s(blind: int, layout_every_s: float) -> float:
     most ``layout_every_s``; the doubling keeps a one-camera view from costing a search
     per frame."""
     return 0.0 if blind <= 1 else min(float(layout_every_s), _RETRY_MAX_S, 0.5 * 2.0 ** (blind - 2))
+
+
+WINDOW_CHANGE = 16
+"""A window opening over the gallery changes the grey thumbnail (:data:`_THUMB_W` wide)
+by more than this many levels over most of its rectangle at once; camera noise and H.264
+change it by 1-3, a student moving changes a blob, not a rectangle."""
+WINDOW_FILL = 0.85
+"""The changed pixels fill at least this share of their bounding rectangle, holes filled
+(a dialog whose panel matches the picture it covers in places still changes along its
+whole outline): real grid galleries at 720p with a dark or light dialog over 6-12% of the
+frame, H.264 CRF 23: 0.85-0.96; a moving student's blob far less."""
+WINDOW_MIN_TILE = 0.15
+"""...and cover at least this share of the median tile (a name label redrawn, a raised
+hand's icon, the speaking frame are smaller)."""
+WINDOW_MAX = 0.65
+"""...and at most this share of the tiles' bounding box (a larger change is the app's:
+a view switched, the grid reflowed; a larger window is left to the layout search and the
+tracker's holds)."""
+WINDOW_MEMORY = 6
+"""Recent changes remembered (box, what their place showed before) to tell a change undone."""
+WINDOW_STAYS = 6.0
+"""A window seen to open stays while its rectangle's thumbnail changes by at most this
+many grey levels on average from the frame it opened on (it is drawn by an app: only the
+codec's noise changes it)."""
+
+
+def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout: Layout, scale: float,
+                   before: list[tuple[BBox, np.ndarray]]) -> BBox | None:
+    """A window that opened over the gallery between two consecutive frames (their grey
+    thumbnails, ``scale`` thumbnail pixels per frame pixel), as a box in frame pixels, or
+    None. The layout search finds a window from one frame's edges (a dialog over a gap, the
+    grid holding around it); one wholly inside a tile, or over a gallery read another way,
+    it cannot tell from a poster in a room. Seen opening it is plain: one rectangle of
+    pixels changed at once (:data:`WINDOW_CHANGE`, :data:`WINDOW_FILL`,
+    :data:`WINDOW_MIN_TILE`), not a tile's own picture (a camera switched on or off, tiles
+    reordered: :func:`_same_place`), lying over a tile, with straight edges on three sides
+    or four in the new frame (``gray``, uint8 (H, W): :func:`_window_sides`, which places
+    the box's sides on them; a picture seen again where a window closed has none). A
+    rectangle whose picture is again what it was before an earlier change there is that
+    change undone (a window that closed, not found when it opened: its place may lie along
+    a tile's straight sides); ``before`` holds the recent changes' boxes and what their
+    place showed before them (the last :data:`WINDOW_MEMORY`; this call adds its own)."""
+    tiles = [t.bbox for t in layout.tiles]
+    if not tiles or layout.fallback:
+        return None
+    tb = np.array(tiles)
+    gallery = float((tb[:, 0] + tb[:, 2]).max() - tb[:, 0].min()) * float((tb[:, 1] + tb[:, 3]).max() - tb[:, 1].min())
+    xs = np.unique(np.concatenate([tb[:, 0], tb[:, 0] + tb[:, 2]]))
+    ys = np.unique(np.concatenate([tb[:, 1], tb[:, 1] + tb[:, 3]]))
+    changed = (np.abs(thumb - last) > WINDOW_CHANGE).astype(np.uint8)
+    if changed.sum() < 12:
+        return None
+    # a pixel's gap joins its neighbours (a dialog's panel as grey as the picture it covers
+    # in a stretch split it in two)
+    joined = cv2.dilate(changed, np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    tile_area = float(np.median([b[2] * b[3] for b in tiles]))
+    th, tw = thumb.shape
+    for j in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:3]:
+        x, y, w, h, _ = (int(v) for v in stats[j])
+        x0, y0 = x + (x > 0), y + (y > 0)  # the dilation's pixel off each side
+        x1, y1 = x + w - (x + w < tw), y + h - (y + h < th)
+        w, h = x1 - x0, y1 - y0
+        box = (int(x0 / scale), int(y0 / scale), int(np.ceil(w / scale)), int(np.ceil(h / scale)))
+        if box[2] * box[3] < WINDOW_MIN_TILE * tile_area or w < 3 or h < 3:
+            break  # the largest left are smaller
+        undone = any(iou(box, b) >= 0.6 and _patch(thumb, b, scale).shape == was.shape
+                     and float(np.abs(_patch(thumb, b, scale) - was).mean()) <= WINDOW_STAYS for b, was in before)
+        before.append((box, _patch(last, box, scale)))
+        del before[:-WINDOW_MEMORY]
+        if undone:
+            continue
+        part = joined[y0:y1, x0:x1]
+        outline, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        filled = np.zeros_like(part)
+        cv2.drawContours(filled, outline, -1, 1, thickness=-1)
+        if filled.sum() < WINDOW_FILL * w * h:
+            continue
+        if any(_same_place(box, b, 1.5 / scale) for b in tiles):
+            continue  # a tile's own picture changed (or a tile-sized block of tiles)
+        if not any(overlap(box, b) >= 0.05 * b[2] * b[3] for b in tiles) or box[2] * box[3] > WINDOW_MAX * gallery:
+            continue
+        # the app's own change (a row of tiles reflowed) lies on the tiles' lines; a window
+        # anywhere: at most two of its sides on them
+        slack = 1.5 / scale
+        on = int(np.abs(xs - box[0]).min() <= slack) + int(np.abs(xs - box[0] - box[2]).min() <= slack) \
+            + int(np.abs(ys - box[1]).min() <= slack) + int(np.abs(ys - box[1] - box[3]).min() <= slack)
+        if on > 2:
+            continue
+        sides = _window_sides(gray, box, int(np.ceil(slack)))
+        if sides is None:
+            continue  # no straight edges around it: a picture changed back (a window closed)
+        return sides
+    return None
+
+
+WINDOW_EDGE = 0.6
+"""A side of a window is a straight edge: the step across it (the two pixels on either
+side, clipped to 12 grey levels), of one sign along each eighth of the side, this strong
+on average (:func:`_window_sides`; texture's steps cancel); a picture seen again where a
+window was has no such line."""
+
+
+def _window_sides(gray: np.ndarray, box: BBox, reach: int) -> BBox | None:
+    """``box`` (frame pixels, from a thumbnail: ``reach`` pixels off) with its sides moved
+    onto the straightest edges within ``reach``, or None when fewer than three of its sides
+    have one (:data:`WINDOW_EDGE`; a side on the frame's edge counts). ``gray``: the frame,
+    uint8 (H, W)."""
+    H, W = gray.shape
+    x, y, w, h = box
+    x0, x1, y0, y1 = max(0, x), min(W, x + w), max(0, y), min(H, y + h)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    g = gray.astype(np.int16)
+
+    framed = 0  # sides on the frame's edge
+
+    def best(profile_of, lo: int, hi: int, at: int, edge: int) -> tuple[int, bool]:
+        nonlocal framed
+        cands = range(max(2, at - reach), min(edge - 2, at + reach) + 1)
+        s, c = max(((profile_of(c, lo, hi), c) for c in cands), default=(0.0, at))
+        if s < WINDOW_EDGE and (at <= 2 or at >= edge - 2):
+            framed += 1  # on the frame's edge (a window's shadow may reach it: its edge is inside)
+            return min(max(at, 0), edge), True
+        return c, s >= WINDOW_EDGE
+
+    def straight(d: np.ndarray) -> float:
+        # one sign along each eighth of the side (a window's edge over brighter and darker
+        # parts of the picture changes sign between them); texture's steps cancel
+        return float(np.mean([abs(float(q.mean())) for q in np.array_split(np.clip(d, -12, 12), 8)])) / 12.0
+
+    def col(c: int, lo: int, hi: int) -> float:  # step between columns c-1 and c, rows [lo, hi)
+        return straight(g[lo:hi, c] + g[lo:hi, c + 1] - g[lo:hi, c - 2] - g[lo:hi, c - 1])
+
+    def row(r: int, lo: int, hi: int) -> float:
+        return straight(g[r, lo:hi] + g[r + 1, lo:hi] - g[r - 2, lo:hi] - g[r - 1, lo:hi])
+
+    my, mx = (y1 - y0) // 8, (x1 - x0) // 8  # the middle of each side: corners are rounded
+    left, a = best(col, y0 + my, y1 - my, x0, W)
+    right, b = best(col, y0 + my, y1 - my, x1, W)
+    top, c = best(row, x0 + mx, x1 - mx, y0, H)
+    bottom, d = best(row, x0 + mx, x1 - mx, y1, H)
+    if a + b + c + d < 3 or framed > 1 or right - left < 8 or bottom - top < 8:
+        return None  # (a change reaching two edges of the frame is the view changing)
+    return left, top, right - left, bottom - top
+
+
+def _same_place(box: BBox, tile: BBox, slack: float) -> bool:
+    """Whether a changed rectangle is ``tile``'s own picture changing (a camera switched on
+    or off, tiles reordered): IoU 0.85 or more, or three of its sides or four on the tile's,
+    within 3% of the tile or ``slack`` frame pixels (a thumbnail pixel and a half); a window
+    lies anywhere (a dialog over 71% of a tile, its top on the tile's: IoU 0.77, 1 side)."""
+    if iou(box, tile) >= 0.85:
+        return True
+    tx, ty = max(0.03 * tile[2], slack), max(0.03 * tile[3], slack)
+    on = (abs(box[0] - tile[0]) <= tx) + (abs(box[0] + box[2] - tile[0] - tile[2]) <= tx) \
+        + (abs(box[1] - tile[1]) <= ty) + (abs(box[1] + box[3] - tile[1] - tile[3]) <= ty)
+    return on >= 3 and overlap(box, tile) >= 0.5 * box[2] * box[3]
+
+
+def _patch(thumb: np.ndarray, box: BBox, scale: float) -> np.ndarray:
+    """The part of a grey thumbnail under ``box`` (frame pixels)."""
+    x0, y0 = int(box[0] * scale), int(box[1] * scale)
+    x1, y1 = max(x0 + 1, int((box[0] + box[2]) * scale)), max(y0 + 1, int((box[1] + box[3]) * scale))
+    return thumb[y0:y1, x0:x1].copy()
+
+
+def _window_stays(window: tuple[BBox, np.ndarray], thumb: np.ndarray, scale: float) -> bool:
+    """Whether a window seen to open is still there: its rectangle's thumbnail within
+    :data:`WINDOW_STAYS` grey levels of what it showed when it opened."""
+    box, was = window
+    now = _patch(thumb, box, scale)
+    return now.shape == was.shape and float(np.abs(now - was).mean()) <= WINDOW_STAYS
 
 
 COVERED_SHARE = 0.1
