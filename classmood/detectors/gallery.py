@@ -567,7 +567,7 @@ class GalleryPerception:
             self._window = (*self._window[:2], True)  # unchanged on a second frame: a window
         else:
             opened = clock.run("change", lambda: _window_opened(
-                last, thumb, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cache.layout, cache.scale, self._changes))
+                last, thumb, image, cache.layout, cache.scale, self._changes))
             if opened is not None:
                 self._window = (opened, _patch(thumb, opened, cache.scale), False)
         due = (cache is None or t - cache.layout_t >= layout_every_s
@@ -923,7 +923,7 @@ many grey levels on average from the frame it opened on (it is drawn by an app: 
 codec's noise changes it)."""
 
 
-def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout: Layout, scale: float,
+def _window_opened(last: np.ndarray, thumb: np.ndarray, image: np.ndarray, layout: Layout, scale: float,
                    before: list[tuple[BBox, np.ndarray]]) -> BBox | None:
     """A window that opened over the gallery between two consecutive frames (their grey
     thumbnails, ``scale`` thumbnail pixels per frame pixel), as a box in frame pixels, or
@@ -933,7 +933,7 @@ def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout
     pixels changed at once (:data:`WINDOW_CHANGE`, :data:`WINDOW_FILL`,
     :data:`WINDOW_MIN_TILE`), not a tile's own picture (a camera switched on or off, tiles
     reordered: :func:`_same_place`), lying over a tile, with straight edges on three sides
-    or four in the new frame (``gray``, uint8 (H, W): :func:`_window_sides`, which places
+    or four in the new frame (``image``, BGR uint8: :func:`_window_sides`, which places
     the box's sides on them; a picture seen again where a window closed has none). A
     rectangle whose picture is again what it was before an earlier change there is that
     change undone (a window that closed, not found when it opened: its place may lie along
@@ -955,6 +955,8 @@ def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     tile_area = float(np.median([b[2] * b[3] for b in tiles]))
     th, tw = thumb.shape
+    slack = 1.5 / scale  # a thumbnail pixel and a half, in frame pixels
+    gray = None  # the frame in grey, made for the first rectangle that gets as far as its edges
     for j in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:3]:
         x, y, w, h, _ = (int(v) for v in stats[j])
         x0, y0 = x + (x > 0), y + (y > 0)  # the dilation's pixel off each side
@@ -963,8 +965,7 @@ def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout
         box = (int(x0 / scale), int(y0 / scale), int(np.ceil(w / scale)), int(np.ceil(h / scale)))
         if box[2] * box[3] < WINDOW_MIN_TILE * tile_area or w < 3 or h < 3:
             break  # the largest left are smaller
-        undone = any(iou(box, b) >= 0.6 and _patch(thumb, b, scale).shape == was.shape
-                     and float(np.abs(_patch(thumb, b, scale) - was).mean()) <= WINDOW_STAYS for b, was in before)
+        undone = any(iou(box, b) >= 0.6 and _window_stays((b, was), thumb, scale) for b, was in before)
         before.append((box, _patch(last, box, scale)))
         del before[:-WINDOW_MEMORY]
         if undone:
@@ -975,17 +976,18 @@ def _window_opened(last: np.ndarray, thumb: np.ndarray, gray: np.ndarray, layout
         cv2.drawContours(filled, outline, -1, 1, thickness=-1)
         if filled.sum() < WINDOW_FILL * w * h:
             continue
-        if any(_same_place(box, b, 1.5 / scale) for b in tiles):
+        if any(_same_place(box, b, slack) for b in tiles):
             continue  # a tile's own picture changed (or a tile-sized block of tiles)
         if not any(overlap(box, b) >= 0.05 * b[2] * b[3] for b in tiles) or box[2] * box[3] > WINDOW_MAX * gallery:
             continue
         # the app's own change (a row of tiles reflowed) lies on the tiles' lines; a window
         # anywhere: at most two of its sides on them
-        slack = 1.5 / scale
         on = int(np.abs(xs - box[0]).min() <= slack) + int(np.abs(xs - box[0] - box[2]).min() <= slack) \
             + int(np.abs(ys - box[1]).min() <= slack) + int(np.abs(ys - box[1] - box[3]).min() <= slack)
         if on > 2:
             continue
+        if gray is None:
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         sides = _window_sides(gray, box, int(np.ceil(slack)))
         if sides is None:
             continue  # no straight edges around it: a picture changed back (a window closed)
@@ -1010,8 +1012,6 @@ def _window_sides(gray: np.ndarray, box: BBox, reach: int) -> BBox | None:
     x0, x1, y0, y1 = max(0, x), min(W, x + w), max(0, y), min(H, y + h)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
-    g = gray.astype(np.int16)
-
     framed = 0  # sides on the frame's edge
 
     def best(profile_of, lo: int, hi: int, at: int, edge: int) -> tuple[int, bool]:
@@ -1029,10 +1029,12 @@ def _window_sides(gray: np.ndarray, box: BBox, reach: int) -> BBox | None:
         return float(np.mean([abs(float(q.mean())) for q in np.array_split(np.clip(d, -12, 12), 8)])) / 12.0
 
     def col(c: int, lo: int, hi: int) -> float:  # step between columns c-1 and c, rows [lo, hi)
-        return straight(g[lo:hi, c] + g[lo:hi, c + 1] - g[lo:hi, c - 2] - g[lo:hi, c - 1])
+        g = gray[lo:hi, c - 2:c + 2].astype(np.int16)
+        return straight(g[:, 2] + g[:, 3] - g[:, 0] - g[:, 1])
 
     def row(r: int, lo: int, hi: int) -> float:
-        return straight(g[r, lo:hi] + g[r + 1, lo:hi] - g[r - 2, lo:hi] - g[r - 1, lo:hi])
+        g = gray[r - 2:r + 2, lo:hi].astype(np.int16)
+        return straight(g[2] + g[3] - g[0] - g[1])
 
     my, mx = (y1 - y0) // 8, (x1 - x0) // 8  # the middle of each side: corners are rounded
     left, a = best(col, y0 + my, y1 - my, x0, W)
